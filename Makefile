@@ -1,0 +1,39 @@
+# Two commands do all the set-up: `make dev` and `make test`. Both install what is missing.
+SHELL := /bin/bash
+VENV := functions/venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+NPM_STAMP := node_modules/.installed
+
+.PHONY: install dev test test-domain bench ledger-check try clean
+
+install: $(STAMP) $(NPM_STAMP) functions/.secret.local
+
+# Python 3.11 is the Cloud Functions runtime we deploy (python311); the emulator needs the
+# venv at functions/venv.
+$(STAMP): functions/requirements.txt requirements.txt
+	@command -v python3.11 >/dev/null || { echo "python3.11 is required"; exit 1; }
+	test -x $(PY) || python3.11 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Local values for the R2 secrets (the S3 stand-in accepts any key). Never used in deploys.
+functions/.secret.local:
+	printf 'R2_ACCESS_KEY_ID=local\nR2_SECRET_ACCESS_KEY=local\n' > $@
+
+dev: install
+	$(PY) -m devstack dev
+
+test: install
+	$(PY) -m pytest
+
+test-domain: install
+	$(PY) -m pytest tests/domain
+
+clean:
+	rm -rf .devstack firestore-debug.log pubsub-debug.log

@@ -1,0 +1,91 @@
+"""`python -m devstack dev`: the whole stack in the foreground, with a seeded demo user."""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "functions"))
+
+from devstack import stack  # noqa: E402
+
+DEMO_EMAIL = "demo@phoenix.test"
+DEMO_PASSWORD = "phoenix-demo"
+DEMO_TOKENS = 200
+
+
+def seed_demo_user() -> str:
+    import requests
+
+    base = f"http://127.0.0.1:{stack.AUTH_PORT}/identitytoolkit.googleapis.com/v1"
+    resp = requests.post(f"{base}/accounts:signUp?key=local", timeout=10,
+                         json={"email": DEMO_EMAIL, "password": DEMO_PASSWORD, "returnSecureToken": True})
+    if resp.status_code == 400 and "EMAIL_EXISTS" in resp.text:
+        resp = requests.post(f"{base}/accounts:signInWithPassword?key=local", timeout=10,
+                             json={"email": DEMO_EMAIL, "password": DEMO_PASSWORD, "returnSecureToken": True})
+    resp.raise_for_status()
+    uid = resp.json()["localId"]
+    from adapters import store
+
+    store.grant(uid, DEMO_TOKENS, "demo seed", grant_id="grant_demo_seed")
+    return uid
+
+
+def dev() -> None:
+    os.environ.update(stack.client_env())
+    if stack.stack_running():
+        sys.exit("The stack is already running (ports 5001/8787 answer). Stop it first.")
+    running = stack.Stack()
+    stopping = False
+
+    def on_signal(signum, frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, on_signal)
+    print("Starting S3 (R2) server, GCS server, Veo stand-in and Firebase emulators...", flush=True)
+    try:
+        running.start()
+        uid = seed_demo_user()
+        print(f"""
+Phoenix dev stack is up (project {stack.PROJECT_ID}). Logs: .devstack/*.log
+
+  Demo user      {DEMO_EMAIL} / {DEMO_PASSWORD}  (uid {uid}, {DEMO_TOKENS} tokens granted)
+  Auth           http://127.0.0.1:{stack.AUTH_PORT}
+  Firestore      http://127.0.0.1:{stack.FIRESTORE_PORT}
+  Functions      http://127.0.0.1:{stack.FUNCTIONS_PORT}
+  Veo stand-in   {stack.VEO_URL}      (faults: POST /_control/faults)
+  R2 (S3)        {stack.S3_ENDPOINT}/{stack.MEDIA_BUCKET}
+  GCS (temp)     {stack.GCS_ENDPOINT}
+
+Try it:  make try PROMPT="a paper boat on a rainy street"
+Press Ctrl-C to stop everything.
+""", flush=True)
+        while not stopping:
+            for name, proc in running.procs:
+                if proc.poll() is not None:
+                    print(f"{name} exited (code {proc.returncode}); see .devstack/{name}.log", flush=True)
+                    stopping = True
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("Stopping...", flush=True)
+        running.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m devstack")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("dev", help="start the whole stack and seed a demo user")
+    args = parser.parse_args()
+    if args.command == "dev":
+        dev()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,185 @@
+"""Starts and stops the whole local stack: S3 server (R2), GCS server, Veo stand-in and the
+Firebase emulators (Auth, Firestore, Functions, Cloud Tasks, Pub/Sub) running our functions.
+
+Used by `make dev` (foreground, Ctrl-C stops everything) and by the test session.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from devstack import java
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = ROOT / "functions" / "venv" / "bin"
+RUN_DIR = ROOT / ".devstack"
+PROJECT_ID = "demo-phoenix"
+
+FIRESTORE_PORT = 8080
+AUTH_PORT = 9099
+FUNCTIONS_PORT = 5001
+TASKS_PORT = 9499
+S3_PORT = 9000
+GCS_PORT = 9023
+VEO_PORT = 8787
+
+MEDIA_BUCKET = "phoenix-media"
+TEMP_BUCKET = "phoenix-veo-tmp"
+S3_ENDPOINT = f"http://127.0.0.1:{S3_PORT}"
+GCS_ENDPOINT = f"http://127.0.0.1:{GCS_PORT}"
+VEO_URL = f"http://127.0.0.1:{VEO_PORT}"
+FUNCTION_NAMES = ("startgeneration", "finalizegeneration", "sweeporphans")
+
+
+def client_env() -> dict[str, str]:
+    """What a process needs to talk to the emulators as the Admin SDK does."""
+    return {
+        "FIRESTORE_EMULATOR_HOST": f"127.0.0.1:{FIRESTORE_PORT}",
+        "FIREBASE_AUTH_EMULATOR_HOST": f"127.0.0.1:{AUTH_PORT}",
+        "CLOUD_TASKS_EMULATOR_HOST": f"127.0.0.1:{TASKS_PORT}",
+        "GCLOUD_PROJECT": PROJECT_ID,
+        "GOOGLE_CLOUD_PROJECT": PROJECT_ID,
+    }
+
+
+def http_ok(url: str, timeout: float = 1.0) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            return resp.status < 500
+    except urllib.error.HTTPError as exc:
+        return exc.code < 500
+    except OSError:
+        return False
+
+
+def wait_for(what: str, check, timeout: float, proc: subprocess.Popen | None = None,
+             log: Path | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        if proc is not None and proc.poll() is not None:
+            break
+        time.sleep(0.2)
+    tail = log.read_text()[-4000:] if log and log.exists() else ""
+    raise RuntimeError(f"{what} did not come up within {timeout:.0f}s\n{tail}")
+
+
+def loaded_functions() -> list[str]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{FUNCTIONS_PORT}/backends", timeout=2) as resp:
+            backends = json.load(resp)["backends"]
+    except (OSError, ValueError, KeyError):
+        return []
+    return [t["entryPoint"] for b in backends for t in b.get("functionTriggers", [])]
+
+
+@dataclass
+class Stack:
+    quiet: bool = True
+    procs: list[tuple[str, subprocess.Popen]] = field(default_factory=list)
+
+    def _spawn(self, name: str, args: list[str], env: dict | None = None) -> tuple[subprocess.Popen, Path]:
+        RUN_DIR.mkdir(exist_ok=True)
+        log_path = RUN_DIR / f"{name}.log"
+        log_file = open(log_path, "w")
+        proc = subprocess.Popen(
+            args, cwd=ROOT, env={**os.environ, **(env or {})},
+            stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group, so stop() ends its children too
+        )
+        self.procs.append((name, proc))
+        return proc, log_path
+
+    def start(self) -> "Stack":
+        try:
+            self._start_s3()
+            self._start_gcs()
+            self._start_veo()
+            self._start_emulators()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start_s3(self) -> None:
+        proc, log = self._spawn("s3", [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(S3_PORT)])
+        wait_for("S3 server (moto)", lambda: http_ok(f"{S3_ENDPOINT}/moto-api/"), 60, proc, log)
+        ensure_media_bucket()
+
+    def _start_gcs(self) -> None:
+        proc, log = self._spawn("gcs", [str(VENV_BIN / "gcp-storage-emulator"), "start", "--host", "127.0.0.1",
+                                        "--port", str(GCS_PORT), "--in-memory",
+                                        "--default-bucket", TEMP_BUCKET])
+        wait_for("GCS server", lambda: http_ok(f"{GCS_ENDPOINT}/storage/v1/b"), 60, proc, log)
+
+    def _start_veo(self) -> None:
+        proc, log = self._spawn("veo", [str(VENV_BIN / "python"), "-m", "standins.veo_server",
+                                        "--port", str(VEO_PORT), "--gcs-endpoint", GCS_ENDPOINT,
+                                        "--delay-seconds", os.environ.get("VEO_DELAY_SECONDS", "3")])
+        wait_for("Veo stand-in", lambda: http_ok(f"{VEO_URL}/_control/health"), 60, proc, log)
+
+    def _start_emulators(self) -> None:
+        env = {
+            **java.emulator_env(RUN_DIR),
+            "METADATA_SERVER_DETECTION": "none",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+        firebase = ROOT / "node_modules" / ".bin" / "firebase"
+        proc, log = self._spawn("emulators", [
+            str(firebase), "emulators:start", "--project", PROJECT_ID,
+            "--only", "auth,firestore,functions,tasks,pubsub",
+        ], env)
+        wait_for("Firebase emulators with our functions",
+                 lambda: set(FUNCTION_NAMES) <= set(loaded_functions())
+                 and http_ok(f"http://127.0.0.1:{AUTH_PORT}/"), 180, proc, log)
+
+    def stop(self) -> None:
+        for name, proc in reversed(self.procs):
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGINT if name == "emulators" else signal.SIGTERM)
+                except ProcessLookupError:
+                    continue
+        for name, proc in reversed(self.procs):
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                pass
+            # The functions emulator leaves Python workers behind in the group: end them all.
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.procs.clear()
+
+
+def s3_client():
+    import boto3
+
+    return boto3.client("s3", endpoint_url=S3_ENDPOINT, region_name="us-east-1",
+                        aws_access_key_id="test", aws_secret_access_key="test")
+
+
+def ensure_media_bucket() -> None:
+    """The R2 stand-in bucket, readable anonymously like an R2 bucket behind its public domain."""
+    s3 = s3_client()
+    existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+    if MEDIA_BUCKET not in existing:
+        s3.create_bucket(Bucket=MEDIA_BUCKET)
+    policy = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+        "Resource": f"arn:aws:s3:::{MEDIA_BUCKET}/*"}]}
+    s3.put_bucket_policy(Bucket=MEDIA_BUCKET, Policy=json.dumps(policy))
+
+
+def stack_running() -> bool:
+    return set(FUNCTION_NAMES) <= set(loaded_functions()) and http_ok(f"{VEO_URL}/_control/health")

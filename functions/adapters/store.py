@@ -1,0 +1,261 @@
+"""Firestore reads and the transactions that move a creation and its tokens together.
+
+Each transaction re-reads the creation and the ledger inside it, asks the domain what to
+do, and writes everything or nothing. Deterministic ledger ids make a repeat a no-op.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+
+from google.cloud import firestore
+
+from adapters.firebase_app import firestore_client
+from domain import ledger
+from domain.errors import Failure
+from domain.ledger import Account, EntryType
+from domain.states import IN_FLIGHT, Status, server_may_move
+
+CREATIONS = "creations"
+USERS = "users"
+TRANSACTIONS = "transactions"
+
+
+def _db():
+    return firestore_client()
+
+
+def creation_ref(creation_id: str):
+    return _db().collection(CREATIONS).document(creation_id)
+
+
+def user_ref(user_id: str):
+    return _db().collection(USERS).document(user_id)
+
+
+def ledger_ref(user_id: str, entry_id: str):
+    return user_ref(user_id).collection(TRANSACTIONS).document(entry_id)
+
+
+def _account(user_snap) -> Account:
+    data = user_snap.to_dict() if user_snap.exists else {}
+    return Account(tokens=int(data.get("tokens", 0)), in_flight=int(data.get("inFlight", 0)))
+
+
+def _ledger_doc(kind: EntryType, amount: int, balance_after: int, creation_id: str | None, reason: str):
+    return {
+        "type": kind.value,
+        "amount": amount,
+        "balanceAfter": balance_after,
+        "creationId": creation_id,
+        "reason": reason,
+        "createdAt": firestore.SERVER_TIMESTAMP,
+    }
+
+
+def load_creation(creation_id: str) -> dict | None:
+    snap = creation_ref(creation_id).get()
+    return snap.to_dict() if snap.exists else None
+
+
+class DebitResult(StrEnum):
+    DEBITED = "debited"
+    REFUSED = "refused"  # failed before any token moved
+    ALREADY_HANDLED = "already_handled"  # a repeated event: someone got here first
+    GONE = "gone"
+
+
+@dataclass(frozen=True)
+class Debit:
+    result: DebitResult
+    failure: Failure | None = None
+    balance_after: int | None = None
+    media_key: str | None = None
+
+
+def reject(creation_id: str, failure: Failure) -> bool:
+    """Fail a pending creation that was never charged (bad request, blocked prompt)."""
+
+    @firestore.transactional
+    def run(tx) -> bool:
+        ref = creation_ref(creation_id)
+        snap = ref.get(transaction=tx)
+        if not snap.exists or not server_may_move(snap.get("status"), Status.FAILED):
+            return False
+        tx.update(ref, _failed_fields(failure, refunded=False))
+        return True
+
+    return run(_db().transaction())
+
+
+def debit(creation_id: str, user_id: str, cost: int, max_in_flight: int) -> Debit:
+    """Take `cost` tokens for a pending creation, or fail it without taking anything."""
+
+    @firestore.transactional
+    def run(tx) -> Debit:
+        cref, uref = creation_ref(creation_id), user_ref(user_id)
+        dref = ledger_ref(user_id, ledger.debit_id(creation_id))
+        snaps = {s.reference.path: s for s in tx.get_all([cref, uref, dref])}
+        creation, user, prior = snaps[cref.path], snaps[uref.path], snaps[dref.path]
+        if not creation.exists:
+            return Debit(DebitResult.GONE)
+        if prior.exists or creation.get("status") != Status.PENDING:
+            return Debit(DebitResult.ALREADY_HANDLED)
+        decision = ledger.decide_debit(_account(user), cost, max_in_flight)
+        if not decision.approved:
+            tx.update(cref, _failed_fields(decision.failure, refunded=False))
+            return Debit(DebitResult.REFUSED, failure=decision.failure)
+        after = decision.account_after
+        media_key = f"drafts/{user_id}/{creation_id}/{secrets.token_urlsafe(18)}.mp4"
+        tx.create(dref, _ledger_doc(EntryType.DEBIT, cost, after.tokens, creation_id, "generation"))
+        tx.set(uref, {"tokens": after.tokens, "inFlight": after.in_flight}, merge=True)
+        tx.update(cref, {
+            "tokenCost": cost,
+            "refunded": False,
+            "progress": 0,
+            "mediaKey": media_key,
+            "updatedAt": firestore.SERVER_TIMESTAMP,
+        })
+        return Debit(DebitResult.DEBITED, balance_after=after.tokens, media_key=media_key)
+
+    return run(_db().transaction())
+
+
+def mark_processing(creation_id: str, operation_name: str) -> bool:
+    @firestore.transactional
+    def run(tx) -> bool:
+        ref = creation_ref(creation_id)
+        snap = ref.get(transaction=tx)
+        if not snap.exists or not server_may_move(snap.get("status"), Status.PROCESSING):
+            return False
+        tx.update(ref, {
+            "status": Status.PROCESSING.value,
+            "operationName": operation_name,
+            "startedAt": firestore.SERVER_TIMESTAMP,
+            "updatedAt": firestore.SERVER_TIMESTAMP,
+        })
+        return True
+
+    return run(_db().transaction())
+
+
+def record_progress(creation_id: str, progress: int) -> Status | None:
+    """Raise `progress` on a processing creation; returns the status seen (None if deleted)."""
+
+    @firestore.transactional
+    def run(tx) -> Status | None:
+        ref = creation_ref(creation_id)
+        snap = ref.get(transaction=tx)
+        if not snap.exists:
+            return None
+        data = snap.to_dict()
+        status = Status(data.get("status"))
+        if status == Status.PROCESSING and progress > int(data.get("progress") or 0):
+            tx.update(ref, {"progress": progress, "updatedAt": firestore.SERVER_TIMESTAMP})
+        return status
+
+    return run(_db().transaction())
+
+
+def complete_draft(creation_id: str, media_url: str) -> bool:
+    """processing → draft, and the user's in-flight slot is freed. False if it already ended."""
+
+    @firestore.transactional
+    def run(tx) -> bool:
+        ref = creation_ref(creation_id)
+        snap = ref.get(transaction=tx)
+        if not snap.exists or not server_may_move(snap.get("status"), Status.DRAFT):
+            return False
+        uref = user_ref(snap.get("userId"))
+        account = _account(uref.get(transaction=tx))
+        tx.set(uref, {"inFlight": ledger.release_in_flight(account).in_flight}, merge=True)
+        tx.update(ref, {
+            "status": Status.DRAFT.value,
+            "mediaUrl": media_url,
+            "progress": 100,
+            "completedAt": firestore.SERVER_TIMESTAMP,
+            "updatedAt": firestore.SERVER_TIMESTAMP,
+        })
+        return True
+
+    return run(_db().transaction())
+
+
+@dataclass(frozen=True)
+class Settlement:
+    changed: bool
+    refunded_tokens: int = 0
+    status_before: str | None = None
+
+
+def fail_and_refund(creation_id: str, failure: Failure) -> Settlement:
+    """Fail an in-flight creation and give back exactly what it was charged, once."""
+
+    @firestore.transactional
+    def run(tx) -> Settlement:
+        cref = creation_ref(creation_id)
+        snap = cref.get(transaction=tx)
+        if not snap.exists:
+            return Settlement(False)
+        status = snap.get("status")
+        if not server_may_move(status, Status.FAILED):
+            return Settlement(False, status_before=status)
+        user_id = snap.get("userId")
+        uref = user_ref(user_id)
+        dref = ledger_ref(user_id, ledger.debit_id(creation_id))
+        rref = ledger_ref(user_id, ledger.refund_id(creation_id))
+        snaps = {s.reference.path: s for s in tx.get_all([uref, dref, rref])}
+        user, debit_snap, refund_snap = snaps[uref.path], snaps[dref.path], snaps[rref.path]
+        debited = int(debit_snap.get("amount")) if debit_snap.exists else None
+        decision = ledger.decide_failure_refund(_account(user), debited, refund_snap.exists)
+        if decision.refund_amount:
+            after = decision.account_after
+            tx.create(rref, _ledger_doc(EntryType.REFUND, decision.refund_amount, after.tokens,
+                                        creation_id, failure.code.value))
+            tx.set(uref, {"tokens": after.tokens, "inFlight": after.in_flight}, merge=True)
+        tx.update(cref, _failed_fields(failure, refunded=debited is not None))
+        return Settlement(True, decision.refund_amount, status)
+
+    return run(_db().transaction())
+
+
+def _failed_fields(failure: Failure, *, refunded: bool) -> dict:
+    return {
+        "status": Status.FAILED.value,
+        "error": failure.to_document(),
+        "refunded": refunded,
+        "completedAt": firestore.SERVER_TIMESTAMP,
+        "updatedAt": firestore.SERVER_TIMESTAMP,
+    }
+
+
+def in_flight_older_than(cutoff) -> list[tuple[str, dict]]:
+    """Creations still pending or processing that were created before `cutoff`."""
+    query = (
+        _db().collection(CREATIONS)
+        .where(filter=firestore.FieldFilter("status", "in", [s.value for s in IN_FLIGHT]))
+        .where(filter=firestore.FieldFilter("createdAt", "<", cutoff))
+    )
+    return [(snap.id, snap.to_dict()) for snap in query.stream()]
+
+
+def grant(user_id: str, amount: int, reason: str, grant_id: str | None = None) -> int:
+    """Add tokens to a user (creating the user document if needed); returns the new balance."""
+    if amount <= 0:
+        raise ValueError("a grant must be a positive number of tokens")
+    entry_id = grant_id or f"grant_{secrets.token_hex(8)}"
+
+    @firestore.transactional
+    def run(tx) -> int:
+        uref, gref = user_ref(user_id), ledger_ref(user_id, entry_id)
+        snaps = {s.reference.path: s for s in tx.get_all([uref, gref])}
+        account = _account(snaps[uref.path])
+        if snaps[gref.path].exists:
+            return account.tokens
+        balance = account.tokens + amount
+        tx.create(gref, _ledger_doc(EntryType.GRANT, amount, balance, None, reason))
+        tx.set(uref, {"tokens": balance, "inFlight": account.in_flight}, merge=True)
+        return balance
+
+    return run(_db().transaction())

@@ -1,0 +1,103 @@
+"""Every setting of the backend, declared once as firebase-functions params and secrets.
+
+Defaults are production values; `functions/.env.local` (read only by the emulator) points
+the endpoints at the local stand-ins. Handlers never read the environment: they get a
+`Settings` built here at invocation time.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from firebase_functions.params import IntParam, ListParam, SecretParam, StringParam
+
+from domain.generation import RetryPolicy
+
+VEO_MODEL = StringParam("VEO_MODEL", default="veo-3.0-fast-generate-001",
+                        description="Veo model id on Vertex AI")
+VEO_LOCATION = StringParam("VEO_LOCATION", default="us-central1", description="Vertex AI region")
+VEO_BASE_URL = StringParam("VEO_BASE_URL", default="",
+                           description="Empty for Vertex AI; a URL to use a Veo stand-in")
+VEO_EXPECTED_SECONDS = IntParam("VEO_EXPECTED_SECONDS", default=90,
+                                description="Typical generation time, for the progress estimate")
+GCS_TEMP_BUCKET = StringParam("GCS_TEMP_BUCKET", default="",
+                              description="Bucket Veo writes videos to before the copy to R2; "
+                                          "empty returns videos inline (small videos only)")
+GCS_ENDPOINT = StringParam("GCS_ENDPOINT", default="",
+                           description="Empty for Google Cloud Storage; a URL for a local server")
+R2_ENDPOINT = StringParam("R2_ENDPOINT", default="",
+                          description="https://<account>.r2.cloudflarestorage.com")
+R2_BUCKET = StringParam("R2_BUCKET", default="phoenix-media")
+R2_REGION = StringParam("R2_REGION", default="auto")
+R2_PUBLIC_BASE_URL = StringParam("R2_PUBLIC_BASE_URL", default="",
+                                 description="Public URL of the bucket, e.g. https://media.example.com")
+R2_ACCESS_KEY_ID = SecretParam("R2_ACCESS_KEY_ID")
+R2_SECRET_ACCESS_KEY = SecretParam("R2_SECRET_ACCESS_KEY")
+TOKENS_PER_SECOND = IntParam("TOKENS_PER_SECOND", default=10,
+                             description="Price of one second of video, in tokens")
+MAX_IN_FLIGHT = IntParam("MAX_IN_FLIGHT", default=3,
+                         description="Creations one user may have pending or processing")
+ORPHAN_AFTER_MINUTES = IntParam("ORPHAN_AFTER_MINUTES", default=15,
+                                description="Age after which a creation still in flight is failed and refunded")
+BLOCKED_TERMS = ListParam("BLOCKED_TERMS", default=[],
+                          description="Prompt words refused before anything is charged")
+POLL_INTERVAL_MS = IntParam("POLL_INTERVAL_MS", default=10_000,
+                            description="Wait between two polls of a Veo operation")
+POLL_BUDGET_SECONDS = IntParam("POLL_BUDGET_SECONDS", default=420,
+                               description="How long one finalize task polls before handing over to a new task")
+RETRY_ATTEMPTS = IntParam("RETRY_ATTEMPTS", default=4,
+                          description="Tries of a call to Veo, GCS or R2 that fails transiently")
+RETRY_BASE_DELAY_MS = IntParam("RETRY_BASE_DELAY_MS", default=1000,
+                               description="First wait between tries; doubles each time")
+
+R2_SECRETS = [R2_ACCESS_KEY_ID, R2_SECRET_ACCESS_KEY]
+
+
+@dataclass(frozen=True)
+class Settings:
+    veo_model: str
+    veo_location: str
+    veo_base_url: str
+    veo_expected_seconds: int
+    gcs_temp_bucket: str
+    gcs_endpoint: str
+    r2_endpoint: str
+    r2_bucket: str
+    r2_region: str
+    r2_public_base_url: str
+    tokens_per_second: int
+    max_in_flight: int
+    orphan_after_minutes: int
+    blocked_terms: tuple[str, ...]
+    poll_interval_s: float
+    poll_budget_s: float
+    retry: RetryPolicy
+
+
+def settings() -> Settings:
+    """The values in force for this invocation (params resolve only at run time)."""
+    return Settings(
+        veo_model=VEO_MODEL.value,
+        veo_location=VEO_LOCATION.value,
+        veo_base_url=VEO_BASE_URL.value,
+        veo_expected_seconds=VEO_EXPECTED_SECONDS.value,
+        gcs_temp_bucket=GCS_TEMP_BUCKET.value,
+        gcs_endpoint=GCS_ENDPOINT.value,
+        r2_endpoint=R2_ENDPOINT.value,
+        r2_bucket=R2_BUCKET.value,
+        r2_region=R2_REGION.value,
+        r2_public_base_url=R2_PUBLIC_BASE_URL.value.rstrip("/"),
+        tokens_per_second=TOKENS_PER_SECOND.value,
+        max_in_flight=MAX_IN_FLIGHT.value,
+        orphan_after_minutes=ORPHAN_AFTER_MINUTES.value,
+        blocked_terms=tuple(t.strip() for t in BLOCKED_TERMS.value if t.strip()),
+        poll_interval_s=POLL_INTERVAL_MS.value / 1000,
+        poll_budget_s=float(POLL_BUDGET_SECONDS.value),
+        retry=RetryPolicy(
+            attempts=max(1, RETRY_ATTEMPTS.value),
+            base_delay_s=RETRY_BASE_DELAY_MS.value / 1000,
+        ),
+    )
+
+
+def r2_credentials() -> tuple[str, str]:
+    return R2_ACCESS_KEY_ID.value, R2_SECRET_ACCESS_KEY.value

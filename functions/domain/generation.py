@@ -1,0 +1,66 @@
+"""What a Veo operation's state means for a creation, and how patient to be with Veo."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .errors import ErrorCode, Failure, failure
+
+
+class OutcomeKind(StrEnum):
+    RUNNING = "running"
+    READY = "ready"
+    FILTERED = "filtered"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class VeoOutcome:
+    """A polled Veo operation, with no SDK types in it."""
+
+    kind: OutcomeKind
+    video_uri: str | None = None  # gs:// URI when Veo wrote to our temp bucket
+    video_bytes: bytes | None = None  # inline video when no storageUri was given
+    reason: str | None = None
+
+
+def outcome_failure(outcome: VeoOutcome) -> Failure | None:
+    if outcome.kind == OutcomeKind.FILTERED:
+        return failure(ErrorCode.CONTENT_POLICY, outcome.reason)
+    if outcome.kind == OutcomeKind.FAILED:
+        return failure(ErrorCode.GENERATION_FAILED, outcome.reason)
+    return None
+
+
+# Veo answers these when a call may succeed if tried again later.
+TRANSIENT_HTTP_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+
+
+def is_transient_status(status: int | None) -> bool:
+    """No status means the call never got an answer (network, deadline): worth retrying."""
+    return status is None or status in TRANSIENT_HTTP_STATUSES
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 4
+    base_delay_s: float = 1.0
+    max_delay_s: float = 16.0
+
+    def delays(self) -> list[float]:
+        """Waits between attempts: exponential, capped; len == attempts - 1."""
+        return [min(self.max_delay_s, self.base_delay_s * 2**i) for i in range(self.attempts - 1)]
+
+
+def estimate_progress(elapsed_s: float, expected_s: float) -> int:
+    """Veo reports no progress; an honest guess from time elapsed against a typical run.
+
+    Linear up to 90 at the expected time, then creeping towards 99 and never claiming 100
+    before the video really exists.
+    """
+    if elapsed_s <= 0 or expected_s <= 0:
+        return 0
+    ratio = elapsed_s / expected_s
+    if ratio <= 1:
+        return int(90 * ratio)
+    return min(99, 90 + int(9 * (1 - 1 / ratio)))

@@ -1,0 +1,191 @@
+"""Token accounting rules: when to debit, when to refund, and how to audit the ledger.
+
+Every money movement writes one ledger entry with a deterministic id, inside the same
+Firestore transaction that moves the balance, so a repeated event finds the entry and
+does nothing.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from .errors import ErrorCode, Failure, failure
+from .states import IN_FLIGHT, Status, parse_status
+
+
+class EntryType(StrEnum):
+    GRANT = "grant"
+    DEBIT = "debit"
+    REFUND = "refund"
+
+
+def debit_id(creation_id: str) -> str:
+    return f"debit_{creation_id}"
+
+
+def refund_id(creation_id: str) -> str:
+    return f"refund_{creation_id}"
+
+
+@dataclass(frozen=True)
+class Account:
+    tokens: int
+    in_flight: int = 0
+
+
+@dataclass(frozen=True)
+class DebitDecision:
+    failure: Failure | None
+    account_after: Account
+
+    @property
+    def approved(self) -> bool:
+        return self.failure is None
+
+
+def decide_debit(account: Account, cost: int, max_in_flight: int) -> DebitDecision:
+    """Debit only if the balance covers the cost and the user is under the in-flight limit."""
+    if cost <= 0:
+        raise ValueError("cost must be positive")
+    if account.in_flight >= max_in_flight:
+        detail = f"Wait for one to finish (limit {max_in_flight})."
+        return DebitDecision(failure(ErrorCode.TOO_MANY_IN_FLIGHT, detail), account)
+    if account.tokens < cost:
+        detail = f"It costs {cost} tokens and you have {account.tokens}."
+        return DebitDecision(failure(ErrorCode.INSUFFICIENT_TOKENS, detail), account)
+    return DebitDecision(None, Account(account.tokens - cost, account.in_flight + 1))
+
+
+@dataclass(frozen=True)
+class RefundDecision:
+    refund_amount: int  # 0 when nothing was taken or it was already given back
+    account_after: Account
+
+
+def decide_failure_refund(
+    account: Account, debited_amount: int | None, already_refunded: bool
+) -> RefundDecision:
+    """A failing in-flight creation gives back exactly what was debited, once."""
+    if debited_amount is None or already_refunded:
+        return RefundDecision(0, account)
+    return RefundDecision(
+        debited_amount,
+        Account(account.tokens + debited_amount, max(0, account.in_flight - 1)),
+    )
+
+
+def release_in_flight(account: Account) -> Account:
+    """A creation that finished successfully no longer counts against the in-flight limit."""
+    return Account(account.tokens, max(0, account.in_flight - 1))
+
+
+# ---- audit -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    user_id: str
+    entry_id: str
+    type: str
+    amount: int
+    creation_id: str | None
+
+
+@dataclass(frozen=True)
+class CreationFacts:
+    creation_id: str
+    user_id: str
+    status: str
+    refunded: bool
+
+
+@dataclass
+class LedgerReport:
+    problems: list[str] = field(default_factory=list)
+    users_checked: int = 0
+    entries_checked: int = 0
+    creations_checked: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check_ledger(
+    balances: dict[str, int],
+    in_flight_counts: dict[str, int],
+    entries: list[LedgerEntry],
+    creations: list[CreationFacts],
+) -> LedgerReport:
+    """Every invariant the money rules promise, checked over a snapshot of the data."""
+    report = LedgerReport(
+        users_checked=len(balances),
+        entries_checked=len(entries),
+        creations_checked=len(creations),
+    )
+    expected: dict[str, int] = defaultdict(int)
+    movements: Counter[tuple[str, str]] = Counter()
+    debited: dict[str, int] = {}
+    refunded: dict[str, int] = {}
+    for entry in entries:
+        if entry.amount <= 0:
+            report.problems.append(f"{entry.user_id}/{entry.entry_id}: amount {entry.amount} is not positive")
+        if entry.type == EntryType.GRANT:
+            expected[entry.user_id] += entry.amount
+        elif entry.type == EntryType.DEBIT:
+            expected[entry.user_id] -= entry.amount
+        elif entry.type == EntryType.REFUND:
+            expected[entry.user_id] += entry.amount
+        else:
+            report.problems.append(f"{entry.user_id}/{entry.entry_id}: unknown type {entry.type!r}")
+            continue
+        if entry.type in (EntryType.DEBIT, EntryType.REFUND):
+            if not entry.creation_id:
+                report.problems.append(f"{entry.user_id}/{entry.entry_id}: {entry.type} without creationId")
+                continue
+            want_id = debit_id(entry.creation_id) if entry.type == EntryType.DEBIT else refund_id(entry.creation_id)
+            if entry.entry_id != want_id:
+                report.problems.append(f"{entry.user_id}/{entry.entry_id}: id should be {want_id}")
+            movements[(entry.type, entry.creation_id)] += 1
+            target = debited if entry.type == EntryType.DEBIT else refunded
+            target[entry.creation_id] = entry.amount
+    for (kind, creation_id), count in movements.items():
+        if count > 1:
+            report.problems.append(f"creation {creation_id}: {count} {kind} entries")
+    for user_id in sorted(set(balances) | set(expected)):
+        balance = balances.get(user_id)
+        if balance is None:
+            report.problems.append(f"user {user_id}: ledger entries but no user document")
+        elif balance != expected[user_id]:
+            report.problems.append(
+                f"user {user_id}: balance {balance} but ledger says {expected[user_id]}"
+            )
+        elif balance < 0:
+            report.problems.append(f"user {user_id}: negative balance {balance}")
+    open_debits: Counter[str] = Counter()
+    for creation in creations:
+        cid, status = creation.creation_id, parse_status(creation.status)
+        was_debited, was_refunded = cid in debited, cid in refunded
+        if was_refunded and not was_debited:
+            report.problems.append(f"creation {cid}: refunded but never debited")
+        if was_refunded and refunded[cid] != debited.get(cid):
+            report.problems.append(f"creation {cid}: refund {refunded[cid]} != debit {debited.get(cid)}")
+        if status == Status.FAILED and was_debited and not was_refunded:
+            report.problems.append(f"creation {cid}: failed after a debit but not refunded")
+        if status in (Status.DRAFT, Status.PUBLISHED) and was_refunded:
+            report.problems.append(f"creation {cid}: {status} but refunded")
+        if status in (Status.DRAFT, Status.PUBLISHED) and not was_debited:
+            report.problems.append(f"creation {cid}: {status} but never debited")
+        if creation.refunded != was_refunded:
+            report.problems.append(
+                f"creation {cid}: refunded flag {creation.refunded} but ledger says {was_refunded}"
+            )
+        if status in IN_FLIGHT and was_debited and not was_refunded:
+            open_debits[creation.user_id] += 1
+    for user_id, count in in_flight_counts.items():
+        if count != open_debits.get(user_id, 0):
+            report.problems.append(
+                f"user {user_id}: inFlight {count} but {open_debits.get(user_id, 0)} creations are debited and in flight"
+            )
+    return report

@@ -1,0 +1,1 @@
+"""One module per trigger: each tells the story of one event (load, decide, act, record)."""

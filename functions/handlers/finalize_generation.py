@@ -1,0 +1,115 @@
+"""Task `finalizegeneration`: poll Veo, then store the video in R2 and make the draft.
+
+Runs any number of times for one creation (task retries, re-delivered create events, a
+continuation task): every write is guarded by the creation's state, so only the first
+to finish counts and a late result never revives a failed or deleted creation.
+"""
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+
+from adapters import log, store, tasks
+from adapters.gcs import temp_prefix_uri
+from adapters.retry import with_retries
+from domain.errors import ErrorCode, ExternalServiceError, failure
+from domain.generation import OutcomeKind, VeoOutcome, estimate_progress, outcome_failure
+from domain.states import Status
+from handlers.services import Services
+
+
+def handle(creation_id: str, services: Services, clock=time.monotonic, sleep=time.sleep) -> str:
+    settings = services.settings
+    creation = store.load_creation(creation_id)
+    if creation is None or creation.get("status") != Status.PROCESSING:
+        return "not_processing"
+    user_id = creation.get("userId")
+    operation = creation.get("operationName")
+    if not operation:
+        return "no_operation"
+
+    deadline = clock() + settings.poll_budget_s
+    while True:
+        try:
+            outcome = with_retries(lambda: services.veo.poll(operation), settings.retry)
+        except ExternalServiceError as exc:
+            return _fail(creation_id, creation, failure(ErrorCode.GENERATION_FAILED), services,
+                         reason=str(exc))
+        if outcome.kind != OutcomeKind.RUNNING:
+            break
+        status = store.record_progress(
+            creation_id, estimate_progress(_seconds_since(creation.get("startedAt")),
+                                           settings.veo_expected_seconds))
+        if status != Status.PROCESSING:
+            return "ended_meanwhile"  # swept, or deleted by its owner
+        if clock() + settings.poll_interval_s > deadline:
+            # Hand over to a fresh task instead of holding this one past its timeout.
+            tasks.enqueue_finalize(creation_id, delay_seconds=int(settings.poll_interval_s))
+            return "continued"
+        sleep(settings.poll_interval_s)
+
+    problem = outcome_failure(outcome)
+    if problem:
+        return _fail(creation_id, creation, problem, services, reason=outcome.reason)
+
+    media_key = creation["mediaKey"]
+    try:
+        with_retries(lambda: _copy_to_media(outcome, media_key, services), settings.retry)
+    except ExternalServiceError as exc:
+        return _fail(creation_id, creation, failure(ErrorCode.GENERATION_FAILED), services,
+                     reason=str(exc))
+
+    if not store.complete_draft(creation_id, services.media.public_url(media_key)):
+        # Someone else ended it first. If that was a draft, the object is theirs too (same
+        # key); otherwise our copy must not outlive a failed or deleted creation.
+        current = store.load_creation(creation_id)
+        if current is None or current.get("status") == Status.FAILED:
+            services.media.delete(media_key)
+        _remove_temp(creation_id, services)
+        return "ended_meanwhile"
+    log.state_change(creation_id, user_id, Status.PROCESSING, Status.DRAFT,
+                     duration_ms=int(_seconds_since(creation.get("startedAt")) * 1000))
+    _remove_temp(creation_id, services)
+    return "draft"
+
+
+def _copy_to_media(outcome: VeoOutcome, media_key: str, services: Services) -> None:
+    if outcome.video_uri:
+        reader = services.temp_storage.open_read(outcome.video_uri)
+        try:
+            services.media.upload_stream(reader, media_key)
+        finally:
+            reader.close()
+    elif outcome.video_bytes:
+        services.media.upload_bytes(outcome.video_bytes, media_key)
+    else:
+        raise ExternalServiceError("veo", "finished without a video location", transient=False)
+
+
+def _fail(creation_id: str, creation: dict, problem, services: Services, reason: str | None) -> str:
+    settlement = store.fail_and_refund(creation_id, problem)
+    if settlement.changed:
+        log.state_change(creation_id, creation.get("userId"), Status.PROCESSING, Status.FAILED,
+                         duration_ms=int(_seconds_since(creation.get("startedAt")) * 1000),
+                         error_code=problem.code.value, reason=reason)
+    if settlement.refunded_tokens:
+        log.ledger_movement(creation_id, creation.get("userId"), "refund", settlement.refunded_tokens)
+    _remove_temp(creation_id, services)
+    return "failed"
+
+
+def _remove_temp(creation_id: str, services: Services) -> None:
+    bucket = services.settings.gcs_temp_bucket
+    if not bucket:
+        return
+    try:
+        services.temp_storage.delete_prefix(temp_prefix_uri(bucket, creation_id))
+    except ExternalServiceError as exc:
+        # Not worth failing a finished video over: the orphan sweep retries the clean-up.
+        log.warn("temp media not removed", creationId=creation_id, reason=str(exc))
+
+
+def _seconds_since(moment) -> float:
+    if not isinstance(moment, datetime):
+        return 0.0
+    return max(0.0, (datetime.now(timezone.utc) - moment).total_seconds())

@@ -1,0 +1,42 @@
+"""Scheduled `sweeporphans`: fail and refund creations stuck in flight past the limit."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from adapters import log, store
+from adapters.gcs import temp_prefix_uri
+from domain.errors import ErrorCode, ExternalServiceError, failure
+from domain.states import Status
+from handlers.services import Services
+
+
+def handle(services: Services, now: datetime | None = None) -> dict:
+    settings = services.settings
+    now = now or datetime.now(timezone.utc)
+    cutoff = now - timedelta(minutes=settings.orphan_after_minutes)
+    swept = refunded_tokens = 0
+    for creation_id, creation in store.in_flight_older_than(cutoff):
+        settlement = store.fail_and_refund(creation_id, failure(ErrorCode.TIMEOUT))
+        if not settlement.changed:
+            continue  # finalized or swept by someone else meanwhile
+        swept += 1
+        refunded_tokens += settlement.refunded_tokens
+        log.state_change(creation_id, creation.get("userId"), settlement.status_before, Status.FAILED,
+                         error_code=ErrorCode.TIMEOUT.value)
+        if settlement.refunded_tokens:
+            log.ledger_movement(creation_id, creation.get("userId"), "refund", settlement.refunded_tokens)
+        _remove_media(creation_id, creation, services)
+    summary = {"swept": swept, "refundedTokens": refunded_tokens}
+    log.info("orphan sweep done", **summary)
+    return summary
+
+
+def _remove_media(creation_id: str, creation: dict, services: Services) -> None:
+    try:
+        if services.settings.gcs_temp_bucket:
+            services.temp_storage.delete_prefix(
+                temp_prefix_uri(services.settings.gcs_temp_bucket, creation_id))
+        if creation.get("mediaKey"):
+            services.media.delete(creation["mediaKey"])
+    except ExternalServiceError as exc:
+        log.warn("orphan media not removed", creationId=creation_id, reason=str(exc))

@@ -1,0 +1,75 @@
+"""Phoenix backend: the table of contents of its Cloud Functions.
+
+Each trigger declares its options and hands the event to one handler. Function names have
+no underscores because the finalize function's name is also its Cloud Tasks queue id,
+which allows only letters, digits and hyphens; the others follow for consistency.
+"""
+from firebase_functions import firestore_fn, options, scheduler_fn, tasks_fn
+
+import config
+
+REGION = "us-central1"
+LABELS = {"app": "phoenix", "phase": "3"}
+
+
+def _labels(service: str) -> dict[str, str]:
+    return {**LABELS, "service": service}
+
+
+def _services():
+    from handlers import services
+
+    return services.build(config.settings())
+
+
+@firestore_fn.on_document_created(
+    document="creations/{creationId}",
+    region=REGION,
+    # firebase-functions 0.6.0 cannot declare retries on Firestore triggers (deploys with
+    # retry off). Delivery is still at-least-once, so the handler is idempotent; a run that
+    # dies midway is failed and refunded by sweeporphans.
+    memory=options.MemoryOption.MB_512,
+    timeout_sec=120,
+    max_instances=50,
+    concurrency=40,
+    labels=_labels("startgeneration"),
+    secrets=config.R2_SECRETS,
+)
+def startgeneration(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | None]) -> None:
+    from handlers import start_generation
+
+    data = event.data.to_dict() if event.data is not None else None
+    start_generation.handle(event.params["creationId"], data, _services())
+
+
+@tasks_fn.on_task_dispatched(
+    region=REGION,
+    retry_config=options.RetryConfig(max_attempts=5, min_backoff_seconds=10, max_backoff_seconds=120),
+    rate_limits=options.RateLimits(max_concurrent_dispatches=200),
+    # Polls Veo for up to POLL_BUDGET_SECONDS, then streams the video to R2: time and memory.
+    memory=options.MemoryOption.GB_1,
+    timeout_sec=600,
+    max_instances=20,
+    concurrency=20,
+    labels=_labels("finalizegeneration"),
+    secrets=config.R2_SECRETS,
+)
+def finalizegeneration(request: tasks_fn.CallableRequest) -> None:
+    from handlers import finalize_generation
+
+    finalize_generation.handle(request.data["creationId"], _services())
+
+
+@scheduler_fn.on_schedule(
+    schedule="every 5 minutes",
+    region=REGION,
+    memory=options.MemoryOption.MB_512,
+    timeout_sec=300,
+    max_instances=1,
+    labels=_labels("sweeporphans"),
+    secrets=config.R2_SECRETS,
+)
+def sweeporphans(event: scheduler_fn.ScheduledEvent) -> None:
+    from handlers import sweep_orphans
+
+    sweep_orphans.handle(_services())

@@ -1,0 +1,49 @@
+"""Test set-up shared by every suite.
+
+Domain tests need nothing else. Flow, rules and ops tests ask for the `stack` fixture,
+which starts the local stack once per session (or reuses one that `make dev` started).
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FUNCTIONS = ROOT / "functions"
+for path in (str(ROOT), str(FUNCTIONS)):
+    if path not in sys.path:
+        sys.path.insert(0, path)
+
+from devstack import stack as devstack  # noqa: E402
+
+
+def _load_env_file(path: Path) -> None:
+    if not path.exists():
+        return
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            key, value = line.split("=", 1)
+            os.environ.setdefault(key.strip(), value.strip())
+
+
+# The test process plays the part of the functions emulator when it calls handlers directly:
+# same project, same emulator hosts, same params and secrets.
+os.environ.update(devstack.client_env())
+_load_env_file(FUNCTIONS / ".env.local")
+_load_env_file(FUNCTIONS / ".secret.local")
+
+
+@pytest.fixture(scope="session")
+def stack():
+    if devstack.stack_running():
+        yield None  # `make dev` is up: use it
+        return
+    running = devstack.Stack().start()
+    try:
+        yield running
+    finally:
+        running.stop()

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from devstack.stack import VEO_URL
+from standins.veo_server import VeoControl
+from tests.support.firestore_rest import UserClient, sign_up
+
+
+@pytest.fixture(autouse=True)
+def _stack(stack):
+    return stack
+
+
+@pytest.fixture
+def veo():
+    control = VeoControl(VEO_URL)
+    control.reset()
+    yield control
+    control.reset()
+
+
+@pytest.fixture
+def admin_db():
+    from adapters.firebase_app import firestore_client
+
+    return firestore_client()
+
+
+@pytest.fixture
+def new_user(admin_db):
+    """Signs a fresh user up through the Auth emulator and grants them tokens as the server."""
+    from adapters import store
+
+    def make(tokens: int = 100):
+        user = sign_up(f"user-{uuid.uuid4().hex[:12]}@example.test")
+        if tokens:
+            store.grant(user.uid, tokens, "test grant", grant_id="grant_initial")
+        return user, UserClient(user.id_token)
+
+    return make

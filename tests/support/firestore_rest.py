@@ -1,0 +1,145 @@
+"""A Firestore client that talks to the emulator's REST API as a signed-in end user.
+
+The Python server SDK always authenticates as the emulator's owner and skips the rules;
+this client sends the user's Auth-emulator ID token, so every call goes through
+firestore.rules exactly as the mobile app's would.
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from dataclasses import dataclass
+
+import requests
+
+from devstack.stack import AUTH_PORT, FIRESTORE_PORT, PROJECT_ID
+
+DOCS = f"http://127.0.0.1:{FIRESTORE_PORT}/v1/projects/{PROJECT_ID}/databases/(default)/documents"
+SERVER_TIME = object()  # marker: ask for request.time, like FieldValue.serverTimestamp()
+
+
+class Denied(Exception):
+    pass
+
+
+@dataclass
+class User:
+    uid: str
+    email: str
+    id_token: str
+
+
+def sign_up(email: str, password: str = "secret-pass-1") -> User:
+    url = (f"http://127.0.0.1:{AUTH_PORT}/identitytoolkit.googleapis.com/v1/"
+           "accounts:signUp?key=local")
+    resp = requests.post(url, json={"email": email, "password": password, "returnSecureToken": True},
+                         timeout=10)
+    resp.raise_for_status()
+    body = resp.json()
+    return User(uid=body["localId"], email=email, id_token=body["idToken"])
+
+
+def encode(value) -> dict:
+    if value is None:
+        return {"nullValue": None}
+    if isinstance(value, bool):
+        return {"booleanValue": value}
+    if isinstance(value, int):
+        return {"integerValue": str(value)}
+    if isinstance(value, float):
+        return {"doubleValue": value}
+    if isinstance(value, str):
+        return {"stringValue": value}
+    if isinstance(value, bytes):
+        return {"bytesValue": base64.b64encode(value).decode()}
+    if isinstance(value, dt.datetime):
+        return {"timestampValue": value.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")}
+    if isinstance(value, (list, tuple)):
+        return {"arrayValue": {"values": [encode(v) for v in value]}}
+    if isinstance(value, dict):
+        return {"mapValue": {"fields": {k: encode(v) for k, v in value.items()}}}
+    raise TypeError(f"cannot encode {type(value)}")
+
+
+def decode(value: dict):
+    (kind, raw), = value.items()
+    if kind == "nullValue":
+        return None
+    if kind == "integerValue":
+        return int(raw)
+    if kind == "timestampValue":
+        return dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    if kind == "arrayValue":
+        return [decode(v) for v in raw.get("values", [])]
+    if kind == "mapValue":
+        return {k: decode(v) for k, v in raw.get("fields", {}).items()}
+    return raw  # string, boolean, double, bytes, reference
+
+
+def decode_document(doc: dict) -> dict:
+    return {k: decode(v) for k, v in doc.get("fields", {}).items()}
+
+
+class UserClient:
+    def __init__(self, id_token: str | None):
+        self.session = requests.Session()
+        if id_token:
+            self.session.headers["Authorization"] = f"Bearer {id_token}"
+
+    def _check(self, resp: requests.Response) -> dict:
+        if resp.status_code == 403:
+            raise Denied(resp.text)
+        resp.raise_for_status()
+        return resp.json() if resp.content else {}
+
+    def _write(self, path: str, data: dict, *, exists: bool | None, mask: list[str] | None = None) -> dict:
+        plain = {k: v for k, v in data.items() if v is not SERVER_TIME}
+        write: dict = {"update": {"name": f"{DOCS.split('/v1/')[1]}/{path}",
+                                  "fields": {k: encode(v) for k, v in plain.items()}}}
+        transforms = [{"fieldPath": k, "setToServerValue": "REQUEST_TIME"}
+                      for k, v in data.items() if v is SERVER_TIME]
+        if transforms:
+            write["updateTransforms"] = transforms
+        if mask is not None:
+            write["updateMask"] = {"fieldPaths": [m for m in mask if data.get(m) is not SERVER_TIME]}
+        if exists is not None:
+            write["currentDocument"] = {"exists": exists}
+        return self._check(self.session.post(f"{DOCS}:commit", json={"writes": [write]}, timeout=10))
+
+    def create(self, path: str, data: dict) -> dict:
+        return self._write(path, data, exists=False)
+
+    def set(self, path: str, data: dict) -> dict:
+        return self._write(path, data, exists=None)
+
+    def update(self, path: str, data: dict) -> dict:
+        return self._write(path, data, exists=True, mask=list(data))
+
+    def get(self, path: str) -> dict:
+        return decode_document(self._check(self.session.get(f"{DOCS}/{path}", timeout=10)))
+
+    def delete(self, path: str) -> None:
+        self._check(self.session.delete(f"{DOCS}/{path}", timeout=10))
+
+    def query(self, collection: str, where: list[tuple[str, str, object]] = (),
+              order_by: list[tuple[str, str]] = (), limit: int | None = None,
+              start_after: list | None = None, parent: str = "") -> list[tuple[str, dict]]:
+        ops = {"==": "EQUAL", "<": "LESS_THAN", "<=": "LESS_THAN_OR_EQUAL", ">": "GREATER_THAN",
+               ">=": "GREATER_THAN_OR_EQUAL", "in": "IN", "!=": "NOT_EQUAL"}
+        query: dict = {"from": [{"collectionId": collection}]}
+        filters = [{"fieldFilter": {"field": {"fieldPath": f}, "op": ops[op], "value": encode(v)}}
+                   for f, op, v in where]
+        if len(filters) == 1:
+            query["where"] = filters[0]
+        elif filters:
+            query["where"] = {"compositeFilter": {"op": "AND", "filters": filters}}
+        if order_by:
+            query["orderBy"] = [{"field": {"fieldPath": f}, "direction": d} for f, d in order_by]
+        if limit:
+            query["limit"] = limit
+        if start_after is not None:
+            query["startAt"] = {"values": [encode(v) for v in start_after], "before": False}
+        url = f"{DOCS}/{parent}:runQuery" if parent else f"{DOCS}:runQuery"
+        rows = self._check(self.session.post(url, json={"structuredQuery": query}, timeout=10))
+        return [(r["document"]["name"].rsplit("/", 1)[1], decode_document(r["document"]))
+                for r in rows if "document" in r]
