@@ -1,0 +1,107 @@
+"""Fixtures for the stand-in tests: an in-memory GCS-compatible server, the Veo stand-in
+in-process, and the real google-genai client pointed at it."""
+
+from __future__ import annotations
+
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+# So `import standins` works however pytest was started (rootdir, import mode, cwd).
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+import google.oauth2.credentials  # noqa: E402
+from gcp_storage_emulator.server import create_server  # noqa: E402
+from google import genai  # noqa: E402
+from google.auth.credentials import AnonymousCredentials  # noqa: E402
+from google.cloud import storage  # noqa: E402
+from google.genai import types  # noqa: E402
+
+from standins.veo_server import VeoControl, VeoStandIn  # noqa: E402
+
+# Short, so the suite is fast, but long enough that an immediate poll still sees "running".
+DELAY_SECONDS = 0.3
+PROJECT = "demo-phoenix"
+LOCATION = "us-central1"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def unused_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def gcs_endpoint():
+    port = free_port()
+    server = create_server("127.0.0.1", port, in_memory=True)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def veo_server(gcs_endpoint):
+    server = VeoStandIn(port=0, delay_seconds=DELAY_SECONDS, gcs_endpoint=gcs_endpoint)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def control(veo_server) -> VeoControl:
+    """Control client; every test starts from a reset stand-in."""
+    veo_control = VeoControl(veo_server.base_url)
+    veo_control.reset()
+    return veo_control
+
+
+def _make_genai_client(base_url: str, api_version: str | None = None) -> genai.Client:
+    # Exactly how the production adapter builds its client, apart from the base URL.
+    return genai.Client(
+        vertexai=True,
+        project=PROJECT,
+        location=LOCATION,
+        credentials=google.oauth2.credentials.Credentials(token="local"),
+        http_options=types.HttpOptions(base_url=base_url, api_version=api_version),
+    )
+
+
+@pytest.fixture
+def make_client():
+    """make_client(base_url, api_version=None) -> a real google-genai client in Vertex mode."""
+    return _make_genai_client
+
+
+@pytest.fixture
+def client(veo_server, control) -> genai.Client:
+    return _make_genai_client(veo_server.base_url)
+
+
+@pytest.fixture(scope="session")
+def gcs(gcs_endpoint) -> storage.Client:
+    return storage.Client(
+        project=PROJECT,
+        credentials=AnonymousCredentials(),
+        client_options={"api_endpoint": gcs_endpoint},
+    )
+
+
+@pytest.fixture
+def delay_seconds() -> float:
+    """The stand-in's start-up delay (restored by every reset)."""
+    return DELAY_SECONDS
