@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from enum import StrEnum
 
 from google.cloud import firestore
 
@@ -59,11 +58,7 @@ def load_creation(creation_id: str) -> dict | None:
     return snap.to_dict() if snap.exists else None
 
 
-class DebitResult(StrEnum):
-    DEBITED = "debited"
-    REFUSED = "refused"  # failed before any token moved
-    ALREADY_HANDLED = "already_handled"  # a repeated event: someone got here first
-    GONE = "gone"
+DebitResult = ledger.DebitOutcome
 
 
 @dataclass(frozen=True)
@@ -98,15 +93,12 @@ def debit(creation_id: str, user_id: str, cost: int, max_in_flight: int) -> Debi
         dref = ledger_ref(user_id, ledger.debit_id(creation_id))
         snaps = {s.reference.path: s for s in tx.get_all([cref, uref, dref])}
         creation, user, prior = snaps[cref.path], snaps[uref.path], snaps[dref.path]
-        if not creation.exists:
-            return Debit(DebitResult.GONE)
-        if prior.exists or creation.get("status") != Status.PENDING:
-            return Debit(DebitResult.ALREADY_HANDLED)
-        decision = ledger.decide_debit(_account(user), cost, max_in_flight)
-        if not decision.approved:
-            tx.update(cref, _failed_fields(decision.failure, refunded=False))
-            return Debit(DebitResult.REFUSED, failure=decision.failure)
-        after = decision.account_after
+        plan = ledger.plan_debit(_status(creation), prior.exists, _account(user), cost, max_in_flight)
+        if plan.outcome == DebitResult.REFUSED:
+            tx.update(cref, _failed_fields(plan.failure, refunded=False))
+        if plan.outcome != DebitResult.DEBITED:
+            return Debit(plan.outcome, failure=plan.failure)
+        after = plan.account_after
         media_key = f"drafts/{user_id}/{creation_id}/{secrets.token_urlsafe(18)}.mp4"
         tx.create(dref, _ledger_doc(EntryType.DEBIT, cost, after.tokens, creation_id, "generation"))
         tx.set(uref, {"tokens": after.tokens, "inFlight": after.in_flight}, merge=True)
@@ -165,11 +157,11 @@ def complete_draft(creation_id: str, media_url: str) -> bool:
     def run(tx) -> bool:
         ref = creation_ref(creation_id)
         snap = ref.get(transaction=tx)
-        if not snap.exists or not server_may_move(snap.get("status"), Status.DRAFT):
+        if _status(snap) != Status.PROCESSING:
             return False
         uref = user_ref(snap.get("userId"))
-        account = _account(uref.get(transaction=tx))
-        tx.set(uref, {"inFlight": ledger.release_in_flight(account).in_flight}, merge=True)
+        after = ledger.plan_draft(_status(snap), _account(uref.get(transaction=tx)))
+        tx.set(uref, {"inFlight": after.in_flight}, merge=True)
         tx.update(ref, {
             "status": Status.DRAFT.value,
             "mediaUrl": media_url,
@@ -196,10 +188,8 @@ def fail_and_refund(creation_id: str, failure: Failure) -> Settlement:
     def run(tx) -> Settlement:
         cref = creation_ref(creation_id)
         snap = cref.get(transaction=tx)
-        if not snap.exists:
-            return Settlement(False)
-        status = snap.get("status")
-        if not server_may_move(status, Status.FAILED):
+        status = _status(snap)
+        if status is None or not server_may_move(status, Status.FAILED):
             return Settlement(False, status_before=status)
         user_id = snap.get("userId")
         uref = user_ref(user_id)
@@ -208,16 +198,20 @@ def fail_and_refund(creation_id: str, failure: Failure) -> Settlement:
         snaps = {s.reference.path: s for s in tx.get_all([uref, dref, rref])}
         user, debit_snap, refund_snap = snaps[uref.path], snaps[dref.path], snaps[rref.path]
         debited = int(debit_snap.get("amount")) if debit_snap.exists else None
-        decision = ledger.decide_failure_refund(_account(user), debited, refund_snap.exists)
-        if decision.refund_amount:
-            after = decision.account_after
-            tx.create(rref, _ledger_doc(EntryType.REFUND, decision.refund_amount, after.tokens,
+        plan = ledger.plan_failure(status, _account(user), debited, refund_snap.exists)
+        if plan.refund_amount:
+            after = plan.account_after
+            tx.create(rref, _ledger_doc(EntryType.REFUND, plan.refund_amount, after.tokens,
                                         creation_id, failure.code.value))
             tx.set(uref, {"tokens": after.tokens, "inFlight": after.in_flight}, merge=True)
-        tx.update(cref, _failed_fields(failure, refunded=debited is not None))
-        return Settlement(True, decision.refund_amount, status)
+        tx.update(cref, _failed_fields(failure, refunded=plan.refunded))
+        return Settlement(True, plan.refund_amount, status)
 
     return run(_db().transaction())
+
+
+def _status(snap) -> str | None:
+    return snap.get("status") if snap.exists else None
 
 
 def _failed_fields(failure: Failure, *, refunded: bool) -> dict:

@@ -46,7 +46,7 @@ class Veo:
         )
         with _translated_errors():
             operation = _client(*self._args).models.generate_videos(
-                model=self._model, prompt=prompt, config=config
+                model=self._model, source=types.GenerateVideosSource(prompt=prompt), config=config
             )
         return operation.name
 

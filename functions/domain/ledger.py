@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from .errors import ErrorCode, Failure, failure
-from .states import IN_FLIGHT, Status, parse_status
+from .states import IN_FLIGHT, Status, parse_status, server_may_move
 
 
 class EntryType(StrEnum):
@@ -78,6 +78,62 @@ def decide_failure_refund(
 def release_in_flight(account: Account) -> Account:
     """A creation that finished successfully no longer counts against the in-flight limit."""
     return Account(account.tokens, max(0, account.in_flight - 1))
+
+
+# ---- what one transaction does, given what it read ----------------------------------------
+# The Firestore adapter reads the documents inside a transaction, asks one of these plans
+# what to write, and writes it. Property tests drive the same plans with random events.
+
+
+class DebitOutcome(StrEnum):
+    DEBITED = "debited"
+    REFUSED = "refused"  # failed before any token moved
+    ALREADY_HANDLED = "already_handled"  # a repeated event: someone got here first
+    GONE = "gone"
+
+
+@dataclass(frozen=True)
+class DebitPlan:
+    outcome: DebitOutcome
+    failure: Failure | None = None
+    account_after: Account | None = None
+
+
+def plan_debit(status: str | None, debit_exists: bool, account: Account, cost: int,
+               max_in_flight: int) -> DebitPlan:
+    if status is None:
+        return DebitPlan(DebitOutcome.GONE)
+    if debit_exists or status != Status.PENDING:
+        return DebitPlan(DebitOutcome.ALREADY_HANDLED)
+    decision = decide_debit(account, cost, max_in_flight)
+    if not decision.approved:
+        return DebitPlan(DebitOutcome.REFUSED, failure=decision.failure)
+    return DebitPlan(DebitOutcome.DEBITED, account_after=decision.account_after)
+
+
+@dataclass(frozen=True)
+class FailurePlan:
+    changed: bool
+    refund_amount: int = 0
+    account_after: Account | None = None
+    refunded: bool = False  # the creation's `refunded` flag
+
+
+def plan_failure(status: str | None, account: Account, debited_amount: int | None,
+                 refund_exists: bool) -> FailurePlan:
+    """Fail an in-flight creation; a finished or deleted one is left alone."""
+    if status is None or not server_may_move(status, Status.FAILED):
+        return FailurePlan(False)
+    decision = decide_failure_refund(account, debited_amount, refund_exists)
+    return FailurePlan(True, decision.refund_amount, decision.account_after,
+                       refunded=debited_amount is not None)
+
+
+def plan_draft(status: str | None, account: Account) -> Account | None:
+    """The account after processing → draft, or None when the creation is not processing."""
+    if status is None or not server_may_move(status, Status.DRAFT):
+        return None
+    return release_in_flight(account)
 
 
 # ---- audit -------------------------------------------------------------------------------
