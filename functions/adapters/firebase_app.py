@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+
+from adapters.shared_clients import one_per_config
 
 # Named, because firebase-functions may already have initialised the default app with
 # Application Default Credentials, which the emulator does not have.
 APP_NAME = "phoenix"
 
 
-@lru_cache(maxsize=1)
+@one_per_config
 def app():
     import firebase_admin
 
@@ -23,7 +24,7 @@ def app():
     return firebase_admin.initialize_app(name=APP_NAME)
 
 
-@lru_cache(maxsize=1)
+@one_per_config
 def firestore_client():
     from firebase_admin import firestore
 

@@ -1,15 +1,15 @@
 """Veo's temporary output in Google Cloud Storage (or a GCS-compatible local server)."""
 from __future__ import annotations
 
-from functools import lru_cache
 
+from adapters.shared_clients import one_per_config
 from domain.errors import ExternalServiceError
 from domain.generation import is_transient_status
 
 SERVICE = "gcs"
 
 
-@lru_cache(maxsize=2)
+@one_per_config
 def _client(endpoint: str):
     from google.cloud import storage
 

@@ -1,8 +1,8 @@
 """Cloudflare R2 (S3-compatible) through boto3: where finished videos live."""
 from __future__ import annotations
 
-from functools import lru_cache
 
+from adapters.shared_clients import one_per_config
 from domain.errors import ExternalServiceError
 from domain.generation import is_transient_status
 
@@ -11,7 +11,7 @@ VIDEO_CONTENT_TYPE = "video/mp4"
 PART_SIZE = 8 * 1024 * 1024
 
 
-@lru_cache(maxsize=2)
+@one_per_config
 def _client(endpoint: str, region: str, key_id: str, secret: str):
     import boto3
     from botocore.config import Config

@@ -76,7 +76,9 @@ def reject(creation_id: str, failure: Failure) -> bool:
     def run(tx) -> bool:
         ref = creation_ref(creation_id)
         snap = ref.get(transaction=tx)
-        if not snap.exists or not server_may_move(snap.get("status"), Status.FAILED):
+        # Only a request nobody has charged yet: a processing one must go through
+        # fail_and_refund, whatever a late or malformed event says.
+        if _status(snap) != Status.PENDING:
             return False
         tx.update(ref, _failed_fields(failure, refunded=False))
         return True

@@ -1,15 +1,15 @@
 """Veo on Vertex AI through the google-genai client (or a stand-in at VEO_BASE_URL)."""
 from __future__ import annotations
 
-from functools import lru_cache
 
+from adapters.shared_clients import one_per_config
 from domain.errors import ExternalServiceError
 from domain.generation import OutcomeKind, VeoOutcome, is_transient_status
 
 SERVICE = "veo"
 
 
-@lru_cache(maxsize=4)
+@one_per_config
 def _client(project: str, location: str, base_url: str):
     from google import genai
     from google.genai import types

@@ -88,10 +88,13 @@ def _copy_to_media(outcome: VeoOutcome, media_key: str, services: Services) -> N
 
 def _fail(creation_id: str, creation: dict, problem, services: Services, reason: str | None) -> str:
     settlement = store.fail_and_refund(creation_id, problem)
-    if settlement.changed:
-        log.state_change(creation_id, creation.get("userId"), Status.PROCESSING, Status.FAILED,
-                         duration_ms=int(_seconds_since(creation.get("startedAt")) * 1000),
-                         error_code=problem.code.value, reason=reason)
+    if not settlement.changed:
+        # Another finalizer got there first (e.g. it made the draft and removed the temp
+        # copy we were about to read): its outcome stands.
+        return "ended_meanwhile"
+    log.state_change(creation_id, creation.get("userId"), Status.PROCESSING, Status.FAILED,
+                     duration_ms=int(_seconds_since(creation.get("startedAt")) * 1000),
+                     error_code=problem.code.value, reason=reason)
     if settlement.refunded_tokens:
         log.ledger_movement(creation_id, creation.get("userId"), "refund", settlement.refunded_tokens)
     _remove_temp(creation_id, services)

@@ -1,0 +1,100 @@
+"""Phoenix operator CLI.
+
+Works against the emulator (FIRESTORE_EMULATOR_HOST set, or --emulator) or a real project
+(Application Default Credentials, --project).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+import ops  # noqa: F401  (puts functions/ on the path)
+
+EMULATOR_FIRESTORE = "127.0.0.1:8080"
+
+
+def _connect(args) -> None:
+    if args.emulator:
+        os.environ.setdefault("FIRESTORE_EMULATOR_HOST", EMULATOR_FIRESTORE)
+    project = args.project or os.environ.get("GOOGLE_CLOUD_PROJECT") or os.environ.get("GCLOUD_PROJECT")
+    if not project:
+        sys.exit("error: no project: pass --project ID (or --emulator for the local demo-phoenix)")
+    os.environ["GOOGLE_CLOUD_PROJECT"] = os.environ["GCLOUD_PROJECT"] = project
+
+
+def cmd_ledger_check(args) -> int:
+    from ops import ledger_check
+
+    report = ledger_check.run(args.user or None)
+    for problem in report.problems:
+        print(f"PROBLEM {problem}")
+    verdict = "OK" if report.ok else f"{len(report.problems)} problem(s)"
+    print(f"ledger-check: {verdict} — {report.users_checked} users, "
+          f"{report.entries_checked} ledger entries, {report.creations_checked} creations")
+    return 0 if report.ok else 1
+
+
+def cmd_grant(args) -> int:
+    from adapters import store
+
+    if args.amount <= 0:
+        print("error: the amount must be a positive number of tokens", file=sys.stderr)
+        return 2
+    if not args.allow_new_user and store.user_ref(args.user).get().exists is False:
+        print(f"error: unknown user {args.user!r} (pass --allow-new-user to create it)", file=sys.stderr)
+        return 2
+    balance = store.grant(args.user, args.amount, args.reason, grant_id=args.grant_id)
+    print(f"granted {args.amount} tokens to {args.user}: balance {balance}")
+    return 0
+
+
+def cmd_fail_and_refund(args) -> int:
+    from adapters import store
+    from domain.errors import ErrorCode, failure
+
+    creation = store.load_creation(args.creation_id)
+    if creation is None:
+        print(f"error: no creation {args.creation_id!r}", file=sys.stderr)
+        return 2
+    settlement = store.fail_and_refund(args.creation_id, failure(ErrorCode(args.code)))
+    if not settlement.changed:
+        print(f"nothing to do: creation is {settlement.status_before}")
+        return 0
+    print(f"failed {args.creation_id} ({args.code}); refunded {settlement.refunded_tokens} tokens")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ops", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--project", help="Firebase project id")
+    parser.add_argument("--emulator", action="store_true", help="use the local emulator (demo-phoenix)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    check = sub.add_parser("ledger-check", help="verify balances, debits and refunds; exit 1 on any problem")
+    check.add_argument("--user", action="append", help="check only this user (repeatable)")
+    check.set_defaults(func=cmd_ledger_check)
+
+    grant = sub.add_parser("grant", help="give tokens to a user (a ledger grant entry)")
+    grant.add_argument("user")
+    grant.add_argument("amount", type=int)
+    grant.add_argument("--reason", default="operator grant")
+    grant.add_argument("--grant-id", help="idempotency key: a repeated grant with the same id is a no-op")
+    grant.add_argument("--allow-new-user", action="store_true")
+    grant.set_defaults(func=cmd_grant)
+
+    refund = sub.add_parser("fail-and-refund", help="fail a stuck creation and refund it (idempotent)")
+    refund.add_argument("creation_id")
+    refund.add_argument("--code", default="timeout", choices=["timeout", "generation_failed"])
+    refund.set_defaults(func=cmd_fail_and_refund)
+
+    args = parser.parse_args(argv)
+    if args.emulator and not args.project:
+        args.project = "demo-phoenix"
+    _connect(args)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""Shared steps for flow tests: write requests as the client, wait, audit the ledger."""
+from __future__ import annotations
+
+import uuid
+
+import requests
+
+from devstack.stack import FUNCTIONS_PORT, PROJECT_ID
+from tests.support.firestore_rest import SERVER_TIME, UserClient
+from tests.support.waiting import wait_until
+
+OWNER = UserClient("owner")  # the emulator's admin token: skips the rules, like a race would
+
+
+def new_id() -> str:
+    return f"c-{uuid.uuid4().hex}"
+
+
+def request_doc(uid: str, prompt: str, duration: int = 4, aspect: str = "16:9") -> dict:
+    return {"userId": uid, "prompt": prompt, "aspectRatio": aspect, "duration": duration,
+            "status": "pending", "createdAt": SERVER_TIME}
+
+
+def submit(client: UserClient, uid: str, prompt: str, duration: int = 4, cid: str | None = None) -> str:
+    cid = cid or new_id()
+    client.create(f"creations/{cid}", request_doc(uid, prompt, duration))
+    return cid
+
+
+def wait_status(client: UserClient, cid: str, statuses=("draft", "failed"), timeout: float = 60) -> dict:
+    def check():
+        doc = client.get(f"creations/{cid}")
+        return doc if doc.get("status") in statuses else None
+
+    return wait_until(check, timeout=timeout, interval=0.1, what=f"{cid} to reach {statuses}")
+
+
+def ledger_of(client: UserClient, uid: str) -> dict[str, dict]:
+    return dict(client.query("transactions", parent=f"users/{uid}"))
+
+
+def balance(client: UserClient, uid: str) -> int:
+    return client.get(f"users/{uid}")["tokens"]
+
+
+def assert_ledger_ok(*uids: str) -> None:
+    from ops import ledger_check
+
+    report = ledger_check.run(list(uids))
+    assert report.ok, report.problems
+
+
+def operations_for(veo, marker: str) -> list[dict]:
+    return [op for op in veo.stats()["operations"].values() if marker in op["prompt"]]
+
+
+def run_scheduled(name: str) -> None:
+    """Scheduled functions cannot be fired by Pub/Sub in the emulator; its HTTP route runs them."""
+    backends = requests.get(f"http://127.0.0.1:{FUNCTIONS_PORT}/backends", timeout=5).json()["backends"]
+    ids = [t["id"] for b in backends for t in b["functionTriggers"] if t["entryPoint"] == name]
+    assert ids, f"{name} is not loaded"
+    # The emulator serves it under a numbered route ("-0") that /backends does not show.
+    for suffix in [""] + [f"-{n}" for n in range(10)]:
+        resp = requests.post(f"http://127.0.0.1:{FUNCTIONS_PORT}/{PROJECT_ID}/us-central1/{name}{suffix}",
+                             json={}, timeout=120)
+        if resp.status_code != 404:
+            assert resp.status_code == 200, resp.text
+            return
+    raise AssertionError(f"no HTTP route runs {name}")

@@ -1,0 +1,310 @@
+"""Every unhappy path returns exactly what was taken, and nothing is taken twice.
+
+Driven through the client path (or, where the rules would already refuse, the admin path
+that a race would produce), with faults injected in the Veo stand-in.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import uuid
+
+import pytest
+import requests
+
+from tests.flows.helpers import (OWNER, assert_ledger_ok, balance, ledger_of, new_id, operations_for,
+                                 request_doc, run_scheduled, submit, wait_status)
+
+
+def marker() -> str:
+    return f"m{uuid.uuid4().hex[:10]}"
+
+
+def services():
+    import config
+    from handlers import services as wiring
+
+    return wiring.build(config.settings())
+
+
+def test_insufficient_balance_fails_without_any_ledger_movement(new_user, veo):
+    # The rules refuse this write for the client; the server must still hold if the balance
+    # dropped between the rules check and the trigger, so the request arrives as that race would.
+    user, client = new_user(tokens=30)
+    tag = marker()
+    cid = new_id()
+    OWNER.create(f"creations/{cid}", request_doc(user.uid, f"{tag} a lighthouse", duration=4))
+
+    doc = wait_status(client, cid)
+    assert doc["status"] == "failed"
+    assert doc["error"]["code"] == "insufficient_tokens"
+    assert "40" in doc["error"]["message"] and "30" in doc["error"]["message"]
+    assert doc["refunded"] is False and "tokenCost" not in doc
+    assert balance(client, user.uid) == 30
+    assert [e["type"] for e in ledger_of(client, user.uid).values()] == ["grant"]
+    assert operations_for(veo, tag) == []
+    assert_ledger_ok(user.uid)
+
+
+def test_blocked_term_is_refused_before_any_charge_or_veo_call(new_user, veo):
+    user, client = new_user(tokens=100)
+    tag = marker()
+    cid = submit(client, user.uid, f"{tag} a forbiddenword in the park")
+
+    doc = wait_status(client, cid)
+    assert doc["error"]["code"] == "content_policy"
+    assert "forbiddenword" in doc["error"]["message"]
+    assert doc["refunded"] is False
+    assert balance(client, user.uid) == 100
+    assert operations_for(veo, tag) == []
+    assert_ledger_ok(user.uid)
+
+
+def test_prompt_filtered_by_veo_is_refunded_with_veos_reason(new_user, veo):
+    user, client = new_user(tokens=100)
+    cid = submit(client, user.uid, f"{marker()} a gore scene", duration=8)
+
+    doc = wait_status(client, cid)
+    assert doc["status"] == "failed" and doc["error"]["code"] == "content_policy"
+    assert "Support codes" in doc["error"]["message"]
+    assert doc["refunded"] is True and doc["tokenCost"] == 80
+    entries = ledger_of(client, user.uid)
+    assert entries[f"debit_{cid}"]["amount"] == 80
+    assert entries[f"refund_{cid}"]["amount"] == 80
+    assert entries[f"refund_{cid}"]["balanceAfter"] == 100
+    assert balance(client, user.uid) == 100
+    assert_ledger_ok(user.uid)
+
+
+def test_transient_veo_errors_are_retried_until_the_video_is_made(new_user, veo):
+    user, client = new_user(tokens=100)
+    tag = marker()
+    veo.faults([{"on": "start", "kind": "quota", "times": 2, "match": tag},
+                {"on": "poll", "kind": "unavailable", "times": 2, "match": tag}])
+    cid = submit(client, user.uid, f"{tag} a sailing boat")
+
+    doc = wait_status(client, cid)
+    assert doc["status"] == "draft", doc
+    assert veo.stats()["faultsPending"] == 0
+    assert len(operations_for(veo, tag)) == 1
+    assert balance(client, user.uid) == 60
+    assert_ledger_ok(user.uid)
+
+
+def test_quota_errors_past_the_retry_budget_fail_and_refund(new_user, veo):
+    user, client = new_user(tokens=100)
+    tag = marker()
+    veo.faults([{"on": "start", "kind": "quota", "times": 50, "match": tag}])
+    cid = submit(client, user.uid, f"{tag} a mountain")
+
+    doc = wait_status(client, cid)
+    assert doc["error"]["code"] == "generation_failed" and doc["refunded"] is True
+    # RETRY_ATTEMPTS=4 in the emulator: four tries, then give up (no endless retry).
+    assert veo.stats()["faultsPending"] == 46
+    assert balance(client, user.uid) == 100
+    assert_ledger_ok(user.uid)
+
+
+def test_permanent_veo_error_fails_at_once_and_refunds(new_user, veo):
+    user, client = new_user(tokens=100)
+    tag = marker()
+    veo.faults([{"on": "start", "kind": "invalid_argument", "times": 5, "match": tag}])
+    cid = submit(client, user.uid, f"{tag} a forest")
+
+    doc = wait_status(client, cid)
+    assert doc["error"]["code"] == "generation_failed" and doc["refunded"] is True
+    assert veo.stats()["faultsPending"] == 4  # tried once, not retried
+    assert balance(client, user.uid) == 100
+    assert_ledger_ok(user.uid)
+
+
+def test_operation_that_ends_in_error_is_refunded(new_user, veo):
+    user, client = new_user(tokens=100)
+    tag = marker()
+    veo.faults([{"on": "start", "kind": "operation_error", "match": tag}])
+    cid = submit(client, user.uid, f"{tag} a city")
+
+    doc = wait_status(client, cid)
+    assert doc["error"]["code"] == "generation_failed" and doc["refunded"] is True
+    assert balance(client, user.uid) == 100
+    assert_ledger_ok(user.uid)
+
+
+def test_create_event_delivered_twice_debits_and_starts_veo_once(new_user, veo):
+    from handlers import start_generation
+
+    user, client = new_user(tokens=100)
+    tag = marker()
+    cid = new_id()
+    data = {"userId": user.uid, "prompt": f"{tag} twin event", "aspectRatio": "16:9", "duration": 4,
+            "status": "pending", "createdAt": dt.datetime.now(dt.timezone.utc)}
+    client.create(f"creations/{cid}", request_doc(user.uid, data["prompt"]))
+    # The emulator delivers the event once; deliver it again, at the same time, as the
+    # at-least-once delivery of production may.
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(start_generation.handle(cid, data, services())))
+               for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    doc = wait_status(client, cid)
+    assert doc["status"] == "draft"
+    entries = ledger_of(client, user.uid)
+    assert [k for k, e in entries.items() if e["type"] == "debit"] == [f"debit_{cid}"]
+    assert len(operations_for(veo, tag)) == 1
+    assert balance(client, user.uid) == 60
+    assert_ledger_ok(user.uid)
+
+
+def test_finalize_running_three_times_at_once_makes_one_draft_and_no_refund(new_user, veo):
+    from handlers import finalize_generation
+
+    user, client = new_user(tokens=100)
+    veo.config(delaySeconds=2)
+    cid = submit(client, user.uid, f"{marker()} three finalizers")
+    wait_status(client, cid, statuses=("processing",), timeout=20)
+
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(finalize_generation.handle(cid, services())))
+               for _ in range(2)]  # plus the task the pipeline enqueued itself
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    doc = wait_status(client, cid)
+    assert doc["status"] == "draft" and doc["refunded"] is False
+    assert set(results) <= {"draft", "ended_meanwhile", "not_processing"}
+    assert requests.get(doc["mediaUrl"], timeout=10).status_code == 200
+    assert not any(e["type"] == "refund" for e in ledger_of(client, user.uid).values())
+    assert_ledger_ok(user.uid)
+
+
+def test_late_veo_result_does_not_revive_a_failed_and_refunded_creation(new_user, veo):
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import storage
+
+    from adapters import store
+    from devstack.stack import GCS_ENDPOINT, MEDIA_BUCKET, TEMP_BUCKET, s3_client
+    from domain.errors import ErrorCode, failure
+    from domain.generation import OutcomeKind, VeoOutcome
+    from handlers import finalize_generation
+    from standins.media import render_mp4
+
+    user, client = new_user(tokens=100)
+    tag = marker()
+    # Veo never answers the pipeline's own finalize task, so the one below is alone with it.
+    veo.faults([{"on": "start", "kind": "hang", "match": tag}])
+    cid = submit(client, user.uid, f"{tag} late result")
+    wait_status(client, cid, statuses=("processing",), timeout=20)
+
+    # The video Veo finally produced, where Veo writes it.
+    gcs = storage.Client(project="local", credentials=AnonymousCredentials(),
+                         client_options={"api_endpoint": GCS_ENDPOINT})
+    gcs.bucket(TEMP_BUCKET).blob(f"creations/{cid}/late/sample_0.mp4").upload_from_string(
+        render_mp4(4, "16:9"), content_type="video/mp4")
+    svc = services()
+    object.__setattr__(svc.veo, "poll", lambda name: VeoOutcome(
+        OutcomeKind.READY, video_uri=f"gs://{TEMP_BUCKET}/creations/{cid}/late/sample_0.mp4"))
+    real_upload = svc.media.upload_stream
+
+    def upload_then_lose_the_race(reader, key):
+        # The video lands in R2, then the sweep fails the creation before finalize commits.
+        real_upload(reader, key)
+        store.fail_and_refund(cid, failure(ErrorCode.TIMEOUT))
+
+    object.__setattr__(svc.media, "upload_stream", upload_then_lose_the_race)
+    assert finalize_generation.handle(cid, svc) == "ended_meanwhile"
+    assert finalize_generation.handle(cid, svc) == "not_processing"  # and once more, later
+
+    doc = client.get(f"creations/{cid}")
+    assert doc["status"] == "failed" and doc["error"]["code"] == "timeout" and doc["refunded"] is True
+    listed = s3_client().list_objects_v2(Bucket=MEDIA_BUCKET, Prefix=f"drafts/{user.uid}/{cid}/")
+    assert listed.get("KeyCount", 0) == 0  # the copy did not outlive the failure
+    assert list(gcs.list_blobs(TEMP_BUCKET, prefix=f"creations/{cid}/")) == []
+    assert balance(client, user.uid) == 100
+    assert_ledger_ok(user.uid)
+
+
+def _backdate(cid: str, minutes: int) -> None:
+    when = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=minutes)
+    OWNER.update(f"creations/{cid}", {"createdAt": when})
+
+
+def test_orphan_sweep_fails_and_refunds_a_stuck_generation_exactly_once(new_user, veo):
+    user, client = new_user(tokens=100)
+    tag = marker()
+    veo.faults([{"on": "start", "kind": "hang", "match": tag}])
+    cid = submit(client, user.uid, f"{tag} never finishes")
+    wait_status(client, cid, statuses=("processing",), timeout=20)
+    young = submit(client, user.uid, f"{marker()} young and healthy")
+    _backdate(cid, 20)
+
+    run_scheduled("sweeporphans")
+    run_scheduled("sweeporphans")  # twice, and while the finalize task is still polling
+
+    doc = wait_status(client, cid)
+    assert doc["error"]["code"] == "timeout" and doc["refunded"] is True
+    assert wait_status(client, young)["status"] == "draft"  # not old enough to be touched
+    entries = ledger_of(client, user.uid)
+    assert sum(1 for e in entries.values() if e["type"] == "refund") == 1
+    assert balance(client, user.uid) == 60
+    assert_ledger_ok(user.uid)
+
+
+def test_in_flight_limit_refuses_the_next_request_without_a_debit(new_user, veo):
+    from adapters import store
+    from domain.errors import ErrorCode, failure
+
+    user, client = new_user(tokens=1000)
+    tag = marker()
+    veo.faults([{"on": "start", "kind": "hang", "times": 3, "match": tag}])
+    stuck = [submit(client, user.uid, f"{tag} stuck {i}") for i in range(3)]
+    for cid in stuck:
+        wait_status(client, cid, statuses=("processing",), timeout=20)
+    extra = submit(client, user.uid, f"{tag} one too many")
+
+    doc = wait_status(client, extra)
+    assert doc["error"]["code"] == "too_many_in_flight" and doc["refunded"] is False
+    assert f"debit_{extra}" not in ledger_of(client, user.uid)
+    assert balance(client, user.uid) == 1000 - 3 * 40
+    for cid in stuck:
+        store.fail_and_refund(cid, failure(ErrorCode.TIMEOUT))
+    assert balance(client, user.uid) == 1000
+    assert_ledger_ok(user.uid)
+
+
+def test_burst_of_requests_debits_only_what_the_balance_covers(new_user, veo):
+    user, client = new_user(tokens=80)  # covers exactly K=2 four-second videos
+    tag = marker()
+    outcomes: dict[str, str] = {}
+
+    def fire(i):
+        cid = new_id()
+        try:
+            submit(client, user.uid, f"{tag} burst {i}", cid=cid)
+            outcomes[cid] = "written"
+        except Exception as exc:  # the rules may already see the lower balance
+            outcomes[cid] = f"denied: {type(exc).__name__}"
+
+    threads = [threading.Thread(target=fire, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    written = [cid for cid, o in outcomes.items() if o == "written"]
+    denied = [o for o in outcomes.values() if o != "written"]
+    assert all(o == "denied: Denied" for o in denied), denied
+    finals = {cid: wait_status(client, cid) for cid in written}
+    drafts = [cid for cid, d in finals.items() if d["status"] == "draft"]
+    refused = [d for d in finals.values() if d["status"] == "failed"]
+    assert len(drafts) == 2
+    assert all(d["error"]["code"] in ("insufficient_tokens", "too_many_in_flight") and not d["refunded"]
+               for d in refused)
+    entries = ledger_of(client, user.uid)
+    assert sorted(k for k, e in entries.items() if e["type"] == "debit") == sorted(f"debit_{c}" for c in drafts)
+    assert balance(client, user.uid) == 0
+    assert_ledger_ok(user.uid)
