@@ -37,3 +37,12 @@ test-domain: install
 
 clean:
 	rm -rf .devstack firestore-debug.log pubsub-debug.log
+
+PROMPT ?= a paper boat on a rainy street
+# Needs `make dev` running in another terminal.
+try:
+	$(PY) -m devstack.try_it --prompt "$(PROMPT)"
+
+# Audits the ledger of the emulator (`make dev` running) or, with PROJECT=id, a real project.
+ledger-check:
+	$(PY) -m ops $(if $(PROJECT),--project $(PROJECT),--emulator) ledger-check
