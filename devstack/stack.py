@@ -36,7 +36,8 @@ TEMP_BUCKET = "phoenix-veo-tmp"
 S3_ENDPOINT = f"http://127.0.0.1:{S3_PORT}"
 GCS_ENDPOINT = f"http://127.0.0.1:{GCS_PORT}"
 VEO_URL = f"http://127.0.0.1:{VEO_PORT}"
-FUNCTION_NAMES = ("startgeneration", "finalizegeneration", "sweeporphans")
+FUNCTION_NAMES = ("startgeneration", "finalizegeneration", "publishcreation", "cleanupcreation",
+                  "sweeporphans")
 
 
 def client_env() -> dict[str, str]:

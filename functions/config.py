@@ -38,6 +38,8 @@ MAX_IN_FLIGHT = IntParam("MAX_IN_FLIGHT", default=3,
                          description="Creations one user may have pending or processing")
 ORPHAN_AFTER_MINUTES = IntParam("ORPHAN_AFTER_MINUTES", default=15,
                                 description="Age after which a creation still in flight is failed and refunded")
+ORPHAN_MEDIA_MINUTES = IntParam("ORPHAN_MEDIA_MINUTES", default=60,
+                                description="Age after which an R2 video with no creation using it is deleted")
 BLOCKED_TERMS = ListParam("BLOCKED_TERMS", default=[],
                           description="Prompt words refused before anything is charged")
 POLL_INTERVAL_MS = IntParam("POLL_INTERVAL_MS", default=10_000,
@@ -67,6 +69,7 @@ class Settings:
     tokens_per_second: int
     max_in_flight: int
     orphan_after_minutes: int
+    orphan_media_minutes: int
     blocked_terms: tuple[str, ...]
     poll_interval_s: float
     poll_budget_s: float
@@ -89,6 +92,7 @@ def settings() -> Settings:
         tokens_per_second=TOKENS_PER_SECOND.value,
         max_in_flight=MAX_IN_FLIGHT.value,
         orphan_after_minutes=ORPHAN_AFTER_MINUTES.value,
+        orphan_media_minutes=ORPHAN_MEDIA_MINUTES.value,
         blocked_terms=tuple(t.strip() for t in BLOCKED_TERMS.value if t.strip()),
         poll_interval_s=POLL_INTERVAL_MS.value / 1000,
         poll_budget_s=float(POLL_BUDGET_SECONDS.value),

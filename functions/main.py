@@ -60,6 +60,41 @@ def finalizegeneration(request: tasks_fn.CallableRequest) -> None:
     finalize_generation.handle(request.data["creationId"], _services())
 
 
+@firestore_fn.on_document_updated(
+    document="creations/{creationId}",
+    region=REGION,
+    memory=options.MemoryOption.MB_256,
+    timeout_sec=120,
+    max_instances=20,
+    concurrency=40,
+    labels=_labels("publishcreation"),
+    secrets=config.R2_SECRETS,
+)
+def publishcreation(event: firestore_fn.Event[firestore_fn.Change[firestore_fn.DocumentSnapshot]]) -> None:
+    from handlers import publish_creation
+
+    before, after = event.data.before, event.data.after
+    publish_creation.handle(event.params["creationId"], before.to_dict() if before else None,
+                            after.to_dict() if after else None, _services())
+
+
+@firestore_fn.on_document_deleted(
+    document="creations/{creationId}",
+    region=REGION,
+    memory=options.MemoryOption.MB_256,
+    timeout_sec=120,
+    max_instances=20,
+    concurrency=40,
+    labels=_labels("cleanupcreation"),
+    secrets=config.R2_SECRETS,
+)
+def cleanupcreation(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | None]) -> None:
+    from handlers import cleanup_creation
+
+    cleanup_creation.handle(event.params["creationId"],
+                            event.data.to_dict() if event.data is not None else None, _services())
+
+
 @scheduler_fn.on_schedule(
     schedule="every 5 minutes",
     region=REGION,

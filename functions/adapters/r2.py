@@ -58,6 +58,13 @@ class MediaBucket:
         with _translated_errors():
             self._s3.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=VIDEO_CONTENT_TYPE)
 
+    def copy(self, source_key: str, target_key: str) -> None:
+        """Server-side copy: the video does not pass through the function."""
+        with _translated_errors():
+            self._s3.copy_object(Bucket=self.bucket, Key=target_key, ContentType=VIDEO_CONTENT_TYPE,
+                                 CopySource={"Bucket": self.bucket, "Key": source_key},
+                                 MetadataDirective="REPLACE")
+
     def delete(self, key: str) -> None:
         """Deleting a missing object succeeds (S3 semantics), so a repeat is harmless."""
         with _translated_errors():

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from google.cloud import firestore
 
 from adapters.firebase_app import firestore_client
-from domain import ledger
+from domain import ledger, media
 from domain.errors import Failure
 from domain.ledger import Account, EntryType
 from domain.states import IN_FLIGHT, Status, server_may_move
@@ -19,6 +19,7 @@ from domain.states import IN_FLIGHT, Status, server_may_move
 CREATIONS = "creations"
 USERS = "users"
 TRANSACTIONS = "transactions"
+FEED = "feed"
 
 
 def _db():
@@ -101,7 +102,7 @@ def debit(creation_id: str, user_id: str, cost: int, max_in_flight: int) -> Debi
         if plan.outcome != DebitResult.DEBITED:
             return Debit(plan.outcome, failure=plan.failure)
         after = plan.account_after
-        media_key = f"drafts/{user_id}/{creation_id}/{secrets.token_urlsafe(18)}.mp4"
+        media_key = media.draft_key(user_id, creation_id, secrets.token_urlsafe(18))
         tx.create(dref, _ledger_doc(EntryType.DEBIT, cost, after.tokens, creation_id, "generation"))
         tx.set(uref, {"tokens": after.tokens, "inFlight": after.in_flight}, merge=True)
         tx.update(cref, {
@@ -255,3 +256,33 @@ def grant(user_id: str, amount: int, reason: str, grant_id: str | None = None) -
         return balance
 
     return run(_db().transaction())
+
+
+def publish_to_feed(creation_id: str, media_url: str) -> bool:
+    """Writes feed/{id} from a creation that is still published (a late event after a delete
+    or on a re-delivery writes nothing new)."""
+
+    @firestore.transactional
+    def run(tx) -> bool:
+        cref = creation_ref(creation_id)
+        snap = cref.get(transaction=tx)
+        if _status(snap) != Status.PUBLISHED:
+            return False
+        tx.set(_db().collection(FEED).document(creation_id), media.feed_entry(snap.to_dict(), media_url))
+        return True
+
+    return run(_db().transaction())
+
+
+def remove_from_feed(creation_id: str) -> None:
+    _db().collection(FEED).document(creation_id).delete()
+
+
+def existing_creations(creation_ids: list[str]) -> dict[str, dict]:
+    refs = [creation_ref(cid) for cid in creation_ids]
+    found = {}
+    for start in range(0, len(refs), 300):
+        for snap in _db().get_all(refs[start:start + 300]):
+            if snap.exists:
+                found[snap.id] = snap.to_dict()
+    return found

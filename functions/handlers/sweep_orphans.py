@@ -5,6 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 from adapters import log, store
 from adapters.gcs import temp_prefix_uri
+from domain import media
 from domain.errors import ErrorCode, ExternalServiceError, failure
 from domain.states import Status
 from handlers.services import Services
@@ -26,7 +27,8 @@ def handle(services: Services, now: datetime | None = None) -> dict:
         if settlement.refunded_tokens:
             log.ledger_movement(creation_id, creation.get("userId"), "refund", settlement.refunded_tokens)
         _remove_media(creation_id, creation, services)
-    summary = {"swept": swept, "refundedTokens": refunded_tokens}
+    summary = {"swept": swept, "refundedTokens": refunded_tokens,
+               "mediaRemoved": sweep_media(services, now)}
     log.info("orphan sweep done", **summary)
     return summary
 
@@ -40,3 +42,24 @@ def _remove_media(creation_id: str, creation: dict, services: Services) -> None:
             services.media.delete(creation["mediaKey"])
     except ExternalServiceError as exc:
         log.warn("orphan media not removed", creationId=creation_id, reason=str(exc))
+
+
+def sweep_media(services: Services, now: datetime) -> int:
+    """Deletes R2 videos whose creation is gone or no longer uses them (e.g. a crash between
+    upload and the Firestore write). Only objects older than a safe age: a young one may
+    belong to a finalize that has not committed yet."""
+    cutoff = now - timedelta(minutes=services.settings.orphan_media_minutes)
+    candidates = []
+    for prefix in (media.DRAFTS_PREFIX, media.PUBLISHED_PREFIX):
+        for key, modified in services.media.list_keys(prefix):
+            creation_id = media.creation_id_of(key)
+            if creation_id and modified < cutoff:
+                candidates.append((key, creation_id))
+    creations = store.existing_creations(sorted({cid for _, cid in candidates}))
+    removed = 0
+    for key, creation_id in candidates:
+        if not media.object_is_live(key, creations.get(creation_id)):
+            services.media.delete(key)
+            removed += 1
+            log.info("orphan media removed", creationId=creation_id, key=key)
+    return removed

@@ -1,0 +1,118 @@
+"""Drafts list, delete with storage clean-up, publish to the feed — as the app does them."""
+from __future__ import annotations
+
+import io
+import uuid
+
+import av
+import pytest
+import requests
+
+from devstack.stack import MEDIA_BUCKET, s3_client
+from tests.flows.helpers import run_scheduled, submit, wait_status
+from tests.support.firestore_rest import SERVER_TIME, Denied
+from tests.support.waiting import wait_until
+
+
+def r2_keys(prefix: str) -> list[str]:
+    listed = s3_client().list_objects_v2(Bucket=MEDIA_BUCKET, Prefix=prefix)
+    return [o["Key"] for o in listed.get("Contents", [])]
+
+
+def drafts_page(client, uid, limit, after=None):
+    return client.query("creations", where=[("userId", "==", uid)],
+                        order_by=[("createdAt", "DESCENDING")], limit=limit,
+                        start_after=[after] if after else None)
+
+
+def test_drafts_list_delete_and_publish_keep_storage_and_feed_in_step(new_user, veo):
+    user, client = new_user(tokens=200)
+    tag = uuid.uuid4().hex[:10]
+    veo.faults([{"on": "start", "kind": "hang", "match": f"{tag} pending"}])
+    ok = submit(client, user.uid, f"{tag} a kite over the dunes")
+    filtered = submit(client, user.uid, f"{tag} a gore scene")
+    pending = submit(client, user.uid, f"{tag} pending forever")
+    draft = wait_status(client, ok)
+    assert draft["status"] == "draft"
+    assert wait_status(client, filtered)["status"] == "failed"
+    wait_status(client, pending, statuses=("processing",))
+
+    # Newest first, two per page, with a cursor: every status is visible with its fields.
+    first = drafts_page(client, user.uid, 2)
+    second = drafts_page(client, user.uid, 2, after=first[-1][1]["createdAt"])
+    listed = dict(first + second)
+    assert [cid for cid, _ in first + second] == [pending, filtered, ok]
+    assert listed[pending]["status"] == "processing" and "progress" in listed[pending]
+    assert listed[filtered]["error"]["code"] == "content_policy" and listed[filtered]["refunded"] is True
+    assert listed[ok]["mediaUrl"].startswith("http")
+
+    client.delete(f"creations/{filtered}")
+    with pytest.raises(Denied):
+        client.delete(f"creations/{pending}")  # tokens are in flight
+
+    # The draft's private URL cannot be derived from its id.
+    assert ok not in draft["mediaUrl"].rsplit("/", 1)[1]
+    client.update(f"creations/{ok}", {"status": "published", "publishedAt": SERVER_TIME})
+    entry = wait_until(lambda: _feed_entry(client, ok), what="feed entry")
+    assert set(entry) == {"userId", "prompt", "aspectRatio", "duration", "publishedAt", "mediaUrl"}
+    assert entry["userId"] == user.uid and entry["duration"] == 4
+    video = requests.get(entry["mediaUrl"], timeout=10)
+    assert video.status_code == 200
+    with av.open(io.BytesIO(video.content), format="mp4") as container:
+        assert container.streams.video
+    other_user, other_client = new_user(tokens=0)
+    assert _feed_entry(other_client, ok) == entry  # the feed is for every signed-in user
+
+    owned = r2_keys(f"drafts/{user.uid}/{ok}/") + r2_keys(f"published/{ok}")
+    assert len(owned) == 2
+    client.delete(f"creations/{ok}")
+    wait_until(lambda: _feed_entry(client, ok) is None, what="feed entry removed")
+    wait_until(lambda: not (r2_keys(f"drafts/{user.uid}/{ok}/") + r2_keys(f"published/{ok}")),
+               what="R2 objects removed")
+
+    from adapters import store
+    from domain.errors import ErrorCode, failure
+    store.fail_and_refund(pending, failure(ErrorCode.TIMEOUT))
+
+
+def _feed_entry(client, cid):
+    try:
+        return client.get(f"feed/{cid}")
+    except requests.HTTPError as exc:
+        if exc.response.status_code == 404:
+            return None
+        raise
+
+
+def test_publish_event_delivered_twice_writes_one_feed_entry(new_user, veo):
+    import config
+    from handlers import publish_creation, services
+
+    user, client = new_user(tokens=100)
+    cid = submit(client, user.uid, f"{uuid.uuid4().hex[:8]} twice published")
+    wait_status(client, cid)
+    before = client.get(f"creations/{cid}")
+    client.update(f"creations/{cid}", {"status": "published", "publishedAt": SERVER_TIME})
+    first = wait_until(lambda: _feed_entry(client, cid), what="feed entry")
+    after = client.get(f"creations/{cid}")
+    assert publish_creation.handle(cid, before, after, services.build(config.settings())) == "published"
+    assert _feed_entry(client, cid) == first
+    assert len(r2_keys(f"published/{cid}")) == 1
+
+
+def test_media_sweep_removes_orphan_objects_and_keeps_live_ones(new_user, veo):
+    user, client = new_user(tokens=100)
+    cid = submit(client, user.uid, f"{uuid.uuid4().hex[:8]} keep me")
+    live_key = [k for k in r2_keys(f"drafts/{user.uid}/{cid}/")] if wait_status(client, cid) else []
+    orphan_draft = f"drafts/{user.uid}/c-gone-{uuid.uuid4().hex}/secret.mp4"
+    orphan_public = f"published/c-gone-{uuid.uuid4().hex}.mp4"
+    stale_public = f"published/{cid}.mp4"  # the creation exists but was never published
+    unmanaged = f"other/{uuid.uuid4().hex}.txt"
+    for key in (orphan_draft, orphan_public, stale_public, unmanaged):
+        s3_client().put_object(Bucket=MEDIA_BUCKET, Key=key, Body=b"x")
+
+    run_scheduled("sweeporphans")
+
+    assert len(live_key) == 1 and r2_keys(live_key[0]) == live_key
+    assert r2_keys(orphan_draft) == [] and r2_keys(orphan_public) == [] and r2_keys(stale_public) == []
+    assert r2_keys(unmanaged) == [unmanaged]  # not ours to judge
