@@ -59,7 +59,7 @@ Phoenix dev stack is up (project {stack.PROJECT_ID}). Logs: .devstack/*.log
   Firestore      http://127.0.0.1:{stack.FIRESTORE_PORT}
   Functions      http://127.0.0.1:{stack.FUNCTIONS_PORT}
   Veo stand-in   {stack.VEO_URL}      (faults: POST /_control/faults)
-  R2 (S3)        {stack.S3_ENDPOINT}/{stack.MEDIA_BUCKET}
+  R2 (S3)        {stack.S3_ENDPOINT}/{stack.MEDIA_BUCKET}   (functions use the fault proxy {stack.R2_PROXY_URL})
   GCS (temp)     {stack.GCS_ENDPOINT}
 
 Try it:  make try PROMPT="a paper boat on a rainy street"

@@ -28,12 +28,16 @@ AUTH_PORT = 9099
 FUNCTIONS_PORT = 5001
 TASKS_PORT = 9499
 S3_PORT = 9000
+R2_PROXY_PORT = 9010
 GCS_PORT = 9023
 VEO_PORT = 8787
 
 MEDIA_BUCKET = "phoenix-media"
 TEMP_BUCKET = "phoenix-veo-tmp"
 S3_ENDPOINT = f"http://127.0.0.1:{S3_PORT}"
+# The functions reach R2 through a fault-injecting proxy so tests can make R2 fail;
+# public media URLs go to the S3 server directly, as browsers reach R2's public domain.
+R2_PROXY_URL = f"http://127.0.0.1:{R2_PROXY_PORT}"
 GCS_ENDPOINT = f"http://127.0.0.1:{GCS_PORT}"
 VEO_URL = f"http://127.0.0.1:{VEO_PORT}"
 FUNCTION_NAMES = ("startgeneration", "finalizegeneration", "publishcreation", "cleanupcreation",
@@ -103,6 +107,7 @@ class Stack:
     def start(self) -> "Stack":
         try:
             self._start_s3()
+            self._start_r2_proxy()
             self._start_gcs()
             self._start_veo()
             self._start_emulators()
@@ -115,6 +120,12 @@ class Stack:
         proc, log = self._spawn("s3", [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(S3_PORT)])
         wait_for("S3 server (moto)", lambda: http_ok(f"{S3_ENDPOINT}/moto-api/"), 60, proc, log)
         ensure_media_bucket()
+
+    def _start_r2_proxy(self) -> None:
+        proc, log = self._spawn("r2proxy", [str(VENV_BIN / "python"), "-m", "standins.fault_proxy",
+                                            "--port", str(R2_PROXY_PORT), "--upstream", S3_ENDPOINT,
+                                            "--quiet"])
+        wait_for("R2 fault proxy", lambda: http_ok(f"{R2_PROXY_URL}/_control/health"), 60, proc, log)
 
     def _start_gcs(self) -> None:
         proc, log = self._spawn("gcs", [str(VENV_BIN / "gcp-storage-emulator"), "start", "--host", "127.0.0.1",

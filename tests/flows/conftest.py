@@ -23,6 +23,17 @@ def veo():
 
 
 @pytest.fixture
+def r2():
+    from devstack.stack import R2_PROXY_URL
+    from standins.fault_proxy import ProxyControl
+
+    control = ProxyControl(R2_PROXY_URL)
+    control.reset()
+    yield control
+    control.reset()
+
+
+@pytest.fixture
 def admin_db():
     from adapters.firebase_app import firestore_client
 

@@ -308,3 +308,33 @@ def test_burst_of_requests_debits_only_what_the_balance_covers(new_user, veo):
     assert sorted(k for k, e in entries.items() if e["type"] == "debit") == sorted(f"debit_{c}" for c in drafts)
     assert balance(client, user.uid) == 0
     assert_ledger_ok(user.uid)
+
+
+def test_r2_hiccups_are_retried_and_the_draft_is_stored(new_user, veo, r2):
+    user, client = new_user(tokens=100)
+    cid = new_id()
+    r2.faults([{"method": "PUT", "pathContains": cid, "kind": "slowdown", "times": 2}])
+    submit(client, user.uid, f"{marker()} r2 hiccups", cid=cid)
+
+    doc = wait_status(client, cid)
+    assert doc["status"] == "draft", doc
+    assert r2.stats()["faultsInjected"] == 2
+    assert requests.get(doc["mediaUrl"], timeout=10).status_code == 200
+    assert_ledger_ok(user.uid)
+
+
+def test_r2_down_past_the_retry_budget_fails_refunds_and_leaves_no_object(new_user, veo, r2):
+    from devstack.stack import MEDIA_BUCKET, s3_client
+
+    user, client = new_user(tokens=100)
+    cid = new_id()
+    r2.faults([{"method": None, "pathContains": cid, "kind": "internal", "times": 100}])
+    submit(client, user.uid, f"{marker()} r2 down", cid=cid)
+
+    doc = wait_status(client, cid)
+    assert doc["error"]["code"] == "generation_failed" and doc["refunded"] is True
+    assert balance(client, user.uid) == 100
+    r2.reset()
+    listed = s3_client().list_objects_v2(Bucket=MEDIA_BUCKET, Prefix=f"drafts/{user.uid}/{cid}/")
+    assert listed.get("KeyCount", 0) == 0
+    assert_ledger_ok(user.uid)
