@@ -41,7 +41,7 @@ R2_PROXY_URL = f"http://127.0.0.1:{R2_PROXY_PORT}"
 GCS_ENDPOINT = f"http://127.0.0.1:{GCS_PORT}"
 VEO_URL = f"http://127.0.0.1:{VEO_PORT}"
 FUNCTION_NAMES = ("startgeneration", "finalizegeneration", "publishcreation", "cleanupcreation",
-                  "sweeporphans")
+                  "sweeporphans", "checkalerts")
 
 
 def client_env() -> dict[str, str]:

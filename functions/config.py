@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from firebase_functions.params import IntParam, ListParam, SecretParam, StringParam
 
 from domain.generation import RetryPolicy
+from domain.metrics import Thresholds
 
 VEO_MODEL = StringParam("VEO_MODEL", default="veo-3.0-fast-generate-001",
                         description="Veo model id on Vertex AI")
@@ -51,6 +52,17 @@ RETRY_ATTEMPTS = IntParam("RETRY_ATTEMPTS", default=4,
 RETRY_BASE_DELAY_MS = IntParam("RETRY_BASE_DELAY_MS", default=1000,
                                description="First wait between tries; doubles each time")
 
+VEO_USD_PER_VIDEO_SECOND = StringParam("VEO_USD_PER_VIDEO_SECOND", default="0.15",
+                                       description="Estimated Veo price per second of video, for cost metrics")
+ALERT_FAILURE_RATE_PCT = IntParam("ALERT_FAILURE_RATE_PCT", default=20,
+                                  description="Alert when more than this % of the last hour's creations failed")
+ALERT_STALLED_MINUTES = IntParam("ALERT_STALLED_MINUTES", default=5,
+                                 description="Alert when work waits this long and nothing finishes")
+ALERT_MAX_IN_FLIGHT = IntParam("ALERT_MAX_IN_FLIGHT", default=100,
+                               description="Alert when more creations than this are pending or processing")
+ALERT_DAILY_SPEND_USD = IntParam("ALERT_DAILY_SPEND_USD", default=100,
+                                 description="Alert when today's estimated Veo spend passes this")
+
 R2_SECRETS = [R2_ACCESS_KEY_ID, R2_SECRET_ACCESS_KEY]
 
 
@@ -74,6 +86,8 @@ class Settings:
     poll_interval_s: float
     poll_budget_s: float
     retry: RetryPolicy
+    veo_usd_per_video_second: float
+    alerts: Thresholds
 
 
 def settings() -> Settings:
@@ -99,6 +113,13 @@ def settings() -> Settings:
         retry=RetryPolicy(
             attempts=max(1, RETRY_ATTEMPTS.value),
             base_delay_s=RETRY_BASE_DELAY_MS.value / 1000,
+        ),
+        veo_usd_per_video_second=float(VEO_USD_PER_VIDEO_SECOND.value),
+        alerts=Thresholds(
+            failure_rate=ALERT_FAILURE_RATE_PCT.value / 100,
+            stalled_minutes=ALERT_STALLED_MINUTES.value,
+            max_in_flight=ALERT_MAX_IN_FLIGHT.value,
+            daily_spend_usd=float(ALERT_DAILY_SPEND_USD.value),
         ),
     )
 

@@ -29,6 +29,7 @@ def _services():
     # retry off). Delivery is still at-least-once, so the handler is idempotent; a run that
     # dies midway is failed and refunded by sweeporphans.
     memory=options.MemoryOption.MB_512,
+    cpu=1,  # Cloud Run serves concurrent requests only with a whole CPU
     timeout_sec=120,
     max_instances=50,
     concurrency=40,
@@ -48,6 +49,7 @@ def startgeneration(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | No
     rate_limits=options.RateLimits(max_concurrent_dispatches=200),
     # Polls Veo for up to POLL_BUDGET_SECONDS, then streams the video to R2: time and memory.
     memory=options.MemoryOption.GB_1,
+    cpu=1,
     timeout_sec=600,
     max_instances=20,
     concurrency=20,
@@ -63,7 +65,8 @@ def finalizegeneration(request: tasks_fn.CallableRequest) -> None:
 @firestore_fn.on_document_updated(
     document="creations/{creationId}",
     region=REGION,
-    memory=options.MemoryOption.MB_256,
+    memory=options.MemoryOption.MB_512,
+    cpu=1,  # Cloud Run serves concurrent requests only with a whole CPU
     timeout_sec=120,
     max_instances=20,
     concurrency=40,
@@ -81,7 +84,8 @@ def publishcreation(event: firestore_fn.Event[firestore_fn.Change[firestore_fn.D
 @firestore_fn.on_document_deleted(
     document="creations/{creationId}",
     region=REGION,
-    memory=options.MemoryOption.MB_256,
+    memory=options.MemoryOption.MB_512,
+    cpu=1,  # Cloud Run serves concurrent requests only with a whole CPU
     timeout_sec=120,
     max_instances=20,
     concurrency=40,
@@ -108,3 +112,17 @@ def sweeporphans(event: scheduler_fn.ScheduledEvent) -> None:
     from handlers import sweep_orphans
 
     sweep_orphans.handle(_services())
+
+
+@scheduler_fn.on_schedule(
+    schedule="every 5 minutes",
+    region=REGION,
+    memory=options.MemoryOption.MB_256,
+    timeout_sec=120,
+    max_instances=1,
+    labels=_labels("checkalerts"),
+)
+def checkalerts(event: scheduler_fn.ScheduledEvent) -> None:
+    from handlers import check_alerts
+
+    check_alerts.handle(config.settings().alerts)

@@ -65,6 +65,29 @@ def cmd_fail_and_refund(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from datetime import datetime, timedelta, timezone
+
+    from google.cloud import firestore
+
+    from adapters.firebase_app import firestore_client
+    from adapters.store import CREATIONS
+    from domain.report import summarize
+
+    if args.hours <= 0:
+        print("error: --hours must be positive", file=sys.stderr)
+        return 2
+    since = datetime.now(timezone.utc) - timedelta(hours=args.hours)
+    query = firestore_client().collection(CREATIONS).where(
+        filter=firestore.FieldFilter("createdAt", ">=", since))
+    report = summarize([snap.to_dict() for snap in query.stream()], args.usd_per_second)
+    width = max(len(name) for name, _ in report.rows())
+    print(f"Phoenix report, last {args.hours:g} h (since {since:%Y-%m-%d %H:%M} UTC)")
+    for name, value in report.rows():
+        print(f"  {name:<{width}}  {value:>10}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ops", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -88,6 +111,12 @@ def main(argv: list[str] | None = None) -> int:
     refund.add_argument("creation_id")
     refund.add_argument("--code", default="timeout", choices=["timeout", "generation_failed"])
     refund.set_defaults(func=cmd_fail_and_refund)
+
+    report = sub.add_parser("report", help="success rate, generation times, refunds, cost, for a window")
+    report.add_argument("--hours", type=float, default=24, help="window length (default 24)")
+    report.add_argument("--usd-per-second", type=float, default=0.15,
+                        help="estimated Veo price per video second (default 0.15)")
+    report.set_defaults(func=cmd_report)
 
     args = parser.parse_args(argv)
     if args.emulator and not args.project:

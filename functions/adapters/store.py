@@ -5,13 +5,16 @@ do, and writes everything or nothing. Deterministic ledger ids make a repeat a n
 """
 from __future__ import annotations
 
+import random
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from google.cloud import firestore
 
 from adapters.firebase_app import firestore_client
-from domain import ledger, media
+from domain import ledger, media, metrics
+from domain.errors import ErrorCode
 from domain.errors import Failure
 from domain.ledger import Account, EntryType
 from domain.states import IN_FLIGHT, Status, server_may_move
@@ -20,6 +23,8 @@ CREATIONS = "creations"
 USERS = "users"
 TRANSACTIONS = "transactions"
 FEED = "feed"
+METRICS = "metrics"
+SHARDS = "shards"
 
 
 def _db():
@@ -82,6 +87,7 @@ def reject(creation_id: str, failure: Failure) -> bool:
         if _status(snap) != Status.PENDING:
             return False
         tx.update(ref, _failed_fields(failure, refunded=False))
+        _count(tx, metrics.rejected(failure.code))
         return True
 
     return run(_db().transaction())
@@ -99,6 +105,7 @@ def debit(creation_id: str, user_id: str, cost: int, max_in_flight: int) -> Debi
         plan = ledger.plan_debit(_status(creation), prior.exists, _account(user), cost, max_in_flight)
         if plan.outcome == DebitResult.REFUSED:
             tx.update(cref, _failed_fields(plan.failure, refunded=False))
+            _count(tx, metrics.rejected(plan.failure.code))
         if plan.outcome != DebitResult.DEBITED:
             return Debit(plan.outcome, failure=plan.failure)
         after = plan.account_after
@@ -112,6 +119,7 @@ def debit(creation_id: str, user_id: str, cost: int, max_in_flight: int) -> Debi
             "mediaKey": media_key,
             "updatedAt": firestore.SERVER_TIMESTAMP,
         })
+        _count(tx, metrics.requested())
         return Debit(DebitResult.DEBITED, balance_after=after.tokens, media_key=media_key)
 
     return run(_db().transaction())
@@ -153,7 +161,7 @@ def record_progress(creation_id: str, progress: int) -> Status | None:
     return run(_db().transaction())
 
 
-def complete_draft(creation_id: str, media_url: str) -> bool:
+def complete_draft(creation_id: str, media_url: str, usd_per_video_second: float) -> bool:
     """processing → draft, and the user's in-flight slot is freed. False if it already ended."""
 
     @firestore.transactional
@@ -172,6 +180,8 @@ def complete_draft(creation_id: str, media_url: str) -> bool:
             "completedAt": firestore.SERVER_TIMESTAMP,
             "updatedAt": firestore.SERVER_TIMESTAMP,
         })
+        _count(tx, metrics.succeeded(int(snap.get("duration")), _seconds_since(snap.get("startedAt")),
+                                     usd_per_video_second), finalized=True)
         return True
 
     return run(_db().transaction())
@@ -208,9 +218,31 @@ def fail_and_refund(creation_id: str, failure: Failure) -> Settlement:
                                         creation_id, failure.code.value))
             tx.set(uref, {"tokens": after.tokens, "inFlight": after.in_flight}, merge=True)
         tx.update(cref, _failed_fields(failure, refunded=plan.refunded))
+        # A sweep's timeout says nothing about the workers being alive.
+        _count(tx, metrics.failed(failure.code, plan.refund_amount),
+               finalized=failure.code != ErrorCode.TIMEOUT)
         return Settlement(True, plan.refund_amount, status)
 
     return run(_db().transaction())
+
+
+def _count(tx, increments: dict, finalized: bool = False) -> None:
+    """Adds to this 10-minute bucket's counters in the caller's transaction (no read: no contention)."""
+    now = datetime.now(timezone.utc)
+    bucket = metrics.bucket_id(now)
+    ref = (_db().collection(METRICS).document(bucket)
+           .collection(SHARDS).document(str(random.randrange(metrics.SHARDS))))
+    fields = {key: firestore.Increment(value) for key, value in increments.items()}
+    fields.update({"bucketStart": metrics.bucket_start(now), "day": metrics.day_id(now)})
+    if finalized:
+        fields["lastFinalizedAt"] = firestore.SERVER_TIMESTAMP
+    tx.set(ref, fields, merge=True)
+
+
+def _seconds_since(moment) -> float:
+    if not isinstance(moment, datetime):
+        return 0.0
+    return max(0.0, (datetime.now(timezone.utc) - moment).total_seconds())
 
 
 def _status(snap) -> str | None:
@@ -286,3 +318,18 @@ def existing_creations(creation_ids: list[str]) -> dict[str, dict]:
             if snap.exists:
                 found[snap.id] = snap.to_dict()
     return found
+
+
+def metric_shards_since(start: datetime) -> list[dict]:
+    query = _db().collection_group(SHARDS).where(
+        filter=firestore.FieldFilter("bucketStart", ">=", start))
+    return [snap.to_dict() for snap in query.stream()]
+
+
+def in_flight_summary() -> tuple[int, datetime | None]:
+    """How many creations are pending or processing, and when the oldest was created."""
+    base = _db().collection(CREATIONS).where(
+        filter=firestore.FieldFilter("status", "in", [s.value for s in IN_FLIGHT]))
+    count = base.count().get()[0][0].value
+    oldest = list(base.order_by("createdAt").limit(1).stream())
+    return int(count), (oldest[0].get("createdAt") if oldest else None)

@@ -59,7 +59,8 @@ def handle(creation_id: str, services: Services, clock=time.monotonic, sleep=tim
         return _fail(creation_id, creation, failure(ErrorCode.GENERATION_FAILED), services,
                      reason=str(exc))
 
-    if not store.complete_draft(creation_id, services.media.public_url(media_key)):
+    if not store.complete_draft(creation_id, services.media.public_url(media_key),
+                                settings.veo_usd_per_video_second):
         # Someone else ended it first. If that was a draft, the object is theirs too (same
         # key); otherwise our copy must not outlive a failed or deleted creation.
         current = store.load_creation(creation_id)

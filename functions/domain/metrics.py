@@ -1,0 +1,121 @@
+"""Operational counters kept with the state changes, and the alert rules over them.
+
+Counters live in 10-minute buckets (`metrics/{bucket}/shards/{n}`): small enough to read
+an hour or a day at a time, sharded so that a busy minute does not make one document hot.
+Each increment is written in the same transaction as the state change it counts, so a
+repeated event, which changes nothing, counts nothing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from .errors import ErrorCode
+
+BUCKET_MINUTES = 10
+SHARDS = 4
+
+
+def bucket_id(moment: datetime) -> str:
+    moment = moment.astimezone(timezone.utc)
+    return moment.strftime("%Y%m%d-%H") + f"{moment.minute // BUCKET_MINUTES}"
+
+
+def bucket_start(moment: datetime) -> datetime:
+    moment = moment.astimezone(timezone.utc)
+    return moment.replace(minute=moment.minute - moment.minute % BUCKET_MINUTES, second=0, microsecond=0)
+
+
+def day_id(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d")
+
+
+def requested() -> dict[str, float]:
+    return {"requested": 1}
+
+
+def rejected(code: ErrorCode) -> dict[str, float]:
+    return {"requested": 1, f"failed_{code.value}": 1}
+
+
+def succeeded(video_seconds: int, generation_seconds: float, usd_per_video_second: float) -> dict[str, float]:
+    return {
+        "succeeded": 1,
+        "videoSeconds": video_seconds,
+        "generationSeconds": round(generation_seconds, 3),
+        "veoCostUsd": round(video_seconds * usd_per_video_second, 4),
+    }
+
+
+def failed(code: ErrorCode, refunded_tokens: int) -> dict[str, float]:
+    counts = {f"failed_{code.value}": 1}
+    if refunded_tokens:
+        counts["refundedTokens"] = refunded_tokens
+    return counts
+
+
+@dataclass
+class Totals:
+    counts: dict[str, float] = field(default_factory=dict)
+
+    def add(self, increments: dict) -> None:
+        for key, value in increments.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                self.counts[key] = self.counts.get(key, 0) + value
+
+    def get(self, key: str) -> float:
+        return self.counts.get(key, 0)
+
+    @property
+    def failed(self) -> float:
+        return sum(v for k, v in self.counts.items() if k.startswith("failed_"))
+
+    @property
+    def finished(self) -> float:
+        return self.get("succeeded") + self.failed
+
+    def failure_rate(self) -> float:
+        return self.failed / self.finished if self.finished else 0.0
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    failure_rate: float = 0.20
+    min_finished_for_rate: int = 5  # one failure out of two is noise, not an outage
+    stalled_minutes: int = 5
+    max_in_flight: int = 100
+    daily_spend_usd: float = 100.0
+
+
+@dataclass(frozen=True)
+class Alert:
+    code: str
+    message: str  # stable text: a log-based alert matches on it
+    details: dict
+
+
+def evaluate_alerts(last_hour: Totals, today: Totals, in_flight: int, oldest_in_flight_at: datetime | None,
+                    last_finalized_at: datetime | None, now: datetime, limits: Thresholds) -> list[Alert]:
+    alerts = []
+    rate = last_hour.failure_rate()
+    if last_hour.finished >= limits.min_finished_for_rate and rate > limits.failure_rate:
+        alerts.append(Alert("failure_rate_high", "PHOENIX_ALERT failure_rate_high",
+                            {"failureRate": round(rate, 3), "finished": last_hour.finished,
+                             "threshold": limits.failure_rate}))
+    window = timedelta(minutes=limits.stalled_minutes)
+    stalled_for = None if last_finalized_at is None else now - last_finalized_at
+    waiting_long = oldest_in_flight_at is not None and now - oldest_in_flight_at > window
+    # Work has waited longer than the window and nothing finished within it: workers are down.
+    if in_flight > 0 and waiting_long and (stalled_for is None or stalled_for > window):
+        alerts.append(Alert("workers_stalled", "PHOENIX_ALERT workers_stalled",
+                            {"inFlight": in_flight,
+                             "minutesSinceLastFinalized": None if stalled_for is None
+                             else round(stalled_for.total_seconds() / 60, 1)}))
+    if in_flight > limits.max_in_flight:
+        alerts.append(Alert("backlog_high", "PHOENIX_ALERT backlog_high",
+                            {"inFlight": in_flight, "threshold": limits.max_in_flight}))
+    spend = today.get("veoCostUsd")
+    if spend > limits.daily_spend_usd:
+        alerts.append(Alert("daily_spend_high", "PHOENIX_ALERT daily_spend_high",
+                            {"spendUsd": round(spend, 2), "threshold": limits.daily_spend_usd}))
+    return alerts

@@ -1,0 +1,66 @@
+from datetime import datetime, timedelta, timezone
+
+from domain import metrics
+from domain.errors import ErrorCode
+from domain.metrics import Thresholds, Totals, evaluate_alerts
+
+NOW = datetime(2026, 11, 28, 12, 37, tzinfo=timezone.utc)
+LIMITS = Thresholds()
+
+
+def totals(*increments):
+    t = Totals()
+    for inc in increments:
+        t.add(inc)
+    return t
+
+
+def codes(alerts):
+    return sorted(a.code for a in alerts)
+
+
+def test_buckets_are_ten_minutes_wide():
+    assert metrics.bucket_id(NOW) == "20261128-123"
+    assert metrics.bucket_start(NOW) == NOW.replace(minute=30)
+    assert metrics.day_id(NOW) == "2026-11-28"
+
+
+def test_counters_for_each_outcome():
+    assert metrics.rejected(ErrorCode.INSUFFICIENT_TOKENS) == {"requested": 1, "failed_insufficient_tokens": 1}
+    assert metrics.failed(ErrorCode.TIMEOUT, 40) == {"failed_timeout": 1, "refundedTokens": 40}
+    assert metrics.succeeded(8, 61.5, 0.15) == {"succeeded": 1, "videoSeconds": 8,
+                                                "generationSeconds": 61.5, "veoCostUsd": 1.2}
+
+
+def test_quiet_system_raises_no_alert():
+    assert evaluate_alerts(Totals(), Totals(), 0, None, None, NOW, LIMITS) == []
+
+
+def test_failure_rate_alert_fires_above_the_threshold_only():
+    ok = totals(*[metrics.succeeded(4, 1, 0.1)] * 8, *[metrics.failed(ErrorCode.TIMEOUT, 0)] * 2)
+    bad = totals(*[metrics.succeeded(4, 1, 0.1)] * 7, *[metrics.failed(ErrorCode.TIMEOUT, 0)] * 3)
+    assert evaluate_alerts(ok, ok, 0, None, None, NOW, LIMITS) == []  # exactly 20%
+    fired = evaluate_alerts(bad, bad, 0, None, None, NOW, LIMITS)
+    assert codes(fired) == ["failure_rate_high"]
+    assert fired[0].message == "PHOENIX_ALERT failure_rate_high" and fired[0].details["failureRate"] == 0.3
+
+
+def test_a_few_failures_are_not_a_rate():
+    two = totals(metrics.failed(ErrorCode.TIMEOUT, 0), metrics.failed(ErrorCode.TIMEOUT, 0))
+    assert evaluate_alerts(two, two, 0, None, None, NOW, LIMITS) == []
+
+
+def test_stalled_workers_alert_needs_old_work_and_no_recent_finish():
+    old = NOW - timedelta(minutes=6)
+    assert codes(evaluate_alerts(Totals(), Totals(), 2, old, None, NOW, LIMITS)) == ["workers_stalled"]
+    assert codes(evaluate_alerts(Totals(), Totals(), 2, old, NOW - timedelta(minutes=7), NOW, LIMITS)) \
+        == ["workers_stalled"]
+    assert evaluate_alerts(Totals(), Totals(), 2, old, NOW - timedelta(minutes=1), NOW, LIMITS) == []
+    assert evaluate_alerts(Totals(), Totals(), 2, NOW - timedelta(minutes=1), None, NOW, LIMITS) == []
+
+
+def test_backlog_and_spend_alerts():
+    assert "backlog_high" in codes(evaluate_alerts(Totals(), Totals(), 101, NOW, NOW, NOW, LIMITS))
+    assert evaluate_alerts(Totals(), Totals(), 100, NOW, NOW, NOW, LIMITS) == []
+    rich = totals({"veoCostUsd": 100.5})
+    assert codes(evaluate_alerts(Totals(), rich, 0, None, None, NOW, LIMITS)) == ["daily_spend_high"]

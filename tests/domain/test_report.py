@@ -1,0 +1,36 @@
+from datetime import datetime, timedelta, timezone
+
+from domain.report import percentile, summarize
+
+T0 = datetime(2026, 11, 28, tzinfo=timezone.utc)
+
+
+def made(seconds, status="draft", duration=8):
+    return {"status": status, "duration": duration, "startedAt": T0,
+            "completedAt": T0 + timedelta(seconds=seconds), "refunded": False}
+
+
+def test_report_over_a_mixed_window():
+    creations = [made(s) for s in (10, 20, 30, 40)] + [
+        {"status": "failed", "refunded": True, "error": {"code": "content_policy"}},
+        {"status": "failed", "refunded": False, "error": {"code": "insufficient_tokens"}},
+        {"status": "processing"}, {**made(50, "published", 4)},
+    ]
+    report = summarize(creations, usd_per_video_second=0.5)
+    assert (report.total, report.succeeded, report.failed, report.in_flight) == (8, 5, 2, 1)
+    assert report.success_rate == 5 / 7 and report.refund_rate == 1 / 7
+    assert report.avg_generation_s == 30 and report.p95_generation_s == 50
+    assert report.total_cost_usd == (4 * 8 + 4) * 0.5 and report.cost_per_video_usd == 18 / 5
+    assert report.failures_by_code == {"content_policy": 1, "insufficient_tokens": 1}
+    assert ("success rate", "71.4%") in report.rows()
+
+
+def test_empty_window_has_no_rates():
+    report = summarize([], 0.15)
+    assert report.success_rate is None and report.p95_generation_s is None
+    assert ("success rate", "-") in report.rows()
+
+
+def test_nearest_rank_percentile():
+    assert percentile(list(range(1, 101)), 95) == 95
+    assert percentile([7], 95) == 7 and percentile([], 50) is None

@@ -1,0 +1,84 @@
+"""The operator CLI, run as an operator runs it, against the emulator."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+
+from tests.flows.helpers import OWNER, balance, ledger_of, submit, wait_status
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def ops(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ops", *args], cwd=ROOT, capture_output=True, text=True,
+                          env=env or os.environ.copy(), timeout=60)
+
+
+def test_help_lists_every_command():
+    out = ops("--help").stdout
+    for command in ("ledger-check", "grant", "fail-and-refund", "report"):
+        assert command in out
+
+
+def test_grant_adds_a_ledger_entry_and_a_repeated_grant_id_is_a_no_op(new_user):
+    user, client = new_user(tokens=10)
+    first = ops("--emulator", "grant", user.uid, "25", "--grant-id", "grant_promo")
+    again = ops("--emulator", "grant", user.uid, "25", "--grant-id", "grant_promo")
+    assert first.returncode == 0 and "balance 35" in first.stdout
+    assert again.returncode == 0 and "balance 35" in again.stdout
+    assert balance(client, user.uid) == 35
+    assert ledger_of(client, user.uid)["grant_promo"]["amount"] == 25
+
+
+def test_grant_refuses_unknown_users_and_bad_amounts(new_user):
+    user, _ = new_user(tokens=10)
+    unknown = ops("--emulator", "grant", f"nobody-{uuid.uuid4().hex}", "5")
+    assert unknown.returncode == 2 and "unknown user" in unknown.stderr
+    for amount in ("0", "-5"):
+        bad = ops("--emulator", "grant", user.uid, amount)
+        assert bad.returncode == 2 and "positive" in bad.stderr
+    assert ops("--emulator", "grant", user.uid, "ten").returncode == 2
+
+
+def test_missing_project_is_a_clear_error():
+    env = {k: v for k, v in os.environ.items() if k not in ("GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT")}
+    result = ops("ledger-check", env=env)
+    assert result.returncode != 0 and "no project" in result.stderr
+
+
+def test_ledger_check_passes_then_names_a_tampered_balance(new_user):
+    user, client = new_user(tokens=50)
+    ok = ops("--emulator", "ledger-check", "--user", user.uid)
+    assert ok.returncode == 0 and "ledger-check: OK" in ok.stdout
+    OWNER.update(f"users/{user.uid}", {"tokens": 55})  # tokens appearing from nowhere
+    bad = ops("--emulator", "ledger-check", "--user", user.uid)
+    assert bad.returncode == 1
+    assert f"PROBLEM user {user.uid}: balance 55 but ledger says 50" in bad.stdout
+
+
+def test_fail_and_refund_unsticks_a_creation_once(new_user, veo):
+    user, client = new_user(tokens=100)
+    tag = uuid.uuid4().hex[:8]
+    veo.faults([{"on": "start", "kind": "hang", "match": tag}])
+    cid = submit(client, user.uid, f"{tag} stuck")
+    wait_status(client, cid, statuses=("processing",))
+
+    first = ops("--emulator", "fail-and-refund", cid)
+    second = ops("--emulator", "fail-and-refund", cid)
+    assert first.returncode == 0 and "refunded 40 tokens" in first.stdout
+    assert second.returncode == 0 and "nothing to do: creation is failed" in second.stdout
+    assert balance(client, user.uid) == 100
+    assert ops("--emulator", "fail-and-refund", "no-such-creation").returncode == 2
+    assert ops("--emulator", "ledger-check", "--user", user.uid).returncode == 0
+
+
+def test_report_prints_a_readable_table(new_user, veo):
+    user, client = new_user(tokens=100)
+    wait_status(client, submit(client, user.uid, f"{uuid.uuid4().hex[:8]} a red kite"))
+    result = ops("--emulator", "report", "--hours", "1")
+    assert result.returncode == 0
+    for label in ("success rate", "refund rate", "generation time p95", "in flight", "est. cost per video"):
+        assert label in result.stdout
+    assert ops("--emulator", "report", "--hours", "0").returncode == 2

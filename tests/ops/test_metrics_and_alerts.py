@@ -1,0 +1,102 @@
+"""Metrics counted with the state changes, and alerts crossed by real generations."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from domain.metrics import Thresholds, Totals
+from tests.flows.helpers import run_scheduled, submit, wait_status
+
+
+def window_totals(hours: float = 2) -> Totals:
+    from adapters import store
+
+    totals = Totals()
+    for shard in store.metric_shards_since(datetime.now(timezone.utc) - timedelta(hours=hours)):
+        totals.add(shard)
+    return totals
+
+
+def logged_alerts(capsys) -> list[dict]:
+    out = capsys.readouterr()
+    lines = [json.loads(line) for line in (out.err + out.out).splitlines() if line.startswith("{")]
+    return [line for line in lines if line.get("message", "").startswith("PHOENIX_ALERT")]
+
+
+def test_metrics_count_each_real_outcome_once(new_user, veo):
+    user, client = new_user(tokens=200)
+    before = window_totals()
+    tag = uuid.uuid4().hex[:8]
+    done = [submit(client, user.uid, f"{tag} a harbour at dawn")]
+    done += [submit(client, user.uid, f"{tag} gore {i}") for i in range(2)]
+    for cid in done:
+        wait_status(client, cid)
+    after = window_totals()
+
+    delta = {k: round(after.get(k) - before.get(k), 4) for k in
+             ("requested", "succeeded", "failed_content_policy", "refundedTokens", "videoSeconds", "veoCostUsd")}
+    assert delta == {"requested": 3, "succeeded": 1, "failed_content_policy": 2, "refundedTokens": 80,
+                     "videoSeconds": 4, "veoCostUsd": 0.6}
+
+
+def test_failure_rate_alert_fires_once_real_failures_cross_the_threshold(new_user, veo, capsys):
+    from handlers import check_alerts
+
+    user, client = new_user(tokens=200)
+    now_totals = window_totals(hours=1)
+    failed, finished = now_totals.failed, now_totals.finished
+    assert finished and failed < finished  # earlier tests made both kinds
+    after_rate = (failed + 3) / (finished + 3)
+    limits = Thresholds(failure_rate=(failed / finished + after_rate) / 2, min_finished_for_rate=1,
+                        max_in_flight=10_000, daily_spend_usd=1e9, stalled_minutes=60)
+    assert "failure_rate_high" not in [a.code for a in check_alerts.handle(limits)]
+    capsys.readouterr()
+
+    for i in range(3):
+        wait_status(client, submit(client, user.uid, f"{uuid.uuid4().hex[:8]} gore {i}"))
+    fired = check_alerts.handle(limits)
+
+    assert "failure_rate_high" in [a.code for a in fired]
+    assert [a["alert"] for a in logged_alerts(capsys)] == ["failure_rate_high"]
+
+
+def test_spend_alert_fires_when_a_real_video_passes_todays_budget(new_user, veo, capsys):
+    from handlers import check_alerts
+
+    user, client = new_user(tokens=200)
+    today = window_totals(hours=24).get("veoCostUsd")
+    limits = Thresholds(failure_rate=1.0, max_in_flight=10_000, daily_spend_usd=today + 0.3,
+                        stalled_minutes=60)
+    assert "daily_spend_high" not in [a.code for a in check_alerts.handle(limits)]
+    assert wait_status(client, submit(client, user.uid, f"{uuid.uuid4().hex[:8]} a quiet lake"))["status"] == "draft"
+    assert "daily_spend_high" in [a.code for a in check_alerts.handle(limits)]
+
+
+def test_backlog_and_stalled_worker_alerts_fire_for_stuck_work(new_user, veo, capsys):
+    from adapters import store
+    from domain.errors import ErrorCode, failure
+    from handlers import check_alerts
+
+    user, client = new_user(tokens=200)
+    limits = Thresholds(failure_rate=1.0, max_in_flight=0, daily_spend_usd=1e9, stalled_minutes=5)
+    later = datetime.now(timezone.utc) + timedelta(minutes=30)  # as the check would see it then
+    assert check_alerts.handle(limits, now=later) == []  # nothing in flight: nothing stuck
+    tag = uuid.uuid4().hex[:8]
+    veo.faults([{"on": "start", "kind": "hang", "match": tag}])
+    cid = submit(client, user.uid, f"{tag} stuck")
+    wait_status(client, cid, statuses=("processing",))
+    try:
+        fired = sorted(a.code for a in check_alerts.handle(limits, now=later))
+        assert fired == ["backlog_high", "workers_stalled"]
+        # Seen now, the work is young (not stalled) and under a backlog limit of 5.
+        assert check_alerts.handle(dataclasses.replace(limits, max_in_flight=5)) == []
+    finally:
+        store.fail_and_refund(cid, failure(ErrorCode.TIMEOUT))
+
+
+def test_alert_check_runs_as_the_scheduled_function(new_user):
+    run_scheduled("checkalerts")
