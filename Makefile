@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 
-.PHONY: install dev test test-domain bench ledger-check try clean
+.PHONY: install dev test test-domain bench ledger-check try deploy clean
 
 install: $(STAMP) $(NPM_STAMP) functions/.secret.local
 
@@ -46,3 +46,10 @@ try:
 # Audits the ledger of the emulator (`make dev` running) or, with PROJECT=id, a real project.
 ledger-check:
 	$(PY) -m ops $(if $(PROJECT),--project $(PROJECT),--emulator) ledger-check
+
+# Ships functions, rules and indexes to a real project: make deploy PROJECT=my-project
+# Refuses the local demo-* projects (they exist only in the emulator).
+deploy: install
+	@test -n "$(PROJECT)" || { echo "usage: make deploy PROJECT=<firebase project id>"; exit 2; }
+	@case "$(PROJECT)" in demo-*) echo "refusing to deploy to $(PROJECT): demo-* projects are emulator-only"; exit 2;; esac
+	node_modules/.bin/firebase deploy --project "$(PROJECT)" --only functions,firestore:rules,firestore:indexes

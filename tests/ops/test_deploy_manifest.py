@@ -1,0 +1,92 @@
+"""The function manifest the SDK hands to `firebase deploy`, checked so a wrong deploy
+config fails in CI rather than in production. Runs without the emulators."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import yaml
+
+FUNCTIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                             "functions")
+SECRETS = {"R2_ACCESS_KEY_ID", "R2_SECRET_ACCESS_KEY"}
+FIRESTORE = "google.cloud.firestore.document.v1"
+
+EXPECTED = {
+    # name: (trigger kind, event type or schedule, timeout, needs R2 secrets)
+    "startgeneration": ("event", f"{FIRESTORE}.created", 120, True),
+    "publishcreation": ("event", f"{FIRESTORE}.updated", 120, True),
+    "cleanupcreation": ("event", f"{FIRESTORE}.deleted", 120, True),
+    "finalizegeneration": ("task", None, 600, True),
+    "sweeporphans": ("schedule", "every 5 minutes", 300, True),
+    "checkalerts": ("schedule", "every 5 minutes", 120, False),
+}
+
+
+def manifest() -> dict:
+    # The same code path firebase-tools uses (it serves this YAML at /__/functions.yaml),
+    # in a fresh interpreter so this test sees exactly what a deploy would.
+    code = ("from firebase_functions.private import serving;"
+            "print(serving.functions_as_yaml(serving.get_functions()))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=FUNCTIONS_DIR, capture_output=True, text=True,
+                         check=True, env={k: v for k, v in os.environ.items() if not k.startswith("R2_")})
+    return yaml.safe_load(out.stdout)
+
+
+def test_every_function_is_declared_as_intended():
+    spec = manifest()
+    endpoints = spec["endpoints"]
+    assert set(endpoints) == set(EXPECTED)
+    for name, (kind, what, timeout, needs_r2) in EXPECTED.items():
+        ep = endpoints[name]
+        assert ep["region"] == ["us-central1"], name
+        assert ep["labels"] == {"app": "phoenix", "service": name, "phase": "3"}, name
+        assert ep["timeoutSeconds"] == timeout, name
+        assert ep["maxInstances"], name
+        secrets = {s["key"] for s in ep.get("secretEnvironmentVariables") or []}
+        assert secrets == (SECRETS if needs_r2 else set()), name
+        if kind == "event":
+            trigger = ep["eventTrigger"]
+            assert trigger["eventType"] == what
+            assert trigger["eventFilterPathPatterns"] == {"document": "creations/{creationId}"}
+            assert trigger["eventFilters"] == {"database": "(default)", "namespace": "(default)"}
+        elif kind == "task":
+            retry = ep["taskQueueTrigger"]["retryConfig"]
+            assert retry == {"maxAttempts": 5, "minBackoffSeconds": 10, "maxBackoffSeconds": 120}
+        else:
+            assert ep["scheduleTrigger"]["schedule"] == what
+        if (ep.get("concurrency") or 1) > 1:
+            assert ep.get("cpu") == 1, f"{name}: concurrency needs a whole CPU"
+
+
+def test_finalize_has_memory_and_time_for_streaming_video():
+    ep = manifest()["endpoints"]["finalizegeneration"]
+    assert ep["availableMemoryMb"] >= 1024 and ep["timeoutSeconds"] >= 600
+
+
+def test_params_all_have_defaults_and_secrets_are_declared():
+    params = {p["name"]: p for p in manifest()["params"]}
+    for name in ("VEO_MODEL", "VEO_LOCATION", "GCS_TEMP_BUCKET", "R2_ENDPOINT", "R2_BUCKET",
+                 "R2_PUBLIC_BASE_URL", "TOKENS_PER_SECOND", "MAX_IN_FLIGHT", "ORPHAN_AFTER_MINUTES",
+                 "BLOCKED_TERMS", "ALERT_FAILURE_RATE_PCT", "ALERT_DAILY_SPEND_USD", "VEO_USD_PER_VIDEO_SECOND"):
+        assert name in params, name
+        if params[name]["type"] != "secret":
+            assert "default" in params[name], f"{name} has no default: the emulator would load no functions"
+    assert {n for n, p in params.items() if p["type"] == "secret"} == SECRETS
+
+
+def test_env_example_lists_every_param():
+    params = {p["name"] for p in manifest()["params"]}
+    with open(os.path.join(FUNCTIONS_DIR, ".env.example")) as f:
+        listed = {line.split("=", 1)[0].lstrip("# ").strip() for line in f if "=" in line}
+    assert params <= listed, params - listed
+
+
+def test_make_deploy_refuses_demo_projects_and_a_missing_project():
+    root = os.path.dirname(FUNCTIONS_DIR)
+    demo = subprocess.run(["make", "-s", "deploy", "PROJECT=demo-phoenix"], cwd=root, capture_output=True,
+                          text=True, timeout=600)
+    assert demo.returncode != 0 and "refusing to deploy to demo-phoenix" in demo.stdout
+    missing = subprocess.run(["make", "-s", "deploy"], cwd=root, capture_output=True, text=True, timeout=600)
+    assert missing.returncode != 0 and "usage: make deploy PROJECT=" in missing.stdout
