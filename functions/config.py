@@ -45,6 +45,9 @@ BLOCKED_TERMS = ListParam("BLOCKED_TERMS", default=[],
                           description="Prompt words refused before anything is charged")
 POLL_INTERVAL_MS = IntParam("POLL_INTERVAL_MS", default=10_000,
                             description="Wait between two polls of a Veo operation")
+PROGRESS_STEP_PCT = IntParam("PROGRESS_STEP_PCT", default=25,
+                             description="Write progress only when it advanced this much: each write "
+                                         "costs a Firestore write and a publishcreation invocation")
 POLL_BUDGET_SECONDS = IntParam("POLL_BUDGET_SECONDS", default=420,
                                description="How long one finalize task polls before handing over to a new task")
 RETRY_ATTEMPTS = IntParam("RETRY_ATTEMPTS", default=4,
@@ -84,6 +87,7 @@ class Settings:
     orphan_media_minutes: int
     blocked_terms: tuple[str, ...]
     poll_interval_s: float
+    progress_step_pct: int
     poll_budget_s: float
     retry: RetryPolicy
     veo_usd_per_video_second: float
@@ -109,6 +113,7 @@ def settings() -> Settings:
         orphan_media_minutes=ORPHAN_MEDIA_MINUTES.value,
         blocked_terms=tuple(t.strip() for t in BLOCKED_TERMS.value if t.strip()),
         poll_interval_s=POLL_INTERVAL_MS.value / 1000,
+        progress_step_pct=max(1, PROGRESS_STEP_PCT.value),
         poll_budget_s=float(POLL_BUDGET_SECONDS.value),
         retry=RetryPolicy(
             attempts=max(1, RETRY_ATTEMPTS.value),

@@ -112,20 +112,15 @@ def debit(creation_id: str, user_id: str, cost: int, max_in_flight: int) -> Debi
         media_key = media.draft_key(user_id, creation_id, secrets.token_urlsafe(18))
         tx.create(dref, _ledger_doc(EntryType.DEBIT, cost, after.tokens, creation_id, "generation"))
         tx.set(uref, {"tokens": after.tokens, "inFlight": after.in_flight}, merge=True)
-        tx.update(cref, {
-            "tokenCost": cost,
-            "refunded": False,
-            "progress": 0,
-            "mediaKey": media_key,
-            "updatedAt": firestore.SERVER_TIMESTAMP,
-        })
+        # The creation document itself is not touched here: the ledger entry marks it as
+        # charged, and every update of a creation also wakes publishcreation.
         _count(tx, metrics.requested())
         return Debit(DebitResult.DEBITED, balance_after=after.tokens, media_key=media_key)
 
     return run(_db().transaction())
 
 
-def mark_processing(creation_id: str, operation_name: str) -> bool:
+def mark_processing(creation_id: str, operation_name: str, cost: int, media_key: str) -> bool:
     @firestore.transactional
     def run(tx) -> bool:
         ref = creation_ref(creation_id)
@@ -135,6 +130,10 @@ def mark_processing(creation_id: str, operation_name: str) -> bool:
         tx.update(ref, {
             "status": Status.PROCESSING.value,
             "operationName": operation_name,
+            "tokenCost": cost,
+            "refunded": False,
+            "progress": 0,
+            "mediaKey": media_key,
             "startedAt": firestore.SERVER_TIMESTAMP,
             "updatedAt": firestore.SERVER_TIMESTAMP,
         })
@@ -217,7 +216,10 @@ def fail_and_refund(creation_id: str, failure: Failure) -> Settlement:
             tx.create(rref, _ledger_doc(EntryType.REFUND, plan.refund_amount, after.tokens,
                                         creation_id, failure.code.value))
             tx.set(uref, {"tokens": after.tokens, "inFlight": after.in_flight}, merge=True)
-        tx.update(cref, _failed_fields(failure, refunded=plan.refunded))
+        fields = _failed_fields(failure, refunded=plan.refunded)
+        if debited is not None:
+            fields["tokenCost"] = debited
+        tx.update(cref, fields)
         # A sweep's timeout says nothing about the workers being alive.
         _count(tx, metrics.failed(failure.code, plan.refund_amount),
                finalized=failure.code != ErrorCode.TIMEOUT)

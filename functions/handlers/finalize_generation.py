@@ -29,6 +29,7 @@ def handle(creation_id: str, services: Services, clock=time.monotonic, sleep=tim
         return "no_operation"
 
     deadline = clock() + settings.poll_budget_s
+    shown = int(creation.get("progress") or 0)
     while True:
         try:
             outcome = with_retries(lambda: services.veo.poll(operation), settings.retry)
@@ -37,11 +38,11 @@ def handle(creation_id: str, services: Services, clock=time.monotonic, sleep=tim
                          reason=str(exc))
         if outcome.kind != OutcomeKind.RUNNING:
             break
-        status = store.record_progress(
-            creation_id, estimate_progress(_seconds_since(creation.get("startedAt")),
-                                           settings.veo_expected_seconds))
-        if status != Status.PROCESSING:
-            return "ended_meanwhile"  # swept, or deleted by its owner
+        estimate = estimate_progress(_seconds_since(creation.get("startedAt")), settings.veo_expected_seconds)
+        if estimate >= shown + settings.progress_step_pct:
+            shown = estimate
+            if store.record_progress(creation_id, estimate) != Status.PROCESSING:
+                return "ended_meanwhile"  # swept, or deleted by its owner
         if clock() + settings.poll_interval_s > deadline:
             # Hand over to a fresh task instead of holding this one past its timeout.
             tasks.enqueue_finalize(creation_id, delay_seconds=int(settings.poll_interval_s))

@@ -54,7 +54,7 @@ def handle(creation_id: str, data: dict | None, services: Services) -> str:
             log.ledger_movement(creation_id, request.user_id, "refund", settlement.refunded_tokens)
         return "veo_refused"
 
-    if not store.mark_processing(creation_id, operation):
+    if not store.mark_processing(creation_id, operation, cost, debit.media_key):
         # The sweep (or a delete) ended it while Veo was being asked; its refund stands and
         # Veo's output, if any, is removed by the temp-bucket lifecycle / orphan sweep.
         log.warn("creation ended before Veo started", creationId=creation_id, operation=operation)
