@@ -53,3 +53,7 @@ deploy: install
 	@test -n "$(PROJECT)" || { echo "usage: make deploy PROJECT=<firebase project id>"; exit 2; }
 	@case "$(PROJECT)" in demo-*) echo "refusing to deploy to $(PROJECT): demo-* projects are emulator-only"; exit 2;; esac
 	node_modules/.bin/firebase deploy --project "$(PROJECT)" --only functions,firestore:rules,firestore:indexes
+
+# A benchmark, not a test: figures in bench/results.json, explained in docs/performance.md.
+bench: install
+	$(PY) -m bench.run $(BENCH_ARGS)

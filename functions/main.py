@@ -16,6 +16,12 @@ def _labels(service: str) -> dict[str, str]:
     return {**LABELS, "service": service}
 
 
+def _usage(function: str, creation_id: str | None = None):
+    from adapters import usage
+
+    return usage.invocation(function, creation_id)
+
+
 def _services():
     from handlers import services
 
@@ -40,7 +46,8 @@ def startgeneration(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | No
     from handlers import start_generation
 
     data = event.data.to_dict() if event.data is not None else None
-    start_generation.handle(event.params["creationId"], data, _services())
+    with _usage("startgeneration", event.params["creationId"]):
+        start_generation.handle(event.params["creationId"], data, _services())
 
 
 @tasks_fn.on_task_dispatched(
@@ -59,7 +66,8 @@ def startgeneration(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | No
 def finalizegeneration(request: tasks_fn.CallableRequest) -> None:
     from handlers import finalize_generation
 
-    finalize_generation.handle(request.data["creationId"], _services())
+    with _usage("finalizegeneration", request.data["creationId"]):
+        finalize_generation.handle(request.data["creationId"], _services(), job=request.data)
 
 
 @firestore_fn.on_document_updated(
@@ -77,8 +85,9 @@ def publishcreation(event: firestore_fn.Event[firestore_fn.Change[firestore_fn.D
     from handlers import publish_creation
 
     before, after = event.data.before, event.data.after
-    publish_creation.handle(event.params["creationId"], before.to_dict() if before else None,
-                            after.to_dict() if after else None, _services())
+    with _usage("publishcreation", event.params["creationId"]):
+        publish_creation.handle(event.params["creationId"], before.to_dict() if before else None,
+                                after.to_dict() if after else None, _services())
 
 
 @firestore_fn.on_document_deleted(
@@ -95,8 +104,9 @@ def publishcreation(event: firestore_fn.Event[firestore_fn.Change[firestore_fn.D
 def cleanupcreation(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | None]) -> None:
     from handlers import cleanup_creation
 
-    cleanup_creation.handle(event.params["creationId"],
-                            event.data.to_dict() if event.data is not None else None, _services())
+    with _usage("cleanupcreation", event.params["creationId"]):
+        cleanup_creation.handle(event.params["creationId"],
+                                event.data.to_dict() if event.data is not None else None, _services())
 
 
 @scheduler_fn.on_schedule(
@@ -111,7 +121,8 @@ def cleanupcreation(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | No
 def sweeporphans(event: scheduler_fn.ScheduledEvent) -> None:
     from handlers import sweep_orphans
 
-    sweep_orphans.handle(_services())
+    with _usage("sweeporphans"):
+        sweep_orphans.handle(_services())
 
 
 @scheduler_fn.on_schedule(
@@ -125,4 +136,5 @@ def sweeporphans(event: scheduler_fn.ScheduledEvent) -> None:
 def checkalerts(event: scheduler_fn.ScheduledEvent) -> None:
     from handlers import check_alerts
 
-    check_alerts.handle(config.settings().alerts)
+    with _usage("checkalerts"):
+        check_alerts.handle(config.settings().alerts)

@@ -130,6 +130,8 @@ class Operation:
     state: str = "running"  # running | hanging | succeeded | filtered | failed
     polls: int = 0
     video_uris: list[str] = field(default_factory=list)
+    # Wall-clock start, so a benchmark can tell when the video was ready (start + delay).
+    started_wall: float = field(default_factory=time.time)
     # Held while the result is produced, so concurrent polls finish (and upload) only once.
     finish_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -150,6 +152,8 @@ class Operation:
             "videos": list(self.video_uris),
             "polls": self.polls,
             "error": (self.result or {}).get("error"),
+            "startedAt": self.started_wall,
+            "readyAt": None if self.forced_outcome == "hang" else self.started_wall + self.delay_seconds,
         }
 
 

@@ -23,7 +23,7 @@ def _client(endpoint: str, region: str, key_id: str, secret: str):
         aws_access_key_id=key_id,
         aws_secret_access_key=secret,
         # Our own bounded retries decide; botocore's would multiply them.
-        config=Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5,
+        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=5,
                       read_timeout=60, signature_version="s3v4"),
     )
 

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 
 from google.cloud import firestore
 
+from adapters import usage
 from adapters.firebase_app import firestore_client
 from domain import ledger, media, metrics
 from domain.errors import ErrorCode
@@ -60,6 +61,7 @@ def _ledger_doc(kind: EntryType, amount: int, balance_after: int, creation_id: s
 
 
 def load_creation(creation_id: str) -> dict | None:
+    usage.read()
     snap = creation_ref(creation_id).get()
     return snap.to_dict() if snap.exists else None
 
@@ -78,10 +80,9 @@ class Debit:
 def reject(creation_id: str, failure: Failure) -> bool:
     """Fail a pending creation that was never charged (bad request, blocked prompt)."""
 
-    @firestore.transactional
     def run(tx) -> bool:
         ref = creation_ref(creation_id)
-        snap = ref.get(transaction=tx)
+        snap = _get(ref, tx)
         # Only a request nobody has charged yet: a processing one must go through
         # fail_and_refund, whatever a late or malformed event says.
         if _status(snap) != Status.PENDING:
@@ -90,17 +91,16 @@ def reject(creation_id: str, failure: Failure) -> bool:
         _count(tx, metrics.rejected(failure.code))
         return True
 
-    return run(_db().transaction())
+    return _in_transaction(run)
 
 
 def debit(creation_id: str, user_id: str, cost: int, max_in_flight: int) -> Debit:
     """Take `cost` tokens for a pending creation, or fail it without taking anything."""
 
-    @firestore.transactional
     def run(tx) -> Debit:
         cref, uref = creation_ref(creation_id), user_ref(user_id)
         dref = ledger_ref(user_id, ledger.debit_id(creation_id))
-        snaps = {s.reference.path: s for s in tx.get_all([cref, uref, dref])}
+        snaps = {s.reference.path: s for s in _get_all(tx, [cref, uref, dref])}
         creation, user, prior = snaps[cref.path], snaps[uref.path], snaps[dref.path]
         plan = ledger.plan_debit(_status(creation), prior.exists, _account(user), cost, max_in_flight)
         if plan.outcome == DebitResult.REFUSED:
@@ -117,14 +117,13 @@ def debit(creation_id: str, user_id: str, cost: int, max_in_flight: int) -> Debi
         _count(tx, metrics.requested())
         return Debit(DebitResult.DEBITED, balance_after=after.tokens, media_key=media_key)
 
-    return run(_db().transaction())
+    return _in_transaction(run)
 
 
 def mark_processing(creation_id: str, operation_name: str, cost: int, media_key: str) -> bool:
-    @firestore.transactional
     def run(tx) -> bool:
         ref = creation_ref(creation_id)
-        snap = ref.get(transaction=tx)
+        snap = _get(ref, tx)
         if not snap.exists or not server_may_move(snap.get("status"), Status.PROCESSING):
             return False
         tx.update(ref, {
@@ -139,16 +138,15 @@ def mark_processing(creation_id: str, operation_name: str, cost: int, media_key:
         })
         return True
 
-    return run(_db().transaction())
+    return _in_transaction(run)
 
 
 def record_progress(creation_id: str, progress: int) -> Status | None:
     """Raise `progress` on a processing creation; returns the status seen (None if deleted)."""
 
-    @firestore.transactional
     def run(tx) -> Status | None:
         ref = creation_ref(creation_id)
-        snap = ref.get(transaction=tx)
+        snap = _get(ref, tx)
         if not snap.exists:
             return None
         data = snap.to_dict()
@@ -157,21 +155,20 @@ def record_progress(creation_id: str, progress: int) -> Status | None:
             tx.update(ref, {"progress": progress, "updatedAt": firestore.SERVER_TIMESTAMP})
         return status
 
-    return run(_db().transaction())
+    return _in_transaction(run)
 
 
 def complete_draft(creation_id: str, media_url: str, usd_per_video_second: float) -> bool:
     """processing → draft, and the user's in-flight slot is freed. False if it already ended."""
 
-    @firestore.transactional
     def run(tx) -> bool:
         ref = creation_ref(creation_id)
-        snap = ref.get(transaction=tx)
-        if _status(snap) != Status.PROCESSING:
+        snap = _get(ref, tx)
+        if not ledger.plan_draft(_status(snap)):
             return False
-        uref = user_ref(snap.get("userId"))
-        after = ledger.plan_draft(_status(snap), _account(uref.get(transaction=tx)))
-        tx.set(uref, {"inFlight": after.in_flight}, merge=True)
+        # Frees the user's in-flight slot without reading the user: a processing creation
+        # always holds one (the debit took it), so the counter cannot go below zero.
+        tx.update(user_ref(snap.get("userId")), {"inFlight": firestore.Increment(-1)})
         tx.update(ref, {
             "status": Status.DRAFT.value,
             "mediaUrl": media_url,
@@ -183,7 +180,7 @@ def complete_draft(creation_id: str, media_url: str, usd_per_video_second: float
                                      usd_per_video_second), finalized=True)
         return True
 
-    return run(_db().transaction())
+    return _in_transaction(run)
 
 
 @dataclass(frozen=True)
@@ -196,10 +193,9 @@ class Settlement:
 def fail_and_refund(creation_id: str, failure: Failure) -> Settlement:
     """Fail an in-flight creation and give back exactly what it was charged, once."""
 
-    @firestore.transactional
     def run(tx) -> Settlement:
         cref = creation_ref(creation_id)
-        snap = cref.get(transaction=tx)
+        snap = _get(cref, tx)
         status = _status(snap)
         if status is None or not server_may_move(status, Status.FAILED):
             return Settlement(False, status_before=status)
@@ -207,7 +203,7 @@ def fail_and_refund(creation_id: str, failure: Failure) -> Settlement:
         uref = user_ref(user_id)
         dref = ledger_ref(user_id, ledger.debit_id(creation_id))
         rref = ledger_ref(user_id, ledger.refund_id(creation_id))
-        snaps = {s.reference.path: s for s in tx.get_all([uref, dref, rref])}
+        snaps = {s.reference.path: s for s in _get_all(tx, [uref, dref, rref])}
         user, debit_snap, refund_snap = snaps[uref.path], snaps[dref.path], snaps[rref.path]
         debited = int(debit_snap.get("amount")) if debit_snap.exists else None
         plan = ledger.plan_failure(status, _account(user), debited, refund_snap.exists)
@@ -225,7 +221,32 @@ def fail_and_refund(creation_id: str, failure: Failure) -> Settlement:
                finalized=failure.code != ErrorCode.TIMEOUT)
         return Settlement(True, plan.refund_amount, status)
 
-    return run(_db().transaction())
+    return _in_transaction(run)
+
+
+def _in_transaction(body):
+    """Runs body(tx) as a Firestore transaction (retried on contention) and counts the
+    writes of the attempt that committed."""
+    written = [0]
+
+    def counted(tx):
+        result = body(tx)
+        written[0] = len(tx._write_pbs)  # the writes this attempt queued for its commit
+        return result
+
+    result = firestore.transactional(counted)(_db().transaction())
+    usage.wrote(written[0])
+    return result
+
+
+def _get(ref, tx):
+    usage.read()
+    return ref.get(transaction=tx)
+
+
+def _get_all(tx, refs: list):
+    usage.read(len(refs))
+    return list(tx.get_all(refs))
 
 
 def _count(tx, increments: dict, finalized: bool = False) -> None:
@@ -268,7 +289,9 @@ def in_flight_older_than(cutoff) -> list[tuple[str, dict]]:
         .where(filter=firestore.FieldFilter("status", "in", [s.value for s in IN_FLIGHT]))
         .where(filter=firestore.FieldFilter("createdAt", "<", cutoff))
     )
-    return [(snap.id, snap.to_dict()) for snap in query.stream()]
+    found = [(snap.id, snap.to_dict()) for snap in query.stream()]
+    usage.read(max(1, len(found)))  # a query costs at least one read
+    return found
 
 
 def grant(user_id: str, amount: int, reason: str, grant_id: str | None = None) -> int:
@@ -277,10 +300,9 @@ def grant(user_id: str, amount: int, reason: str, grant_id: str | None = None) -
         raise ValueError("a grant must be a positive number of tokens")
     entry_id = grant_id or f"grant_{secrets.token_hex(8)}"
 
-    @firestore.transactional
     def run(tx) -> int:
         uref, gref = user_ref(user_id), ledger_ref(user_id, entry_id)
-        snaps = {s.reference.path: s for s in tx.get_all([uref, gref])}
+        snaps = {s.reference.path: s for s in _get_all(tx, [uref, gref])}
         account = _account(snaps[uref.path])
         if snaps[gref.path].exists:
             return account.tokens
@@ -289,33 +311,34 @@ def grant(user_id: str, amount: int, reason: str, grant_id: str | None = None) -
         tx.set(uref, {"tokens": balance, "inFlight": account.in_flight}, merge=True)
         return balance
 
-    return run(_db().transaction())
+    return _in_transaction(run)
 
 
 def publish_to_feed(creation_id: str, media_url: str) -> bool:
     """Writes feed/{id} from a creation that is still published (a late event after a delete
     or on a re-delivery writes nothing new)."""
 
-    @firestore.transactional
     def run(tx) -> bool:
         cref = creation_ref(creation_id)
-        snap = cref.get(transaction=tx)
+        snap = _get(cref, tx)
         if _status(snap) != Status.PUBLISHED:
             return False
         tx.set(_db().collection(FEED).document(creation_id), media.feed_entry(snap.to_dict(), media_url))
         return True
 
-    return run(_db().transaction())
+    return _in_transaction(run)
 
 
 def remove_from_feed(creation_id: str) -> None:
     _db().collection(FEED).document(creation_id).delete()
+    usage.wrote()
 
 
 def existing_creations(creation_ids: list[str]) -> dict[str, dict]:
     refs = [creation_ref(cid) for cid in creation_ids]
     found = {}
     for start in range(0, len(refs), 300):
+        usage.read(len(refs[start:start + 300]))
         for snap in _db().get_all(refs[start:start + 300]):
             if snap.exists:
                 found[snap.id] = snap.to_dict()
@@ -325,7 +348,9 @@ def existing_creations(creation_ids: list[str]) -> dict[str, dict]:
 def metric_shards_since(start: datetime) -> list[dict]:
     query = _db().collection_group(SHARDS).where(
         filter=firestore.FieldFilter("bucketStart", ">=", start))
-    return [snap.to_dict() for snap in query.stream()]
+    shards = [snap.to_dict() for snap in query.stream()]
+    usage.read(max(1, len(shards)))
+    return shards
 
 
 def in_flight_summary() -> tuple[int, datetime | None]:
@@ -334,4 +359,5 @@ def in_flight_summary() -> tuple[int, datetime | None]:
         filter=firestore.FieldFilter("status", "in", [s.value for s in IN_FLIGHT]))
     count = base.count().get()[0][0].value
     oldest = list(base.order_by("createdAt").limit(1).stream())
+    usage.read(2)  # an aggregation is billed as at least one read
     return int(count), (oldest[0].get("createdAt") if oldest else None)

@@ -6,9 +6,12 @@ from adapters.firebase_app import app
 FINALIZE_QUEUE = "finalizegeneration"
 
 
-def enqueue_finalize(creation_id: str, delay_seconds: int = 0) -> None:
+def enqueue_finalize(creation_id: str, job: dict | None = None, delay_seconds: int = 0) -> None:
+    """`job` carries what finalize needs (operation name, media key, ...) so it need not
+    read the creation first; without it finalize loads the creation."""
     from firebase_admin import functions
 
     options = functions.TaskOptions(schedule_delay_seconds=delay_seconds) if delay_seconds else None
     # Task functions only accept a body of exactly {"data": ...}.
-    functions.task_queue(FINALIZE_QUEUE, app=app()).enqueue({"data": {"creationId": creation_id}}, options)
+    functions.task_queue(FINALIZE_QUEUE, app=app()).enqueue(
+        {"data": {**(job or {}), "creationId": creation_id}}, options)

@@ -129,11 +129,9 @@ def plan_failure(status: str | None, account: Account, debited_amount: int | Non
                        refunded=debited_amount is not None)
 
 
-def plan_draft(status: str | None, account: Account) -> Account | None:
-    """The account after processing → draft, or None when the creation is not processing."""
-    if status is None or not server_may_move(status, Status.DRAFT):
-        return None
-    return release_in_flight(account)
+def plan_draft(status: str | None) -> bool:
+    """Whether processing → draft may happen; it frees one in-flight slot (release_in_flight)."""
+    return status is not None and server_may_move(status, Status.DRAFT)
 
 
 # ---- audit -------------------------------------------------------------------------------

@@ -18,11 +18,20 @@ from domain.states import Status
 from handlers.services import Services
 
 
-def handle(creation_id: str, services: Services, clock=time.monotonic, sleep=time.sleep) -> str:
+JOB_FIELDS = ("operationName", "mediaKey", "userId", "startedAt")
+
+
+def handle(creation_id: str, services: Services, job: dict | None = None, clock=time.monotonic,
+           sleep=time.sleep) -> str:
+    """`job` is what startgeneration put in the task; with it no read is needed up front
+    (a creation that ended meanwhile is caught by the guarded writes below)."""
     settings = services.settings
-    creation = store.load_creation(creation_id)
-    if creation is None or creation.get("status") != Status.PROCESSING:
-        return "not_processing"
+    if job and all(job.get(f) for f in JOB_FIELDS):
+        creation = {**job, "startedAt": datetime.fromisoformat(job["startedAt"]), "progress": 0}
+    else:
+        creation = store.load_creation(creation_id)
+        if creation is None or creation.get("status") != Status.PROCESSING:
+            return "not_processing"
     user_id = creation.get("userId")
     operation = creation.get("operationName")
     if not operation:
@@ -45,7 +54,7 @@ def handle(creation_id: str, services: Services, clock=time.monotonic, sleep=tim
                 return "ended_meanwhile"  # swept, or deleted by its owner
         if clock() + settings.poll_interval_s > deadline:
             # Hand over to a fresh task instead of holding this one past its timeout.
-            tasks.enqueue_finalize(creation_id, delay_seconds=int(settings.poll_interval_s))
+            tasks.enqueue_finalize(creation_id, job, delay_seconds=int(settings.poll_interval_s))
             return "continued"
         sleep(settings.poll_interval_s)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime, timezone
 
 from adapters import log, store, tasks
 from adapters.gcs import temp_prefix_uri
@@ -59,7 +60,10 @@ def handle(creation_id: str, data: dict | None, services: Services) -> str:
         # Veo's output, if any, is removed by the temp-bucket lifecycle / orphan sweep.
         log.warn("creation ended before Veo started", creationId=creation_id, operation=operation)
         return "ended_meanwhile"
-    tasks.enqueue_finalize(creation_id)
+    tasks.enqueue_finalize(creation_id, {
+        "operationName": operation, "mediaKey": debit.media_key, "userId": request.user_id,
+        "startedAt": datetime.now(timezone.utc).isoformat(),
+    })
     log.state_change(creation_id, request.user_id, Status.PENDING, Status.PROCESSING,
                      duration_ms=int((time.monotonic() - started) * 1000), operation=operation)
     return "processing"

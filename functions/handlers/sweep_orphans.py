@@ -5,6 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 from adapters import log, store
 from adapters.gcs import temp_prefix_uri
+from adapters.retry import with_retries
 from domain import media
 from domain.errors import ErrorCode, ExternalServiceError, failure
 from domain.states import Status
@@ -27,8 +28,13 @@ def handle(services: Services, now: datetime | None = None) -> dict:
         if settlement.refunded_tokens:
             log.ledger_movement(creation_id, creation.get("userId"), "refund", settlement.refunded_tokens)
         _remove_media(creation_id, creation, services)
-    summary = {"swept": swept, "refundedTokens": refunded_tokens,
-               "mediaRemoved": sweep_media(services, now)}
+    try:
+        media_removed = sweep_media(services, now)
+    except ExternalServiceError as exc:
+        # The refunds above are done; stray objects wait for the next run.
+        log.warn("media sweep skipped", reason=str(exc))
+        media_removed = None
+    summary = {"swept": swept, "refundedTokens": refunded_tokens, "mediaRemoved": media_removed}
     log.info("orphan sweep done", **summary)
     return summary
 
@@ -51,7 +57,8 @@ def sweep_media(services: Services, now: datetime) -> int:
     cutoff = now - timedelta(minutes=services.settings.orphan_media_minutes)
     candidates = []
     for prefix in (media.DRAFTS_PREFIX, media.PUBLISHED_PREFIX):
-        for key, modified in services.media.list_keys(prefix):
+        listed = with_retries(lambda: services.media.list_keys(prefix), services.settings.retry)
+        for key, modified in listed:
             creation_id = media.creation_id_of(key)
             if creation_id and modified < cutoff:
                 candidates.append((key, creation_id))
@@ -59,7 +66,7 @@ def sweep_media(services: Services, now: datetime) -> int:
     removed = 0
     for key, creation_id in candidates:
         if not media.object_is_live(key, creations.get(creation_id)):
-            services.media.delete(key)
+            with_retries(lambda: services.media.delete(key), services.settings.retry)
             removed += 1
             log.info("orphan media removed", creationId=creation_id, key=key)
     return removed

@@ -67,9 +67,8 @@ class PipelineModel(RuleBasedStateMachine):
         creation = self.creations.get(cid)
         if creation is None:
             return
-        after = ledger.plan_draft(creation["status"], self.accounts[creation["user"]])
-        if after is not None:
-            self.accounts[creation["user"]] = after
+        if ledger.plan_draft(creation["status"]):
+            self.accounts[creation["user"]] = ledger.release_in_flight(self.accounts[creation["user"]])
             creation["status"] = Status.DRAFT
 
     @rule(cid=st.sampled_from(CREATIONS), code=st.sampled_from(FAILURE_CODES))
