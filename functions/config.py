@@ -43,8 +43,11 @@ ORPHAN_MEDIA_MINUTES = IntParam("ORPHAN_MEDIA_MINUTES", default=60,
                                 description="Age after which an R2 video with no creation using it is deleted")
 BLOCKED_TERMS = ListParam("BLOCKED_TERMS", default=[],
                           description="Prompt words refused before anything is charged")
-POLL_INTERVAL_MS = IntParam("POLL_INTERVAL_MS", default=10_000,
-                            description="Wait between two polls of a Veo operation")
+POLL_INTERVAL_MS = IntParam("POLL_INTERVAL_MS", default=1_000,
+                            description="Wait between two polls of a Veo operation once it may be done")
+POLL_COARSE_INTERVAL_MS = IntParam("POLL_COARSE_INTERVAL_MS", default=10_000,
+                                   description="Wait between polls while the operation is young "
+                                               "(before 70% of VEO_EXPECTED_SECONDS)")
 PROGRESS_STEP_PCT = IntParam("PROGRESS_STEP_PCT", default=25,
                              description="Write progress only when it advanced this much: each write "
                                          "costs a Firestore write and a publishcreation invocation")
@@ -87,6 +90,7 @@ class Settings:
     orphan_media_minutes: int
     blocked_terms: tuple[str, ...]
     poll_interval_s: float
+    poll_coarse_interval_s: float
     progress_step_pct: int
     poll_budget_s: float
     retry: RetryPolicy
@@ -113,6 +117,7 @@ def settings() -> Settings:
         orphan_media_minutes=ORPHAN_MEDIA_MINUTES.value,
         blocked_terms=tuple(t.strip() for t in BLOCKED_TERMS.value if t.strip()),
         poll_interval_s=POLL_INTERVAL_MS.value / 1000,
+        poll_coarse_interval_s=POLL_COARSE_INTERVAL_MS.value / 1000,
         progress_step_pct=max(1, PROGRESS_STEP_PCT.value),
         poll_budget_s=float(POLL_BUDGET_SECONDS.value),
         retry=RetryPolicy(

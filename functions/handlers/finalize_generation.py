@@ -13,7 +13,8 @@ from adapters import log, store, tasks
 from adapters.gcs import temp_prefix_uri
 from adapters.retry import with_retries
 from domain.errors import ErrorCode, ExternalServiceError, failure
-from domain.generation import OutcomeKind, VeoOutcome, estimate_progress, outcome_failure
+from domain.generation import (OutcomeKind, VeoOutcome, estimate_progress, next_poll_delay,
+                               outcome_failure)
 from domain.states import Status
 from handlers.services import Services
 
@@ -52,11 +53,13 @@ def handle(creation_id: str, services: Services, job: dict | None = None, clock=
             shown = estimate
             if store.record_progress(creation_id, estimate) != Status.PROCESSING:
                 return "ended_meanwhile"  # swept, or deleted by its owner
-        if clock() + settings.poll_interval_s > deadline:
+        delay = next_poll_delay(_seconds_since(creation.get("startedAt")), settings.veo_expected_seconds,
+                                settings.poll_interval_s, settings.poll_coarse_interval_s)
+        if clock() + delay > deadline:
             # Hand over to a fresh task instead of holding this one past its timeout.
-            tasks.enqueue_finalize(creation_id, job, delay_seconds=int(settings.poll_interval_s))
+            tasks.enqueue_finalize(creation_id, job, delay_seconds=int(delay))
             return "continued"
-        sleep(settings.poll_interval_s)
+        sleep(delay)
 
     problem = outcome_failure(outcome)
     if problem:

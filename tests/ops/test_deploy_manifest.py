@@ -90,3 +90,13 @@ def test_make_deploy_refuses_demo_projects_and_a_missing_project():
     assert demo.returncode != 0 and "refusing to deploy to demo-phoenix" in demo.stdout
     missing = subprocess.run(["make", "-s", "deploy"], cwd=root, capture_output=True, text=True, timeout=600)
     assert missing.returncode != 0 and "usage: make deploy PROJECT=" in missing.stdout
+
+
+def test_emulator_env_sets_every_param_once():
+    # firebase-tools appends a default for each missing param to .env.local, which would
+    # leave the committed file dirty and, with a duplicate key, ambiguous.
+    params = {p["name"] for p in manifest()["params"] if p["type"] != "secret"}
+    with open(os.path.join(FUNCTIONS_DIR, ".env.local")) as f:
+        keys = [line.split("=", 1)[0].strip() for line in f if "=" in line and not line.startswith("#")]
+    assert len(keys) == len(set(keys)), "duplicate keys"
+    assert set(keys) == params
