@@ -66,8 +66,7 @@ def summarize(creations: list[dict], usd_per_video_second: float) -> Report:
                  and c.get("startedAt") and c.get("completedAt")]
     cost = sum(int(c.get("duration") or 0) for c in creations
                if c.get("status") in (Status.DRAFT, Status.PUBLISHED)) * usd_per_video_second
-    codes = Counter((c.get("error") or {}).get("code", "unknown") for c in creations
-                    if c.get("status") == Status.FAILED)
+    codes = Counter(_error_code(c) for c in creations if c.get("status") == Status.FAILED)
     return Report(
         total=len(creations), succeeded=succeeded, failed=failed, in_flight=in_flight, refunded=refunded,
         success_rate=succeeded / finished if finished else None,
@@ -78,3 +77,10 @@ def summarize(creations: list[dict], usd_per_video_second: float) -> Report:
         total_cost_usd=cost,
         failures_by_code=dict(codes),
     )
+
+
+def _error_code(creation: dict) -> str:
+    """A report must survive a malformed document, not crash on it."""
+    error = creation.get("error")
+    code = error.get("code") if isinstance(error, dict) else None
+    return code if isinstance(code, str) else "unknown"

@@ -20,6 +20,7 @@ from handlers.services import Services
 
 
 JOB_FIELDS = ("operationName", "mediaKey", "userId", "startedAt")
+STATUS_LOOK_SECONDS = 60
 
 
 def handle(creation_id: str, services: Services, job: dict | None = None, clock=time.monotonic,
@@ -40,6 +41,7 @@ def handle(creation_id: str, services: Services, job: dict | None = None, clock=
 
     deadline = clock() + settings.poll_budget_s
     shown = int(creation.get("progress") or 0)
+    last_look = clock()
     while True:
         try:
             outcome = with_retries(lambda: services.veo.poll(operation), settings.retry)
@@ -49,13 +51,20 @@ def handle(creation_id: str, services: Services, job: dict | None = None, clock=
         if outcome.kind != OutcomeKind.RUNNING:
             break
         estimate = estimate_progress(_seconds_since(creation.get("startedAt")), settings.veo_expected_seconds)
-        if estimate >= shown + settings.progress_step_pct:
-            shown = estimate
-            if store.record_progress(creation_id, estimate) != Status.PROCESSING:
-                return "ended_meanwhile"  # swept, or deleted by its owner
         delay = next_poll_delay(_seconds_since(creation.get("startedAt")), settings.veo_expected_seconds,
                                 settings.poll_interval_s, settings.poll_coarse_interval_s)
-        if clock() + delay > deadline:
+        handing_over = clock() + delay > deadline
+        # The progress transaction also tells whether the creation is still ours to finish
+        # (not swept or deleted): write it on a step, and look at least once a minute and
+        # before handing over, so a stuck operation is not polled for ever.
+        if estimate >= shown + settings.progress_step_pct or handing_over \
+                or clock() - last_look >= STATUS_LOOK_SECONDS:
+            last_look = clock()
+            if estimate >= shown + settings.progress_step_pct:
+                shown = estimate
+            if store.record_progress(creation_id, shown) != Status.PROCESSING:
+                return "ended_meanwhile"
+        if handing_over:
             # Hand over to a fresh task instead of holding this one past its timeout.
             tasks.enqueue_finalize(creation_id, job, delay_seconds=int(delay))
             return "continued"

@@ -34,3 +34,8 @@ def test_empty_window_has_no_rates():
 def test_nearest_rank_percentile():
     assert percentile(list(range(1, 101)), 95) == 95
     assert percentile([7], 95) == 7 and percentile([], 50) is None
+
+
+def test_malformed_failed_documents_count_as_unknown():
+    report = summarize([{"status": "failed", "error": {"code": {"x": 1}}}, {"status": "failed", "error": "boom"}], 0.1)
+    assert report.failures_by_code == {"unknown": 2}

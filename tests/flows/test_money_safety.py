@@ -338,3 +338,26 @@ def test_r2_down_past_the_retry_budget_fails_refunds_and_leaves_no_object(new_us
     listed = s3_client().list_objects_v2(Bucket=MEDIA_BUCKET, Prefix=f"drafts/{user.uid}/{cid}/")
     assert listed.get("KeyCount", 0) == 0
     assert_ledger_ok(user.uid)
+
+
+def test_finalize_stops_polling_a_swept_creation_instead_of_handing_over(new_user, veo):
+    import dataclasses
+
+    from adapters import store
+    from domain.errors import ErrorCode, failure
+    from handlers import finalize_generation
+
+    user, client = new_user(tokens=100)
+    tag = marker()
+    veo.faults([{"on": "start", "kind": "hang", "match": tag}])
+    cid = submit(client, user.uid, f"{tag} swept while polled")
+    wait_status(client, cid, statuses=("processing",), timeout=20)
+    store.fail_and_refund(cid, failure(ErrorCode.TIMEOUT))
+    svc = services()
+    # A budget shorter than one poll: this finalize must hand over at once, unless it sees
+    # the creation is no longer processing.
+    svc = dataclasses.replace(svc, settings=dataclasses.replace(svc.settings, poll_budget_s=0.0))
+    doc = client.get(f"creations/{cid}")
+    job = {"operationName": doc["operationName"], "mediaKey": doc["mediaKey"], "userId": user.uid,
+           "startedAt": doc["startedAt"].isoformat()}
+    assert finalize_generation.handle(cid, svc, job=job) == "ended_meanwhile"

@@ -143,3 +143,45 @@ class UserClient:
         rows = self._check(self.session.post(url, json={"structuredQuery": query}, timeout=10))
         return [(r["document"]["name"].rsplit("/", 1)[1], decode_document(r["document"]))
                 for r in rows if "document" in r]
+
+    # ---- helpers added for the rules suite (tests/rules): raw writes and queries -----------
+
+    def update_masked(self, path: str, data: dict, mask: list[str]) -> dict:
+        """An update of an existing document touching exactly `mask`: a field in the mask but
+        not in `data` is deleted, as FieldValue.delete() does."""
+        return self._write(path, data, exists=True, mask=mask)
+
+    def commit(self, writes: list[dict]) -> dict:
+        """Raw `writes` (REST Write objects) in one atomic commit; `name` may be a path
+        relative to the documents root."""
+        root = DOCS.split("/v1/")[1]
+        fixed = []
+        for write in writes:
+            write = dict(write)
+            for key in ("update", "transform"):
+                if key in write and not write[key].get("name", root).startswith(root):
+                    write[key] = {**write[key], "name": f"{root}/{write[key]['name']}"}
+            if "delete" in write and not write["delete"].startswith(root):
+                write["delete"] = f"{root}/{write['delete']}"
+            fixed.append(write)
+        return self._check(self.session.post(f"{DOCS}:commit", json={"writes": fixed}, timeout=10))
+
+    def collection_group_query(self, collection: str, limit: int | None = None) -> list[tuple[str, dict]]:
+        """Every `collection` at any depth (allDescendants), like db.collectionGroup(...)."""
+        query: dict = {"from": [{"collectionId": collection, "allDescendants": True}]}
+        if limit:
+            query["limit"] = limit
+        rows = self._check(self.session.post(f"{DOCS}:runQuery", json={"structuredQuery": query},
+                                             timeout=10))
+        return [(r["document"]["name"].rsplit("/", 1)[1], decode_document(r["document"]))
+                for r in rows if "document" in r]
+
+
+def outcome(call) -> str:
+    """"allowed" if `call` succeeds, "denied" if the rules refuse it (403); anything else
+    (a 404, a 409, a connection error) propagates, so it is never mistaken for either."""
+    try:
+        call()
+    except Denied:
+        return "denied"
+    return "allowed"

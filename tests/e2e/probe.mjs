@@ -1,0 +1,22 @@
+import { chromium } from "playwright-core";
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox","--disable-gpu","--disable-background-networking"] });
+const page = await browser.newPage();
+page.on("console", (m) => console.log("console", m.type(), m.text().slice(0, 300)));
+await page.goto(process.env.APP_URL);
+await page.getByTestId("email").fill("probe-" + Date.now() + "@example.test");
+await page.getByTestId("password").fill("probe-pass-1");
+await page.getByTestId("sign-up").click();
+await page.getByTestId("app-view").waitFor();
+await page.waitForFunction(() => document.querySelector("[data-testid=balance]").textContent !== "…");
+await page.evaluate(() => {
+  const t0 = performance.now();
+  window.__log = [];
+  const list = document.querySelector("[data-testid=creations]");
+  const snap = () => window.__log.push(`${Math.round(performance.now() - t0)}ms ` + [...list.children].slice(0, 3).map((li) => `${li.dataset.id.slice(0,6)}:${li.dataset.status}`).join(" ") + ` (n=${list.children.length})`);
+  new MutationObserver(snap).observe(list, { childList: true, subtree: true, attributes: true });
+});
+const uid = (await page.getByTestId("user-uid").textContent()).trim(); console.log("UID", uid); await new Promise(r => setTimeout(r, 4000)); await page.getByTestId("prompt").fill("probe boat " + Date.now());
+await page.getByTestId("submit").click();
+await page.waitForTimeout(12000);
+console.log((await page.evaluate(() => window.__log)).join("\n"));
+await browser.close();

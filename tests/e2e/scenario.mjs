@@ -1,0 +1,308 @@
+// The browser scenario of tests/e2e/test_web_client.py: a person using clients/web against the
+// local stack, in Debian's Chromium driven by playwright-core (no browser download).
+//
+// Driven by pytest over stdin/stdout:
+//   env  APP_URL, ARTIFACTS, CHROMIUM (default /usr/bin/chromium), STEP_TIMEOUT_MS
+//   out  "@@step <name>"        a step starts
+//        "@@uid <uid>"          the signed-up user's uid: pytest grants tokens, then answers
+//   in   "granted"              (the answer)
+//        "@@ok"                 every step passed
+//        "@@fail <step>: <why>" a step failed (a screenshot failure-<step>.png is saved); exit 1
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+
+import { chromium } from "playwright-core";
+
+const APP_URL = process.env.APP_URL;
+const ARTIFACTS = process.env.ARTIFACTS;
+const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+const STEP_TIMEOUT = Number(process.env.STEP_TIMEOUT_MS || 60000);
+const RUN = Math.random().toString(36).slice(2, 10);
+
+if (!APP_URL || !ARTIFACTS) {
+  console.log("@@fail setup: APP_URL and ARTIFACTS must be set");
+  process.exit(2);
+}
+await mkdir(ARTIFACTS, { recursive: true });
+
+const stdinLines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+async function ask(line) {
+  console.log(line);
+  const { value, done } = await stdinLines.next();
+  if (done) throw new Error(`no answer from the test to "${line}"`);
+  return value.trim();
+}
+
+class StepFailure extends Error {}
+function expect(condition, message) {
+  if (!condition) throw new StepFailure(message);
+}
+
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  headless: true,
+  // What this machine needs (see the environment notes): no sandbox as root, no GPU, and no
+  // background connections to Google (the network is closed).
+  args: [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required",
+  ],
+});
+const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
+const page = await context.newPage();
+page.setDefaultTimeout(STEP_TIMEOUT);
+const pageErrors = [];
+const consoleLines = [];
+page.on("pageerror", (err) => pageErrors.push(String(err && err.stack ? err.stack : err)));
+page.on("console", (msg) => consoleLines.push(`[${msg.type()}] ${msg.text()}`));
+page.on("dialog", (dialog) => dialog.accept()); // the Delete confirmation
+
+const tid = (id) => page.getByTestId(id);
+const card = (cid) => page.locator(`[data-testid=creation-card][data-id="${cid}"]`);
+const feedItem = (cid) => page.locator(`[data-testid=feed-item][data-id="${cid}"]`);
+const shot = (name) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+
+async function text(locator) {
+  return ((await locator.textContent()) || "").trim();
+}
+
+async function balanceIs(n, timeout = STEP_TIMEOUT) {
+  try {
+    await page.waitForFunction(
+      (want) => document.querySelector("[data-testid=balance]")?.textContent.trim() === String(want),
+      n, { timeout },
+    );
+  } catch {
+    throw new StepFailure(`balance should be ${n}, shows "${await text(tid("balance"))}"`);
+  }
+}
+
+async function waitStatus(cid, statuses, timeout = STEP_TIMEOUT) {
+  try {
+    await page.waitForFunction(
+      ([id, want]) => want.includes(
+        document.querySelector(`[data-testid=creation-card][data-id="${id}"]`)?.dataset.status),
+      [cid, statuses], { timeout },
+    );
+  } catch {
+    const now = await card(cid).getAttribute("data-status", { timeout: 1000 }).catch(() => "(no card)");
+    throw new StepFailure(`creation ${cid} should reach ${statuses.join("/")}, is ${now}`);
+  }
+}
+
+// A <video> is playable when the browser has its metadata: readyState >= 1 and a duration.
+async function videoPlayable(locator, what) {
+  const handle = await locator.elementHandle();
+  const result = await page.evaluate(
+    (video) => new Promise((resolve) => {
+      const report = () => resolve({
+        readyState: video.readyState, duration: video.duration,
+        width: video.videoWidth, height: video.videoHeight,
+        error: video.error ? `${video.error.code} ${video.error.message}` : null, src: video.currentSrc,
+      });
+      if (video.readyState >= 1 && video.duration > 0) return report();
+      video.addEventListener("loadedmetadata", report, { once: true });
+      video.addEventListener("error", report, { once: true });
+      setTimeout(report, 20000);
+    }),
+    handle,
+  );
+  expect(result.readyState >= 1 && result.duration > 0,
+    `${what} is not playable: ${JSON.stringify(result)}`);
+  return result;
+}
+
+// Submits the request form and returns the new creation's id (the newest card).
+async function submit(prompt, { aspect = "16:9", duration = 4 } = {}) {
+  await tid("tab-create").click();
+  await tid("prompt").fill(prompt);
+  await tid(`aspect-${aspect.replace(":", "-")}`).check();
+  await tid(`duration-${duration}`).check();
+  expect(await text(tid("cost")) === String(duration * 10),
+    `cost should show ${duration * 10} tokens, shows ${await text(tid("cost"))}`);
+  expect(await tid("submit").isEnabled(), `submit is disabled: ${await text(tid("submit-reason"))}`);
+  await tid("submit").click();
+  const newCard = page.locator("[data-testid=creation-card]", { hasText: prompt });
+  await newCard.first().waitFor();
+  const err = await text(tid("request-error"));
+  expect(!err, `the request was refused: ${err}`);
+  return newCard.first().getAttribute("data-id");
+}
+
+const email = `e2e-${RUN}@example.test`;
+const password = "e2e-secret-1";
+const boatPrompt = `a paper boat on a rainy street (e2e ${RUN})`;
+const gorePrompt = `a gore scene in a dark alley (e2e ${RUN})`;
+let boatId;
+let goreId;
+
+const steps = [
+  ["sign-in screen", async () => {
+    await page.goto(APP_URL);
+    await tid("signin-view").waitFor();
+    await tid("email").waitFor();
+    expect(await page.title() !== "", "the page has no title");
+    await shot("01-sign-in");
+  }],
+
+  ["sign up through the UI", async () => {
+    await tid("email").fill(email);
+    await tid("password").fill(password);
+    await tid("sign-up").click();
+    await tid("app-view").waitFor();
+    expect(await text(tid("user-label")) === email, `user label shows "${await text(tid("user-label"))}"`);
+  }],
+
+  ["no tokens: the form refuses, with the reason", async () => {
+    await balanceIs(0);
+    expect(await tid("submit").isDisabled(), "submit should be disabled at 0 tokens");
+    const reason = await text(tid("submit-reason"));
+    expect(reason.includes("40 tokens") && reason.includes("0"), `reason shown: "${reason}"`);
+  }],
+
+  ["grant 200 tokens (server side): balance updates live", async () => {
+    const uid = await text(tid("user-uid"));
+    expect(uid.length > 0, "no uid shown");
+    const answer = await ask(`@@uid ${uid}`);
+    expect(answer === "granted", `the test answered "${answer}"`);
+    await balanceIs(200);
+    await tid("prompt").fill("x");
+    expect(await tid("submit").isEnabled(), "submit should be enabled with 200 tokens");
+    expect(await text(tid("submit-reason")) === "", "no reason should show with 200 tokens");
+    // The cost follows the chosen duration.
+    await tid("duration-8").check();
+    expect(await text(tid("cost")) === "80", "8 s should cost 80 tokens");
+    await tid("duration-4").check();
+  }],
+
+  ["submit a prompt: progress bar, then a playable draft", async () => {
+    boatId = await submit(boatPrompt, { aspect: "16:9", duration: 4 });
+    const status = await card(boatId).getAttribute("data-status");
+    // The card shows a progress bar while pending/processing (unless Veo was faster than us).
+    if (status === "pending" || status === "processing") {
+      expect(await card(boatId).getByTestId("creation-progress").isVisible(), "no progress bar while in flight");
+    }
+    await waitStatus(boatId, ["processing", "draft"]);
+    await waitStatus(boatId, ["draft"]);
+    const video = card(boatId).getByTestId("creation-video");
+    const meta = await videoPlayable(video, "the draft's video");
+    console.log(`draft video: ${meta.width}x${meta.height}, ${meta.duration.toFixed(2)} s`);
+    expect(await card(boatId).getByTestId("publish").isVisible(), "a draft should offer Publish");
+    expect(await card(boatId).getByTestId("delete").isVisible(), "a draft should offer Delete");
+    await balanceIs(160);
+    await shot("02-drafts-with-draft");
+  }],
+
+  ["publish: the card says published and the video is in the feed", async () => {
+    await card(boatId).getByTestId("publish").click();
+    await waitStatus(boatId, ["published"]);
+    expect(await card(boatId).getByTestId("publish").count() === 0, "a published card still offers Publish");
+    expect(await card(boatId).getByTestId("delete").isVisible(), "a published card should offer Delete");
+    // Keyboard: arrow keys move between tabs.
+    await tid("tab-create").focus();
+    await page.keyboard.press("ArrowRight");
+    expect(await tid("tab-feed").getAttribute("aria-selected") === "true", "ArrowRight did not select Feed");
+    await tid("panel-feed").waitFor();
+    await feedItem(boatId).waitFor();
+    expect(await text(feedItem(boatId).getByTestId("feed-prompt")) === boatPrompt, "feed item shows another prompt");
+    await videoPlayable(feedItem(boatId).getByTestId("feed-video"), "the feed's video");
+    await shot("03-feed");
+  }],
+
+  ["a filtered prompt fails, refunded, balance restored", async () => {
+    goreId = await submit(gorePrompt, { aspect: "9:16", duration: 6 });
+    await waitStatus(goreId, ["failed"]);
+    const error = await text(card(goreId).getByTestId("creation-error"));
+    expect(/content policy/i.test(error), `error shown: "${error}"`);
+    const refund = await text(card(goreId).getByTestId("creation-refund"));
+    expect(refund === "60 tokens refunded", `refund shown: "${refund}"`);
+    expect(await card(goreId).getByTestId("publish").count() === 0, "a failed card offers Publish");
+    expect(await card(goreId).getByTestId("delete").isVisible(), "a failed card should offer Delete");
+    await balanceIs(160);
+    await card(goreId).scrollIntoViewIfNeeded();
+    await shot("04-failed-card");
+  }],
+
+  ["ledger: grant, debits and refund, newest first", async () => {
+    await tid("tab-ledger").click();
+    await tid("panel-ledger").waitFor();
+    const want = [["refund", "+60", "160"], ["debit", "−60", "100"], ["debit", "−40", "160"], ["grant", "+200", "200"]];
+    try {
+      await page.waitForFunction(
+        (n) => document.querySelectorAll("[data-testid=ledger-row]").length === n, want.length, { timeout: 15000 });
+    } catch {
+      throw new StepFailure(`ledger should have ${want.length} rows, has ${await page.getByTestId("ledger-row").count()}`);
+    }
+    const rows = await page.getByTestId("ledger-row").evaluateAll((trs) => trs.map((tr) => [
+      tr.dataset.type,
+      tr.querySelector("[data-testid=ledger-amount]").textContent.trim(),
+      tr.querySelector("[data-testid=ledger-balance-after]").textContent.trim(),
+    ]));
+    expect(JSON.stringify(rows) === JSON.stringify(want), `ledger rows ${JSON.stringify(rows)}, want ${JSON.stringify(want)}`);
+    await shot("05-ledger");
+  }],
+
+  ["small screen layout", async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await tid("tab-create").click();
+    await card(boatId).waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow <= 0, `the page scrolls sideways by ${overflow}px at 390px wide`);
+    await shot("06-mobile-videos");
+    await page.setViewportSize({ width: 1280, height: 900 });
+  }],
+
+  ["delete both: cards and feed entry disappear", async () => {
+    await tid("tab-create").click();
+    await card(goreId).getByTestId("delete").click();
+    await card(goreId).waitFor({ state: "detached" });
+    await card(boatId).getByTestId("delete").click();
+    await card(boatId).waitFor({ state: "detached" });
+    await tid("creations-empty").waitFor();
+    await tid("tab-feed").click();
+    await feedItem(boatId).waitFor({ state: "detached", timeout: 30000 });
+    await balanceIs(160);
+  }],
+
+  ["sign out, then continue anonymously", async () => {
+    await tid("sign-out").click();
+    await tid("signin-view").waitFor();
+    await tid("sign-in-anonymous").click();
+    await tid("app-view").waitFor();
+    expect(await text(tid("user-label")) === "Guest (anonymous)", "anonymous user label");
+    await balanceIs(0);
+    expect(await tid("submit").isDisabled(), "a guest with no tokens should not be able to submit");
+    await tid("sign-out").click();
+    await tid("signin-view").waitFor();
+  }],
+
+  ["no uncaught page errors", async () => {
+    expect(pageErrors.length === 0, `uncaught errors in the page:\n${pageErrors.join("\n")}`);
+  }],
+];
+
+let failed = null;
+for (const [name, run] of steps) {
+  console.log(`@@step ${name}`);
+  const started = Date.now();
+  try {
+    await run();
+    console.log(`   ok (${Date.now() - started} ms)`);
+  } catch (err) {
+    const why = err instanceof StepFailure ? err.message : String(err && err.stack ? err.stack : err);
+    failed = `${name}: ${why}`;
+    const file = `failure-${name.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}`;
+    await shot(file).catch(() => {});
+    console.log(`   screenshot ${file}.png`);
+    break;
+  }
+}
+await writeFile(join(ARTIFACTS, "console.log"), consoleLines.join("\n") + "\n");
+await browser.close();
+if (failed) {
+  console.log(`@@fail ${failed.replace(/\n/g, "\n      ")}`);
+  process.exit(1);
+}
+console.log("@@ok");
+process.exit(0);
