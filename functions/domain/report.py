@@ -55,6 +55,7 @@ def percentile(values: list[float], p: float) -> float | None:
 
 
 def summarize(creations: list[dict], usd_per_video_second: float) -> Report:
+    creations = [_normalized(c) for c in creations]
     statuses = Counter(c.get("status") for c in creations)
     succeeded = statuses[Status.DRAFT] + statuses[Status.PUBLISHED]
     failed = statuses[Status.FAILED]
@@ -84,3 +85,16 @@ def _error_code(creation: dict) -> str:
     error = creation.get("error")
     code = error.get("code") if isinstance(error, dict) else None
     return code if isinstance(code, str) else "unknown"
+
+
+def _normalized(creation: dict) -> dict:
+    status = creation.get("status")
+    duration = creation.get("duration")
+    started, completed = creation.get("startedAt"), creation.get("completedAt")
+    return {
+        **creation,
+        "status": status if isinstance(status, str) else "unknown",
+        "duration": duration if type(duration) is int else 0,
+        "startedAt": started if hasattr(started, "timestamp") else None,
+        "completedAt": completed if hasattr(completed, "timestamp") else None,
+    }

@@ -37,5 +37,7 @@ def test_nearest_rank_percentile():
 
 
 def test_malformed_failed_documents_count_as_unknown():
-    report = summarize([{"status": "failed", "error": {"code": {"x": 1}}}, {"status": "failed", "error": "boom"}], 0.1)
+    report = summarize([{"status": "failed", "error": {"code": {"x": 1}}}, {"status": "failed", "error": "boom"},
+                        {"status": {"map": 1}}, {"status": "draft", "duration": "4", "startedAt": "x"}], 0.1)
     assert report.failures_by_code == {"unknown": 2}
+    assert (report.total, report.succeeded, report.failed) == (4, 1, 2)

@@ -19,4 +19,4 @@ const uid = (await page.getByTestId("user-uid").textContent()).trim(); console.l
 await page.getByTestId("submit").click();
 await page.waitForTimeout(12000);
 console.log((await page.evaluate(() => window.__log)).join("\n"));
-await browser.close();
+await page.screenshot({path: "/tmp/probe.png"}); await browser.close();
