@@ -1,0 +1,223 @@
+"""docs/client-contract.md and firestore.rules cannot drift from the domain.
+
+Pure: reads three files and the domain constants; no emulator. What the rules *do* is proven
+by tests/rules/ against the rules engine; this proves they say the same numbers and names as
+functions/domain/ and that the document for app developers says what both say.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from domain.contract import CLIENT_FIELDS, CREATION_ID_MAX_CHARS, PROMPT_MAX_CHARS, SERVER_FIELDS
+from domain.errors import BEFORE_DEBIT, MESSAGES, ErrorCode
+from domain.ledger import EntryType
+from domain.pricing import ASPECT_RATIOS, DEFAULT_TOKENS_PER_SECOND, DURATIONS_SECONDS, token_cost
+from domain.states import FINISHED, SERVER_TRANSITIONS, TRANSITIONS, Status
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = (ROOT / "docs" / "client-contract.md").read_text()
+RULES = (ROOT / "firestore.rules").read_text()
+INTERNAL_FIELDS = {"operationName", "mediaKey"}  # on the document, not for clients to use
+
+
+# ---- reading the document -------------------------------------------------------------------
+
+def section(heading: str) -> str:
+    """The text under a markdown heading (any level), up to the next heading."""
+    match = re.search(rf"^#+ {re.escape(heading)}\s*$", DOC, re.MULTILINE)
+    assert match, f"no heading {heading!r} in docs/client-contract.md"
+    rest = DOC[match.end():]
+    following = re.search(r"^#+ ", rest, re.MULTILINE)
+    return rest[:following.start()] if following else rest
+
+
+def table(heading: str) -> list[list[str]]:
+    """The rows (cells stripped) of the first table under `heading`, without its header."""
+    lines = [line.strip() for line in section(heading).splitlines()]
+    rows = [line for line in lines if line.startswith("|")]
+    assert len(rows) >= 3, f"no table under {heading!r}"
+    return [[cell.strip() for cell in row.strip("|").split("|")] for row in rows[2:]]
+
+
+def field_table(heading: str) -> dict[str, list[str]]:
+    rows = table(heading)
+    names = [re.fullmatch(r"`([^`]+)`", row[0]) for row in rows]
+    assert all(names), f"first column under {heading!r} must be `field`"
+    fields = {m.group(1): row[1:] for m, row in zip(names, rows)}
+    assert len(fields) == len(rows), f"a field is listed twice under {heading!r}"
+    return fields
+
+
+CREATION = "`creations/{creationId}`"
+
+
+# ---- creations ------------------------------------------------------------------------------
+
+def test_the_creation_table_lists_exactly_the_client_and_server_fields():
+    assert set(field_table(CREATION)) == CLIENT_FIELDS | SERVER_FIELDS
+
+
+def test_every_client_field_is_documented_as_written_by_the_client_on_create():
+    documented = field_table(CREATION)
+    for name in CLIENT_FIELDS:
+        assert "client (create" in documented[name][1], name
+
+
+def test_fields_only_the_server_writes_are_documented_as_server_written():
+    documented = field_table(CREATION)
+    for name in SERVER_FIELDS - CLIENT_FIELDS - set(publish_keys_in_rules()):
+        assert documented[name][1] == "server", name
+
+
+def test_the_fields_a_publish_changes_are_documented_as_client_written_on_publish():
+    documented = field_table(CREATION)
+    for name in publish_keys_in_rules():
+        assert "publish" in documented[name][1], name
+
+
+def test_internal_fields_are_documented_as_internal_and_nothing_else_is():
+    marked = {name for name, (_, _, meaning) in field_table(CREATION).items() if meaning.startswith("internal")}
+    assert marked == INTERNAL_FIELDS and INTERNAL_FIELDS <= SERVER_FIELDS
+
+
+def test_duration_is_documented_as_an_integer():
+    assert field_table(CREATION)["duration"][0] == "integer"
+
+
+# ---- other collections ------------------------------------------------------------------------
+
+def test_the_user_table_lists_the_fields_the_server_writes():
+    from adapters import store
+
+    assert set(field_table("`users/{uid}`")) == {"tokens", "inFlight"}
+    assert '"tokens"' in Path(store.__file__).read_text() and '"inFlight"' in Path(store.__file__).read_text()
+
+
+def test_the_ledger_table_lists_the_fields_of_a_ledger_entry():
+    from adapters import store
+
+    entry = store._ledger_doc(EntryType.GRANT, 1, 1, None, "test")
+    documented = field_table("`users/{uid}/transactions/{entryId}`")
+    assert set(documented) == set(entry)
+    assert all(f"`{kind.value}`" in documented["type"][2] for kind in EntryType)
+
+
+def test_the_feed_table_lists_the_fields_of_a_feed_entry():
+    from domain import media
+
+    entry = media.feed_entry({}, "https://media.example/x.mp4")
+    assert set(field_table("`feed/{creationId}`")) == set(entry)
+
+
+# ---- states and errors -------------------------------------------------------------------------
+
+def test_the_state_diagram_has_exactly_the_domains_transitions():
+    block = re.search(r"```mermaid\n(stateDiagram-v2\n.*?)```", DOC, re.DOTALL)
+    assert block, "no mermaid stateDiagram-v2 block"
+    arrows = set(re.findall(r"^\s*(\[\*\]|\w+) --> (\w+)", block.group(1), re.MULTILINE))
+    expected = {(s.value, t.value) for s, targets in TRANSITIONS.items() for t in targets}
+    assert arrows == expected | {("[*]", Status.PENDING.value)}
+    assert {s.value for s in Status} <= {state for arrow in arrows for state in arrow}
+
+
+def test_the_error_table_has_every_code_with_its_exact_message():
+    rows = table("Errors")
+    codes = {re.fullmatch(r"`(\w+)`", row[0]).group(1): row for row in rows}
+    assert set(codes) == {code.value for code in ErrorCode}
+    for code in ErrorCode:
+        assert codes[code.value][1] == MESSAGES[code]
+
+
+@pytest.mark.parametrize("code", list(ErrorCode))
+def test_the_error_table_says_whether_tokens_come_back(code):
+    tokens = {re.fullmatch(r"`(\w+)`", row[0]).group(1): row[2] for row in table("Errors")}[code.value]
+    if code in BEFORE_DEBIT:
+        assert tokens == "never charged"
+    elif code == ErrorCode.CONTENT_POLICY:  # our pre-check (before the debit) or Veo's filter (after)
+        assert "never charged" in tokens and "refunded" in tokens
+    else:
+        assert tokens == "refunded"
+
+
+# ---- the rules say what the domain says ---------------------------------------------------------
+
+def rules_function(name: str) -> str:
+    match = re.search(rf"function {name}\((\w*)\) \{{(.*?)\n    \}}", RULES, re.DOTALL)
+    assert match, f"no function {name} in firestore.rules"
+    return match.group(2)
+
+
+def string_list(text: str) -> list[str]:
+    return re.findall(r"'([^']*)'", text)
+
+
+def test_the_rules_allow_exactly_the_client_fields_on_create():
+    body = rules_function("validRequest")
+    has_only = re.search(r"keys\(\)\.hasOnly\(\[(.*?)\]\)", body).group(1)
+    has_all = re.search(r"keys\(\)\.hasAll\(\[(.*?)\]\)", body).group(1)
+    assert set(string_list(has_only)) == set(string_list(has_all)) == CLIENT_FIELDS
+
+
+def test_the_rules_price_is_the_domains_price():
+    match = re.fullmatch(r"\s*return (\w+) \* (\d+);\s*", rules_function("tokenCost"))
+    assert match, "tokenCost(seconds) must stay `return seconds * N;`"
+    assert int(match.group(2)) == DEFAULT_TOKENS_PER_SECOND
+
+
+def test_the_price_param_defaults_and_local_value_are_the_domains_price():
+    import config
+
+    assert config.TOKENS_PER_SECOND.default == DEFAULT_TOKENS_PER_SECOND
+    for env in sorted((ROOT / "functions").glob(".env*")):
+        values = dict(re.findall(r"^(\w+)=(.*)$", env.read_text(), re.MULTILINE))
+        if values.get("TOKENS_PER_SECOND"):
+            assert int(values["TOKENS_PER_SECOND"]) == DEFAULT_TOKENS_PER_SECOND, env.name
+
+
+def test_the_documented_prices_are_the_domains():
+    rows = table("Price")
+    assert {int(d): int(t) for d, t in rows} == {d: token_cost(d) for d in DURATIONS_SECONDS}
+    assert f"**{DEFAULT_TOKENS_PER_SECOND} tokens per second of video.**" in DOC
+
+
+def test_the_rules_request_limits_are_the_domains():
+    body = rules_function("validRequest")
+    assert string_list(re.search(r"aspectRatio in \[(.*?)\]", body).group(1)) == list(ASPECT_RATIOS)
+    durations = re.search(r"duration in \[(.*?)\]", body).group(1)
+    assert [int(d) for d in durations.split(",")] == list(DURATIONS_SECONDS)
+    assert re.search(r"status == '(\w+)'", body).group(1) == Status.PENDING
+    assert f"prompt.size() <= {PROMPT_MAX_CHARS}" in rules_function("validPrompt")
+    assert f"creationId.size() <= {CREATION_ID_MAX_CHARS}" in RULES
+
+
+def publish_keys_in_rules() -> list[str]:
+    match = re.search(r"affectedKeys\(\)\.hasOnly\(\[(.*?)\]\)", RULES)
+    assert match, "the update rule must limit affectedKeys()"
+    return string_list(match.group(1))
+
+
+def test_the_rules_client_update_is_the_domains_one_client_transition():
+    client_moves = {(s, t) for s, targets in TRANSITIONS.items() for t in targets
+                    if t not in SERVER_TRANSITIONS.get(s, frozenset())}
+    update = re.search(r"allow update: if (.*?);", RULES, re.DOTALL).group(1)
+    source = re.search(r"resource\.data\.status == '(\w+)'", update).group(1)
+    target = re.search(r"request\.resource\.data\.status == '(\w+)'", update).group(1)
+    assert client_moves == {(Status(source), Status(target))}
+    assert set(publish_keys_in_rules()) == {"status", "publishedAt"}
+
+
+def test_the_rules_delete_only_finished_creations():
+    delete = re.search(r"allow delete: if (.*?);", RULES, re.DOTALL).group(1)
+    statuses = string_list(re.search(r"status in \[(.*?)\]", delete).group(1))
+    assert set(statuses) == {s.value for s in FINISHED}
+
+
+def test_the_documented_limits_are_the_domains():
+    rules_section = section("What the rules check on a request")
+    assert f"1–{PROMPT_MAX_CHARS} characters" in rules_section
+    assert f"at most {CREATION_ID_MAX_CHARS} characters" in rules_section
+    assert ", ".join(sorted(CLIENT_FIELDS, key=["userId", "prompt", "aspectRatio", "duration", "status",
+                                                 "createdAt"].index)) in rules_section
