@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import signal
 import socket
 import struct
 import sys
@@ -29,11 +28,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Iterator, Optional
 from xml.sax.saxutils import escape
 
+from standins.control import CONTROL_PREFIX, ControlClient, run_until_signalled
+
 DEFAULT_PORT = 9010
 DEFAULT_UPSTREAM = "http://127.0.0.1:9000"
 DEFAULT_UPSTREAM_TIMEOUT = 120.0
 CHUNK_SIZE = 64 * 1024
-CONTROL_PREFIX = "/_control/"
 
 # kind: (HTTP status, S3 error code, message), answered without forwarding.
 ERROR_FAULTS = {
@@ -594,43 +594,12 @@ def _make_handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-class ProxyControl:
-    """Client for the proxy's control API, for tests (standard library only)."""
-
-    def __init__(self, base_url: str, timeout: float = 10.0):
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
-
-    def faults(self, faults: list[dict[str, Any]]) -> dict[str, Any]:
-        """Queues faults, e.g. [{"kind": "slowdown", "method": "PUT", "pathContains": "/bucket/", "times": 2}]."""
-        return self._call("POST", "faults", {"faults": faults})
+class ProxyControl(ControlClient):
+    """Client for the proxy's control API: faults are e.g.
+    [{"kind": "slowdown", "method": "PUT", "pathContains": "/bucket/", "times": 2}]."""
 
     def pending(self) -> list[dict[str, Any]]:
         return self._call("GET", "faults")["faults"]
-
-    def stats(self) -> dict[str, Any]:
-        return self._call("GET", "stats")
-
-    def reset(self) -> dict[str, Any]:
-        return self._call("POST", "reset", {})
-
-    def health(self) -> dict[str, Any]:
-        return self._call("GET", "health")
-
-    def _call(self, method: str, action: str, body: Optional[dict[str, Any]] = None) -> dict[str, Any]:
-        data = None if body is None else json.dumps(body).encode("utf-8")
-        request = urllib.request.Request(
-            f"{self.base_url}{CONTROL_PREFIX}{action}",
-            data=data,
-            method=method,
-            headers={"Content-Type": "application/json"},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return json.loads(response.read() or b"{}")
-        except urllib.error.HTTPError as error:
-            detail = error.read().decode("utf-8", "replace")
-            raise RuntimeError(f"{method} {CONTROL_PREFIX}{action} failed: {error.code} {detail}") from error
 
 
 def main(argv: Optional[list[str]] = None) -> None:
@@ -661,10 +630,7 @@ def main(argv: Optional[list[str]] = None) -> None:
         )
     except ValueError as error:
         parser.error(str(error))
-    stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    signal.signal(signal.SIGINT, lambda *_: stopping.set())
-    proxy.start()
+    stopping = run_until_signalled(proxy)
     _log(f"listening on {proxy.base_url}, forwarding to {proxy.upstream}")
     stopping.wait()
     proxy.stop()

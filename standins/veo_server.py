@@ -16,16 +16,15 @@ import base64
 import json
 import os
 import re
-import signal
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Iterable, Optional
+
+from standins.control import ControlClient, run_until_signalled
 
 from standins import media
 
@@ -620,44 +619,13 @@ def _make_handler(server: VeoStandIn) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-class VeoControl:
+class VeoControl(ControlClient):
     """Client for the stand-in's control API, for tests (standard library only)."""
-
-    def __init__(self, base_url: str, timeout: float = 10.0):
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
-
-    def faults(self, faults: list[dict[str, Any]]) -> dict[str, Any]:
-        return self._call("POST", "faults", {"faults": faults})
 
     def config(self, **settings: Any) -> dict[str, Any]:
         """config(delaySeconds=0.5, blockedTerms=["gore"]); snake_case names work too."""
         names = {"delay_seconds": "delaySeconds", "blocked_terms": "blockedTerms"}
         return self._call("POST", "config", {names.get(k, k): v for k, v in settings.items()})
-
-    def stats(self) -> dict[str, Any]:
-        return self._call("GET", "stats")
-
-    def reset(self) -> dict[str, Any]:
-        return self._call("POST", "reset", {})
-
-    def health(self) -> dict[str, Any]:
-        return self._call("GET", "health")
-
-    def _call(self, method: str, action: str, body: Optional[dict[str, Any]] = None) -> dict[str, Any]:
-        data = None if body is None else json.dumps(body).encode("utf-8")
-        request = urllib.request.Request(
-            f"{self.base_url}/_control/{action}",
-            data=data,
-            method=method,
-            headers={"Content-Type": "application/json"},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return json.loads(response.read() or b"{}")
-        except urllib.error.HTTPError as error:
-            detail = error.read().decode("utf-8", "replace")
-            raise RuntimeError(f"{method} /_control/{action} failed: {error.code} {detail}") from error
 
 
 def main(argv: Optional[list[str]] = None) -> None:
@@ -691,10 +659,7 @@ def main(argv: Optional[list[str]] = None) -> None:
         blocked_terms=args.blocked_terms.split(","),
         log_requests=not args.quiet,
     )
-    stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    signal.signal(signal.SIGINT, lambda *_: stopping.set())
-    server.start()
+    stopping = run_until_signalled(server)
     _log(
         f"listening on {server.base_url} (delay {args.delay_seconds}s, "
         f"gcs {server.gcs_endpoint or 'none'}, blocked terms {list(_clean_terms(args.blocked_terms.split(',')))})"
