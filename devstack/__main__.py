@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "functions"))
 
-from devstack import stack  # noqa: E402
+from devstack import stack, web  # noqa: E402
 
 DEMO_EMAIL = "demo@phoenix.test"
 DEMO_PASSWORD = "phoenix-demo"
@@ -47,10 +47,14 @@ def dev() -> None:
         stopping = True
 
     signal.signal(signal.SIGTERM, on_signal)
+    print("Building the web client (clients/web)...", flush=True)
+    web.build()
+    web_server = None
     print("Starting S3 (R2) server, GCS server, Veo stand-in and Firebase emulators...", flush=True)
     try:
         running.start()
         uid = seed_demo_user()
+        web_server, _ = web.serve(web.DEFAULT_PORT)
         print(f"""
 Phoenix dev stack is up (project {stack.PROJECT_ID}). Logs: .devstack/*.log
 
@@ -61,6 +65,7 @@ Phoenix dev stack is up (project {stack.PROJECT_ID}). Logs: .devstack/*.log
   Veo stand-in   {stack.VEO_URL}      (faults: POST /_control/faults)
   R2 (S3)        {stack.S3_ENDPOINT}/{stack.MEDIA_BUCKET}   (functions use the fault proxy {stack.R2_PROXY_URL})
   GCS (temp)     {stack.GCS_ENDPOINT}
+  Web client     {web.url(web_server)}   (clients/web; sign in as the demo user)
 
 Try it:  make try PROMPT="a paper boat on a rainy street"
 Press Ctrl-C to stop everything.
@@ -75,6 +80,9 @@ Press Ctrl-C to stop everything.
         pass
     finally:
         print("Stopping...", flush=True)
+        if web_server is not None:
+            web_server.shutdown()
+            web_server.server_close()
         running.stop()
 
 

@@ -101,8 +101,12 @@ async function videoPlayable(locator, what) {
         width: video.videoWidth, height: video.videoHeight,
         error: video.error ? `${video.error.code} ${video.error.message}` : null, src: video.currentSrc,
       });
-      if (video.readyState >= 1 && video.duration > 0) return report();
-      video.addEventListener("loadedmetadata", report, { once: true });
+      // Playable once the metadata is there; wait a little for the first frame too, so that
+      // screenshots show the picture rather than a spinner.
+      const ready = () => (video.readyState >= 2 ? report() : setTimeout(report, 3000));
+      if (video.readyState >= 1 && video.duration > 0) return ready();
+      video.addEventListener("loadeddata", report, { once: true });
+      video.addEventListener("loadedmetadata", ready, { once: true });
       video.addEventListener("error", report, { once: true });
       setTimeout(report, 20000);
     }),
@@ -178,13 +182,33 @@ const steps = [
 
   ["submit a prompt: progress bar, then a playable draft", async () => {
     boatId = await submit(boatPrompt, { aspect: "16:9", duration: 4 });
-    const status = await card(boatId).getAttribute("data-status");
-    // The card shows a progress bar while pending/processing (unless Veo was faster than us).
-    if (status === "pending" || status === "processing") {
-      expect(await card(boatId).getByTestId("creation-progress").isVisible(), "no progress bar while in flight");
-    }
-    await waitStatus(boatId, ["processing", "draft"]);
-    await waitStatus(boatId, ["draft"]);
+    // While pending/processing the card shows a <progress>; record every state the card
+    // shows until it is a draft.
+    const seen = await page.evaluate(([id, timeout]) => new Promise((resolve) => {
+      const states = [];
+      const look = () => {
+        const li = document.querySelector(`[data-testid=creation-card][data-id="${id}"]`);
+        const bar = li?.querySelector("progress[data-testid=creation-progress]");
+        const state = li ? `${li.dataset.status}${bar ? `+progress(${bar.getAttribute("value") ?? "?"})` : ""}` : "(gone)";
+        if (states[states.length - 1] !== state) states.push(state);
+        if (li?.dataset.status === "draft" || li?.dataset.status === "failed") finish();
+      };
+      const observer = new MutationObserver(look);
+      const timer = setTimeout(() => finish(), timeout);
+      function finish() {
+        observer.disconnect();
+        clearTimeout(timer);
+        resolve(states);
+      }
+      observer.observe(document.querySelector("[data-testid=creations]"), {
+        childList: true, subtree: true, attributes: true,
+      });
+      look();
+    }), [boatId, STEP_TIMEOUT]);
+    console.log(`card states: ${seen.join(" → ")}`);
+    expect(seen.some((s) => s.startsWith("pending+progress") || s.startsWith("processing+progress")),
+      `no progress bar while in flight: ${seen.join(" → ")}`);
+    await waitStatus(boatId, ["draft"], 5000);
     const video = card(boatId).getByTestId("creation-video");
     const meta = await videoPlayable(video, "the draft's video");
     console.log(`draft video: ${meta.width}x${meta.height}, ${meta.duration.toFixed(2)} s`);
@@ -194,8 +218,46 @@ const steps = [
     await shot("02-drafts-with-draft");
   }],
 
-  ["publish: the card says published and the video is in the feed", async () => {
-    await card(boatId).getByTestId("publish").click();
+  ["publish from two devices: one wins, the other is refused and says why", async () => {
+    // A second device of the same user (its own browser context), signed in through the UI.
+    const other = await browser.newContext({ viewport: { width: 1024, height: 800 } });
+    try {
+      const page2 = await other.newPage();
+      page2.setDefaultTimeout(STEP_TIMEOUT);
+      await page2.goto(APP_URL);
+      await page2.getByTestId("email").fill(email);
+      await page2.getByTestId("password").fill(password);
+      await page2.getByTestId("sign-in").click();
+      const card2 = page2.locator(`[data-testid=creation-card][data-id="${boatId}"]`);
+      await card2.locator("[data-testid=publish]").waitFor();
+      // This device is offline: its publish waits in the SDK's queue...
+      await context.setOffline(true);
+      await card(boatId).getByTestId("publish").click();
+      // ...while the other device publishes.
+      await card2.locator("[data-testid=publish]").click();
+      await page2.waitForFunction(
+        (id) => document.querySelector(`[data-testid=creation-card][data-id="${id}"]`)?.dataset.status === "published",
+        boatId);
+      await context.setOffline(false);
+      // Back online, the queued publish reaches the rules: no longer a draft, refused.
+      const denied = card(boatId).getByTestId("creation-denied");
+      try {
+        await page.waitForFunction(
+          (id) => /Not allowed/.test(document.querySelector(
+            `[data-testid=creation-card][data-id="${id}"] [data-testid=creation-denied]`)?.textContent || ""),
+          boatId, { timeout: 30000 });
+      } catch {
+        throw new StepFailure(`the refused publish is not explained on the card: "${await text(denied)}"`);
+      }
+      console.log(`refused publish shows: ${await text(denied)}`);
+      expect(await denied.getAttribute("role") === "alert", "the refusal is not announced (role=alert)");
+    } finally {
+      await context.setOffline(false);
+      await other.close();
+    }
+  }],
+
+  ["published: the card says so and the video is in the feed", async () => {
     await waitStatus(boatId, ["published"]);
     expect(await card(boatId).getByTestId("publish").count() === 0, "a published card still offers Publish");
     expect(await card(boatId).getByTestId("delete").isVisible(), "a published card should offer Delete");

@@ -20,7 +20,7 @@ import pytest
 
 from tests.e2e.conftest import ARTIFACTS, E2E
 
-SCENARIO_TIMEOUT = 240  # seconds, for everything; the scenario itself takes about 30
+SCENARIO_TIMEOUT = 300  # seconds, for everything; the scenario itself takes about 30
 
 
 def _reader(stream, lines: "queue.Queue[str | None]") -> None:
@@ -29,13 +29,29 @@ def _reader(stream, lines: "queue.Queue[str | None]") -> None:
     lines.put(None)
 
 
+def _veo_config() -> dict:
+    from devstack.stack import VEO_URL
+    from standins.veo_server import VeoControl
+
+    try:
+        stats = VeoControl(VEO_URL).stats()
+    except Exception as exc:  # diagnostics only
+        return {"error": str(exc)}
+    return {**stats.get("config", {}), "faultsPending": stats.get("faultsPending")}
+
+
 def test_reference_client_end_to_end(stack, chromium, playwright_core, web_app, artifacts):
     from adapters import store
     from ops import ledger_check
 
     node = shutil.which("node")
     assert node, "node is required"
-    env = {**os.environ, "APP_URL": web_app, "ARTIFACTS": str(artifacts), "CHROMIUM": str(chromium)}
+    # The Veo stand-in is shared with whoever else uses a running `make dev` stack: its delay
+    # may have been raised by another test. Wait for what it is set to (3 s in a fresh stack).
+    veo = _veo_config()
+    step_timeout_s = 60 + float(veo.get("delaySeconds") or 0)
+    env = {**os.environ, "APP_URL": web_app, "ARTIFACTS": str(artifacts), "CHROMIUM": str(chromium),
+           "STEP_TIMEOUT_MS": str(int(step_timeout_s * 1000))}
     proc = subprocess.Popen([node, str(E2E / "scenario.mjs")], cwd=E2E, env=env, text=True,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     lines: queue.Queue[str | None] = queue.Queue()
@@ -82,7 +98,8 @@ def test_reference_client_end_to_end(stack, chromium, playwright_core, web_app, 
         steps = [t[len("@@step "):] for t in transcript if t.startswith("@@step ")]
         pytest.fail(
             f"browser scenario failed at step {steps[-1] if steps else '(none)'!r}: {outcome or 'no verdict'}"
-            f" (exit {proc.returncode})\nscreenshots: {ARTIFACTS}\n--- transcript ---\n{log[-6000:]}",
+            f" (exit {proc.returncode})\nscreenshots: {ARTIFACTS}\nVeo stand-in before: {veo}, now: {_veo_config()}"
+            f"\n--- transcript ---\n{log[-6000:]}",
             pytrace=False,
         )
 

@@ -1,0 +1,15 @@
+// Where the app finds Firebase. Locally: the emulators that `make dev` starts
+// (devstack/stack.py). The API key is not checked by the emulators.
+export const FIREBASE_CONFIG = {
+  projectId: "demo-phoenix",
+  apiKey: "demo-phoenix-local-key",
+  authDomain: "demo-phoenix.firebaseapp.com",
+};
+
+export const EMULATORS = {
+  auth: "http://127.0.0.1:9099",
+  firestore: { host: "127.0.0.1", port: 8080 },
+};
+
+// How many documents each live list asks for (raised by "Show more").
+export const PAGE_SIZE = 20;

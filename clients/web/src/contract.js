@@ -1,0 +1,160 @@
+// The document contract, in one file: every read and write this app makes to Firebase.
+// The mobile app does exactly the same calls (see clients/web/README.md). There is no HTTP API:
+// the app writes creations/{id}; Cloud Functions do the rest and write the results back.
+//
+// Every `watch*` function attaches a live listener and returns its unsubscribe function.
+// onError receives a FirestoreError (error.code: "permission-denied", "unavailable", ...).
+
+import { initializeApp } from "firebase/app";
+import {
+  connectAuthEmulator,
+  createUserWithEmailAndPassword,
+  getAuth,
+  onAuthStateChanged,
+  signInAnonymously,
+  signInWithEmailAndPassword,
+  signOut,
+} from "firebase/auth";
+import {
+  collection,
+  connectFirestoreEmulator,
+  deleteDoc,
+  doc,
+  getDocFromServer,
+  getFirestore,
+  limit,
+  onSnapshot,
+  orderBy,
+  query,
+  serverTimestamp,
+  setDoc,
+  updateDoc,
+  where,
+} from "firebase/firestore";
+
+import { EMULATORS, FIREBASE_CONFIG } from "./config.js";
+
+const app = initializeApp(FIREBASE_CONFIG);
+export const auth = getAuth(app);
+export const db = getFirestore(app);
+connectAuthEmulator(auth, EMULATORS.auth, { disableWarnings: true });
+connectFirestoreEmulator(db, EMULATORS.firestore.host, EMULATORS.firestore.port);
+
+// Server timestamps (createdAt, publishedAt) are null in the local copy until the server has
+// them; "estimate" shows the local clock meanwhile instead of null.
+const READ = { serverTimestamps: "estimate" };
+
+// ---- auth ------------------------------------------------------------------------------
+
+export function watchAuth(onChange) {
+  return onAuthStateChanged(auth, onChange);
+}
+
+export const signInWithPassword = (email, password) => signInWithEmailAndPassword(auth, email, password);
+export const signUpWithPassword = (email, password) => createUserWithEmailAndPassword(auth, email, password);
+export const signInAsGuest = () => signInAnonymously(auth);
+export const signOutUser = () => signOut(auth);
+
+// ---- balance: users/{uid} (server-written; readable by its owner) ----------------------
+
+// onChange({tokens, inFlight}). No document yet means 0 tokens (the rules say the same).
+export function watchBalance(uid, onChange, onError) {
+  return onSnapshot(
+    doc(db, "users", uid),
+    (snap) => {
+      const data = snap.exists() ? snap.data() : {};
+      onChange({ tokens: Number(data.tokens ?? 0), inFlight: Number(data.inFlight ?? 0) });
+    },
+    onError,
+  );
+}
+
+// ---- ledger: users/{uid}/transactions (grant | debit | refund), newest first ------------
+
+export function watchLedger(uid, count, onChange, onError) {
+  const q = query(collection(db, "users", uid, "transactions"), orderBy("createdAt", "desc"), limit(count));
+  return onSnapshot(
+    q,
+    (snap) => onChange(snap.docs.map((d) => ({ id: d.id, ...d.data(READ) }))),
+    onError,
+  );
+}
+
+// ---- creations: the user's requests, drafts, failures and published videos -------------
+
+// The drafts list. The rules only allow queries filtered on userId == the signed-in uid.
+// Needs the composite index creations(userId ASC, createdAt DESC) in a real project.
+export function watchCreations(uid, count, onChange, onError) {
+  const q = query(
+    collection(db, "creations"),
+    where("userId", "==", uid),
+    orderBy("createdAt", "desc"),
+    limit(count),
+  );
+  return onSnapshot(
+    q,
+    (snap) =>
+      onChange(
+        snap.docs.map((d) => ({ id: d.id, pendingWrite: d.metadata.hasPendingWrites, ...d.data(READ) })),
+      ),
+    onError,
+  );
+}
+
+// One creation, live. Allowed before the document exists (the rules answer "not found"), so
+// it can be attached before the request is written: onChange(null) until then.
+export function watchCreation(id, onChange, onError) {
+  return onSnapshot(
+    doc(db, "creations", id),
+    (snap) => onChange(snap.exists() ? { id: snap.id, ...snap.data(READ) } : null),
+    onError,
+  );
+}
+
+// Whether creations/{id} exists on the server now. Allowed for a missing id (the rules answer
+// "not found"). Used after a refused write: a retried create whose first attempt landed is
+// refused (it is judged as an update), and so is a second delete: both mean "already done".
+export async function creationExists(id) {
+  return (await getDocFromServer(doc(db, "creations", id))).exists();
+}
+
+// A new id chosen by the client: a retried write of the same id cannot make a second creation.
+export function newCreationId() {
+  return doc(collection(db, "creations")).id;
+}
+
+// The generation request: exactly these six fields (firestore.rules, validRequest).
+// Resolves when the server accepted it; rejects with permission-denied when the rules refuse.
+export function requestCreation(id, uid, { prompt, aspectRatio, duration }) {
+  return setDoc(doc(db, "creations", id), {
+    userId: uid,
+    prompt,
+    aspectRatio,
+    duration, // a JS integer is stored as an integer: the rules require `duration is int`
+    status: "pending",
+    createdAt: serverTimestamp(),
+  });
+}
+
+// The client's one update: an own draft becomes published. The server then copies the video
+// and writes feed/{id}.
+export function publishCreation(id) {
+  return updateDoc(doc(db, "creations", id), { status: "published", publishedAt: serverTimestamp() });
+}
+
+// Own draft, failed or published creations only (never while pending/processing). The server
+// then removes the videos and the feed entry.
+export function deleteCreation(id) {
+  return deleteDoc(doc(db, "creations", id));
+}
+
+// ---- feed: published videos of every user (server-written; any signed-in user reads) ---
+
+export function watchFeed(count, onChange, onError) {
+  const q = query(collection(db, "feed"), orderBy("publishedAt", "desc"), limit(count));
+  return onSnapshot(
+    q,
+    (snap) => onChange(snap.docs.map((d) => ({ id: d.id, ...d.data(READ) }))),
+    onError,
+  );
+}
