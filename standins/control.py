@@ -47,6 +47,27 @@ class ControlClient:
             raise RuntimeError(f"{method} {CONTROL_PREFIX}{action} failed: {error.code} {detail}") from error
 
 
+class ServedOnPort:
+    """The address and `with` support of a stand-in that runs an http.server in a thread;
+    the class provides `host`, `_httpd`, `start()` (returning self) and `stop()`."""
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._httpd is None:
+            raise RuntimeError("not started")
+        return self._httpd.server_address[1]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+
 def run_until_signalled(server) -> threading.Event:
     """Starts `server` and returns an event set on SIGTERM or SIGINT (for a clean exit 0)."""
     stopping = threading.Event()

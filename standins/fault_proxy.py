@@ -28,7 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Iterator, Optional
 from xml.sax.saxutils import escape
 
-from standins.control import CONTROL_PREFIX, ControlClient, run_until_signalled
+from standins.control import CONTROL_PREFIX, ControlClient, ServedOnPort, run_until_signalled
 
 DEFAULT_PORT = 9010
 DEFAULT_UPSTREAM = "http://127.0.0.1:9000"
@@ -130,7 +130,7 @@ def _parse_upstream(upstream: str) -> tuple[str, str, int, str]:
     return parts.scheme, parts.hostname, port, parts.path.rstrip("/")
 
 
-class FaultProxy:
+class FaultProxy(ServedOnPort):
     """The proxy. `start()` serves from a background thread; `stop()` ends it."""
 
     def __init__(
@@ -193,22 +193,6 @@ class FaultProxy:
             self._thread.join(timeout=5)
         self._httpd = None
         self._thread = None
-
-    def __enter__(self) -> "FaultProxy":
-        return self.start()
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._httpd is None:
-            raise RuntimeError("not started")
-        return self._httpd.server_address[1]
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
 
     # ----- faults and counters
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Iterable, Optional
 
-from standins.control import ControlClient, run_until_signalled
+from standins.control import ControlClient, ServedOnPort, run_until_signalled
 
 from standins import media
 
@@ -176,7 +176,7 @@ def _normalise_endpoint(endpoint: Optional[str]) -> Optional[str]:
     return endpoint if "://" in endpoint else f"http://{endpoint}"
 
 
-class VeoStandIn:
+class VeoStandIn(ServedOnPort):
     """The stand-in server. `start()` serves from a background thread; `stop()` ends it."""
 
     def __init__(
@@ -232,22 +232,6 @@ class VeoStandIn:
             self._thread.join(timeout=5)
         self._httpd = None
         self._thread = None
-
-    def __enter__(self) -> "VeoStandIn":
-        return self.start()
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._httpd is None:
-            raise RuntimeError("not started")
-        return self._httpd.server_address[1]
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
 
     # ----- Veo API
 
