@@ -10,6 +10,10 @@ import config
 
 REGION = "us-central1"
 LABELS = {"app": "phoenix", "phase": "3"}
+# Requests one instance takes at once. Real only because functions/.env gives gunicorn as
+# many threads (THREADS=20, deployed to every function): change both together. Cloud Run
+# needs a whole CPU (cpu=1) to send an instance more than one request.
+INSTANCE_CONCURRENCY = 20
 
 
 def _labels(service: str) -> dict[str, str]:
@@ -38,7 +42,7 @@ def _services():
     cpu=1,  # Cloud Run serves concurrent requests only with a whole CPU
     timeout_sec=120,
     max_instances=50,
-    concurrency=40,
+    concurrency=INSTANCE_CONCURRENCY,
     labels=_labels("startgeneration"),
     secrets=config.R2_SECRETS,
 )
@@ -59,7 +63,7 @@ def startgeneration(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | No
     cpu=1,
     timeout_sec=600,
     max_instances=20,
-    concurrency=20,
+    concurrency=INSTANCE_CONCURRENCY,
     labels=_labels("finalizegeneration"),
     secrets=config.R2_SECRETS,
 )
@@ -77,7 +81,7 @@ def finalizegeneration(request: tasks_fn.CallableRequest) -> None:
     cpu=1,  # Cloud Run serves concurrent requests only with a whole CPU
     timeout_sec=120,
     max_instances=20,
-    concurrency=40,
+    concurrency=INSTANCE_CONCURRENCY,
     labels=_labels("publishcreation"),
     secrets=config.R2_SECRETS,
 )
@@ -97,7 +101,7 @@ def publishcreation(event: firestore_fn.Event[firestore_fn.Change[firestore_fn.D
     cpu=1,  # Cloud Run serves concurrent requests only with a whole CPU
     timeout_sec=120,
     max_instances=20,
-    concurrency=40,
+    concurrency=INSTANCE_CONCURRENCY,
     labels=_labels("cleanupcreation"),
     secrets=config.R2_SECRETS,
 )
@@ -115,6 +119,7 @@ def cleanupcreation(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | No
     memory=options.MemoryOption.MB_512,
     timeout_sec=300,
     max_instances=1,
+    concurrency=1,  # unset, firebase-tools would deploy 80 (on the 1 CPU gen2 gives 512 MB)
     labels=_labels("sweeporphans"),
     secrets=config.R2_SECRETS,
 )
@@ -131,6 +136,7 @@ def sweeporphans(event: scheduler_fn.ScheduledEvent) -> None:
     memory=options.MemoryOption.MB_256,
     timeout_sec=120,
     max_instances=1,
+    concurrency=1,  # as above
     labels=_labels("checkalerts"),
 )
 def checkalerts(event: scheduler_fn.ScheduledEvent) -> None:

@@ -1,0 +1,215 @@
+"""Declared concurrency is real: each instance runs as many requests at once as Cloud Run sends it.
+
+Cloud Run sends an instance up to its `concurrency` requests; functions-framework serves them
+with gunicorn, one process and THREADS threads (default 4 x CPUs). firebase-tools deploys
+functions/.env to every function, so THREADS there must equal every declared concurrency.
+Needs no emulators.
+"""
+from __future__ import annotations
+
+import functools
+import http.client
+import json
+import os
+import socket
+import subprocess
+import threading
+import time
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from tests.ops import test_deploy_manifest
+from tests.ops.test_deploy_manifest import FUNCTIONS_DIR
+
+FUNCTIONS = Path(FUNCTIONS_DIR)
+# firebase-tools' default when a gen2 function declares no concurrency and has a whole CPU
+# (node_modules/firebase-tools/lib/deploy/functions/prepare.js, resolveCpuAndConcurrency).
+FIREBASE_DEFAULT_CONCURRENCY = 80
+
+
+@pytest.fixture(autouse=True)
+def _stack():
+    """Overrides the ops suite's stack fixture: nothing here needs the emulators."""
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def manifest() -> dict:
+    return test_deploy_manifest.manifest()  # a fresh interpreter each time: seconds, so once
+
+
+def dotenv(path: Path) -> dict[str, str]:
+    values: dict[str, str] = {}
+    if not path.exists():
+        return values
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            key, value = line.split("=", 1)
+            values[key.strip()] = value.strip()
+    return values
+
+
+def deployed_env() -> dict[str, str]:
+    """What firebase deploy gives every function from the committed files (.env first, then
+    .env.<projectId> on top)."""
+    env = dotenv(FUNCTIONS / ".env")
+    for project_file in FUNCTIONS.glob(".env.*"):
+        if project_file.name not in (".env.local", ".env.example"):
+            env.update(dotenv(project_file))
+    return env
+
+
+def effective_concurrency(endpoint: dict) -> int:
+    return endpoint.get("concurrency") or FIREBASE_DEFAULT_CONCURRENCY
+
+
+def test_every_function_runs_as_many_threads_as_the_requests_it_is_sent_at_once():
+    env = deployed_env()
+    assert "THREADS" in env, "functions/.env must set THREADS (gunicorn's default is 4 x CPUs)"
+    threads = int(env["THREADS"])
+    assert int(env.get("WORKERS", "1")) == 1, "one process per instance: threads are the concurrency"
+    for name, endpoint in manifest()["endpoints"].items():
+        concurrency = effective_concurrency(endpoint)
+        assert concurrency in (1, threads), (
+            f"{name}: Cloud Run sends it {concurrency} requests at once, gunicorn serves {threads}")
+        if concurrency > 1:
+            assert endpoint.get("cpu") == 1, f"{name}: concurrency > 1 needs a whole CPU"
+
+
+# ----- the production server model, run locally
+
+
+class VeoBarrier:
+    """Stands in for Veo and holds every poll until `expected` are in flight at once (or the
+    deadline passes), then answers each 404. `max_in_flight` is what the functions achieved."""
+
+    def __init__(self, expected: int, hold_seconds: float):
+        self.expected, self.hold_seconds = expected, hold_seconds
+        self.in_flight = self.max_in_flight = 0
+        self.released = threading.Event()
+        lock = threading.Lock()
+        barrier = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _any(self):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if "warmup" not in self.path and "warmup" not in self.headers.get("X-Probe", ""):
+                    with lock:
+                        barrier.in_flight += 1
+                        barrier.max_in_flight = max(barrier.max_in_flight, barrier.in_flight)
+                        if barrier.in_flight >= barrier.expected:
+                            barrier.released.set()
+                    barrier.released.wait(barrier.hold_seconds)
+                    with lock:
+                        barrier.in_flight -= 1
+                body = json.dumps({"error": {"code": 404, "message": "not found", "status": "NOT_FOUND"}}).encode()
+                self.send_response(404)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = _any
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def __enter__(self):
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self.released.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def finalize_task(port: int, operation: str, timeout: float) -> int:
+    """What Cloud Tasks sends finalizegeneration: a job complete enough to poll Veo at once."""
+    job = {"creationId": operation, "operationName": f"projects/p/locations/us-central1/publishers/google/"
+           f"models/veo/operations/{operation}", "mediaKey": f"drafts/u/{operation}/s.mp4", "userId": "u",
+           "startedAt": datetime.now(timezone.utc).isoformat()}
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.request("POST", "/", json.dumps({"data": job}), {"Content-Type": "application/json"})
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+def test_one_instance_serves_its_declared_concurrency_at_once_under_functions_framework(tmp_path):
+    # The finalize function of functions/main.py, served as Cloud Run serves it: the
+    # functions-framework CLI (gunicorn, one worker) with the environment the deploy sets.
+    concurrency = manifest()["endpoints"]["finalizegeneration"]["concurrency"]
+    port = free_port()
+    with VeoBarrier(expected=concurrency, hold_seconds=8) as veo:
+        params = {k: v for k, v in dotenv(FUNCTIONS / ".env.local").items()}
+        env = {
+            "PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"),
+            **params, **deployed_env(),
+            "VEO_BASE_URL": veo.url, "RETRY_ATTEMPTS": "1",
+            "R2_ACCESS_KEY_ID": "local", "R2_SECRET_ACCESS_KEY": "local",
+            "GCLOUD_PROJECT": "demo-phoenix", "METADATA_SERVER_DETECTION": "none",
+            # No Google credentials here: after Veo's answer the handler's Firestore call fails
+            # at once (500) instead of asking gcloud for credentials, seconds per request.
+            "GOOGLE_APPLICATION_CREDENTIALS": str(tmp_path / "no-credentials.json"),
+            "FUNCTION_TARGET": "finalizegeneration", "FUNCTION_SIGNATURE_TYPE": "http",
+        }
+        log = open(tmp_path / "server.log", "wb")
+        server = subprocess.Popen(
+            [str(FUNCTIONS / "venv" / "bin" / "functions-framework"), "--source", "main.py",
+             "--target", "finalizegeneration", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=FUNCTIONS, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            deadline = time.monotonic() + 20
+            while True:  # up, and the lazily imported handler loaded once (warm instance)
+                try:
+                    finalize_task(port, "warmup", timeout=15)
+                    break
+                except OSError:
+                    if time.monotonic() > deadline or server.poll() is not None:
+                        raise AssertionError((tmp_path / "server.log").read_text()[-3000:])
+                    time.sleep(0.2)
+
+            statuses: list[int | str] = []
+            def one(i: int) -> None:
+                try:
+                    statuses.append(finalize_task(port, f"op{i}", timeout=20))
+                except OSError as error:
+                    statuses.append(repr(error))
+            started = time.monotonic()
+            clients = [threading.Thread(target=one, args=(i,)) for i in range(concurrency)]
+            for client in clients:
+                client.start()
+            for client in clients:
+                client.join(30)
+            elapsed = time.monotonic() - started
+        finally:
+            server.terminate()
+            try:
+                server.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, 9)
+            log.close()
+
+    assert veo.max_in_flight == concurrency, (
+        f"only {veo.max_in_flight} of {concurrency} requests ran at once; server log:\n"
+        + (tmp_path / "server.log").read_text()[-3000:])
+    assert elapsed < veo.hold_seconds, elapsed  # released because all arrived, not by the deadline
+    assert len(statuses) == concurrency and all(isinstance(s, int) for s in statuses), statuses
