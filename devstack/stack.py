@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from devstack import java
+from standins.tls import make_local_tls
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / "functions" / "venv" / "bin"
@@ -34,9 +35,14 @@ VEO_PORT = 8787
 MEDIA_BUCKET = "phoenix-media"
 TEMP_BUCKET = "phoenix-veo-tmp"
 S3_ENDPOINT = f"http://127.0.0.1:{S3_PORT}"
-# The functions reach R2 through a fault-injecting proxy so tests can make R2 fail;
-# public media URLs go to the S3 server directly, as browsers reach R2's public domain.
+# The functions reach R2 through a fault-injecting proxy so tests can make R2 fail, and
+# refuse what R2 refuses. Like R2 it takes S3 requests over HTTPS only (R2_ENDPOINT_URL,
+# with a CA made at every start: R2_CA_FILE, the functions' R2_CA_BUNDLE); its control API
+# answers plain HTTP on the same port (R2_PROXY_URL). Public media URLs go to the S3 server
+# directly over HTTP, as browsers reach R2's public domain.
 R2_PROXY_URL = f"http://127.0.0.1:{R2_PROXY_PORT}"
+R2_ENDPOINT_URL = f"https://127.0.0.1:{R2_PROXY_PORT}"
+R2_CA_FILE = RUN_DIR / "r2-ca.pem"  # functions/.env.local points R2_CA_BUNDLE here
 GCS_ENDPOINT = f"http://127.0.0.1:{GCS_PORT}"
 VEO_URL = f"http://127.0.0.1:{VEO_PORT}"
 FUNCTION_NAMES = ("startgeneration", "finalizegeneration", "publishcreation", "cleanupcreation",
@@ -121,8 +127,10 @@ class Stack:
         ensure_media_bucket()
 
     def _start_r2_proxy(self) -> None:
+        tls = make_local_tls(RUN_DIR, prefix="r2")
         proc, log = self._spawn("r2proxy", [str(VENV_BIN / "python"), "-m", "standins.fault_proxy",
                                             "--port", str(R2_PROXY_PORT), "--upstream", S3_ENDPOINT,
+                                            "--tls-cert", str(tls.cert_file), "--tls-key", str(tls.key_file),
                                             "--quiet"])
         wait_for("R2 fault proxy", lambda: http_ok(f"{R2_PROXY_URL}/_control/health"), 60, proc, log)
 

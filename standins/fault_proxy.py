@@ -5,7 +5,14 @@ byte, to the real (or moto) S3 endpoint behind it. Tests queue faults through `/
 `slowdown` (503 SlowDown), `internal` (500 InternalError), `reset` (the connection is dropped
 with no response) and `delay` (the request is held, then forwarded). Standard library only.
 
-Run:  python -m standins.fault_proxy --port 9010 --upstream http://127.0.0.1:9000
+It is also where the local R2 is as strict as R2: requests R2 refuses (aws-chunked trailing
+checksums, checksum algorithms R2 does not implement) get R2's error and never reach moto
+(see standins/r2_compat.py). Given a certificate (`tls=(cert, key)`), the port speaks HTTPS
+like R2 does, because boto3 sends its checksums differently over HTTPS; plain HTTP on the
+same port then serves only the control API (so `http://host:port/_control/...` keeps working).
+
+Run:  python -m standins.fault_proxy --port 9010 --upstream http://127.0.0.1:9000 \
+          [--tls-cert cert.pem --tls-key key.pem]
 Use in-process:  proxy = FaultProxy("http://127.0.0.1:9000", port=0); proxy.start(); ...; proxy.stop()
 """
 
@@ -15,6 +22,7 @@ import argparse
 import http.client
 import json
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -29,11 +37,14 @@ from typing import Any, Iterator, Optional
 from xml.sax.saxutils import escape
 
 from standins.control import CONTROL_PREFIX, ControlClient, ServedOnPort, run_until_signalled
+from standins.r2_compat import refusal as r2_refusal
 
 DEFAULT_PORT = 9010
 DEFAULT_UPSTREAM = "http://127.0.0.1:9000"
 DEFAULT_UPSTREAM_TIMEOUT = 120.0
 CHUNK_SIZE = 64 * 1024
+TLS_HANDSHAKE_BYTE = 0x16  # the first byte of a TLS ClientHello; an HTTP request starts with a letter
+HANDSHAKE_TIMEOUT = 10.0
 
 # kind: (HTTP status, S3 error code, message), answered without forwarding.
 ERROR_FAULTS = {
@@ -130,6 +141,36 @@ def _parse_upstream(upstream: str) -> tuple[str, str, int, str]:
     return parts.scheme, parts.hostname, port, parts.path.rstrip("/")
 
 
+class _Server(ThreadingHTTPServer):
+    """Serves HTTP and, given a TLS context, HTTPS on the same port: a connection whose first
+    byte opens a TLS handshake is wrapped before the handler sees it."""
+
+    daemon_threads = True
+    tls_context: Optional[ssl.SSLContext] = None
+
+    def finish_request(self, request: socket.socket, client_address: Any) -> None:
+        # Runs in the connection's own thread, so a slow handshake holds no one else up.
+        connection = request
+        if self.tls_context is not None:
+            try:
+                request.settimeout(HANDSHAKE_TIMEOUT)
+                first = request.recv(1, socket.MSG_PEEK)
+                if first and first[0] == TLS_HANDSHAKE_BYTE:
+                    connection = self.tls_context.wrap_socket(request, server_side=True)
+                connection.settimeout(None)
+            except (OSError, ssl.SSLError):
+                return  # a client that never finished its handshake: nothing to answer
+        try:
+            self.RequestHandlerClass(connection, client_address, self)
+        finally:
+            if connection is not request:  # the wrapped socket owns the descriptor now
+                try:
+                    connection.shutdown(socket.SHUT_WR)
+                except OSError:
+                    pass
+                connection.close()
+
+
 class FaultProxy(ServedOnPort):
     """The proxy. `start()` serves from a background thread; `stop()` ends it."""
 
@@ -140,8 +181,14 @@ class FaultProxy(ServedOnPort):
         port: int = 0,
         log_requests: bool = True,
         upstream_timeout: float = DEFAULT_UPSTREAM_TIMEOUT,
+        tls: Optional[tuple[str, str]] = None,
     ):
+        """`tls`: (certificate chain file, key file) to speak HTTPS on the same port."""
         self.upstream = upstream.rstrip("/")
+        self._tls_context: Optional[ssl.SSLContext] = None
+        if tls is not None:
+            self._tls_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self._tls_context.load_cert_chain(*tls)
         self._scheme, self._upstream_host, self._upstream_port, self._upstream_prefix = _parse_upstream(upstream)
         self.host = host
         self.requested_port = port
@@ -153,6 +200,7 @@ class FaultProxy(ServedOnPort):
         self._forwarded = 0
         self._faults_injected = 0
         self._upstream_errors = 0
+        self._refused = 0
         self._by_method: dict[str, int] = {}
         self._by_kind: dict[str, int] = {}
         self._connections: set[socket.socket] = set()
@@ -165,8 +213,8 @@ class FaultProxy(ServedOnPort):
     def start(self) -> "FaultProxy":
         if self._httpd is not None:
             raise RuntimeError("already started")
-        self._httpd = ThreadingHTTPServer((self.host, self.requested_port), _make_handler(self))
-        self._httpd.daemon_threads = True
+        self._httpd = _Server((self.host, self.requested_port), _make_handler(self))
+        self._httpd.tls_context = self._tls_context
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
             kwargs={"poll_interval": 0.1},  # stop() waits up to one interval
@@ -193,6 +241,15 @@ class FaultProxy(ServedOnPort):
             self._thread.join(timeout=5)
         self._httpd = None
         self._thread = None
+
+    @property
+    def s3_url(self) -> str:
+        """Where S3 clients go: https:// when the proxy has a certificate."""
+        return self.base_url.replace("http://", "https://", 1) if self._tls_context else self.base_url
+
+    @property
+    def speaks_tls(self) -> bool:
+        return self._tls_context is not None
 
     # ----- faults and counters
 
@@ -221,6 +278,10 @@ class FaultProxy(ServedOnPort):
     def count_upstream_error(self) -> None:
         with self._lock:
             self._upstream_errors += 1
+
+    def count_refused(self) -> None:
+        with self._lock:
+            self._refused += 1
 
     def upstream_connection(self) -> http.client.HTTPConnection:
         if self._scheme == "https":
@@ -262,6 +323,7 @@ class FaultProxy(ServedOnPort):
                 "faultsInjected": self._faults_injected,
                 "faultsPending": self._pending_fault_count(),
                 "upstreamErrors": self._upstream_errors,
+                "refused": self._refused,
                 "byMethod": dict(self._by_method),
                 "faultsByKind": dict(self._by_kind),
                 "upstream": self.upstream,
@@ -271,6 +333,7 @@ class FaultProxy(ServedOnPort):
         with self._lock:
             self._faults.clear()
             self._requests = self._forwarded = self._faults_injected = self._upstream_errors = 0
+            self._refused = 0
             self._by_method.clear()
             self._by_kind.clear()
         return self.stats()
@@ -345,6 +408,15 @@ def _make_handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True  # its body cannot be framed, so the line is lost
                 self._send_plain(501, "fault-proxy: unsupported Transfer-Encoding for a request body")
                 return
+            if proxy.speaks_tls and not isinstance(self.connection, ssl.SSLSocket):
+                proxy.take_fault(method, target, consume=False)
+                # Not R2's answer (R2 is reached by https:// only): a loud local guard, because a
+                # client on plain HTTP would hide what R2 refuses (see standins/r2_compat.py).
+                for _ in self._request_body(chunked):
+                    pass
+                self._send_plain(400, "fault-proxy: this local R2 endpoint takes S3 requests over "
+                                      "HTTPS only, like R2: use https:// and trust R2_CA_BUNDLE")
+                return
             fault = proxy.take_fault(method, target)
             if fault is not None and fault.kind != "delay":
                 # Read the whole body first, so the client is not left blocked on a send.
@@ -364,6 +436,15 @@ def _make_handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                 if proxy.log_requests:
                     _log(f"{method} {target}: fault delay {fault.delay_seconds}s")
                 time.sleep(fault.delay_seconds)
+            refused = r2_refusal(self.headers.items())
+            if refused is not None:
+                for _ in self._request_body(chunked):
+                    pass
+                proxy.count_refused()
+                if proxy.log_requests:
+                    _log(f"{method} {target} -> refused as R2 does ({refused.status} {refused.code})")
+                self._send_s3_error(refused.status, refused.code, refused.message, target)
+                return
             self._forward(method, target, chunked)
 
         def _forward(self, method: str, target: str, chunked: bool) -> None:
@@ -602,7 +683,11 @@ def main(argv: Optional[list[str]] = None) -> None:
         help="seconds to wait on the upstream server before answering 502",
     )
     parser.add_argument("--quiet", action="store_true", help="do not log one line per request")
+    parser.add_argument("--tls-cert", help="certificate chain (PEM): S3 requests then need HTTPS")
+    parser.add_argument("--tls-key", help="private key (PEM) of --tls-cert")
     args = parser.parse_args(argv)
+    if bool(args.tls_cert) != bool(args.tls_key):
+        parser.error("--tls-cert and --tls-key go together")
 
     try:
         proxy = FaultProxy(
@@ -611,11 +696,13 @@ def main(argv: Optional[list[str]] = None) -> None:
             port=args.port,
             log_requests=not args.quiet,
             upstream_timeout=args.upstream_timeout,
+            tls=(args.tls_cert, args.tls_key) if args.tls_cert else None,
         )
-    except ValueError as error:
+    except (ValueError, OSError) as error:
         parser.error(str(error))
     stopping = run_until_signalled(proxy)
-    _log(f"listening on {proxy.base_url}, forwarding to {proxy.upstream}")
+    tls_note = f" (S3 over HTTPS: {proxy.s3_url})" if proxy.speaks_tls else ""
+    _log(f"listening on {proxy.base_url}{tls_note}, forwarding to {proxy.upstream}")
     stopping.wait()
     proxy.stop()
 

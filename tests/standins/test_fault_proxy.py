@@ -1,5 +1,5 @@
 """The fault-injecting reverse proxy, driven by the real boto3 S3 client against moto, plus a
-recording upstream that checks the relay is byte for byte."""
+recording upstream that checks the relay is byte for byte; R2's refusals; HTTPS like R2."""
 
 from __future__ import annotations
 
@@ -21,10 +21,11 @@ import boto3
 import pytest
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
-from botocore.exceptions import ClientError, ConnectionClosedError
+from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError, SSLError
 from moto.server import ThreadedMotoServer
 
 from standins.fault_proxy import FaultProxy, ProxyControl
+from standins.tls import make_local_tls
 
 MB = 1024 * 1024
 PART_SIZE = 8 * MB  # what the production adapter uses
@@ -403,6 +404,7 @@ def test_stats_count_and_reset_clears_faults_and_counters(s3, control, bucket):
         "faultsInjected": 1,
         "faultsPending": 3,
         "upstreamErrors": 0,
+        "refused": 0,
         "byMethod": {"PUT": 1, "DELETE": 1},
         "faultsByKind": {"slowdown": 1},
         "upstream": control.health()["upstream"],
@@ -529,6 +531,162 @@ def test_unreachable_upstream_answers_502_and_counts_an_upstream_error():
     assert (stats["requests"], stats["forwarded"], stats["upstreamErrors"]) == (1, 0, 1)
 
 
+# ----- what R2 refuses (standins/r2_compat.py), answered as R2 answers it
+
+CRC32_OF_HELLO = "NhCmhg=="
+AWS_CHUNKED_HELLO = f"5\r\nhello\r\n0\r\nx-amz-checksum-crc32:{CRC32_OF_HELLO}\r\n\r\n".encode()
+UNAUTHORIZED = (401, "Unauthorized", "Unauthorized")
+
+
+def not_implemented(header: str, value: str) -> tuple[int, str, str]:
+    return 501, "NotImplemented", f"Header '{header}' with value '{value}' not implemented"
+
+
+@pytest.mark.parametrize(
+    "method, target, headers, body, refused",
+    [
+        # boto3 >= 1.36's default upload over HTTPS: a CRC32 in an aws-chunked trailer
+        ("PUT", "/b/k", [("Transfer-Encoding", "chunked"), ("Content-Encoding", "aws-chunked"),
+                         ("x-amz-content-sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER"),
+                         ("x-amz-trailer", "x-amz-checksum-crc32"), ("x-amz-decoded-content-length", "5")],
+         AWS_CHUNKED_HELLO, UNAUTHORIZED),
+        ("PUT", "/b/k?partNumber=1&uploadId=u", [("Content-Length", "5"),
+                                                 ("x-amz-content-sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER")],
+         b"hello", UNAUTHORIZED),
+        ("PUT", "/b/k", [("Content-Length", "5"), ("x-amz-checksum-md5", "XUFAKrxLKna5cZ2REBfFkg==")], b"hello",
+         not_implemented("x-amz-checksum-md5", "XUFAKrxLKna5cZ2REBfFkg==")),
+        ("PUT", "/b/k", [("Content-Length", "5"), ("x-amz-sdk-checksum-algorithm", "MD5"),
+                         ("x-amz-checksum-crc32", CRC32_OF_HELLO)], b"hello",
+         not_implemented("x-amz-sdk-checksum-algorithm", "MD5")),
+        ("POST", "/b/k?uploads", [("x-amz-checksum-algorithm", "CRC32"), ("x-amz-checksum-type", "FULL_OBJECT")],
+         None, not_implemented("x-amz-checksum-type", "FULL_OBJECT")),
+        ("POST", "/b/k?uploads", [("x-amz-checksum-algorithm", "CRC64NVME"), ("x-amz-checksum-type", "COMPOSITE")],
+         None, not_implemented("x-amz-checksum-type", "COMPOSITE")),
+    ],
+    ids=["aws-chunked-trailer", "unsigned-trailer-payload", "unknown-algorithm", "unknown-sdk-algorithm",
+         "crc32-full-object", "crc64nvme-composite"],
+)
+def test_what_r2_refuses_gets_r2s_error_and_never_reaches_upstream(relay, method, target, headers, body, refused):
+    proxy, upstream = relay
+    connection = http.client.HTTPConnection("127.0.0.1", proxy.port, timeout=5)
+    try:
+        for _ in range(2):  # the body was drained: the kept-alive line is still in step
+            connection.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
+            for name, value in [("Host", "h"), *headers]:
+                connection.putheader(name, value)
+            connection.endheaders()
+            if body:
+                connection.send(body)
+            response = connection.getresponse()
+            error = response.read().decode()
+            assert response.status == refused[0]
+            assert f"<Code>{refused[1]}</Code><Message>{refused[2]}</Message>" in error
+    finally:
+        connection.close()
+    assert upstream.requests == []
+    stats = ProxyControl(proxy.base_url).stats()
+    assert (stats["requests"], stats["refused"], stats["forwarded"]) == (2, 2, 0)
+
+
+@pytest.mark.parametrize(
+    "method, headers",
+    [
+        ("PUT", [("x-amz-checksum-crc32", CRC32_OF_HELLO), ("x-amz-sdk-checksum-algorithm", "CRC32")]),
+        ("PUT", [("x-amz-checksum-sha256", "LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=")]),
+        ("POST", [("x-amz-checksum-algorithm", "CRC64NVME"), ("x-amz-checksum-type", "FULL_OBJECT")]),
+        ("POST", [("x-amz-checksum-algorithm", "SHA256")]),  # composite, the default for SHA256
+        ("GET", [("x-amz-checksum-mode", "ENABLED")]),
+        ("PUT", [("x-amz-content-sha256", "UNSIGNED-PAYLOAD")]),
+    ],
+)
+def test_what_r2_implements_is_forwarded(relay, method, headers):
+    proxy, upstream = relay
+    status, _, _, _ = raw_request(proxy.port, method, "/b/k", [("Host", "h"), ("Content-Length", "5"), *headers],
+                                  b"hello")
+    assert status == 200
+    assert len(upstream.requests) == 1 and upstream.requests[0]["body"] == b"hello"
+
+
+# ----- HTTPS, like R2 (plain HTTP on the same port serves the control API only)
+
+
+@pytest.fixture(scope="module")
+def local_tls(tmp_path_factory):
+    return make_local_tls(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture(scope="module")
+def tls_proxy(moto_endpoint, local_tls):
+    with FaultProxy(moto_endpoint, port=0, log_requests=False,
+                    tls=(str(local_tls.cert_file), str(local_tls.key_file))) as running:
+        yield running
+
+
+def make_r2_s3(endpoint: str, ca_file) -> "boto3.client":
+    """A client configured as R2 needs (functions/adapters/r2.py): no default checksums."""
+    return boto3.client(
+        "s3", endpoint_url=endpoint, region_name="auto", aws_access_key_id="testing",
+        aws_secret_access_key="testing", verify=str(ca_file) if ca_file else None,
+        config=Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=10,
+                      s3={"addressing_style": "path"}, request_checksum_calculation="when_required",
+                      response_checksum_validation="when_required"),
+    )
+
+
+@pytest.fixture
+def tls_bucket(moto_endpoint, tls_proxy) -> str:
+    name = f"phoenix-{uuid.uuid4().hex[:12]}"
+    make_s3(moto_endpoint).create_bucket(Bucket=name)  # straight to moto, as devstack does
+    ProxyControl(tls_proxy.base_url).reset()
+    return name
+
+
+def test_one_port_serves_s3_over_https_and_the_control_api_over_plain_http(tls_proxy, local_tls, tls_bucket):
+    assert tls_proxy.s3_url == f"https://127.0.0.1:{tls_proxy.port}"
+    r2 = make_r2_s3(tls_proxy.s3_url, local_tls.ca_file)
+    r2.put_object(Bucket=tls_bucket, Key="k", Body=b"over tls")
+    assert r2.get_object(Bucket=tls_bucket, Key="k")["Body"].read() == b"over tls"
+
+    plain = ProxyControl(tls_proxy.base_url)  # http://: control calls need no certificate
+    assert plain.health()["status"] == "ok"
+    with pytest.raises(ClientError) as refused:  # S3 over plain HTTP would hide what R2 refuses
+        make_s3(tls_proxy.base_url).list_objects_v2(Bucket=tls_bucket)
+    assert http_status(refused.value) == 400
+    stats = plain.stats()
+    assert (stats["requests"], stats["forwarded"]) == (3, 2)
+
+
+def test_https_needs_the_local_ca(tls_proxy, tls_bucket):
+    untrusting = make_r2_s3(tls_proxy.s3_url, None)  # the system CAs, which do not know ours
+    with pytest.raises(Exception) as raised:
+        untrusting.list_objects_v2(Bucket=tls_bucket)
+    assert "certificate verify failed" in str(raised.value).lower()
+
+
+def test_every_fault_kind_works_over_https(tls_proxy, local_tls, tls_bucket):
+    r2 = make_r2_s3(tls_proxy.s3_url, local_tls.ca_file)
+    control = ProxyControl(tls_proxy.base_url)
+    control.faults([{"kind": "slowdown", "method": "PUT"}, {"kind": "internal", "method": "GET"},
+                    {"kind": "delay", "method": "HEAD", "delaySeconds": 0.5}])
+    with pytest.raises(ClientError) as slow:
+        r2.put_object(Bucket=tls_bucket, Key="k", Body=os.urandom(2 * MB))
+    assert (error_code(slow.value), http_status(slow.value)) == ("SlowDown", 503)
+    with pytest.raises(ClientError) as internal:
+        r2.list_objects_v2(Bucket=tls_bucket)
+    assert (error_code(internal.value), http_status(internal.value)) == ("InternalError", 500)
+    r2.put_object(Bucket=tls_bucket, Key="k", Body=b"v")
+    started = time.monotonic()
+    r2.head_object(Bucket=tls_bucket, Key="k")
+    assert time.monotonic() - started >= 0.5
+
+    control.faults([{"kind": "reset", "method": "PUT"}])
+    with pytest.raises((ConnectionClosedError, EndpointConnectionError, SSLError)):
+        r2.put_object(Bucket=tls_bucket, Key="reset", Body=os.urandom(MB))
+    r2.put_object(Bucket=tls_bucket, Key="reset", Body=b"second try")  # new connection, fault spent
+    assert r2.get_object(Bucket=tls_bucket, Key="reset")["Body"].read() == b"second try"
+    assert control.stats()["faultsByKind"] == {"slowdown": 1, "internal": 1, "delay": 1, "reset": 1}
+
+
 # ----- command line
 
 
@@ -568,3 +726,29 @@ def test_cli_serves_control_api_and_forwards_until_sigterm(moto_endpoint, unused
     assert f"listening on http://127.0.0.1:{unused_port}, forwarding to {moto_endpoint}" in log
     assert "GET / -> fault slowdown (503)" in log
     assert "GET / -> 200" in log
+
+
+def test_cli_speaks_https_given_a_certificate(moto_endpoint, unused_port, repo_root, tmp_path, local_tls):
+    env = {**os.environ, "PYTHONPATH": str(repo_root)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "standins.fault_proxy", "--port", str(unused_port), "--upstream", moto_endpoint,
+         "--tls-cert", str(local_tls.cert_file), "--tls-key", str(local_tls.key_file), "--quiet"],
+        cwd=repo_root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    try:
+        proxy_control = ProxyControl(f"http://127.0.0.1:{unused_port}", timeout=2)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                proxy_control.health()
+                break
+            except (OSError, RuntimeError):
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise
+                time.sleep(0.1)
+        make_r2_s3(f"https://127.0.0.1:{unused_port}", local_tls.ca_file).list_buckets()
+        assert proxy_control.stats()["forwarded"] == 1
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=10)
+    assert f"(S3 over HTTPS: https://127.0.0.1:{unused_port})" in stderr.decode()
