@@ -6,6 +6,7 @@ the endpoints at the local stand-ins. Handlers never read the environment: they 
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from firebase_functions.params import IntParam, ListParam, SecretParam, StringParam
@@ -31,6 +32,9 @@ R2_BUCKET = StringParam("R2_BUCKET", default="phoenix-media")
 R2_REGION = StringParam("R2_REGION", default="auto")
 R2_PUBLIC_BASE_URL = StringParam("R2_PUBLIC_BASE_URL", default="",
                                  description="Public URL of the bucket, e.g. https://media.example.com")
+R2_CA_BUNDLE = StringParam("R2_CA_BUNDLE", default="",
+                           description="PEM file of the CAs trusted for R2_ENDPOINT; empty = the system "
+                                       "CAs (production). A relative path is relative to functions/")
 R2_ACCESS_KEY_ID = SecretParam("R2_ACCESS_KEY_ID")
 R2_SECRET_ACCESS_KEY = SecretParam("R2_SECRET_ACCESS_KEY")
 TOKENS_PER_SECOND = IntParam("TOKENS_PER_SECOND", default=10,
@@ -84,6 +88,7 @@ class Settings:
     r2_bucket: str
     r2_region: str
     r2_public_base_url: str
+    r2_ca_bundle: str
     tokens_per_second: int
     max_in_flight: int
     orphan_after_minutes: int
@@ -111,6 +116,7 @@ def settings() -> Settings:
         r2_bucket=R2_BUCKET.value,
         r2_region=R2_REGION.value,
         r2_public_base_url=R2_PUBLIC_BASE_URL.value.rstrip("/"),
+        r2_ca_bundle=_in_source(R2_CA_BUNDLE.value),
         tokens_per_second=TOKENS_PER_SECOND.value,
         max_in_flight=MAX_IN_FLIGHT.value,
         orphan_after_minutes=ORPHAN_AFTER_MINUTES.value,
@@ -132,6 +138,11 @@ def settings() -> Settings:
             daily_spend_usd=float(ALERT_DAILY_SPEND_USD.value),
         ),
     )
+
+
+def _in_source(path: str) -> str:
+    # The emulator and the tests run the functions from different working directories.
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), path) if path else ""
 
 
 def r2_credentials() -> tuple[str, str]:

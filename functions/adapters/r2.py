@@ -1,6 +1,22 @@
-"""Cloudflare R2 (S3-compatible) through boto3: where finished videos live."""
+"""Cloudflare R2 (S3-compatible) through boto3: where finished videos live.
+
+What R2 needs from boto3 (checked 2026-11-28; sources in standins/r2_compat.py and
+docs/operations.md "R2"):
+- `request_checksum_calculation="when_required"`: since boto3 1.36 the default
+  ("when_supported") adds a CRC32 to every PutObject/UploadPart, and over HTTPS sends it as an
+  aws-chunked trailer (`x-amz-content-sha256: STREAMING-UNSIGNED-PAYLOAD-TRAILER`), which R2
+  refuses with 401 Unauthorized. With "when_required" the body is sent plain and SigV4 signs
+  its SHA-256 instead, so integrity is still checked end to end.
+- `response_checksum_validation="when_required"`: no `x-amz-checksum-mode` on reads, which
+  S3-compatible services do not all implement; TLS already protects the bytes.
+- region "auto" (R2 maps us-east-1 and "" to it), SigV4, path-style addressing (the bucket
+  in the path: one host name, covered by R2's certificate, and the same form locally).
+- `verify`: a CA bundle only for the local HTTPS stand-in; empty means the system CAs.
+"""
 from __future__ import annotations
 
+import enum
+from urllib.parse import quote
 
 from adapters.shared_clients import one_per_config
 from domain.errors import ExternalServiceError
@@ -11,10 +27,28 @@ VIDEO_CONTENT_TYPE = "video/mp4"
 PART_SIZE = 8 * 1024 * 1024
 
 
+class Visibility(enum.Enum):
+    """Who may keep a copy of an object: its Cache-Control.
+
+    PRIVATE (drafts): only the owner's browser may cache it; shared caches (Cloudflare's edge,
+    proxies) must not store it. PUBLIC (the published copy): any cache may keep it, but only
+    for five minutes, so an unpublish, delete or takedown is gone everywhere within minutes
+    (sooner with a purge of the URL, see docs/operations.md).
+    """
+    PRIVATE = "private, max-age=3600"
+    PUBLIC = "public, max-age=300"
+
+    @property
+    def cache_control(self) -> str:
+        return self.value
+
+
+PRIVATE, PUBLIC = Visibility.PRIVATE, Visibility.PUBLIC
+
+
 @one_per_config
-def _client(endpoint: str, region: str, key_id: str, secret: str):
+def _client(endpoint: str, region: str, key_id: str, secret: str, ca_bundle: str):
     import boto3
-    from botocore.config import Config
 
     return boto3.client(
         "s3",
@@ -22,16 +56,31 @@ def _client(endpoint: str, region: str, key_id: str, secret: str):
         region_name=region,
         aws_access_key_id=key_id,
         aws_secret_access_key=secret,
+        verify=ca_bundle or None,
+        config=client_config(),
+    )
+
+
+def client_config():
+    """The botocore settings R2 needs (module docstring); tests build their clients from it."""
+    from botocore.config import Config
+
+    return Config(
         # Our own bounded retries decide; botocore's would multiply them.
-        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=5,
-                      read_timeout=60, signature_version="s3v4"),
+        retries={"total_max_attempts": 1, "mode": "standard"},
+        connect_timeout=5,
+        read_timeout=60,
+        signature_version="s3v4",
+        s3={"addressing_style": "path"},
+        request_checksum_calculation="when_required",
+        response_checksum_validation="when_required",
     )
 
 
 class MediaBucket:
     def __init__(self, endpoint: str, region: str, bucket: str, public_base_url: str,
-                 key_id: str, secret: str):
-        self._client_args = (endpoint, region, key_id, secret)
+                 key_id: str, secret: str, ca_bundle: str = ""):
+        self._client_args = (endpoint, region, key_id, secret, ca_bundle)
         self.bucket = bucket
         self.public_base_url = public_base_url.rstrip("/")
 
@@ -40,30 +89,37 @@ class MediaBucket:
         return _client(*self._client_args)
 
     def public_url(self, key: str) -> str:
-        return f"{self.public_base_url}/{key}"
+        """The key percent-encoded segment by segment, so no key can change what the URL names
+        ('?' starting a query, '#' a fragment, '%' an escape). Dot segments are refused: URL
+        parsers resolve '..' even when percent-encoded (WHATWG URL: '%2e%2e' is a dot segment)."""
+        segments = key.split("/")
+        if any(segment in ("", ".", "..") for segment in segments):
+            raise ValueError(f"not a media key: {key!r}")
+        return f"{self.public_base_url}/" + "/".join(quote(segment, safe="") for segment in segments)
 
-    def upload_stream(self, reader, key: str) -> None:
+    def upload_stream(self, reader, key: str, visibility: Visibility = PRIVATE) -> None:
         """Multipart upload from a file-like reader: memory stays at a few parts, whatever the size."""
         from boto3.s3.transfer import TransferConfig
 
         with _translated_errors():
             self._s3.upload_fileobj(
-                reader, self.bucket, key,
-                ExtraArgs={"ContentType": VIDEO_CONTENT_TYPE, "CacheControl": "public, max-age=31536000"},
+                reader, self.bucket, key, ExtraArgs=_object_headers(visibility),
                 Config=TransferConfig(multipart_threshold=PART_SIZE, multipart_chunksize=PART_SIZE,
                                       max_concurrency=2, use_threads=True),
             )
 
-    def upload_bytes(self, data: bytes, key: str) -> None:
+    def upload_bytes(self, data: bytes, key: str, visibility: Visibility = PRIVATE) -> None:
         with _translated_errors():
-            self._s3.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=VIDEO_CONTENT_TYPE)
+            self._s3.put_object(Bucket=self.bucket, Key=key, Body=data, **_object_headers(visibility))
 
-    def copy(self, source_key: str, target_key: str) -> None:
-        """Server-side copy: the video does not pass through the function."""
+    def copy(self, source_key: str, target_key: str, visibility: Visibility = PUBLIC) -> None:
+        """Server-side copy: the video does not pass through the function. The copy's headers
+        are set here (REPLACE), not inherited: a public copy of a private draft must not keep
+        the draft's Cache-Control."""
         with _translated_errors():
-            self._s3.copy_object(Bucket=self.bucket, Key=target_key, ContentType=VIDEO_CONTENT_TYPE,
+            self._s3.copy_object(Bucket=self.bucket, Key=target_key,
                                  CopySource={"Bucket": self.bucket, "Key": source_key},
-                                 MetadataDirective="REPLACE")
+                                 MetadataDirective="REPLACE", **_object_headers(visibility))
 
     def delete(self, key: str) -> None:
         """Deleting a missing object succeeds (S3 semantics), so a repeat is harmless."""
@@ -78,6 +134,12 @@ class MediaBucket:
             for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
                 keys.extend((o["Key"], o["LastModified"]) for o in page.get("Contents", []))
         return keys
+
+
+def _object_headers(visibility: Visibility) -> dict[str, str]:
+    if not isinstance(visibility, Visibility):
+        raise TypeError(f"visibility must be PRIVATE or PUBLIC, got {visibility!r}")
+    return {"ContentType": VIDEO_CONTENT_TYPE, "CacheControl": visibility.cache_control}
 
 
 class _translated_errors:

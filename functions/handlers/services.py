@@ -30,5 +30,5 @@ def build(settings: Settings, r2_keys: tuple[str, str] | None = None) -> Service
         veo=Veo(project_id(), settings.veo_location, settings.veo_model, settings.veo_base_url),
         temp_storage=TempStorage(settings.gcs_endpoint),
         media=MediaBucket(settings.r2_endpoint, settings.r2_region, settings.r2_bucket,
-                          settings.r2_public_base_url, key_id, secret),
+                          settings.r2_public_base_url, key_id, secret, ca_bundle=settings.r2_ca_bundle),
     )
