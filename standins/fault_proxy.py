@@ -158,7 +158,7 @@ class _Server(ThreadingHTTPServer):
                 if first and first[0] == TLS_HANDSHAKE_BYTE:
                     connection = self.tls_context.wrap_socket(request, server_side=True)
                 connection.settimeout(None)
-            except (OSError, ssl.SSLError):
+            except OSError:  # ssl.SSLError included
                 return  # a client that never finished its handshake: nothing to answer
         try:
             self.RequestHandlerClass(connection, client_address, self)

@@ -622,7 +622,7 @@ def tls_proxy(moto_endpoint, local_tls):
         yield running
 
 
-def make_r2_s3(endpoint: str, ca_file) -> "boto3.client":
+def make_r2_s3(endpoint: str, ca_file):
     """A client configured as R2 needs (functions/adapters/r2.py): no default checksums."""
     return boto3.client(
         "s3", endpoint_url=endpoint, region_name="auto", aws_access_key_id="testing",
