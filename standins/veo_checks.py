@@ -81,6 +81,7 @@ class StartRequest:
     generate_audio: bool
     storage_uri: Optional[str]
     seed: Optional[int]
+    negative_prompt: Optional[str] = None
 
 
 def _is_int(value: Any) -> bool:
@@ -134,6 +135,9 @@ def parse_start(body: Any, model: veo_models.VeoModel) -> StartRequest:
     seed = parameters.get("seed")
     if seed is not None and (not _is_int(seed) or not 0 <= seed <= MAX_SEED):
         raise invalid(f"seed must be an integer between 0 and {MAX_SEED}, got {seed!r}.")
+    negative_prompt = parameters.get("negativePrompt")
+    if negative_prompt is not None and not isinstance(negative_prompt, str):
+        raise invalid(f"negativePrompt must be a string, got {negative_prompt!r}.")
     person = parameters.get("personGeneration")
     if person is not None and person not in PERSON_GENERATION:
         raise invalid(f"Unsupported personGeneration {person!r}, supported values are "
@@ -145,7 +149,7 @@ def parse_start(body: Any, model: veo_models.VeoModel) -> StartRequest:
     ):
         raise invalid(f"storageUri must be a gs://bucket/path URI, got {storage_uri!r}.")
     return StartRequest(prompt, duration, aspect, resolution, sample_count, generate_audio,
-                        storage_uri, seed)
+                        storage_uri, seed, negative_prompt)
 
 
 def base_model_name(model_id: str) -> str:

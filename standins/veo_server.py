@@ -124,6 +124,7 @@ class Operation:
     resolution: str = "720p"
     generate_audio: bool = True
     seed: Optional[int] = None
+    negative_prompt: Optional[str] = None
     # Fate forced by a fault: None (normal), "operation_error", "filtered" or "hang".
     forced_outcome: Optional[str] = None
     # True when the fault came on a poll: that poll answers the outcome without the delay.
@@ -154,6 +155,7 @@ class Operation:
             "resolution": self.resolution,
             "generateAudio": self.generate_audio,
             "seed": self.seed,
+            "negativePrompt": self.negative_prompt,
             "delaySeconds": self.delay_seconds,
             "storageUri": self.storage_uri,
             "videos": list(self.video_uris),
@@ -310,6 +312,7 @@ class VeoStandIn(ServedOnPort):
                 resolution=request.resolution,
                 generate_audio=request.generate_audio,
                 seed=request.seed,
+                negative_prompt=request.negative_prompt,
                 delay_seconds=self._settings.draw_delay(),
                 blocked_by_filter=_contains_blocked_term(request.prompt, self._settings.blocked_terms),
                 forced_outcome=outcome,
