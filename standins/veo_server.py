@@ -138,6 +138,8 @@ class Operation:
     started_wall: float = field(default_factory=time.time)
     # Held while the result is produced, so concurrent polls finish (and upload) only once.
     finish_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # Set once the clip is rendered: like Veo, an operation is not done before its video is.
+    rendered: threading.Event = field(default_factory=threading.Event, repr=False)
 
     @property
     def operation_id(self) -> str:
@@ -160,6 +162,7 @@ class Operation:
             "storageUri": self.storage_uri,
             "videos": list(self.video_uris),
             "polls": self.polls,
+            "rendered": self.rendered.is_set(),
             "error": (self.result or {}).get("error"),
             "startedAt": self.started_wall,
             "readyAt": None if self.forced_outcome == "hang" else self.started_wall + self.delay_seconds,
@@ -326,6 +329,8 @@ class VeoStandIn(ServedOnPort):
             # Rendered while the operation "runs", as Veo does, so the poll that finds it done
             # only uploads (a poll that took seconds would trip the client's timeout).
             threading.Thread(target=self._prerender, args=(operation,), daemon=True).start()
+        else:
+            operation.rendered.set()
         network = fault if fault is not None and fault.kind in NETWORK_FAULTS else None
         return {"name": name}, network
 
@@ -336,6 +341,8 @@ class VeoStandIn(ServedOnPort):
                 _render(operation, index)
         except Exception as error:  # noqa: BLE001 - the poll renders again and reports it
             _log(f"pre-render for {operation.name} failed: {error!r}")
+        finally:
+            operation.rendered.set()
 
     def poll_operation(self, body: Any) -> tuple[dict[str, Any], Optional[Fault]]:
         with self._lock:
@@ -376,7 +383,9 @@ class VeoStandIn(ServedOnPort):
             if operation.forced_outcome == "hang":
                 return {"name": operation.name, "done": False}
             elapsed = time.monotonic() - operation.started_at
-            if not operation.outcome_is_immediate and elapsed < operation.delay_seconds:
+            if not operation.outcome_is_immediate and (
+                elapsed < operation.delay_seconds or not operation.rendered.is_set()
+            ):
                 return {"name": operation.name, "done": False}
             with self._lock:
                 operation.finishing = True
@@ -608,7 +617,10 @@ def _make_handler(server: VeoStandIn) -> type[BaseHTTPRequestHandler]:
             if server.log_requests:
                 _log(f"{method} {path} {status}" + (f" ({network.kind} fault)" if network else ""))
             if network is None:
-                self._send_json(status, payload)
+                try:
+                    self._send_json(status, payload)
+                except OSError as error:  # the caller gave up (its timeout): nothing to answer
+                    _log(f"{method} {path}: caller went away before the answer ({error!r})")
             else:
                 self._spoil(network, status, payload)
 

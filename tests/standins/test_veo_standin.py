@@ -221,6 +221,10 @@ def test_concurrent_polls_after_the_delay_upload_the_video_exactly_once(
     storage_uri = fresh_prefix()
     name = start(client, duration_seconds=4, output_gcs_uri=storage_uri).name
     time.sleep(delay_seconds + 0.05)
+    # The operation is done once its clip is rendered too (in the background, like Veo).
+    deadline = time.monotonic() + 10
+    while not control.stats()["operations"][name]["rendered"] and time.monotonic() < deadline:
+        time.sleep(0.02)
 
     barrier = threading.Barrier(8)
     results: list = []
