@@ -45,6 +45,8 @@ DEFAULT_DELAY_SECONDS = 3.0
 # How long a "stall" or "slow_body" fault holds the connection unless the fault says otherwise:
 # longer than any client timeout in use.
 DEFAULT_STALL_SECONDS = 30.0
+# Longest a poll waits for a clip still being rendered before it answers "running".
+RENDER_WAIT_SECONDS = 0.5
 
 RESPONSE_TYPE = "type.googleapis.com/cloud.ai.large_models.vision.GenerateVideoResponse"
 FILTERED_SUPPORT_CODE = "42237218"
@@ -377,6 +379,11 @@ class VeoStandIn(ServedOnPort):
         return self._current_view(operation), network
 
     def _current_view(self, operation: Operation) -> dict[str, Any]:
+        if (operation.result is None and not operation.outcome_is_immediate
+                and time.monotonic() - operation.started_at >= operation.delay_seconds):
+            # A clip that is nearly rendered gets a moment; a slow one (the first of its shape
+            # on a busy machine) leaves the operation running, as a poll of Veo never blocks.
+            operation.rendered.wait(RENDER_WAIT_SECONDS)
         with operation.finish_lock:
             if operation.result is not None:
                 return operation.result

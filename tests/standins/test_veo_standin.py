@@ -470,7 +470,8 @@ def test_unreachable_gcs_ends_the_operation_with_an_error_instead_of_hanging(
     ) as server:
         client = make_client(server.base_url)
         started = time.monotonic()
-        operation = poll(client, start(client, output_gcs_uri=fresh_prefix()).name)
+        # Done once the clip is rendered (a second or two the first time) and the upload failed.
+        operation = wait_until_done(client, start(client, output_gcs_uri=fresh_prefix()).name)
 
     assert time.monotonic() - started < 5
     assert operation.done and operation.response is None
@@ -482,7 +483,9 @@ def test_unreachable_gcs_ends_the_operation_with_an_error_instead_of_hanging(
 
 def test_new_delay_applies_to_operations_started_afterwards(client, control):
     control.config(delaySeconds=0)
-    assert poll(client, start(client).name).done
+    name = start(client).name
+    assert control.stats()["operations"][name]["delaySeconds"] == 0
+    assert wait_until_done(client, name, timeout=10).done
 
 
 def test_reset_clears_operations_faults_counters_and_restores_settings(client, control, delay_seconds):
