@@ -47,7 +47,8 @@ class VeoCall(StrEnum):
 
 
 # Answers to a start that prove no generation was started, so a retry cannot bill twice.
-# Only 429: Vertex checks quota before it accepts the request. google.rpc.Code documents
+# Only 429: a quota refusal happens when the request is admitted, before any work (our reading
+# of RESOURCE_EXHAUSTED; Vertex does not document it for Veo). google.rpc.Code documents
 # UNAVAILABLE (503) as "not always safe to retry non-idempotent operations", DEADLINE_EXCEEDED
 # (504) as possibly returned "even if the operation has completed successfully", and INTERNAL
 # (500) as a broken invariant with no promise about what happened: after any of them the
