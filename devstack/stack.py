@@ -141,9 +141,16 @@ class Stack:
         wait_for("GCS server", lambda: http_ok(f"{GCS_ENDPOINT}/storage/v1/b"), 60, proc, log)
 
     def _start_veo(self) -> None:
-        proc, log = self._spawn("veo", [str(VENV_BIN / "python"), "-m", "standins.veo_server",
-                                        "--port", str(VEO_PORT), "--gcs-endpoint", GCS_ENDPOINT,
-                                        "--delay-seconds", os.environ.get("VEO_DELAY_SECONDS", "3")])
+        # Short fixed generation time and no quota unless asked: Veo's real 30-120 s
+        # (VEO_DELAY_SECONDS=30 VEO_DELAY_MAX_SECONDS=120) and ~50 starts/min
+        # (VEO_QUOTA_PER_MINUTE=50) are for trying the app under production-like conditions.
+        args = [str(VENV_BIN / "python"), "-m", "standins.veo_server",
+                "--port", str(VEO_PORT), "--gcs-endpoint", GCS_ENDPOINT,
+                "--delay-seconds", os.environ.get("VEO_DELAY_SECONDS", "3"),
+                "--quota-per-minute", os.environ.get("VEO_QUOTA_PER_MINUTE", "0")]
+        if os.environ.get("VEO_DELAY_MAX_SECONDS"):
+            args += ["--delay-max-seconds", os.environ["VEO_DELAY_MAX_SECONDS"]]
+        proc, log = self._spawn("veo", args)
         wait_for("Veo stand-in", lambda: http_ok(f"{VEO_URL}/_control/health"), 60, proc, log)
 
     def _start_emulators(self) -> None:

@@ -13,12 +13,17 @@ from firebase_functions.params import IntParam, ListParam, SecretParam, StringPa
 
 from domain.generation import RetryPolicy
 from domain.metrics import Thresholds
+from domain.veo_models import DEFAULT_MODEL
 
-VEO_MODEL = StringParam("VEO_MODEL", default="veo-3.0-fast-generate-001",
-                        description="Veo model id on Vertex AI")
+# A current GA id from domain/veo_models.py; `make deploy` refuses a retired or unknown one.
+VEO_MODEL = StringParam("VEO_MODEL", default=DEFAULT_MODEL,
+                        description="Veo model id on Vertex AI (a current GA id: domain/veo_models.py)")
 VEO_LOCATION = StringParam("VEO_LOCATION", default="us-central1", description="Vertex AI region")
 VEO_BASE_URL = StringParam("VEO_BASE_URL", default="",
                            description="Empty for Vertex AI; a URL to use a Veo stand-in")
+VEO_HTTP_TIMEOUT_SECONDS = IntParam("VEO_HTTP_TIMEOUT_SECONDS", default=20,
+                                    description="Longest wait for Vertex on one network step of a "
+                                                "start or poll (connect, each read or write)")
 VEO_EXPECTED_SECONDS = IntParam("VEO_EXPECTED_SECONDS", default=90,
                                 description="Typical generation time, for the progress estimate")
 GCS_TEMP_BUCKET = StringParam("GCS_TEMP_BUCKET", default="",
@@ -82,6 +87,7 @@ class Settings:
     veo_location: str
     veo_base_url: str
     veo_expected_seconds: int
+    veo_http_timeout_s: float
     gcs_temp_bucket: str
     gcs_endpoint: str
     r2_endpoint: str
@@ -110,6 +116,7 @@ def settings() -> Settings:
         veo_location=VEO_LOCATION.value,
         veo_base_url=VEO_BASE_URL.value,
         veo_expected_seconds=VEO_EXPECTED_SECONDS.value,
+        veo_http_timeout_s=float(max(1, VEO_HTTP_TIMEOUT_SECONDS.value)),
         gcs_temp_bucket=GCS_TEMP_BUCKET.value,
         gcs_endpoint=GCS_ENDPOINT.value,
         r2_endpoint=R2_ENDPOINT.value,

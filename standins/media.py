@@ -1,80 +1,211 @@
-"""Small, real, playable MP4 clips that stand in for Veo's output.
+"""Playable MP4 clips shaped like Veo's output, cheap enough to make on a shared 2-core box.
 
-The clips are H.264 in MP4 (what Veo returns), tiny so that encoding takes a fraction of a
-second, and have moving content (a bar sweeping across a background whose colour drifts) so
-that anything downstream that inspects frames sees a real video, not a still image.
+Veo 3.1 returns H.264 in MP4, 24 fps, with an AAC track when audio is on, at the requested
+resolution (720p: 1280x720 or 720x1280; 1080p: 1920x1080 or 1080x1920), about 0.5-0.8 MB per
+second at 720p and ~1.5 MB/s at 1080p. The copy path (GCS -> R2) has to move bytes of that
+size, so the clips here have it too.
+
+Encoding several seconds of 1080p on a busy machine takes seconds, so only ONE second is
+encoded (a closed GOP: it starts with an IDR frame and nothing refers outside it) and the
+clip repeats its packets once per second with shifted timestamps: a valid stream, decodable
+frame by frame, for the cost of a remux. x264 runs in CBR mode with filler data (`nal-hrd=cbr`),
+which is how a simple synthetic picture still reaches a realistic bitrate. The encoded second
+is cached per (aspect ratio, resolution); whole clips are cached per request fingerprint
+(prompt + seed + shape), so the same prompt and seed give the same bytes, and a different
+prompt or seed gives a different file (the fingerprint is in the MP4's `comment` tag).
 """
 
 from __future__ import annotations
 
+import array
+import io
 import math
 import os
 import tempfile
 import threading
+from collections import OrderedDict
 from fractions import Fraction
 
 import av
 
 FRAMES_PER_SECOND = 24
 MIME_TYPE = "video/mp4"
+AUDIO_SAMPLE_RATE = 48_000
+AUDIO_FRAME_SAMPLES = 1024
+# 375 Hz at 48 kHz is exactly 128 samples per period: every audio frame holds whole periods.
+AUDIO_TONE_HZ = 375
 
-# Width x height per aspect ratio: small on purpose, the shape is what callers check.
 FRAME_SIZES = {
-    "16:9": (320, 180),
-    "9:16": (180, 320),
+    ("16:9", "720p"): (1280, 720),
+    ("9:16", "720p"): (720, 1280),
+    ("16:9", "1080p"): (1920, 1080),
+    ("9:16", "1080p"): (1080, 1920),
 }
+ASPECT_RATIOS = ("16:9", "9:16")
+RESOLUTIONS = ("720p", "1080p")
+# Constant video bitrate per resolution, from the sizes above (kbit/s).
+VIDEO_KBPS = {"720p": 4_800, "1080p": 12_500}
 
-_cache: dict[tuple[int, str], bytes] = {}
-# One lock for the whole cache: concurrent first requests for the same clip encode it once.
-_cache_lock = threading.Lock()
+_second_cache: dict[tuple[str, str], bytes] = {}
+_second_lock = threading.Lock()
+_clip_cache: "OrderedDict[tuple, bytes]" = OrderedDict()
+_clip_lock = threading.Lock()
+CLIP_CACHE_ENTRIES = 8  # each is several MB
 
 
-def render_mp4(duration_seconds: int, aspect_ratio: str) -> bytes:
-    """Returns the encoded MP4 for this duration and aspect ratio, encoding it on first use."""
-    if aspect_ratio not in FRAME_SIZES:
-        raise ValueError(f"unsupported aspect ratio {aspect_ratio!r}")
+def frame_size(aspect_ratio: str, resolution: str = "720p") -> tuple[int, int]:
+    try:
+        return FRAME_SIZES[(aspect_ratio, resolution)]
+    except KeyError:
+        raise ValueError(f"unsupported aspect ratio / resolution {aspect_ratio!r} {resolution!r}") from None
+
+
+def render_mp4(duration_seconds: int, aspect_ratio: str, resolution: str = "720p",
+               audio: bool = True, fingerprint: str = "") -> bytes:
+    """The MP4 for these parameters; the same arguments always give the same bytes."""
+    frame_size(aspect_ratio, resolution)
     if duration_seconds <= 0:
         raise ValueError(f"duration must be positive, got {duration_seconds!r}")
-    key = (duration_seconds, aspect_ratio)
-    with _cache_lock:
-        if key not in _cache:
-            width, height = FRAME_SIZES[aspect_ratio]
-            _cache[key] = _encode(duration_seconds, width, height)
-        return _cache[key]
+    key = (duration_seconds, aspect_ratio, resolution, bool(audio), fingerprint)
+    with _clip_lock:
+        if key in _clip_cache:
+            _clip_cache.move_to_end(key)
+            return _clip_cache[key]
+    clip = _mux(duration_seconds, _encoded_second(aspect_ratio, resolution), audio, fingerprint)
+    with _clip_lock:
+        _clip_cache[key] = clip
+        while len(_clip_cache) > CLIP_CACHE_ENTRIES:
+            _clip_cache.popitem(last=False)
+    return clip
 
 
-def _encode(duration_seconds: int, width: int, height: int) -> bytes:
-    # A real file, not BytesIO: faststart (index first, for progressive playback in browsers)
-    # makes FFmpeg reopen the output by name to move the index.
-    with tempfile.TemporaryDirectory(prefix="veo-standin-") as folder:
-        path = os.path.join(folder, "clip.mp4")
-        _encode_to(path, duration_seconds, width, height)
-        with open(path, "rb") as clip:
-            return clip.read()
+def _encoded_second(aspect_ratio: str, resolution: str) -> bytes:
+    """A one-second video-only MP4 (one closed GOP), encoded once per shape."""
+    key = (aspect_ratio, resolution)
+    with _second_lock:  # concurrent first requests encode it once
+        if key not in _second_cache:
+            _second_cache[key] = _encode_second(*frame_size(aspect_ratio, resolution),
+                                                VIDEO_KBPS[resolution])
+        return _second_cache[key]
 
 
-def _encode_to(path: str, duration_seconds: int, width: int, height: int) -> None:
-    with av.open(path, mode="w", format="mp4", options={"movflags": "+faststart"}) as container:
+def _encode_second(width: int, height: int, kbps: int) -> bytes:
+    out = io.BytesIO()
+    with av.open(out, mode="w", format="mp4") as container:
         stream = container.add_stream("libx264", rate=FRAMES_PER_SECOND)
-        stream.width = width
-        stream.height = height
-        stream.pix_fmt = "yuv420p"
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         stream.time_base = Fraction(1, FRAMES_PER_SECOND)
-        # ultrafast keeps encoding well under a second; baseline plays everywhere.
-        stream.options = {"preset": "ultrafast", "profile": "baseline"}
-
-        frame_count = duration_seconds * FRAMES_PER_SECOND
-        for index in range(frame_count):
-            frame = _frame(index, frame_count, width, height)
+        stream.bit_rate = kbps * 1000
+        stream.options = {
+            "preset": "ultrafast",
+            # One closed GOP per second, so the second can be repeated; CBR with filler data
+            # gives the bitrate a real picture would need.
+            "x264-params": (f"nal-hrd=cbr:keyint={FRAMES_PER_SECOND}:"
+                            f"min-keyint={FRAMES_PER_SECOND}:scenecut=0"),
+            "minrate": f"{kbps}k", "maxrate": f"{kbps}k", "bufsize": f"{kbps}k",
+        }
+        for index in range(FRAMES_PER_SECOND):
+            frame = _frame(index, FRAMES_PER_SECOND, width, height)
             frame.pts = index
             for packet in stream.encode(frame):
                 container.mux(packet)
         for packet in stream.encode(None):
             container.mux(packet)
+    return out.getvalue()
+
+
+def _mux(duration_seconds: int, second: bytes, audio: bool, fingerprint: str) -> bytes:
+    # A real file, not BytesIO: faststart (index first, so a browser can play while it
+    # downloads) makes FFmpeg reopen the output by name to move the index.
+    with tempfile.TemporaryDirectory(prefix="veo-standin-") as folder:
+        path = os.path.join(folder, "clip.mp4")
+        _mux_to(path, duration_seconds, second, audio, fingerprint)
+        with open(path, "rb") as clip:
+            return clip.read()
+
+
+def _mux_to(path: str, duration_seconds: int, second: bytes, audio: bool, fingerprint: str) -> None:
+    with av.open(io.BytesIO(second)) as video_source, \
+            av.open(path, mode="w", format="mp4", options={"movflags": "+faststart"}) as container:
+        template = video_source.streams.video[0]
+        packets = [p for p in video_source.demux(template) if p.size]
+        frame_ticks = packets[1].dts - packets[0].dts  # one frame, in the stream's time base
+        if fingerprint:
+            container.metadata["comment"] = fingerprint
+        video = container.add_stream_from_template(template)
+        audio_source = av.open(io.BytesIO(_encoded_audio(duration_seconds))) if audio else None
+        try:
+            audio_packets: list = []
+            sound = None
+            if audio_source is not None:
+                sound = container.add_stream_from_template(audio_source.streams.audio[0])
+                audio_packets = [p for p in audio_source.demux(audio_source.streams.audio[0]) if p.size]
+            # Interleaved second by second, as an encoder would write them.
+            for second_index in range(duration_seconds):
+                offset = second_index * FRAMES_PER_SECOND * frame_ticks
+                for original in packets:
+                    container.mux(_copy(original, video, offset))
+                while audio_packets and audio_packets[0].pts * audio_packets[0].time_base < second_index + 1:
+                    container.mux(_copy(audio_packets.pop(0), sound, 0))
+            for rest in audio_packets:
+                container.mux(_copy(rest, sound, 0))
+        finally:
+            if audio_source is not None:
+                audio_source.close()
+
+
+def _copy(original: av.Packet, stream, offset: int) -> av.Packet:
+    packet = av.Packet(bytes(original))
+    packet.pts, packet.dts = original.pts + offset, original.dts + offset
+    packet.duration = original.duration
+    packet.time_base = original.time_base
+    packet.is_keyframe = original.is_keyframe
+    packet.stream = stream
+    return packet
+
+
+_audio_cache: dict[int, bytes] = {}
+_audio_lock = threading.Lock()
+
+
+def _encoded_audio(duration_seconds: int) -> bytes:
+    """An AAC-only MP4 of a steady tone, encoded once per duration (FFmpeg's AAC encoder is
+    the slow part of a clip)."""
+    with _audio_lock:
+        if duration_seconds not in _audio_cache:
+            out = io.BytesIO()
+            with av.open(out, mode="w", format="mp4") as container:
+                sound = container.add_stream("aac", rate=AUDIO_SAMPLE_RATE)
+                sound.layout = "stereo"
+                sound.bit_rate = 128_000
+                sound.options = {"aac_coder": "fast"}
+                total = duration_seconds * AUDIO_SAMPLE_RATE
+                for pts in range(0, total, AUDIO_FRAME_SAMPLES):
+                    for packet in sound.encode(_audio_frame(pts)):
+                        container.mux(packet)
+                for packet in sound.encode(None):
+                    container.mux(packet)
+            _audio_cache[duration_seconds] = out.getvalue()
+        return _audio_cache[duration_seconds]
+
+
+_TONE = array.array("f", (0.2 * math.sin(2 * math.pi * AUDIO_TONE_HZ * k / AUDIO_SAMPLE_RATE)
+                          for k in range(AUDIO_FRAME_SAMPLES))).tobytes()
+
+
+def _audio_frame(pts: int) -> av.AudioFrame:
+    frame = av.AudioFrame(format="fltp", layout="stereo", samples=AUDIO_FRAME_SAMPLES)
+    for plane in frame.planes:
+        plane.update(_TONE)
+    frame.sample_rate = AUDIO_SAMPLE_RATE
+    frame.pts = pts
+    frame.time_base = Fraction(1, AUDIO_SAMPLE_RATE)
+    return frame
 
 
 def _frame(index: int, frame_count: int, width: int, height: int) -> av.VideoFrame:
-    """A YUV 4:2:0 frame built from bytes, so no numpy is needed."""
+    """A YUV 4:2:0 frame built from bytes, so no numpy is needed: a bar sweeping across a
+    gradient over the second, on a background whose colour drifts."""
     frame = av.VideoFrame(width, height, "yuv420p")
     luma, chroma_u, chroma_v = frame.planes
 

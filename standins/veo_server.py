@@ -1,9 +1,15 @@
 """A local stand-in for Veo on Vertex AI that the unmodified google-genai client talks to.
 
 It answers the two REST calls the SDK makes in Vertex mode (`:predictLongRunning` to start,
-`:fetchPredictOperation` to poll), finishes operations after a configurable delay with a real
-MP4, writes that MP4 to a GCS-compatible server when the request names a `storageUri`, imitates
+`:fetchPredictOperation` to poll), finishes operations after a delay drawn from a configurable
+range with an MP4 shaped like Veo's (H.264 + AAC at the requested resolution and a realistic
+size), writes it to a GCS-compatible server when the request names a `storageUri`, imitates
 Veo's responsible-AI output filter, and lets tests inject faults through `/_control/`.
+
+It is as strict as Vertex (standins/veo_checks.py): retired and unknown models answer 404,
+what a model does not accept answers 400, and an optional per-project per-minute quota
+answers 429. Network faults (reset, stall, slow body) break the connection the way a real
+network does, so the client's own transport errors and timeouts are exercised.
 
 Run:  python -m standins.veo_server --port 8787 --gcs-endpoint http://127.0.0.1:9023
 Use in-process:  server = VeoStandIn(port=0, ...); server.start(); ...; server.stop()
@@ -13,167 +19,23 @@ from __future__ import annotations
 
 import argparse
 import base64
-import json
 import os
-import re
-import sys
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from datetime import date
+from http.server import ThreadingHTTPServer
 from typing import Any, Iterable, Optional
 
-from standins.control import ControlClient, ServedOnPort, run_until_signalled
-
 from standins import media
-
-DEFAULT_BLOCKED_TERMS = ("gore", "nsfw")
-DEFAULT_DELAY_SECONDS = 3.0
-DEFAULT_DURATION_SECONDS = 8
-DEFAULT_ASPECT_RATIO = "16:9"
-ALLOWED_DURATIONS = (4, 6, 8)
-ALLOWED_ASPECT_RATIOS = tuple(media.FRAME_SIZES)
-MAX_SAMPLE_COUNT = 4
-
-RESPONSE_TYPE = "type.googleapis.com/cloud.ai.large_models.vision.GenerateVideoResponse"
-FILTERED_SUPPORT_CODE = "42237218"
-
-# google.rpc.Code values, used in failed operations ("error" inside a done operation).
-RPC_CODE_INTERNAL = 13
-
-HTTP_FAULTS = {
-    # kind: (HTTP status, Google status name)
-    "quota": (429, "RESOURCE_EXHAUSTED"),
-    "unavailable": (503, "UNAVAILABLE"),
-    "internal": (500, "INTERNAL"),
-    "invalid_argument": (400, "INVALID_ARGUMENT"),
-}
-OUTCOME_FAULTS = ("operation_error", "filtered", "hang")
-FAULT_KINDS = tuple(HTTP_FAULTS) + OUTCOME_FAULTS
-FAULT_TRIGGERS = ("start", "poll")
-
-_MODEL_CALL_PATH = re.compile(
-    r"^/(?:v1|v1beta1)/projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)"
-    r"/publishers/google/models/(?P<model>[^/:]+):(?P<method>predictLongRunning|fetchPredictOperation)$"
-)
-
-
-class ApiError(Exception):
-    """An error answered in Google's JSON error shape."""
-
-    def __init__(self, http_status: int, status: str, message: str):
-        super().__init__(message)
-        self.http_status = http_status
-        self.status = status
-        self.message = message
-
-    def body(self) -> dict[str, Any]:
-        return {"error": {"code": self.http_status, "message": self.message, "status": self.status}}
-
-
-def _invalid(message: str) -> ApiError:
-    return ApiError(400, "INVALID_ARGUMENT", message)
-
-
-@dataclass
-class Fault:
-    on: str
-    kind: str
-    times: int = 1
-    match: Optional[str] = None
-
-    @classmethod
-    def from_json(cls, spec: Any) -> "Fault":
-        if not isinstance(spec, dict):
-            raise _invalid(f"each fault must be an object, got {spec!r}")
-        unknown = set(spec) - {"on", "kind", "times", "match"}
-        if unknown:
-            raise _invalid(f"unknown fault fields {sorted(unknown)}")
-        on, kind = spec.get("on"), spec.get("kind")
-        times, match = spec.get("times", 1), spec.get("match")
-        if on not in FAULT_TRIGGERS:
-            raise _invalid(f"fault 'on' must be one of {list(FAULT_TRIGGERS)}, got {on!r}")
-        if kind not in FAULT_KINDS:
-            raise _invalid(f"fault 'kind' must be one of {list(FAULT_KINDS)}, got {kind!r}")
-        if isinstance(times, bool) or not isinstance(times, int) or times < 1:
-            raise _invalid(f"fault 'times' must be a positive integer, got {times!r}")
-        if match is not None and not isinstance(match, str):
-            raise _invalid(f"fault 'match' must be a string or null, got {match!r}")
-        return cls(on=on, kind=kind, times=times, match=match)
-
-    def applies_to(self, trigger: str, prompt: str) -> bool:
-        if self.on != trigger or self.times < 1:
-            return False
-        return self.match is None or self.match.lower() in prompt.lower()
-
-
-@dataclass
-class Operation:
-    name: str
-    model: str
-    prompt: str
-    duration_seconds: int
-    aspect_ratio: str
-    sample_count: int
-    storage_uri: Optional[str]
-    started_at: float  # time.monotonic()
-    delay_seconds: float  # fixed at start, so a later config change does not move this one
-    blocked_by_filter: bool
-    # Fate forced by a fault: None (normal), "operation_error", "filtered" or "hang".
-    forced_outcome: Optional[str] = None
-    # True when the fault came on a poll: that poll answers the outcome without the delay.
-    outcome_is_immediate: bool = False
-    result: Optional[dict[str, Any]] = None  # the finished operation, once done
-    finishing: bool = False  # its result is being produced: faults can no longer change it
-    state: str = "running"  # running | hanging | succeeded | filtered | failed
-    polls: int = 0
-    video_uris: list[str] = field(default_factory=list)
-    # Wall-clock start, so a benchmark can tell when the video was ready (start + delay).
-    started_wall: float = field(default_factory=time.time)
-    # Held while the result is produced, so concurrent polls finish (and upload) only once.
-    finish_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    @property
-    def operation_id(self) -> str:
-        return self.name.rsplit("/", 1)[-1]
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "prompt": self.prompt,
-            "done": self.result is not None,
-            "state": self.state,
-            "model": self.model,
-            "durationSeconds": self.duration_seconds,
-            "aspectRatio": self.aspect_ratio,
-            "sampleCount": self.sample_count,
-            "storageUri": self.storage_uri,
-            "videos": list(self.video_uris),
-            "polls": self.polls,
-            "error": (self.result or {}).get("error"),
-            "startedAt": self.started_wall,
-            "readyAt": None if self.forced_outcome == "hang" else self.started_wall + self.delay_seconds,
-        }
-
-
-@dataclass
-class Settings:
-    delay_seconds: float
-    blocked_terms: tuple[str, ...]
-
-
-def _parse_gs_uri(uri: str) -> tuple[str, str]:
-    """gs://bucket/some/prefix/ -> ("bucket", "some/prefix")."""
-    bucket, _, prefix = uri[len("gs://") :].partition("/")
-    return bucket, prefix.strip("/")
-
-
-def _normalise_endpoint(endpoint: Optional[str]) -> Optional[str]:
-    # STORAGE_EMULATOR_HOST is often given as host:port, without a scheme.
-    if not endpoint:
-        return None
-    endpoint = endpoint.rstrip("/")
-    return endpoint if "://" in endpoint else f"http://{endpoint}"
+from standins.control import ControlClient, ServedOnPort, run_until_signalled
+from standins.veo_checks import ApiError, MinuteQuota, check_model, invalid as _invalid, parse_start
+from standins.veo_http import make_handler
+from standins.veo_state import (DEFAULT_BLOCKED_TERMS, DEFAULT_DELAY_SECONDS, HTTP_FAULTS, NETWORK_FAULTS, OUTCOME_FAULTS, RENDER_WAIT_SECONDS,
+                                RESPONSE_TYPE, FILTERED_SUPPORT_CODE, RPC_CODE_INTERNAL, Fault,
+                                Operation, Settings, _clean_terms, _contains_blocked_term,
+                                _fault_error, _log, _normalise_endpoint, _not_number,
+                                _parse_gs_uri, _render)
 
 
 class VeoStandIn(ServedOnPort):
@@ -188,14 +50,26 @@ class VeoStandIn(ServedOnPort):
         blocked_terms: Iterable[str] = DEFAULT_BLOCKED_TERMS,
         log_requests: bool = True,
         gcs_project: str = "demo-veo-standin",
+        delay_max_seconds: Optional[float] = None,
+        quota_per_minute: int = 0,
+        quota_window_seconds: float = 60.0,
+        today: Optional[date] = None,
     ):
         self.host = host
         self.requested_port = port
         self.gcs_endpoint = _normalise_endpoint(gcs_endpoint)
         self.gcs_project = gcs_project
         self.log_requests = log_requests
-        self._initial_settings = Settings(float(delay_seconds), _clean_terms(blocked_terms))
-        self._settings = Settings(self._initial_settings.delay_seconds, self._initial_settings.blocked_terms)
+        self._initial_settings = Settings(
+            float(delay_seconds), _clean_terms(blocked_terms),
+            None if delay_max_seconds is None else float(delay_max_seconds), int(quota_per_minute),
+        )
+        self._settings = self._initial_settings.copy()
+        self._quota = MinuteQuota(int(quota_per_minute), quota_window_seconds)
+        # Which models are retired is decided against this date (tests may pin it).
+        self._today = today
+        # Set on stop(), so connections held by network faults are let go at once.
+        self._stopping = threading.Event()
         self._lock = threading.Lock()  # guards everything below and the settings
         self._operations: dict[str, Operation] = {}
         self._faults: list[Fault] = []
@@ -211,7 +85,7 @@ class VeoStandIn(ServedOnPort):
     def start(self) -> "VeoStandIn":
         if self._httpd is not None:
             raise RuntimeError("already started")
-        handler = _make_handler(self)
+        handler = make_handler(self)
         self._httpd = ThreadingHTTPServer((self.host, self.requested_port), handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(
@@ -226,21 +100,29 @@ class VeoStandIn(ServedOnPort):
     def stop(self) -> None:
         if self._httpd is None:
             return
+        self._stopping.set()
         self._httpd.shutdown()
         self._httpd.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
         self._httpd = None
         self._thread = None
+        self._stopping.clear()
+
+    def hold(self, seconds: float) -> None:
+        """Waits like a stalled network, but lets go when the server stops."""
+        self._stopping.wait(seconds)
 
     # ----- Veo API
 
-    def start_operation(self, project: str, location: str, model: str, body: Any) -> dict[str, Any]:
+    def start_operation(self, project: str, location: str, model: str, body: Any) -> tuple[dict[str, Any], Optional[Fault]]:
+        """The answer to a start, and the network fault (if any) that must spoil its delivery."""
         with self._lock:
             self._starts += 1
-        _check_model(model)
-        prompt, duration, aspect, sample_count, storage_uri = _validate_start_body(body)
-        if storage_uri is not None and self.gcs_endpoint is None:
+        limits = check_model(project, location, model, self._today or date.today())
+        self._quota.take(project, model)
+        request = parse_start(body, limits)
+        if request.storage_uri is not None and self.gcs_endpoint is None:
             raise ApiError(
                 400,
                 "FAILED_PRECONDITION",
@@ -249,32 +131,56 @@ class VeoStandIn(ServedOnPort):
             )
 
         with self._lock:
-            fault = self._take_fault("start", prompt)
+            fault = self._take_fault("start", request.prompt)
             if fault is not None and fault.kind in HTTP_FAULTS:
                 raise _fault_error(fault, "start")
             name = (
                 f"projects/{project}/locations/{location}/publishers/google/models/{model}"
                 f"/operations/{uuid.uuid4()}"
             )
+            outcome = fault.kind if fault is not None and fault.kind in OUTCOME_FAULTS else None
             operation = Operation(
                 name=name,
                 model=model,
-                prompt=prompt,
-                duration_seconds=duration,
-                aspect_ratio=aspect,
-                sample_count=sample_count,
-                storage_uri=storage_uri,
+                prompt=request.prompt,
+                duration_seconds=request.duration_seconds,
+                aspect_ratio=request.aspect_ratio,
+                sample_count=request.sample_count,
+                storage_uri=request.storage_uri,
                 started_at=time.monotonic(),
-                delay_seconds=self._settings.delay_seconds,
-                blocked_by_filter=_contains_blocked_term(prompt, self._settings.blocked_terms),
-                forced_outcome=fault.kind if fault is not None else None,
+                resolution=request.resolution,
+                generate_audio=request.generate_audio,
+                seed=request.seed,
+                negative_prompt=request.negative_prompt,
+                delay_seconds=self._settings.draw_delay(),
+                blocked_by_filter=_contains_blocked_term(request.prompt, self._settings.blocked_terms),
+                forced_outcome=outcome,
             )
             if operation.forced_outcome == "hang":
                 operation.state = "hanging"
+            # Registered before the answer goes out: a network fault loses the answer, not the
+            # generation (Vertex has started it and will bill it).
             self._operations[name] = operation
-        return {"name": name}
+        if operation.forced_outcome is None and not operation.blocked_by_filter:
+            # Rendered while the operation "runs", as Veo does, so the poll that finds it done
+            # only uploads (a poll that took seconds would trip the client's timeout).
+            threading.Thread(target=self._prerender, args=(operation,), daemon=True).start()
+        else:
+            operation.rendered.set()
+        network = fault if fault is not None and fault.kind in NETWORK_FAULTS else None
+        return {"name": name}, network
 
-    def poll_operation(self, body: Any) -> dict[str, Any]:
+    @staticmethod
+    def _prerender(operation: Operation) -> None:
+        try:
+            for index in range(operation.sample_count):
+                _render(operation, index)
+        except Exception as error:  # noqa: BLE001 - the poll renders again and reports it
+            _log(f"pre-render for {operation.name} failed: {error!r}")
+        finally:
+            operation.rendered.set()
+
+    def poll_operation(self, body: Any) -> tuple[dict[str, Any], Optional[Fault]]:
         with self._lock:
             self._polls += 1
         if not isinstance(body, dict) or not isinstance(body.get("operationName"), str):
@@ -287,10 +193,14 @@ class VeoStandIn(ServedOnPort):
                 raise ApiError(404, "NOT_FOUND", f"Operation {name} not found.")
             operation.polls += 1
             if operation.finishing:
-                # A finished operation never changes; outcome faults wait for another operation.
+                # A finished operation never changes; outcome faults wait for another operation
+                # (HTTP and network faults still hit this poll).
                 fault = self._take_fault("poll", operation.prompt, http_only=True)
             else:
                 fault = self._take_fault("poll", operation.prompt)
+            network = None
+            if fault is not None and fault.kind in NETWORK_FAULTS:
+                network, fault = fault, None
             if fault is not None:
                 if fault.kind in HTTP_FAULTS:
                     raise _fault_error(fault, "poll")
@@ -300,16 +210,23 @@ class VeoStandIn(ServedOnPort):
                 if fault.kind == "hang":
                     operation.state = "hanging"
 
-        return self._current_view(operation)
+        return self._current_view(operation), network
 
     def _current_view(self, operation: Operation) -> dict[str, Any]:
+        if (operation.result is None and not operation.outcome_is_immediate
+                and time.monotonic() - operation.started_at >= operation.delay_seconds):
+            # A clip that is nearly rendered gets a moment; a slow one (the first of its shape
+            # on a busy machine) leaves the operation running, as a poll of Veo never blocks.
+            operation.rendered.wait(RENDER_WAIT_SECONDS)
         with operation.finish_lock:
             if operation.result is not None:
                 return operation.result
             if operation.forced_outcome == "hang":
                 return {"name": operation.name, "done": False}
             elapsed = time.monotonic() - operation.started_at
-            if not operation.outcome_is_immediate and elapsed < operation.delay_seconds:
+            if not operation.outcome_is_immediate and (
+                elapsed < operation.delay_seconds or not operation.rendered.is_set()
+            ):
                 return {"name": operation.name, "done": False}
             with self._lock:
                 operation.finishing = True
@@ -330,10 +247,10 @@ class VeoStandIn(ServedOnPort):
         if operation.forced_outcome == "filtered" or operation.blocked_by_filter:
             return self._filtered_result(operation), "filtered", []
 
-        clip = media.render_mp4(operation.duration_seconds, operation.aspect_ratio)
         videos: list[dict[str, str]] = []
         uris: list[str] = []
         for index in range(operation.sample_count):
+            clip = _render(operation, index)
             if operation.storage_uri is None:
                 encoded = base64.b64encode(clip).decode("ascii")
                 videos.append({"bytesBase64Encoded": encoded, "mimeType": media.MIME_TYPE})
@@ -396,7 +313,7 @@ class VeoStandIn(ServedOnPort):
     def _take_fault(self, trigger: str, prompt: str, http_only: bool = False) -> Optional[Fault]:
         """Consumes one use of the first pending fault for this call, if any. Needs self._lock."""
         for fault in self._faults:
-            if http_only and fault.kind not in HTTP_FAULTS:
+            if http_only and fault.kind in OUTCOME_FAULTS:
                 continue
             if fault.applies_to(trigger, prompt):
                 fault.times -= 1
@@ -419,20 +336,31 @@ class VeoStandIn(ServedOnPort):
     def configure(self, body: Any) -> dict[str, Any]:
         if not isinstance(body, dict):
             raise _invalid("body must be a JSON object")
-        unknown = set(body) - {"delaySeconds", "blockedTerms"}
+        unknown = set(body) - {"delaySeconds", "delayMaxSeconds", "blockedTerms", "quotaPerMinute"}
         if unknown:
             raise _invalid(f"unknown config fields {sorted(unknown)}")
         delay = body.get("delaySeconds")
+        delay_max = body.get("delayMaxSeconds")
         terms = body.get("blockedTerms")
-        if delay is not None and (isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay < 0):
+        quota = body.get("quotaPerMinute")
+        if delay is not None and (_not_number(delay) or delay < 0):
             raise _invalid(f"delaySeconds must be a number >= 0, got {delay!r}")
+        if delay_max is not None and (_not_number(delay_max) or delay_max < 0):
+            raise _invalid(f"delayMaxSeconds must be a number >= 0 or null, got {delay_max!r}")
         if terms is not None and (not isinstance(terms, list) or not all(isinstance(t, str) for t in terms)):
             raise _invalid(f"blockedTerms must be a list of strings, got {terms!r}")
+        if quota is not None and (isinstance(quota, bool) or not isinstance(quota, int) or quota < 0):
+            raise _invalid(f"quotaPerMinute must be an integer >= 0 (0: no quota), got {quota!r}")
         with self._lock:
             if delay is not None:
                 self._settings.delay_seconds = float(delay)
+            if "delayMaxSeconds" in body:
+                self._settings.delay_max_seconds = None if delay_max is None else float(delay_max)
             if terms is not None:
                 self._settings.blocked_terms = _clean_terms(terms)
+            if quota is not None:
+                self._settings.quota_per_minute = quota
+                self._quota.reset(quota)  # a new quota starts a new window
             return self._settings_json()
 
     def stats(self) -> dict[str, Any]:
@@ -443,6 +371,7 @@ class VeoStandIn(ServedOnPort):
                 "uploads": self._uploads,
                 "operations": {name: op.summary() for name, op in self._operations.items()},
                 "faultsPending": self._pending_fault_count(),
+                "quotaRefused": self._quota.refused,
                 "config": self._settings_json(),
             }
 
@@ -451,7 +380,8 @@ class VeoStandIn(ServedOnPort):
             self._operations.clear()
             self._faults.clear()
             self._starts = self._polls = self._uploads = 0
-            self._settings = Settings(self._initial_settings.delay_seconds, self._initial_settings.blocked_terms)
+            self._settings = self._initial_settings.copy()
+            self._quota.reset(self._settings.quota_per_minute)
             return self._settings_json()
 
     def _pending_fault_count(self) -> int:
@@ -460,155 +390,21 @@ class VeoStandIn(ServedOnPort):
     def _settings_json(self) -> dict[str, Any]:
         return {
             "delaySeconds": self._settings.delay_seconds,
+            "delayMaxSeconds": self._settings.delay_max_seconds,
             "blockedTerms": list(self._settings.blocked_terms),
+            "quotaPerMinute": self._settings.quota_per_minute,
             "gcsEndpoint": self.gcs_endpoint,
         }
-
-
-def _clean_terms(terms: Iterable[str]) -> tuple[str, ...]:
-    return tuple(term.strip() for term in terms if term and term.strip())
-
-
-def _contains_blocked_term(prompt: str, terms: Iterable[str]) -> bool:
-    # Whole words only, like a word list would: "gore" blocks "Gore!" but not "gorest".
-    return any(
-        re.search(rf"(?<!\w){re.escape(term)}(?!\w)", prompt, flags=re.IGNORECASE) for term in terms
-    )
-
-
-def _check_model(model: str) -> None:
-    # Any Veo model name is accepted; anything else is most likely a typo in the caller.
-    if not model.startswith("veo-"):
-        raise ApiError(
-            404,
-            "NOT_FOUND",
-            f"Publisher Model `publishers/google/models/{model}` was not found or your project "
-            "does not have access to it.",
-        )
-
-
-def _validate_start_body(body: Any) -> tuple[str, int, str, int, Optional[str]]:
-    if not isinstance(body, dict):
-        raise _invalid("request body must be a JSON object")
-    instances = body.get("instances")
-    if not isinstance(instances, list) or not instances or not isinstance(instances[0], dict):
-        raise _invalid("instances[0] is required")
-    prompt = instances[0].get("prompt")
-    if not isinstance(prompt, str) or not prompt.strip():
-        raise _invalid("instances[0].prompt must be a non-empty string")
-
-    parameters = body.get("parameters", {})
-    if not isinstance(parameters, dict):
-        raise _invalid("parameters must be an object")
-    duration = parameters.get("durationSeconds", DEFAULT_DURATION_SECONDS)
-    if isinstance(duration, bool) or duration not in ALLOWED_DURATIONS:
-        raise _invalid(
-            f"Unsupported durationSeconds {duration!r}: supported values are {list(ALLOWED_DURATIONS)}."
-        )
-    aspect = parameters.get("aspectRatio", DEFAULT_ASPECT_RATIO)
-    if aspect not in ALLOWED_ASPECT_RATIOS:
-        raise _invalid(
-            f"Unsupported aspectRatio {aspect!r}: supported values are {list(ALLOWED_ASPECT_RATIOS)}."
-        )
-    sample_count = parameters.get("sampleCount", 1)
-    if isinstance(sample_count, bool) or not isinstance(sample_count, int) or not 1 <= sample_count <= MAX_SAMPLE_COUNT:
-        raise _invalid(f"sampleCount must be between 1 and {MAX_SAMPLE_COUNT}, got {sample_count!r}.")
-    storage_uri = parameters.get("storageUri")
-    if storage_uri is not None:
-        if not isinstance(storage_uri, str) or not storage_uri.startswith("gs://") or not _parse_gs_uri(storage_uri)[0]:
-            raise _invalid(f"storageUri must be a gs://bucket/path URI, got {storage_uri!r}.")
-    return prompt, int(duration), aspect, sample_count, storage_uri
-
-
-def _fault_error(fault: Fault, call: str) -> ApiError:
-    http_status, status = HTTP_FAULTS[fault.kind]
-    return ApiError(http_status, status, f"Injected fault on {call}: {fault.kind} (Veo stand-in).")
-
-
-def _log(message: str) -> None:
-    print(f"veo-standin: {message}", file=sys.stderr, flush=True)
-
-
-def _make_handler(server: VeoStandIn) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        server_version = "VeoStandIn/1.0"
-
-        def do_GET(self) -> None:
-            self._dispatch("GET")
-
-        def do_POST(self) -> None:
-            self._dispatch("POST")
-
-        def _dispatch(self, method: str) -> None:
-            path = self.path.split("?", 1)[0]
-            try:
-                status, payload = self._route(method, path)
-            except ApiError as error:
-                status, payload = error.http_status, error.body()
-            except Exception as error:  # noqa: BLE001 - answer 500 instead of dropping the connection
-                _log(f"unexpected error for {method} {path}: {error!r}")
-                status, payload = 500, ApiError(500, "INTERNAL", f"stand-in bug: {error!r}").body()
-            # Logged before answering, so the line belongs to the caller's time (and test output).
-            if server.log_requests:
-                _log(f"{method} {path} {status}")
-            self._send_json(status, payload)
-
-        def _route(self, method: str, path: str) -> tuple[int, Any]:
-            if path.startswith("/_control/"):
-                return self._control(method, path[len("/_control/") :])
-            match = _MODEL_CALL_PATH.match(path)
-            if match is None or method != "POST":
-                raise ApiError(404, "NOT_FOUND", f"No such method: {method} {path}")
-            body = self._read_json()
-            if match["method"] == "predictLongRunning":
-                return 200, server.start_operation(match["project"], match["location"], match["model"], body)
-            return 200, server.poll_operation(body)
-
-        def _control(self, method: str, action: str) -> tuple[int, Any]:
-            if method == "GET" and action == "health":
-                return 200, {"status": "ok"}
-            if method == "GET" and action == "stats":
-                return 200, server.stats()
-            if method == "POST" and action == "faults":
-                return 200, server.add_faults(self._read_json())
-            if method == "POST" and action == "config":
-                return 200, server.configure(self._read_json())
-            if method == "POST" and action == "reset":
-                self._read_json()
-                return 200, server.reset()
-            raise ApiError(404, "NOT_FOUND", f"No such control call: {method} /_control/{action}")
-
-        def _read_json(self) -> Any:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            if not raw.strip():
-                return {}
-            try:
-                return json.loads(raw)
-            except json.JSONDecodeError as error:
-                raise _invalid(f"Invalid JSON payload received: {error}") from error
-
-        def _send_json(self, status: int, payload: Any) -> None:
-            data = json.dumps(payload).encode("utf-8")
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=UTF-8")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            # The one line per request is written by _dispatch; silence the default access log.
-            pass
-
-    return Handler
 
 
 class VeoControl(ControlClient):
     """Client for the stand-in's control API, for tests (standard library only)."""
 
     def config(self, **settings: Any) -> dict[str, Any]:
-        """config(delaySeconds=0.5, blockedTerms=["gore"]); snake_case names work too."""
-        names = {"delay_seconds": "delaySeconds", "blocked_terms": "blockedTerms"}
+        """config(delaySeconds=0.5, delayMaxSeconds=2, blockedTerms=["gore"], quotaPerMinute=50);
+        snake_case names work too."""
+        names = {"delay_seconds": "delaySeconds", "blocked_terms": "blockedTerms",
+                 "delay_max_seconds": "delayMaxSeconds", "quota_per_minute": "quotaPerMinute"}
         return self._call("POST", "config", {names.get(k, k): v for k, v in settings.items()})
 
 
@@ -620,7 +416,21 @@ def main(argv: Optional[list[str]] = None) -> None:
         "--delay-seconds",
         type=float,
         default=DEFAULT_DELAY_SECONDS,
-        help="time from the start call until an operation is done",
+        help="time from the start call until an operation is done (the low end of the range "
+             "when --delay-max-seconds is given)",
+    )
+    parser.add_argument(
+        "--delay-max-seconds",
+        type=float,
+        default=None,
+        help="draw each operation's generation time from [--delay-seconds, this] (Veo: 30-120 s)",
+    )
+    parser.add_argument(
+        "--quota-per-minute",
+        type=int,
+        default=0,
+        help="starts per project per minute before 429 RESOURCE_EXHAUSTED, like Vertex "
+             "(about 50 for Veo 3.1); 0: no quota",
     )
     parser.add_argument(
         "--gcs-endpoint",
@@ -642,10 +452,14 @@ def main(argv: Optional[list[str]] = None) -> None:
         gcs_endpoint=args.gcs_endpoint,
         blocked_terms=args.blocked_terms.split(","),
         log_requests=not args.quiet,
+        delay_max_seconds=args.delay_max_seconds,
+        quota_per_minute=args.quota_per_minute,
     )
     stopping = run_until_signalled(server)
     _log(
-        f"listening on {server.base_url} (delay {args.delay_seconds}s, "
+        f"listening on {server.base_url} (delay {args.delay_seconds}s"
+        f"{'' if args.delay_max_seconds is None else f'-{args.delay_max_seconds}s'}, "
+        f"quota {args.quota_per_minute or 'off'}/min, "
         f"gcs {server.gcs_endpoint or 'none'}, blocked terms {list(_clean_terms(args.blocked_terms.split(',')))})"
     )
     stopping.wait()

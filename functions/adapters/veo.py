@@ -1,50 +1,69 @@
 """Veo on Vertex AI through the google-genai client (or a stand-in at VEO_BASE_URL)."""
 from __future__ import annotations
 
-
 from adapters.shared_clients import one_per_config
 from domain.errors import ExternalServiceError
-from domain.generation import OutcomeKind, VeoOutcome, is_transient_status
+from domain.generation import (OutcomeKind, VeoCall, VeoOutcome, is_safe_to_retry,
+                               is_transient_status)
 
 SERVICE = "veo"
+# Per network operation (connect, each read, each write), not for the whole call: the SDK
+# hands it to httpx2 as one number. Vertex answers a start or a poll in a second or two; four
+# start attempts that each hit it still fit the 120 s of the start function.
+DEFAULT_HTTP_TIMEOUT_S = 20.0
 
 
 @one_per_config
-def _client(project: str, location: str, base_url: str):
+def _client(project: str, location: str, base_url: str, timeout_s: float):
     from google import genai
     from google.genai import types
 
+    # HttpOptions.timeout is in MILLISECONDS (google-genai _api_client.get_timeout_in_seconds
+    # divides by 1000 before handing it to httpx2). Without it a stalled call waits for ever.
+    http_options = types.HttpOptions(timeout=max(1, round(timeout_s * 1000)))
     if not base_url:
-        return genai.Client(vertexai=True, project=project, location=location)
+        return genai.Client(vertexai=True, project=project, location=location, http_options=http_options)
     # A stand-in needs no Google credentials, but the SDK insists on some; project and
     # location must be explicit or the SDK treats a custom URL as a gateway.
     import google.oauth2.credentials
 
+    http_options.base_url = base_url
     return genai.Client(
         vertexai=True,
         project=project,
         location=location,
         credentials=google.oauth2.credentials.Credentials(token="local"),
-        http_options=types.HttpOptions(base_url=base_url),
+        http_options=http_options,
     )
 
 
 class Veo:
-    def __init__(self, project: str, location: str, model: str, base_url: str = ""):
-        self._args = (project, location, base_url)
+    def __init__(self, project: str, location: str, model: str, base_url: str = "",
+                 http_timeout_s: float = DEFAULT_HTTP_TIMEOUT_S):
+        self._args = (project, location, base_url, float(http_timeout_s))
         self._model = model
 
-    def start(self, prompt: str, aspect_ratio: str, duration_seconds: int, output_gcs_uri: str | None) -> str:
-        """Starts a generation; returns the full operation name (all a later poll needs)."""
+    def start(self, prompt: str, aspect_ratio: str, duration_seconds: int, output_gcs_uri: str | None,
+              *, audio: bool = True, resolution: str = "720p", negative_prompt: str | None = None,
+              seed: int | None = None) -> str:
+        """Starts a generation; returns the full operation name (all a later poll needs).
+
+        Not idempotent: an error this raises is transient only when Vertex cannot have
+        started a generation (see domain.generation.is_safe_to_retry)."""
         from google.genai import types
 
         config = types.GenerateVideosConfig(
             number_of_videos=1,
             duration_seconds=duration_seconds,
             aspect_ratio=aspect_ratio,
+            # Veo 3.x requires generateAudio; the product (and its price) is video with sound.
+            generate_audio=audio,
+            resolution=resolution,
+            negative_prompt=negative_prompt,
+            seed=seed,
             output_gcs_uri=output_gcs_uri or None,
         )
-        with _translated_errors():
+        with _translated_errors(VeoCall.START):
             operation = _client(*self._args).models.generate_videos(
                 model=self._model, source=types.GenerateVideosSource(prompt=prompt), config=config
             )
@@ -53,7 +72,7 @@ class Veo:
     def poll(self, operation_name: str) -> VeoOutcome:
         from google.genai import types
 
-        with _translated_errors():
+        with _translated_errors(VeoCall.POLL):
             op = _client(*self._args).operations.get(types.GenerateVideosOperation(name=operation_name))
         if not op.done:
             return VeoOutcome(OutcomeKind.RUNNING)
@@ -72,7 +91,11 @@ class Veo:
 
 
 class _translated_errors:
-    """Turns SDK and network exceptions into ExternalServiceError(transient=...)."""
+    """Turns SDK and network exceptions into ExternalServiceError(transient=...), where
+    transient means "calling again is safe and may succeed" for this kind of call."""
+
+    def __init__(self, call: VeoCall):
+        self._call = call
 
     def __enter__(self):
         return self
@@ -84,16 +107,53 @@ class _translated_errors:
 
         if isinstance(exc, genai_errors.APIError):
             status = getattr(exc, "code", None)
-            raise ExternalServiceError(SERVICE, str(exc), transient=is_transient_status(status),
-                                       status=status) from exc
-        if isinstance(exc, (ConnectionError, TimeoutError, OSError)) or _is_httpx_error(exc):
-            raise ExternalServiceError(SERVICE, repr(exc), transient=True) from exc
+            raise ExternalServiceError(SERVICE, str(exc), status=status,
+                                       transient=self._transient(status, sent=True)) from exc
+        network = _network_error_kind(exc)
+        if network is not None:
+            raise ExternalServiceError(
+                SERVICE, f"{type(exc).__module__}.{type(exc).__name__}: {exc}",
+                transient=self._transient(None, sent=network == "sent"),
+            ) from exc
         return False
 
+    def _transient(self, status: int | None, sent: bool) -> bool:
+        if self._call == VeoCall.START:
+            return is_safe_to_retry(status, request_sent=sent)
+        return is_transient_status(status)
 
-def _is_httpx_error(exc: BaseException) -> bool:
+
+def _network_error_kind(exc: BaseException) -> str | None:
+    """"unsent" when the request cannot have reached Vertex (no connection was made), "sent"
+    for any other transport failure (it may have been received and acted on), None when the
+    exception is not a transport error at all.
+
+    google-genai 3.x sends with httpx2 (httpx when httpx2 is missing, `requests` through
+    google-auth for mTLS); httpx2's exceptions derive neither from httpx's nor from OSError,
+    so each family is named here."""
+    for module_name in ("httpx2", "httpx"):
+        module = _optional_module(module_name)
+        if module is None:
+            continue
+        if isinstance(exc, (module.ConnectError, module.ConnectTimeout, module.PoolTimeout,
+                            module.UnsupportedProtocol, module.ProxyError)):
+            return "unsent"
+        if isinstance(exc, module.RequestError):  # read/write errors and timeouts, protocol errors
+            return "sent"
+    if isinstance(exc, ConnectionRefusedError):
+        return "unsent"
+    requests_exceptions = _optional_module("requests.exceptions")
+    if requests_exceptions is not None and isinstance(exc, requests_exceptions.ConnectTimeout):
+        return "unsent"
+    if isinstance(exc, (ConnectionError, TimeoutError, OSError)):  # includes requests' errors
+        return "sent"
+    return None
+
+
+def _optional_module(name: str):
+    import importlib
+
     try:
-        import httpx
+        return importlib.import_module(name)
     except ImportError:
-        return False
-    return isinstance(exc, httpx.TransportError)
+        return None

@@ -41,6 +41,35 @@ def is_transient_status(status: int | None) -> bool:
     return status is None or status in TRANSIENT_HTTP_STATUSES
 
 
+class VeoCall(StrEnum):
+    START = "start"  # predictLongRunning: starts (and bills) a generation; NOT idempotent
+    POLL = "poll"  # fetchPredictOperation: reads; idempotent
+
+
+# Answers to a start that prove no generation was started, so a retry cannot bill twice.
+# Only 429: a quota refusal happens when the request is admitted, before any work (our reading
+# of RESOURCE_EXHAUSTED; Vertex does not document it for Veo). google.rpc.Code documents
+# UNAVAILABLE (503) as "not always safe to retry non-idempotent operations", DEADLINE_EXCEEDED
+# (504) as possibly returned "even if the operation has completed successfully", and INTERNAL
+# (500) as a broken invariant with no promise about what happened: after any of them the
+# generation may be running.
+START_SAFE_RETRY_STATUSES = frozenset({429})
+
+
+def is_safe_to_retry(status: int | None, *, request_sent: bool) -> bool:
+    """Whether a failed START may be tried again without risking a second, billed generation.
+
+    `status` is Vertex's HTTP answer (None: no answer). `request_sent` is False only when the
+    request cannot have reached Vertex (the connection was never made). A read timeout, a
+    reset or a half-read answer come after the request was sent: Vertex may have started the
+    generation, and retrying would start (and bill) another one. Failing the creation and
+    refunding the user costs less than paying Google twice behind the user's back.
+    """
+    if status is None:
+        return not request_sent
+    return status in START_SAFE_RETRY_STATUSES
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     attempts: int = 4

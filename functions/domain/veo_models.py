@@ -97,7 +97,10 @@ def deploy_problem(model_id: str, today: date) -> str | None:
     if status == ModelStatus.UNKNOWN:
         return (f"VEO_MODEL={model_id!r} is not a current Veo model on Vertex AI "
                 f"(current: {', '.join(sorted(CURRENT_MODELS))}; table checked {CHECKED_ON}).")
-    retired_on, replacement = RETIRED_MODELS.get(model_id, (CURRENT_MODELS[model_id].retires_on, ""))
+    if model_id in RETIRED_MODELS:
+        retired_on, replacement = RETIRED_MODELS[model_id]
+    else:
+        retired_on, replacement = CURRENT_MODELS[model_id].retires_on, ""
     verb = "was retired" if status == ModelStatus.RETIRED else "retires"
     hint = f"; use {replacement}" if replacement else ""
     return f"VEO_MODEL={model_id!r} {verb} on {retired_on}{hint} (table checked {CHECKED_ON})."

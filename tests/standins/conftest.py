@@ -70,20 +70,22 @@ def control(veo_server) -> VeoControl:
     return veo_control
 
 
-def _make_genai_client(base_url: str, api_version: str | None = None) -> genai.Client:
+def _make_genai_client(base_url: str, api_version: str | None = None,
+                       timeout_ms: int | None = None, project: str = PROJECT) -> genai.Client:
     # Exactly how the production adapter builds its client, apart from the base URL.
     return genai.Client(
         vertexai=True,
-        project=PROJECT,
+        project=project,
         location=LOCATION,
         credentials=google.oauth2.credentials.Credentials(token="local"),
-        http_options=types.HttpOptions(base_url=base_url, api_version=api_version),
+        http_options=types.HttpOptions(base_url=base_url, api_version=api_version, timeout=timeout_ms),
     )
 
 
 @pytest.fixture
 def make_client():
-    """make_client(base_url, api_version=None) -> a real google-genai client in Vertex mode."""
+    """make_client(base_url, api_version=None, timeout_ms=None, project=PROJECT) -> a real
+    google-genai client in Vertex mode."""
     return _make_genai_client
 
 

@@ -18,9 +18,10 @@ import av
 import pytest
 from google.genai import errors, types
 
+from functions.domain.veo_models import DEFAULT_MODEL
 from standins.veo_server import VeoControl, VeoStandIn
 
-MODEL = "veo-3.0-fast-generate-001"
+MODEL = DEFAULT_MODEL
 BUCKET = "phoenix-veo-tmp"
 POLL_INTERVAL = 0.05
 # For tests that check the first poll still sees "running": long enough for a busy machine.
@@ -37,6 +38,7 @@ def fresh_prefix() -> str:
 
 def start(client, prompt="a cat walking on a beach", **config) -> types.GenerateVideosOperation:
     config.setdefault("number_of_videos", 1)
+    config.setdefault("generate_audio", True)  # Veo 3.x refuses a start without it
     return client.models.generate_videos(
         model=MODEL,
         source=types.GenerateVideosSource(prompt=prompt),
@@ -175,9 +177,10 @@ def test_rendered_clip_has_a_bar_moving_across_and_a_colour_that_drifts(client, 
         chroma = bytes(frame.planes[1])
         return sum(chroma) / len(chroma)
 
-    first, middle, last = frames[0], frames[len(frames) // 2], frames[-1]
+    # The clip repeats one encoded second (standins/media.py): the bar sweeps once a second.
+    first, middle, last = frames[0], frames[12], frames[23]
     assert brightest_column(first) < brightest_column(middle) < brightest_column(last)
-    assert abs(mean_u(first) - mean_u(frames[len(frames) // 4])) > 20
+    assert abs(mean_u(first) - mean_u(frames[6])) > 20
 
 
 def test_number_of_videos_two_uploads_two_samples(client, control, gcs):
@@ -203,7 +206,8 @@ def test_prompt_argument_and_v1_api_version_work_like_the_production_call(
         operation = client_v1.models.generate_videos(
             model=MODEL,
             prompt="a cat",
-            config=types.GenerateVideosConfig(number_of_videos=1, duration_seconds=4, aspect_ratio="16:9"),
+            config=types.GenerateVideosConfig(number_of_videos=1, duration_seconds=4, aspect_ratio="16:9",
+                                              generate_audio=False),
         )
     done = wait_until_done(client_v1, operation.name)
 
@@ -217,6 +221,10 @@ def test_concurrent_polls_after_the_delay_upload_the_video_exactly_once(
     storage_uri = fresh_prefix()
     name = start(client, duration_seconds=4, output_gcs_uri=storage_uri).name
     time.sleep(delay_seconds + 0.05)
+    # The operation is done once its clip is rendered too (in the background, like Veo).
+    deadline = time.monotonic() + 10
+    while not control.stats()["operations"][name]["rendered"] and time.monotonic() < deadline:
+        time.sleep(0.02)
 
     barrier = threading.Barrier(8)
     results: list = []
@@ -429,12 +437,13 @@ def test_invalid_request_is_rejected_with_400_invalid_argument(client, control, 
 def test_errors_use_veos_json_error_shape(veo_server, control):
     path = f"/v1beta1/projects/p/locations/us-central1/publishers/google/models/{MODEL}:predictLongRunning"
     status, body = raw_post(
-        veo_server.base_url, path, {"instances": [{"prompt": "a cat"}], "parameters": {"durationSeconds": 7}}
+        veo_server.base_url, path,
+        {"instances": [{"prompt": "a cat"}], "parameters": {"durationSeconds": 7, "generateAudio": True}}
     )
     assert status == 400
     assert set(body) == {"error"}
     assert body["error"]["code"] == 400 and body["error"]["status"] == "INVALID_ARGUMENT"
-    assert "durationSeconds" in body["error"]["message"]
+    assert "duration 7 seconds" in body["error"]["message"]
 
 
 def test_non_veo_model_answers_404_not_found(client, control):
@@ -461,7 +470,8 @@ def test_unreachable_gcs_ends_the_operation_with_an_error_instead_of_hanging(
     ) as server:
         client = make_client(server.base_url)
         started = time.monotonic()
-        operation = poll(client, start(client, output_gcs_uri=fresh_prefix()).name)
+        # Done once the clip is rendered (a second or two the first time) and the upload failed.
+        operation = wait_until_done(client, start(client, output_gcs_uri=fresh_prefix()).name)
 
     assert time.monotonic() - started < 5
     assert operation.done and operation.response is None
@@ -473,7 +483,9 @@ def test_unreachable_gcs_ends_the_operation_with_an_error_instead_of_hanging(
 
 def test_new_delay_applies_to_operations_started_afterwards(client, control):
     control.config(delaySeconds=0)
-    assert poll(client, start(client).name).done
+    name = start(client).name
+    assert control.stats()["operations"][name]["delaySeconds"] == 0
+    assert wait_until_done(client, name, timeout=10).done
 
 
 def test_reset_clears_operations_faults_counters_and_restores_settings(client, control, delay_seconds):

@@ -1,0 +1,76 @@
+"""Refuses a deploy whose Veo model Google has retired (or never had): `make deploy` runs it.
+
+    python -m ops.deploy_check --project my-project [--today 2026-12-01]
+
+A retired model answers 404 to every start, so every creation would fail and be refunded.
+The model the deploy would use is found the way `firebase deploy` finds param values:
+functions/.env.<project> over functions/.env, else the param's default in functions/config.py.
+The verdict comes from the one table in functions/domain/veo_models.py.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+import ops  # noqa: F401  (puts functions/ on the path)
+
+FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "functions"
+PARAM = "VEO_MODEL"
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines as firebase-tools reads them (comments and blanks skipped, quotes cut)."""
+    values: dict[str, str] = {}
+    if not path.exists():
+        return values
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, value = line.split("=", 1)
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values
+
+
+def param_default() -> str:
+    import config
+
+    return config.VEO_MODEL.default
+
+
+def deployed_model(project: str, functions_dir: Path = FUNCTIONS_DIR) -> tuple[str, str]:
+    """(model id, where it came from) for a deploy to `project`."""
+    for path in (functions_dir / f".env.{project}", functions_dir / ".env"):
+        value = read_env_file(path).get(PARAM)
+        if value:
+            return value, str(path.relative_to(functions_dir.parent))
+    return param_default(), "the VEO_MODEL default in functions/config.py"
+
+
+def main(argv: list[str] | None = None) -> int:
+    from domain import veo_models
+
+    parser = argparse.ArgumentParser(prog="python -m ops.deploy_check", description=__doc__.splitlines()[0])
+    parser.add_argument("--project", required=True, help="the Firebase project id being deployed")
+    parser.add_argument("--today", type=date.fromisoformat, default=None,
+                        help="judge retirement against this date (YYYY-MM-DD; default: today)")
+    parser.add_argument("--functions-dir", type=Path, default=FUNCTIONS_DIR, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    model, source = deployed_model(args.project, args.functions_dir)
+    problem = veo_models.deploy_problem(model, args.today or date.today())
+    if problem:
+        print(f"deploy refused: {problem} (from {source}; see docs/operations.md, "
+              "\"Moving to a new Veo model\")", file=sys.stderr)
+        return 1
+    print(f"deploy check: {PARAM}={model} is a current Veo model (from {source})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
