@@ -118,3 +118,13 @@ def test_the_ledger_pages_past_the_limit_with_a_cursor(player, seed):
         seen += [eid for eid, _ in rows]
         after = [rows[-1][1]["createdAt"]]
     assert len(seen) == 5 and seen[-1] == "grant_initial"
+
+
+def test_list_all_reads_a_whole_ledger_in_capped_pages_by_document_name(player, seed):
+    """The helper other suites use to read a whole ledger through the rules."""
+    owner = player(10_000)
+    charged = [seed.finished(owner.uid, "draft") for _ in range(4)]
+    entries = owner.client.list_all("transactions", parent=f"users/{owner.uid}", page=2)
+    assert sorted(eid for eid, _ in entries) == sorted(["grant_initial"] + [f"debit_{c}" for c in charged])
+    assert outcome(lambda: owner.client.list_all("transactions", parent=f"users/{owner.uid}",
+                                                 page=LEDGER_MAX + 1)) == "denied"

@@ -189,6 +189,30 @@ class UserClient:
         return [(r["document"]["name"].rsplit("/", 1)[1], decode_document(r["document"]))
                 for r in rows if "document" in r]
 
+    def list_all(self, collection: str, where: list[tuple[str, str, object]] = (), parent: str = "",
+                 page: int = 100) -> list[tuple[str, dict]]:
+        """Every document a list may see, `page` at a time (the rules cap each query's limit:
+        100 for own creations and ledger, 50 for the feed), in document-name order with a
+        cursor on the name, so no two documents tie and none is skipped."""
+        ops = {"==": "EQUAL"}
+        query: dict = {"from": [{"collectionId": collection}], "limit": page,
+                       "orderBy": [{"field": {"fieldPath": "__name__"}, "direction": "ASCENDING"}]}
+        filters = [{"fieldFilter": {"field": {"fieldPath": f}, "op": ops[op], "value": encode(v)}}
+                   for f, op, v in where]
+        if len(filters) == 1:
+            query["where"] = filters[0]
+        elif filters:
+            query["where"] = {"compositeFilter": {"op": "AND", "filters": filters}}
+        url = f"{DOCS}/{parent}:runQuery" if parent else f"{DOCS}:runQuery"
+        found: list[tuple[str, dict]] = []
+        while True:
+            rows = [r["document"] for r in self._check(self.session.post(
+                url, json={"structuredQuery": query}, timeout=10)) if "document" in r]
+            found += [(d["name"].rsplit("/", 1)[1], decode_document(d)) for d in rows]
+            if len(rows) < page:
+                return found
+            query["startAt"] = {"values": [{"referenceValue": rows[-1]["name"]}], "before": False}
+
     def count(self, collection: str, where: list[tuple[str, str, object]] = (), limit: int | None = None,
               parent: str = "") -> int:
         """A COUNT aggregation (getCountFromServer in the SDKs) over an `==`-filtered query;
