@@ -190,7 +190,65 @@ def test_the_rules_request_limits_are_the_domains():
     assert [int(d) for d in durations.split(",")] == list(DURATIONS_SECONDS)
     assert re.search(r"status == '(\w+)'", body).group(1) == Status.PENDING
     assert f"prompt.size() <= {PROMPT_MAX_CHARS}" in rules_function("validPrompt")
-    assert f"creationId.size() <= {CREATION_ID_MAX_CHARS}" in RULES
+
+
+ID_PATTERN = f"[A-Za-z0-9_-]{{1,{CREATION_ID_MAX_CHARS}}}"
+
+
+def test_the_rules_id_alphabet_is_the_documented_one_with_the_domains_length():
+    assert f"creationId.matches('{ID_PATTERN}')" in rules_function("validId")
+    assert f"`{ID_PATTERN}`" in section("What the rules check on a request")
+    assert f"`{ID_PATTERN}`" in section("Creation ids")
+
+
+def test_the_ledger_entries_that_spend_an_id_are_the_domains_ids():
+    from domain.ledger import debit_id, refund_id
+
+    body = rules_function("neverCharged")
+    prefixes = re.findall(r"\$\('(\w+)' \+ creationId\)", body)
+    assert prefixes == [debit_id(""), refund_id("")]
+    assert f"`{debit_id('{creationId}')}`" in section("What the rules check on a request")
+
+
+def create_rule() -> str:
+    return re.search(r"allow create: if (.*?);", RULES, re.DOTALL).group(1)
+
+
+def test_the_create_rule_reads_documents_only_after_every_check_that_reads_none():
+    conditions = [c.strip() for c in create_rule().split("&&")]
+    reading = [i for i, c in enumerate(conditions) if c.startswith(("neverCharged", "balance"))]
+    free = [i for i, c in enumerate(conditions) if c.startswith(("signedIn", "validId", "validRequest"))]
+    assert len(reading) == 2 and len(free) == 3 and max(free) < min(reading)
+
+
+def list_caps_in_rules() -> dict[str, int]:
+    """{match path: the pagedBy(N) of its list rule}."""
+    caps = {}
+    for match in re.finditer(r"match (/[^ ]+) \{", RULES):
+        body = RULES[match.end():]
+        rule = re.search(r"allow list: if (.*?);", body, re.DOTALL)
+        nested = re.search(r"\bmatch /", body)
+        if rule and (not nested or rule.start() < nested.start()):
+            caps[match.group(1)] = int(re.search(r"pagedBy\((\d+)\)", rule.group(1)).group(1))
+    return caps
+
+
+def test_every_list_rule_caps_the_limit_and_the_doc_gives_the_same_caps():
+    assert list_caps_in_rules() == {"/creations/{creationId}": 100, "/transactions/{txId}": 100,
+                                    "/feed/{creationId}": 50}
+    documented = {re.fullmatch(r"`([^`]+)`", row[0]).group(1): int(row[2])
+                  for row in table("Query limits and paging")}
+    assert documented == {"creations": 100, "users/{uid}/transactions": 100, "feed": 50}
+    assert "allow read" not in RULES  # every read is a get or a list, so no list escapes a cap
+
+
+def test_the_delete_table_says_what_happens_at_every_status():
+    rows = {re.sub(r"[`\s]", "", row[0]): row for row in table("Deleting a creation")}
+    statuses = {s for key in rows for s in key.split(",")}
+    assert statuses == {s.value for s in Status}
+    for key, row in rows.items():
+        client_may = "the owner" in row[1]
+        assert client_may == all(Status(s) in FINISHED for s in key.split(",")), key
 
 
 def publish_keys_in_rules() -> list[str]:
@@ -218,6 +276,6 @@ def test_the_rules_delete_only_finished_creations():
 def test_the_documented_limits_are_the_domains():
     rules_section = section("What the rules check on a request")
     assert f"1–{PROMPT_MAX_CHARS} characters" in rules_section
-    assert f"at most {CREATION_ID_MAX_CHARS} characters" in rules_section
+    assert f"1 to {CREATION_ID_MAX_CHARS} characters" in rules_section
     assert ", ".join(sorted(CLIENT_FIELDS, key=["userId", "prompt", "aspectRatio", "duration", "status",
                                                  "createdAt"].index)) in rules_section

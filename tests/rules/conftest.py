@@ -14,6 +14,9 @@ an update wakes publishcreation and a delete wakes cleanupcreation.
 - Finished fixtures (draft, failed, published) are written directly in that state, with their
   debit and a real object in the R2 stand-in: the onCreate handler only moves pending
   documents, and publishing or deleting one finds the video the server expects.
+- A failed creation is never charged, except `charged_and_refunded` (debit and refund, as
+  when Veo's filter fails a charged request). Deleting a fixture and creating its id again
+  is how the suite proves that an id that ever carried money is spent for good.
 - In-flight fixtures cannot be written as they are: the onCreate handler fails a pending
   document whose create event breaks the contract. They are written as a broken pending
   request, left for the handler to fail, then restored: onCreate fires once per document.
@@ -104,6 +107,20 @@ def anon(stack) -> UserClient:
 
 
 @pytest.fixture(scope="session")
+def anonymous_player(stack) -> Player:
+    """Signed in with signInAnonymously: a real uid, no email, no tokens."""
+    from tests.support.firestore_rest import sign_in_anonymously
+
+    user = sign_in_anonymously()
+    return Player(user, UserClient(user.id_token))
+
+
+@pytest.fixture(scope="session")
+def anonymous_user(anonymous_player) -> UserClient:
+    return anonymous_player.client
+
+
+@pytest.fixture(scope="session")
 def player(stack):
     """A fresh signed-up user with the given balance (0: no user document at all)."""
     return make_player
@@ -170,6 +187,35 @@ class Seeder:
             tx.create(store.creation_ref(cid), fields)
 
         charge(self.db.transaction())
+        return cid
+
+    def charged_and_refunded(self, uid: str) -> str:
+        """A creation that failed after its charge, as Veo's filter leaves one: failed,
+        refunded, with both debit_{id} and refund_{id} in the ledger (net: nothing moved)."""
+        from google.cloud import firestore
+
+        from adapters import store
+        from domain import ledger
+
+        cid = _new_id()
+        now = dt.datetime.now(dt.timezone.utc)
+        fields = {**self._fields(uid, cid, "failed", now), "tokenCost": 40, "refunded": True,
+                  "error": {"code": "content_policy",
+                            "message": "This prompt can't be used because it breaks the content policy."}}
+
+        @firestore.transactional
+        def charge_and_refund(tx):
+            user_ref = store.user_ref(uid)
+            tokens = int(user_ref.get(transaction=tx).get("tokens"))
+            for entry, balance_after in (("debit", tokens - 40), ("refund", tokens)):
+                entry_id = ledger.debit_id(cid) if entry == "debit" else ledger.refund_id(cid)
+                tx.create(store.ledger_ref(uid, entry_id), {
+                    "type": entry, "amount": 40, "balanceAfter": balance_after, "creationId": cid,
+                    "reason": "generation" if entry == "debit" else "content_policy",
+                    "createdAt": firestore.SERVER_TIMESTAMP})
+            tx.create(store.creation_ref(cid), fields)
+
+        charge_and_refund(self.db.transaction())
         return cid
 
     def in_flight(self, uid: str, statuses: list[str], created_at: dt.datetime | None = None) -> list[str]:

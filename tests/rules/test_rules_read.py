@@ -41,13 +41,14 @@ def test_an_unauthenticated_get_of_a_missing_id_is_denied(anon, new_id):
 
 def test_owner_lists_own_creations_filtered_on_userId_and_sees_only_those(alice, alice_creations):
     rows = alice.client.query("creations", where=[("userId", "==", alice.uid)],
-                              order_by=[("createdAt", "DESCENDING")])
+                              order_by=[("createdAt", "DESCENDING")], limit=100)
     assert set(alice_creations.values()) <= {cid for cid, _ in rows}
     assert {doc["userId"] for _, doc in rows} == {alice.uid}
 
 
 def test_owner_lists_own_creations_of_one_status(alice, alice_creations):
-    rows = alice.client.query("creations", where=[("userId", "==", alice.uid), ("status", "==", "draft")])
+    rows = alice.client.query("creations", where=[("userId", "==", alice.uid), ("status", "==", "draft")],
+                              limit=100)
     assert alice_creations["draft"] in {cid for cid, _ in rows}
     assert {doc["status"] for _, doc in rows} == {"draft"}
 
@@ -63,11 +64,11 @@ def test_owner_lists_own_creations_of_one_status(alice, alice_creations):
 def test_a_list_that_is_not_limited_to_own_creations_is_denied(alice, bob, where):
     swap = {"SELF": alice.uid, "OTHER": bob.uid}
     where = [(f, op, [swap[x] for x in v] if isinstance(v, list) else swap.get(v, v)) for f, op, v in where]
-    assert outcome(lambda: alice.client.query("creations", where=where)) == "denied"
+    assert outcome(lambda: alice.client.query("creations", where=where, limit=10)) == "denied"
 
 
 def test_an_unauthenticated_list_is_denied_even_with_a_userId_filter(anon, alice):
-    assert outcome(lambda: anon.query("creations", where=[("userId", "==", alice.uid)])) == "denied"
+    assert outcome(lambda: anon.query("creations", where=[("userId", "==", alice.uid)], limit=10)) == "denied"
 
 
 def test_a_collection_group_query_over_creations_is_denied(alice):

@@ -39,6 +39,16 @@ def sign_up(email: str, password: str = "secret-pass-1") -> User:
     return User(uid=body["localId"], email=email, id_token=body["idToken"])
 
 
+def sign_in_anonymously() -> User:
+    """A Firebase anonymous user (signInAnonymously): a uid and a token, no email."""
+    url = (f"http://127.0.0.1:{AUTH_PORT}/identitytoolkit.googleapis.com/v1/"
+           "accounts:signUp?key=local")
+    resp = requests.post(url, json={"returnSecureToken": True}, timeout=10)
+    resp.raise_for_status()
+    body = resp.json()
+    return User(uid=body["localId"], email="", id_token=body["idToken"])
+
+
 def encode(value) -> dict:
     if value is None:
         return {"nullValue": None}
@@ -123,7 +133,8 @@ class UserClient:
 
     def query(self, collection: str, where: list[tuple[str, str, object]] = (),
               order_by: list[tuple[str, str]] = (), limit: int | None = None,
-              start_after: list | None = None, parent: str = "") -> list[tuple[str, dict]]:
+              start_after: list | None = None, parent: str = "",
+              offset: int | None = None) -> list[tuple[str, dict]]:
         ops = {"==": "EQUAL", "<": "LESS_THAN", "<=": "LESS_THAN_OR_EQUAL", ">": "GREATER_THAN",
                ">=": "GREATER_THAN_OR_EQUAL", "in": "IN", "!=": "NOT_EQUAL"}
         query: dict = {"from": [{"collectionId": collection}]}
@@ -137,6 +148,8 @@ class UserClient:
             query["orderBy"] = [{"field": {"fieldPath": f}, "direction": d} for f, d in order_by]
         if limit:
             query["limit"] = limit
+        if offset is not None:
+            query["offset"] = offset
         if start_after is not None:
             query["startAt"] = {"values": [encode(v) for v in start_after], "before": False}
         url = f"{DOCS}/{parent}:runQuery" if parent else f"{DOCS}:runQuery"
@@ -175,6 +188,50 @@ class UserClient:
                                              timeout=10))
         return [(r["document"]["name"].rsplit("/", 1)[1], decode_document(r["document"]))
                 for r in rows if "document" in r]
+
+    def list_all(self, collection: str, where: list[tuple[str, str, object]] = (), parent: str = "",
+                 page: int = 100) -> list[tuple[str, dict]]:
+        """Every document a list may see, `page` at a time (the rules cap each query's limit:
+        100 for own creations and ledger, 50 for the feed), in document-name order with a
+        cursor on the name, so no two documents tie and none is skipped."""
+        ops = {"==": "EQUAL"}
+        query: dict = {"from": [{"collectionId": collection}], "limit": page,
+                       "orderBy": [{"field": {"fieldPath": "__name__"}, "direction": "ASCENDING"}]}
+        filters = [{"fieldFilter": {"field": {"fieldPath": f}, "op": ops[op], "value": encode(v)}}
+                   for f, op, v in where]
+        if len(filters) == 1:
+            query["where"] = filters[0]
+        elif filters:
+            query["where"] = {"compositeFilter": {"op": "AND", "filters": filters}}
+        url = f"{DOCS}/{parent}:runQuery" if parent else f"{DOCS}:runQuery"
+        found: list[tuple[str, dict]] = []
+        while True:
+            rows = [r["document"] for r in self._check(self.session.post(
+                url, json={"structuredQuery": query}, timeout=10)) if "document" in r]
+            found += [(d["name"].rsplit("/", 1)[1], decode_document(d)) for d in rows]
+            if len(rows) < page:
+                return found
+            query["startAt"] = {"values": [{"referenceValue": rows[-1]["name"]}], "before": False}
+
+    def count(self, collection: str, where: list[tuple[str, str, object]] = (), limit: int | None = None,
+              parent: str = "") -> int:
+        """A COUNT aggregation (getCountFromServer in the SDKs) over an `==`-filtered query;
+        the rules judge it as a list of the query it counts."""
+        query: dict = {"from": [{"collectionId": collection}]}
+        filters = [{"fieldFilter": {"field": {"fieldPath": f}, "op": "EQUAL", "value": encode(v)}}
+                   for f, op, v in where if op == "=="]
+        assert len(filters) == len(where), "count() supports == filters only"
+        if len(filters) == 1:
+            query["where"] = filters[0]
+        elif filters:
+            query["where"] = {"compositeFilter": {"op": "AND", "filters": filters}}
+        if limit:
+            query["limit"] = limit
+        body = {"structuredAggregationQuery": {"structuredQuery": query,
+                                               "aggregations": [{"alias": "n", "count": {}}]}}
+        url = f"{DOCS}/{parent}:runAggregationQuery" if parent else f"{DOCS}:runAggregationQuery"
+        rows = self._check(self.session.post(url, json=body, timeout=10))
+        return int(rows[0]["result"]["aggregateFields"]["n"]["integerValue"])
 
 
 def outcome(call) -> str:

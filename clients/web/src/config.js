@@ -11,5 +11,6 @@ export const EMULATORS = {
   firestore: { host: "127.0.0.1", port: 8080 },
 };
 
-// How many documents each live list asks for (raised by "Show more").
+// How many documents each live list asks for (raised by "Show more", up to the rules' caps
+// in paging.js).
 export const PAGE_SIZE = 20;

@@ -2,6 +2,7 @@
 
 import * as api from "./contract.js";
 import { PAGE_SIZE } from "./config.js";
+import { MAX_LIMIT, canShowMore, nextLimit } from "./paging.js";
 import {
   authMessage,
   canDelete,
@@ -318,7 +319,7 @@ function watchCreations() {
       (creations) => {
         $("creations-error").textContent = "";
         renderCreations(creations);
-        $("creations-more").hidden = creations.length < state.creationsLimit;
+        $("creations-more").hidden = !canShowMore(creations.length, state.creationsLimit, MAX_LIMIT.creations);
       },
       (err) => ($("creations-error").textContent = `Your videos cannot be loaded: ${deniedMessage("read", err)}`),
     ),
@@ -497,7 +498,7 @@ function watchFeed() {
       (items) => {
         $("feed-error").textContent = "";
         renderFeed(items);
-        $("feed-more").hidden = items.length < state.feedLimit;
+        $("feed-more").hidden = !canShowMore(items.length, state.feedLimit, MAX_LIMIT.feed);
       },
       (err) => ($("feed-error").textContent = `The feed cannot be loaded: ${deniedMessage("read", err)}`),
     ),
@@ -557,7 +558,7 @@ function watchLedger() {
         $("ledger-error").textContent = "";
         $("ledger-rows").replaceChildren(...entries.map(ledgerRow));
         $("ledger-empty").hidden = entries.length > 0;
-        $("ledger-more").hidden = entries.length < state.ledgerLimit;
+        $("ledger-more").hidden = !canShowMore(entries.length, state.ledgerLimit, MAX_LIMIT.ledger);
       },
       (err) => ($("ledger-error").textContent = `The ledger cannot be loaded: ${deniedMessage("read", err)}`),
     ),
@@ -581,15 +582,15 @@ function ledgerRow(entry) {
 
 function setupMore() {
   $("creations-more").addEventListener("click", () => {
-    state.creationsLimit += PAGE_SIZE;
+    state.creationsLimit = nextLimit(state.creationsLimit, PAGE_SIZE, MAX_LIMIT.creations);
     watchCreations();
   });
   $("feed-more").addEventListener("click", () => {
-    state.feedLimit += PAGE_SIZE;
+    state.feedLimit = nextLimit(state.feedLimit, PAGE_SIZE, MAX_LIMIT.feed);
     watchFeed();
   });
   $("ledger-more").addEventListener("click", () => {
-    state.ledgerLimit += PAGE_SIZE * 2;
+    state.ledgerLimit = nextLimit(state.ledgerLimit, PAGE_SIZE * 2, MAX_LIMIT.ledger);
     watchLedger();
   });
 }
