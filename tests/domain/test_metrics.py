@@ -26,7 +26,7 @@ def test_buckets_are_ten_minutes_wide():
 
 
 def test_counters_for_each_outcome():
-    assert metrics.rejected(ErrorCode.INSUFFICIENT_TOKENS) == {"requested": 1, "failed_insufficient_tokens": 1}
+    assert metrics.rejected(ErrorCode.INSUFFICIENT_TOKENS) == {"requested": 1, "refused_insufficient_tokens": 1}
     assert metrics.failed(ErrorCode.TIMEOUT, 40) == {"failed_timeout": 1, "refundedTokens": 40}
     assert metrics.succeeded(8, 61.5, 0.15) == {"succeeded": 1, "videoSeconds": 8,
                                                 "generationSeconds": 61.5, "veoCostUsd": 1.2}
