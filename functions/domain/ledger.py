@@ -238,9 +238,10 @@ def check_ledger(
         creations_checked=len(creations),
     )
     expected: dict[str, int] = defaultdict(int)
-    movements: Counter[tuple[str, str]] = Counter()
-    debits: dict[str, LedgerEntry] = {}
-    refunds: dict[str, LedgerEntry] = {}
+    # Ledger entries are per user: (user, creation id) names one creation's money trail. Two
+    # users may each have used an id (one after the other deleted it).
+    debits: dict[tuple[str, str], LedgerEntry] = {}
+    refunds: dict[tuple[str, str], LedgerEntry] = {}
     for entry in entries:
         if entry.amount <= 0:
             report.problems.append(f"{entry.user_id}/{entry.entry_id}: amount {entry.amount} is not positive")
@@ -260,13 +261,13 @@ def check_ledger(
             want_id = debit_id(entry.creation_id) if entry.type == EntryType.DEBIT else refund_id(entry.creation_id)
             if entry.entry_id != want_id:
                 report.problems.append(f"{entry.user_id}/{entry.entry_id}: id should be {want_id}")
-            movements[(entry.type, entry.creation_id)] += 1
-            (debits if entry.type == EntryType.DEBIT else refunds)[entry.creation_id] = entry
-    for (kind, creation_id), count in movements.items():
-        if count > 1:
-            report.problems.append(f"creation {creation_id}: {count} {kind} entries")
-    for cid, refund in refunds.items():
-        debit = debits.get(cid)
+            target = debits if entry.type == EntryType.DEBIT else refunds
+            key = (entry.user_id, entry.creation_id)
+            if key in target:
+                report.problems.append(f"creation {entry.creation_id}: 2 {entry.type} entries for {entry.user_id}")
+            target[key] = entry
+    for (user_id, cid), refund in refunds.items():
+        debit = debits.get((user_id, cid))
         if debit is None:
             report.problems.append(f"creation {cid}: refunded but never debited")
             continue
@@ -290,20 +291,21 @@ def check_ledger(
         elif balance < 0:
             report.problems.append(f"user {user_id}: negative balance {balance}")
     open_debits: Counter[str] = Counter()
-    live_debits: set[str] = set()
+    live_debits: set[tuple[str, str]] = set()
     for creation in creations:
         cid, status = creation.creation_id, parse_status(creation.status)
         if creation.user_id not in balances:
             continue  # a deleted user (user_gone): its creations fail without money, see docs
-        debit, refund = debits.get(cid), refunds.get(cid)
+        key = (creation.user_id, cid)
+        debit, refund = debits.get(key), refunds.get(key)
         if debit is not None and not same_incarnation(debit.incarnation, debit.created_at,
                                                       creation.incarnation, creation.created_at):
             # A re-used id: that debit belongs to an earlier document, this one took nothing.
             debit = refund = None
         if debit is not None:
-            live_debits.add(cid)
+            live_debits.add(key)
         was_debited, was_refunded = debit is not None, refund is not None
-        if status == Status.FAILED and was_debited and not was_refunded and not debit.delivered:
+        if status == Status.FAILED and was_debited and not was_refunded:
             report.problems.append(f"creation {cid}: failed after a debit but not refunded")
         if status in (Status.DRAFT, Status.PUBLISHED) and was_refunded:
             report.problems.append(f"creation {cid}: {status} but refunded")
@@ -317,13 +319,11 @@ def check_ledger(
             open_debits[creation.user_id] += 1
     # A debit made for a document that is gone must be settled: delivered or refunded.
     # (Debits older than incarnations carry no delivery mark and are not judged here.)
-    for cid, debit in debits.items():
-        if cid in live_debits or debit.incarnation is None or debit.user_id not in balances:
+    for key, debit in debits.items():
+        if key in live_debits or debit.incarnation is None or debit.user_id not in balances:
             continue
-        if any(c.creation_id == cid and c.user_id not in balances for c in creations):
-            continue
-        if not debit.delivered and cid not in refunds:
-            report.problems.append(f"creation {cid}: debit of a deleted creation neither delivered nor refunded")
+        if not debit.delivered and key not in refunds:
+            report.problems.append(f"creation {key[1]}: debit of a deleted creation neither delivered nor refunded")
     for user_id, count in in_flight_counts.items():
         if count != open_debits.get(user_id, 0):
             report.problems.append(
