@@ -139,7 +139,7 @@ def _entry_is_of(entry_snap, incarnation: str | None, created_at) -> bool:
 
 
 def _owner(snap) -> str | None:
-    user_id = snap.get("userId") if snap.exists else None
+    user_id = snap.to_dict().get("userId") if snap.exists else None
     return user_id if contract.is_safe_user_id(user_id) else None
 
 
@@ -222,7 +222,7 @@ def debit(creation_id: str, user_id: str, cost: int, max_in_flight: int,
         plan = ledger.plan_debit(
             _status(creation), prior.exists, account, cost, max_in_flight,
             debit_is_ours=prior.exists and _entry_is_of(prior, current, creation.create_time),
-            owner_matches=creation.exists and creation.get("userId") == user_id)
+            owner_matches=creation.exists and creation.to_dict().get("userId") == user_id)
         if plan.outcome == DebitResult.REFUSED:
             tx.update(cref, _failed_fields(plan.failure, refunded=False))
             count(tx, metrics.rejected(plan.failure.code))
@@ -245,7 +245,7 @@ def mark_processing(creation_id: str, operation_name: str, cost: int, media_key:
     def run(tx) -> bool:
         ref = creation_ref(creation_id)
         snap = get(ref, tx)
-        if not snap.exists or not server_may_move(snap.get("status"), Status.PROCESSING):
+        if not snap.exists or not server_may_move(snap.to_dict().get("status"), Status.PROCESSING):
             return False
         if incarnation is not None and incarnation_of(snap.create_time) != incarnation:
             return False  # deleted and re-created meanwhile: not the document we charged
@@ -320,7 +320,8 @@ def complete_draft(creation_id: str, media_url: str, usd_per_video_second: float
             "completedAt": firestore.SERVER_TIMESTAMP,
             "updatedAt": firestore.SERVER_TIMESTAMP,
         })
-        duration = snap.get("duration") if type(snap.to_dict().get("duration")) is int else 0
+        duration = snap.to_dict().get("duration")
+        duration = duration if type(duration) is int else 0
         count(tx, metrics.succeeded(duration, _seconds_since(snap.to_dict().get("startedAt")),
                                     usd_per_video_second), finalized=True)
         return Completion(True, user_gone)
