@@ -47,5 +47,5 @@ def handle(creation_id: str, deleted: dict | None, services: Services, incarnati
             temp_prefix_uri(services.settings.gcs_temp_bucket, creation_id)), services.settings.retry)
     log.info("creation deleted", creationId=creation_id, userId=user_id if isinstance(user_id, str) else None,
              state=deleted.get("status") if isinstance(deleted.get("status"), str) else None,
-             refundedTokens=settled.refunded_tokens)
+             refundedTokens=settled.refunded_tokens, incarnation=incarnation, recreated=settled.recreated)
     return "cleaned"

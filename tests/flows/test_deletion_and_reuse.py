@@ -171,3 +171,15 @@ def test_a_late_delete_event_of_an_old_document_spares_the_new_owners_feed_entry
     assert r2_keys(f"drafts/{bob.uid}/{cid}/") + r2_keys(f"published/{cid}/") == bobs_objects
     assert len(bobs_objects) == 2
     assert_ledger_ok(alice.uid, bob.uid)
+
+
+def test_an_id_outside_the_auto_id_alphabet_is_refused_by_the_server(new_user, veo):
+    # A key-changing id like "<victimId>.mp4?" cannot be written by the rules; as an admin
+    # write (or with older rules) the server still refuses it before any charge.
+    user, client = new_user(tokens=100)
+    cid = f"{new_id()}.mp4~"
+    OWNER.create(f"creations/{cid}", request_doc(user.uid, "a fox"))
+    doc = wait_status(client, cid, statuses=("failed",))
+    assert doc["error"]["code"] == "invalid_request" and doc["refunded"] is False
+    assert balance(client, user.uid) == 100
+    assert_ledger_ok(user.uid)
