@@ -12,6 +12,7 @@ from adapters.firebase_app import firestore_client
 from domain import metrics
 
 METRICS = "metrics"
+MAX_ATTEMPTS = 10
 SHARDS = "shards"
 
 
@@ -56,7 +57,9 @@ def in_transaction(body):
         written[0] = tx.writes
         return result
 
-    result = firestore.transactional(attempt)(db().transaction())
+    # Money transactions of one user meet on the user document (debit, draft, refunds, a
+    # deletion): a few more attempts than the SDK's 5 ride out a burst.
+    result = firestore.transactional(attempt)(db().transaction(max_attempts=MAX_ATTEMPTS))
     usage.wrote(written[0])
     return result
 

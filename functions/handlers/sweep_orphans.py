@@ -27,11 +27,16 @@ def handle(services: Services, now: datetime | None = None) -> dict:
         user_id = creation.get("userId") if isinstance(creation.get("userId"), str) else None
         try:
             settlement = store.fail_and_refund(creation_id, failure(ErrorCode.TIMEOUT))
-        except Exception as exc:  # noqa: BLE001 — one document must not stop the sweep
+        except store.MalformedDocument as exc:
             set_aside += 1
             log.error("malformed document set aside", creationId=creation_id, where="sweeporphans",
-                      reason=f"{type(exc).__name__}: {exc}")
+                      reason=str(exc))
             _count_malformed()
+            continue
+        except Exception as exc:  # noqa: BLE001 — one document must not stop the sweep
+            set_aside += 1
+            log.error("creation not settled, the next sweep retries", creationId=creation_id,
+                      where="sweeporphans", reason=f"{type(exc).__name__}: {exc}")
             continue
         if not settlement.changed:
             continue  # finalized or swept by someone else meanwhile

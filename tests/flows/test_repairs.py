@@ -245,3 +245,18 @@ def test_a_failed_creations_uploaded_video_is_deleted(new_user, veo):
     assert doc["status"] == "failed" and doc["refunded"] is True
     assert r2_keys(f"drafts/{user.uid}/{cid}/") == []
     assert_ledger_ok(user.uid)
+
+
+def test_publish_and_cleanup_set_malformed_documents_aside_without_raising(new_user, veo):
+    from handlers import cleanup_creation, publish_creation
+
+    user, client = new_user(tokens=100)
+    cid = f"c-{uuid.uuid4().hex}"
+    broken = {"status": "published", "userId": user.uid, "mediaKey": 17}
+    assert publish_creation.handle(cid, {"status": "draft"}, broken, services()) == "set_aside"
+    assert feed_entry(cid) is None
+    for deleted in ({"userId": 42, "status": "processing"}, {"status": ["odd"]}, {"userId": user.uid,
+                    "status": "processing", "mediaKey": None}):
+        assert cleanup_creation.handle(cid, deleted, services()) == "cleaned"
+    assert balance(client, user.uid) == 100
+    assert_ledger_ok(user.uid)
