@@ -105,16 +105,15 @@ def test_a_publish_killed_between_the_copy_and_the_feed_write_is_redone(new_user
 def test_a_feed_entry_whose_creation_is_gone_is_removed_with_its_public_copies(new_user, veo):
     from domain import media
 
-    user, client, cid = a_draft(new_user)
-    client.update(f"creations/{cid}", {"status": "published", "publishedAt": SERVER_TIME})
-    entry = wait_until(lambda: feed_entry(cid), what="feed entry")
-    # cleanupcreation died before its first write: the creation is gone, the rest is not.
-    OWNER.set(f"creations/{cid}", {"status": "failed"})  # keeps the id from looking published
-    from adapters import store
-    store.creation_ref(cid).delete()
-    OWNER.set(f"feed/{cid}", entry)
-    key = media.published_key(cid, media.draft_key(user.uid, cid, "x"))
+    user, _ = new_user(tokens=0)
+    # What a cleanupcreation that died before its first write leaves: the creation is gone,
+    # its feed entry (prompt, uid) and public copy are not.
+    cid = f"c-{uuid.uuid4().hex}"
+    key = media.published_key(cid, media.draft_key(user.uid, cid, "secret"))
     s3_client().put_object(Bucket=MEDIA_BUCKET, Key=key, Body=b"x")
+    OWNER.set(f"feed/{cid}", {"userId": user.uid, "prompt": "left behind", "aspectRatio": "16:9",
+                              "duration": 4, "publishedAt": dt.datetime.now(dt.timezone.utc),
+                              "mediaUrl": f"http://127.0.0.1:9000/{MEDIA_BUCKET}/{key}"})
 
     assert reconcile_now()["feedOrphans"] >= 1
 
