@@ -439,6 +439,21 @@ def in_flight_older_than(cutoff) -> list[tuple[str, dict]]:
     return found
 
 
+def in_flight_without_a_time(cutoff, limit: int = 50) -> list[tuple[str, dict]]:
+    """In-flight creations whose createdAt is not a timestamp (e.g. a string written by an
+    admin tool): the age query above never sees them, so they are aged by the document's own
+    create_time. Firestore orders strings after timestamps, hence `>= ""`; bounded per run."""
+    query = (
+        _db().collection(CREATIONS)
+        .where(filter=firestore.FieldFilter("status", "in", [s.value for s in IN_FLIGHT]))
+        .where(filter=firestore.FieldFilter("createdAt", ">=", ""))
+        .limit(limit)
+    )
+    snaps = list(query.stream())
+    usage.read(max(1, len(snaps)))
+    return [(snap.id, snap.to_dict()) for snap in snaps if snap.create_time and snap.create_time < cutoff]
+
+
 def grant(user_id: str, amount: int, reason: str, grant_id: str | None = None) -> int:
     """Add tokens to a user (creating the user document if needed); returns the new balance."""
     if amount <= 0:

@@ -23,7 +23,8 @@ def handle(services: Services, now: datetime | None = None) -> dict:
     now = now or datetime.now(timezone.utc)
     cutoff = now - timedelta(minutes=settings.orphan_after_minutes)
     swept = refunded_tokens = set_aside = 0
-    for creation_id, creation in store.in_flight_older_than(cutoff):
+    stuck = store.in_flight_older_than(cutoff) + store.in_flight_without_a_time(cutoff)
+    for creation_id, creation in stuck:
         user_id = creation.get("userId") if isinstance(creation.get("userId"), str) else None
         try:
             settlement = store.fail_and_refund(creation_id, failure(ErrorCode.TIMEOUT))

@@ -159,6 +159,22 @@ def test_malformed_in_flight_documents_are_set_aside_and_the_sweep_refunds_every
     assert_ledger_ok(odd.uid)
 
 
+def test_an_in_flight_creation_with_a_string_created_at_is_still_aged_and_swept(new_user, veo):
+    from adapters import store
+    from domain.errors import ErrorCode, failure
+
+    user, client = new_user(tokens=100)
+    cid, _ = pending_and_charged(user, client, "created at some point")
+    OWNER.update(f"creations/{cid}", {"createdAt": "yesterday"})
+    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)  # as the sweep will see it
+
+    assert cid in [c for c, _ in store.in_flight_without_a_time(later, limit=1000)]
+    assert cid not in [c for c, _ in store.in_flight_without_a_time(LONG_AGO, limit=1000)]
+    assert store.fail_and_refund(cid, failure(ErrorCode.TIMEOUT)).refunded_tokens == 40  # what the sweep does
+    assert balance(client, user.uid) == 100
+    assert_ledger_ok(user.uid)
+
+
 def test_check_alerts_survives_a_malformed_in_flight_document(new_user, veo):
     from domain.metrics import Thresholds
     from handlers import check_alerts
