@@ -50,6 +50,10 @@ ORPHAN_AFTER_MINUTES = IntParam("ORPHAN_AFTER_MINUTES", default=15,
                                 description="Age after which a creation still in flight is failed and refunded")
 ORPHAN_MEDIA_MINUTES = IntParam("ORPHAN_MEDIA_MINUTES", default=60,
                                 description="Age after which an R2 video with no creation using it is deleted")
+RECONCILE_WINDOW_MINUTES = IntParam("RECONCILE_WINDOW_MINUTES", default=180,
+                                    description="How far back each reconciliation run re-checks publishes")
+RECONCILE_PAGE_SIZE = IntParam("RECONCILE_PAGE_SIZE", default=200,
+                               description="Feed entries and publishes the reconciliation checks per run")
 BLOCKED_TERMS = ListParam("BLOCKED_TERMS", default=[],
                           description="Prompt words refused before anything is charged")
 POLL_INTERVAL_MS = IntParam("POLL_INTERVAL_MS", default=1_000,
@@ -107,6 +111,8 @@ class Settings:
     retry: RetryPolicy
     veo_usd_per_video_second: float
     alerts: Thresholds
+    reconcile_window_minutes: int = 180
+    reconcile_page_size: int = 200
 
 
 def settings() -> Settings:
@@ -144,6 +150,8 @@ def settings() -> Settings:
             max_in_flight=ALERT_MAX_IN_FLIGHT.value,
             daily_spend_usd=float(ALERT_DAILY_SPEND_USD.value),
         ),
+        reconcile_window_minutes=max(1, RECONCILE_WINDOW_MINUTES.value),
+        reconcile_page_size=max(1, RECONCILE_PAGE_SIZE.value),
     )
 
 

@@ -32,6 +32,13 @@ def _services():
     return services.build(config.settings())
 
 
+def _incarnation(snapshot) -> str | None:
+    """The event document's create_time: which document of a (re-usable) id this event is about."""
+    from adapters.firestore_tx import incarnation_of
+
+    return incarnation_of(getattr(snapshot, "create_time", None)) if snapshot is not None else None
+
+
 @firestore_fn.on_document_created(
     document="creations/{creationId}",
     region=REGION,
@@ -51,7 +58,7 @@ def startgeneration(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | No
 
     data = event.data.to_dict() if event.data is not None else None
     with _usage("startgeneration", event.params["creationId"]):
-        start_generation.handle(event.params["creationId"], data, _services())
+        start_generation.handle(event.params["creationId"], data, _services(), _incarnation(event.data))
 
 
 @tasks_fn.on_task_dispatched(
@@ -110,7 +117,8 @@ def cleanupcreation(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | No
 
     with _usage("cleanupcreation", event.params["creationId"]):
         cleanup_creation.handle(event.params["creationId"],
-                                event.data.to_dict() if event.data is not None else None, _services())
+                                event.data.to_dict() if event.data is not None else None, _services(),
+                                _incarnation(event.data))
 
 
 @scheduler_fn.on_schedule(

@@ -25,10 +25,12 @@ class VeoOutcome:
 
 
 def outcome_failure(outcome: VeoOutcome) -> Failure | None:
+    """Our own message only: Veo's reason text can name projects and service agents, so it
+    goes to the logs (the handler logs `outcome.reason`), never to the user."""
     if outcome.kind == OutcomeKind.FILTERED:
-        return failure(ErrorCode.CONTENT_POLICY, outcome.reason)
+        return failure(ErrorCode.CONTENT_POLICY)
     if outcome.kind == OutcomeKind.FAILED:
-        return failure(ErrorCode.GENERATION_FAILED, outcome.reason)
+        return failure(ErrorCode.GENERATION_FAILED)
     return None
 
 

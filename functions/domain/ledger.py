@@ -28,6 +28,31 @@ def refund_id(creation_id: str) -> str:
     return f"refund_{creation_id}"
 
 
+# An id is chosen by the client and can be deleted and written again: the second document is
+# another incarnation of the id. Every ledger entry of a creation carries the incarnation it
+# was made for (the creation document's Firestore create_time, as text), so that money taken
+# for one incarnation is never settled through another.
+REUSED_ID_DETAIL = "This creation id was already used. Send the request again with a new id."
+WRONG_OWNER_DETAIL = "userId must be the signed-in user's id."
+
+
+def same_incarnation(entry_incarnation: str | None, entry_created_at, creation_incarnation: str | None,
+                     creation_created_at) -> bool:
+    """Whether a ledger entry belongs to this incarnation of its creation id.
+
+    Entries written before incarnations existed carry none: an entry made for this document
+    was written after the document was (same transaction or later), one for an earlier
+    document of the same id before it. Unknown facts answer True (nothing to tell apart).
+    """
+    if creation_incarnation is None and creation_created_at is None:
+        return True
+    if entry_incarnation is not None and creation_incarnation is not None:
+        return entry_incarnation == creation_incarnation
+    if entry_created_at is not None and creation_created_at is not None:
+        return entry_created_at >= creation_created_at
+    return True
+
+
 @dataclass(frozen=True)
 class Account:
     tokens: int
@@ -100,11 +125,18 @@ class DebitPlan:
 
 
 def plan_debit(status: str | None, debit_exists: bool, account: Account, cost: int,
-               max_in_flight: int) -> DebitPlan:
+               max_in_flight: int, *, debit_is_ours: bool = True, owner_matches: bool = True) -> DebitPlan:
+    """`debit_is_ours`: an existing debit_{id} belongs to this incarnation (a repeated event).
+    One made for an earlier document of the same id means the id was re-used: refused, and
+    no token moves, because that debit is settled (or delivered) once and for all."""
     if status is None:
         return DebitPlan(DebitOutcome.GONE)
+    if debit_exists and not debit_is_ours and status == Status.PENDING:
+        return DebitPlan(DebitOutcome.REFUSED, failure=failure(ErrorCode.INVALID_REQUEST, REUSED_ID_DETAIL))
     if debit_exists or status != Status.PENDING:
         return DebitPlan(DebitOutcome.ALREADY_HANDLED)
+    if not owner_matches:
+        return DebitPlan(DebitOutcome.REFUSED, failure=failure(ErrorCode.INVALID_REQUEST, WRONG_OWNER_DETAIL))
     decision = decide_debit(account, cost, max_in_flight)
     if not decision.approved:
         return DebitPlan(DebitOutcome.REFUSED, failure=decision.failure)
@@ -117,16 +149,38 @@ class FailurePlan:
     refund_amount: int = 0
     account_after: Account | None = None
     refunded: bool = False  # the creation's `refunded` flag
+    user_gone: bool = False  # charged, but the user document is gone: nothing to give back to
 
 
-def plan_failure(status: str | None, account: Account, debited_amount: int | None,
-                 refund_exists: bool) -> FailurePlan:
-    """Fail an in-flight creation; a finished or deleted one is left alone."""
+def plan_failure(status: str | None, account: Account | None, debited_amount: int | None,
+                 refund_exists: bool, delivered: bool = False) -> FailurePlan:
+    """Fail an in-flight creation; a finished or deleted one is left alone.
+
+    `debited_amount` is the debit of THIS incarnation (None if it was never charged).
+    `account` is None when the user document is gone (deleted user): the creation fails
+    without a refund entry and without writing a ghost user document. A debit whose video
+    was delivered is never refunded, whatever the creation's status says."""
     if status is None or not server_may_move(status, Status.FAILED):
         return FailurePlan(False)
+    if debited_amount is not None and account is None:
+        return FailurePlan(True, refunded=False, user_gone=True)
+    if delivered:
+        return FailurePlan(True, refunded=False)
     decision = decide_failure_refund(account, debited_amount, refund_exists)
     return FailurePlan(True, decision.refund_amount, decision.account_after,
                        refunded=debited_amount is not None)
+
+
+def plan_deletion_refund(account: Account | None, debited_amount: int | None, refund_exists: bool,
+                         delivered: bool) -> RefundDecision | None:
+    """A deleted creation's debit (of the deleted incarnation) is settled: refunded and its
+    in-flight slot freed, unless its video was delivered or it was already refunded.
+    None when the user document is gone (nothing to give back to)."""
+    if account is None:
+        return None
+    if delivered:
+        return RefundDecision(0, account)
+    return decide_failure_refund(account, debited_amount, refund_exists)
 
 
 def plan_draft(status: str | None) -> bool:
@@ -144,6 +198,9 @@ class LedgerEntry:
     type: str
     amount: int
     creation_id: str | None
+    incarnation: str | None = None  # the creation document's create_time it was made for
+    created_at: object = None
+    delivered: bool = False  # debit only: its video was delivered (draft made)
 
 
 @dataclass(frozen=True)
@@ -152,6 +209,8 @@ class CreationFacts:
     user_id: str
     status: str
     refunded: bool
+    incarnation: str | None = None
+    created_at: object = None  # the document's create_time
 
 
 @dataclass
@@ -179,9 +238,10 @@ def check_ledger(
         creations_checked=len(creations),
     )
     expected: dict[str, int] = defaultdict(int)
-    movements: Counter[tuple[str, str]] = Counter()
-    debited: dict[str, int] = {}
-    refunded: dict[str, int] = {}
+    # Ledger entries are per user: (user, creation id) names one creation's money trail. Two
+    # users may each have used an id (one after the other deleted it).
+    debits: dict[tuple[str, str], LedgerEntry] = {}
+    refunds: dict[tuple[str, str], LedgerEntry] = {}
     for entry in entries:
         if entry.amount <= 0:
             report.problems.append(f"{entry.user_id}/{entry.entry_id}: amount {entry.amount} is not positive")
@@ -201,12 +261,25 @@ def check_ledger(
             want_id = debit_id(entry.creation_id) if entry.type == EntryType.DEBIT else refund_id(entry.creation_id)
             if entry.entry_id != want_id:
                 report.problems.append(f"{entry.user_id}/{entry.entry_id}: id should be {want_id}")
-            movements[(entry.type, entry.creation_id)] += 1
-            target = debited if entry.type == EntryType.DEBIT else refunded
-            target[entry.creation_id] = entry.amount
-    for (kind, creation_id), count in movements.items():
-        if count > 1:
-            report.problems.append(f"creation {creation_id}: {count} {kind} entries")
+            target = debits if entry.type == EntryType.DEBIT else refunds
+            key = (entry.user_id, entry.creation_id)
+            if key in target:
+                report.problems.append(f"creation {entry.creation_id}: 2 {entry.type} entries for {entry.user_id}")
+            target[key] = entry
+    for (user_id, cid), refund in refunds.items():
+        debit = debits.get((user_id, cid))
+        if debit is None:
+            report.problems.append(f"creation {cid}: refunded but never debited")
+            continue
+        if refund.amount != debit.amount:
+            report.problems.append(f"creation {cid}: refund {refund.amount} != debit {debit.amount}")
+        # The free-video hole: a delivered video must never also be refunded, even once its
+        # creation document is gone.
+        if debit.delivered:
+            report.problems.append(f"creation {cid}: refund of a debit whose video was delivered")
+        if refund.incarnation is not None and debit.incarnation is not None \
+                and refund.incarnation != debit.incarnation:
+            report.problems.append(f"creation {cid}: refund and debit of different incarnations")
     for user_id in sorted(set(balances) | set(expected)):
         balance = balances.get(user_id)
         if balance is None:
@@ -218,13 +291,20 @@ def check_ledger(
         elif balance < 0:
             report.problems.append(f"user {user_id}: negative balance {balance}")
     open_debits: Counter[str] = Counter()
+    live_debits: set[tuple[str, str]] = set()
     for creation in creations:
         cid, status = creation.creation_id, parse_status(creation.status)
-        was_debited, was_refunded = cid in debited, cid in refunded
-        if was_refunded and not was_debited:
-            report.problems.append(f"creation {cid}: refunded but never debited")
-        if was_refunded and refunded[cid] != debited.get(cid):
-            report.problems.append(f"creation {cid}: refund {refunded[cid]} != debit {debited.get(cid)}")
+        if creation.user_id not in balances:
+            continue  # a deleted user (user_gone): its creations fail without money, see docs
+        key = (creation.user_id, cid)
+        debit, refund = debits.get(key), refunds.get(key)
+        if debit is not None and not same_incarnation(debit.incarnation, debit.created_at,
+                                                      creation.incarnation, creation.created_at):
+            # A re-used id: that debit belongs to an earlier document, this one took nothing.
+            debit = refund = None
+        if debit is not None:
+            live_debits.add(key)
+        was_debited, was_refunded = debit is not None, refund is not None
         if status == Status.FAILED and was_debited and not was_refunded:
             report.problems.append(f"creation {cid}: failed after a debit but not refunded")
         if status in (Status.DRAFT, Status.PUBLISHED) and was_refunded:
@@ -237,6 +317,13 @@ def check_ledger(
             )
         if status in IN_FLIGHT and was_debited and not was_refunded:
             open_debits[creation.user_id] += 1
+    # A debit made for a document that is gone must be settled: delivered or refunded.
+    # (Debits older than incarnations carry no delivery mark and are not judged here.)
+    for key, debit in debits.items():
+        if key in live_debits or debit.incarnation is None or debit.user_id not in balances:
+            continue
+        if not debit.delivered and key not in refunds:
+            report.problems.append(f"creation {key[1]}: debit of a deleted creation neither delivered nor refunded")
     for user_id, count in in_flight_counts.items():
         if count != open_debits.get(user_id, 0):
             report.problems.append(

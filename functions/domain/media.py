@@ -1,42 +1,90 @@
 """Where a creation's videos live in R2, and what of a creation the public feed may show."""
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from .states import Status
 
 DRAFTS_PREFIX = "drafts/"
 PUBLISHED_PREFIX = "published/"
+VIDEO_SUFFIX = ".mp4"
 
 # Only these fields leave the owner's document for the public feed: never tokenCost,
 # operation names, media keys or errors.
 FEED_FIELDS = ("userId", "prompt", "aspectRatio", "duration", "publishedAt")
 
 
+def _segment(value: str) -> str:
+    """One path segment whatever the value: '/', '?', '#', '%' and '.'-tricks are escaped,
+    so no id can add a segment or change where the key ends. Ids of the allowed alphabet
+    ([A-Za-z0-9_-]) come out unchanged."""
+    if value in ("", ".", ".."):
+        raise ValueError(f"not a key segment: {value!r}")
+    return quote(value, safe="")
+
+
 def draft_key(user_id: str, creation_id: str, secret: str) -> str:
     """Unguessable: knowing a creation id is not enough to find its private video."""
-    return f"{DRAFTS_PREFIX}{user_id}/{creation_id}/{secret}.mp4"
+    return f"{DRAFTS_PREFIX}{_segment(user_id)}/{_segment(creation_id)}/{_segment(secret)}{VIDEO_SUFFIX}"
 
 
-def published_key(creation_id: str) -> str:
-    return f"{PUBLISHED_PREFIX}{creation_id}.mp4"
+def secret_of(media_key: str | None) -> str | None:
+    """The random part of a draft key: it names one incarnation of a creation id."""
+    if not isinstance(media_key, str) or not media_key.startswith(DRAFTS_PREFIX):
+        return None
+    parts = media_key[len(DRAFTS_PREFIX):].split("/")
+    if len(parts) != 3 or not parts[2].endswith(VIDEO_SUFFIX):
+        return None
+    return parts[2][:-len(VIDEO_SUFFIX)] or None
+
+
+def published_key(creation_id: str, media_key: str | None = None) -> str:
+    """The public copy of one incarnation: `published/{creationId}/{secret}.mp4`. The draft's
+    secret in it means that a late clean-up of an earlier document with the same id can
+    never delete a later owner's public copy. Without a draft key: the older per-id key."""
+    if media_key is None:
+        return legacy_published_key(creation_id)
+    secret = secret_of(media_key)
+    if secret is None:
+        raise ValueError(f"no draft key to publish from: {media_key!r}")
+    return f"{PUBLISHED_PREFIX}{_segment(creation_id)}/{secret}{VIDEO_SUFFIX}"
+
+
+def legacy_published_key(creation_id: str) -> str:
+    """Before incarnations: one public copy per id, shared by every document of that id."""
+    return f"{PUBLISHED_PREFIX}{_segment(creation_id)}{VIDEO_SUFFIX}"
 
 
 def creation_id_of(key: str) -> str | None:
-    """The creation an R2 object belongs to, from its key; None for keys we do not manage."""
+    """The creation an R2 object belongs to, from its key; None for keys we do not manage.
+    Knows every format: drafts/{uid}/{id}/{secret}.mp4, published/{id}/{secret}.mp4 and the
+    older published/{id}.mp4."""
     if key.startswith(DRAFTS_PREFIX):
         parts = key[len(DRAFTS_PREFIX):].split("/")
         return parts[1] if len(parts) == 3 and parts[1] else None
-    if key.startswith(PUBLISHED_PREFIX) and key.endswith(".mp4"):
-        return key[len(PUBLISHED_PREFIX):-len(".mp4")] or None
+    if key.startswith(PUBLISHED_PREFIX) and key.endswith(VIDEO_SUFFIX):
+        parts = key[len(PUBLISHED_PREFIX):].split("/")
+        if len(parts) == 2 and parts[1] != VIDEO_SUFFIX:
+            return parts[0] or None
+        if len(parts) == 1:
+            return parts[0][:-len(VIDEO_SUFFIX)] or None
     return None
 
 
 def object_is_live(key: str, creation: dict | None) -> bool:
-    """Whether an R2 object still belongs to an existing creation in a state that uses it."""
+    """Whether an R2 object still belongs to an existing creation in a state that uses it.
+    A failed creation uses none: its uploaded video, if any, goes."""
     if creation is None:
         return False
+    status = creation.get("status")
     if key.startswith(PUBLISHED_PREFIX):
-        return creation.get("status") == Status.PUBLISHED
-    return key == creation.get("mediaKey")
+        if status != Status.PUBLISHED:
+            return False
+        if key.count("/") == 1:  # the older per-id format: the published document uses it
+            return True
+        secret = secret_of(creation.get("mediaKey"))
+        return secret is not None and key.endswith(f"/{secret}{VIDEO_SUFFIX}")
+    return key == creation.get("mediaKey") and status in (Status.PROCESSING, Status.DRAFT, Status.PUBLISHED)
 
 
 def is_publish(before: dict | None, after: dict | None) -> bool:
@@ -51,8 +99,9 @@ def feed_entry(creation: dict, media_url: str) -> dict:
 
 
 def keys_of(creation_id: str, creation: dict) -> list[str]:
-    """Every R2 object a creation may own."""
-    keys = [published_key(creation_id)]
-    if creation.get("mediaKey"):
-        keys.insert(0, creation["mediaKey"])
-    return keys
+    """Every R2 object of THIS document (this incarnation of the id): its draft and its
+    public copy. The older shared public key is not in it (see legacy_published_key)."""
+    key = creation.get("mediaKey")
+    if not isinstance(key, str) or secret_of(key) is None:
+        return []
+    return [key, published_key(creation_id, key)]

@@ -35,7 +35,29 @@ def requested() -> dict[str, float]:
 
 
 def rejected(code: ErrorCode) -> dict[str, float]:
-    return {"requested": 1, f"failed_{code.value}": 1}
+    """A request refused before any generation (no tokens, too many in flight, invalid, our
+    own blocked terms): not a generation failure, so it never moves the failure rate."""
+    return {"requested": 1, f"refused_{code.value}": 1}
+
+
+def malformed(where: str) -> dict[str, float]:
+    """A document a handler could not act on and set aside (see the structured log)."""
+    return {f"malformed_{where}": 1}
+
+
+def deleted_in_flight(refunded_tokens: int) -> dict[str, float]:
+    counts = {"deletedInFlight": 1}
+    if refunded_tokens:
+        counts["refundedTokens"] = refunded_tokens
+    return counts
+
+
+def republished() -> dict[str, float]:
+    return {"reconciled_published": 1}
+
+
+def unpublished_orphan() -> dict[str, float]:
+    return {"reconciled_feed_orphan": 1}
 
 
 def succeeded(video_seconds: int, generation_seconds: float, usd_per_video_second: float) -> dict[str, float]:
@@ -69,6 +91,10 @@ class Totals:
     @property
     def failed(self) -> float:
         return sum(v for k, v in self.counts.items() if k.startswith("failed_"))
+
+    @property
+    def refused(self) -> float:
+        return sum(v for k, v in self.counts.items() if k.startswith("refused_"))
 
     @property
     def finished(self) -> float:

@@ -17,20 +17,20 @@ def handle(limits: Thresholds, now: datetime | None = None) -> list[metrics.Aler
     last_finalized = None
     for shard in store.metric_shards_since(min(day_start, metrics.bucket_start(hour_ago))):
         start = shard.get("bucketStart")
-        if start is None or start > now:
-            continue
+        if not isinstance(start, datetime) or start > now:
+            continue  # malformed or from the future: not counted (and never a crash)
         if start >= metrics.bucket_start(hour_ago):
             last_hour.add(shard)
         if start >= day_start:
             today.add(shard)
         finalized = shard.get("lastFinalizedAt")
-        if finalized and finalized <= now and (last_finalized is None or finalized > last_finalized):
+        if isinstance(finalized, datetime) and finalized <= now and (last_finalized is None or finalized > last_finalized):
             last_finalized = finalized
     in_flight, oldest = store.in_flight_summary()
     alerts = metrics.evaluate_alerts(last_hour, today, in_flight, oldest, last_finalized, now, limits)
     for alert in alerts:
         log.error(alert.message, alert=alert.code, **alert.details)
     log.info("alert check done", alerts=[a.code for a in alerts], inFlight=in_flight,
-             lastHourFinished=last_hour.finished, lastHourFailed=last_hour.failed,
+             lastHourFinished=last_hour.finished, lastHourFailed=last_hour.failed, lastHourRefused=last_hour.refused,
              todaySpendUsd=round(today.get("veoCostUsd"), 2))
     return alerts

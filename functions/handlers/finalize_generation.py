@@ -40,7 +40,7 @@ def handle(creation_id: str, services: Services, job: dict | None = None, clock=
         return "no_operation"
 
     deadline = clock() + settings.poll_budget_s
-    shown = int(creation.get("progress") or 0)
+    shown = creation.get("progress") if type(creation.get("progress")) is int else 0
     last_look = clock()
     while True:
         try:
@@ -74,22 +74,31 @@ def handle(creation_id: str, services: Services, job: dict | None = None, clock=
     if problem:
         return _fail(creation_id, creation, problem, services, reason=outcome.reason)
 
-    media_key = creation["mediaKey"]
+    media_key = creation.get("mediaKey")
+    if not isinstance(media_key, str) or not media_key:
+        log.warn("malformed document set aside", creationId=creation_id, where="finalizegeneration",
+                 reason="no mediaKey")
+        return _fail(creation_id, creation, failure(ErrorCode.GENERATION_FAILED), services,
+                     reason="malformed: no mediaKey")
     try:
         with_retries(lambda: _copy_to_media(outcome, media_key, services), settings.retry)
     except ExternalServiceError as exc:
         return _fail(creation_id, creation, failure(ErrorCode.GENERATION_FAILED), services,
                      reason=str(exc))
 
-    if not store.complete_draft(creation_id, services.media.public_url(media_key),
-                                settings.veo_usd_per_video_second):
-        # Someone else ended it first. If that was a draft, the object is theirs too (same
-        # key); otherwise our copy must not outlive a failed or deleted creation.
+    completion = store.complete_draft(creation_id, services.media.public_url(media_key),
+                                      settings.veo_usd_per_video_second)
+    if not completion:
+        # Someone else ended it first. If that was a draft of this document, the object is
+        # theirs too (same key); otherwise our copy must not outlive a failed or deleted
+        # creation (nor sit under an id re-created since: the key's secret is ours alone).
         current = store.load_creation(creation_id)
-        if current is None or current.get("status") == Status.FAILED:
-            services.media.delete(media_key)
+        if current is None or current.get("status") == Status.FAILED or current.get("mediaKey") != media_key:
+            _delete_media(creation_id, media_key, services)
         _remove_temp(creation_id, services)
         return "ended_meanwhile"
+    if completion.user_gone:
+        log.warn("user gone", creationId=creation_id, userId=user_id, event="user_gone")
     log.state_change(creation_id, user_id, Status.PROCESSING, Status.DRAFT,
                      duration_ms=int(_seconds_since(creation.get("startedAt")) * 1000))
     _remove_temp(creation_id, services)
@@ -110,11 +119,23 @@ def _copy_to_media(outcome: VeoOutcome, media_key: str, services: Services) -> N
 
 
 def _fail(creation_id: str, creation: dict, problem, services: Services, reason: str | None) -> str:
-    settlement = store.fail_and_refund(creation_id, problem)
+    """`reason` (Veo's or R2's own text) goes to the logs only: the user reads our message."""
+    try:
+        settlement = store.fail_and_refund(creation_id, problem)
+    except store.MalformedDocument as exc:
+        log.warn("malformed document set aside", creationId=creation_id, where="finalizegeneration",
+                 reason=str(exc))
+        store.count_malformed("user")
+        return "set_aside"
     if not settlement.changed:
         # Another finalizer got there first (e.g. it made the draft and removed the temp
         # copy we were about to read): its outcome stands.
         return "ended_meanwhile"
+    if settlement.user_gone:
+        log.warn("user gone", creationId=creation_id, userId=creation.get("userId"), event="user_gone")
+    # A failed creation keeps no video: the upload may have landed before the failure.
+    if isinstance(creation.get("mediaKey"), str) and creation.get("mediaKey"):
+        _delete_media(creation_id, creation["mediaKey"], services)
     log.state_change(creation_id, creation.get("userId"), Status.PROCESSING, Status.FAILED,
                      duration_ms=int(_seconds_since(creation.get("startedAt")) * 1000),
                      error_code=problem.code.value, reason=reason)
@@ -122,6 +143,14 @@ def _fail(creation_id: str, creation: dict, problem, services: Services, reason:
         log.ledger_movement(creation_id, creation.get("userId"), "refund", settlement.refunded_tokens)
     _remove_temp(creation_id, services)
     return "failed"
+
+
+def _delete_media(creation_id: str, media_key: str, services: Services) -> None:
+    try:
+        with_retries(lambda: services.media.delete(media_key), services.settings.retry)
+    except ExternalServiceError as exc:
+        # The orphan sweep deletes objects of failed or missing creations later.
+        log.warn("media not removed", creationId=creation_id, reason=str(exc))
 
 
 def _remove_temp(creation_id: str, services: Services) -> None:

@@ -27,7 +27,8 @@ def build(settings: Settings, r2_keys: tuple[str, str] | None = None) -> Service
     key_id, secret = r2_keys or r2_credentials()
     return Services(
         settings=settings,
-        veo=Veo(project_id(), settings.veo_location, settings.veo_model, settings.veo_base_url),
+        veo=Veo(project_id(), settings.veo_location, settings.veo_model, settings.veo_base_url,
+                http_timeout_s=settings.veo_http_timeout_s),
         temp_storage=TempStorage(settings.gcs_endpoint),
         media=MediaBucket(settings.r2_endpoint, settings.r2_region, settings.r2_bucket,
                           settings.r2_public_base_url, key_id, secret, ca_bundle=settings.r2_ca_bundle),

@@ -14,8 +14,10 @@ from domain.states import Status
 from handlers.services import Services
 
 
-def handle(creation_id: str, data: dict | None, services: Services) -> str:
-    """Returns what happened (for tests and logs). Safe to run twice for one event."""
+def handle(creation_id: str, data: dict | None, services: Services, incarnation: str | None = None) -> str:
+    """Returns what happened (for tests and logs). Safe to run twice for one event.
+    `incarnation` is the created document's create_time (as store.incarnation_of writes it):
+    every write is for that document, never for a later one re-created under the same id."""
     started = time.monotonic()
     settings = services.settings
     if data is None:
@@ -23,14 +25,21 @@ def handle(creation_id: str, data: dict | None, services: Services) -> str:
 
     request = parse_request(creation_id, data)
     if isinstance(request, Failure):
-        return _reject(creation_id, data.get("userId"), request)
+        return _reject(creation_id, data.get("userId"), request, incarnation)
     blocked = find_blocked_term(request.prompt, settings.blocked_terms)
     if blocked:
         return _reject(creation_id, request.user_id,
-                       failure(ErrorCode.CONTENT_POLICY, f'The word "{blocked}" is not allowed.'))
+                       failure(ErrorCode.CONTENT_POLICY, f'The word "{blocked}" is not allowed.'), incarnation)
 
     cost = token_cost(request.duration_seconds, settings.tokens_per_second)
-    debit = store.debit(creation_id, request.user_id, cost, settings.max_in_flight)
+    try:
+        debit = store.debit(creation_id, request.user_id, cost, settings.max_in_flight, incarnation)
+    except store.MalformedDocument as exc:
+        # Nothing was charged; the sweep fails it (without money) when it is old enough.
+        log.warn("malformed document set aside", creationId=creation_id, where="startgeneration",
+                 reason=str(exc))
+        store.count_malformed("user")
+        return "set_aside"
     if debit.result == store.DebitResult.REFUSED:
         log.state_change(creation_id, request.user_id, Status.PENDING, Status.FAILED,
                          error_code=debit.failure.code.value)
@@ -55,7 +64,7 @@ def handle(creation_id: str, data: dict | None, services: Services) -> str:
             log.ledger_movement(creation_id, request.user_id, "refund", settlement.refunded_tokens)
         return "veo_refused"
 
-    if not store.mark_processing(creation_id, operation, cost, debit.media_key):
+    if not store.mark_processing(creation_id, operation, cost, debit.media_key, incarnation):
         # The sweep (or a delete) ended it while Veo was being asked; its refund stands and
         # Veo's output, if any, is removed by the temp-bucket lifecycle / orphan sweep.
         log.warn("creation ended before Veo started", creationId=creation_id, operation=operation)
@@ -69,9 +78,10 @@ def handle(creation_id: str, data: dict | None, services: Services) -> str:
     return "processing"
 
 
-def _reject(creation_id: str, user_id: str | None, reason: Failure) -> str:
-    if store.reject(creation_id, reason):
-        log.state_change(creation_id, user_id, Status.PENDING, Status.FAILED, error_code=reason.code.value)
+def _reject(creation_id: str, user_id, reason: Failure, incarnation: str | None) -> str:
+    if store.reject(creation_id, reason, incarnation):
+        log.state_change(creation_id, user_id if isinstance(user_id, str) else None, Status.PENDING,
+                         Status.FAILED, error_code=reason.code.value)
     return "rejected"
 
 

@@ -1,4 +1,9 @@
-"""Scheduled `sweeporphans`: fail and refund creations stuck in flight past the limit."""
+"""Scheduled `sweeporphans`: fail and refund creations stuck in flight past the limit, remove
+media nobody uses, and reconcile the feed (handlers/reconcile.py).
+
+One bad document must never block the others: each creation is settled on its own, and one
+that cannot be (malformed) is set aside with a log line and a `malformed_*` counter.
+"""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -6,9 +11,10 @@ from datetime import datetime, timedelta, timezone
 from adapters import log, store
 from adapters.gcs import temp_prefix_uri
 from adapters.retry import with_retries
-from domain import media
+from domain import contract, media
 from domain.errors import ErrorCode, ExternalServiceError, failure
 from domain.states import Status
+from handlers import reconcile
 from handlers.services import Services
 
 
@@ -16,17 +22,35 @@ def handle(services: Services, now: datetime | None = None) -> dict:
     settings = services.settings
     now = now or datetime.now(timezone.utc)
     cutoff = now - timedelta(minutes=settings.orphan_after_minutes)
-    swept = refunded_tokens = 0
-    for creation_id, creation in store.in_flight_older_than(cutoff):
-        settlement = store.fail_and_refund(creation_id, failure(ErrorCode.TIMEOUT))
+    swept = refunded_tokens = set_aside = 0
+    stuck = store.in_flight_older_than(cutoff) + store.in_flight_without_a_time(cutoff)
+    for creation_id, creation in stuck:
+        user_id = creation.get("userId") if isinstance(creation.get("userId"), str) else None
+        try:
+            settlement = store.fail_and_refund(creation_id, failure(ErrorCode.TIMEOUT))
+        except store.MalformedDocument as exc:
+            set_aside += 1
+            log.error("malformed document set aside", creationId=creation_id, where="sweeporphans",
+                      reason=str(exc))
+            _count_malformed()
+            continue
+        except Exception as exc:  # noqa: BLE001 — one document must not stop the sweep
+            set_aside += 1
+            log.error("creation not settled, the next sweep retries", creationId=creation_id,
+                      where="sweeporphans", reason=f"{type(exc).__name__}: {exc}")
+            continue
         if not settlement.changed:
             continue  # finalized or swept by someone else meanwhile
         swept += 1
         refunded_tokens += settlement.refunded_tokens
-        log.state_change(creation_id, creation.get("userId"), settlement.status_before, Status.FAILED,
+        log.state_change(creation_id, user_id, settlement.status_before, Status.FAILED,
                          error_code=ErrorCode.TIMEOUT.value)
         if settlement.refunded_tokens:
-            log.ledger_movement(creation_id, creation.get("userId"), "refund", settlement.refunded_tokens)
+            log.ledger_movement(creation_id, user_id, "refund", settlement.refunded_tokens)
+        if settlement.user_gone:
+            log.warn("user gone", creationId=creation_id, userId=user_id, event="user_gone")
+        if settlement.malformed:
+            log.warn("malformed document failed without money", creationId=creation_id, where="sweeporphans")
         _remove_media(creation_id, creation, services)
     try:
         media_removed = sweep_media(services, now)
@@ -34,9 +58,22 @@ def handle(services: Services, now: datetime | None = None) -> dict:
         # The refunds above are done; stray objects wait for the next run.
         log.warn("media sweep skipped", reason=str(exc))
         media_removed = None
-    summary = {"swept": swept, "refundedTokens": refunded_tokens, "mediaRemoved": media_removed}
+    try:
+        reconciled = reconcile.handle(services, now)
+    except Exception as exc:  # noqa: BLE001 — the next run picks up where this one stopped
+        log.error("reconciliation skipped", reason=f"{type(exc).__name__}: {exc}")
+        reconciled = None
+    summary = {"swept": swept, "refundedTokens": refunded_tokens, "setAside": set_aside,
+               "mediaRemoved": media_removed, "reconciled": reconciled}
     log.info("orphan sweep done", **summary)
     return summary
+
+
+def _count_malformed() -> None:
+    try:
+        store.count_malformed("sweep")
+    except Exception as exc:  # noqa: BLE001 — a counter is not worth stopping for
+        log.warn("malformed counter not written", reason=str(exc))
 
 
 def _remove_media(creation_id: str, creation: dict, services: Services) -> None:
@@ -44,7 +81,7 @@ def _remove_media(creation_id: str, creation: dict, services: Services) -> None:
         if services.settings.gcs_temp_bucket:
             services.temp_storage.delete_prefix(
                 temp_prefix_uri(services.settings.gcs_temp_bucket, creation_id))
-        if creation.get("mediaKey"):
+        if isinstance(creation.get("mediaKey"), str) and creation["mediaKey"]:
             services.media.delete(creation["mediaKey"])
     except ExternalServiceError as exc:
         log.warn("orphan media not removed", creationId=creation_id, reason=str(exc))
@@ -52,15 +89,16 @@ def _remove_media(creation_id: str, creation: dict, services: Services) -> None:
 
 def sweep_media(services: Services, now: datetime) -> int:
     """Deletes R2 videos whose creation is gone or no longer uses them (e.g. a crash between
-    upload and the Firestore write). Only objects older than a safe age: a young one may
-    belong to a finalize that has not committed yet."""
+    upload and the Firestore write, a failed creation's upload). Only objects older than a
+    safe age: a young one may belong to a finalize that has not committed yet."""
     cutoff = now - timedelta(minutes=services.settings.orphan_media_minutes)
     candidates = []
     for prefix in (media.DRAFTS_PREFIX, media.PUBLISHED_PREFIX):
         listed = with_retries(lambda: services.media.list_keys(prefix), services.settings.retry)
         for key, modified in listed:
             creation_id = media.creation_id_of(key)
-            if creation_id and modified < cutoff:
+            # An id that cannot name a document is no creation's (and must not crash the read).
+            if creation_id and contract.is_safe_user_id(creation_id) and modified < cutoff:
                 candidates.append((key, creation_id))
     creations = store.existing_creations(sorted({cid for _, cid in candidates}))
     removed = 0

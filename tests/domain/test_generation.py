@@ -1,6 +1,6 @@
 import pytest
 
-from domain.errors import ErrorCode
+from domain.errors import MESSAGES, ErrorCode
 from domain.generation import (OutcomeKind, RetryPolicy, VeoOutcome, estimate_progress,
                                is_transient_status, outcome_failure)
 
@@ -20,14 +20,17 @@ def test_retry_delays_double_up_to_the_cap():
     assert RetryPolicy(attempts=1).delays() == []
 
 
-def test_a_filtered_video_is_a_content_policy_failure_carrying_veos_reason():
+def test_a_filtered_video_is_a_content_policy_failure_with_our_message_not_veos():
     problem = outcome_failure(VeoOutcome(OutcomeKind.FILTERED, reason="Support codes: 42237218"))
     assert problem.code == ErrorCode.CONTENT_POLICY
-    assert problem.message.endswith("Support codes: 42237218")
+    assert problem.message == MESSAGES[ErrorCode.CONTENT_POLICY]
 
 
-def test_a_failed_operation_is_a_generation_failure():
-    assert outcome_failure(VeoOutcome(OutcomeKind.FAILED, reason="boom")).code == ErrorCode.GENERATION_FAILED
+def test_a_failed_operation_is_a_generation_failure_without_veos_text():
+    reason = "service-123@gcp-sa-aiplatform.iam.gserviceaccount.com lacks access to projects/acme-prod"
+    problem = outcome_failure(VeoOutcome(OutcomeKind.FAILED, reason=reason))
+    assert problem.code == ErrorCode.GENERATION_FAILED
+    assert problem.message == MESSAGES[ErrorCode.GENERATION_FAILED]
 
 
 def test_running_and_ready_are_not_failures():

@@ -26,7 +26,7 @@ def test_buckets_are_ten_minutes_wide():
 
 
 def test_counters_for_each_outcome():
-    assert metrics.rejected(ErrorCode.INSUFFICIENT_TOKENS) == {"requested": 1, "failed_insufficient_tokens": 1}
+    assert metrics.rejected(ErrorCode.INSUFFICIENT_TOKENS) == {"requested": 1, "refused_insufficient_tokens": 1}
     assert metrics.failed(ErrorCode.TIMEOUT, 40) == {"failed_timeout": 1, "refundedTokens": 40}
     assert metrics.succeeded(8, 61.5, 0.15) == {"succeeded": 1, "videoSeconds": 8,
                                                 "generationSeconds": 61.5, "veoCostUsd": 1.2}
@@ -64,3 +64,13 @@ def test_backlog_and_spend_alerts():
     assert evaluate_alerts(Totals(), Totals(), 100, NOW, NOW, NOW, LIMITS) == []
     rich = totals({"veoCostUsd": 100.5})
     assert codes(evaluate_alerts(Totals(), rich, 0, None, None, NOW, LIMITS)) == ["daily_spend_high"]
+
+
+def test_refusals_are_not_failures_so_a_spammer_cannot_fire_the_failure_rate_alert():
+    # One user with 40 tokens: one video, then 40 refused creates (no tokens, too many, ...).
+    spam = totals(metrics.requested(), metrics.succeeded(4, 1, 0.1),
+                  *[metrics.rejected(ErrorCode.INSUFFICIENT_TOKENS)] * 30,
+                  *[metrics.rejected(ErrorCode.TOO_MANY_IN_FLIGHT)] * 5,
+                  *[metrics.rejected(ErrorCode.INVALID_REQUEST)] * 5)
+    assert spam.refused == 40 and spam.failed == 0
+    assert evaluate_alerts(spam, spam, 0, None, None, NOW, LIMITS) == []

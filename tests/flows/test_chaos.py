@@ -1,5 +1,7 @@
-"""Chaos: many generations across several users with random faults, duplicate events and
-crashed workers. Whatever happens, every creation ends terminal and the ledger balances."""
+"""Chaos: many generations across several users with random faults, duplicate events,
+crashed workers, deletions (the owner's of finished creations, an operator's at any state)
+and re-created ids. Whatever happens, every creation ends terminal (or deleted and settled)
+and the ledger balances, with no refund of a delivered video."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,8 +12,9 @@ import uuid
 
 import pytest
 
-from tests.flows.helpers import (OWNER, assert_ledger_ok, ledger_of, new_id, run_scheduled, submit,
-                                 wait_status)
+from tests.flows.helpers import (OWNER, assert_ledger_ok, ledger_of, new_id, request_doc, run_scheduled,
+                                 submit, wait_status)
+from tests.support.waiting import wait_until
 
 USERS = 5
 PER_USER = 10  # 50 generations
@@ -35,6 +38,10 @@ SCENARIOS = [
     ("crashed_worker", [{"on": "start", "kind": "hang"}], "", ("failed", "timeout")),
     ("r2_flaky", [], "", ("draft", None)),
     ("r2_down", [], "", ("failed", "generation_failed")),
+    # An operator deletes it while Veo works: refunded ("deleted"), slot freed.
+    ("operator_deletes_in_flight", [{"on": "start", "kind": "hang"}], "", ("deleted", None)),
+    # The owner deletes the draft, then the same id is written again: refused, nothing moves.
+    ("reused_after_delete", [], "", ("failed", "invalid_request")),
 ]
 R2_FAULTS = {
     "r2_flaky": [{"method": "PUT", "kind": "slowdown", "times": 2}],
@@ -55,6 +62,10 @@ def test_fifty_generations_under_random_faults_all_end_terminal_with_a_balanced_
     for user, client in users:
         for _ in range(PER_USER):
             plan[new_id()] = (user, client, rng.choice(SCENARIOS))
+    # Whatever the seed, the deletion scenarios are in the mix (one each, first user's stream).
+    first_user = [cid for cid, (u, _, _) in plan.items() if u.uid == users[0][0].uid]
+    for cid, scenario in zip(first_user, SCENARIOS[-2:]):
+        plan[cid] = (plan[cid][0], plan[cid][1], scenario)
 
     faults = []
     for cid, (_, _, (_, scenario_faults, _, _)) in plan.items():
@@ -79,6 +90,16 @@ def test_fifty_generations_under_random_faults_all_end_terminal_with_a_balanced_
                     data = {k: data[k] for k in ("userId", "prompt", "aspectRatio", "duration",
                                                  "createdAt")} | {"status": "pending"}
                     start_generation.handle(cid, data, wiring.build(config.settings()))
+                if name == "operator_deletes_in_flight":
+                    wait_status(client, cid, statuses=("processing",), timeout=60)
+                    OWNER.delete(f"creations/{cid}")
+                    wait_until(lambda: ledger_of(client, user.uid).get(f"refund_{cid}"), timeout=60,
+                               what=f"{cid}: the deletion refund")
+                    continue
+                if name == "reused_after_delete":
+                    wait_status(client, cid, timeout=90)
+                    client.delete(f"creations/{cid}")
+                    OWNER.create(f"creations/{cid}", request_doc(user.uid, f"{cid} again"))
                 if name == "crashed_worker":
                     # Its worker never reports back: age it past the limit and let the sweep
                     # act, while the other streams' finalizers are busy.
@@ -103,13 +124,23 @@ def test_fifty_generations_under_random_faults_all_end_terminal_with_a_balanced_
 
     outcomes = {}
     for cid, (user, client, (name, _, _, (status, code))) in plan.items():
+        if status == "deleted":
+            assert ledger_of(client, user.uid)[f"refund_{cid}"]["reason"] == "deleted"
+            outcomes[cid] = (name, "deleted", None)
+            continue
         doc = wait_status(client, cid, timeout=30)
         outcomes[cid] = (name, doc["status"], (doc.get("error") or {}).get("code"))
         assert (doc["status"], (doc.get("error") or {}).get("code")) == (status, code), \
             f"seed {SEED}: {cid} {name}: {doc}"
-        assert doc["refunded"] is (status == "failed"), f"seed {SEED}: {cid} {name}: {doc}"
+        refunded = status == "failed" and code != "invalid_request"  # a re-used id took nothing
+        assert doc["refunded"] is refunded, f"seed {SEED}: {cid} {name}: {doc}"
+    # The owners delete some of what is left (finished only, as the rules allow).
+    for cid, (user, client, _) in list(plan.items())[::7]:
+        if outcomes[cid][1] in ("draft", "failed"):
+            client.delete(f"creations/{cid}")
     for user, client in users:
         debits = [e for e in ledger_of(client, user.uid).values() if e["type"] == "debit"]
         assert len(debits) == PER_USER
     assert_ledger_ok(*[u.uid for u, _ in users])
     assert len({name for name, _, _ in outcomes.values()}) >= 10  # the mix really was mixed
+    assert {"operator_deletes_in_flight", "reused_after_delete"} <= {n for n, _, _ in outcomes.values()}

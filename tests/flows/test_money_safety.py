@@ -60,13 +60,16 @@ def test_blocked_term_is_refused_before_any_charge_or_veo_call(new_user, veo):
     assert_ledger_ok(user.uid)
 
 
-def test_prompt_filtered_by_veo_is_refunded_with_veos_reason(new_user, veo):
+def test_prompt_filtered_by_veo_is_refunded_with_our_message_not_veos_text(new_user, veo):
+    from domain.errors import MESSAGES, ErrorCode
+
     user, client = new_user(tokens=100)
     cid = submit(client, user.uid, f"{marker()} a gore scene", duration=8)
 
     doc = wait_status(client, cid)
     assert doc["status"] == "failed" and doc["error"]["code"] == "content_policy"
-    assert "Support codes" in doc["error"]["message"]
+    # Veo's reason (support codes, project and service-agent names) is for the logs only.
+    assert doc["error"]["message"] == MESSAGES[ErrorCode.CONTENT_POLICY]
     assert doc["refunded"] is True and doc["tokenCost"] == 80
     entries = ledger_of(client, user.uid)
     assert entries[f"debit_{cid}"]["amount"] == 80

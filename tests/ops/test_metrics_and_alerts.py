@@ -109,3 +109,41 @@ def test_backlog_and_stalled_worker_alerts_fire_for_stuck_work(new_user, veo, ca
 
 def test_alert_check_runs_as_the_scheduled_function(new_user):
     run_scheduled("checkalerts")
+
+
+def test_a_spammer_with_forty_tokens_cannot_fire_the_failure_rate_alert(new_user, veo, capsys):
+    import threading
+
+    from handlers import check_alerts
+    from tests.support.firestore_rest import Denied
+
+    user, client = new_user(tokens=40)
+    now_totals = window_totals(hours=1)
+    rate = now_totals.failure_rate()
+    assert rate < 0.8
+    limits = Thresholds(failure_rate=rate + 0.1, min_finished_for_rate=1, max_in_flight=10_000,
+                        daily_spend_usd=1e9, stalled_minutes=60)
+    assert "failure_rate_high" not in [a.code for a in check_alerts.handle(limits)]
+
+    # A burst of creates: the rules see 40 tokens for all that arrive before the first debit;
+    # the server charges one and refuses the others (insufficient_tokens, too_many_in_flight).
+    tag = uuid.uuid4().hex[:8]
+    accepted: list[str] = []
+
+    def spam(i):
+        try:
+            accepted.append(submit(client, user.uid, f"{tag} spam {i}"))
+        except Denied:
+            pass
+
+    threads = [threading.Thread(target=spam, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    finals = [wait_status(client, cid)["status"] for cid in accepted]
+    assert finals.count("failed") >= 2, finals  # refusals did happen
+
+    fired = check_alerts.handle(limits)
+    assert "failure_rate_high" not in [a.code for a in fired]
+    assert window_totals(hours=1).refused >= now_totals.refused + finals.count("failed")

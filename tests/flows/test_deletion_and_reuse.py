@@ -1,0 +1,185 @@
+"""Deleting creations and re-using their ids: no free videos, no lost tokens, no lost slots.
+
+Acts as the client where the client can act; where the rules already refuse (re-creating an
+id the user was charged for), writes as the admin SDK would (an operator, or a race), since
+the server must hold on its own.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+
+from devstack.stack import MEDIA_BUCKET, s3_client
+from tests.flows.helpers import (OWNER, assert_ledger_ok, balance, ledger_of, new_id, request_doc,
+                                 run_scheduled, submit, wait_status)
+from tests.support.firestore_rest import SERVER_TIME
+from tests.support.waiting import wait_until
+
+
+def services(**settings):
+    import config
+    from handlers import services as wiring
+
+    svc = wiring.build(config.settings())
+    return dataclasses.replace(svc, settings=dataclasses.replace(svc.settings, **settings))
+
+
+def r2_keys(prefix: str) -> list[str]:
+    listed = s3_client().list_objects_v2(Bucket=MEDIA_BUCKET, Prefix=prefix)
+    return [o["Key"] for o in listed.get("Contents", [])]
+
+
+def incarnation(cid: str) -> str:
+    from adapters import store
+    from adapters.firestore_tx import incarnation_of
+
+    return incarnation_of(store.creation_ref(cid).get().create_time)
+
+
+def feed_entry(cid: str) -> dict | None:
+    import requests
+
+    try:
+        return OWNER.get(f"feed/{cid}")
+    except requests.HTTPError as exc:
+        if exc.response.status_code == 404:
+            return None
+        raise
+
+
+def in_flight(client, uid: str) -> int:
+    return client.get(f"users/{uid}").get("inFlight", 0)
+
+
+def pending_and_charged(user, client, prompt: str) -> tuple[str, dict]:
+    """A pending creation whose debit is taken and whose start handler is not running (it
+    died after the debit, or Veo is still being asked): written as a request the server
+    refuses at once, restored to pending once refused, then charged as the start handler does."""
+    from adapters import store
+
+    cid = new_id()
+    OWNER.create(f"creations/{cid}", request_doc(user.uid, "forbiddenword " + prompt))
+    wait_status(client, cid, statuses=("failed",))
+    data = request_doc(user.uid, prompt) | {"createdAt": dt.datetime.now(dt.timezone.utc)}
+    OWNER.set(f"creations/{cid}", data)
+    charged = store.debit(cid, user.uid, 40, 3, incarnation(cid))
+    assert charged.result == store.DebitResult.DEBITED
+    return cid, data
+
+
+def test_a_deleted_and_recreated_id_is_refused_and_its_delivered_video_never_refunded(new_user, veo):
+    user, client = new_user(tokens=100)
+    cid = submit(client, user.uid, f"{uuid.uuid4().hex[:8]} a paper boat")
+    assert wait_status(client, cid)["status"] == "draft"
+    client.delete(f"creations/{cid}")  # the owner may delete a finished creation
+    wait_until(lambda: not r2_keys(f"drafts/{user.uid}/{cid}/"), what="cleanup of the draft")
+
+    # The same id again (the rules deny this create to the client; the server holds anyway).
+    OWNER.create(f"creations/{cid}", request_doc(user.uid, "a paper boat again"))
+    doc = wait_status(client, cid, statuses=("failed",))
+    assert doc["error"]["code"] == "invalid_request"
+    assert "already used" in doc["error"]["message"] and doc["refunded"] is False
+    # Even if it had stayed in flight long enough for the sweep, nothing is given back.
+    OWNER.update(f"creations/{cid}", {"createdAt": dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)})
+    run_scheduled("sweeporphans")
+    entries = ledger_of(client, user.uid)
+    assert f"refund_{cid}" not in entries and entries[f"debit_{cid}"]["deliveredAt"]
+    assert balance(client, user.uid) == 60 and in_flight(client, user.uid) == 0
+    assert_ledger_ok(user.uid)
+
+
+def test_an_operator_deleting_a_processing_creation_refunds_it_and_frees_the_slot(new_user, veo):
+    veo.config(delaySeconds=20)
+    user, client = new_user(tokens=100)
+    cid = submit(client, user.uid, f"{uuid.uuid4().hex[:8]} slow lighthouse")
+    doc = wait_status(client, cid, statuses=("processing",))
+    assert in_flight(client, user.uid) == 1
+
+    OWNER.delete(f"creations/{cid}")
+
+    refund = wait_until(lambda: ledger_of(client, user.uid).get(f"refund_{cid}"), what="the deletion refund")
+    assert refund["amount"] == 40 and refund["reason"] == "deleted"
+    assert balance(client, user.uid) == 100 and in_flight(client, user.uid) == 0
+    veo.config(delaySeconds=0)  # finalize now finds it gone and removes its own copy
+    wait_until(lambda: not r2_keys(doc["mediaKey"]) if doc.get("mediaKey") else True, timeout=30,
+               what="no video of a deleted creation")
+    assert_ledger_ok(user.uid)
+
+
+def test_an_operator_deleting_a_pending_but_charged_creation_refunds_it(new_user, veo):
+    user, client = new_user(tokens=100)
+    cid, _ = pending_and_charged(user, client, "a pending fox")
+    assert balance(client, user.uid) == 60 and in_flight(client, user.uid) == 1
+
+    OWNER.delete(f"creations/{cid}")
+
+    wait_until(lambda: ledger_of(client, user.uid).get(f"refund_{cid}"), what="the deletion refund")
+    assert balance(client, user.uid) == 100 and in_flight(client, user.uid) == 0
+    assert_ledger_ok(user.uid)
+
+
+def test_three_operator_deletions_in_flight_leave_the_user_able_to_generate(new_user, veo):
+    user, client = new_user(tokens=200)
+    for _ in range(3):
+        cid, _ = pending_and_charged(user, client, "a stuck request")
+        OWNER.delete(f"creations/{cid}")
+        wait_until(lambda: ledger_of(client, user.uid).get(f"refund_{cid}"), what="the deletion refund")
+    cid = submit(client, user.uid, f"{uuid.uuid4().hex[:8]} still allowed")
+    assert wait_status(client, cid)["status"] == "draft"
+    assert_ledger_ok(user.uid)
+
+
+def test_a_repeated_create_event_after_a_config_change_refunds_the_debit_it_rejects(new_user, veo):
+    from handlers import start_generation
+
+    user, client = new_user(tokens=100)
+    cid, data = pending_and_charged(user, client, "a harmless seagull")  # the first delivery's debit
+    # The second delivery of the same event, after BLOCKED_TERMS gained "seagull".
+    assert start_generation.handle(cid, data, services(blocked_terms=("seagull",)), incarnation(cid)) == "rejected"
+
+    doc = client.get(f"creations/{cid}")
+    assert doc["status"] == "failed" and doc["error"]["code"] == "content_policy"
+    assert doc["refunded"] is True and ledger_of(client, user.uid)[f"refund_{cid}"]["amount"] == 40
+    assert balance(client, user.uid) == 100 and in_flight(client, user.uid) == 0
+    assert_ledger_ok(user.uid)
+
+
+def test_a_late_delete_event_of_an_old_document_spares_the_new_owners_feed_entry_and_video(new_user, veo):
+    from handlers import cleanup_creation
+
+    alice, alice_client = new_user(tokens=100)
+    bob, bob_client = new_user(tokens=100)
+    cid = submit(alice_client, alice.uid, f"{uuid.uuid4().hex[:8]} alice's")
+    wait_status(alice_client, cid)
+    old = alice_client.get(f"creations/{cid}")
+    old_incarnation = incarnation(cid)
+    alice_client.delete(f"creations/{cid}")
+    wait_until(lambda: not r2_keys(f"drafts/{alice.uid}/{cid}/"), what="cleanup of alice's draft")
+
+    # Bob was never charged for this id: he may use it.
+    submit(bob_client, bob.uid, f"{uuid.uuid4().hex[:8]} bob's", cid=cid)
+    assert wait_status(bob_client, cid)["status"] == "draft"
+    bob_client.update(f"creations/{cid}", {"status": "published", "publishedAt": SERVER_TIME})
+    entry = wait_until(lambda: feed_entry(cid), what="bob's feed entry")
+    bobs_objects = r2_keys(f"drafts/{bob.uid}/{cid}/") + r2_keys(f"published/{cid}/")
+
+    # alice's delete event, delivered again now
+    cleanup_creation.handle(cid, old, services(), old_incarnation)
+
+    assert feed_entry(cid) == entry and entry["userId"] == bob.uid
+    assert r2_keys(f"drafts/{bob.uid}/{cid}/") + r2_keys(f"published/{cid}/") == bobs_objects
+    assert len(bobs_objects) == 2
+    assert_ledger_ok(alice.uid, bob.uid)
+
+
+def test_an_id_outside_the_auto_id_alphabet_is_refused_by_the_server(new_user, veo):
+    # A key-changing id like "<victimId>.mp4?" cannot be written by the rules; as an admin
+    # write (or with older rules) the server still refuses it before any charge.
+    user, client = new_user(tokens=100)
+    cid = f"{new_id()}.mp4~"
+    OWNER.create(f"creations/{cid}", request_doc(user.uid, "a fox"))
+    doc = wait_status(client, cid, statuses=("failed",))
+    assert doc["error"]["code"] == "invalid_request" and doc["refunded"] is False
+    assert balance(client, user.uid) == 100
+    assert_ledger_ok(user.uid)
