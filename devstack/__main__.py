@@ -63,7 +63,7 @@ Phoenix dev stack is up (project {stack.PROJECT_ID}). Logs: .devstack/*.log
   Firestore      http://127.0.0.1:{stack.FIRESTORE_PORT}
   Functions      http://127.0.0.1:{stack.FUNCTIONS_PORT}
   Veo stand-in   {stack.VEO_URL}      (faults: POST /_control/faults)
-  R2 (S3)        {stack.S3_ENDPOINT}/{stack.MEDIA_BUCKET}   (functions use the fault proxy {stack.R2_PROXY_URL})
+  R2 (S3)        {stack.S3_ENDPOINT}/{stack.MEDIA_BUCKET}   (public URLs; the functions use HTTPS {stack.R2_ENDPOINT_URL}, a strict R2 stand-in with faults at {stack.R2_PROXY_URL}/_control)
   GCS (temp)     {stack.GCS_ENDPOINT}
   Web client     {web.url(web_server)}   (clients/web; sign in as the demo user)
 

@@ -169,6 +169,9 @@ class Stack:
                  and http_ok(f"http://127.0.0.1:{AUTH_PORT}/"), 180, proc, log)
 
     def stop(self) -> None:
+        # firebase-tools starts the Java emulators detached (their own session), so ending the
+        # emulators' process group does not reach them: note every descendant first.
+        descendants = {pid for _, proc in self.procs for pid in _descendants(proc.pid)}
         for name, proc in reversed(self.procs):
             if proc.poll() is None:
                 try:
@@ -185,7 +188,39 @@ class Stack:
                 os.killpg(proc.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+        for pid in descendants:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         self.procs.clear()
+
+
+def _descendants(root: int) -> set[int]:
+    """Every process below `root`, from /proc (Linux; elsewhere an empty set)."""
+    children: dict[int, list[int]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return set()
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                # "pid (comm) state ppid ...": comm may hold spaces, so split after its ')'.
+                ppid = int(stat.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    found: set[int] = set()
+    stack = [root]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            if child not in found:
+                found.add(child)
+                stack.append(child)
+    return found
 
 
 def s3_client():

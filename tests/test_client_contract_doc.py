@@ -99,9 +99,12 @@ def test_the_user_table_lists_the_fields_the_server_writes():
 def test_the_ledger_table_lists_the_fields_of_a_ledger_entry():
     from adapters import store
 
-    entry = store._ledger_doc(EntryType.GRANT, 1, 1, None, "test")
+    grant = store._ledger_doc(EntryType.GRANT, 1, 1, None, "test")
+    debit = store._ledger_doc(EntryType.DEBIT, 1, 1, "c1", "generation", incarnation="2026-11-28T00:00:00Z")
+    # complete_draft adds the delivery mark to a debit once its video exists.
+    fields = set(grant) | set(debit) | {store.DELIVERED_FIELD}
     documented = field_table("`users/{uid}/transactions/{entryId}`")
-    assert set(documented) == set(entry)
+    assert set(documented) == fields
     assert all(f"`{kind.value}`" in documented["type"][2] for kind in EntryType)
 
 
@@ -195,7 +198,10 @@ def test_the_rules_request_limits_are_the_domains():
 ID_PATTERN = f"[A-Za-z0-9_-]{{1,{CREATION_ID_MAX_CHARS}}}"
 
 
-def test_the_rules_id_alphabet_is_the_documented_one_with_the_domains_length():
+def test_the_rules_id_alphabet_is_the_documented_one_and_the_servers():
+    from domain.contract import CREATION_ID_PATTERN
+
+    assert CREATION_ID_PATTERN.pattern == ID_PATTERN
     assert f"creationId.matches('{ID_PATTERN}')" in rules_function("validId")
     assert f"`{ID_PATTERN}`" in section("What the rules check on a request")
     assert f"`{ID_PATTERN}`" in section("Creation ids")
@@ -279,3 +285,9 @@ def test_the_documented_limits_are_the_domains():
     assert f"1 to {CREATION_ID_MAX_CHARS} characters" in rules_section
     assert ", ".join(sorted(CLIENT_FIELDS, key=["userId", "prompt", "aspectRatio", "duration", "status",
                                                  "createdAt"].index)) in rules_section
+
+
+def test_the_documented_reused_id_message_is_the_servers():
+    from domain.ledger import REUSED_ID_DETAIL
+
+    assert REUSED_ID_DETAIL in section("Creation ids")

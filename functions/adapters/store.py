@@ -61,6 +61,10 @@ def _account(user_snap) -> Account | None:
     return Account(tokens=tokens, in_flight=in_flight)
 
 
+# Set on a debit once its video was delivered: that debit is never refunded (ledger-check).
+DELIVERED_FIELD = "deliveredAt"
+
+
 def _ledger_doc(kind: EntryType, amount: int, balance_after: int, creation_id: str | None, reason: str,
                 incarnation: str | None = None):
     doc = {
@@ -116,7 +120,7 @@ class _Trail:
 
     @property
     def delivered(self) -> bool:
-        return self.debit_ours and bool(self.debit.to_dict().get("deliveredAt"))
+        return self.debit_ours and bool(self.debit.to_dict().get(DELIVERED_FIELD))
 
 
 def _trail(tx, creation_id: str, user_id: str, incarnation: str | None, created_at) -> _Trail:
@@ -312,7 +316,7 @@ def complete_draft(creation_id: str, media_url: str, usd_per_video_second: float
                 after = ledger.release_in_flight(trail.account)
                 tx.update(user_ref(user_id), {"inFlight": after.in_flight})
             if trail.debit_ours:
-                tx.update(trail.debit.reference, {"deliveredAt": firestore.SERVER_TIMESTAMP})
+                tx.update(trail.debit.reference, {DELIVERED_FIELD: firestore.SERVER_TIMESTAMP})
         tx.update(ref, {
             "status": Status.DRAFT.value,
             "mediaUrl": media_url,
@@ -391,7 +395,7 @@ def settle_deletion(creation_id: str, deleted: dict, incarnation: str | None) ->
         if not ours:
             return DeletionSettlement(recreated=recreated)
         account = _account(snaps[uref.path])
-        delivered = bool(debit_snap.to_dict().get("deliveredAt"))
+        delivered = bool(debit_snap.to_dict().get(DELIVERED_FIELD))
         decision = ledger.plan_deletion_refund(account, int(debit_snap.get("amount")),
                                                snaps[rref.path].exists, delivered)
         if decision is None:

@@ -36,7 +36,7 @@ def wait_status(client: UserClient, cid: str, statuses=("draft", "failed"), time
 
 
 def ledger_of(client: UserClient, uid: str) -> dict[str, dict]:
-    return dict(client.query("transactions", parent=f"users/{uid}"))
+    return dict(client.list_all("transactions", parent=f"users/{uid}"))
 
 
 def balance(client: UserClient, uid: str) -> int:

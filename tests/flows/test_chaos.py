@@ -38,6 +38,13 @@ SCENARIOS = [
     ("crashed_worker", [{"on": "start", "kind": "hang"}], "", ("failed", "timeout")),
     ("r2_flaky", [], "", ("draft", None)),
     ("r2_down", [], "", ("failed", "generation_failed")),
+    # The network, not the service: a start whose answer is lost is not retried (it may have
+    # started a billed generation) and is refunded; lost or slow poll answers are retried.
+    ("veo_reset_on_start", [{"on": "start", "kind": "reset"}], "", ("failed", "generation_failed")),
+    ("veo_stall_on_start", [{"on": "start", "kind": "stall", "seconds": 30}], "", ("failed", "generation_failed")),
+    ("veo_flaky_network_poll", [{"on": "poll", "kind": "reset"}, {"on": "poll", "kind": "slow_body", "seconds": 20}],
+     "", ("draft", None)),
+    ("r2_connection_resets", [], "", ("draft", None)),
     # An operator deletes it while Veo works: refunded ("deleted"), slot freed.
     ("operator_deletes_in_flight", [{"on": "start", "kind": "hang"}], "", ("deleted", None)),
     # The owner deletes the draft, then the same id is written again: refused, nothing moves.
@@ -46,6 +53,7 @@ SCENARIOS = [
 R2_FAULTS = {
     "r2_flaky": [{"method": "PUT", "kind": "slowdown", "times": 2}],
     "r2_down": [{"method": None, "kind": "internal", "times": 100}],
+    "r2_connection_resets": [{"method": "PUT", "kind": "reset", "times": 2}],
 }
 
 
@@ -65,6 +73,11 @@ def test_fifty_generations_under_random_faults_all_end_terminal_with_a_balanced_
     # Whatever the seed, the deletion scenarios are in the mix (one each, first user's stream).
     first_user = [cid for cid, (u, _, _) in plan.items() if u.uid == users[0][0].uid]
     for cid, scenario in zip(first_user, SCENARIOS[-2:]):
+        plan[cid] = (plan[cid][0], plan[cid][1], scenario)
+    # And so are the network faults (second user's stream).
+    second_user = [cid for cid, (u, _, _) in plan.items() if u.uid == users[1][0].uid]
+    network = [sc for sc in SCENARIOS if sc[0].startswith(("veo_", "r2_connection"))]
+    for cid, scenario in zip(second_user, network):
         plan[cid] = (plan[cid][0], plan[cid][1], scenario)
 
     faults = []

@@ -31,7 +31,7 @@ def watch_statuses(client, cid: str, timeout: float = 60) -> tuple[list[str], di
 
 
 def ledger(client, uid: str) -> dict[str, dict]:
-    return dict(client.query("transactions", parent=f"users/{uid}"))
+    return dict(client.list_all("transactions", parent=f"users/{uid}"))
 
 
 def test_client_request_becomes_playable_draft_charging_exactly_its_price(new_user, veo):
@@ -79,4 +79,6 @@ def test_veo_temp_output_is_removed_once_the_draft_exists(new_user, veo):
                          client_options={"api_endpoint": GCS_ENDPOINT})
     # Veo really wrote there (the stand-in records where), and nothing is left behind.
     assert any(TEMP_BUCKET in str(op) for op in veo.stats()["operations"].values())
-    assert list(gcs.list_blobs(TEMP_BUCKET, prefix=f"creations/{cid}/")) == []
+    # Finalize removes the temp output right after it commits the draft, so give it a moment.
+    wait_until(lambda: list(gcs.list_blobs(TEMP_BUCKET, prefix=f"creations/{cid}/")) == [], timeout=10,
+               what=f"temp output of {cid} to be removed")
