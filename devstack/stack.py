@@ -158,6 +158,11 @@ class Stack:
             **java.emulator_env(RUN_DIR),
             "METADATA_SERVER_DETECTION": "none",
             "PYTHONDONTWRITEBYTECODE": "1",
+            # A new Python worker (one per concurrent invocation) must import our functions
+            # within this many seconds (firebase-tools' default: 30) or the invocation fails
+            # with "Failed to load function" and the event is lost: on a busy 2-core machine
+            # a cold worker can take longer.
+            "FUNCTIONS_DISCOVERY_TIMEOUT": "120",
         }
         firebase = ROOT / "node_modules" / ".bin" / "firebase"
         proc, log = self._spawn("emulators", [
