@@ -29,6 +29,7 @@ from typing import Any, Iterable, Optional
 
 from standins import media
 from standins.control import ControlClient, ServedOnPort, run_until_signalled
+from standins.faults import FaultQueue, FaultSpecError, specs_of
 from standins.veo_checks import ApiError, MinuteQuota, check_model, invalid as _invalid, parse_start
 from standins.veo_http import make_handler
 from standins.veo_state import (DEFAULT_BLOCKED_TERMS, DEFAULT_DELAY_SECONDS, HTTP_FAULTS, NETWORK_FAULTS, OUTCOME_FAULTS, RENDER_WAIT_SECONDS,
@@ -72,7 +73,7 @@ class VeoStandIn(ServedOnPort):
         self._stopping = threading.Event()
         self._lock = threading.Lock()  # guards everything below and the settings
         self._operations: dict[str, Operation] = {}
-        self._faults: list[Fault] = []
+        self._faults: FaultQueue[Fault] = FaultQueue()
         self._starts = 0
         self._polls = 0
         self._uploads = 0
@@ -311,27 +312,20 @@ class VeoStandIn(ServedOnPort):
         return f"gs://{bucket_name}/{object_name}"
 
     def _take_fault(self, trigger: str, prompt: str, http_only: bool = False) -> Optional[Fault]:
-        """Consumes one use of the first pending fault for this call, if any. Needs self._lock."""
-        for fault in self._faults:
-            if http_only and fault.kind in OUTCOME_FAULTS:
-                continue
-            if fault.applies_to(trigger, prompt):
-                fault.times -= 1
-                if fault.times == 0:
-                    self._faults.remove(fault)
-                return fault
-        return None
+        """Consumes one use of the first pending fault for this call, if any. Called under
+        self._lock, so a fault and the operation it decides are one step for other threads."""
+        return self._faults.take(
+            lambda fault: not (http_only and fault.kind in OUTCOME_FAULTS) and fault.applies_to(trigger, prompt)
+        )
 
     # ----- control API
 
     def add_faults(self, body: Any) -> dict[str, Any]:
-        specs = body.get("faults") if isinstance(body, dict) else None
-        if not isinstance(specs, list):
-            raise _invalid('body must be {"faults": [...]}')
-        faults = [Fault.from_json(spec) for spec in specs]
-        with self._lock:
-            self._faults.extend(faults)
-            return {"faultsPending": self._pending_fault_count()}
+        try:
+            faults = [Fault.from_json(spec) for spec in specs_of(body)]
+        except FaultSpecError as error:
+            raise _invalid(str(error)) from error
+        return {"faultsPending": self._faults.add(faults)}
 
     def configure(self, body: Any) -> dict[str, Any]:
         if not isinstance(body, dict):
@@ -370,7 +364,7 @@ class VeoStandIn(ServedOnPort):
                 "polls": self._polls,
                 "uploads": self._uploads,
                 "operations": {name: op.summary() for name, op in self._operations.items()},
-                "faultsPending": self._pending_fault_count(),
+                "faultsPending": self._faults.pending_count(),
                 "quotaRefused": self._quota.refused,
                 "config": self._settings_json(),
             }
@@ -383,9 +377,6 @@ class VeoStandIn(ServedOnPort):
             self._settings = self._initial_settings.copy()
             self._quota.reset(self._settings.quota_per_minute)
             return self._settings_json()
-
-    def _pending_fault_count(self) -> int:
-        return sum(fault.times for fault in self._faults)
 
     def _settings_json(self) -> dict[str, Any]:
         return {
