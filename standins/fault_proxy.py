@@ -27,7 +27,7 @@ from typing import Any, Optional
 from standins.control import ControlClient, ServedOnPort, run_until_signalled
 from standins.faults import FaultQueue, FaultSpecError, check_fields, check_kind, check_times, not_number, specs_of
 from standins.http_relay import RelayServer, Upstream
-from standins.proxy_http import ERROR_FAULTS, ControlError, _log, make_handler, s3_error_body  # noqa: F401
+from standins.proxy_http import ERROR_FAULTS, ControlError, _log, make_handler
 
 DEFAULT_PORT = 9010
 DEFAULT_UPSTREAM = "http://127.0.0.1:9000"

@@ -18,7 +18,6 @@ Use in-process:  server = VeoStandIn(port=0, ...); server.start(); ...; server.s
 from __future__ import annotations
 
 import argparse
-import base64
 import os
 import threading
 import time
@@ -27,17 +26,15 @@ from datetime import date
 from http.server import ThreadingHTTPServer
 from typing import Any, Iterable, Optional
 
-from standins import media
 from standins.control import ControlClient, ServedOnPort, run_until_signalled
 from standins.faults import FaultQueue, FaultSpecError, specs_of
 from standins.veo_checks import ApiError, MinuteQuota, check_model, invalid as _invalid, parse_start
 from standins.veo_http import make_handler
-from standins.veo_state import (DEFAULT_BLOCKED_TERMS, DEFAULT_DELAY_SECONDS, HTTP_FAULTS, NETWORK_FAULTS, OUTCOME_FAULTS, RENDER_WAIT_SECONDS,
-                                RESPONSE_TYPE, FILTERED_SUPPORT_CODE, RPC_CODE_INTERNAL, Fault,
-                                Operation, Settings, _clean_terms, _contains_blocked_term,
-                                _fault_error, _log, _normalise_endpoint, _not_number,
-                                _parse_gs_uri, _render)
-
+from standins.veo_output import OutputWriter, prerender
+from standins.veo_state import (DEFAULT_BLOCKED_TERMS, DEFAULT_DELAY_SECONDS, HTTP_FAULTS, NETWORK_FAULTS,
+                                OUTCOME_FAULTS, RENDER_WAIT_SECONDS, Fault, Operation, Settings,
+                                _clean_terms, _contains_blocked_term, _fault_error, _log,
+                                _normalise_endpoint, _not_number)
 
 class VeoStandIn(ServedOnPort):
     """The stand-in server. `start()` serves from a background thread; `stop()` ends it."""
@@ -76,8 +73,7 @@ class VeoStandIn(ServedOnPort):
         self._faults: FaultQueue[Fault] = FaultQueue()
         self._starts = 0
         self._polls = 0
-        self._uploads = 0
-        self._bucket_lock = threading.Lock()
+        self._output = OutputWriter(self.gcs_endpoint, gcs_project)
         self._httpd: Optional[ThreadingHTTPServer] = None
         self._thread: Optional[threading.Thread] = None
 
@@ -165,21 +161,11 @@ class VeoStandIn(ServedOnPort):
         if operation.forced_outcome is None and not operation.blocked_by_filter:
             # Rendered while the operation "runs", as Veo does, so the poll that finds it done
             # only uploads (a poll that took seconds would trip the client's timeout).
-            threading.Thread(target=self._prerender, args=(operation,), daemon=True).start()
+            threading.Thread(target=prerender, args=(operation,), daemon=True).start()
         else:
             operation.rendered.set()
         network = fault if fault is not None and fault.kind in NETWORK_FAULTS else None
         return {"name": name}, network
-
-    @staticmethod
-    def _prerender(operation: Operation) -> None:
-        try:
-            for index in range(operation.sample_count):
-                _render(operation, index)
-        except Exception as error:  # noqa: BLE001 - the poll renders again and reports it
-            _log(f"pre-render for {operation.name} failed: {error!r}")
-        finally:
-            operation.rendered.set()
 
     def poll_operation(self, body: Any) -> tuple[dict[str, Any], Optional[Fault]]:
         with self._lock:
@@ -233,83 +219,10 @@ class VeoStandIn(ServedOnPort):
                 operation.finishing = True
             # Produced outside self._lock: rendering and uploading take a moment, and other
             # operations and the control API should not wait for it.
-            result, state, uris = self._finish(operation)
+            result, state, uris = self._output.finish(operation)
             with self._lock:
                 operation.result, operation.state, operation.video_uris = result, state, uris
             return result
-
-    def _finish(self, operation: Operation) -> tuple[dict[str, Any], str, list[str]]:
-        if operation.forced_outcome == "operation_error":
-            error = {
-                "code": RPC_CODE_INTERNAL,
-                "message": "Injected fault: the video generation failed (Veo stand-in).",
-            }
-            return {"name": operation.name, "done": True, "error": error}, "failed", []
-        if operation.forced_outcome == "filtered" or operation.blocked_by_filter:
-            return self._filtered_result(operation), "filtered", []
-
-        videos: list[dict[str, str]] = []
-        uris: list[str] = []
-        for index in range(operation.sample_count):
-            clip = _render(operation, index)
-            if operation.storage_uri is None:
-                encoded = base64.b64encode(clip).decode("ascii")
-                videos.append({"bytesBase64Encoded": encoded, "mimeType": media.MIME_TYPE})
-                continue
-            try:
-                uri = self._upload(operation, index, clip)
-            except Exception as upload_error:  # noqa: BLE001 - any storage failure fails the operation
-                _log(f"upload for {operation.name} failed: {upload_error!r}")
-                error = {
-                    "code": RPC_CODE_INTERNAL,
-                    "message": f"Failed to write the output to {operation.storage_uri}: {upload_error}",
-                }
-                return {"name": operation.name, "done": True, "error": error}, "failed", uris
-            uris.append(uri)
-            videos.append({"gcsUri": uri, "mimeType": media.MIME_TYPE})
-        response = {"@type": RESPONSE_TYPE, "raiMediaFilteredCount": 0, "videos": videos}
-        return {"name": operation.name, "done": True, "response": response}, "succeeded", uris
-
-    def _filtered_result(self, operation: Operation) -> dict[str, Any]:
-        count = operation.sample_count
-        reason = (
-            f"Veo could not generate {count} videos based on the prompt provided. You will not be "
-            "charged for this request. Try rephrasing your prompt. If you think this was an "
-            f"error, send feedback. Support codes: {FILTERED_SUPPORT_CODE}"
-        )
-        response = {
-            "@type": RESPONSE_TYPE,
-            "raiMediaFilteredCount": count,
-            "raiMediaFilteredReasons": [reason],
-        }
-        return {"name": operation.name, "done": True, "response": response}
-
-    def _upload(self, operation: Operation, index: int, clip: bytes) -> str:
-        # Imported here so that serving bytes-only results needs no storage library at all.
-        from google.auth.credentials import AnonymousCredentials
-        from google.cloud import storage
-
-        bucket_name, prefix = _parse_gs_uri(operation.storage_uri or "")
-        object_name = "/".join(
-            part for part in (prefix, operation.operation_id, f"sample_{index}.mp4") if part
-        )
-        # A client per upload: uploads are rare and this avoids sharing one across threads.
-        client = storage.Client(
-            project=self.gcs_project,
-            credentials=AnonymousCredentials(),
-            client_options={"api_endpoint": self.gcs_endpoint},
-        )
-        # No retries: the library's default retries a refused connection for two minutes, and
-        # a local server that is down should fail the operation now, not hang the poll.
-        calls = {"retry": None, "timeout": 10}
-        with self._bucket_lock:
-            bucket = client.lookup_bucket(bucket_name, **calls)
-            if bucket is None:
-                bucket = client.create_bucket(bucket_name, **calls)
-        bucket.blob(object_name).upload_from_string(clip, content_type=media.MIME_TYPE, **calls)
-        with self._lock:
-            self._uploads += 1
-        return f"gs://{bucket_name}/{object_name}"
 
     def _take_fault(self, trigger: str, prompt: str, http_only: bool = False) -> Optional[Fault]:
         """Consumes one use of the first pending fault for this call, if any. Called under
@@ -362,7 +275,7 @@ class VeoStandIn(ServedOnPort):
             return {
                 "starts": self._starts,
                 "polls": self._polls,
-                "uploads": self._uploads,
+                "uploads": self._output.uploads,
                 "operations": {name: op.summary() for name, op in self._operations.items()},
                 "faultsPending": self._faults.pending_count(),
                 "quotaRefused": self._quota.refused,
@@ -373,7 +286,8 @@ class VeoStandIn(ServedOnPort):
         with self._lock:
             self._operations.clear()
             self._faults.clear()
-            self._starts = self._polls = self._uploads = 0
+            self._starts = self._polls = 0
+            self._output.reset_count()
             self._settings = self._initial_settings.copy()
             self._quota.reset(self._settings.quota_per_minute)
             return self._settings_json()
