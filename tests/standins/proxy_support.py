@@ -1,51 +1,19 @@
-"""What the fault proxy's tests share: moto behind the proxy, the boto3 clients (plain S3 and
-R2's settings), a recording upstream that checks the relay byte for byte, raw requests, and a
-local CA. Imported by tests/standins/test_fault_proxy.py, test_proxy_relay.py, test_proxy_tls.py."""
+"""Helpers the fault proxy's tests share: the boto3 clients (plain S3 and R2's settings), a
+recording upstream that checks the relay byte for byte, and raw requests. The fixtures built on
+them are in conftest.py."""
 
 from __future__ import annotations
 
 import http.client
 import threading
-import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import boto3
-import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from moto.server import ThreadedMotoServer
-
-from standins.fault_proxy import FaultProxy, ProxyControl
-from standins.tls import make_local_tls
 
 MB = 1024 * 1024
 PART_SIZE = 8 * MB  # what the production adapter uses
-
-
-# ----- fixtures
-
-
-@pytest.fixture(scope="module")
-def moto_endpoint():
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def proxy(moto_endpoint):
-    with FaultProxy(moto_endpoint, port=0, log_requests=False) as running:
-        yield running
-
-
-@pytest.fixture
-def control(proxy) -> ProxyControl:
-    """Control client; every test starts with no faults and zeroed stats."""
-    proxy_control = ProxyControl(proxy.base_url, timeout=5)
-    proxy_control.reset()
-    return proxy_control
 
 
 def make_s3(endpoint: str, **retries):
@@ -59,19 +27,6 @@ def make_s3(endpoint: str, **retries):
         # retries, not attempts: max_attempts=1 would allow a second request.)
         config=Config(retries=retries or {"total_max_attempts": 1}, connect_timeout=5, read_timeout=10),
     )
-
-
-@pytest.fixture(scope="module")
-def s3(proxy):
-    return make_s3(proxy.base_url)
-
-
-@pytest.fixture
-def bucket(s3, control) -> str:
-    name = f"phoenix-{uuid.uuid4().hex[:12]}"
-    s3.create_bucket(Bucket=name)
-    control.reset()  # the bucket creation is not part of what the test counts
-    return name
 
 
 def error_code(error: ClientError) -> str:
@@ -163,23 +118,6 @@ class RecordingUpstream:
         return f"http://127.0.0.1:{self.httpd.server_address[1]}"
 
 
-@pytest.fixture(scope="module")
-def recording_upstream():
-    upstream = RecordingUpstream()
-    upstream.thread.start()
-    yield upstream
-    upstream.httpd.shutdown()
-    upstream.httpd.server_close()
-
-
-@pytest.fixture
-def relay(recording_upstream):
-    """A proxy in front of the recording upstream, and the upstream (emptied)."""
-    recording_upstream.requests.clear()
-    with FaultProxy(recording_upstream.url, port=0, log_requests=False) as running:
-        yield running, recording_upstream
-
-
 def raw_request(port: int, method: str, target: str, headers: list[tuple[str, str]], body=None):
     """Sends exactly these headers (Host included) and body; returns (status, headers, body)."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
@@ -197,11 +135,6 @@ def raw_request(port: int, method: str, target: str, headers: list[tuple[str, st
 
 
 # ----- HTTPS, like R2
-
-
-@pytest.fixture(scope="module")
-def local_tls(tmp_path_factory):
-    return make_local_tls(tmp_path_factory.mktemp("tls"))
 
 
 def make_r2_s3(endpoint: str, ca_file):

@@ -11,15 +11,43 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 
 import pytest
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError, ConnectionClosedError
 
-from standins.fault_proxy import ProxyControl
-from tests.standins.proxy_support import (  # noqa: F401 - fixtures
-    MB, PART_SIZE, bucket, control, error_code, http_status, make_s3, moto_endpoint, proxy, s3,
-)
+from standins.fault_proxy import FaultProxy, ProxyControl
+from tests.standins.proxy_support import MB, PART_SIZE, error_code, http_status, make_s3
+
+# ----- fixtures (moto_endpoint is in conftest.py; `control` here is the proxy's, not the Veo one)
+
+
+@pytest.fixture(scope="module")
+def proxy(moto_endpoint):
+    with FaultProxy(moto_endpoint, port=0, log_requests=False) as running:
+        yield running
+
+
+@pytest.fixture
+def control(proxy) -> ProxyControl:
+    """Control client; every test starts with no faults and zeroed stats."""
+    proxy_control = ProxyControl(proxy.base_url, timeout=5)
+    proxy_control.reset()
+    return proxy_control
+
+
+@pytest.fixture(scope="module")
+def s3(proxy):
+    return make_s3(proxy.base_url)
+
+
+@pytest.fixture
+def bucket(s3, control) -> str:
+    name = f"phoenix-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=name)
+    control.reset()  # the bucket creation is not part of what the test counts
+    return name
 
 
 # ----- forwarding, with boto3 against moto

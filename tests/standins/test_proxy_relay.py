@@ -13,7 +13,7 @@ import urllib.request
 import pytest
 
 from standins.fault_proxy import FaultProxy, ProxyControl
-from tests.standins.proxy_support import raw_request, recording_upstream, relay  # noqa: F401 - fixtures
+from tests.standins.proxy_support import raw_request
 
 
 def test_control_paths_are_answered_by_the_proxy_never_forwarded(relay):

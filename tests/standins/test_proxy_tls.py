@@ -12,9 +12,7 @@ import pytest
 from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError, SSLError
 
 from standins.fault_proxy import FaultProxy, ProxyControl
-from tests.standins.proxy_support import (  # noqa: F401 - fixtures
-    MB, error_code, http_status, local_tls, make_r2_s3, make_s3, moto_endpoint,
-)
+from tests.standins.proxy_support import MB, error_code, http_status, make_r2_s3, make_s3
 
 
 
