@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from typing import Any, Callable, Generic, Iterable, Optional, Protocol, TypeVar
+from typing import Any, Callable, ClassVar, Generic, Iterable, Optional, Protocol, TypeVar
 
 
 class FaultSpecError(ValueError):
@@ -24,6 +24,7 @@ class FaultSpecError(ValueError):
 class FaultSpec(Protocol):
     """What the queue needs of a stand-in's fault: a dataclass with a kind and uses left."""
 
+    __dataclass_fields__: ClassVar[dict[str, Any]]  # a dataclass: taken faults are copies
     kind: str
     times: int
 
@@ -96,13 +97,13 @@ class FaultQueue(Generic[F]):
                         self._faults.remove(fault)
                     self._injected += 1
                     self._by_kind[fault.kind] = self._by_kind.get(fault.kind, 0) + 1
-                    return dataclasses.replace(fault, times=1)  # type: ignore[type-var]
+                    return dataclasses.replace(fault, times=1)
         return None
 
     def pending(self) -> list[F]:
         """Copies of the pending faults, with the uses each has left."""
         with self._lock:
-            return [dataclasses.replace(fault) for fault in self._faults]  # type: ignore[type-var]
+            return [dataclasses.replace(fault) for fault in self._faults]
 
     def pending_count(self) -> int:
         """Uses left over all pending faults (a fault queued with times=3 counts 3)."""

@@ -10,6 +10,7 @@ Standard library only.
 """
 from __future__ import annotations
 
+import email.message
 import http.client
 import socket
 import ssl
@@ -73,7 +74,7 @@ class RelayServer(ThreadingHTTPServer):
         self._connections_lock = threading.Lock()
         super().__init__(*args, **kwargs)
 
-    def finish_request(self, request: socket.socket, client_address: Any) -> None:
+    def finish_request(self, request: Any, client_address: Any) -> None:  # request: a TCP socket
         # Runs in the connection's own thread, so a slow handshake holds no one else up.
         connection = request
         if self.tls_context is not None:
@@ -113,7 +114,7 @@ class RelayServer(ThreadingHTTPServer):
                 pass
 
 
-def connection_tokens(headers: http.client.HTTPMessage) -> set[str]:
+def connection_tokens(headers: email.message.Message) -> set[str]:
     """Header names listed in Connection: they are hop-by-hop for this message too."""
     tokens: set[str] = set()
     for value in headers.get_all("Connection") or []:
@@ -121,7 +122,7 @@ def connection_tokens(headers: http.client.HTTPMessage) -> set[str]:
     return tokens
 
 
-def is_chunked(headers: http.client.HTTPMessage) -> Optional[bool]:
+def is_chunked(headers: email.message.Message) -> Optional[bool]:
     """True for a chunked body, False for none given, None for a coding the proxy cannot frame."""
     values = headers.get_all("Transfer-Encoding")
     if not values:
