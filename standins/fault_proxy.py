@@ -11,6 +11,10 @@ checksums, checksum algorithms R2 does not implement) get R2's error and never r
 like R2 does, because boto3 sends its checksums differently over HTTPS; plain HTTP on the
 same port then serves only the control API (so `http://host:port/_control/...` keeps working).
 
+Layout: this file holds the proxy's state, fault specs, control methods and CLI; the faults are
+queued in standins/faults.py (shared with the Veo stand-in), each request is decided in
+standins/proxy_http.py (fault, R2 refusal or relay), and standins/http_relay.py frames the relay.
+
 Run:  python -m standins.fault_proxy --port 9010 --upstream http://127.0.0.1:9000 \
           [--tls-cert cert.pem --tls-key key.pem]
 Use in-process:  proxy = FaultProxy("http://127.0.0.1:9000", port=0); proxy.start(); ...; proxy.stop()

@@ -11,6 +11,10 @@ what a model does not accept answers 400, and an optional per-project per-minute
 answers 429. Network faults (reset, stall, slow body) break the connection the way a real
 network does, so the client's own transport errors and timeouts are exercised.
 
+Layout: this file holds the operations' lifecycle, the control methods and the CLI; faults are
+queued in standins/faults.py (shared with the fault proxy), the HTTP side is veo_http.py, request
+checks veo_checks.py, specs and state veo_state.py, a finished operation's output veo_output.py.
+
 Run:  python -m standins.veo_server --port 8787 --gcs-endpoint http://127.0.0.1:9023
 Use in-process:  server = VeoStandIn(port=0, ...); server.start(); ...; server.stop()
 """
