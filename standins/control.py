@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import socketserver
 import threading
 import urllib.error
 import urllib.request
@@ -50,6 +51,15 @@ class ControlClient:
 class ServedOnPort:
     """The address and `with` support of a stand-in that runs an http.server in a thread;
     the class provides `host`, `_httpd`, `start()` (returning self) and `stop()`."""
+
+    host: str
+    _httpd: Optional[socketserver.TCPServer]
+
+    def start(self) -> Any:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
 
     def __enter__(self):
         return self.start()

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
 
 from standins import media
-from standins.veo_checks import ApiError, invalid as _invalid
+from standins.faults import FaultSpecError, check_fields, check_kind, check_times, not_number
+from standins.veo_checks import ApiError
 
 DEFAULT_BLOCKED_TERMS = ("gore", "nsfw")
 DEFAULT_DELAY_SECONDS = 3.0
@@ -59,28 +60,23 @@ class Fault:
 
     @classmethod
     def from_json(cls, spec: Any) -> "Fault":
-        if not isinstance(spec, dict):
-            raise _invalid(f"each fault must be an object, got {spec!r}")
-        unknown = set(spec) - {"on", "kind", "times", "match", "seconds"}
-        if unknown:
-            raise _invalid(f"unknown fault fields {sorted(unknown)}")
+        """Raises FaultSpecError for a spec the stand-in cannot act on."""
+        spec = check_fields(spec, ("on", "kind", "times", "match", "seconds"))
         on, kind = spec.get("on"), spec.get("kind")
         times, match = spec.get("times", 1), spec.get("match")
         if on not in FAULT_TRIGGERS:
-            raise _invalid(f"fault 'on' must be one of {list(FAULT_TRIGGERS)}, got {on!r}")
-        if kind not in FAULT_KINDS:
-            raise _invalid(f"fault 'kind' must be one of {list(FAULT_KINDS)}, got {kind!r}")
-        if isinstance(times, bool) or not isinstance(times, int) or times < 1:
-            raise _invalid(f"fault 'times' must be a positive integer, got {times!r}")
+            raise FaultSpecError(f"fault 'on' must be one of {list(FAULT_TRIGGERS)}, got {on!r}")
+        check_kind(kind, FAULT_KINDS)
+        check_times(times)
         if match is not None and not isinstance(match, str):
-            raise _invalid(f"fault 'match' must be a string or null, got {match!r}")
+            raise FaultSpecError(f"fault 'match' must be a string or null, got {match!r}")
         seconds = spec.get("seconds")
         if seconds is not None and (_not_number(seconds) or seconds < 0 or kind not in ("stall", "slow_body")):
-            raise _invalid(f"fault 'seconds' is a number >= 0 for stall and slow_body, got {seconds!r}")
+            raise FaultSpecError(f"fault 'seconds' is a number >= 0 for stall and slow_body, got {seconds!r}")
         return cls(on=on, kind=kind, times=times, match=match, seconds=seconds)
 
     def applies_to(self, trigger: str, prompt: str) -> bool:
-        if self.on != trigger or self.times < 1:
+        if self.on != trigger:
             return False
         return self.match is None or self.match.lower() in prompt.lower()
 
@@ -189,8 +185,7 @@ def _contains_blocked_term(prompt: str, terms: Iterable[str]) -> bool:
     )
 
 
-def _not_number(value: Any) -> bool:
-    return isinstance(value, bool) or not isinstance(value, (int, float))
+_not_number = not_number  # the name veo_server's configure() uses
 
 
 def _render(operation: Operation, sample_index: int) -> bytes:

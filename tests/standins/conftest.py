@@ -21,7 +21,12 @@ from google.auth.credentials import AnonymousCredentials  # noqa: E402
 from google.cloud import storage  # noqa: E402
 from google.genai import types  # noqa: E402
 
+from moto.server import ThreadedMotoServer  # noqa: E402
+
+from standins.fault_proxy import FaultProxy  # noqa: E402
+from standins.tls import make_local_tls  # noqa: E402
 from standins.veo_server import VeoControl, VeoStandIn  # noqa: E402
+from tests.standins.proxy_support import RecordingUpstream  # noqa: E402
 
 # Short, so the suite is fast, but long enough that an immediate poll still sees "running".
 DELAY_SECONDS = 0.3
@@ -107,3 +112,37 @@ def gcs(gcs_endpoint) -> storage.Client:
 def delay_seconds() -> float:
     """The stand-in's start-up delay (restored by every reset)."""
     return DELAY_SECONDS
+
+
+# ----- the fault proxy's (test_fault_proxy.py overrides `control` with the proxy's)
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint():
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def recording_upstream():
+    upstream = RecordingUpstream()
+    upstream.thread.start()
+    yield upstream
+    upstream.httpd.shutdown()
+    upstream.httpd.server_close()
+
+
+@pytest.fixture
+def relay(recording_upstream):
+    """A proxy in front of the recording upstream, and the upstream (emptied)."""
+    recording_upstream.requests.clear()
+    with FaultProxy(recording_upstream.url, port=0, log_requests=False) as running:
+        yield running, recording_upstream
+
+
+@pytest.fixture(scope="module")
+def local_tls(tmp_path_factory):
+    return make_local_tls(tmp_path_factory.mktemp("tls"))

@@ -14,7 +14,7 @@ from google.genai import errors, types
 
 from functions.domain import veo_models
 from standins.veo_server import VeoControl, VeoStandIn
-from tests.standins.test_veo_standin import raw_post
+from tests.standins.veo_support import raw_post
 
 MODEL = veo_models.DEFAULT_MODEL
 BUCKET = "phoenix-veo-tmp"

@@ -1,16 +1,15 @@
-"""The Veo stand-in, driven through the real google-genai client in Vertex mode."""
+"""The Veo stand-in, driven through the real google-genai client in Vertex mode: generation,
+the output filter, request checks, the control API and the command line. Queued faults:
+test_veo_faults.py; network faults: test_veo_network_faults.py; Vertex refusals: test_veo_refusals.py."""
 
 from __future__ import annotations
 
 import io
-import json
 import os
 import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 import warnings
 
@@ -18,86 +17,10 @@ import av
 import pytest
 from google.genai import errors, types
 
-from functions.domain.veo_models import DEFAULT_MODEL
 from standins.veo_server import VeoControl, VeoStandIn
-
-MODEL = DEFAULT_MODEL
-BUCKET = "phoenix-veo-tmp"
-POLL_INTERVAL = 0.05
-# For tests that check the first poll still sees "running": long enough for a busy machine.
-SLOW_DELAY_SECONDS = 0.8
-
-
-# ----- helpers
-
-
-def fresh_prefix() -> str:
-    """A storageUri of its own per test: the in-memory GCS server lives for the whole session."""
-    return f"gs://{BUCKET}/creations/{uuid.uuid4().hex}/"
-
-
-def start(client, prompt="a cat walking on a beach", **config) -> types.GenerateVideosOperation:
-    config.setdefault("number_of_videos", 1)
-    config.setdefault("generate_audio", True)  # Veo 3.x refuses a start without it
-    return client.models.generate_videos(
-        model=MODEL,
-        source=types.GenerateVideosSource(prompt=prompt),
-        config=types.GenerateVideosConfig(**config),
-    )
-
-
-def poll(client, name: str) -> types.GenerateVideosOperation:
-    # By name only, as the production adapter does after storing the name.
-    return client.operations.get(types.GenerateVideosOperation(name=name))
-
-
-def wait_until_done(client, name: str, timeout: float = 5.0) -> types.GenerateVideosOperation:
-    deadline = time.monotonic() + timeout
-    while True:
-        operation = poll(client, name)
-        if operation.done:
-            return operation
-        if time.monotonic() > deadline:
-            raise AssertionError(f"operation {name} not done after {timeout}s")
-        time.sleep(POLL_INTERVAL)
-
-
-def probe_mp4(data: bytes) -> dict:
-    """What an ffprobe check would report, read with PyAV (which bundles FFmpeg)."""
-    assert data[4:8] == b"ftyp", "not an ISO-BMFF (MP4) file"
-    with av.open(io.BytesIO(data)) as container:
-        stream = container.streams.video[0]
-        decoded_frames = sum(1 for _ in container.decode(stream))
-        return {
-            "codec": stream.codec_context.name,
-            "width": stream.width,
-            "height": stream.height,
-            "duration": container.duration / av.time_base,
-            "fps": float(stream.average_rate),
-            "decoded_frames": decoded_frames,
-        }
-
-
-def gcs_object_names(gcs, storage_uri: str) -> list[str]:
-    prefix = storage_uri[len(f"gs://{BUCKET}/") :]
-    return [blob.name for blob in gcs.list_blobs(BUCKET, prefix=prefix)]
-
-
-def download(gcs, gcs_uri: str) -> bytes:
-    bucket, _, name = gcs_uri[len("gs://") :].partition("/")
-    return gcs.bucket(bucket).blob(name).download_as_bytes()
-
-
-def raw_post(base_url: str, path: str, body: dict) -> tuple[int, dict]:
-    request = urllib.request.Request(
-        base_url + path, data=json.dumps(body).encode(), method="POST",
-        headers={"Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+from tests.standins.veo_support import (BUCKET, MODEL, SLOW_DELAY_SECONDS, download,
+                                        fresh_prefix, gcs_object_names, poll, probe_mp4, raw_post, start,
+                                        wait_until_done)
 
 
 # ----- normal generation
@@ -276,131 +199,6 @@ def test_blocked_terms_match_whole_words_only_and_can_be_changed_at_run_time(cli
 
     assert filtered.response.rai_media_filtered_count == 1
     assert no_longer_blocked.response.generated_videos
-
-
-# ----- fault injection
-
-HTTP_FAULT_CASES = [
-    ("quota", errors.ClientError, 429, "RESOURCE_EXHAUSTED"),
-    ("unavailable", errors.ServerError, 503, "UNAVAILABLE"),
-    ("internal", errors.ServerError, 500, "INTERNAL"),
-    ("invalid_argument", errors.ClientError, 400, "INVALID_ARGUMENT"),
-]
-
-
-@pytest.mark.parametrize(("kind", "error_class", "code", "status"), HTTP_FAULT_CASES)
-def test_start_fault_raises_the_matching_sdk_error_once(client, control, kind, error_class, code, status):
-    control.faults([{"on": "start", "kind": kind}])
-
-    with pytest.raises(error_class) as raised:
-        start(client)
-    assert (raised.value.code, raised.value.status) == (code, status)
-
-    # Consumed by that one call (and the SDK did not retry it): the next start works.
-    assert start(client).name
-    stats = control.stats()
-    assert stats["starts"] == 2 and stats["faultsPending"] == 0 and len(stats["operations"]) == 1
-
-
-@pytest.mark.parametrize(("kind", "error_class", "code", "status"), HTTP_FAULT_CASES)
-def test_poll_fault_raises_the_matching_sdk_error_and_the_next_poll_recovers(
-    client, control, kind, error_class, code, status
-):
-    name = start(client).name
-    control.faults([{"on": "poll", "kind": kind}])
-
-    with pytest.raises(error_class) as raised:
-        poll(client, name)
-    assert (raised.value.code, raised.value.status) == (code, status)
-
-    assert wait_until_done(client, name).response.generated_videos
-
-
-def test_operation_error_fault_on_poll_ends_the_operation_with_an_error(client, control):
-    name = start(client).name
-    control.faults([{"on": "poll", "kind": "operation_error"}])
-
-    operation = poll(client, name)
-
-    assert operation.done and operation.response is None
-    assert operation.error["code"] == 13 and operation.error["message"]
-    # A finished operation does not change afterwards.
-    assert poll(client, name).error == operation.error
-    assert control.stats()["operations"][name]["state"] == "failed"
-
-
-@pytest.mark.parametrize("kind", ["operation_error", "filtered"])
-def test_outcome_fault_on_start_decides_how_the_operation_ends_after_the_delay(client, control, kind):
-    control.config(delaySeconds=SLOW_DELAY_SECONDS)
-    control.faults([{"on": "start", "kind": kind}])
-    name = start(client, prompt="a harmless kitten").name
-
-    assert not poll(client, name).done
-    operation = wait_until_done(client, name)
-
-    if kind == "operation_error":
-        assert operation.error["code"] == 13 and operation.response is None
-    else:
-        assert operation.error is None
-        assert operation.response.rai_media_filtered_count == 1
-        assert not operation.response.generated_videos
-
-
-def test_filtered_fault_on_poll_filters_a_harmless_prompt(client, control, gcs):
-    storage_uri = fresh_prefix()
-    name = start(client, prompt="a harmless kitten", output_gcs_uri=storage_uri).name
-    control.faults([{"on": "poll", "kind": "filtered"}])
-
-    operation = poll(client, name)
-
-    assert operation.done and operation.response.rai_media_filtered_count == 1
-    assert operation.response.rai_media_filtered_reasons
-    assert not operation.response.generated_videos
-    assert gcs_object_names(gcs, storage_uri) == []
-
-
-def test_hang_fault_keeps_the_operation_running_past_the_delay(client, control, delay_seconds):
-    control.faults([{"on": "start", "kind": "hang"}])
-    name = start(client).name
-
-    deadline = time.monotonic() + 3 * delay_seconds
-    polls = 0
-    while time.monotonic() < deadline:
-        assert not poll(client, name).done
-        polls += 1
-        time.sleep(POLL_INTERVAL)
-
-    assert polls >= 5
-    assert control.stats()["operations"][name]["state"] == "hanging"
-
-
-def test_fault_with_match_only_hits_prompts_containing_it(client, control):
-    control.faults([{"on": "start", "kind": "quota", "match": "dragon"}])
-
-    assert start(client, prompt="a cat").name
-    assert control.stats()["faultsPending"] == 1
-    with pytest.raises(errors.ClientError) as raised:
-        start(client, prompt="A red DRAGON")
-    assert raised.value.code == 429
-    assert control.stats()["faultsPending"] == 0
-    assert start(client, prompt="a dragon again").name
-
-
-def test_fault_times_sets_how_many_calls_fail(client, control):
-    control.faults([{"on": "start", "kind": "unavailable", "times": 2}])
-
-    for _ in range(2):
-        with pytest.raises(errors.ServerError):
-            start(client)
-    assert start(client).name
-
-
-def test_malformed_fault_is_refused_by_the_control_api(control):
-    with pytest.raises(RuntimeError, match="400"):
-        control.faults([{"on": "start", "kind": "explode"}])
-    with pytest.raises(RuntimeError, match="400"):
-        control.faults([{"on": "later", "kind": "quota"}])
-    assert control.stats()["faultsPending"] == 0
 
 
 # ----- request validation and unknown things
