@@ -26,7 +26,7 @@ import argparse
 import ssl
 import threading
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from standins.control import ControlClient, ServedOnPort, run_until_signalled
 from standins.faults import FaultQueue, FaultSpecError, check_fields, check_kind, check_times, not_number, specs_of
@@ -45,13 +45,13 @@ class Fault:
     """A queued proxy fault: what it does (`kind`) to which requests (method, path), how often."""
 
     kind: str
-    method: Optional[str] = None  # upper case; None matches any method
-    path_contains: Optional[str] = None  # matched against path + query as the client sent them
+    method: str | None = None  # upper case; None matches any method
+    path_contains: str | None = None  # matched against path + query as the client sent them
     times: int = 1
     delay_seconds: float = 0.0
 
     @classmethod
-    def from_json(cls, spec: Any) -> "Fault":
+    def from_json(cls, spec: Any) -> Fault:
         """Raises FaultSpecError for a spec the proxy cannot act on."""
         spec = check_fields(spec, ("kind", "method", "pathContains", "times", "delaySeconds"))
         kind, method, path_contains = spec.get("kind"), spec.get("method"), spec.get("pathContains")
@@ -102,11 +102,11 @@ class FaultProxy(ServedOnPort):
         port: int = 0,
         log_requests: bool = True,
         upstream_timeout: float = DEFAULT_UPSTREAM_TIMEOUT,
-        tls: Optional[tuple[str, str]] = None,
+        tls: tuple[str, str] | None = None,
     ):
         """`tls`: (certificate chain file, key file) to speak HTTPS on the same port."""
         self.upstream = upstream.rstrip("/")
-        self._tls_context: Optional[ssl.SSLContext] = None
+        self._tls_context: ssl.SSLContext | None = None
         if tls is not None:
             self._tls_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             self._tls_context.load_cert_chain(*tls)
@@ -122,12 +122,12 @@ class FaultProxy(ServedOnPort):
         self._upstream_errors = 0
         self._refused = 0
         self._by_method: dict[str, int] = {}
-        self._httpd: Optional[RelayServer] = None
-        self._thread: Optional[threading.Thread] = None
+        self._httpd: RelayServer | None = None
+        self._thread: threading.Thread | None = None
 
     # ----- lifecycle
 
-    def start(self) -> "FaultProxy":
+    def start(self) -> FaultProxy:
         if self._httpd is not None:
             raise RuntimeError("already started")
         self._httpd = RelayServer((self.host, self.requested_port), make_handler(self))
@@ -163,7 +163,7 @@ class FaultProxy(ServedOnPort):
 
     # ----- faults and counters
 
-    def take_fault(self, method: str, target: str, consume: bool = True) -> Optional[Fault]:
+    def take_fault(self, method: str, target: str, consume: bool = True) -> Fault | None:
         """Counts the request and consumes one use of the first pending fault that matches it
         (a copy with times=1, so the caller sees the fault as it was consumed)."""
         with self._lock:
@@ -228,7 +228,7 @@ class ProxyControl(ControlClient):
         return self._call("GET", "faults")["faults"]
 
 
-def main(argv: Optional[list[str]] = None) -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m standins.fault_proxy", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")

@@ -10,11 +10,13 @@ consume, count and report faults the same way.
 Errors in a spec raise `FaultSpecError`; each stand-in answers it in its own error form
 (Google's JSON error for Veo, {"error": ...} for the proxy).
 """
+
 from __future__ import annotations
 
 import dataclasses
 import threading
-from typing import Any, Callable, ClassVar, Generic, Iterable, Optional, Protocol, TypeVar
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 
 class FaultSpecError(ValueError):
@@ -86,7 +88,7 @@ class FaultQueue(Generic[F]):
             self._faults.extend(faults)
             return self._pending_count()
 
-    def take(self, applies: Callable[[F], bool]) -> Optional[F]:
+    def take(self, applies: Callable[[F], bool]) -> F | None:
         """Uses up one use of the first pending fault for which `applies` is true and returns
         a copy of it with `times=1` (the use taken), or None when no fault applies."""
         with self._lock:

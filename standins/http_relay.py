@@ -8,8 +8,10 @@ included), hop-by-hop headers, the upstream connection, the response relayed wit
 the client can take (length, chunked, or close), and dropping a connection with a TCP RST.
 Standard library only.
 """
+
 from __future__ import annotations
 
+import contextlib
 import email.message
 import http.client
 import socket
@@ -17,8 +19,9 @@ import ssl
 import struct
 import threading
 import urllib.parse
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterator, Optional
+from typing import Any
 
 CHUNK_SIZE = 64 * 1024
 TLS_HANDSHAKE_BYTE = 0x16  # the first byte of a TLS ClientHello; an HTTP request starts with a letter
@@ -27,9 +30,7 @@ HANDSHAKE_TIMEOUT = 10.0
 # Hop-by-hop headers (RFC 9110 7.6.1) belong to one connection and are not relayed. Expect is
 # answered by the proxy itself (it sends the "100 Continue"), so it is not relayed either; SigV4
 # never signs it. Transfer-Encoding is handled by the relaying code, not by this list.
-HOP_BY_HOP = frozenset(
-    {"connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade", "expect"}
-)
+HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade", "expect"})
 
 
 class ClientGone(Exception):
@@ -67,7 +68,7 @@ class RelayServer(ThreadingHTTPServer):
     connections, so `close_connections()` can let their handler threads go on stop."""
 
     daemon_threads = True
-    tls_context: Optional[ssl.SSLContext] = None
+    tls_context: ssl.SSLContext | None = None
 
     def __init__(self, *args: Any, **kwargs: Any):
         self._connections: set[socket.socket] = set()
@@ -87,13 +88,12 @@ class RelayServer(ThreadingHTTPServer):
             except OSError:  # ssl.SSLError included
                 return  # a client that never finished its handshake: nothing to answer
         try:
-            self.RequestHandlerClass(connection, client_address, self)
+            # typeshed types the server argument as the handler's own server class (Self).
+            self.RequestHandlerClass(connection, client_address, self)  # type: ignore[arg-type]
         finally:
             if connection is not request:  # the wrapped socket owns the descriptor now
-                try:
+                with contextlib.suppress(OSError):
                     connection.shutdown(socket.SHUT_WR)
-                except OSError:
-                    pass
                 connection.close()
 
     def track(self, connection: socket.socket, active: bool) -> None:
@@ -108,10 +108,8 @@ class RelayServer(ThreadingHTTPServer):
         with self._connections_lock:
             connections = list(self._connections)
         for connection in connections:
-            try:
+            with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 def connection_tokens(headers: email.message.Message) -> set[str]:
@@ -122,7 +120,7 @@ def connection_tokens(headers: email.message.Message) -> set[str]:
     return tokens
 
 
-def is_chunked(headers: email.message.Message) -> Optional[bool]:
+def is_chunked(headers: email.message.Message) -> bool | None:
     """True for a chunked body, False for none given, None for a coding the proxy cannot frame."""
     values = headers.get_all("Transfer-Encoding")
     if not values:
@@ -144,10 +142,8 @@ class RelayHandler(BaseHTTPRequestHandler):
 
     def finish(self) -> None:
         self.server.track(self.connection, False)
-        try:
+        with contextlib.suppress(OSError, ValueError):
             super().finish()
-        except (OSError, ValueError):
-            pass
 
     # ----- hooks
 
@@ -168,9 +164,7 @@ class RelayHandler(BaseHTTPRequestHandler):
         connection = upstream.connection()
         try:
             try:
-                connection.putrequest(
-                    method, upstream.target(target), skip_host=True, skip_accept_encoding=True
-                )
+                connection.putrequest(method, upstream.target(target), skip_host=True, skip_accept_encoding=True)
                 # Every header as the client sent it, Host included: SigV4 signs the host.
                 for name, value in self.headers.items():
                     if name.lower() not in hop_by_hop:
@@ -286,15 +280,11 @@ class RelayHandler(BaseHTTPRequestHandler):
         """Drops the connection with a TCP RST and no response at all."""
         self.close_connection = True
         connection = self.connection
-        try:
+        with contextlib.suppress(OSError):
             connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        except OSError:
-            pass
         # rfile holds a reference to the socket; close it first so close() really closes.
-        try:
+        with contextlib.suppress(OSError):
             self.rfile.close()
-        except OSError:
-            pass
         connection.close()
 
     def send_plain(self, status: int, text: str) -> None:

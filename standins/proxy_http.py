@@ -1,6 +1,7 @@
 """The fault proxy's HTTP side: routes the control API, and decides what each S3 request gets:
 a queued fault, R2's refusal (standins/r2_compat.py), or the relay to upstream
 (standins/http_relay.py does the framing)."""
+
 from __future__ import annotations
 
 import json
@@ -40,14 +41,14 @@ def s3_error_body(code: str, message: str, resource: str, request_id: str) -> by
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f"<Error><Code>{escape(code)}</Code><Message>{escape(message)}</Message>"
         f"<Resource>{escape(resource)}</Resource><RequestId>{request_id}</RequestId></Error>"
-    ).encode("utf-8")
+    ).encode()
 
 
 def _log(message: str) -> None:
     print(f"fault-proxy: {message}", file=sys.stderr, flush=True)
 
 
-def make_handler(proxy: "FaultProxy") -> type[RelayHandler]:
+def make_handler(proxy: FaultProxy) -> type[RelayHandler]:
     def note(message: str) -> None:
         if proxy.log_requests:
             _log(message)
@@ -80,8 +81,11 @@ def make_handler(proxy: "FaultProxy") -> type[RelayHandler]:
                 # Not R2's answer (R2 is reached by https:// only): a loud local guard, because a
                 # client on plain HTTP would hide what R2 refuses (see standins/r2_compat.py).
                 self.discard_request_body(chunked)
-                self.send_plain(400, "fault-proxy: this local R2 endpoint takes S3 requests over "
-                                     "HTTPS only, like R2: use https:// and trust R2_CA_BUNDLE")
+                self.send_plain(
+                    400,
+                    "fault-proxy: this local R2 endpoint takes S3 requests over "
+                    "HTTPS only, like R2: use https:// and trust R2_CA_BUNDLE",
+                )
                 return
             fault = proxy.take_fault(method, target)
             if fault is not None and fault.kind != "delay":

@@ -5,11 +5,18 @@ from __future__ import annotations
 
 import base64
 import threading
-from typing import Any, Optional
+from typing import Any
 
 from standins import media
-from standins.veo_state import (FILTERED_SUPPORT_CODE, RESPONSE_TYPE, RPC_CODE_INTERNAL, Operation, _log,
-                                _parse_gs_uri, _render)
+from standins.veo_state import (
+    FILTERED_SUPPORT_CODE,
+    RESPONSE_TYPE,
+    RPC_CODE_INTERNAL,
+    Operation,
+    _log,
+    _parse_gs_uri,
+    _render,
+)
 
 
 def prerender(operation: Operation) -> None:
@@ -42,7 +49,7 @@ def filtered_result(operation: Operation) -> dict[str, Any]:
 class OutputWriter:
     """Produces a done operation's answer; `uploads` counts the clips written to GCS."""
 
-    def __init__(self, gcs_endpoint: Optional[str], gcs_project: str):
+    def __init__(self, gcs_endpoint: str | None, gcs_project: str):
         self.gcs_endpoint = gcs_endpoint
         self.gcs_project = gcs_project
         self.uploads = 0
@@ -89,12 +96,10 @@ class OutputWriter:
     def upload(self, operation: Operation, index: int, clip: bytes) -> str:
         # Imported here so that serving bytes-only results needs no storage library at all.
         from google.auth.credentials import AnonymousCredentials
-        from google.cloud import storage
+        from google.cloud import storage  # type: ignore[attr-defined]  # a namespace package to mypy
 
         bucket_name, prefix = _parse_gs_uri(operation.storage_uri or "")
-        object_name = "/".join(
-            part for part in (prefix, operation.operation_id, f"sample_{index}.mp4") if part
-        )
+        object_name = "/".join(part for part in (prefix, operation.operation_id, f"sample_{index}.mp4") if part)
         # A client per upload: uploads are rare and this avoids sharing one across threads.
         client = storage.Client(
             project=self.gcs_project,

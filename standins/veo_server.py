@@ -26,19 +26,35 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Iterable
 from datetime import date
 from http.server import ThreadingHTTPServer
-from typing import Any, Iterable, Optional
+from typing import Any
 
 from standins.control import ControlClient, ServedOnPort, run_until_signalled
 from standins.faults import FaultQueue, FaultSpecError, specs_of
-from standins.veo_checks import ApiError, MinuteQuota, check_model, invalid as _invalid, parse_start
+from standins.veo_checks import ApiError, MinuteQuota, check_model, parse_start
+from standins.veo_checks import invalid as _invalid
 from standins.veo_http import make_handler
 from standins.veo_output import OutputWriter, prerender
-from standins.veo_state import (DEFAULT_BLOCKED_TERMS, DEFAULT_DELAY_SECONDS, HTTP_FAULTS, NETWORK_FAULTS,
-                                OUTCOME_FAULTS, RENDER_WAIT_SECONDS, Fault, Operation, Settings,
-                                _clean_terms, _contains_blocked_term, _fault_error, _log,
-                                _normalise_endpoint, _not_number)
+from standins.veo_state import (
+    DEFAULT_BLOCKED_TERMS,
+    DEFAULT_DELAY_SECONDS,
+    HTTP_FAULTS,
+    NETWORK_FAULTS,
+    OUTCOME_FAULTS,
+    RENDER_WAIT_SECONDS,
+    Fault,
+    Operation,
+    Settings,
+    _clean_terms,
+    _contains_blocked_term,
+    _fault_error,
+    _log,
+    _normalise_endpoint,
+    _not_number,
+)
+
 
 class VeoStandIn(ServedOnPort):
     """The stand-in server. `start()` serves from a background thread; `stop()` ends it."""
@@ -48,14 +64,14 @@ class VeoStandIn(ServedOnPort):
         host: str = "127.0.0.1",
         port: int = 0,
         delay_seconds: float = DEFAULT_DELAY_SECONDS,
-        gcs_endpoint: Optional[str] = None,
+        gcs_endpoint: str | None = None,
         blocked_terms: Iterable[str] = DEFAULT_BLOCKED_TERMS,
         log_requests: bool = True,
         gcs_project: str = "demo-veo-standin",
-        delay_max_seconds: Optional[float] = None,
+        delay_max_seconds: float | None = None,
         quota_per_minute: int = 0,
         quota_window_seconds: float = 60.0,
-        today: Optional[date] = None,
+        today: date | None = None,
     ):
         self.host = host
         self.requested_port = port
@@ -63,8 +79,10 @@ class VeoStandIn(ServedOnPort):
         self.gcs_project = gcs_project
         self.log_requests = log_requests
         self._initial_settings = Settings(
-            float(delay_seconds), _clean_terms(blocked_terms),
-            None if delay_max_seconds is None else float(delay_max_seconds), int(quota_per_minute),
+            float(delay_seconds),
+            _clean_terms(blocked_terms),
+            None if delay_max_seconds is None else float(delay_max_seconds),
+            int(quota_per_minute),
         )
         self._settings = self._initial_settings.copy()
         self._quota = MinuteQuota(int(quota_per_minute), quota_window_seconds)
@@ -78,12 +96,12 @@ class VeoStandIn(ServedOnPort):
         self._starts = 0
         self._polls = 0
         self._output = OutputWriter(self.gcs_endpoint, gcs_project)
-        self._httpd: Optional[ThreadingHTTPServer] = None
-        self._thread: Optional[threading.Thread] = None
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
 
     # ----- lifecycle
 
-    def start(self) -> "VeoStandIn":
+    def start(self) -> VeoStandIn:
         if self._httpd is not None:
             raise RuntimeError("already started")
         handler = make_handler(self)
@@ -116,7 +134,9 @@ class VeoStandIn(ServedOnPort):
 
     # ----- Veo API
 
-    def start_operation(self, project: str, location: str, model: str, body: Any) -> tuple[dict[str, Any], Optional[Fault]]:
+    def start_operation(
+        self, project: str, location: str, model: str, body: Any
+    ) -> tuple[dict[str, Any], Fault | None]:
         """The answer to a start, and the network fault (if any) that must spoil its delivery."""
         with self._lock:
             self._starts += 1
@@ -135,10 +155,7 @@ class VeoStandIn(ServedOnPort):
             fault = self._take_fault("start", request.prompt)
             if fault is not None and fault.kind in HTTP_FAULTS:
                 raise _fault_error(fault, "start")
-            name = (
-                f"projects/{project}/locations/{location}/publishers/google/models/{model}"
-                f"/operations/{uuid.uuid4()}"
-            )
+            name = f"projects/{project}/locations/{location}/publishers/google/models/{model}/operations/{uuid.uuid4()}"
             outcome = fault.kind if fault is not None and fault.kind in OUTCOME_FAULTS else None
             operation = Operation(
                 name=name,
@@ -171,7 +188,7 @@ class VeoStandIn(ServedOnPort):
         network = fault if fault is not None and fault.kind in NETWORK_FAULTS else None
         return {"name": name}, network
 
-    def poll_operation(self, body: Any) -> tuple[dict[str, Any], Optional[Fault]]:
+    def poll_operation(self, body: Any) -> tuple[dict[str, Any], Fault | None]:
         with self._lock:
             self._polls += 1
         if not isinstance(body, dict) or not isinstance(body.get("operationName"), str):
@@ -204,8 +221,11 @@ class VeoStandIn(ServedOnPort):
         return self._current_view(operation), network
 
     def _current_view(self, operation: Operation) -> dict[str, Any]:
-        if (operation.result is None and not operation.outcome_is_immediate
-                and time.monotonic() - operation.started_at >= operation.delay_seconds):
+        if (
+            operation.result is None
+            and not operation.outcome_is_immediate
+            and time.monotonic() - operation.started_at >= operation.delay_seconds
+        ):
             # A clip that is nearly rendered gets a moment; a slow one (the first of its shape
             # on a busy machine) leaves the operation running, as a poll of Veo never blocks.
             operation.rendered.wait(RENDER_WAIT_SECONDS)
@@ -228,7 +248,7 @@ class VeoStandIn(ServedOnPort):
                 operation.result, operation.state, operation.video_uris = result, state, uris
             return result
 
-    def _take_fault(self, trigger: str, prompt: str, http_only: bool = False) -> Optional[Fault]:
+    def _take_fault(self, trigger: str, prompt: str, http_only: bool = False) -> Fault | None:
         """Consumes one use of the first pending fault for this call, if any. Called under
         self._lock, so a fault and the operation it decides are one step for other threads."""
         return self._faults.take(
@@ -312,12 +332,16 @@ class VeoControl(ControlClient):
     def config(self, **settings: Any) -> dict[str, Any]:
         """config(delaySeconds=0.5, delayMaxSeconds=2, blockedTerms=["gore"], quotaPerMinute=50);
         snake_case names work too."""
-        names = {"delay_seconds": "delaySeconds", "blocked_terms": "blockedTerms",
-                 "delay_max_seconds": "delayMaxSeconds", "quota_per_minute": "quotaPerMinute"}
+        names = {
+            "delay_seconds": "delaySeconds",
+            "blocked_terms": "blockedTerms",
+            "delay_max_seconds": "delayMaxSeconds",
+            "quota_per_minute": "quotaPerMinute",
+        }
         return self._call("POST", "config", {names.get(k, k): v for k, v in settings.items()})
 
 
-def main(argv: Optional[list[str]] = None) -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m standins.veo_server", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8787, help="0 picks a free port")
@@ -326,7 +350,7 @@ def main(argv: Optional[list[str]] = None) -> None:
         type=float,
         default=DEFAULT_DELAY_SECONDS,
         help="time from the start call until an operation is done (the low end of the range "
-             "when --delay-max-seconds is given)",
+        "when --delay-max-seconds is given)",
     )
     parser.add_argument(
         "--delay-max-seconds",
@@ -339,7 +363,7 @@ def main(argv: Optional[list[str]] = None) -> None:
         type=int,
         default=0,
         help="starts per project per minute before 429 RESOURCE_EXHAUSTED, like Vertex "
-             "(about 50 for Veo 3.1); 0: no quota",
+        "(about 50 for Veo 3.1); 0: no quota",
     )
     parser.add_argument(
         "--gcs-endpoint",

@@ -4,29 +4,21 @@ in-process, and the real google-genai client pointed at it."""
 from __future__ import annotations
 
 import socket
-import sys
 from pathlib import Path
 
+import google.oauth2.credentials
 import pytest
+from gcp_storage_emulator.server import create_server
+from google import genai
+from google.auth.credentials import AnonymousCredentials
+from google.cloud import storage
+from google.genai import types
+from moto.server import ThreadedMotoServer
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-# So `import standins` works however pytest was started (rootdir, import mode, cwd).
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
-
-import google.oauth2.credentials  # noqa: E402
-from gcp_storage_emulator.server import create_server  # noqa: E402
-from google import genai  # noqa: E402
-from google.auth.credentials import AnonymousCredentials  # noqa: E402
-from google.cloud import storage  # noqa: E402
-from google.genai import types  # noqa: E402
-
-from moto.server import ThreadedMotoServer  # noqa: E402
-
-from standins.fault_proxy import FaultProxy  # noqa: E402
-from standins.tls import make_local_tls  # noqa: E402
-from standins.veo_server import VeoControl, VeoStandIn  # noqa: E402
-from tests.standins.proxy_support import RecordingUpstream  # noqa: E402
+from standins.fault_proxy import FaultProxy
+from standins.tls import make_local_tls
+from standins.veo_server import VeoControl, VeoStandIn
+from tests.standins.proxy_support import RecordingUpstream
 
 # Short, so the suite is fast, but long enough that an immediate poll still sees "running".
 DELAY_SECONDS = 0.3
@@ -47,7 +39,7 @@ def unused_port() -> int:
 
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
-    return REPO_ROOT
+    return Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")
@@ -75,8 +67,9 @@ def control(veo_server) -> VeoControl:
     return veo_control
 
 
-def _make_genai_client(base_url: str, api_version: str | None = None,
-                       timeout_ms: int | None = None, project: str = PROJECT) -> genai.Client:
+def _make_genai_client(
+    base_url: str, api_version: str | None = None, timeout_ms: int | None = None, project: str = PROJECT
+) -> genai.Client:
     # Exactly how the production adapter builds its client, apart from the base URL.
     return genai.Client(
         vertexai=True,

@@ -140,9 +140,18 @@ def raw_request(port: int, method: str, target: str, headers: list[tuple[str, st
 def make_r2_s3(endpoint: str, ca_file):
     """A client configured as R2 needs (functions/adapters/r2.py): no default checksums."""
     return boto3.client(
-        "s3", endpoint_url=endpoint, region_name="auto", aws_access_key_id="testing",
-        aws_secret_access_key="testing", verify=str(ca_file) if ca_file else None,
-        config=Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=10,
-                      s3={"addressing_style": "path"}, request_checksum_calculation="when_required",
-                      response_checksum_validation="when_required"),
+        "s3",
+        endpoint_url=endpoint,
+        region_name="auto",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        verify=str(ca_file) if ca_file else None,
+        config=Config(
+            retries={"total_max_attempts": 1},
+            connect_timeout=5,
+            read_timeout=10,
+            s3={"addressing_style": "path"},
+            request_checksum_calculation="when_required",
+            response_checksum_validation="when_required",
+        ),
     )

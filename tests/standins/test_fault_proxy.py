@@ -305,9 +305,21 @@ def test_cli_serves_control_api_and_forwards_until_sigterm(moto_endpoint, unused
     env = {**os.environ, "PYTHONPATH": str(repo_root)}
     with open(stderr_path, "wb") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "standins.fault_proxy", "--port", str(unused_port),
-             "--upstream", moto_endpoint, "--host", "127.0.0.1"],
-            cwd=repo_root, env=env, stdout=subprocess.DEVNULL, stderr=stderr,
+            [
+                sys.executable,
+                "-m",
+                "standins.fault_proxy",
+                "--port",
+                str(unused_port),
+                "--upstream",
+                moto_endpoint,
+                "--host",
+                "127.0.0.1",
+            ],
+            cwd=repo_root,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
         )
     try:
         proxy_control = ProxyControl(f"http://127.0.0.1:{unused_port}", timeout=2)

@@ -1,10 +1,10 @@
 """The fault queue both stand-ins share (standins/faults.py): order, uses, counts, threads.
 Pure: starts no server."""
+
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Optional
 
 import pytest
 
@@ -15,7 +15,7 @@ from standins.faults import FaultQueue, FaultSpecError, check_fields, check_kind
 class Spec:
     kind: str
     times: int = 1
-    path: Optional[str] = None
+    path: str | None = None
 
 
 def on_path(path: str):
@@ -139,10 +139,14 @@ def test_both_standins_refuse_a_fault_with_no_use_left_over_their_control_api():
     from standins.fault_proxy import FaultProxy, ProxyControl
     from standins.veo_server import VeoControl, VeoStandIn
 
-    with VeoStandIn(port=0, log_requests=False) as veo, \
-            FaultProxy("http://127.0.0.1:9", port=0, log_requests=False) as proxy:
-        for control, spec in ((VeoControl(veo.base_url), {"on": "start", "kind": "reset", "times": 0}),
-                              (ProxyControl(proxy.base_url), {"kind": "reset", "times": 0})):
+    with (
+        VeoStandIn(port=0, log_requests=False) as veo,
+        FaultProxy("http://127.0.0.1:9", port=0, log_requests=False) as proxy,
+    ):
+        for control, spec in (
+            (VeoControl(veo.base_url), {"on": "start", "kind": "reset", "times": 0}),
+            (ProxyControl(proxy.base_url), {"kind": "reset", "times": 0}),
+        ):
             with pytest.raises(RuntimeError, match=r"400 .*fault 'times' must be a positive integer, got 0"):
                 control.faults([spec])
             assert control.stats()["faultsPending"] == 0

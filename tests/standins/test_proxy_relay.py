@@ -110,25 +110,67 @@ def not_implemented(header: str, value: str) -> tuple[int, str, str]:
     "method, target, headers, body, refused",
     [
         # boto3 >= 1.36's default upload over HTTPS: a CRC32 in an aws-chunked trailer
-        ("PUT", "/b/k", [("Transfer-Encoding", "chunked"), ("Content-Encoding", "aws-chunked"),
-                         ("x-amz-content-sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER"),
-                         ("x-amz-trailer", "x-amz-checksum-crc32"), ("x-amz-decoded-content-length", "5")],
-         AWS_CHUNKED_HELLO, UNAUTHORIZED),
-        ("PUT", "/b/k?partNumber=1&uploadId=u", [("Content-Length", "5"),
-                                                 ("x-amz-content-sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER")],
-         b"hello", UNAUTHORIZED),
-        ("PUT", "/b/k", [("Content-Length", "5"), ("x-amz-checksum-md5", "XUFAKrxLKna5cZ2REBfFkg==")], b"hello",
-         not_implemented("x-amz-checksum-md5", "XUFAKrxLKna5cZ2REBfFkg==")),
-        ("PUT", "/b/k", [("Content-Length", "5"), ("x-amz-sdk-checksum-algorithm", "MD5"),
-                         ("x-amz-checksum-crc32", CRC32_OF_HELLO)], b"hello",
-         not_implemented("x-amz-sdk-checksum-algorithm", "MD5")),
-        ("POST", "/b/k?uploads", [("x-amz-checksum-algorithm", "CRC32"), ("x-amz-checksum-type", "FULL_OBJECT")],
-         None, not_implemented("x-amz-checksum-type", "FULL_OBJECT")),
-        ("POST", "/b/k?uploads", [("x-amz-checksum-algorithm", "CRC64NVME"), ("x-amz-checksum-type", "COMPOSITE")],
-         None, not_implemented("x-amz-checksum-type", "COMPOSITE")),
+        (
+            "PUT",
+            "/b/k",
+            [
+                ("Transfer-Encoding", "chunked"),
+                ("Content-Encoding", "aws-chunked"),
+                ("x-amz-content-sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER"),
+                ("x-amz-trailer", "x-amz-checksum-crc32"),
+                ("x-amz-decoded-content-length", "5"),
+            ],
+            AWS_CHUNKED_HELLO,
+            UNAUTHORIZED,
+        ),
+        (
+            "PUT",
+            "/b/k?partNumber=1&uploadId=u",
+            [("Content-Length", "5"), ("x-amz-content-sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER")],
+            b"hello",
+            UNAUTHORIZED,
+        ),
+        (
+            "PUT",
+            "/b/k",
+            [("Content-Length", "5"), ("x-amz-checksum-md5", "XUFAKrxLKna5cZ2REBfFkg==")],
+            b"hello",
+            not_implemented("x-amz-checksum-md5", "XUFAKrxLKna5cZ2REBfFkg=="),
+        ),
+        (
+            "PUT",
+            "/b/k",
+            [
+                ("Content-Length", "5"),
+                ("x-amz-sdk-checksum-algorithm", "MD5"),
+                ("x-amz-checksum-crc32", CRC32_OF_HELLO),
+            ],
+            b"hello",
+            not_implemented("x-amz-sdk-checksum-algorithm", "MD5"),
+        ),
+        (
+            "POST",
+            "/b/k?uploads",
+            [("x-amz-checksum-algorithm", "CRC32"), ("x-amz-checksum-type", "FULL_OBJECT")],
+            None,
+            not_implemented("x-amz-checksum-type", "FULL_OBJECT"),
+        ),
+        (
+            "POST",
+            "/b/k?uploads",
+            [("x-amz-checksum-algorithm", "CRC64NVME"), ("x-amz-checksum-type", "COMPOSITE")],
+            None,
+            not_implemented("x-amz-checksum-type", "COMPOSITE"),
+        ),
     ],
-    ids=["aws-chunked-trailer", "unsigned-trailer-payload", "unknown-algorithm", "unknown-sdk-algorithm",
-         "crc32-full-object", "crc64nvme-composite"],
+    ids=[
+        "aws-chunked-trailer",
+        "unsigned-trailer-payload",
+        "unknown-algorithm",
+        "unknown-sdk-algorithm",
+        "crc32-full-object",
+        "crc64nvme-composite",
+    ],
 )
 def test_what_r2_refuses_gets_r2s_error_and_never_reaches_upstream(relay, method, target, headers, body, refused):
     proxy, upstream = relay
@@ -165,7 +207,8 @@ def test_what_r2_refuses_gets_r2s_error_and_never_reaches_upstream(relay, method
 )
 def test_what_r2_implements_is_forwarded(relay, method, headers):
     proxy, upstream = relay
-    status, _, _, _ = raw_request(proxy.port, method, "/b/k", [("Host", "h"), ("Content-Length", "5"), *headers],
-                                  b"hello")
+    status, _, _, _ = raw_request(
+        proxy.port, method, "/b/k", [("Host", "h"), ("Content-Length", "5"), *headers], b"hello"
+    )
     assert status == 200
     assert len(upstream.requests) == 1 and upstream.requests[0]["body"] == b"hello"

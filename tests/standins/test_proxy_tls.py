@@ -15,11 +15,11 @@ from standins.fault_proxy import FaultProxy, ProxyControl
 from tests.standins.proxy_support import MB, error_code, http_status, make_r2_s3, make_s3
 
 
-
 @pytest.fixture(scope="module")
 def tls_proxy(moto_endpoint, local_tls):
-    with FaultProxy(moto_endpoint, port=0, log_requests=False,
-                    tls=(str(local_tls.cert_file), str(local_tls.key_file))) as running:
+    with FaultProxy(
+        moto_endpoint, port=0, log_requests=False, tls=(str(local_tls.cert_file), str(local_tls.key_file))
+    ) as running:
         yield running
 
 
@@ -56,8 +56,13 @@ def test_https_needs_the_local_ca(tls_proxy, tls_bucket):
 def test_every_fault_kind_works_over_https(tls_proxy, local_tls, tls_bucket):
     r2 = make_r2_s3(tls_proxy.s3_url, local_tls.ca_file)
     control = ProxyControl(tls_proxy.base_url)
-    control.faults([{"kind": "slowdown", "method": "PUT"}, {"kind": "internal", "method": "GET"},
-                    {"kind": "delay", "method": "HEAD", "delaySeconds": 0.5}])
+    control.faults(
+        [
+            {"kind": "slowdown", "method": "PUT"},
+            {"kind": "internal", "method": "GET"},
+            {"kind": "delay", "method": "HEAD", "delaySeconds": 0.5},
+        ]
+    )
     with pytest.raises(ClientError) as slow:
         r2.put_object(Bucket=tls_bucket, Key="k", Body=os.urandom(2 * MB))
     assert (error_code(slow.value), http_status(slow.value)) == ("SlowDown", 503)
@@ -80,9 +85,24 @@ def test_every_fault_kind_works_over_https(tls_proxy, local_tls, tls_bucket):
 def test_cli_speaks_https_given_a_certificate(moto_endpoint, unused_port, repo_root, tmp_path, local_tls):
     env = {**os.environ, "PYTHONPATH": str(repo_root)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "standins.fault_proxy", "--port", str(unused_port), "--upstream", moto_endpoint,
-         "--tls-cert", str(local_tls.cert_file), "--tls-key", str(local_tls.key_file), "--quiet"],
-        cwd=repo_root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "standins.fault_proxy",
+            "--port",
+            str(unused_port),
+            "--upstream",
+            moto_endpoint,
+            "--tls-cert",
+            str(local_tls.cert_file),
+            "--tls-key",
+            str(local_tls.key_file),
+            "--quiet",
+        ],
+        cwd=repo_root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
         proxy_control = ProxyControl(f"http://127.0.0.1:{unused_port}", timeout=2)

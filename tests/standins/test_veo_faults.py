@@ -9,9 +9,15 @@ import time
 import pytest
 from google.genai import errors
 
-from tests.standins.veo_support import (POLL_INTERVAL, SLOW_DELAY_SECONDS, fresh_prefix, gcs_object_names, poll,
-                                        start, wait_until_done)
-
+from tests.standins.veo_support import (
+    POLL_INTERVAL,
+    SLOW_DELAY_SECONDS,
+    fresh_prefix,
+    gcs_object_names,
+    poll,
+    start,
+    wait_until_done,
+)
 
 HTTP_FAULT_CASES = [
     ("quota", errors.ClientError, 429, "RESOURCE_EXHAUSTED"),

@@ -18,10 +18,19 @@ import pytest
 from google.genai import errors, types
 
 from standins.veo_server import VeoControl, VeoStandIn
-from tests.standins.veo_support import (BUCKET, MODEL, SLOW_DELAY_SECONDS, download,
-                                        fresh_prefix, gcs_object_names, poll, probe_mp4, raw_post, start,
-                                        wait_until_done)
-
+from tests.standins.veo_support import (
+    BUCKET,
+    MODEL,
+    SLOW_DELAY_SECONDS,
+    download,
+    fresh_prefix,
+    gcs_object_names,
+    poll,
+    probe_mp4,
+    raw_post,
+    start,
+    wait_until_done,
+)
 
 # ----- normal generation
 
@@ -40,19 +49,13 @@ def test_operation_stays_running_until_the_delay_has_passed_then_is_done(client,
     assert control.stats()["operations"][name]["state"] == "succeeded"
 
 
-@pytest.mark.parametrize(
-    ("duration", "aspect_ratio"), [(4, "16:9"), (6, "16:9"), (8, "9:16")]
-)
+@pytest.mark.parametrize(("duration", "aspect_ratio"), [(4, "16:9"), (6, "16:9"), (8, "9:16")])
 def test_gcs_output_is_a_playable_h264_mp4_with_requested_duration_and_aspect(
     client, control, gcs, duration, aspect_ratio
 ):
     storage_uri = fresh_prefix()
-    name = start(
-        client, duration_seconds=duration, aspect_ratio=aspect_ratio, output_gcs_uri=storage_uri
-    ).name
-    assert name.startswith(
-        f"projects/demo-phoenix/locations/us-central1/publishers/google/models/{MODEL}/operations/"
-    )
+    name = start(client, duration_seconds=duration, aspect_ratio=aspect_ratio, output_gcs_uri=storage_uri).name
+    assert name.startswith(f"projects/demo-phoenix/locations/us-central1/publishers/google/models/{MODEL}/operations/")
 
     operation = wait_until_done(client, name)
 
@@ -108,20 +111,14 @@ def test_rendered_clip_has_a_bar_moving_across_and_a_colour_that_drifts(client, 
 
 def test_number_of_videos_two_uploads_two_samples(client, control, gcs):
     storage_uri = fresh_prefix()
-    operation = wait_until_done(
-        client, start(client, number_of_videos=2, output_gcs_uri=storage_uri).name
-    )
+    operation = wait_until_done(client, start(client, number_of_videos=2, output_gcs_uri=storage_uri).name)
 
     uris = [video.video.uri for video in operation.response.generated_videos]
     assert [uri.rsplit("/", 1)[1] for uri in uris] == ["sample_0.mp4", "sample_1.mp4"]
-    assert sorted(gcs_object_names(gcs, storage_uri)) == sorted(
-        uri[len(f"gs://{BUCKET}/") :] for uri in uris
-    )
+    assert sorted(gcs_object_names(gcs, storage_uri)) == sorted(uri[len(f"gs://{BUCKET}/") :] for uri in uris)
 
 
-def test_prompt_argument_and_v1_api_version_work_like_the_production_call(
-    veo_server, control, make_client
-):
+def test_prompt_argument_and_v1_api_version_work_like_the_production_call(veo_server, control, make_client):
     client_v1 = make_client(veo_server.base_url, api_version="v1")
     # The brief's exact call shape: prompt= (deprecated in google-genai 3.x in favour of source=).
     with warnings.catch_warnings():
@@ -129,8 +126,9 @@ def test_prompt_argument_and_v1_api_version_work_like_the_production_call(
         operation = client_v1.models.generate_videos(
             model=MODEL,
             prompt="a cat",
-            config=types.GenerateVideosConfig(number_of_videos=1, duration_seconds=4, aspect_ratio="16:9",
-                                              generate_audio=False),
+            config=types.GenerateVideosConfig(
+                number_of_videos=1, duration_seconds=4, aspect_ratio="16:9", generate_audio=False
+            ),
         )
     done = wait_until_done(client_v1, operation.name)
 
@@ -138,9 +136,7 @@ def test_prompt_argument_and_v1_api_version_work_like_the_production_call(
     assert control.stats()["operations"][operation.name]["prompt"] == "a cat"
 
 
-def test_concurrent_polls_after_the_delay_upload_the_video_exactly_once(
-    client, control, gcs, delay_seconds
-):
+def test_concurrent_polls_after_the_delay_upload_the_video_exactly_once(client, control, gcs, delay_seconds):
     storage_uri = fresh_prefix()
     name = start(client, duration_seconds=4, output_gcs_uri=storage_uri).name
     time.sleep(delay_seconds + 0.05)
@@ -171,9 +167,7 @@ def test_concurrent_polls_after_the_delay_upload_the_video_exactly_once(
 # ----- responsible-AI filter
 
 
-def test_blocked_term_prompt_finishes_filtered_with_no_video_and_nothing_in_gcs(
-    client, control, gcs
-):
+def test_blocked_term_prompt_finishes_filtered_with_no_video_and_nothing_in_gcs(client, control, gcs):
     control.config(delaySeconds=SLOW_DELAY_SECONDS)
     storage_uri = fresh_prefix()
     name = start(client, prompt="A scene full of GORE.", output_gcs_uri=storage_uri).name
@@ -205,10 +199,7 @@ def test_blocked_terms_match_whole_words_only_and_can_be_changed_at_run_time(cli
 
 
 def test_unknown_operation_poll_answers_404_not_found(client, control):
-    unknown = (
-        f"projects/demo-phoenix/locations/us-central1/publishers/google/models/{MODEL}"
-        f"/operations/{uuid.uuid4()}"
-    )
+    unknown = f"projects/demo-phoenix/locations/us-central1/publishers/google/models/{MODEL}/operations/{uuid.uuid4()}"
     with pytest.raises(errors.ClientError) as raised:
         poll(client, unknown)
     assert (raised.value.code, raised.value.status) == (404, "NOT_FOUND")
@@ -235,8 +226,9 @@ def test_invalid_request_is_rejected_with_400_invalid_argument(client, control, 
 def test_errors_use_veos_json_error_shape(veo_server, control):
     path = f"/v1beta1/projects/p/locations/us-central1/publishers/google/models/{MODEL}:predictLongRunning"
     status, body = raw_post(
-        veo_server.base_url, path,
-        {"instances": [{"prompt": "a cat"}], "parameters": {"durationSeconds": 7, "generateAudio": True}}
+        veo_server.base_url,
+        path,
+        {"instances": [{"prompt": "a cat"}], "parameters": {"durationSeconds": 7, "generateAudio": True}},
     )
     assert status == 400
     assert set(body) == {"error"}
@@ -254,15 +246,15 @@ def test_non_veo_model_answers_404_not_found(client, control):
 
 
 def test_storage_uri_is_refused_when_the_stand_in_has_no_gcs_endpoint(make_client):
-    with VeoStandIn(port=0, delay_seconds=0, gcs_endpoint=None, log_requests=False) as server:
-        with pytest.raises(errors.ClientError) as raised:
-            start(make_client(server.base_url), output_gcs_uri=fresh_prefix())
+    with (
+        VeoStandIn(port=0, delay_seconds=0, gcs_endpoint=None, log_requests=False) as server,
+        pytest.raises(errors.ClientError) as raised,
+    ):
+        start(make_client(server.base_url), output_gcs_uri=fresh_prefix())
     assert (raised.value.code, raised.value.status) == (400, "FAILED_PRECONDITION")
 
 
-def test_unreachable_gcs_ends_the_operation_with_an_error_instead_of_hanging(
-    make_client, unused_port
-):
+def test_unreachable_gcs_ends_the_operation_with_an_error_instead_of_hanging(make_client, unused_port):
     with VeoStandIn(
         port=0, delay_seconds=0, gcs_endpoint=f"http://127.0.0.1:{unused_port}", log_requests=False
     ) as server:
@@ -305,17 +297,27 @@ def test_reset_clears_operations_faults_counters_and_restores_settings(client, c
 # ----- command line
 
 
-def test_module_runs_as_a_cli_server_that_answers_health_and_logs_requests(
-    repo_root, tmp_path, unused_port
-):
+def test_module_runs_as_a_cli_server_that_answers_health_and_logs_requests(repo_root, tmp_path, unused_port):
     port = unused_port
     stderr_path = tmp_path / "stderr.log"
     env = {**os.environ, "PYTHONPATH": str(repo_root)}
     with open(stderr_path, "wb") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "standins.veo_server", "--port", str(port),
-             "--delay-seconds", "0", "--blocked-terms", "gore,nsfw"],
-            cwd=repo_root, env=env, stdout=subprocess.DEVNULL, stderr=stderr,
+            [
+                sys.executable,
+                "-m",
+                "standins.veo_server",
+                "--port",
+                str(port),
+                "--delay-seconds",
+                "0",
+                "--blocked-terms",
+                "gore,nsfw",
+            ],
+            cwd=repo_root,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
         )
     try:
         control = VeoControl(f"http://127.0.0.1:{port}", timeout=2)

@@ -13,7 +13,7 @@ import uuid
 import av
 from google.genai import types
 
-from functions.domain.veo_models import DEFAULT_MODEL
+from domain.veo_models import DEFAULT_MODEL
 
 MODEL = DEFAULT_MODEL
 BUCKET = "phoenix-veo-tmp"
@@ -88,7 +88,9 @@ def download(gcs, gcs_uri: str) -> bytes:
 
 def raw_post(base_url: str, path: str, body: dict) -> tuple[int, dict]:
     request = urllib.request.Request(
-        base_url + path, data=json.dumps(body).encode(), method="POST",
+        base_url + path,
+        data=json.dumps(body).encode(),
+        method="POST",
         headers={"Content-Type": "application/json"},
     )
     try:
