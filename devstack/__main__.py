@@ -7,12 +7,8 @@ import os
 import signal
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "functions"))
-
-from devstack import stack, web  # noqa: E402
+from devstack import stack, web
 
 DEMO_EMAIL = "demo@phoenix.test"
 DEMO_PASSWORD = "phoenix-demo"

@@ -10,14 +10,11 @@ import argparse
 import sys
 import time
 import uuid
-from pathlib import Path
 
 import requests
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from devstack.__main__ import DEMO_EMAIL, DEMO_PASSWORD  # noqa: E402
-from devstack.stack import AUTH_PORT  # noqa: E402
+from devstack.__main__ import DEMO_EMAIL, DEMO_PASSWORD
+from devstack.stack import AUTH_PORT
 from tests.support.firestore_rest import SERVER_TIME, UserClient  # noqa: E402
 
 
