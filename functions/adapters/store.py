@@ -14,12 +14,15 @@ from datetime import datetime, timezone
 from google.cloud import firestore
 
 from adapters import usage
-from adapters.firestore_tx import (count, count_now, db, get, get_all, in_transaction,
+from adapters.firestore_tx import (count, count_now, db, get, get_all, in_transaction,  # noqa: F401
                                    incarnation_of)
 from domain import contract, ledger, media, metrics
 from domain.errors import ErrorCode, Failure
 from domain.ledger import Account, EntryType
 from domain.states import IN_FLIGHT, Status, parse_status, server_may_move
+# What the transactions return (and raise) crosses the port: declared there, kept importable here.
+from ports import (Completion, Debit, DebitResult, DeletionSettlement, MalformedDocument,  # noqa: F401
+                   Settlement)
 
 CREATIONS = "creations"
 USERS = "users"
@@ -29,9 +32,6 @@ METRICS = "metrics"
 SHARDS = "shards"
 
 
-class MalformedDocument(Exception):
-    """A document the server cannot act on safely (e.g. a non-numeric balance): the handler
-    sets it aside (log + `malformed` counter) and goes on with the rest."""
 
 
 def _db():
@@ -88,17 +88,6 @@ def load_creation(creation_id: str) -> dict | None:
 
 def count_malformed(where: str) -> None:
     count_now(metrics.malformed(where))
-
-
-DebitResult = ledger.DebitOutcome
-
-
-@dataclass(frozen=True)
-class Debit:
-    result: DebitResult
-    failure: Failure | None = None
-    balance_after: int | None = None
-    media_key: str | None = None
 
 
 # ---- the money trail of one creation, read inside a transaction --------------------------
@@ -288,15 +277,6 @@ def record_progress(creation_id: str, progress: int) -> Status | None:
     return in_transaction(run)
 
 
-@dataclass(frozen=True)
-class Completion:
-    done: bool
-    user_gone: bool = False
-
-    def __bool__(self) -> bool:
-        return self.done
-
-
 def complete_draft(creation_id: str, media_url: str, usd_per_video_second: float) -> Completion:
     """processing → draft: the user's in-flight slot is freed and the debit is marked
     delivered (a delivered debit is never refunded, even after a delete). False if it
@@ -333,15 +313,6 @@ def complete_draft(creation_id: str, media_url: str, usd_per_video_second: float
     return in_transaction(run)
 
 
-@dataclass(frozen=True)
-class Settlement:
-    changed: bool
-    refunded_tokens: int = 0
-    status_before: str | None = None
-    user_gone: bool = False  # charged, but the user document is gone: no refund entry written
-    malformed: bool = False  # failed without money: no usable userId to find its ledger
-
-
 def fail_and_refund(creation_id: str, failure: Failure) -> Settlement:
     """Fail an in-flight creation and give back exactly what its incarnation was charged, once.
     Raises MalformedDocument when it cannot be settled safely (e.g. a non-numeric balance)."""
@@ -358,13 +329,6 @@ def fail_and_refund(creation_id: str, failure: Failure) -> Settlement:
         return _settle_failure(tx, cref, snap, trail, status, failure)
 
     return in_transaction(run)
-
-
-@dataclass(frozen=True)
-class DeletionSettlement:
-    refunded_tokens: int = 0
-    user_gone: bool = False
-    recreated: bool = False  # the id holds a newer document now: its feed entry is not ours
 
 
 def settle_deletion(creation_id: str, deleted: dict, incarnation: str | None) -> DeletionSettlement:

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from adapters import log, store
+from adapters import log
 from domain import metrics
 from domain.metrics import Thresholds, Totals
+from ports import CreationStore
 
 
-def handle(limits: Thresholds, now: datetime | None = None) -> list[metrics.Alert]:
+def handle(limits: Thresholds, now: datetime | None = None, store: CreationStore | None = None) -> list[metrics.Alert]:
+    """`store` defaults to Firestore's (checkalerts needs no other port)."""
+    if store is None:
+        from adapters import store as firestore_store
+
+        store = firestore_store
     now = now or datetime.now(timezone.utc)
     hour_ago = now - timedelta(hours=1)
     day_start = now.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -29,8 +35,8 @@ def handle(limits: Thresholds, now: datetime | None = None) -> list[metrics.Aler
     in_flight, oldest = store.in_flight_summary()
     alerts = metrics.evaluate_alerts(last_hour, today, in_flight, oldest, last_finalized, now, limits)
     for alert in alerts:
-        log.error(alert.message, alert=alert.code, **alert.details)
-    log.info("alert check done", alerts=[a.code for a in alerts], inFlight=in_flight,
+        log.alert(alert.message, alert.code, **alert.details)
+    log.alert_check_done(alerts=[a.code for a in alerts], inFlight=in_flight,
              lastHourFinished=last_hour.finished, lastHourFailed=last_hour.failed, lastHourRefused=last_hour.refused,
              todaySpendUsd=round(today.get("veoCostUsd"), 2))
     return alerts
