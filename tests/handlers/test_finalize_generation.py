@@ -319,3 +319,14 @@ def test_a_job_with_a_start_time_in_the_past_reports_its_duration(world):
     # When finalize runs
     # Then it finishes (the duration is computed from the job, not from a read)
     assert finalize(world, job) == FinalizeOutcome.DRAFT
+
+
+def test_a_hand_written_processing_creation_without_a_start_time_still_finishes(world):
+    # Given a processing document with an operation and a key but no startedAt (written by hand)
+    world.store.grant(USER, 100)
+    world.store.create("c1", {**request(), "status": "processing", "operationName": "op",
+                              "mediaKey": "drafts/alice/c1/secret.mp4"})
+    # When finalize reads it and the video is ready inline
+    outcome = finalize(world, None)
+    # Then it becomes a draft (elapsed time counts as zero)
+    assert outcome == FinalizeOutcome.DRAFT
