@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+
+from ports import Clock, CreationStore, FeedStore, MediaBucket, TaskQueue, TempStorage, VideoGenerator
 
 from config import Settings
-from ports import Clock, CreationStore, FeedStore, MediaBucket, TaskQueue, TempStorage, VideoGenerator
 
 
 class SystemClock:
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
     def monotonic(self) -> float:
         return time.monotonic()

@@ -1,4 +1,4 @@
-"""Firestore reads and the transactions that move a creation and its tokens together.
+"""The Firestore transactions that move a creation and its tokens together.
 
 Each transaction re-reads the creation and the ledger inside it, asks the domain what to
 do, and writes everything or nothing. Deterministic ledger ids make a repeat a no-op, and
@@ -9,20 +9,18 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from google.cloud import firestore
 
-from adapters import usage
-from adapters.firestore_tx import (count, count_now, db, get, get_all, in_transaction,  # noqa: F401
-                                   incarnation_of)
+# What the transactions return (and raise) crosses the port: declared there, kept importable here.
+from ports import Completion, Debit, DebitResult, DeletionSettlement, MalformedDocument, Settlement  # noqa: F401
+
+from adapters.firestore_tx import count, count_now, db, get, get_all, in_transaction, incarnation_of  # noqa: F401
 from domain import contract, ledger, media, metrics
 from domain.errors import ErrorCode, Failure
 from domain.ledger import Account, EntryType
 from domain.states import IN_FLIGHT, Status, parse_status, server_may_move
-# What the transactions return (and raise) crosses the port: declared there, kept importable here.
-from ports import (Completion, Debit, DebitResult, DeletionSettlement, MalformedDocument,  # noqa: F401
-                   Settlement)
 
 CREATIONS = "creations"
 USERS = "users"
@@ -30,8 +28,6 @@ TRANSACTIONS = "transactions"
 FEED = "feed"
 METRICS = "metrics"
 SHARDS = "shards"
-
-
 
 
 def _db():
@@ -78,16 +74,6 @@ def _ledger_doc(kind: EntryType, amount: int, balance_after: int, creation_id: s
     if incarnation is not None:  # debits and refunds: the creation document they belong to
         doc["incarnation"] = incarnation
     return doc
-
-
-def load_creation(creation_id: str) -> dict | None:
-    usage.read()
-    snap = creation_ref(creation_id).get()
-    return snap.to_dict() if snap.exists else None
-
-
-def count_malformed(where: str) -> None:
-    count_now(metrics.malformed(where))
 
 
 # ---- the money trail of one creation, read inside a transaction --------------------------
@@ -137,7 +123,7 @@ def _owner(snap) -> str | None:
 
 
 def _settle_failure(tx, cref, snap, trail: _Trail | None, status: str, failure: Failure,
-                    refused: bool = False) -> "Settlement":
+                    refused: bool = False) -> Settlement:
     """Fails an in-flight creation in `tx` and refunds this incarnation's debit, once."""
     if trail is None:  # no usable userId: no ledger can be found, nothing can be refunded
         tx.update(cref, _failed_fields(failure, refunded=False))
@@ -378,7 +364,7 @@ def settle_deletion(creation_id: str, deleted: dict, incarnation: str | None) ->
 def _seconds_since(moment) -> float:
     if not isinstance(moment, datetime):
         return 0.0
-    return max(0.0, (datetime.now(timezone.utc) - moment).total_seconds())
+    return max(0.0, (datetime.now(UTC) - moment).total_seconds())
 
 
 def _status(snap) -> str | None:
@@ -393,33 +379,6 @@ def _failed_fields(failure: Failure, *, refunded: bool) -> dict:
         "completedAt": firestore.SERVER_TIMESTAMP,
         "updatedAt": firestore.SERVER_TIMESTAMP,
     }
-
-
-def in_flight_older_than(cutoff) -> list[tuple[str, dict]]:
-    """Creations still pending or processing that were created before `cutoff`."""
-    query = (
-        _db().collection(CREATIONS)
-        .where(filter=firestore.FieldFilter("status", "in", [s.value for s in IN_FLIGHT]))
-        .where(filter=firestore.FieldFilter("createdAt", "<", cutoff))
-    )
-    found = [(snap.id, snap.to_dict()) for snap in query.stream()]
-    usage.read(max(1, len(found)))  # a query costs at least one read
-    return found
-
-
-def in_flight_without_a_time(cutoff, limit: int = 50) -> list[tuple[str, dict]]:
-    """In-flight creations whose createdAt is not a timestamp (e.g. a string written by an
-    admin tool): the age query above never sees them, so they are aged by the document's own
-    create_time. Firestore orders strings after timestamps, hence `>= ""`; bounded per run."""
-    query = (
-        _db().collection(CREATIONS)
-        .where(filter=firestore.FieldFilter("status", "in", [s.value for s in IN_FLIGHT]))
-        .where(filter=firestore.FieldFilter("createdAt", ">=", ""))
-        .limit(limit)
-    )
-    snaps = list(query.stream())
-    usage.read(max(1, len(snaps)))
-    return [(snap.id, snap.to_dict()) for snap in snaps if snap.create_time and snap.create_time < cutoff]
 
 
 def grant(user_id: str, amount: int, reason: str, grant_id: str | None = None) -> int:
@@ -443,7 +402,13 @@ def grant(user_id: str, amount: int, reason: str, grant_id: str | None = None) -
     return in_transaction(run)
 
 
-# Feed, media and metric reads live in feed_store; kept importable from here.
-from adapters.feed_store import (existing_creations, feed_entries, feed_page,  # noqa: E402,F401
-                                 get_cursor, in_flight_summary, metric_shards_since,
-                                 publish_to_feed, published_since, remove_from_feed, set_cursor)
+# The rest of the CreationStore port lives with its own job; the port is this module.
+from adapters.creation_reads import (  # noqa: E402,F401
+    existing_creations,
+    in_flight_older_than,
+    in_flight_without_a_time,
+    load_creation,
+    published_since,
+)
+from adapters.feed_store import feed_entries, feed_page, get_cursor, publish_to_feed, remove_from_feed, set_cursor  # noqa: E402,F401
+from adapters.metrics_store import count_malformed, in_flight_summary, metric_shards_since  # noqa: E402,F401

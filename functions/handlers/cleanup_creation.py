@@ -13,14 +13,16 @@ A re-delivered event for an id re-created since touches nothing of the newer doc
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import partial
+
+from bootstrap import Services
+from ports import DeletionSettlement, MalformedDocument
 
 from adapters import log
 from adapters.gcs import temp_prefix_uri
 from adapters.retry import with_retries
-from bootstrap import Services
 from domain import contract, media
 from handlers import common
-from ports import DeletionSettlement, MalformedDocument
 
 
 class CleanupOutcome(StrEnum):
@@ -44,7 +46,7 @@ def handle(creation_id: str, deleted: dict | None, services: Services,
     if settled.user_gone:
         log.user_gone(creation_id, user_id)
     for key in media.keys_of(creation_id, deleted):
-        with_retries(lambda: services.media.delete(key), services.settings.retry)
+        with_retries(partial(services.media.delete, key), services.settings.retry)
     if not settled.recreated and contract.is_valid_creation_id(creation_id):
         # The older per-id public key is shared by every document of the id: only when no
         # newer document holds the id.

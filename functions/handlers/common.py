@@ -2,10 +2,11 @@
 document aside, and remove media without letting a storage error undo a settled outcome."""
 from __future__ import annotations
 
+from bootstrap import Services
+
 from adapters import log
 from adapters.gcs import temp_prefix_uri
 from adapters.retry import with_retries
-from bootstrap import Services
 from domain.errors import ExternalServiceError
 from domain.states import Status
 

@@ -10,14 +10,15 @@ from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 
+from bootstrap import Services
+from ports import MalformedDocument
+
 from adapters import log
 from adapters.retry import with_retries
-from bootstrap import Services
 from domain.errors import ErrorCode, ExternalServiceError, Failure, failure
 from domain.generation import OutcomeKind, VeoOutcome, estimate_progress, next_poll_delay, outcome_failure
 from domain.states import Status
 from handlers import common
-from ports import MalformedDocument
 
 JOB_FIELDS = ("operationName", "mediaKey", "userId", "startedAt")
 STATUS_LOOK_SECONDS = 60

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from bootstrap import Services
+
 from adapters import log
 from adapters.retry import with_retries
-from bootstrap import Services
 from domain import media
 from handlers import common
 

@@ -13,10 +13,12 @@ The first pass costs what recent publishing costs; the second a constant page pe
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
+
+from bootstrap import Services
 
 from adapters import log
 from adapters.retry import with_retries
-from bootstrap import Services
 from domain import media, metrics
 from domain.states import Status
 from handlers import publish_creation
@@ -81,9 +83,9 @@ def _remove_feed_orphans(services: Services) -> int:
 def _remove_public_objects(creation_id: str, services: Services) -> None:
     """No document of this id is published: none of its public copies may stay."""
     prefix = media.published_key(creation_id)[:-len(media.VIDEO_SUFFIX)] + "/"
-    keys = [key for key, _ in with_retries(lambda: services.media.list_keys(prefix), services.settings.retry)]
+    keys = [key for key, _ in with_retries(partial(services.media.list_keys, prefix), services.settings.retry)]
     for key in keys + [media.legacy_published_key(creation_id)]:
-        with_retries(lambda: services.media.delete(key), services.settings.retry)
+        with_retries(partial(services.media.delete, key), services.settings.retry)
 
 
 def _object_exists(key: str, services: Services) -> bool:

@@ -3,6 +3,7 @@ is bootstrap.py."""
 from __future__ import annotations
 
 from bootstrap import Services, bootstrap
+
 from config import Settings
 
 __all__ = ["Services", "build"]

@@ -3,17 +3,18 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from bootstrap import Services
+from ports import MalformedDocument
+
 from adapters import log
 from adapters.gcs import temp_prefix_uri
 from adapters.retry import with_retries
-from bootstrap import Services
 from domain.contract import find_blocked_term, parse_request
 from domain.errors import ErrorCode, ExternalServiceError, Failure, failure
 from domain.ledger import DebitOutcome
 from domain.pricing import token_cost
 from domain.states import Status
 from handlers import common
-from ports import MalformedDocument
 
 
 class StartOutcome(StrEnum):

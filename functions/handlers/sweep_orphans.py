@@ -7,15 +7,17 @@ that cannot be (malformed) is set aside with a log line and a `malformed_*` coun
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
+
+from bootstrap import Services
+from ports import MalformedDocument
 
 from adapters import log
 from adapters.gcs import temp_prefix_uri
 from adapters.retry import with_retries
-from bootstrap import Services
 from domain import contract, media
 from domain.errors import ErrorCode, ExternalServiceError, failure
 from handlers import common, reconcile
-from ports import MalformedDocument
 
 
 def handle(services: Services, now: datetime | None = None) -> dict:
@@ -87,7 +89,7 @@ def sweep_media(services: Services, now: datetime) -> int:
     cutoff = now - timedelta(minutes=services.settings.orphan_media_minutes)
     candidates = []
     for prefix in (media.DRAFTS_PREFIX, media.PUBLISHED_PREFIX):
-        listed = with_retries(lambda: services.media.list_keys(prefix), services.settings.retry)
+        listed = with_retries(partial(services.media.list_keys, prefix), services.settings.retry)
         for key, modified in listed:
             creation_id = media.creation_id_of(key)
             # An id that cannot name a document is no creation's (and must not crash the read).
@@ -97,7 +99,7 @@ def sweep_media(services: Services, now: datetime) -> int:
     removed = 0
     for key, creation_id in candidates:
         if not media.object_is_live(key, creations.get(creation_id)):
-            with_retries(lambda: services.media.delete(key), services.settings.retry)
+            with_retries(partial(services.media.delete, key), services.settings.retry)
             removed += 1
             log.orphan_media_removed(creation_id, key)
     return removed

@@ -9,8 +9,8 @@ import dataclasses
 from dataclasses import dataclass
 
 import pytest
-
 from bootstrap import Services, bootstrap
+
 from config import Settings
 from domain.generation import RetryPolicy
 from domain.metrics import Thresholds

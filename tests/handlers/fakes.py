@@ -16,16 +16,17 @@ import secrets
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+
+from ports import Completion, Debit, DeletionSettlement, MalformedDocument, Settlement
 
 from domain import contract, ledger, media, metrics
 from domain.errors import ErrorCode, ExternalServiceError, Failure
 from domain.generation import OutcomeKind, VeoOutcome
 from domain.ledger import Account, EntryType
 from domain.states import IN_FLIGHT, Status, parse_status, server_may_move
-from ports import Completion, Debit, DeletionSettlement, MalformedDocument, Settlement
 
-T0 = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
 
 class Scripted:

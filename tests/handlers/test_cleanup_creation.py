@@ -119,7 +119,7 @@ def test_a_deletion_with_an_unreadable_balance_is_set_aside_but_the_media_still_
 
 def test_a_late_delete_event_after_the_id_was_re_created_touches_nothing_of_the_new_document(world):
     # Given a processing creation deleted (and settled), then the id re-created and published
-    job = started(world)
+    started(world)
     _, deleted, incarnation = delete(world)
     world.store.create("c1", {**request(), "status": "published", "mediaKey": "drafts/alice/c1/new.mp4"})
     new_public = media.published_key("c1", "drafts/alice/c1/new.mp4")
