@@ -7,9 +7,9 @@ adapters.tasks are used as they are.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, BinaryIO, Protocol
+from typing import Any, BinaryIO, Literal, Protocol
 
 from domain import ledger
 from domain.errors import Failure
@@ -28,11 +28,26 @@ DebitResult = ledger.DebitOutcome
 
 
 @dataclass(frozen=True)
-class Debit:
-    result: DebitResult
-    failure: Failure | None = None
-    balance_after: int | None = None
-    media_key: str | None = None
+class Debited:
+    balance_after: int
+    media_key: str  # where this creation's video will live
+    result: Literal[DebitResult.DEBITED] = field(default=DebitResult.DEBITED, init=False)
+
+
+@dataclass(frozen=True)
+class DebitRefused:
+    """Failed before any token moved (the creation is failed in the same transaction)."""
+    failure: Failure
+    result: Literal[DebitResult.REFUSED] = field(default=DebitResult.REFUSED, init=False)
+
+
+@dataclass(frozen=True)
+class DebitSkipped:
+    """A repeated event (already handled) or an event of a document no longer there (gone)."""
+    result: Literal[DebitResult.ALREADY_HANDLED, DebitResult.GONE]
+
+
+Debit = Debited | DebitRefused | DebitSkipped
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,22 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from google.cloud import firestore
 
 # What the transactions return (and raise) crosses the port: declared there, kept importable here.
-from ports import Completion, Debit, DebitResult, DeletionSettlement, MalformedDocument, Settlement  # noqa: F401
+from ports import (  # noqa: F401
+    Completion,
+    Debit,
+    Debited,
+    DebitRefused,
+    DebitResult,
+    DebitSkipped,
+    DeletionSettlement,
+    MalformedDocument,
+    Settlement,
+)
 
 from adapters.firestore_tx import count, count_now, db, get, get_all, in_transaction, incarnation_of  # noqa: F401
 from domain import contract, ledger, media, metrics
@@ -84,8 +95,8 @@ class _Trail:
     user_id: str
     incarnation: str | None
     account: Account | None
-    debit: object  # snapshot of debit_{id}
-    refund: object  # snapshot of refund_{id}
+    debit: Any  # snapshot of debit_{id} (the SDK's DocumentSnapshot: untyped)
+    refund: Any  # snapshot of refund_{id}
     debit_ours: bool  # debit_{id} exists and belongs to this incarnation
     account_error: bool = False  # the user document is malformed (e.g. a string balance)
 
@@ -137,7 +148,7 @@ def _settle_failure(tx, cref, snap, trail: _Trail | None, status: str, failure: 
         count(tx, metrics.malformed("user"))
         return Settlement(True, 0, status, malformed=True)
     plan = ledger.plan_failure(status, trail.account, trail.debited, trail.refund.exists, trail.delivered)
-    if plan.refund_amount:
+    if isinstance(plan, ledger.FailWithRefund):
         after = plan.account_after
         tx.create(ledger_ref(trail.user_id, ledger.refund_id(cref.id)),
                   _ledger_doc(EntryType.REFUND, plan.refund_amount, after.tokens, cref.id,
@@ -196,17 +207,18 @@ def debit(creation_id: str, user_id: str, cost: int, max_in_flight: int,
         creation, user, prior = snaps[cref.path], snaps[uref.path], snaps[dref.path]
         current = incarnation_of(creation.create_time) if creation.exists else None
         if creation.exists and incarnation is not None and current != incarnation:
-            return Debit(DebitResult.GONE)  # ours was deleted; the new document has its own event
+            return DebitSkipped(DebitResult.GONE)  # ours was deleted; the new document has its own event
         account = _account(user) or Account(0, 0)
         plan = ledger.plan_debit(
             _status(creation), prior.exists, account, cost, max_in_flight,
             debit_is_ours=prior.exists and _entry_is_of(prior, current, creation.create_time),
             owner_matches=creation.exists and creation.to_dict().get("userId") == user_id)
-        if plan.outcome == DebitResult.REFUSED:
+        if isinstance(plan, ledger.DebitRefused):
             tx.update(cref, _failed_fields(plan.failure, refunded=False))
             count(tx, metrics.rejected(plan.failure.code))
-        if plan.outcome != DebitResult.DEBITED:
-            return Debit(plan.outcome, failure=plan.failure)
+            return DebitRefused(plan.failure)
+        if isinstance(plan, ledger.DebitSkipped):
+            return DebitSkipped(plan.outcome)
         after = plan.account_after
         media_key = media.draft_key(user_id, creation_id, secrets.token_urlsafe(18))
         tx.create(dref, _ledger_doc(EntryType.DEBIT, cost, after.tokens, creation_id, "generation", current))
@@ -214,7 +226,7 @@ def debit(creation_id: str, user_id: str, cost: int, max_in_flight: int,
         # The creation document itself is not touched here: the ledger entry marks it as
         # charged, and every update of a creation also wakes publishcreation.
         count(tx, metrics.requested())
-        return Debit(DebitResult.DEBITED, balance_after=after.tokens, media_key=media_key)
+        return Debited(after.tokens, media_key)
 
     return in_transaction(run)
 
@@ -331,9 +343,10 @@ def settle_deletion(creation_id: str, deleted: dict, incarnation: str | None) ->
         if not contract.is_safe_user_id(user_id) or status not in IN_FLIGHT:
             # Finished: a draft/published one was delivered, a failed one already settled.
             return DeletionSettlement(recreated=recreated)
-        uref = user_ref(user_id)
-        dref = ledger_ref(user_id, ledger.debit_id(creation_id))
-        rref = ledger_ref(user_id, ledger.refund_id(creation_id))
+        owner = str(user_id)  # is_safe_user_id: a str
+        uref = user_ref(owner)
+        dref = ledger_ref(owner, ledger.debit_id(creation_id))
+        rref = ledger_ref(owner, ledger.refund_id(creation_id))
         snaps = get_all(tx, [uref, dref, rref])
         debit_snap = snaps[dref.path]
         if not debit_snap.exists:

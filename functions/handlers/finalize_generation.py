@@ -54,7 +54,8 @@ def handle(creation_id: str, services: Services, job: dict | None = None,
         return FinalizeOutcome.NO_OPERATION
 
     deadline = clock() + settings.poll_budget_s
-    shown = creation.get("progress") if type(creation.get("progress")) is int else 0
+    progress = creation.get("progress")
+    shown: int = progress if isinstance(progress, int) and type(progress) is int else 0
     last_look = clock()
     while True:
         try:

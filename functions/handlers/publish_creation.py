@@ -12,6 +12,7 @@ from bootstrap import Services
 from adapters import log
 from adapters.retry import with_retries
 from domain import media
+from domain.states import Status
 from handlers import common
 
 
@@ -42,5 +43,5 @@ def publish(creation_id: str, creation: dict, services: Services) -> PublishOutc
         # copy is ours to remove.
         services.media.delete(public_key)
         return PublishOutcome.NOT_PUBLISHED
-    log.state_change(creation_id, creation.get("userId"), "draft", creation.get("status"))
+    log.state_change(creation_id, creation.get("userId"), Status.DRAFT, Status.PUBLISHED)
     return PublishOutcome.PUBLISHED

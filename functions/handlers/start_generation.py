@@ -4,7 +4,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bootstrap import Services
-from ports import MalformedDocument
+from ports import DebitRefused, DebitSkipped, MalformedDocument
 
 from adapters import log
 from adapters.gcs import temp_prefix_uri
@@ -55,11 +55,11 @@ def handle(creation_id: str, data: dict | None, services: Services, incarnation:
         # Nothing was charged; the sweep fails it (without money) when it is old enough.
         common.set_aside(creation_id, "startgeneration", str(exc), services, counter="user")
         return StartOutcome.SET_ASIDE
-    if debit.result == DebitOutcome.REFUSED:
+    if isinstance(debit, DebitRefused):
         log.state_change(creation_id, request.user_id, Status.PENDING, Status.FAILED,
                          error_code=debit.failure.code.value)
         return StartOutcome.REFUSED
-    if debit.result != DebitOutcome.DEBITED:
+    if isinstance(debit, DebitSkipped):
         return _resume_repeated_event(creation_id, debit.result, services)
     log.ledger_movement(creation_id, request.user_id, "debit", cost, debit.balance_after)
 

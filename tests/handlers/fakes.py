@@ -18,7 +18,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from ports import Completion, Debit, DeletionSettlement, MalformedDocument, Settlement
+from ports import (
+    Completion,
+    Debit,
+    Debited,
+    DebitRefused,
+    DebitSkipped,
+    DeletionSettlement,
+    MalformedDocument,
+    Settlement,
+)
 
 from domain import contract, ledger, media, metrics
 from domain.errors import ErrorCode, ExternalServiceError, Failure
@@ -227,27 +236,25 @@ class FakeStore(Scripted):
         snap = self.creations.get(creation_id)
         current = self.incarnation(creation_id) if snap is not None else None
         if snap is not None and incarnation is not None and current != incarnation:
-            return Debit(ledger.DebitOutcome.GONE)
+            return DebitSkipped(ledger.DebitOutcome.GONE)
         account = self._account(user_id) or Account(0, 0)
         prior = self.entries.get((user_id, ledger.debit_id(creation_id)))
         plan = ledger.plan_debit(
             _status(snap), prior is not None, account, cost, max_in_flight,
             debit_is_ours=prior is not None and ledger.same_incarnation(prior.get("incarnation"), None, current, None),
             owner_matches=snap is not None and snap.get("userId") == user_id)
-        if plan.outcome == ledger.DebitOutcome.REFUSED:
-            assert plan.failure is not None
+        if isinstance(plan, ledger.DebitRefused):
             self._update(creation_id, _failed_fields(plan.failure, refunded=False))
             self.count_now(metrics.rejected(plan.failure.code))
-        if plan.outcome != ledger.DebitOutcome.DEBITED:
-            return Debit(plan.outcome, failure=plan.failure)
+            return DebitRefused(plan.failure)
+        if isinstance(plan, ledger.DebitSkipped):
+            return DebitSkipped(plan.outcome)
         after = plan.account_after
-        assert after is not None
         self.entries[(user_id, ledger.debit_id(creation_id))] = _entry(EntryType.DEBIT, cost, after, creation_id,
                                                                        current)
         self.users[user_id] = {"tokens": after.tokens, "inFlight": after.in_flight}
         self.count_now(metrics.requested())
-        return Debit(ledger.DebitOutcome.DEBITED, balance_after=after.tokens,
-                     media_key=media.draft_key(user_id, creation_id, secrets.token_urlsafe(18)))
+        return Debited(after.tokens, media.draft_key(user_id, creation_id, secrets.token_urlsafe(18)))
 
     def mark_processing(self, creation_id: str, operation_name: str, cost: int, media_key: str,
                         incarnation: str | None = None) -> bool:
@@ -370,9 +377,8 @@ class FakeStore(Scripted):
             self.count_now(metrics.malformed("user"))
             return Settlement(True, 0, status, malformed=True)
         plan = ledger.plan_failure(status, trail.account, trail.debited, trail.refund is not None, trail.delivered)
-        if plan.refund_amount:
+        if isinstance(plan, ledger.FailWithRefund):
             after = plan.account_after
-            assert after is not None
             self.entries[(trail.user_id, ledger.refund_id(creation_id))] = _entry(
                 EntryType.REFUND, plan.refund_amount, after, creation_id, trail.incarnation)
             self.users[trail.user_id] = {"tokens": after.tokens, "inFlight": after.in_flight}
