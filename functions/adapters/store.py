@@ -4,6 +4,11 @@ Each transaction re-reads the creation and the ledger inside it, asks the domain
 do, and writes everything or nothing. Deterministic ledger ids make a repeat a no-op, and
 every ledger entry of a creation names the incarnation (the creation document's
 create_time) it was made for, so a deleted and re-created id never reaches old money.
+
+Over 400 lines on purpose: one job (the money transactions), whose seven transactions share
+the money trail (_trail) and the failure settlement; reads, counters and the feed live in
+creation_reads.py, metrics_store.py and feed_store.py (re-exported at the bottom: this module
+is the CreationStore port).
 """
 from __future__ import annotations
 

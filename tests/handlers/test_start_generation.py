@@ -259,3 +259,15 @@ def test_an_event_of_an_earlier_document_of_the_id_charges_nothing(world):
     outcome = handle("c1", request(), world.services, old)
     # Then nothing is charged (the new document has its own event)
     assert outcome == StartOutcome.DUPLICATE and world.store.tokens(USER) == 100
+
+
+def test_a_repeated_event_after_the_creation_finished_schedules_nothing(world):
+    # Given a request that went through Veo and has since finished (a draft keeps its operation name)
+    world.store.grant(USER, 100)
+    inc = world.store.create("c1", request())
+    handle("c1", request(), world.services, inc)
+    world.store.complete_draft("c1", "https://media.test/x", 0.15)
+    # When its create event comes again, late
+    outcome = handle("c1", request(), world.services, inc)
+    # Then no finalize task is added for a finished creation
+    assert outcome == StartOutcome.DUPLICATE and len(world.tasks.enqueued) == 1
