@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from firebase_functions.params import IntParam, ListParam, SecretParam, StringParam
+from firebase_functions.params import PROJECT_ID, IntParam, ListParam, SecretParam, StringParam
 
 from domain.generation import RetryPolicy
 from domain.metrics import Thresholds
@@ -113,6 +113,7 @@ class Settings:
     alerts: Thresholds
     reconcile_window_minutes: int = 180
     reconcile_page_size: int = 200
+    project_id: str = ""  # the Vertex AI project Veo runs in: this function's own
 
 
 def settings() -> Settings:
@@ -152,12 +153,23 @@ def settings() -> Settings:
         ),
         reconcile_window_minutes=max(1, RECONCILE_WINDOW_MINUTES.value),
         reconcile_page_size=max(1, RECONCILE_PAGE_SIZE.value),
+        project_id=_project_id(),
     )
 
 
 def _in_source(path: str) -> str:
     # The emulator and the tests run the functions from different working directories.
     return os.path.join(os.path.dirname(os.path.abspath(__file__)), path) if path else ""
+
+
+def _project_id() -> str:
+    # GCLOUD_PROJECT, set by Cloud Functions, the emulator and the tests; read here, the one
+    # place that reads the environment, through the built-in param where it resolves.
+    try:
+        value = PROJECT_ID.value
+    except Exception:  # noqa: BLE001 — outside a functions runtime the param may not resolve
+        value = ""
+    return value or os.environ.get("GCLOUD_PROJECT") or os.environ.get("GOOGLE_CLOUD_PROJECT") or ""
 
 
 def r2_credentials() -> tuple[str, str]:

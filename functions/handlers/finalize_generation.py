@@ -6,53 +6,68 @@ to finish counts and a late result never revives a failed or deleted creation.
 """
 from __future__ import annotations
 
-import time
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import datetime
+from enum import StrEnum
 
-from adapters import log, store, tasks
-from adapters.gcs import temp_prefix_uri
+from bootstrap import Services
+from ports import MalformedDocument
+
+from adapters import log
 from adapters.retry import with_retries
-from domain.errors import ErrorCode, ExternalServiceError, failure
-from domain.generation import (OutcomeKind, VeoOutcome, estimate_progress, next_poll_delay,
-                               outcome_failure)
+from domain.errors import ErrorCode, ExternalServiceError, Failure, failure
+from domain.generation import OutcomeKind, VeoOutcome, estimate_progress, next_poll_delay, outcome_failure
 from domain.states import Status
-from handlers.services import Services
-
+from handlers import common
 
 JOB_FIELDS = ("operationName", "mediaKey", "userId", "startedAt")
 STATUS_LOOK_SECONDS = 60
 
 
-def handle(creation_id: str, services: Services, job: dict | None = None, clock=time.monotonic,
-           sleep=time.sleep) -> str:
+class FinalizeOutcome(StrEnum):
+    NOT_PROCESSING = "not_processing"  # no job, and the creation is gone or not processing
+    NO_OPERATION = "no_operation"
+    ENDED_MEANWHILE = "ended_meanwhile"  # swept, deleted or finished by another finalizer
+    CONTINUED = "continued"  # handed over to a fresh task
+    DRAFT = "draft"
+    FAILED = "failed"  # failed and refunded
+    SET_ASIDE = "set_aside"  # could not be settled safely (malformed user document)
+
+
+def handle(creation_id: str, services: Services, job: dict | None = None,
+           clock: Callable[[], float] | None = None, sleep: Callable[[float], None] | None = None) -> FinalizeOutcome:
     """`job` is what startgeneration put in the task; with it no read is needed up front
-    (a creation that ended meanwhile is caught by the guarded writes below)."""
-    settings = services.settings
+    (a creation that ended meanwhile is caught by the guarded writes below). `clock` and
+    `sleep` default to the services' clock."""
+    clock = clock or services.clock.monotonic
+    sleep = sleep or services.clock.sleep
+    settings, store = services.settings, services.store
     if job and all(job.get(f) for f in JOB_FIELDS):
         creation = {**job, "startedAt": datetime.fromisoformat(job["startedAt"]), "progress": 0}
     else:
-        creation = store.load_creation(creation_id)
-        if creation is None or creation.get("status") != Status.PROCESSING:
-            return "not_processing"
-    user_id = creation.get("userId")
+        loaded = store.load_creation(creation_id)
+        if loaded is None or loaded.get("status") != Status.PROCESSING:
+            return FinalizeOutcome.NOT_PROCESSING
+        creation = loaded
     operation = creation.get("operationName")
     if not operation:
-        return "no_operation"
+        return FinalizeOutcome.NO_OPERATION
 
     deadline = clock() + settings.poll_budget_s
-    shown = creation.get("progress") if type(creation.get("progress")) is int else 0
+    progress = creation.get("progress")
+    shown: int = progress if isinstance(progress, int) and type(progress) is int else 0
     last_look = clock()
     while True:
         try:
             outcome = with_retries(lambda: services.veo.poll(operation), settings.retry)
         except ExternalServiceError as exc:
-            return _fail(creation_id, creation, failure(ErrorCode.GENERATION_FAILED), services,
-                         reason=str(exc))
+            return _fail(creation_id, creation, failure(ErrorCode.GENERATION_FAILED), services, reason=str(exc))
         if outcome.kind != OutcomeKind.RUNNING:
             break
-        estimate = estimate_progress(_seconds_since(creation.get("startedAt")), settings.veo_expected_seconds)
-        delay = next_poll_delay(_seconds_since(creation.get("startedAt")), settings.veo_expected_seconds,
-                                settings.poll_interval_s, settings.poll_coarse_interval_s)
+        elapsed = _seconds_since(creation.get("startedAt"), services)
+        estimate = estimate_progress(elapsed, settings.veo_expected_seconds)
+        delay = next_poll_delay(elapsed, settings.veo_expected_seconds, settings.poll_interval_s,
+                                settings.poll_coarse_interval_s)
         handing_over = clock() + delay > deadline
         # The progress transaction also tells whether the creation is still ours to finish
         # (not swept or deleted): write it on a step, and look at least once a minute and
@@ -63,11 +78,11 @@ def handle(creation_id: str, services: Services, job: dict | None = None, clock=
             if estimate >= shown + settings.progress_step_pct:
                 shown = estimate
             if store.record_progress(creation_id, shown) != Status.PROCESSING:
-                return "ended_meanwhile"
+                return FinalizeOutcome.ENDED_MEANWHILE
         if handing_over:
             # Hand over to a fresh task instead of holding this one past its timeout.
-            tasks.enqueue_finalize(creation_id, job, delay_seconds=int(delay))
-            return "continued"
+            services.tasks.enqueue_finalize(creation_id, job, delay_seconds=int(delay))
+            return FinalizeOutcome.CONTINUED
         sleep(delay)
 
     problem = outcome_failure(outcome)
@@ -76,15 +91,13 @@ def handle(creation_id: str, services: Services, job: dict | None = None, clock=
 
     media_key = creation.get("mediaKey")
     if not isinstance(media_key, str) or not media_key:
-        log.warn("malformed document set aside", creationId=creation_id, where="finalizegeneration",
-                 reason="no mediaKey")
+        log.malformed_set_aside(creation_id, "finalizegeneration", "no mediaKey")
         return _fail(creation_id, creation, failure(ErrorCode.GENERATION_FAILED), services,
                      reason="malformed: no mediaKey")
     try:
         with_retries(lambda: _copy_to_media(outcome, media_key, services), settings.retry)
     except ExternalServiceError as exc:
-        return _fail(creation_id, creation, failure(ErrorCode.GENERATION_FAILED), services,
-                     reason=str(exc))
+        return _fail(creation_id, creation, failure(ErrorCode.GENERATION_FAILED), services, reason=str(exc))
 
     completion = store.complete_draft(creation_id, services.media.public_url(media_key),
                                       settings.veo_usd_per_video_second)
@@ -94,15 +107,15 @@ def handle(creation_id: str, services: Services, job: dict | None = None, clock=
         # creation (nor sit under an id re-created since: the key's secret is ours alone).
         current = store.load_creation(creation_id)
         if current is None or current.get("status") == Status.FAILED or current.get("mediaKey") != media_key:
-            _delete_media(creation_id, media_key, services)
-        _remove_temp(creation_id, services)
-        return "ended_meanwhile"
+            common.delete_media(creation_id, media_key, services)
+        common.remove_temp(creation_id, services)
+        return FinalizeOutcome.ENDED_MEANWHILE
     if completion.user_gone:
-        log.warn("user gone", creationId=creation_id, userId=user_id, event="user_gone")
-    log.state_change(creation_id, user_id, Status.PROCESSING, Status.DRAFT,
-                     duration_ms=int(_seconds_since(creation.get("startedAt")) * 1000))
-    _remove_temp(creation_id, services)
-    return "draft"
+        log.user_gone(creation_id, creation.get("userId"))
+    log.state_change(creation_id, creation.get("userId"), Status.PROCESSING, Status.DRAFT,
+                     duration_ms=int(_seconds_since(creation.get("startedAt"), services) * 1000))
+    common.remove_temp(creation_id, services)
+    return FinalizeOutcome.DRAFT
 
 
 def _copy_to_media(outcome: VeoOutcome, media_key: str, services: Services) -> None:
@@ -118,53 +131,29 @@ def _copy_to_media(outcome: VeoOutcome, media_key: str, services: Services) -> N
         raise ExternalServiceError("veo", "finished without a video location", transient=False)
 
 
-def _fail(creation_id: str, creation: dict, problem, services: Services, reason: str | None) -> str:
+def _fail(creation_id: str, creation: dict, problem: Failure, services: Services,
+          reason: str | None) -> FinalizeOutcome:
     """`reason` (Veo's or R2's own text) goes to the logs only: the user reads our message."""
     try:
-        settlement = store.fail_and_refund(creation_id, problem)
-    except store.MalformedDocument as exc:
-        log.warn("malformed document set aside", creationId=creation_id, where="finalizegeneration",
-                 reason=str(exc))
-        store.count_malformed("user")
-        return "set_aside"
+        settlement = services.store.fail_and_refund(creation_id, problem)
+    except MalformedDocument as exc:
+        common.set_aside(creation_id, "finalizegeneration", str(exc), services, counter="user")
+        return FinalizeOutcome.SET_ASIDE
     if not settlement.changed:
         # Another finalizer got there first (e.g. it made the draft and removed the temp
         # copy we were about to read): its outcome stands.
-        return "ended_meanwhile"
-    if settlement.user_gone:
-        log.warn("user gone", creationId=creation_id, userId=creation.get("userId"), event="user_gone")
+        return FinalizeOutcome.ENDED_MEANWHILE
     # A failed creation keeps no video: the upload may have landed before the failure.
     if isinstance(creation.get("mediaKey"), str) and creation.get("mediaKey"):
-        _delete_media(creation_id, creation["mediaKey"], services)
-    log.state_change(creation_id, creation.get("userId"), Status.PROCESSING, Status.FAILED,
-                     duration_ms=int(_seconds_since(creation.get("startedAt")) * 1000),
-                     error_code=problem.code.value, reason=reason)
-    if settlement.refunded_tokens:
-        log.ledger_movement(creation_id, creation.get("userId"), "refund", settlement.refunded_tokens)
-    _remove_temp(creation_id, services)
-    return "failed"
+        common.delete_media(creation_id, creation["mediaKey"], services)
+    common.failure_settled(creation_id, creation.get("userId"), Status.PROCESSING, problem.code.value, settlement,
+                           duration_ms=int(_seconds_since(creation.get("startedAt"), services) * 1000),
+                           reason=reason)
+    common.remove_temp(creation_id, services)
+    return FinalizeOutcome.FAILED
 
 
-def _delete_media(creation_id: str, media_key: str, services: Services) -> None:
-    try:
-        with_retries(lambda: services.media.delete(media_key), services.settings.retry)
-    except ExternalServiceError as exc:
-        # The orphan sweep deletes objects of failed or missing creations later.
-        log.warn("media not removed", creationId=creation_id, reason=str(exc))
-
-
-def _remove_temp(creation_id: str, services: Services) -> None:
-    bucket = services.settings.gcs_temp_bucket
-    if not bucket:
-        return
-    try:
-        services.temp_storage.delete_prefix(temp_prefix_uri(bucket, creation_id))
-    except ExternalServiceError as exc:
-        # Not worth failing a finished video over: the orphan sweep retries the clean-up.
-        log.warn("temp media not removed", creationId=creation_id, reason=str(exc))
-
-
-def _seconds_since(moment) -> float:
+def _seconds_since(moment, services: Services) -> float:
     if not isinstance(moment, datetime):
         return 0.0
-    return max(0.0, (datetime.now(timezone.utc) - moment).total_seconds())
+    return max(0.0, (services.clock.now() - moment).total_seconds())

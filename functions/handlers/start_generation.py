@@ -1,51 +1,66 @@
 """onCreate of creations/{id}: check the request, take the tokens, start Veo, schedule finalize."""
 from __future__ import annotations
 
-import time
-from datetime import datetime, timezone
+from enum import StrEnum
 
-from adapters import log, store, tasks
+from bootstrap import Services
+from ports import DebitRefused, DebitSkipped, MalformedDocument
+
+from adapters import log
 from adapters.gcs import temp_prefix_uri
 from adapters.retry import with_retries
 from domain.contract import find_blocked_term, parse_request
 from domain.errors import ErrorCode, ExternalServiceError, Failure, failure
+from domain.ledger import DebitOutcome
 from domain.pricing import token_cost
 from domain.states import Status
-from handlers.services import Services
+from handlers import common
 
 
-def handle(creation_id: str, data: dict | None, services: Services, incarnation: str | None = None) -> str:
-    """Returns what happened (for tests and logs). Safe to run twice for one event.
-    `incarnation` is the created document's create_time (as store.incarnation_of writes it):
-    every write is for that document, never for a later one re-created under the same id."""
-    started = time.monotonic()
+class StartOutcome(StrEnum):
+    GONE = "gone"  # the event carries no document
+    REJECTED = "rejected"  # a bad request or a blocked prompt: failed, nothing charged
+    SET_ASIDE = "set_aside"  # the user document is malformed: nothing charged, the sweep fails it
+    REFUSED = "refused"  # the debit was refused (tokens, in-flight limit, re-used id, wrong owner)
+    VEO_REFUSED = "veo_refused"  # charged, Veo said no: failed and refunded
+    ENDED_MEANWHILE = "ended_meanwhile"  # swept or deleted while Veo was being asked
+    PROCESSING = "processing"
+    FINALIZE_RESCHEDULED = "finalize_rescheduled"  # a repeated event after Veo started
+    DUPLICATE = "duplicate"  # a repeated event: the first run owns it
+
+
+def handle(creation_id: str, data: dict | None, services: Services, incarnation: str | None = None) -> StartOutcome:
+    """Safe to run twice for one event. `incarnation` is the created document's create_time
+    (as firestore_tx.incarnation_of writes it): every write is for that document, never for a
+    later one re-created under the same id."""
+    store, clock = services.store, services.clock
+    started = clock.monotonic()
     settings = services.settings
     if data is None:
-        return "gone"
+        return StartOutcome.GONE
 
     request = parse_request(creation_id, data)
     if isinstance(request, Failure):
-        return _reject(creation_id, data.get("userId"), request, incarnation)
+        return _reject(creation_id, data.get("userId"), request, incarnation, services)
     blocked = find_blocked_term(request.prompt, settings.blocked_terms)
     if blocked:
         return _reject(creation_id, request.user_id,
-                       failure(ErrorCode.CONTENT_POLICY, f'The word "{blocked}" is not allowed.'), incarnation)
+                       failure(ErrorCode.CONTENT_POLICY, f'The word "{blocked}" is not allowed.'), incarnation,
+                       services)
 
     cost = token_cost(request.duration_seconds, settings.tokens_per_second)
     try:
         debit = store.debit(creation_id, request.user_id, cost, settings.max_in_flight, incarnation)
-    except store.MalformedDocument as exc:
+    except MalformedDocument as exc:
         # Nothing was charged; the sweep fails it (without money) when it is old enough.
-        log.warn("malformed document set aside", creationId=creation_id, where="startgeneration",
-                 reason=str(exc))
-        store.count_malformed("user")
-        return "set_aside"
-    if debit.result == store.DebitResult.REFUSED:
+        common.set_aside(creation_id, "startgeneration", str(exc), services, counter="user")
+        return StartOutcome.SET_ASIDE
+    if isinstance(debit, DebitRefused):
         log.state_change(creation_id, request.user_id, Status.PENDING, Status.FAILED,
                          error_code=debit.failure.code.value)
-        return "refused"
-    if debit.result != store.DebitResult.DEBITED:
-        return _resume_repeated_event(creation_id, debit.result)
+        return StartOutcome.REFUSED
+    if isinstance(debit, DebitSkipped):
+        return _resume_repeated_event(creation_id, debit.result, services)
     log.ledger_movement(creation_id, request.user_id, "debit", cost, debit.balance_after)
 
     output = temp_prefix_uri(settings.gcs_temp_bucket, creation_id) if settings.gcs_temp_bucket else None
@@ -58,43 +73,41 @@ def handle(creation_id: str, data: dict | None, services: Services, incarnation:
     except ExternalServiceError as exc:
         code = ErrorCode.CONTENT_POLICY if _is_policy_refusal(exc) else ErrorCode.GENERATION_FAILED
         settlement = store.fail_and_refund(creation_id, failure(code))
-        log.state_change(creation_id, request.user_id, Status.PENDING, Status.FAILED,
-                         error_code=code.value, reason=str(exc), transient=exc.transient)
-        if settlement.refunded_tokens:
-            log.ledger_movement(creation_id, request.user_id, "refund", settlement.refunded_tokens)
-        return "veo_refused"
+        common.failure_settled(creation_id, request.user_id, Status.PENDING, code.value, settlement,
+                               reason=str(exc), transient=exc.transient)
+        return StartOutcome.VEO_REFUSED
 
     if not store.mark_processing(creation_id, operation, cost, debit.media_key, incarnation):
         # The sweep (or a delete) ended it while Veo was being asked; its refund stands and
         # Veo's output, if any, is removed by the temp-bucket lifecycle / orphan sweep.
-        log.warn("creation ended before Veo started", creationId=creation_id, operation=operation)
-        return "ended_meanwhile"
-    tasks.enqueue_finalize(creation_id, {
+        log.ended_before_veo_started(creation_id, operation)
+        return StartOutcome.ENDED_MEANWHILE
+    services.tasks.enqueue_finalize(creation_id, {
         "operationName": operation, "mediaKey": debit.media_key, "userId": request.user_id,
-        "startedAt": datetime.now(timezone.utc).isoformat(),
+        "startedAt": clock.now().isoformat(),
     })
     log.state_change(creation_id, request.user_id, Status.PENDING, Status.PROCESSING,
-                     duration_ms=int((time.monotonic() - started) * 1000), operation=operation)
-    return "processing"
+                     duration_ms=int((clock.monotonic() - started) * 1000), operation=operation)
+    return StartOutcome.PROCESSING
 
 
-def _reject(creation_id: str, user_id, reason: Failure, incarnation: str | None) -> str:
-    if store.reject(creation_id, reason, incarnation):
+def _reject(creation_id: str, user_id, reason: Failure, incarnation: str | None, services: Services) -> StartOutcome:
+    if services.store.reject(creation_id, reason, incarnation):
         log.state_change(creation_id, user_id if isinstance(user_id, str) else None, Status.PENDING,
                          Status.FAILED, error_code=reason.code.value)
-    return "rejected"
+    return StartOutcome.REJECTED
 
 
-def _resume_repeated_event(creation_id: str, result: store.DebitResult) -> str:
+def _resume_repeated_event(creation_id: str, result: DebitOutcome, services: Services) -> StartOutcome:
     """A re-delivered create event. If the first run got as far as Veo, make sure a finalize
     task exists (a duplicate task is harmless); otherwise leave it to the first run or,
     if that one died, to the orphan sweep."""
-    if result == store.DebitResult.ALREADY_HANDLED:
-        current = store.load_creation(creation_id) or {}
+    if result == DebitOutcome.ALREADY_HANDLED:
+        current = services.store.load_creation(creation_id) or {}
         if current.get("status") == Status.PROCESSING and current.get("operationName"):
-            tasks.enqueue_finalize(creation_id)
-            return "finalize_rescheduled"
-    return "duplicate"
+            services.tasks.enqueue_finalize(creation_id)
+            return StartOutcome.FINALIZE_RESCHEDULED
+    return StartOutcome.DUPLICATE
 
 
 def _is_policy_refusal(exc: ExternalServiceError) -> bool:
