@@ -1,5 +1,6 @@
 """requirements.lock is what `make install` installs: it must pin the whole tree, and pin
 every direct requirement at the version requirements.txt asks for (`make lock` rewrites it)."""
+
 from __future__ import annotations
 
 import re

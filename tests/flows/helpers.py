@@ -67,3 +67,24 @@ def run_scheduled(name: str) -> None:
             assert resp.status_code == 200, resp.text
             return
     raise AssertionError(f"no HTTP route runs {name}")
+
+
+def services(**overrides):
+    """The production services, as the functions build them, with any port replaced
+    (bootstrap's keyword overrides): what a test runs a handler in-process with."""
+    import config
+    from bootstrap import bootstrap
+
+    return bootstrap(config.settings(), **overrides)
+
+
+class Altered:
+    """A real adapter with some of its methods replaced: a crash or a lost race at one exact
+    step, everything else real."""
+
+    def __init__(self, real, **methods):
+        self._real = real
+        self.__dict__.update(methods)
+
+    def __getattr__(self, name):
+        return getattr(self._real, name)

@@ -61,7 +61,7 @@ R2_FAULTS = {
 def test_fifty_generations_under_random_faults_all_end_terminal_with_a_balanced_ledger(new_user, veo, r2):
     from handlers import start_generation
     import config
-    from handlers import services as wiring
+    from bootstrap import bootstrap
 
     rng = random.Random(SEED)
     veo.config(delaySeconds=1)
@@ -102,7 +102,7 @@ def test_fifty_generations_under_random_faults_all_end_terminal_with_a_balanced_
                     data = OWNER.get(f"creations/{cid}")
                     data = {k: data[k] for k in ("userId", "prompt", "aspectRatio", "duration",
                                                  "createdAt")} | {"status": "pending"}
-                    start_generation.handle(cid, data, wiring.build(config.settings()))
+                    start_generation.handle(cid, data, bootstrap(config.settings()))
                 if name == "operator_deletes_in_flight":
                     wait_status(client, cid, statuses=("processing",), timeout=120)
                     OWNER.delete(f"creations/{cid}")

@@ -19,9 +19,9 @@ from tests.support.waiting import wait_until
 
 def services(**settings):
     import config
-    from handlers import services as wiring
+    from bootstrap import bootstrap
 
-    svc = wiring.build(config.settings())
+    svc = bootstrap(config.settings())
     return dataclasses.replace(svc, settings=dataclasses.replace(svc.settings, **settings))
 
 

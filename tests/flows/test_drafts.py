@@ -86,7 +86,8 @@ def _feed_entry(client, cid):
 
 def test_publish_event_delivered_twice_writes_one_feed_entry(new_user, veo):
     import config
-    from handlers import publish_creation, services
+    from bootstrap import bootstrap
+    from handlers import publish_creation
 
     user, client = new_user(tokens=100)
     cid = submit(client, user.uid, f"{uuid.uuid4().hex[:8]} twice published")
@@ -95,7 +96,7 @@ def test_publish_event_delivered_twice_writes_one_feed_entry(new_user, veo):
     client.update(f"creations/{cid}", {"status": "published", "publishedAt": SERVER_TIME})
     first = wait_until(lambda: _feed_entry(client, cid), what="feed entry")
     after = client.get(f"creations/{cid}")
-    assert publish_creation.handle(cid, before, after, services.build(config.settings())) == "published"
+    assert publish_creation.handle(cid, before, after, bootstrap(config.settings())) == "published"
     assert _feed_entry(client, cid) == first
     assert len(r2_keys(f"published/{cid}")) == 1
 

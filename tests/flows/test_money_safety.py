@@ -12,19 +12,12 @@ import uuid
 import pytest
 import requests
 
-from tests.flows.helpers import (OWNER, assert_ledger_ok, balance, ledger_of, new_id, operations_for,
+from tests.flows.helpers import (OWNER, Altered, services, assert_ledger_ok, balance, ledger_of, new_id, operations_for,
                                  request_doc, run_scheduled, submit, wait_status)
 
 
 def marker() -> str:
     return f"m{uuid.uuid4().hex[:10]}"
-
-
-def services():
-    import config
-    from handlers import services as wiring
-
-    return wiring.build(config.settings())
 
 
 def test_insufficient_balance_fails_without_any_ledger_movement(new_user, veo):
@@ -208,17 +201,17 @@ def test_late_veo_result_does_not_revive_a_failed_and_refunded_creation(new_user
                          client_options={"api_endpoint": GCS_ENDPOINT})
     gcs.bucket(TEMP_BUCKET).blob(f"creations/{cid}/late/sample_0.mp4").upload_from_string(
         render_mp4(4, "16:9"), content_type="video/mp4")
-    svc = services()
-    object.__setattr__(svc.veo, "poll", lambda name: VeoOutcome(
-        OutcomeKind.READY, video_uri=f"gs://{TEMP_BUCKET}/creations/{cid}/late/sample_0.mp4"))
-    real_upload = svc.media.upload_stream
+    real = services()
 
-    def upload_then_lose_the_race(reader, key):
+    def upload_then_lose_the_race(reader, key, *args, **kwargs):
         # The video lands in R2, then the sweep fails the creation before finalize commits.
-        real_upload(reader, key)
+        real.media.upload_stream(reader, key, *args, **kwargs)
         store.fail_and_refund(cid, failure(ErrorCode.TIMEOUT))
 
-    object.__setattr__(svc.media, "upload_stream", upload_then_lose_the_race)
+    svc = services(
+        veo=Altered(real.veo, poll=lambda name: VeoOutcome(
+            OutcomeKind.READY, video_uri=f"gs://{TEMP_BUCKET}/creations/{cid}/late/sample_0.mp4")),
+        media=Altered(real.media, upload_stream=upload_then_lose_the_race))
     assert finalize_generation.handle(cid, svc) == "ended_meanwhile"
     assert finalize_generation.handle(cid, svc) == "not_processing"  # and once more, later
 

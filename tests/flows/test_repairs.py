@@ -10,7 +10,7 @@ import uuid
 import requests
 
 from devstack.stack import MEDIA_BUCKET, s3_client
-from tests.flows.helpers import (OWNER, assert_ledger_ok, balance, ledger_of, request_doc, run_scheduled,
+from tests.flows.helpers import (OWNER, Altered, assert_ledger_ok, balance, ledger_of, request_doc, run_scheduled,
                                  submit, wait_status)
 from tests.flows.test_deletion_and_reuse import pending_and_charged
 from tests.support.firestore_rest import SERVER_TIME
@@ -21,10 +21,9 @@ LONG_AGO = dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)
 
 def services(**settings):
     import config
-    from handlers import services as wiring
+    from bootstrap import bootstrap
 
-    svc = wiring.build(config.settings())
-    return dataclasses.replace(svc, settings=dataclasses.replace(svc.settings, **settings))
+    return bootstrap(dataclasses.replace(config.settings(), **settings))
 
 
 def r2_keys(prefix: str) -> list[str]:
@@ -83,14 +82,13 @@ def test_a_publish_killed_between_the_copy_and_the_feed_write_is_redone(new_user
     OWNER.update(f"creations/{cid}", {"status": "drafting-paused"})
     OWNER.update(f"creations/{cid}", {"status": "published", "publishedAt": dt.datetime.now(dt.timezone.utc)})
     wait_until(lambda: feed_entry(cid) is None, what="no feed entry")
-    svc = services()
-    real_copy = svc.media.copy
+    real = services()
 
-    def copy_then_die(source, target):
-        real_copy(source, target)
+    def copy_then_die(source, target, *args, **kwargs):
+        real.media.copy(source, target, *args, **kwargs)
         raise SystemExit("killed after the copy")
 
-    object.__setattr__(svc.media, "copy", copy_then_die)
+    svc = dataclasses.replace(real, media=Altered(real.media, copy=copy_then_die))
     after = client.get(f"creations/{cid}")
     try:
         publish_creation.handle(cid, before, after, svc)
@@ -244,16 +242,15 @@ def test_a_failed_creations_uploaded_video_is_deleted(new_user, veo):
                          client_options={"api_endpoint": GCS_ENDPOINT})
     gcs.bucket(TEMP_BUCKET).blob(f"creations/{cid}/v/sample_0.mp4").upload_from_string(
         render_mp4(4, "16:9"), content_type="video/mp4")
-    svc = services()
-    object.__setattr__(svc.veo, "poll", lambda name: VeoOutcome(
-        OutcomeKind.READY, video_uri=f"gs://{TEMP_BUCKET}/creations/{cid}/v/sample_0.mp4"))
-    real_upload = svc.media.upload_stream
+    real = services()
 
-    def upload_then_error(reader, key):
-        real_upload(reader, key)  # the object lands, then the answer is an error
+    def upload_then_error(reader, key, *args, **kwargs):
+        real.media.upload_stream(reader, key, *args, **kwargs)  # the object lands, then an error
         raise ExternalServiceError("r2", "connection reset after the body", transient=False)
 
-    object.__setattr__(svc.media, "upload_stream", upload_then_error)
+    svc = dataclasses.replace(real, veo=Altered(real.veo, poll=lambda name: VeoOutcome(
+        OutcomeKind.READY, video_uri=f"gs://{TEMP_BUCKET}/creations/{cid}/v/sample_0.mp4")),
+        media=Altered(real.media, upload_stream=upload_then_error))
     assert finalize_generation.handle(cid, svc) == "failed"
 
     doc = client.get(f"creations/{cid}")
