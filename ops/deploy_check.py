@@ -40,7 +40,9 @@ def read_env_file(path: Path) -> dict[str, str]:
 def param_default() -> str:
     import config
 
-    return config.VEO_MODEL.default
+    default = config.VEO_MODEL.default
+    assert isinstance(default, str), "VEO_MODEL's default must be a literal model id"
+    return default
 
 
 def deployed_model(project: str, functions_dir: Path = FUNCTIONS_DIR) -> tuple[str, str]:

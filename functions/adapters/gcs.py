@@ -10,7 +10,7 @@ SERVICE = "gcs"
 
 @one_per_config
 def _client(endpoint: str):
-    from google.cloud import storage
+    from google.cloud import storage  # type: ignore[attr-defined]  # a namespace package to mypy
 
     if not endpoint:
         return storage.Client()

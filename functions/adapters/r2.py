@@ -128,7 +128,7 @@ class MediaBucket:
 
     def list_keys(self, prefix: str = "") -> list[tuple[str, object]]:
         """(key, last_modified) pairs under a prefix."""
-        keys = []
+        keys: list[tuple[str, object]] = []
         with _translated_errors():
             paginator = self._s3.get_paginator("list_objects_v2")
             for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):

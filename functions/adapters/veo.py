@@ -72,7 +72,9 @@ class Veo:
         from google.genai import types
 
         with _translated_errors(VeoCall.POLL):
-            op = _client(*self._args).operations.get(types.GenerateVideosOperation(name=operation_name))
+            # The SDK's pydantic models take their fields as keywords; its stubs do not say so.
+            operation = types.GenerateVideosOperation(name=operation_name)  # type: ignore[call-arg]
+            op = _client(*self._args).operations.get(operation)
         if not op.done:
             return VeoOutcome(OutcomeKind.RUNNING)
         if op.error:

@@ -32,6 +32,8 @@ SERVER_TRANSITIONS: dict[Status, frozenset[Status]] = {
 
 
 def parse_status(value: object) -> Status | None:
+    if not isinstance(value, str):
+        return None
     try:
         return Status(value)
     except ValueError:

@@ -97,6 +97,7 @@ def deploy_problem(model_id: str, today: date) -> str | None:
     if status == ModelStatus.UNKNOWN:
         return (f"VEO_MODEL={model_id!r} is not a current Veo model on Vertex AI "
                 f"(current: {', '.join(sorted(CURRENT_MODELS))}; table checked {CHECKED_ON}).")
+    retired_on: date | None
     if model_id in RETIRED_MODELS:
         retired_on, replacement = RETIRED_MODELS[model_id]
     else:
