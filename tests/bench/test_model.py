@@ -103,7 +103,7 @@ def test_hot_metric_shards_abort_debits_above_about_two_generations_a_second():
     fast = Platform(veo_quota_per_min=10_000, doc_burst=1, txn_give_up_s=2)
     assert model.simulate("today", 1.0, burst_s=30, platform=fast).failed_by_our_limits == 0
     busy = model.simulate("today", 6.0, burst_s=30, platform=fast)
-    assert busy.failed_causes.get("debit_aborted_by_contention", 0) > 0
+    assert busy.failed_causes.get("debit_aborted_hot_metric_shard", 0) > 0
     assert busy.limit_hits.get("hot_metric_shard", 0) > 0
 
 
