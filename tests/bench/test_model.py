@@ -129,3 +129,12 @@ def test_knee_scan_stops_at_the_first_rate_that_fails():
 def test_unknown_design_is_refused():
     with pytest.raises(ValueError):
         model.simulate("serverless-magic", 1.0)
+
+
+def test_a_naive_onCreate_holding_its_instance_for_the_generation_starves_later_requests():
+    small = Platform(start_max_instances=1, startveo_max_instances=1, finalize_max_instances=1, threads=4,
+                     veo_quota_per_min=10_000, db_warm=True)
+    naive = model.simulate("naive", 1.0, burst_s=30, platform=small)
+    designed = model.simulate("designed", 1.0, burst_s=30, platform=small)
+    assert naive.admission_p95_s > 60 and not naive.served  # 4 threads held for 30-120 s each
+    assert designed.served and designed.admission_p95_s < 5
