@@ -15,7 +15,8 @@ the orphan sweep. Three designs run under the same load:
 - "naive": the common sample: one onCreate that debits and blocks on Veo until done.
 
 Service times (a function's own work, a Veo call, the GCS -> R2 copy, the listener) come
-from `Calibration`, which `bench.calibrate` fills from a measured emulator run.
+from `Calibration`, which `bench.predict.calibration` fills from a measured emulator run.
+The limits it is made of are in bench/limits.py and bench/platform.py.
 Everything here is pure Python: tests/bench/ test the building blocks without a stack.
 """
 from __future__ import annotations
@@ -26,157 +27,12 @@ from dataclasses import dataclass, field, replace
 
 import simpy
 
+from bench.limits import MinuteQuota, Pacer, Pool, designed_poll_delay, ramp_rate, today_poll_delay
+from bench.platform import Calibration, Platform
+
+__all__ = ["Calibration", "Platform", "MinuteQuota", "Pacer", "Pool", "designed_poll_delay", "ramp_rate",
+           "today_poll_delay", "simulate", "knee", "DESIGNS"]
 DESIGNS = ("designed", "today", "naive")
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """Seconds of work per step, measured on the emulator (bench/calibrate.py) or defaults."""
-
-    start_s: float = 0.25  # onCreate: parse + debit transaction (+ enqueue)
-    veo_call_s: float = 0.30  # one Vertex call (start or poll), production network (assumed)
-    finish_s: float = 0.60  # GCS -> R2 copy + draft transaction
-    listen_s: float = 0.05  # commit -> a listening client sees it
-    cold_start_s: float = 1.5  # a new Cloud Run instance before its first request
-    source: str = "defaults"
-
-
-@dataclass(frozen=True)
-class Platform:
-    """Production limits. Declared values mirror functions/main.py; others are Google's."""
-
-    threads: int = 20  # THREADS in functions/.env = concurrency in functions/main.py
-    start_max_instances: int = 50  # startgeneration
-    finalize_max_instances: int = 20  # finalizegeneration
-    startveo_max_instances: int = 20  # designed: startveo
-    finalize_max_concurrent: int = 200  # today's finalize queue max_concurrent_dispatches
-    queue_max_rate: float = 500.0  # Cloud Tasks: max_dispatches_per_second ceiling per queue
-    queue_max_concurrent: int = 1000  # Cloud Tasks default max_concurrent_dispatches
-    poll_queues: int = 1  # designed: finalize queues the poll tasks are spread over
-    doc_writes_per_s: float = 1.0  # Firestore: sustained writes per document
-    doc_burst: float = 5.0  # tolerated burst on one document before contention (assumed)
-    txn_give_up_s: float = 10.0  # a transaction waiting longer aborts (client retries spent; assumed)
-    db_ramp_start: float = 500.0  # 500/50/5: 500 ops/s to start ...
-    db_ramp_factor: float = 1.5  # ... +50% ...
-    db_ramp_every_s: float = 300.0  # ... every 5 minutes
-    db_warm: bool = False  # True: traffic already ramped (no database-wide cap)
-    metric_shards: int = 4  # today: shards per 10-minute bucket
-    veo_quota_per_min: int = 50
-    veo_min_s: float = 30.0
-    veo_max_s: float = 120.0
-    orphan_after_s: float = 15 * 60
-    queue_max_wait_s: float = 60 * 60  # designed: QUEUE_MAX_WAIT for admission
-    sweep_every_s: float = 300.0
-    poll_fine_s: float = 1.0
-    poll_coarse_s: float = 10.0
-    designed_fine_after_s: float = 30.0  # design B: fine polls after VEO_MIN_SECONDS
-    today_expected_s: float = 90.0  # VEO_EXPECTED_SECONDS: today fine after 70% of it
-    naive_poll_s: float = 1.0  # the naive peer polls as finely as we do (its best case)
-    start_retry_delays: tuple[float, ...] = (1.0, 2.0, 4.0)  # RETRY_ATTEMPTS=4, base 1 s
-    task_retry_min_s: float = 10.0  # Cloud Tasks backoff of startveo / finalize
-    task_retry_max_s: float = 120.0
-
-
-class Pacer:
-    """A token bucket in O(1): `rate` per second, `burst` tokens. `delay()` books the next
-    token and says how long to wait for it, or None (nothing booked) past `give_up`."""
-
-    def __init__(self, env: simpy.Environment, rate, burst: float = 1.0):
-        self.env = env
-        self.rate = rate  # a number, or a function of time (the 500/50/5 ramp)
-        self.burst = burst
-        self.next_free = -math.inf
-
-    def _rate(self) -> float:
-        return self.rate(self.env.now) if callable(self.rate) else self.rate
-
-    def delay(self, give_up: float | None = None) -> float | None:
-        rate = self._rate()
-        if rate == math.inf:
-            return 0.0
-        now = self.env.now
-        start = max(self.next_free, now - (self.burst - 1) / rate)
-        wait = max(0.0, start - now)
-        if give_up is not None and wait > give_up:
-            return None
-        self.next_free = start + 1 / rate
-        return wait
-
-
-def ramp_rate(platform: Platform):
-    """Firestore's 500/50/5 rule as a database-wide write rate over time."""
-    if platform.db_warm:
-        return lambda now: math.inf
-    return lambda now: platform.db_ramp_start * platform.db_ramp_factor ** int(now // platform.db_ramp_every_s)
-
-
-class MinuteQuota:
-    """Veo's per-project quota as the stand-in enforces it: a 60 s window opened by the first start."""
-
-    def __init__(self, per_minute: int):
-        self.per_minute = per_minute
-        self.window_start = -math.inf
-        self.used = 0
-        self.refused = 0
-
-    def take(self, now: float) -> bool:
-        if self.per_minute <= 0:
-            return True
-        if now - self.window_start >= 60:
-            self.window_start, self.used = now, 0
-        if self.used < self.per_minute:
-            self.used += 1
-            return True
-        self.refused += 1
-        return False
-
-
-def designed_poll_delay(elapsed: float, p: Platform) -> float:
-    """Coarse while Veo cannot be done (before its shortest time), then land on that time,
-    then fine."""
-    if elapsed + p.poll_coarse_s <= p.designed_fine_after_s:
-        return p.poll_coarse_s
-    if elapsed < p.designed_fine_after_s:
-        return max(p.poll_fine_s, p.designed_fine_after_s - elapsed)
-    return p.poll_fine_s
-
-
-def today_poll_delay(elapsed: float, p: Platform) -> float:
-    """functions/domain/generation.next_poll_delay with production params."""
-    if p.poll_coarse_s <= p.poll_fine_s or elapsed + p.poll_coarse_s > 0.7 * p.today_expected_s:
-        return p.poll_fine_s
-    return p.poll_coarse_s
-
-
-class Pool:
-    """Cloud Run instances x threads of one function: a slot per concurrent request, and a
-    cold start when the warm instances are full."""
-
-    def __init__(self, env, max_instances: int, threads: int, cold_start_s: float):
-        self.env = env
-        self.threads = threads
-        self.slots = simpy.Resource(env, capacity=max_instances * threads)
-        self.warm = 0
-        self.cold_starts = 0
-        self.cold_start_s = cold_start_s
-        self.busy_s = 0.0  # request-seconds served
-
-    def run(self, body):
-        """Runs the generator `body` while holding one thread of one instance."""
-        with self.slots.request() as req:
-            yield req
-            if self.slots.count > self.warm * self.threads:
-                self.warm += 1
-                self.cold_starts += 1
-                yield self.env.timeout(self.cold_start_s)
-            started = self.env.now
-            yield from body
-            self.busy_s += self.env.now - started
-
-    def serve(self, seconds: float):
-        def work():
-            yield self.env.timeout(seconds)
-        yield from self.run(work())
 
 
 @dataclass
