@@ -80,6 +80,8 @@ deploy: install
 	$(PY) -m ops.deploy_check --project "$(PROJECT)"
 	node_modules/.bin/firebase deploy --project "$(PROJECT)" --only functions,firestore:rules,firestore:indexes
 
-# A benchmark, not a test: figures in bench/results.json, explained in docs/performance.md.
+# A benchmark, not a test: figures in bench/results.json, explained in docs/performance.md and
+# docs/capacity.md. Starts its own stack (production poll settings): ~30 min in full,
+# BENCH_ARGS=--quick ~18 min, BENCH_ARGS=--model-only a few minutes and no stack.
 bench: install
 	$(PY) -m bench.run $(BENCH_ARGS)

@@ -1,0 +1,186 @@
+"""Offering load to the emulator stack as the app does, and reading what happened.
+
+A request is a client's create of `creations/{id}` through the security rules (or, for the
+naive peer, of `naivecreations/{id}` with the admin client: the rules know nothing of it),
+watched by a listening client (Firestore `on_snapshot`) that records when each status
+first becomes visible. Closed waves (N at once) and open-loop waves (a fixed rate,
+whatever completes) share that code.
+"""
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+TERMINAL = ("draft", "failed")
+TASK_FUNCTIONS_EXCLUDED = {"startgeneration", "publishcreation", "cleanupcreation", "naivegeneration",
+                           "sweeporphans", "checkalerts"}
+
+
+def pct(values, p):
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))]
+
+
+class Watch:
+    """A listening client on one creation."""
+
+    def __init__(self, db, collection: str, creation_id: str):
+        self.seen: dict[str, float] = {}
+        self.fields: set[str] = set()
+        self.last: dict = {}
+        self.done = threading.Event()
+        self._unsub = db.collection(collection).document(creation_id).on_snapshot(self._on)
+
+    def _on(self, snaps, changes, read_time):
+        now = time.time()
+        for snap in snaps:
+            if snap.exists:
+                data = snap.to_dict()
+                self.fields |= set(data)
+                self.last = data
+                self.seen.setdefault(data.get("status"), now)
+                if data.get("status") in TERMINAL:
+                    self.done.set()
+
+    def close(self):
+        self._unsub.unsubscribe()
+
+
+def one_request(db, user, prompt: str, timeout: float, naive: bool = False, at: float | None = None) -> dict:
+    from google.cloud import firestore
+
+    from tests.support.firestore_rest import SERVER_TIME
+
+    if at is not None:
+        time.sleep(max(0.0, at - time.time()))
+    cid = f"bench-{uuid.uuid4().hex}"
+    collection = "naivecreations" if naive else "creations"
+    watch = Watch(db, collection, cid)
+    fields = {"userId": user.uid, "prompt": f"{cid} {prompt}", "aspectRatio": "16:9", "duration": 4,
+              "status": "pending"}
+    t0 = time.time()
+    if naive:
+        db.collection(collection).document(cid).set({**fields, "createdAt": firestore.SERVER_TIMESTAMP})
+    else:
+        user.client.create(f"creations/{cid}", {**fields, "createdAt": SERVER_TIME})
+    finished = watch.done.wait(timeout)
+    watch.close()
+    return {"creationId": cid, "writtenAt": t0, "seen": watch.seen, "finished": finished,
+            "queued": "queuedAt" in watch.fields, "naive": naive,
+            "error": (watch.last.get("error") or {}).get("code") if watch.last.get("status") == "failed" else None}
+
+
+def closed_wave(db, jobs: list[tuple], concurrency: int, timeout: float, naive: bool = False) -> list[dict]:
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        return list(pool.map(lambda j: one_request(db, j[0], j[1], timeout, naive), jobs))
+
+
+def open_wave(db, users: list, rate_per_s: float, count: int, timeout: float, naive: bool = False,
+              prompt: str = "a calm sea at dusk") -> list[dict]:
+    """`count` creates at `rate_per_s`, each issued on time whatever the others do."""
+    t0 = time.time() + 0.5
+    with ThreadPoolExecutor(max_workers=max(1, count)) as pool:
+        futures = [pool.submit(one_request, db, users[i % len(users)], prompt, timeout, naive, t0 + i / rate_per_s)
+                   for i in range(count)]
+        return [f.result() for f in futures]
+
+
+def open_ramp(db, users: list, rates: list[float], step_s: float, timeout: float, naive: bool = False,
+              prompt: str = "a calm sea at dusk") -> list[tuple[float, list[dict]]]:
+    """Each rate offered for `step_s` seconds, one after the other with no pause: creates are
+    issued on schedule, whatever completes. Returns each rate with its requests."""
+    schedule, at = [], time.time() + 1.0
+    for rate in rates:
+        count = max(1, int(round(rate * step_s)))
+        schedule += [(rate, at + i / rate) for i in range(count)]
+        at += count / rate
+    with ThreadPoolExecutor(max_workers=len(schedule)) as pool:
+        futures = [(rate, pool.submit(one_request, db, users[i % len(users)], prompt, timeout, naive, when))
+                   for i, (rate, when) in enumerate(schedule)]
+        done = [(rate, f.result()) for rate, f in futures]
+    return [(rate, [r for x, r in done if x == rate]) for rate in rates]
+
+
+def attach_operations(results: list[dict], veo_stats: dict) -> None:
+    ops = {op["prompt"].split(" ", 1)[0]: op for op in veo_stats["operations"].values()}
+    for r in results:
+        r["op"] = ops.get(r["creationId"], {})
+
+
+def detection_delays(results: list[dict]) -> list[float]:
+    """Veo's video ready (stand-in start + generation time) -> draft seen by the listener."""
+    return [r["seen"]["draft"] - r["op"]["readyAt"] for r in results
+            if "draft" in r["seen"] and r.get("op", {}).get("readyAt")]
+
+
+def summarize(results: list[dict]) -> dict:
+    drafts = [r for r in results if "draft" in r["seen"]]
+    detection = detection_delays(results)
+    to_processing = [r["seen"]["processing"] - r["writtenAt"] for r in results if "processing" in r["seen"]]
+    to_start = [r["op"]["startedAt"] - r["writtenAt"] for r in results if r.get("op", {}).get("startedAt")]
+    polls = [r["op"]["polls"] for r in drafts if r.get("op")]
+    errors: dict[str, int] = {}
+    for r in results:
+        if "failed" in r["seen"]:
+            errors[r["error"] or "unknown"] = errors.get(r["error"] or "unknown", 0) + 1
+    return {
+        "requests": len(results), "drafts": len(drafts), "failed": sum(errors.values()), "failedBy": errors,
+        "nonTerminal": sum(1 for r in results if not r["finished"]),
+        "queuedSeen": sum(1 for r in results if r["queued"]),
+        "detection_s": {"min": min(detection, default=None), "p50": pct(detection, 50), "p95": pct(detection, 95),
+                        "max": max(detection, default=None)},
+        "toProcessing_s": {"p50": pct(to_processing, 50), "p95": pct(to_processing, 95)},
+        "toVeoStart_s": {"p50": pct(to_start, 50), "p95": pct(to_start, 95)},
+        "pollsPerVideo": (sum(polls) / len(polls)) if polls else None,
+    }
+
+
+def usage_by_creation(log_path: Path, creation_ids: set[str]) -> dict[str, dict]:
+    """Sums each creation's `invocation usage` log lines: reads, writes, invocations, seconds."""
+    totals: dict[str, dict] = {}
+    for line in log_path.read_text(errors="replace").splitlines():
+        if "invocation usage" not in line:
+            continue
+        match = re.search(r"\{.*\}", line)
+        if not match:
+            continue
+        try:
+            entry = json.loads(match.group(0))
+        except ValueError:
+            continue
+        cid = entry.get("creationId")
+        if cid not in creation_ids:
+            continue
+        t = totals.setdefault(cid, {"reads": 0, "writes": 0, "invocations": 0, "taskDeliveries": 0,
+                                    "seconds": {}, "byFunction": {}})
+        fn_name = entry["function"]
+        t["reads"] += entry.get("reads", 0)
+        t["writes"] += entry.get("writes", 0)
+        t["invocations"] += 1
+        t["taskDeliveries"] += fn_name not in TASK_FUNCTIONS_EXCLUDED
+        t["seconds"][fn_name] = t["seconds"].get(fn_name, 0) + entry.get("durationMs", 0) / 1000
+        fn = t["byFunction"].setdefault(fn_name, {"invocations": 0, "reads": 0, "writes": 0})
+        fn["invocations"] += 1
+        fn["reads"] += entry.get("reads", 0)
+        fn["writes"] += entry.get("writes", 0)
+    return totals
+
+
+def make_users(count: int, tokens: int = 1000) -> list:
+    from adapters import store
+    from tests.support.firestore_rest import UserClient, sign_up
+
+    users = []
+    for _ in range(count):
+        user = sign_up(f"bench-{uuid.uuid4().hex[:10]}@example.test")
+        store.grant(user.uid, tokens, "bench", grant_id="grant_bench")
+        user.client = UserClient(user.id_token)
+        users.append(user)
+    return users

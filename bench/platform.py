@@ -1,0 +1,53 @@
+"""What the model knows about production: its limits (`Platform`) and the measured service
+times (`Calibration`)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Seconds of work per step, measured on the emulator (bench/calibrate.py) or defaults."""
+
+    start_s: float = 0.25  # onCreate: parse + debit transaction (+ enqueue)
+    veo_call_s: float = 0.30  # one Vertex call (start or poll), production network (assumed)
+    finish_s: float = 0.60  # GCS -> R2 copy + draft transaction
+    listen_s: float = 0.05  # commit -> a listening client sees it
+    cold_start_s: float = 1.5  # a new Cloud Run instance before its first request
+    source: str = "defaults"
+
+
+@dataclass(frozen=True)
+class Platform:
+    """Production limits. Declared values mirror functions/main.py; others are Google's."""
+
+    threads: int = 20  # THREADS in functions/.env = concurrency in functions/main.py
+    start_max_instances: int = 50  # startgeneration
+    finalize_max_instances: int = 20  # finalizegeneration
+    startveo_max_instances: int = 20  # designed: startveo
+    finalize_max_concurrent: int = 200  # today's finalize queue max_concurrent_dispatches
+    queue_max_rate: float = 500.0  # Cloud Tasks: max_dispatches_per_second ceiling per queue
+    queue_max_concurrent: int = 1000  # Cloud Tasks default max_concurrent_dispatches
+    poll_queues: int = 1  # designed: finalize queues the poll tasks are spread over
+    doc_writes_per_s: float = 1.0  # Firestore: sustained writes per document
+    doc_burst: float = 5.0  # tolerated burst on one document before contention (assumed)
+    txn_give_up_s: float = 10.0  # a transaction waiting longer aborts (client retries spent; assumed)
+    db_ramp_start: float = 500.0  # 500/50/5: 500 ops/s to start ...
+    db_ramp_factor: float = 1.5  # ... +50% ...
+    db_ramp_every_s: float = 300.0  # ... every 5 minutes
+    db_warm: bool = False  # True: traffic already ramped (no database-wide cap)
+    metric_shards: int = 4  # today: shards per 10-minute bucket
+    veo_quota_per_min: int = 50
+    veo_min_s: float = 30.0
+    veo_max_s: float = 120.0
+    orphan_after_s: float = 15 * 60
+    queue_max_wait_s: float = 60 * 60  # designed: QUEUE_MAX_WAIT for admission
+    sweep_every_s: float = 300.0
+    poll_fine_s: float = 1.0
+    poll_coarse_s: float = 10.0
+    designed_fine_after_s: float = 30.0  # design B: fine polls after VEO_MIN_SECONDS
+    today_expected_s: float = 90.0  # VEO_EXPECTED_SECONDS: today fine after 70% of it
+    naive_poll_s: float = 1.0  # the naive peer polls as finely as we do (its best case)
+    start_retry_delays: tuple[float, ...] = (1.0, 2.0, 4.0)  # RETRY_ATTEMPTS=4, base 1 s
+    task_retry_min_s: float = 10.0  # Cloud Tasks backoff of startveo / finalize
+    task_retry_max_s: float = 120.0
