@@ -2,6 +2,7 @@
 documents and its 500/50/5 ramp), Veo's per-minute quota, the poll schedules, and Cloud Run
 instances x threads. Each is small and tested on its own (tests/bench/test_model.py).
 """
+
 from __future__ import annotations
 
 import math
@@ -110,4 +111,5 @@ class Pool:
     def serve(self, seconds: float):
         def work():
             yield self.env.timeout(seconds)
+
         yield from self.run(work())

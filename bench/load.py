@@ -6,6 +6,7 @@ watched by a listening client (Firestore `on_snapshot`) that records when each s
 first becomes visible. Closed waves (N at once) and open-loop waves (a fixed rate,
 whatever completes) share that code.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,8 +18,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 TERMINAL = ("draft", "failed")
-TASK_FUNCTIONS_EXCLUDED = {"startgeneration", "publishcreation", "cleanupcreation", "naivegeneration",
-                           "sweeporphans", "checkalerts"}
+TASK_FUNCTIONS_EXCLUDED = {
+    "startgeneration",
+    "publishcreation",
+    "cleanupcreation",
+    "naivegeneration",
+    "sweeporphans",
+    "checkalerts",
+}
 
 
 def pct(values, p):
@@ -63,8 +70,13 @@ def one_request(db, user, prompt: str, timeout: float, naive: bool = False, at: 
     cid = f"bench-{uuid.uuid4().hex}"
     collection = "naivecreations" if naive else "creations"
     watch = Watch(db, collection, cid)
-    fields = {"userId": user.uid, "prompt": f"{cid} {prompt}", "aspectRatio": "16:9", "duration": 4,
-              "status": "pending"}
+    fields = {
+        "userId": user.uid,
+        "prompt": f"{cid} {prompt}",
+        "aspectRatio": "16:9",
+        "duration": 4,
+        "status": "pending",
+    }
     t0 = time.time()
     if naive:
         db.collection(collection).document(cid).set({**fields, "createdAt": firestore.SERVER_TIMESTAMP})
@@ -72,9 +84,15 @@ def one_request(db, user, prompt: str, timeout: float, naive: bool = False, at: 
         user.client.create(f"creations/{cid}", {**fields, "createdAt": SERVER_TIME})
     finished = watch.done.wait(timeout)
     watch.close()
-    return {"creationId": cid, "writtenAt": t0, "seen": watch.seen, "finished": finished,
-            "queued": "queuedAt" in watch.fields, "naive": naive,
-            "error": (watch.last.get("error") or {}).get("code") if watch.last.get("status") == "failed" else None}
+    return {
+        "creationId": cid,
+        "writtenAt": t0,
+        "seen": watch.seen,
+        "finished": finished,
+        "queued": "queuedAt" in watch.fields,
+        "naive": naive,
+        "error": (watch.last.get("error") or {}).get("code") if watch.last.get("status") == "failed" else None,
+    }
 
 
 def closed_wave(db, jobs: list[tuple], concurrency: int, timeout: float, naive: bool = False) -> list[dict]:
@@ -82,18 +100,34 @@ def closed_wave(db, jobs: list[tuple], concurrency: int, timeout: float, naive: 
         return list(pool.map(lambda j: one_request(db, j[0], j[1], timeout, naive), jobs))
 
 
-def open_wave(db, users: list, rate_per_s: float, count: int, timeout: float, naive: bool = False,
-              prompt: str = "a calm sea at dusk") -> list[dict]:
+def open_wave(
+    db,
+    users: list,
+    rate_per_s: float,
+    count: int,
+    timeout: float,
+    naive: bool = False,
+    prompt: str = "a calm sea at dusk",
+) -> list[dict]:
     """`count` creates at `rate_per_s`, each issued on time whatever the others do."""
     t0 = time.time() + 0.5
     with ThreadPoolExecutor(max_workers=max(1, count)) as pool:
-        futures = [pool.submit(one_request, db, users[i % len(users)], prompt, timeout, naive, t0 + i / rate_per_s)
-                   for i in range(count)]
+        futures = [
+            pool.submit(one_request, db, users[i % len(users)], prompt, timeout, naive, t0 + i / rate_per_s)
+            for i in range(count)
+        ]
         return [f.result() for f in futures]
 
 
-def open_ramp(db, users: list, rates: list[float], step_s: float, timeout: float, naive: bool = False,
-              prompt: str = "a calm sea at dusk") -> list[tuple[float, list[dict]]]:
+def open_ramp(
+    db,
+    users: list,
+    rates: list[float],
+    step_s: float,
+    timeout: float,
+    naive: bool = False,
+    prompt: str = "a calm sea at dusk",
+) -> list[tuple[float, list[dict]]]:
     """Each rate offered for `step_s` seconds, one after the other with no pause: creates are
     issued on schedule, whatever completes. Returns each rate with its requests."""
     schedule, at = [], time.time() + 1.0
@@ -102,8 +136,10 @@ def open_ramp(db, users: list, rates: list[float], step_s: float, timeout: float
         schedule += [(rate, at + i / rate) for i in range(count)]
         at += count / rate
     with ThreadPoolExecutor(max_workers=len(schedule)) as pool:
-        futures = [(rate, pool.submit(one_request, db, users[i % len(users)], prompt, timeout, naive, when))
-                   for i, (rate, when) in enumerate(schedule)]
+        futures = [
+            (rate, pool.submit(one_request, db, users[i % len(users)], prompt, timeout, naive, when))
+            for i, (rate, when) in enumerate(schedule)
+        ]
         done = [(rate, f.result()) for rate, f in futures]
     return [(rate, [r for x, r in done if x == rate]) for rate in rates]
 
@@ -116,8 +152,11 @@ def attach_operations(results: list[dict], veo_stats: dict) -> None:
 
 def detection_delays(results: list[dict]) -> list[float]:
     """Veo's video ready (stand-in start + generation time) -> draft seen by the listener."""
-    return [r["seen"]["draft"] - r["op"]["readyAt"] for r in results
-            if "draft" in r["seen"] and r.get("op", {}).get("readyAt")]
+    return [
+        r["seen"]["draft"] - r["op"]["readyAt"]
+        for r in results
+        if "draft" in r["seen"] and r.get("op", {}).get("readyAt")
+    ]
 
 
 def summarize(results: list[dict]) -> dict:
@@ -131,11 +170,18 @@ def summarize(results: list[dict]) -> dict:
         if "failed" in r["seen"]:
             errors[r["error"] or "unknown"] = errors.get(r["error"] or "unknown", 0) + 1
     return {
-        "requests": len(results), "drafts": len(drafts), "failed": sum(errors.values()), "failedBy": errors,
+        "requests": len(results),
+        "drafts": len(drafts),
+        "failed": sum(errors.values()),
+        "failedBy": errors,
         "nonTerminal": sum(1 for r in results if not r["finished"]),
         "queuedSeen": sum(1 for r in results if r["queued"]),
-        "detection_s": {"min": min(detection, default=None), "p50": pct(detection, 50), "p95": pct(detection, 95),
-                        "max": max(detection, default=None)},
+        "detection_s": {
+            "min": min(detection, default=None),
+            "p50": pct(detection, 50),
+            "p95": pct(detection, 95),
+            "max": max(detection, default=None),
+        },
         "toProcessing_s": {"p50": pct(to_processing, 50), "p95": pct(to_processing, 95)},
         "toVeoStart_s": {"p50": pct(to_start, 50), "p95": pct(to_start, 95)},
         "pollsPerVideo": (sum(polls) / len(polls)) if polls else None,
@@ -158,8 +204,9 @@ def usage_by_creation(log_path: Path, creation_ids: set[str]) -> dict[str, dict]
         cid = entry.get("creationId")
         if cid not in creation_ids:
             continue
-        t = totals.setdefault(cid, {"reads": 0, "writes": 0, "invocations": 0, "taskDeliveries": 0,
-                                    "seconds": {}, "byFunction": {}})
+        t = totals.setdefault(
+            cid, {"reads": 0, "writes": 0, "invocations": 0, "taskDeliveries": 0, "seconds": {}, "byFunction": {}}
+        )
         fn_name = entry["function"]
         t["reads"] += entry.get("reads", 0)
         t["writes"] += entry.get("writes", 0)
@@ -181,6 +228,6 @@ def make_users(count: int, tokens: int = 1000) -> list:
     for _ in range(count):
         user = sign_up(f"bench-{uuid.uuid4().hex[:10]}@example.test")
         store.grant(user.uid, tokens, "bench", grant_id="grant_bench")
-        user.client = UserClient(user.id_token)
+        user.client = UserClient(user.id_token)  # type: ignore[attr-defined]  # the bench's own handle on it
         users.append(user)
     return users

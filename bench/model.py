@@ -19,19 +19,32 @@ from `Calibration`, which `bench.predict.calibration` fills from a measured emul
 The limits it is made of are in bench/limits.py and bench/platform.py.
 Everything here is pure Python: tests/bench/ test the building blocks without a stack.
 """
+
 from __future__ import annotations
 
 import math
 import random
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import simpy
 
 from bench.limits import MinuteQuota, Pacer, Pool, designed_poll_delay, ramp_rate, today_poll_delay
 from bench.platform import Calibration, Platform
 
-__all__ = ["Calibration", "Platform", "MinuteQuota", "Pacer", "Pool", "designed_poll_delay", "ramp_rate",
-           "today_poll_delay", "simulate", "knee", "DESIGNS"]
+__all__ = [
+    "Calibration",
+    "Platform",
+    "MinuteQuota",
+    "Pacer",
+    "Pool",
+    "designed_poll_delay",
+    "ramp_rate",
+    "today_poll_delay",
+    "simulate",
+    "knee",
+    "DESIGNS",
+]
 DESIGNS = ("designed", "today", "naive")
 
 
@@ -70,8 +83,12 @@ class Outcome:
     def served(self) -> bool:
         """Nothing failed by our limits and, with the Veo quota matched, nothing waited a
         minute for our own instances or queues before Veo started."""
-        return (self.failed_by_our_limits == 0 and self.drafts == self.generations
-                and self.admission_p95_s is not None and self.admission_p95_s < ADMISSION_BOUND_S)
+        return (
+            self.failed_by_our_limits == 0
+            and self.drafts == self.generations
+            and self.admission_p95_s is not None
+            and self.admission_p95_s < ADMISSION_BOUND_S
+        )
 
     @property
     def ok(self) -> bool:
@@ -105,8 +122,9 @@ class World:
         self.finalize_pool = Pool(env, p.finalize_max_instances, p.threads, cal.cold_start_s)
         self.startveo_pool = Pool(env, p.startveo_max_instances, p.threads, cal.cold_start_s)
         self.admission = Pacer(env, max(p.veo_quota_per_min, 1) / 60.0, burst=1)
-        self.poll_pacers = [Pacer(env, p.queue_max_rate, burst=p.queue_max_rate / 5)
-                            for _ in range(max(1, p.poll_queues))]
+        self.poll_pacers = [
+            Pacer(env, p.queue_max_rate, burst=p.queue_max_rate / 5) for _ in range(max(1, p.poll_queues))
+        ]
         self.finalize_slots = simpy.Resource(env, capacity=p.finalize_max_concurrent)
         self.gens: list[Gen] = []
         self.limit_hits: dict[str, int] = {}
@@ -142,7 +160,7 @@ class World:
 
     # --- one generation, per design
     def generation(self, g: Gen):
-        env, p, cal = self.env, self.p, self.cal
+        _env, _p, cal = self.env, self.p, self.cal
         # Today's store.debit writes a metric shard; the designed one does not, and neither
         # does the common sample the naive peer stands for.
         hot = self.design == "today"
@@ -179,7 +197,7 @@ class World:
                 return
             ok = [False]
 
-            def call():
+            def call(ok=ok):
                 yield env.timeout(cal.veo_call_s)
                 ok[0] = self._veo_start(g)
 
@@ -202,16 +220,16 @@ class World:
             delay = designed_poll_delay(env.now - g.started, p)
             yield env.timeout(delay)  # the task's ETA
             pacer = self.poll_pacers[g.index % len(self.poll_pacers)]
-            queued = pacer.delay()
+            queued = pacer.delay() or 0.0
             if queued > 0.5:
                 self.hit("poll_queue_500_per_s")
             yield env.timeout(queued)
             done = [False]
 
-            def poll():
+            def poll(done=done):
                 yield env.timeout(cal.veo_call_s)
                 g.polls += 1
-                done[0] = env.now >= g.ready
+                done[0] = g.ready is not None and env.now >= g.ready
                 if done[0]:
                     yield from self._finish(g, hot=False)
 
@@ -322,9 +340,17 @@ class World:
             yield self.env.timeout(1 / rate)
 
 
-def simulate(design: str, offered_per_s: float, *, burst_s: float = 120.0, max_generations: int = 20_000,
-             platform: Platform | None = None, cal: Calibration | None = None, seed: int = 1,
-             horizon_s: float | None = None) -> Outcome:
+def simulate(
+    design: str,
+    offered_per_s: float,
+    *,
+    burst_s: float = 120.0,
+    max_generations: int = 20_000,
+    platform: Platform | None = None,
+    cal: Calibration | None = None,
+    seed: int = 1,
+    horizon_s: float | None = None,
+) -> Outcome:
     """Offer `offered_per_s` requests a second for `burst_s` seconds (at most
     `max_generations`), then let the system drain (with the sweep running)."""
     p, cal = platform or Platform(), cal or Calibration()
@@ -338,19 +364,28 @@ def simulate(design: str, offered_per_s: float, *, burst_s: float = 120.0, max_g
     failed = [g for g in gens if g.status == "failed"]
     causes: dict[str, int] = {}
     for g in failed:
-        causes[g.cause] = causes.get(g.cause, 0) + 1
-    detection = [g.visible - g.ready for g in drafts]
+        cause = g.cause or "unknown"
+        causes[cause] = causes.get(cause, 0) + 1
+    detection = [g.visible - g.ready for g in drafts if g.visible is not None and g.ready is not None]
     admission = [g.started - g.created for g in gens if g.started is not None]
     cold = world.start_pool.cold_starts + world.finalize_pool.cold_starts + world.startveo_pool.cold_starts
     return Outcome(
-        design=design, offered_per_s=offered_per_s, veo_quota_per_min=p.veo_quota_per_min,
-        generations=len(gens), drafts=len(drafts), failed_by_our_limits=len(failed),
-        failed_causes=causes, detection_p50_s=pct(detection, 50), detection_p95_s=pct(detection, 95),
+        design=design,
+        offered_per_s=offered_per_s,
+        veo_quota_per_min=p.veo_quota_per_min,
+        generations=len(gens),
+        drafts=len(drafts),
+        failed_by_our_limits=len(failed),
+        failed_causes=causes,
+        detection_p50_s=pct(detection, 50),
+        detection_p95_s=pct(detection, 95),
         admission_p95_s=pct(admission, 95),
         polls_per_video=(sum(g.polls for g in drafts) / len(drafts)) if drafts else None,
         veo_429=world.quota.refused,
-        late_veo_results=sum(1 for g in failed if g.started is not None), cold_starts=cold,
-        limit_hits=dict(world.limit_hits))
+        late_veo_results=sum(1 for g in failed if g.started is not None),
+        cold_starts=cold,
+        limit_hits=dict(world.limit_hits),
+    )
 
 
 def knee(design: str, rates: list[float], *, quota_matched: bool = True, **kwargs) -> dict:
@@ -359,11 +394,14 @@ def knee(design: str, rates: list[float], *, quota_matched: bool = True, **kwarg
     failed (whatever the delay). `quota_matched`: the Veo quota is raised to the offered
     rate plus 20%, so what is found is our own limit, not Google's."""
     base = kwargs.pop("platform", None) or Platform()
-    found = {"knee": None, "capacity": None, "outcomes": []}
+    found: dict[str, Any] = {"knee": None, "capacity": None, "outcomes": []}
     knee_open = capacity_open = True
     for rate in sorted(rates):
-        platform = replace(base, veo_quota_per_min=max(base.veo_quota_per_min, math.ceil(rate * 72))) \
-            if quota_matched else base
+        platform = (
+            replace(base, veo_quota_per_min=max(base.veo_quota_per_min, math.ceil(rate * 72)))
+            if quota_matched
+            else base
+        )
         outcome = simulate(design, rate, platform=platform, **kwargs)
         found["outcomes"].append(outcome)
         knee_open = knee_open and outcome.ok

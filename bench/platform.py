@@ -1,5 +1,6 @@
 """What the model knows about production: its limits (`Platform`) and the measured service
 times (`Calibration`)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """Prints bench/results.json as tables (the same figures, for people)."""
+
 from __future__ import annotations
 
 
@@ -16,42 +17,78 @@ def _p(d, key="p50"):
 
 def _table(title, header, rows):
     print(f"\n{title}")
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)] if rows else [len(h) for h in header]
+    widths = (
+        [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=False)]
+        if rows
+        else [len(h) for h in header]
+    )
     for line in [header] + rows:
-        print("  " + "  ".join(str(x).ljust(w) for x, w in zip(line, widths)))
+        print("  " + "  ".join(str(x).ljust(w) for x, w in zip(line, widths, strict=False)))
 
 
 def print_all(f: dict) -> None:
-    print(f"\nbench of {f.get('date')} on {f.get('machine')}; {fmt(f.get('benchMinutes'))} min; "
-          f"pipeline: {f.get('design', '-')}")
+    print(
+        f"\nbench of {f.get('date')} on {f.get('machine')}; {fmt(f.get('benchMinutes'))} min; "
+        f"pipeline: {f.get('design', '-')}"
+    )
     if f.get("settings"):
         print("settings: " + ", ".join(f"{k}={v}" for k, v in f["settings"].items()))
     rows = []
     if f.get("cold"):
         c = f["cold"]
-        rows.append(["cold (first wave)", c["requests"], f"{_p(c['toProcessing_s'])} / {_p(c['toProcessing_s'], 'p95')}",
-                     f"{_p(c['detection_s'])} / {_p(c['detection_s'], 'p95')}", fmt(c["pollsPerVideo"], "", 1),
-                     f"{c['drafts']}/{c['failed']}/{c['nonTerminal']}"])
+        rows.append(
+            [
+                "cold (first wave)",
+                c["requests"],
+                f"{_p(c['toProcessing_s'])} / {_p(c['toProcessing_s'], 'p95')}",
+                f"{_p(c['detection_s'])} / {_p(c['detection_s'], 'p95')}",
+                fmt(c["pollsPerVideo"], "", 1),
+                f"{c['drafts']}/{c['failed']}/{c['nonTerminal']}",
+            ]
+        )
     for i, w in enumerate(f.get("warm") or []):
         s = w["summary"]
-        rows.append([f"warm run {i + 1}", w["requests"], f"{_p(w['to_processing_s'])} / {_p(w['to_processing_s'], 'p95')}",
-                     f"{_p(w['overhead_s'])} / {_p(w['overhead_s'], 'p95')}", fmt(w["pollsPerVideo"], "", 1),
-                     f"{s['drafts']}/{w['refunded']} refunded/{s['nonTerminal']}"])
+        rows.append(
+            [
+                f"warm run {i + 1}",
+                w["requests"],
+                f"{_p(w['to_processing_s'])} / {_p(w['to_processing_s'], 'p95')}",
+                f"{_p(w['overhead_s'])} / {_p(w['overhead_s'], 'p95')}",
+                fmt(w["pollsPerVideo"], "", 1),
+                f"{s['drafts']}/{w['refunded']} refunded/{s['nonTerminal']}",
+            ]
+        )
     if rows:
-        _table("waves (Veo 30-120 s, production polls)",
-               ["row", "requests", "to processing p50 / p95", "Veo done -> draft p50 / p95", "polls/video",
-                "drafts/failed/non-terminal"], rows)
+        _table(
+            "waves (Veo 30-120 s, production polls)",
+            [
+                "row",
+                "requests",
+                "to processing p50 / p95",
+                "Veo done -> draft p50 / p95",
+                "polls/video",
+                "drafts/failed/non-terminal",
+            ],
+            rows,
+        )
     if f.get("spread"):
-        _table("spread over the warm runs", ["figure", "min", "median", "max"],
-               [[k, fmt(v["min"]), fmt(v["median"]), fmt(v["max"])] for k, v in f["spread"].items() if v])
+        _table(
+            "spread over the warm runs",
+            ["figure", "min", "median", "max"],
+            [[k, fmt(v["min"]), fmt(v["median"]), fmt(v["max"])] for k, v in f["spread"].items() if v],
+        )
     warm = (f.get("warm") or [{}])[0]
     if warm.get("per_success"):
         u = warm["per_success"]
-        print(f"\nper success (run 1): {u['writes']:.1f} writes / {u['reads']:.1f} reads / {u['invocations']:.1f} "
-              f"invocations ({u['progressWrites']:.1f} progress updates), {u['taskDeliveries']:.1f} task deliveries")
+        print(
+            f"\nper success (run 1): {u['writes']:.1f} writes / {u['reads']:.1f} reads / {u['invocations']:.1f} "
+            f"invocations ({u['progressWrites']:.1f} progress updates), {u['taskDeliveries']:.1f} task deliveries"
+        )
         for name, fn in sorted(u["byFunction"].items()):
-            print(f"    {name}: {fn['invocations']} inv, {fn['reads']} reads, {fn['writes']} writes, "
-                  f"{u['secondsByFunction'].get(name, 0):.1f} s")
+            print(
+                f"    {name}: {fn['invocations']} inv, {fn['reads']} reads, {fn['writes']} writes, "
+                f"{u['secondsByFunction'].get(name, 0):.1f} s"
+            )
     if f.get("targets"):
         print("\ntargets (median of the warm runs):")
         for name, t in f["targets"].items():
@@ -61,43 +98,102 @@ def print_all(f: dict) -> None:
         rows = []
         for system, data in ramp["systems"].items():
             for st in data["steps"]:
-                rows.append([system, f"{st['rate']:g}/s", st["requests"], f"{st['drafts']}/{st['failed']}/{st['nonTerminal']}",
-                             ", ".join(f"{k} {v}" for k, v in st["failedBy"].items()) or "-",
-                             _p(st["detection_s"], "p95"), _p(st["toVeoStart_s"], "p95"), st["queuedSeen"],
-                             "ok" if st["ok"] else "NO"])
-            rows.append([system, "knee", fmt(data["knee"], "/s"), f"quota 429s: {data['quotaRefused']}", "", "", "", "", ""])
-        _table(f"open-loop ramp, Veo quota {ramp['quotaPerMinute']}/min, {ramp['stepSeconds']:g} s per rate",
-               ["system", "rate", "creates", "drafts/failed/open", "failed by", "detection p95", "to Veo start p95",
-                "queued", "ok"], rows)
+                rows.append(
+                    [
+                        system,
+                        f"{st['rate']:g}/s",
+                        st["requests"],
+                        f"{st['drafts']}/{st['failed']}/{st['nonTerminal']}",
+                        ", ".join(f"{k} {v}" for k, v in st["failedBy"].items()) or "-",
+                        _p(st["detection_s"], "p95"),
+                        _p(st["toVeoStart_s"], "p95"),
+                        st["queuedSeen"],
+                        "ok" if st["ok"] else "NO",
+                    ]
+                )
+            rows.append(
+                [system, "knee", fmt(data["knee"], "/s"), f"quota 429s: {data['quotaRefused']}", "", "", "", "", ""]
+            )
+        _table(
+            f"open-loop ramp, Veo quota {ramp['quotaPerMinute']}/min, {ramp['stepSeconds']:g} s per rate",
+            [
+                "system",
+                "rate",
+                "creates",
+                "drafts/failed/open",
+                "failed by",
+                "detection p95",
+                "to Veo start p95",
+                "queued",
+                "ok",
+            ],
+            rows,
+        )
     c = f.get("costs")
     if c:
         rows = []
         for who in ("ours", "naive"):
             if c.get(who):
                 x = c[who]
-                rows.append([who, f"${x['oursUsdShared']:.6f} - ${x['oursUsdAlone']:.6f}", f"${x['firestoreUsd']:.6f}",
-                             f"${x['cloudTasksUsd'] + x['invocationsUsd']:.6f}",
-                             f"{x['instanceVcpuSeconds']:.1f} vCPU-s / {x['instanceGibSeconds']:.1f} GiB-s",
-                             f"${x['egressUsd']:.6f}", f"${x['veoUsd']:.2f}"])
-        _table(f"dollars per video (clip {fmt(c['clipBytes'] / 1e6, ' MB')}; instance time shared by "
-               f"{c['threads']} threads .. alone)",
-               ["system", "ours total", "Firestore", "tasks+invocations", "instance time", "egress", "Veo"], rows)
+                rows.append(
+                    [
+                        who,
+                        f"${x['oursUsdShared']:.6f} - ${x['oursUsdAlone']:.6f}",
+                        f"${x['firestoreUsd']:.6f}",
+                        f"${x['cloudTasksUsd'] + x['invocationsUsd']:.6f}",
+                        f"{x['instanceVcpuSeconds']:.1f} vCPU-s / {x['instanceGibSeconds']:.1f} GiB-s",
+                        f"${x['egressUsd']:.6f}",
+                        f"${x['veoUsd']:.2f}",
+                    ]
+                )
+        _table(
+            f"dollars per video (clip {fmt(c['clipBytes'] / 1e6, ' MB')}; instance time shared by "
+            f"{c['threads']} threads .. alone)",
+            ["system", "ours total", "Firestore", "tasks+invocations", "instance time", "egress", "Veo"],
+            rows,
+        )
         r = c["recurringPerStoredVideoMonth"]
-        print(f"  recurring per stored video per month: ${r['totalUsd']:.6f} (R2 ${r['r2StorageUsd']:.6f}, Firestore "
-              f"${r['firestoreStorageUsd']:.8f}, media sweep {r['mediaSweepReads']} reads ${r['mediaSweepUsd']:.6f})")
+        print(
+            f"  recurring per stored video per month: ${r['totalUsd']:.6f} (R2 ${r['r2StorageUsd']:.6f}, Firestore "
+            f"${r['firestoreStorageUsd']:.8f}, media sweep {r['mediaSweepReads']} reads ${r['mediaSweepUsd']:.6f})"
+        )
     m = f.get("model")
     if m:
         rows = []
         for o in m["offered"]:
-            rows.append([o["design"], f"{o['offered_per_s']:g}/s", o["quota"], f"{o['drafts']}/{o['generations']}",
-                         ", ".join(f"{k} {v}" for k, v in o["failedCauses"].items()) or "-",
-                         fmt(o["detectionP95"], " s", 1), fmt(o["admissionP95"], " s", 0),
-                         fmt(o["pollsPerVideo"], "", 1), ", ".join(sorted(o["limitHits"], key=lambda k: -o["limitHits"][k])[:2]) or "-"])
-        _table(f"model of production (SimPy; {m['burstSeconds']:g} s bursts, at most {m['maxGenerations']} requests)",
-               ["design", "offered", "Veo quota", "drafts", "failed by our limits", "detection p95", "to Veo start p95",
-                "polls/video", "limits hit"], rows)
+            rows.append(
+                [
+                    o["design"],
+                    f"{o['offered_per_s']:g}/s",
+                    o["quota"],
+                    f"{o['drafts']}/{o['generations']}",
+                    ", ".join(f"{k} {v}" for k, v in o["failedCauses"].items()) or "-",
+                    fmt(o["detectionP95"], " s", 1),
+                    fmt(o["admissionP95"], " s", 0),
+                    fmt(o["pollsPerVideo"], "", 1),
+                    ", ".join(sorted(o["limitHits"], key=lambda k: -o["limitHits"][k])[:2]) or "-",
+                ]
+            )
+        _table(
+            f"model of production (SimPy; {m['burstSeconds']:g} s bursts, at most {m['maxGenerations']} requests)",
+            [
+                "design",
+                "offered",
+                "Veo quota",
+                "drafts",
+                "failed by our limits",
+                "detection p95",
+                "to Veo start p95",
+                "polls/video",
+                "limits hit",
+            ],
+            rows,
+        )
         print("  knee (p95 detection < 2 s, nothing failed by our limits) / capacity (nothing failed), quota matched:")
         for design, k in m["knees"].items():
             print(f"    {design:<34} knee {fmt(k['knee'], '/s')}   capacity {fmt(k['capacity'], '/s')}")
     if "ledgerCheckOk" in f:
-        print(f"\nledger check: {'OK' if f['ledgerCheckOk'] else f['ledgerProblems']}; non-terminal: {f.get('nonTerminal')}")
+        print(
+            f"\nledger check: {'OK' if f['ledgerCheckOk'] else f['ledgerProblems']}; "
+            f"non-terminal: {f.get('nonTerminal')}"
+        )

@@ -12,6 +12,7 @@ Phases (each row in bench/results.json):
 5. model: the SimPy model (bench/model.py), calibrated on phase 2, at 1, 50 and 500/s.
 All with production poll settings (bench/stack.py) and Veo times drawn from 30-120 s.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,6 +22,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from bench import load, report
 from bench.load import pct
@@ -37,10 +39,28 @@ TARGETS = {
     "invocations_per_success": 4,
     "cold_import_s": 0.5,
 }
-QUICK = dict(runs=1, users=4, requests=2, refund_requests=2, cold=3, ramp_rates="0.1,0.2", ramp_step_s=30,
-             quota=6, model_burst_s=60)
-FULL = dict(runs=3, users=8, requests=2, refund_requests=4, cold=4, ramp_rates="0.05,0.1,0.2,0.3",
-            ramp_step_s=40, quota=6, model_burst_s=120)
+QUICK = dict(
+    runs=1,
+    users=4,
+    requests=2,
+    refund_requests=2,
+    cold=3,
+    ramp_rates="0.1,0.2",
+    ramp_step_s=30,
+    quota=6,
+    model_burst_s=60,
+)
+FULL = dict(
+    runs=3,
+    users=8,
+    requests=2,
+    refund_requests=4,
+    cold=4,
+    ramp_rates="0.05,0.1,0.2,0.3",
+    ramp_step_s=40,
+    quota=6,
+    model_burst_s=120,
+)
 
 
 def parse_args(argv=None):
@@ -75,14 +95,17 @@ def main(argv=None) -> int:
     if args.model_only:
         from bench import predict
 
-        figures = {"model": predict.predictions(None, burst_s=args.model_burst_s)}
-        _write(args, figures, started)
+        model_only = {"model": predict.predictions(None, burst_s=args.model_burst_s)}
+        _write(args, model_only, started)
         return 0
     from bench import stack as bench_stack
 
     if devstack.stack_running():
-        print("a local stack is already running (make dev?): the bench starts its own with production "
-              "poll settings; stop it, or run the bench in its own network namespace", file=sys.stderr)
+        print(
+            "a local stack is already running (make dev?): the bench starts its own with production "
+            "poll settings; stop it, or run the bench in its own network namespace",
+            file=sys.stderr,
+        )
         return 2
     env = bench_stack.bench_env(args.quota)
     config = bench_stack.lay_out(env, naive=not args.no_naive)
@@ -94,9 +117,14 @@ def main(argv=None) -> int:
     t0 = time.time()
     stack = bench_stack.BenchStack(config, naive=not args.no_naive).start()
     try:
-        figures = {"stackStartSeconds": time.time() - t0, "settings": {k: env[k] for k in sorted(env)
-                                                                       if bench_stack.PRODUCTION_PARAMS.match(k)
-                                                                       or bench_stack.ADMISSION_PARAM.search(k)}}
+        figures: dict[str, Any] = {
+            "stackStartSeconds": time.time() - t0,
+            "settings": {
+                k: env[k]
+                for k in sorted(env)
+                if bench_stack.PRODUCTION_PARAMS.match(k) or bench_stack.ADMISSION_PARAM.search(k)
+            },
+        }
         code = run(args, figures)
         _write(args, figures, started)
         return code
@@ -137,7 +165,7 @@ def run(args, figures: dict) -> int:
     # 2. warm: today's run, --runs times
     warm_runs = []
     for n in range(args.runs):
-        jobs = [(u, "a calm sea at dusk") for u in users[:args.users] for _ in range(args.requests)]
+        jobs = [(u, "a calm sea at dusk") for u in users[: args.users] for _ in range(args.requests)]
         jobs += [(users[i % args.users], "a gore scene") for i in range(args.refund_requests)]
         print(f"warm run {n + 1}/{args.runs}: {len(jobs)} requests at once", flush=True)
         t_start = time.time()
@@ -147,28 +175,36 @@ def run(args, figures: dict) -> int:
         all_results += results
         for u in users:
             from adapters import store
+
             store.grant(u.uid, 1000, "bench top-up", grant_id=f"grant_bench_topup_{n}")
     figures["warm"] = warm_runs
     figures["spread"] = _spread(warm_runs)
-    figures["design"] = "designed (queuedAt seen)" if any(r["queued"] for r in all_results) else \
-        "today's (no queuedAt on any creation)"
+    figures["design"] = (
+        "designed (queuedAt seen)" if any(r["queued"] for r in all_results) else "today's (no queuedAt on any creation)"
+    )
 
     # 3. ramp, ours then the naive peer, the same schedule
     if not args.no_ramp:
         figures["ramp"] = {"quotaPerMinute": args.quota, "stepSeconds": args.ramp_step_s, "systems": {}}
-        for naive in ([False] if args.no_naive else [False, True]):
+        for naive in [False] if args.no_naive else [False, True]:
             name = "naive" if naive else "ours"
             ramp_users = load.make_users(max(6, int(max(args.ramp_rates) * (args.veo_max_s + 30) / 2) + 2))
             veo.config(quotaPerMinute=args.quota)  # a new window for each system
-            print(f"ramp {name}: {args.ramp_rates} creates/s, {args.ramp_step_s:g} s each, quota "
-                  f"{args.quota}/min", flush=True)
+            print(
+                f"ramp {name}: {args.ramp_rates} creates/s, {args.ramp_step_s:g} s each, quota {args.quota}/min",
+                flush=True,
+            )
             steps = load.open_ramp(db, ramp_users, args.ramp_rates, args.ramp_step_s, timeout, naive=naive)
             _finish(veo, [r for _, results in steps for r in results])
             rows = []
             for rate, results in steps:
                 row = {"rate": rate, **load.summarize(results)}
-                row["ok"] = (row["failed"] == 0 and row["nonTerminal"] == 0 and row["detection_s"]["p95"] is not None
-                             and row["detection_s"]["p95"] < 2.0)
+                row["ok"] = (
+                    row["failed"] == 0
+                    and row["nonTerminal"] == 0
+                    and row["detection_s"]["p95"] is not None
+                    and row["detection_s"]["p95"] < 2.0
+                )
                 rows.append(row)
             knee = None
             for row in rows:
@@ -176,9 +212,12 @@ def run(args, figures: dict) -> int:
                     break
                 knee = row["rate"]
             ramp_results = [r for _, results in steps for r in results]
-            figures["ramp"]["systems"][name] = {"steps": rows, "knee": knee,
-                                                "quotaRefused": veo.stats()["quotaRefused"],
-                                                "perDraft": _per_draft(ramp_results)}
+            figures["ramp"]["systems"][name] = {
+                "steps": rows,
+                "knee": knee,
+                "quotaRefused": veo.stats()["quotaRefused"],
+                "perDraft": _per_draft(ramp_results),
+            }
             if not naive:
                 all_results += ramp_results
                 ledger_users += ramp_users
@@ -211,12 +250,16 @@ def _per_draft(results: list[dict]) -> dict | None:
         return None
     functions = sorted({f for x in rows for f in x["seconds"]})
     naive_rules_read = 0 if any(r["naive"] for r in drafts) else 1
-    return {"drafts": len(rows),
-            "counts": {"reads": statistics.mean(x["reads"] for x in rows) + naive_rules_read,
-                       "writes": statistics.mean(x["writes"] for x in rows) + 1,
-                       "invocations": statistics.mean(x["invocations"] for x in rows),
-                       "taskDeliveries": statistics.mean(x["taskDeliveries"] for x in rows)},
-            "secondsByFunction": {f: statistics.mean(x["seconds"].get(f, 0) for x in rows) for f in functions}}
+    return {
+        "drafts": len(rows),
+        "counts": {
+            "reads": statistics.mean(x["reads"] for x in rows) + naive_rules_read,
+            "writes": statistics.mean(x["writes"] for x in rows) + 1,
+            "invocations": statistics.mean(x["invocations"] for x in rows),
+            "taskDeliveries": statistics.mean(x["taskDeliveries"] for x in rows),
+        },
+        "secondsByFunction": {f: statistics.mean(x["seconds"].get(f, 0) for x in rows) for f in functions},
+    }
 
 
 def cold_import() -> dict:
@@ -227,13 +270,23 @@ def cold_import() -> dict:
     runs = []
     for _ in range(3):
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import main"], cwd=ROOT / "functions", check=True,
-                       env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+        subprocess.run(
+            [sys.executable, "-c", "import main"],
+            cwd=ROOT / "functions",
+            check=True,
+            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        )
         runs.append(time.perf_counter() - t)
-    trace = subprocess.run([sys.executable, "-X", "importtime", "-c", "import main"], cwd=ROOT / "functions",
-                           capture_output=True, text=True, check=True).stderr
-    heavy = [m for m in ("google.genai", "boto3", "google.cloud.storage")
-             if re.search(rf"\|\s+{re.escape(m)}$", trace, re.M)]
+    trace = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import main"],
+        cwd=ROOT / "functions",
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stderr
+    heavy = [
+        m for m in ("google.genai", "boto3", "google.cloud.storage") if re.search(rf"\|\s+{re.escape(m)}$", trace, re.M)
+    ]
     return {"seconds": min(runs), "runs": runs, "heavySdksImported": heavy}
 
 
@@ -252,8 +305,7 @@ def targets(figures: dict) -> dict:
         "invocations_per_success": median("invocations_per_success"),
         "cold_import_s": figures.get("coldImport", {}).get("seconds"),
     }
-    return {k: {"value": v, "target": TARGETS[k], "met": v is not None and v <= TARGETS[k]}
-            for k, v in checks.items()}
+    return {k: {"value": v, "target": TARGETS[k], "met": v is not None and v <= TARGETS[k]} for k, v in checks.items()}
 
 
 def _finish(veo, results: list[dict]) -> None:
@@ -266,20 +318,24 @@ def _warm_figures(results: list[dict], t_start: float) -> dict:
     refund = [r for r in results if r not in success]
     usage = load.usage_by_creation(devstack.RUN_DIR / "emulators.log", {r["creationId"] for r in results})
     drafts = [r for r in success if "draft" in r["seen"]]
-    ratio = [(r["seen"]["draft"] - r["writtenAt"]) / r["op"]["delaySeconds"] for r in drafts if r["op"].get("delaySeconds")]
+    ratio = [
+        (r["seen"]["draft"] - r["writtenAt"]) / r["op"]["delaySeconds"] for r in drafts if r["op"].get("delaySeconds")
+    ]
     finals = [max(r["seen"].values()) for r in results if r["finished"]]
 
     def per(group):
-        rows = [usage.get(r["creationId"]) for r in group if usage.get(r["creationId"])]
+        rows = [row for r in group if (row := usage.get(r["creationId"]))]
         if not rows:
             return None
         functions = sorted({f for x in rows for f in x["seconds"]})
-        figures = {"writes": statistics.mean(x["writes"] for x in rows) + 1,  # + the client's create
-                   "reads": statistics.mean(x["reads"] for x in rows) + 1,  # + the rules' balance get()
-                   "invocations": statistics.mean(x["invocations"] for x in rows),
-                   "taskDeliveries": statistics.mean(x["taskDeliveries"] for x in rows),
-                   "secondsByFunction": {f: statistics.mean(x["seconds"].get(f, 0) for x in rows) for f in functions},
-                   "byFunction": rows[0]["byFunction"]}
+        figures = {
+            "writes": statistics.mean(x["writes"] for x in rows) + 1,  # + the client's create
+            "reads": statistics.mean(x["reads"] for x in rows) + 1,  # + the rules' balance get()
+            "invocations": statistics.mean(x["invocations"] for x in rows),
+            "taskDeliveries": statistics.mean(x["taskDeliveries"] for x in rows),
+            "secondsByFunction": {f: statistics.mean(x["seconds"].get(f, 0) for x in rows) for f in functions},
+            "byFunction": rows[0]["byFunction"],
+        }
         updates = statistics.mean(x["byFunction"].get("publishcreation", {}).get("invocations", 0) for x in rows)
         figures["progressWrites"] = max(0.0, updates - 2)
         return figures
@@ -304,8 +360,11 @@ def _clip_bytes(drafts: list[dict]) -> float | None:
     """Mean size of the drafts' objects in the local R2 (what crossed GCS -> function -> R2)."""
     try:
         s3 = devstack.s3_client()
-        sizes = {o["Key"]: o["Size"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=devstack.MEDIA_BUCKET)
-                 for o in page.get("Contents", [])}
+        sizes = {
+            o["Key"]: o["Size"]
+            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=devstack.MEDIA_BUCKET)
+            for o in page.get("Contents", [])
+        }
     except Exception:  # noqa: BLE001 - a missing size leaves the egress figure out, not the run
         return None
     found = [size for key, size in sizes.items() if any(r["creationId"] in key for r in drafts)]
@@ -314,9 +373,9 @@ def _clip_bytes(drafts: list[dict]) -> float | None:
 
 def _spread(runs: list[dict]) -> dict:
     def take(path):
-        values = []
+        values: list[float] = []
         for run_ in runs:
-            v = run_
+            v: Any = run_
             for key in path:
                 v = (v or {}).get(key) if isinstance(v, dict) else None
             if isinstance(v, (int, float)):

@@ -8,6 +8,7 @@ from functions/.env.example (production values), a second codebase `naive` with 
 peer, copies of the rules and indexes — and starts the emulators with `--config` on it.
 What runs is the tree's own code, copied at the start of the run.
 """
+
 from __future__ import annotations
 
 import re
@@ -54,8 +55,7 @@ def bench_env(quota_per_minute: int, extra: dict[str, str] | None = None) -> dic
 def _copy_functions(target: Path, env: dict[str, str], main_from: Path | None = None) -> None:
     if target.exists():
         shutil.rmtree(target)
-    shutil.copytree(ROOT / "functions", target,
-                    ignore=shutil.ignore_patterns("venv", "__pycache__", ".env.local"))
+    shutil.copytree(ROOT / "functions", target, ignore=shutil.ignore_patterns("venv", "__pycache__", ".env.local"))
     (target / "venv").symlink_to(ROOT / "functions" / "venv")
     if main_from is not None:
         for item in main_from.iterdir():
@@ -95,14 +95,34 @@ class BenchStack(devstack.Stack):
     def _start_emulators(self) -> None:
         from devstack import java
 
-        env = {**java.emulator_env(devstack.RUN_DIR), "METADATA_SERVER_DETECTION": "none",
-               "PYTHONDONTWRITEBYTECODE": "1"}
+        env = {
+            **java.emulator_env(devstack.RUN_DIR),
+            "METADATA_SERVER_DETECTION": "none",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
         firebase = ROOT / "node_modules" / ".bin" / "firebase"
-        proc, log = self._spawn("emulators", [
-            str(firebase), "emulators:start", "--project", devstack.PROJECT_ID,
-            "--config", str(self.config_path), "--only", "auth,firestore,functions,tasks,pubsub",
-        ], env)
+        proc, log = self._spawn(
+            "emulators",
+            [
+                str(firebase),
+                "emulators:start",
+                "--project",
+                devstack.PROJECT_ID,
+                "--config",
+                str(self.config_path),
+                "--only",
+                "auth,firestore,functions,tasks,pubsub",
+            ],
+            env,
+        )
         wanted = set(devstack.FUNCTION_NAMES) | ({"naivegeneration"} if self.naive else set())
-        devstack.wait_for("Firebase emulators with the bench's functions",
-                          lambda: wanted <= set(devstack.loaded_functions())
-                          and devstack.http_ok(f"http://127.0.0.1:{devstack.AUTH_PORT}/"), 240, proc, log)
+        devstack.wait_for(
+            "Firebase emulators with the bench's functions",
+            lambda: (
+                wanted <= set(devstack.loaded_functions())
+                and devstack.http_ok(f"http://127.0.0.1:{devstack.AUTH_PORT}/")
+            ),
+            240,
+            proc,
+            log,
+        )

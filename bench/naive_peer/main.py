@@ -8,6 +8,7 @@ its adapters (the same Firestore transactions, Veo client and R2 upload), so the
 comparison is the architecture, not the plumbing. Declared like startgeneration, with the
 longest timeout an event function may have.
 """
+
 from firebase_functions import firestore_fn, options
 
 import config

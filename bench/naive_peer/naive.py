@@ -1,4 +1,5 @@
 """What the naive peer does for one request, start to finish, inside one invocation."""
+
 from __future__ import annotations
 
 import time
@@ -7,11 +8,11 @@ import config
 from adapters import store, usage
 from adapters.gcs import temp_prefix_uri
 from adapters.retry import with_retries
+from bootstrap import bootstrap
 from domain.contract import parse_request
 from domain.errors import ErrorCode, ExternalServiceError, Failure, failure
 from domain.generation import OutcomeKind, outcome_failure
 from domain.pricing import token_cost
-from handlers import services as services_module
 
 # Its own collection, so the same load can be offered to both systems in one run.
 store.CREATIONS = "naivecreations"
@@ -29,7 +30,7 @@ def _run(creation_id: str, data: dict | None) -> str:
     if data is None:
         return "gone"
     settings = config.settings()
-    services = services_module.build(settings)
+    services = bootstrap(settings)
     request = parse_request(creation_id, data)
     if isinstance(request, Failure):
         store.reject(creation_id, request)
@@ -40,8 +41,10 @@ def _run(creation_id: str, data: dict | None) -> str:
         return "not_debited"
     output = temp_prefix_uri(settings.gcs_temp_bucket, creation_id) if settings.gcs_temp_bucket else None
     try:
-        operation = with_retries(lambda: services.veo.start(request.prompt, request.aspect_ratio,
-                                                             request.duration_seconds, output), settings.retry)
+        operation = with_retries(
+            lambda: services.veo.start(request.prompt, request.aspect_ratio, request.duration_seconds, output),
+            settings.retry,
+        )
     except ExternalServiceError:
         store.fail_and_refund(creation_id, failure(ErrorCode.GENERATION_FAILED))
         return "veo_refused"
@@ -59,11 +62,13 @@ def _run(creation_id: str, data: dict | None) -> str:
     if problem:
         store.fail_and_refund(creation_id, problem)
         return "failed"
+    if not outcome.video_uri:
+        store.fail_and_refund(creation_id, failure(ErrorCode.GENERATION_FAILED))
+        return "failed"
     reader = services.temp_storage.open_read(outcome.video_uri)
     try:
         services.media.upload_stream(reader, debit.media_key)
     finally:
         reader.close()
-    store.complete_draft(creation_id, services.media.public_url(debit.media_key),
-                         settings.veo_usd_per_video_second)
+    store.complete_draft(creation_id, services.media.public_url(debit.media_key), settings.veo_usd_per_video_second)
     return "draft"

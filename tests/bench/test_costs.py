@@ -1,4 +1,5 @@
 """Dollars from counted operations (bench/costs.py): pure arithmetic over bench/prices.py."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,10 +19,14 @@ def test_declared_memory_is_read_from_the_functions_table():
 
 
 def test_instance_time_shared_by_all_threads_costs_a_threads_th_of_running_alone():
-    out = costs.per_video({"reads": 6, "writes": 8, "invocations": 4, "taskDeliveries": 1},
-                          {"startgeneration": 2.0, "finalizegeneration": 10.0},
-                          {"startgeneration": 0.5, "finalizegeneration": 1.0}, threads=20,
-                          clip_bytes=2**30, video_seconds=4)
+    out = costs.per_video(
+        {"reads": 6, "writes": 8, "invocations": 4, "taskDeliveries": 1},
+        {"startgeneration": 2.0, "finalizegeneration": 10.0},
+        {"startgeneration": 0.5, "finalizegeneration": 1.0},
+        threads=20,
+        clip_bytes=2**30,
+        video_seconds=4,
+    )
     assert out["instanceVcpuSeconds"] == 12.0
     assert out["instanceGibSeconds"] == 11.0
     assert out["computeUsdShared"] == pytest.approx(out["computeUsdAlone"] / 20)

@@ -1,4 +1,5 @@
 """The production model's building blocks (bench/model.py): pure SimPy, no stack, fast."""
+
 from __future__ import annotations
 
 import math
@@ -111,11 +112,20 @@ def test_one_poll_queue_caps_the_designed_system_and_more_queues_lift_it():
     cal = Calibration()
     # Each creation has one poll in flight: 200 creations polling every ~1.3 s need ~150
     # dispatches/s from a queue that gives 50.
-    one = model.simulate("designed", 5.0, burst_s=40, cal=cal,
-                         platform=Platform(veo_quota_per_min=10_000, queue_max_rate=50, db_warm=True))
-    four = model.simulate("designed", 5.0, burst_s=40, cal=cal,
-                          platform=Platform(veo_quota_per_min=10_000, queue_max_rate=50, db_warm=True,
-                                            poll_queues=4))
+    one = model.simulate(
+        "designed",
+        5.0,
+        burst_s=40,
+        cal=cal,
+        platform=Platform(veo_quota_per_min=10_000, queue_max_rate=50, db_warm=True),
+    )
+    four = model.simulate(
+        "designed",
+        5.0,
+        burst_s=40,
+        cal=cal,
+        platform=Platform(veo_quota_per_min=10_000, queue_max_rate=50, db_warm=True, poll_queues=4),
+    )
     assert one.limit_hits.get("poll_queue_500_per_s", 0) > 0
     assert one.detection_p95_s > 2 > four.detection_p95_s
 
@@ -132,8 +142,14 @@ def test_unknown_design_is_refused():
 
 
 def test_a_naive_onCreate_holding_its_instance_for_the_generation_starves_later_requests():
-    small = Platform(start_max_instances=1, startveo_max_instances=1, finalize_max_instances=1, threads=4,
-                     veo_quota_per_min=10_000, db_warm=True)
+    small = Platform(
+        start_max_instances=1,
+        startveo_max_instances=1,
+        finalize_max_instances=1,
+        threads=4,
+        veo_quota_per_min=10_000,
+        db_warm=True,
+    )
     naive = model.simulate("naive", 1.0, burst_s=30, platform=small)
     designed = model.simulate("designed", 1.0, burst_s=30, platform=small)
     assert naive.admission_p95_s > 60 and not naive.served  # 4 threads held for 30-120 s each
