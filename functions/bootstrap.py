@@ -5,15 +5,15 @@ clock. Any port can be replaced by keyword (`bootstrap(settings, veo=FakeVeo())`
 tests replace them all, the emulator tests only the ones they break on purpose. Adapters (and
 their SDKs) are imported only for the ports not given.
 """
+
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from ports import Clock, CreationStore, FeedStore, MediaBucket, TaskQueue, TempStorage, VideoGenerator
-
 from config import Settings
+from ports import Clock, CreationStore, FeedStore, MediaBucket, TaskQueue, TempStorage, VideoGenerator
 
 
 class SystemClock:
@@ -39,15 +39,28 @@ class Services:
     clock: Clock
 
 
-def bootstrap(settings: Settings, *, veo: VideoGenerator | None = None, temp_storage: TempStorage | None = None,
-              media: MediaBucket | None = None, store: CreationStore | None = None, feed: FeedStore | None = None,
-              tasks: TaskQueue | None = None, clock: Clock | None = None,
-              r2_keys: tuple[str, str] | None = None) -> Services:
+def bootstrap(
+    settings: Settings,
+    *,
+    veo: VideoGenerator | None = None,
+    temp_storage: TempStorage | None = None,
+    media: MediaBucket | None = None,
+    store: CreationStore | None = None,
+    feed: FeedStore | None = None,
+    tasks: TaskQueue | None = None,
+    clock: Clock | None = None,
+    r2_keys: tuple[str, str] | None = None,
+) -> Services:
     if veo is None:
         from adapters.veo import Veo
 
-        veo = Veo(settings.project_id, settings.veo_location, settings.veo_model, settings.veo_base_url,
-                  http_timeout_s=settings.veo_http_timeout_s)
+        veo = Veo(
+            settings.project_id,
+            settings.veo_location,
+            settings.veo_model,
+            settings.veo_base_url,
+            http_timeout_s=settings.veo_http_timeout_s,
+        )
     if temp_storage is None:
         from adapters.gcs import TempStorage as GcsTempStorage
 
@@ -57,8 +70,15 @@ def bootstrap(settings: Settings, *, veo: VideoGenerator | None = None, temp_sto
         from config import r2_credentials
 
         key_id, secret = r2_keys or r2_credentials()
-        media = R2MediaBucket(settings.r2_endpoint, settings.r2_region, settings.r2_bucket,
-                              settings.r2_public_base_url, key_id, secret, ca_bundle=settings.r2_ca_bundle)
+        media = R2MediaBucket(
+            settings.r2_endpoint,
+            settings.r2_region,
+            settings.r2_bucket,
+            settings.r2_public_base_url,
+            key_id,
+            secret,
+            ca_bundle=settings.r2_ca_bundle,
+        )
     if store is None:
         from adapters import store as firestore_store
 
@@ -71,5 +91,13 @@ def bootstrap(settings: Settings, *, veo: VideoGenerator | None = None, temp_sto
         from adapters import tasks as cloud_tasks
 
         tasks = cloud_tasks
-    return Services(settings=settings, veo=veo, temp_storage=temp_storage, media=media, store=store, feed=feed,
-                    tasks=tasks, clock=clock or SystemClock())
+    return Services(
+        settings=settings,
+        veo=veo,
+        temp_storage=temp_storage,
+        media=media,
+        store=store,
+        feed=feed,
+        tasks=tasks,
+        clock=clock or SystemClock(),
+    )

@@ -4,6 +4,7 @@ Every money movement writes one ledger entry with a deterministic id, inside the
 Firestore transaction that moves the balance, so a repeated event finds the entry and
 does nothing.
 """
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
@@ -37,8 +38,9 @@ REUSED_ID_DETAIL = "This creation id was already used. Send the request again wi
 WRONG_OWNER_DETAIL = "userId must be the signed-in user's id."
 
 
-def same_incarnation(entry_incarnation: str | None, entry_created_at, creation_incarnation: str | None,
-                     creation_created_at) -> bool:
+def same_incarnation(
+    entry_incarnation: str | None, entry_created_at, creation_incarnation: str | None, creation_created_at
+) -> bool:
     """Whether a ledger entry belongs to this incarnation of its creation id.
 
     Entries written before incarnations existed carry none: an entry made for this document
@@ -89,9 +91,7 @@ class RefundDecision:
     account_after: Account
 
 
-def decide_failure_refund(
-    account: Account, debited_amount: int | None, already_refunded: bool
-) -> RefundDecision:
+def decide_failure_refund(account: Account, debited_amount: int | None, already_refunded: bool) -> RefundDecision:
     """A failing in-flight creation gives back exactly what was debited, once."""
     if debited_amount is None or already_refunded:
         return RefundDecision(0, account)
@@ -139,8 +139,16 @@ class DebitSkipped:
 DebitPlan = DebitApproved | DebitRefused | DebitSkipped
 
 
-def plan_debit(status: str | None, debit_exists: bool, account: Account, cost: int,
-               max_in_flight: int, *, debit_is_ours: bool = True, owner_matches: bool = True) -> DebitPlan:
+def plan_debit(
+    status: str | None,
+    debit_exists: bool,
+    account: Account,
+    cost: int,
+    max_in_flight: int,
+    *,
+    debit_is_ours: bool = True,
+    owner_matches: bool = True,
+) -> DebitPlan:
     """`debit_is_ours`: an existing debit_{id} belongs to this incarnation (a repeated event).
     One made for an earlier document of the same id means the id was re-used: refused, and
     no token moves, because that debit is settled (or delivered) once and for all."""
@@ -161,6 +169,7 @@ def plan_debit(status: str | None, debit_exists: bool, account: Account, cost: i
 @dataclass(frozen=True)
 class FailureUnchanged:
     """Finished or gone: left alone."""
+
     changed: Literal[False] = False
     refund_amount: Literal[0] = 0
     refunded: bool = False
@@ -170,6 +179,7 @@ class FailureUnchanged:
 @dataclass(frozen=True)
 class FailWithoutRefund:
     """Failed, nothing given back now: never charged, already refunded, delivered, or the user is gone."""
+
     refunded: bool  # the creation's `refunded` flag
     user_gone: bool = False  # charged, but the user document is gone: nothing to give back to
     changed: Literal[True] = True
@@ -188,8 +198,13 @@ class FailWithRefund:
 FailurePlan = FailureUnchanged | FailWithoutRefund | FailWithRefund
 
 
-def plan_failure(status: str | None, account: Account | None, debited_amount: int | None,
-                 refund_exists: bool, delivered: bool = False) -> FailurePlan:
+def plan_failure(
+    status: str | None,
+    account: Account | None,
+    debited_amount: int | None,
+    refund_exists: bool,
+    delivered: bool = False,
+) -> FailurePlan:
     """Fail an in-flight creation; a finished or deleted one is left alone.
 
     `debited_amount` is the debit of THIS incarnation (None if it was never charged).
@@ -208,8 +223,9 @@ def plan_failure(status: str | None, account: Account | None, debited_amount: in
     return FailWithoutRefund(refunded=debited_amount is not None)
 
 
-def plan_deletion_refund(account: Account | None, debited_amount: int | None, refund_exists: bool,
-                         delivered: bool) -> RefundDecision | None:
+def plan_deletion_refund(
+    account: Account | None, debited_amount: int | None, refund_exists: bool, delivered: bool
+) -> RefundDecision | None:
     """A deleted creation's debit (of the deleted incarnation) is settled: refunded and its
     in-flight slot freed, unless its video was delivered or it was already refunded.
     None when the user document is gone (nothing to give back to)."""
@@ -314,17 +330,14 @@ def check_ledger(
         # creation document is gone.
         if debit.delivered:
             report.problems.append(f"creation {cid}: refund of a debit whose video was delivered")
-        if refund.incarnation is not None and debit.incarnation is not None \
-                and refund.incarnation != debit.incarnation:
+        if refund.incarnation is not None and debit.incarnation is not None and refund.incarnation != debit.incarnation:
             report.problems.append(f"creation {cid}: refund and debit of different incarnations")
     for user_id in sorted(set(balances) | set(expected)):
         balance = balances.get(user_id)
         if balance is None:
             report.problems.append(f"user {user_id}: ledger entries but no user document")
         elif balance != expected[user_id]:
-            report.problems.append(
-                f"user {user_id}: balance {balance} but ledger says {expected[user_id]}"
-            )
+            report.problems.append(f"user {user_id}: balance {balance} but ledger says {expected[user_id]}")
         elif balance < 0:
             report.problems.append(f"user {user_id}: negative balance {balance}")
     open_debits: Counter[str] = Counter()
@@ -336,8 +349,9 @@ def check_ledger(
         key = (creation.user_id, cid)
         live_debit: LedgerEntry | None = debits.get(key)
         live_refund: LedgerEntry | None = refunds.get(key)
-        if live_debit is not None and not same_incarnation(live_debit.incarnation, live_debit.created_at,
-                                                           creation.incarnation, creation.created_at):
+        if live_debit is not None and not same_incarnation(
+            live_debit.incarnation, live_debit.created_at, creation.incarnation, creation.created_at
+        ):
             # A re-used id: that debit belongs to an earlier document, this one took nothing.
             live_debit = live_refund = None
         if live_debit is not None:
@@ -350,9 +364,7 @@ def check_ledger(
         if status in (Status.DRAFT, Status.PUBLISHED) and not was_debited:
             report.problems.append(f"creation {cid}: {status} but never debited")
         if creation.refunded != was_refunded:
-            report.problems.append(
-                f"creation {cid}: refunded flag {creation.refunded} but ledger says {was_refunded}"
-            )
+            report.problems.append(f"creation {cid}: refunded flag {creation.refunded} but ledger says {was_refunded}")
         if status in IN_FLIGHT and was_debited and not was_refunded:
             open_debits[creation.user_id] += 1
     # A debit made for a document that is gone must be settled: delivered or refunded.
@@ -365,6 +377,7 @@ def check_ledger(
     for user_id, count in in_flight_counts.items():
         if count != open_debits.get(user_id, 0):
             report.problems.append(
-                f"user {user_id}: inFlight {count} but {open_debits.get(user_id, 0)} creations are debited and in flight"
+                f"user {user_id}: inFlight {count} but {open_debits.get(user_id, 0)} creations "
+                "are debited and in flight"
             )
     return report

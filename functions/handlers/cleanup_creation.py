@@ -10,27 +10,28 @@ Whoever deleted it (the owner, an operator, a GDPR erasure), at any status:
 - feed: feed/{id} is removed unless the id holds a newer published document.
 A re-delivered event for an id re-created since touches nothing of the newer document.
 """
+
 from __future__ import annotations
 
 from enum import StrEnum
 from functools import partial
 
-from bootstrap import Services
-from ports import DeletionSettlement, MalformedDocument
-
 from adapters import log
 from adapters.gcs import temp_prefix_uri
 from adapters.retry import with_retries
+from bootstrap import Services
 from domain import contract, media
 from handlers import common
+from ports import DeletionSettlement, MalformedDocument
 
 
 class CleanupOutcome(StrEnum):
     CLEANED = "cleaned"  # whatever the deleted document held is settled and removed
 
 
-def handle(creation_id: str, deleted: dict | None, services: Services,
-           incarnation: str | None = None) -> CleanupOutcome:
+def handle(
+    creation_id: str, deleted: dict | None, services: Services, incarnation: str | None = None
+) -> CleanupOutcome:
     store = services.store
     deleted = deleted or {}
     user_id = deleted.get("userId")
@@ -50,14 +51,21 @@ def handle(creation_id: str, deleted: dict | None, services: Services,
     if not settled.recreated and contract.is_valid_creation_id(creation_id):
         # The older per-id public key is shared by every document of the id: only when no
         # newer document holds the id.
-        with_retries(lambda: services.media.delete(media.legacy_published_key(creation_id)),
-                     services.settings.retry)
+        with_retries(lambda: services.media.delete(media.legacy_published_key(creation_id)), services.settings.retry)
     if services.settings.gcs_temp_bucket and not settled.recreated:
-        with_retries(lambda: services.temp_storage.delete_prefix(
-            temp_prefix_uri(services.settings.gcs_temp_bucket, creation_id)), services.settings.retry)
+        with_retries(
+            lambda: services.temp_storage.delete_prefix(
+                temp_prefix_uri(services.settings.gcs_temp_bucket, creation_id)
+            ),
+            services.settings.retry,
+        )
     status = deleted.get("status")
-    log.creation_deleted(creation_id, user_id if isinstance(user_id, str) else None,
-                         status if isinstance(status, str) else None, settled.refunded_tokens, incarnation,
-                         settled.recreated)
+    log.creation_deleted(
+        creation_id,
+        user_id if isinstance(user_id, str) else None,
+        status if isinstance(status, str) else None,
+        settled.refunded_tokens,
+        incarnation,
+        settled.recreated,
+    )
     return CleanupOutcome.CLEANED
-

@@ -10,15 +10,15 @@ out of step with the creations. Each run repairs both directions, with bounded w
   creation is gone or no longer published: the entry and every public object of the id go.
 The first pass costs what recent publishing costs; the second a constant page per run.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from functools import partial
 
-from bootstrap import Services
-
 from adapters import log
 from adapters.retry import with_retries
+from bootstrap import Services
 from domain import media, metrics
 from domain.states import Status
 from handlers import publish_creation
@@ -48,8 +48,11 @@ def _republish_missing(services: Services, now: datetime) -> int:
         except ValueError:
             continue  # malformed: publishcreation set it aside and counted it
         entry = entries.get(creation_id)
-        if entry and entry.get("mediaUrl") == services.media.public_url(expected) \
-                and _object_exists(expected, services):
+        if (
+            entry
+            and entry.get("mediaUrl") == services.media.public_url(expected)
+            and _object_exists(expected, services)
+        ):
             continue
         outcome = publish_creation.publish(creation_id, creation, services)
         if outcome == PublishOutcome.PUBLISHED:
@@ -82,7 +85,7 @@ def _remove_feed_orphans(services: Services) -> int:
 
 def _remove_public_objects(creation_id: str, services: Services) -> None:
     """No document of this id is published: none of its public copies may stay."""
-    prefix = media.published_key(creation_id)[:-len(media.VIDEO_SUFFIX)] + "/"
+    prefix = media.published_key(creation_id)[: -len(media.VIDEO_SUFFIX)] + "/"
     keys = [key for key, _ in with_retries(partial(services.media.list_keys, prefix), services.settings.retry)]
     for key in keys + [media.legacy_published_key(creation_id)]:
         with_retries(partial(services.media.delete, key), services.settings.retry)

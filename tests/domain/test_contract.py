@@ -5,29 +5,51 @@ import pytest
 from domain.contract import GenerationRequest, find_blocked_term, parse_request
 from domain.errors import ErrorCode, Failure
 
-NOW = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
 def valid(**overrides):
-    data = {"userId": "u1", "prompt": "a fox", "aspectRatio": "16:9", "duration": 4,
-            "status": "pending", "createdAt": NOW}
+    data = {
+        "userId": "u1",
+        "prompt": "a fox",
+        "aspectRatio": "16:9",
+        "duration": 4,
+        "status": "pending",
+        "createdAt": NOW,
+    }
     data.update(overrides)
     return data
 
 
 def test_a_valid_request_parses_into_its_fields():
     assert parse_request("c1", valid(duration=8, aspectRatio="9:16")) == GenerationRequest(
-        creation_id="c1", user_id="u1", prompt="a fox", aspect_ratio="9:16", duration_seconds=8)
+        creation_id="c1", user_id="u1", prompt="a fox", aspect_ratio="9:16", duration_seconds=8
+    )
 
 
-@pytest.mark.parametrize("overrides", [
-    {"duration": "4"}, {"duration": 4.0}, {"duration": True}, {"duration": 5}, {"duration": None},
-    {"aspectRatio": "1:1"}, {"aspectRatio": None},
-    {"prompt": ""}, {"prompt": "   \n\t"}, {"prompt": "x" * 2001}, {"prompt": ["a"]}, {"prompt": 7},
-    {"status": "draft"}, {"status": {"a": 1}},
-    {"userId": ""}, {"userId": 5},
-    {"tokenCost": 1}, {"mediaUrl": "http://x"},
-])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"duration": "4"},
+        {"duration": 4.0},
+        {"duration": True},
+        {"duration": 5},
+        {"duration": None},
+        {"aspectRatio": "1:1"},
+        {"aspectRatio": None},
+        {"prompt": ""},
+        {"prompt": "   \n\t"},
+        {"prompt": "x" * 2001},
+        {"prompt": ["a"]},
+        {"prompt": 7},
+        {"status": "draft"},
+        {"status": {"a": 1}},
+        {"userId": ""},
+        {"userId": 5},
+        {"tokenCost": 1},
+        {"mediaUrl": "http://x"},
+    ],
+)
 def test_a_request_breaking_the_contract_is_invalid(overrides):
     result = parse_request("c1", valid(**overrides))
     assert isinstance(result, Failure)
@@ -51,9 +73,16 @@ def test_an_overlong_creation_id_is_invalid():
     assert isinstance(parse_request("c" * 128, valid()), GenerationRequest)
 
 
-@pytest.mark.parametrize("prompt, found", [
-    ("a GORE scene", "gore"), ("gore", "gore"), ("gore.", "gore"),
-    ("gorelike", None), ("a calm lake", None), ("ungored", None),
-])
+@pytest.mark.parametrize(
+    "prompt, found",
+    [
+        ("a GORE scene", "gore"),
+        ("gore", "gore"),
+        ("gore.", "gore"),
+        ("gorelike", None),
+        ("a calm lake", None),
+        ("ungored", None),
+    ],
+)
 def test_blocked_terms_match_whole_words_ignoring_case(prompt, found):
     assert find_blocked_term(prompt, ["gore", "  "]) == found

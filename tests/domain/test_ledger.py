@@ -1,6 +1,15 @@
 from domain.errors import ErrorCode
-from domain.ledger import (Account, CreationFacts, LedgerEntry, check_ledger, debit_id,
-                           decide_debit, decide_failure_refund, refund_id, release_in_flight)
+from domain.ledger import (
+    Account,
+    CreationFacts,
+    LedgerEntry,
+    check_ledger,
+    debit_id,
+    decide_debit,
+    decide_failure_refund,
+    refund_id,
+    release_in_flight,
+)
 
 
 def test_debit_takes_the_cost_and_one_in_flight_slot():
@@ -46,19 +55,36 @@ def entry(kind, amount, cid=None, uid="u"):
 
 
 def test_a_consistent_ledger_passes():
-    entries = [entry("grant", 100), entry("debit", 40, "a"), entry("debit", 40, "b"),
-               entry("refund", 40, "b"), entry("debit", 40, "c")]
-    creations = [CreationFacts("a", "u", "draft", False), CreationFacts("b", "u", "failed", True),
-                 CreationFacts("c", "u", "processing", False)]
+    entries = [
+        entry("grant", 100),
+        entry("debit", 40, "a"),
+        entry("debit", 40, "b"),
+        entry("refund", 40, "b"),
+        entry("debit", 40, "c"),
+    ]
+    creations = [
+        CreationFacts("a", "u", "draft", False),
+        CreationFacts("b", "u", "failed", True),
+        CreationFacts("c", "u", "processing", False),
+    ]
     report = check_ledger({"u": 20}, {"u": 1}, entries, creations)
     assert report.ok, report.problems
 
 
 def test_the_check_names_every_broken_invariant():
-    entries = [entry("grant", 100), entry("debit", 40, "a"), entry("debit", 40, "a"),
-               entry("debit", 40, "f"), entry("refund", 40, "d"), entry("debit", 40, "d")]
-    creations = [CreationFacts("a", "u", "draft", False), CreationFacts("f", "u", "failed", False),
-                 CreationFacts("d", "u", "draft", True)]
+    entries = [
+        entry("grant", 100),
+        entry("debit", 40, "a"),
+        entry("debit", 40, "a"),
+        entry("debit", 40, "f"),
+        entry("refund", 40, "d"),
+        entry("debit", 40, "d"),
+    ]
+    creations = [
+        CreationFacts("a", "u", "draft", False),
+        CreationFacts("f", "u", "failed", False),
+        CreationFacts("d", "u", "draft", True),
+    ]
     report = check_ledger({"u": 55}, {"u": 2}, entries, creations)
     text = "\n".join(report.problems)
     assert "balance 55 but ledger says -20" in text

@@ -6,6 +6,7 @@ be deleted (the client: finished ones; an operator: at any state) and written ag
 incarnation of the id, as the server sees an admin-written or racing document), and delete
 events can come again late, after the id was re-created.
 """
+
 from __future__ import annotations
 
 from hypothesis import settings
@@ -27,11 +28,13 @@ FAILURE_CODES = (ErrorCode.CONTENT_POLICY, ErrorCode.GENERATION_FAILED, ErrorCod
 class PipelineModel(RuleBasedStateMachine):
     @initialize(grants=st.tuples(st.integers(0, 200), st.integers(0, 200)))
     def grant(self, grants):
-        self.accounts = {u: Account(g) for u, g in zip(USERS, grants)}
-        self.granted = dict(zip(USERS, grants))
+        self.accounts = {u: Account(g) for u, g in zip(USERS, grants, strict=False)}
+        self.granted = dict(zip(USERS, grants, strict=False))
         self.entries: dict[tuple[str, str], LedgerEntry] = {
             (u, "grant_0"): LedgerEntry(u, "grant_0", "grant", g, None)
-            for u, g in zip(USERS, grants) if g}
+            for u, g in zip(USERS, grants, strict=False)
+            if g
+        }
         self.creations: dict[str, dict] = {}
         self.next_incarnation = 0
         self.deleted: list[tuple[str, dict]] = []  # (id, the deleted document): for late events
@@ -49,16 +52,20 @@ class PipelineModel(RuleBasedStateMachine):
     def _write(self, user, entry_id, **fields):
         self.entries[(user, entry_id)] = LedgerEntry(user, entry_id, **fields)
 
-    @rule(cid=st.sampled_from(CREATIONS), user=st.sampled_from(USERS),
-          duration=st.sampled_from(DURATIONS_SECONDS))
+    @rule(cid=st.sampled_from(CREATIONS), user=st.sampled_from(USERS), duration=st.sampled_from(DURATIONS_SECONDS))
     def document_written(self, cid, user, duration):
         # A new id, or one deleted before (the rules deny that for an id the user was charged
         # for; an operator's write or another user is not stopped by that rule).
         if cid in self.creations:
             return
         self.next_incarnation += 1
-        self.creations[cid] = {"user": user, "status": Status.PENDING, "refunded": False,
-                               "cost": token_cost(duration), "inc": f"i{self.next_incarnation}"}
+        self.creations[cid] = {
+            "user": user,
+            "status": Status.PENDING,
+            "refunded": False,
+            "cost": token_cost(duration),
+            "inc": f"i{self.next_incarnation}",
+        }
 
     @rule(cid=st.sampled_from(CREATIONS))
     def create_event_delivered(self, cid):
@@ -67,15 +74,27 @@ class PipelineModel(RuleBasedStateMachine):
             return
         user = creation["user"]
         prior = self._entry(user, ledger.debit_id(cid))
-        plan = ledger.plan_debit(creation["status"], prior is not None, self.accounts[user], creation["cost"],
-                                 MAX_IN_FLIGHT, debit_is_ours=self._debit_of(cid, creation) is not None)
+        plan = ledger.plan_debit(
+            creation["status"],
+            prior is not None,
+            self.accounts[user],
+            creation["cost"],
+            MAX_IN_FLIGHT,
+            debit_is_ours=self._debit_of(cid, creation) is not None,
+        )
         if plan.outcome == DebitOutcome.REFUSED:
             creation["status"] = Status.FAILED
             creation["error"] = plan.failure
         elif plan.outcome == DebitOutcome.DEBITED:
             self.accounts[user] = plan.account_after
-            self._write(user, ledger.debit_id(cid), type="debit", amount=creation["cost"], creation_id=cid,
-                        incarnation=creation["inc"])
+            self._write(
+                user,
+                ledger.debit_id(cid),
+                type="debit",
+                amount=creation["cost"],
+                creation_id=cid,
+                incarnation=creation["inc"],
+            )
 
     @rule(cid=st.sampled_from(CREATIONS))
     def veo_started(self, cid):
@@ -92,8 +111,15 @@ class PipelineModel(RuleBasedStateMachine):
         self.accounts[user] = ledger.release_in_flight(self.accounts[user])
         debit = self._debit_of(cid, creation)
         if debit:  # complete_draft marks the debit delivered in the same transaction
-            self._write(user, debit.entry_id, type="debit", amount=debit.amount, creation_id=cid,
-                        incarnation=debit.incarnation, delivered=True)
+            self._write(
+                user,
+                debit.entry_id,
+                type="debit",
+                amount=debit.amount,
+                creation_id=cid,
+                incarnation=debit.incarnation,
+                delivered=True,
+            )
         creation["status"] = Status.DRAFT
 
     @rule(cid=st.sampled_from(CREATIONS), code=st.sampled_from(FAILURE_CODES))
@@ -103,15 +129,25 @@ class PipelineModel(RuleBasedStateMachine):
             return
         user = creation["user"]
         debit = self._debit_of(cid, creation)
-        plan = ledger.plan_failure(creation["status"], self.accounts[user], debit.amount if debit else None,
-                                   debit is not None and self._entry(user, ledger.refund_id(cid)) is not None,
-                                   debit is not None and debit.delivered)
+        plan = ledger.plan_failure(
+            creation["status"],
+            self.accounts[user],
+            debit.amount if debit else None,
+            debit is not None and self._entry(user, ledger.refund_id(cid)) is not None,
+            debit is not None and debit.delivered,
+        )
         if not plan.changed:
             return
         if plan.refund_amount:
             self.accounts[user] = plan.account_after
-            self._write(user, ledger.refund_id(cid), type="refund", amount=plan.refund_amount, creation_id=cid,
-                        incarnation=creation["inc"])
+            self._write(
+                user,
+                ledger.refund_id(cid),
+                type="refund",
+                amount=plan.refund_amount,
+                creation_id=cid,
+                incarnation=creation["inc"],
+            )
         creation["status"] = Status.FAILED
         creation["refunded"] = plan.refunded
         creation["error"] = failure(code)
@@ -146,13 +182,19 @@ class PipelineModel(RuleBasedStateMachine):
         debit = self._entry(user, ledger.debit_id(cid))
         if debit is None or not ledger.same_incarnation(debit.incarnation, None, deleted["inc"], None):
             return
-        decision = ledger.plan_deletion_refund(self.accounts[user], debit.amount,
-                                               self._entry(user, ledger.refund_id(cid)) is not None,
-                                               debit.delivered)
+        decision = ledger.plan_deletion_refund(
+            self.accounts[user], debit.amount, self._entry(user, ledger.refund_id(cid)) is not None, debit.delivered
+        )
         if decision.refund_amount:
             self.accounts[user] = decision.account_after
-            self._write(user, ledger.refund_id(cid), type="refund", amount=decision.refund_amount,
-                        creation_id=cid, incarnation=debit.incarnation)
+            self._write(
+                user,
+                ledger.refund_id(cid),
+                type="refund",
+                amount=decision.refund_amount,
+                creation_id=cid,
+                incarnation=debit.incarnation,
+            )
 
     @invariant()
     def ledger_check_passes(self):
@@ -160,8 +202,10 @@ class PipelineModel(RuleBasedStateMachine):
             {u: a.tokens for u, a in self.accounts.items()},
             {u: a.in_flight for u, a in self.accounts.items()},
             list(self.entries.values()),
-            [CreationFacts(cid, c["user"], c["status"], c["refunded"], incarnation=c["inc"])
-             for cid, c in self.creations.items()],
+            [
+                CreationFacts(cid, c["user"], c["status"], c["refunded"], incarnation=c["inc"])
+                for cid, c in self.creations.items()
+            ],
         )
         assert report.ok, report.problems
 
@@ -175,7 +219,7 @@ class PipelineModel(RuleBasedStateMachine):
 
     @invariant()
     def no_refund_of_a_delivered_video(self):
-        for (user, eid), entry in self.entries.items():
+        for (user, _eid), entry in self.entries.items():
             if entry.type == "refund":
                 debit = self._entry(user, ledger.debit_id(entry.creation_id))
                 assert debit is not None and debit.amount == entry.amount
@@ -184,9 +228,14 @@ class PipelineModel(RuleBasedStateMachine):
     @invariant()
     def in_flight_slots_match_open_debits(self):
         for user, account in self.accounts.items():
-            in_flight = sum(1 for cid, c in self.creations.items()
-                            if c["user"] == user and c["status"] in IN_FLIGHT and self._debit_of(cid, c)
-                            and not self._entry(user, ledger.refund_id(cid)))
+            in_flight = sum(
+                1
+                for cid, c in self.creations.items()
+                if c["user"] == user
+                and c["status"] in IN_FLIGHT
+                and self._debit_of(cid, c)
+                and not self._entry(user, ledger.refund_id(cid))
+            )
             assert in_flight == account.in_flight <= MAX_IN_FLIGHT
 
     @invariant()

@@ -1,10 +1,10 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from domain import metrics
 from domain.errors import ErrorCode
 from domain.metrics import Thresholds, Totals, evaluate_alerts
 
-NOW = datetime(2026, 11, 28, 12, 37, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 28, 12, 37, tzinfo=UTC)
 LIMITS = Thresholds()
 
 
@@ -28,8 +28,12 @@ def test_buckets_are_ten_minutes_wide():
 def test_counters_for_each_outcome():
     assert metrics.rejected(ErrorCode.INSUFFICIENT_TOKENS) == {"requested": 1, "refused_insufficient_tokens": 1}
     assert metrics.failed(ErrorCode.TIMEOUT, 40) == {"failed_timeout": 1, "refundedTokens": 40}
-    assert metrics.succeeded(8, 61.5, 0.15) == {"succeeded": 1, "videoSeconds": 8,
-                                                "generationSeconds": 61.5, "veoCostUsd": 1.2}
+    assert metrics.succeeded(8, 61.5, 0.15) == {
+        "succeeded": 1,
+        "videoSeconds": 8,
+        "generationSeconds": 61.5,
+        "veoCostUsd": 1.2,
+    }
 
 
 def test_quiet_system_raises_no_alert():
@@ -53,8 +57,9 @@ def test_a_few_failures_are_not_a_rate():
 def test_stalled_workers_alert_needs_old_work_and_no_recent_finish():
     old = NOW - timedelta(minutes=6)
     assert codes(evaluate_alerts(Totals(), Totals(), 2, old, None, NOW, LIMITS)) == ["workers_stalled"]
-    assert codes(evaluate_alerts(Totals(), Totals(), 2, old, NOW - timedelta(minutes=7), NOW, LIMITS)) \
-        == ["workers_stalled"]
+    assert codes(evaluate_alerts(Totals(), Totals(), 2, old, NOW - timedelta(minutes=7), NOW, LIMITS)) == [
+        "workers_stalled"
+    ]
     assert evaluate_alerts(Totals(), Totals(), 2, old, NOW - timedelta(minutes=1), NOW, LIMITS) == []
     assert evaluate_alerts(Totals(), Totals(), 2, NOW - timedelta(minutes=1), None, NOW, LIMITS) == []
 
@@ -68,9 +73,12 @@ def test_backlog_and_spend_alerts():
 
 def test_refusals_are_not_failures_so_a_spammer_cannot_fire_the_failure_rate_alert():
     # One user with 40 tokens: one video, then 40 refused creates (no tokens, too many, ...).
-    spam = totals(metrics.requested(), metrics.succeeded(4, 1, 0.1),
-                  *[metrics.rejected(ErrorCode.INSUFFICIENT_TOKENS)] * 30,
-                  *[metrics.rejected(ErrorCode.TOO_MANY_IN_FLIGHT)] * 5,
-                  *[metrics.rejected(ErrorCode.INVALID_REQUEST)] * 5)
+    spam = totals(
+        metrics.requested(),
+        metrics.succeeded(4, 1, 0.1),
+        *[metrics.rejected(ErrorCode.INSUFFICIENT_TOKENS)] * 30,
+        *[metrics.rejected(ErrorCode.TOO_MANY_IN_FLIGHT)] * 5,
+        *[metrics.rejected(ErrorCode.INVALID_REQUEST)] * 5,
+    )
     assert spam.refused == 40 and spam.failed == 0
     assert evaluate_alerts(spam, spam, 0, None, None, NOW, LIMITS) == []

@@ -1,20 +1,26 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from domain.report import percentile, summarize
 
-T0 = datetime(2026, 11, 28, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 28, tzinfo=UTC)
 
 
 def made(seconds, status="draft", duration=8):
-    return {"status": status, "duration": duration, "startedAt": T0,
-            "completedAt": T0 + timedelta(seconds=seconds), "refunded": False}
+    return {
+        "status": status,
+        "duration": duration,
+        "startedAt": T0,
+        "completedAt": T0 + timedelta(seconds=seconds),
+        "refunded": False,
+    }
 
 
 def test_report_over_a_mixed_window():
     creations = [made(s) for s in (10, 20, 30, 40)] + [
         {"status": "failed", "refunded": True, "error": {"code": "content_policy"}},
         {"status": "failed", "refunded": False, "error": {"code": "insufficient_tokens"}},
-        {"status": "processing"}, {**made(50, "published", 4)},
+        {"status": "processing"},
+        {**made(50, "published", 4)},
     ]
     report = summarize(creations, usd_per_video_second=0.5)
     assert (report.total, report.succeeded, report.failed, report.in_flight) == (8, 5, 2, 1)
@@ -37,7 +43,14 @@ def test_nearest_rank_percentile():
 
 
 def test_malformed_failed_documents_count_as_unknown():
-    report = summarize([{"status": "failed", "error": {"code": {"x": 1}}}, {"status": "failed", "error": "boom"},
-                        {"status": {"map": 1}}, {"status": "draft", "duration": "4", "startedAt": "x"}], 0.1)
+    report = summarize(
+        [
+            {"status": "failed", "error": {"code": {"x": 1}}},
+            {"status": "failed", "error": "boom"},
+            {"status": {"map": 1}},
+            {"status": "draft", "duration": "4", "startedAt": "x"},
+        ],
+        0.1,
+    )
     assert report.failures_by_code == {"unknown": 2}
     assert (report.total, report.succeeded, report.failed) == (4, 1, 2)

@@ -3,10 +3,15 @@ import pytest
 from domain.states import FINISHED, IN_FLIGHT, Status, can_transition, server_may_move
 
 
-@pytest.mark.parametrize("current, target", [
-    ("pending", Status.PROCESSING), ("pending", Status.FAILED),
-    ("processing", Status.DRAFT), ("processing", Status.FAILED),
-])
+@pytest.mark.parametrize(
+    "current, target",
+    [
+        ("pending", Status.PROCESSING),
+        ("pending", Status.FAILED),
+        ("processing", Status.DRAFT),
+        ("processing", Status.FAILED),
+    ],
+)
 def test_server_moves_in_flight_creations_forward(current, target):
     assert server_may_move(current, target)
 
@@ -35,4 +40,4 @@ def test_an_unknown_status_moves_nowhere(junk):
 
 
 def test_every_status_is_either_in_flight_or_finished():
-    assert IN_FLIGHT | FINISHED == set(Status) and not IN_FLIGHT & FINISHED
+    assert set(Status) == IN_FLIGHT | FINISHED and not IN_FLIGHT & FINISHED

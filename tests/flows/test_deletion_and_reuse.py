@@ -4,6 +4,7 @@ Acts as the client where the client can act; where the rules already refuse (re-
 id the user was charged for), writes as the admin SDK would (an operator, or a race), since
 the server must hold on its own.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -11,8 +12,17 @@ import datetime as dt
 import uuid
 
 from devstack.stack import MEDIA_BUCKET, s3_client
-from tests.flows.helpers import (OWNER, assert_ledger_ok, balance, ledger_of, new_id, request_doc,
-                                 run_scheduled, submit, wait_status)
+from tests.flows.helpers import (
+    OWNER,
+    assert_ledger_ok,
+    balance,
+    ledger_of,
+    new_id,
+    request_doc,
+    run_scheduled,
+    submit,
+    wait_status,
+)
 from tests.support.firestore_rest import SERVER_TIME
 from tests.support.waiting import wait_until
 
@@ -61,7 +71,7 @@ def pending_and_charged(user, client, prompt: str) -> tuple[str, dict]:
     cid = new_id()
     OWNER.create(f"creations/{cid}", request_doc(user.uid, "forbiddenword " + prompt))
     wait_status(client, cid, statuses=("failed",))
-    data = request_doc(user.uid, prompt) | {"createdAt": dt.datetime.now(dt.timezone.utc)}
+    data = request_doc(user.uid, prompt) | {"createdAt": dt.datetime.now(dt.UTC)}
     OWNER.set(f"creations/{cid}", data)
     charged = store.debit(cid, user.uid, 40, 3, incarnation(cid))
     assert charged.result == store.DebitResult.DEBITED
@@ -81,7 +91,7 @@ def test_a_deleted_and_recreated_id_is_refused_and_its_delivered_video_never_ref
     assert doc["error"]["code"] == "invalid_request"
     assert "already used" in doc["error"]["message"] and doc["refunded"] is False
     # Even if it had stayed in flight long enough for the sweep, nothing is given back.
-    OWNER.update(f"creations/{cid}", {"createdAt": dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)})
+    OWNER.update(f"creations/{cid}", {"createdAt": dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)})
     run_scheduled("sweeporphans")
     entries = ledger_of(client, user.uid)
     assert f"refund_{cid}" not in entries and entries[f"debit_{cid}"]["deliveredAt"]
@@ -102,8 +112,11 @@ def test_an_operator_deleting_a_processing_creation_refunds_it_and_frees_the_slo
     assert refund["amount"] == 40 and refund["reason"] == "deleted"
     assert balance(client, user.uid) == 100 and in_flight(client, user.uid) == 0
     veo.config(delaySeconds=0)  # finalize now finds it gone and removes its own copy
-    wait_until(lambda: not r2_keys(doc["mediaKey"]) if doc.get("mediaKey") else True, timeout=30,
-               what="no video of a deleted creation")
+    wait_until(
+        lambda: not r2_keys(doc["mediaKey"]) if doc.get("mediaKey") else True,
+        timeout=30,
+        what="no video of a deleted creation",
+    )
     assert_ledger_ok(user.uid)
 
 
@@ -124,7 +137,7 @@ def test_three_operator_deletions_in_flight_leave_the_user_able_to_generate(new_
     for _ in range(3):
         cid, _ = pending_and_charged(user, client, "a stuck request")
         OWNER.delete(f"creations/{cid}")
-        wait_until(lambda: ledger_of(client, user.uid).get(f"refund_{cid}"), what="the deletion refund")
+        wait_until(lambda cid=cid: ledger_of(client, user.uid).get(f"refund_{cid}"), what="the deletion refund")
     cid = submit(client, user.uid, f"{uuid.uuid4().hex[:8]} still allowed")
     assert wait_status(client, cid)["status"] == "draft"
     assert_ledger_ok(user.uid)

@@ -1,7 +1,9 @@
 """Handlers that die midway, malformed documents, deleted users: the system repairs itself
 and no bad document holds up anyone else's refund."""
+
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import time
@@ -10,13 +12,22 @@ import uuid
 import requests
 
 from devstack.stack import MEDIA_BUCKET, s3_client
-from tests.flows.helpers import (OWNER, Altered, assert_ledger_ok, balance, ledger_of, request_doc, run_scheduled,
-                                 submit, wait_status)
+from tests.flows.helpers import (
+    OWNER,
+    Altered,
+    assert_ledger_ok,
+    balance,
+    ledger_of,
+    request_doc,
+    run_scheduled,
+    submit,
+    wait_status,
+)
 from tests.flows.test_deletion_and_reuse import pending_and_charged
 from tests.support.firestore_rest import SERVER_TIME
 from tests.support.waiting import wait_until
 
-LONG_AGO = dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)
+LONG_AGO = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 
 
 def services(**settings):
@@ -44,7 +55,7 @@ def reconcile_now():
     from handlers import reconcile
 
     # A page bigger than the test database: one run sees every entry whatever the cursor.
-    return reconcile.handle(services(reconcile_page_size=5000), dt.datetime.now(dt.timezone.utc))
+    return reconcile.handle(services(reconcile_page_size=5000), dt.datetime.now(dt.UTC))
 
 
 def a_draft(new_user):
@@ -80,7 +91,7 @@ def test_a_publish_killed_between_the_copy_and_the_feed_write_is_redone(new_user
     # The owner's publish, made through a status publishcreation ignores so that the real
     # trigger stays out of it: its handler is run below, in-process, and killed after the copy.
     OWNER.update(f"creations/{cid}", {"status": "drafting-paused"})
-    OWNER.update(f"creations/{cid}", {"status": "published", "publishedAt": dt.datetime.now(dt.timezone.utc)})
+    OWNER.update(f"creations/{cid}", {"status": "published", "publishedAt": dt.datetime.now(dt.UTC)})
     wait_until(lambda: feed_entry(cid) is None, what="no feed entry")
     real = services()
 
@@ -90,10 +101,8 @@ def test_a_publish_killed_between_the_copy_and_the_feed_write_is_redone(new_user
 
     svc = dataclasses.replace(real, media=Altered(real.media, copy=copy_then_die))
     after = client.get(f"creations/{cid}")
-    try:
+    with contextlib.suppress(SystemExit):
         publish_creation.handle(cid, before, after, svc)
-    except SystemExit:
-        pass
     assert feed_entry(cid) is None and len(r2_keys(f"published/{cid}/")) == 1
 
     reconcile_now()
@@ -109,9 +118,17 @@ def test_a_feed_entry_whose_creation_is_gone_is_removed_with_its_public_copies(n
     cid = f"c-{uuid.uuid4().hex}"
     key = media.published_key(cid, media.draft_key(user.uid, cid, "secret"))
     s3_client().put_object(Bucket=MEDIA_BUCKET, Key=key, Body=b"x")
-    OWNER.set(f"feed/{cid}", {"userId": user.uid, "prompt": "left behind", "aspectRatio": "16:9",
-                              "duration": 4, "publishedAt": dt.datetime.now(dt.timezone.utc),
-                              "mediaUrl": f"http://127.0.0.1:9000/{MEDIA_BUCKET}/{key}"})
+    OWNER.set(
+        f"feed/{cid}",
+        {
+            "userId": user.uid,
+            "prompt": "left behind",
+            "aspectRatio": "16:9",
+            "duration": 4,
+            "publishedAt": dt.datetime.now(dt.UTC),
+            "mediaUrl": f"http://127.0.0.1:9000/{MEDIA_BUCKET}/{key}",
+        },
+    )
 
     assert reconcile_now()["feedOrphans"] >= 1
 
@@ -131,8 +148,9 @@ def test_malformed_in_flight_documents_are_set_aside_and_the_sweep_refunds_every
     odd, odd_client = new_user(tokens=100)
     tag = uuid.uuid4().hex[:8]
     numeric_uid, no_uid, bad_balance = (f"c-{tag}-{n}" for n in ("num", "none", "balance"))
-    _planted_in_flight(client, user.uid, numeric_uid,
-                       {"status": "pending", "userId": 42, "createdAt": LONG_AGO, "prompt": "x"})
+    _planted_in_flight(
+        client, user.uid, numeric_uid, {"status": "pending", "userId": 42, "createdAt": LONG_AGO, "prompt": "x"}
+    )
     _planted_in_flight(client, user.uid, no_uid, {"status": "processing", "createdAt": LONG_AGO})
     charged_odd, _ = pending_and_charged(odd, odd_client, "charged, then the balance breaks")
     OWNER.update(f"creations/{charged_odd}", {"createdAt": LONG_AGO})
@@ -164,7 +182,7 @@ def test_an_in_flight_creation_with_a_string_created_at_is_still_aged_and_swept(
     user, client = new_user(tokens=100)
     cid, _ = pending_and_charged(user, client, "created at some point")
     OWNER.update(f"creations/{cid}", {"createdAt": "yesterday"})
-    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)  # as the sweep will see it
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)  # as the sweep will see it
 
     assert cid in [c for c, _ in store.in_flight_without_a_time(later, limit=1000)]
     assert cid not in [c for c, _ in store.in_flight_without_a_time(LONG_AGO, limit=1000)]
@@ -238,19 +256,28 @@ def test_a_failed_creations_uploaded_video_is_deleted(new_user, veo):
     veo.faults([{"on": "start", "kind": "hang", "match": tag}])  # the pipeline's finalize never ends
     cid = submit(client, user.uid, f"{tag} uploaded then failed")
     wait_status(client, cid, statuses=("processing",), timeout=20)
-    gcs = storage.Client(project="local", credentials=AnonymousCredentials(),
-                         client_options={"api_endpoint": GCS_ENDPOINT})
+    gcs = storage.Client(
+        project="local", credentials=AnonymousCredentials(), client_options={"api_endpoint": GCS_ENDPOINT}
+    )
     gcs.bucket(TEMP_BUCKET).blob(f"creations/{cid}/v/sample_0.mp4").upload_from_string(
-        render_mp4(4, "16:9"), content_type="video/mp4")
+        render_mp4(4, "16:9"), content_type="video/mp4"
+    )
     real = services()
 
     def upload_then_error(reader, key, *args, **kwargs):
         real.media.upload_stream(reader, key, *args, **kwargs)  # the object lands, then an error
         raise ExternalServiceError("r2", "connection reset after the body", transient=False)
 
-    svc = dataclasses.replace(real, veo=Altered(real.veo, poll=lambda name: VeoOutcome(
-        OutcomeKind.READY, video_uri=f"gs://{TEMP_BUCKET}/creations/{cid}/v/sample_0.mp4")),
-        media=Altered(real.media, upload_stream=upload_then_error))
+    svc = dataclasses.replace(
+        real,
+        veo=Altered(
+            real.veo,
+            poll=lambda name: VeoOutcome(
+                OutcomeKind.READY, video_uri=f"gs://{TEMP_BUCKET}/creations/{cid}/v/sample_0.mp4"
+            ),
+        ),
+        media=Altered(real.media, upload_stream=upload_then_error),
+    )
     assert finalize_generation.handle(cid, svc) == "failed"
 
     doc = client.get(f"creations/{cid}")
@@ -267,8 +294,11 @@ def test_publish_and_cleanup_set_malformed_documents_aside_without_raising(new_u
     broken = {"status": "published", "userId": user.uid, "mediaKey": 17}
     assert publish_creation.handle(cid, {"status": "draft"}, broken, services()) == "set_aside"
     assert feed_entry(cid) is None
-    for deleted in ({"userId": 42, "status": "processing"}, {"status": ["odd"]}, {"userId": user.uid,
-                    "status": "processing", "mediaKey": None}):
+    for deleted in (
+        {"userId": 42, "status": "processing"},
+        {"status": ["odd"]},
+        {"userId": user.uid, "status": "processing", "mediaKey": None},
+    ):
         assert cleanup_creation.handle(cid, deleted, services()) == "cleaned"
     assert balance(client, user.uid) == 100
     assert_ledger_ok(user.uid)

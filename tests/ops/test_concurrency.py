@@ -5,6 +5,7 @@ with gunicorn, one process and THREADS threads (default 4 x CPUs). firebase-tool
 functions/.env to every function, so THREADS there must equal every declared concurrency.
 Needs no emulators.
 """
+
 from __future__ import annotations
 
 import functools
@@ -15,7 +16,7 @@ import socket
 import subprocess
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -75,7 +76,8 @@ def test_every_function_runs_as_many_threads_as_the_requests_it_is_sent_at_once(
     for name, endpoint in manifest()["endpoints"].items():
         concurrency = effective_concurrency(endpoint)
         assert concurrency in (1, threads), (
-            f"{name}: Cloud Run sends it {concurrency} requests at once, gunicorn serves {threads}")
+            f"{name}: Cloud Run sends it {concurrency} requests at once, gunicorn serves {threads}"
+        )
         if concurrency > 1:
             assert endpoint.get("cpu") == 1, f"{name}: concurrency > 1 needs a whole CPU"
 
@@ -142,9 +144,13 @@ def free_port() -> int:
 
 def finalize_task(port: int, operation: str, timeout: float) -> int:
     """What Cloud Tasks sends finalizegeneration: a job complete enough to poll Veo at once."""
-    job = {"creationId": operation, "operationName": f"projects/p/locations/us-central1/publishers/google/"
-           f"models/veo/operations/{operation}", "mediaKey": f"drafts/u/{operation}/s.mp4", "userId": "u",
-           "startedAt": datetime.now(timezone.utc).isoformat()}
+    job = {
+        "creationId": operation,
+        "operationName": f"projects/p/locations/us-central1/publishers/google/models/veo/operations/{operation}",
+        "mediaKey": f"drafts/u/{operation}/s.mp4",
+        "userId": "u",
+        "startedAt": datetime.now(UTC).isoformat(),
+    }
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         connection.request("POST", "/", json.dumps({"data": job}), {"Content-Type": "application/json"})
@@ -161,38 +167,60 @@ def test_one_instance_serves_its_declared_concurrency_at_once_under_functions_fr
     with VeoBarrier(expected=concurrency, hold_seconds=10) as veo:
         params = {k: v for k, v in dotenv(FUNCTIONS / ".env.local").items()}
         env = {
-            "PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"),
-            **params, **deployed_env(),
-            "VEO_BASE_URL": veo.url, "RETRY_ATTEMPTS": "1",
-            "R2_ACCESS_KEY_ID": "local", "R2_SECRET_ACCESS_KEY": "local",
-            "GCLOUD_PROJECT": "demo-phoenix", "METADATA_SERVER_DETECTION": "none",
+            "PATH": os.environ["PATH"],
+            "HOME": os.environ.get("HOME", "/tmp"),
+            **params,
+            **deployed_env(),
+            "VEO_BASE_URL": veo.url,
+            "RETRY_ATTEMPTS": "1",
+            "R2_ACCESS_KEY_ID": "local",
+            "R2_SECRET_ACCESS_KEY": "local",
+            "GCLOUD_PROJECT": "demo-phoenix",
+            "METADATA_SERVER_DETECTION": "none",
             # No Google credentials here: after Veo's answer the handler's Firestore call fails
             # at once (500) instead of asking gcloud for credentials, seconds per request.
             "GOOGLE_APPLICATION_CREDENTIALS": str(tmp_path / "no-credentials.json"),
-            "FUNCTION_TARGET": "finalizegeneration", "FUNCTION_SIGNATURE_TYPE": "http",
+            "FUNCTION_TARGET": "finalizegeneration",
+            "FUNCTION_SIGNATURE_TYPE": "http",
         }
-        log = open(tmp_path / "server.log", "wb")
+        log = open(tmp_path / "server.log", "wb")  # noqa: SIM115 - the server writes to it until the end
         server = subprocess.Popen(
-            [str(FUNCTIONS / "venv" / "bin" / "functions-framework"), "--source", "main.py",
-             "--target", "finalizegeneration", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=FUNCTIONS, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                str(FUNCTIONS / "venv" / "bin" / "functions-framework"),
+                "--source",
+                "main.py",
+                "--target",
+                "finalizegeneration",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            cwd=FUNCTIONS,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         try:
             deadline = time.monotonic() + 40  # a cold start imports the SDKs: seconds on a busy machine
             while True:  # up, and the lazily imported handler loaded once (warm instance)
                 try:
                     finalize_task(port, "warmup", timeout=30)
                     break
-                except OSError:
+                except OSError as exc:
                     if time.monotonic() > deadline or server.poll() is not None:
-                        raise AssertionError((tmp_path / "server.log").read_text()[-3000:])
+                        raise AssertionError((tmp_path / "server.log").read_text()[-3000:]) from exc
                     time.sleep(0.2)
 
             statuses: list[int | str] = []
+
             def one(i: int) -> None:
                 try:
                     statuses.append(finalize_task(port, f"op{i}", timeout=20))
                 except OSError as error:
                     statuses.append(repr(error))
+
             started = time.monotonic()
             clients = [threading.Thread(target=one, args=(i,)) for i in range(concurrency)]
             for client in clients:
@@ -210,6 +238,7 @@ def test_one_instance_serves_its_declared_concurrency_at_once_under_functions_fr
 
     assert veo.max_in_flight == concurrency, (
         f"only {veo.max_in_flight} of {concurrency} requests ran at once; server log:\n"
-        + (tmp_path / "server.log").read_text()[-3000:])
+        + (tmp_path / "server.log").read_text()[-3000:]
+    )
     assert elapsed < veo.hold_seconds, elapsed  # released because all arrived, not by the deadline
     assert len(statuses) == concurrency and all(isinstance(s, int) for s in statuses), statuses

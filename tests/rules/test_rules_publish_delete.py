@@ -32,7 +32,10 @@ def test_owner_publishes_own_draft_stamping_request_time_and_nothing_else(alice,
     after = doc_of(admin_db, cid)
     assert after["status"] == "published"
     assert abs((after["publishedAt"] - dt.datetime.now(dt.UTC)).total_seconds()) < 60
-    unchanged = lambda doc: {k: v for k, v in doc.items() if k not in PUBLISH}  # noqa: E731
+
+    def unchanged(doc):
+        return {k: v for k, v in doc.items() if k not in PUBLISH}
+
     assert unchanged(after) == unchanged(before)
 
 
@@ -77,11 +80,14 @@ def test_unpublishing_or_republishing_is_denied(alice, alice_finished, seed, cha
 
 def test_unpublishing_by_removing_publishedAt_is_denied(alice, alice_finished, seed):
     cid = alice_finished["published"]
-    call = lambda: alice.client.update_masked(
-        f"creations/{cid}",
-        {"status": "draft"},  # noqa: E731
-        mask=["status", "publishedAt"],
-    )
+
+    def call():
+        return alice.client.update_masked(
+            f"creations/{cid}",
+            {"status": "draft"},
+            mask=["status", "publishedAt"],
+        )
+
     assert outcome(call) == "denied"
     assert seed.status(cid) == "published"
 
@@ -128,11 +134,14 @@ def test_publishing_while_changing_another_field_is_denied(alice, bob, alice_fin
 
 def test_publishing_while_deleting_a_field_is_denied(alice, alice_finished, admin_db):
     cid = alice_finished["draft"]
-    call = lambda: alice.client.update_masked(
-        f"creations/{cid}",
-        PUBLISH,  # noqa: E731
-        mask=["status", "publishedAt", "mediaUrl"],
-    )
+
+    def call():
+        return alice.client.update_masked(
+            f"creations/{cid}",
+            PUBLISH,
+            mask=["status", "publishedAt", "mediaUrl"],
+        )
+
     assert outcome(call) == "denied"
     assert doc_of(admin_db, cid)["mediaUrl"]
 
