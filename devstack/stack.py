@@ -45,7 +45,7 @@ R2_ENDPOINT_URL = f"https://127.0.0.1:{R2_PROXY_PORT}"
 R2_CA_FILE = RUN_DIR / "r2-ca.pem"  # functions/.env.local points R2_CA_BUNDLE here
 GCS_ENDPOINT = f"http://127.0.0.1:{GCS_PORT}"
 VEO_URL = f"http://127.0.0.1:{VEO_PORT}"
-FUNCTION_NAMES = ("startgeneration", "finalizegeneration", "publishcreation", "cleanupcreation",
+FUNCTION_NAMES = ("startgeneration", "startveo", "finalizegeneration", "publishcreation", "cleanupcreation",
                   "sweeporphans", "checkalerts")
 
 

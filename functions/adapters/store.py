@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 from google.cloud import firestore
 
@@ -17,7 +16,7 @@ from adapters import usage
 from adapters.firestore_tx import (count, count_now, db, get, get_all, in_transaction,
                                    incarnation_of)
 from domain import contract, ledger, media, metrics
-from domain.errors import ErrorCode, Failure
+from domain.errors import Failure
 from domain.ledger import Account, EntryType
 from domain.states import IN_FLIGHT, Status, parse_status, server_may_move
 
@@ -172,12 +171,9 @@ def _settle_failure(tx, cref, snap, trail: _Trail | None, status: str, failure: 
     if trail.debited is not None:
         fields["tokenCost"] = trail.debited
     tx.update(cref, fields)
-    if refused and trail.debited is None:
-        count(tx, metrics.rejected(failure.code))
-    else:
-        # A sweep's timeout says nothing about the workers being alive.
-        count(tx, metrics.failed(failure.code, plan.refund_amount),
-              finalized=failure.code != ErrorCode.TIMEOUT)
+    # No counter here (issue #14): at 50 generations/s a shared counter would be the hot
+    # document of every money transaction. The creation itself is the record the alerts
+    # aggregate (adapters/metrics_store.py).
     return Settlement(True, plan.refund_amount, status, user_gone=plan.user_gone)
 
 
@@ -200,7 +196,6 @@ def reject(creation_id: str, failure: Failure, incarnation: str | None = None) -
             if user_id else None
         if trail is None:
             tx.update(ref, _failed_fields(failure, refunded=False))
-            count(tx, metrics.rejected(failure.code))
             return True
         _settle_failure(tx, ref, snap, trail, Status.PENDING, failure, refused=True)
         return True
@@ -229,7 +224,6 @@ def debit(creation_id: str, user_id: str, cost: int, max_in_flight: int,
             owner_matches=creation.exists and creation.to_dict().get("userId") == user_id)
         if plan.outcome == DebitResult.REFUSED:
             tx.update(cref, _failed_fields(plan.failure, refunded=False))
-            count(tx, metrics.rejected(plan.failure.code))
         if plan.outcome != DebitResult.DEBITED:
             return Debit(plan.outcome, failure=plan.failure)
         after = plan.account_after
@@ -238,7 +232,6 @@ def debit(creation_id: str, user_id: str, cost: int, max_in_flight: int,
         tx.update(uref, {"tokens": after.tokens, "inFlight": after.in_flight})
         # The creation document itself is not touched here: the ledger entry marks it as
         # charged, and every update of a creation also wakes publishcreation.
-        count(tx, metrics.requested())
         return Debit(DebitResult.DEBITED, balance_after=after.tokens, media_key=media_key)
 
     return in_transaction(run)
@@ -297,7 +290,7 @@ class Completion:
         return self.done
 
 
-def complete_draft(creation_id: str, media_url: str, usd_per_video_second: float) -> Completion:
+def complete_draft(creation_id: str, media_url: str) -> Completion:
     """processing → draft: the user's in-flight slot is freed and the debit is marked
     delivered (a delivered debit is never refunded, even after a delete). False if it
     already ended."""
@@ -324,10 +317,6 @@ def complete_draft(creation_id: str, media_url: str, usd_per_video_second: float
             "completedAt": firestore.SERVER_TIMESTAMP,
             "updatedAt": firestore.SERVER_TIMESTAMP,
         })
-        duration = snap.to_dict().get("duration")
-        duration = duration if type(duration) is int else 0
-        count(tx, metrics.succeeded(duration, _seconds_since(snap.to_dict().get("startedAt")),
-                                    usd_per_video_second), finalized=True)
         return Completion(True, user_gone)
 
     return in_transaction(run)
@@ -405,16 +394,9 @@ def settle_deletion(creation_id: str, deleted: dict, incarnation: str | None) ->
             tx.create(rref, _ledger_doc(EntryType.REFUND, decision.refund_amount, after.tokens, creation_id,
                                         "deleted", debit_snap.to_dict().get("incarnation") or incarnation))
             tx.update(uref, {"tokens": after.tokens, "inFlight": after.in_flight})
-            count(tx, metrics.deleted_in_flight(decision.refund_amount))
         return DeletionSettlement(decision.refund_amount, recreated=recreated)
 
     return in_transaction(run)
-
-
-def _seconds_since(moment) -> float:
-    if not isinstance(moment, datetime):
-        return 0.0
-    return max(0.0, (datetime.now(timezone.utc) - moment).total_seconds())
 
 
 def _status(snap) -> str | None:

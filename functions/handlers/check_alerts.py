@@ -4,28 +4,23 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from adapters import log, store
+from adapters import log, metrics_store, store
 from domain import metrics
-from domain.metrics import Thresholds, Totals
+from domain.metrics import Thresholds
 
 
-def handle(limits: Thresholds, now: datetime | None = None) -> list[metrics.Alert]:
+def handle(limits: Thresholds, now: datetime | None = None, usd_per_video_second: float | None = None) -> list[metrics.Alert]:
     now = now or datetime.now(timezone.utc)
+    if usd_per_video_second is None:
+        import config
+
+        usd_per_video_second = config.settings().veo_usd_per_video_second
     hour_ago = now - timedelta(hours=1)
     day_start = now.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
-    last_hour, today = Totals(), Totals()
-    last_finalized = None
-    for shard in store.metric_shards_since(min(day_start, metrics.bucket_start(hour_ago))):
-        start = shard.get("bucketStart")
-        if not isinstance(start, datetime) or start > now:
-            continue  # malformed or from the future: not counted (and never a crash)
-        if start >= metrics.bucket_start(hour_ago):
-            last_hour.add(shard)
-        if start >= day_start:
-            today.add(shard)
-        finalized = shard.get("lastFinalizedAt")
-        if isinstance(finalized, datetime) and finalized <= now and (last_finalized is None or finalized > last_finalized):
-            last_finalized = finalized
+    # Aggregations over the creations (adapters/metrics_store.py): no counter documents.
+    last_hour = metrics_store.totals_since(hour_ago, usd_per_video_second, end=now)
+    today = metrics_store.totals_since(day_start, usd_per_video_second, end=now)
+    last_finalized = metrics_store.last_finalized_at(now)
     in_flight, oldest = store.in_flight_summary()
     alerts = metrics.evaluate_alerts(last_hour, today, in_flight, oldest, last_finalized, now, limits)
     for alert in alerts:

@@ -1,4 +1,4 @@
-"""Task `finalizegeneration`: poll Veo, then store the video in R2 and make the draft.
+"""Task `finalizegeneration`: poll Veo once; when done store the video in R2 and make the draft.
 
 Runs any number of times for one creation (task retries, re-delivered create events, a
 continuation task): every write is guarded by the creation's state, so only the first
@@ -9,66 +9,49 @@ from __future__ import annotations
 import time
 from datetime import datetime, timezone
 
-from adapters import log, store, tasks
+from adapters import log, store, tasks, upload_intents
 from adapters.gcs import temp_prefix_uri
 from adapters.retry import with_retries
 from domain.errors import ErrorCode, ExternalServiceError, failure
-from domain.generation import (OutcomeKind, VeoOutcome, estimate_progress, next_poll_delay,
-                               outcome_failure)
+from domain.admission import poll_delay, task_id
+from domain.generation import OutcomeKind, VeoOutcome, estimate_progress, outcome_failure
 from domain.states import Status
 from handlers.services import Services
 
 
 JOB_FIELDS = ("operationName", "mediaKey", "userId", "startedAt")
 STATUS_LOOK_SECONDS = 60
+# Longest wait for a poll's due time in one task (the emulator's accommodation, below).
+MAX_ETA_WAIT_SECONDS = 120
 
 
-def handle(creation_id: str, services: Services, job: dict | None = None, clock=time.monotonic,
-           sleep=time.sleep) -> str:
-    """`job` is what startgeneration put in the task; with it no read is needed up front
-    (a creation that ended meanwhile is caught by the guarded writes below)."""
+def handle(creation_id: str, services: Services, job: dict | None = None, sleep=time.sleep) -> str:
+    """One poll of the creation's Veo operation. Still running: the next poll is a new task,
+    scheduled by the poll schedule, and this one returns at once (no instance waits for Veo).
+    `job` is what startveo (or the previous poll) put in the task; with it no read is needed
+    up front (a creation that ended meanwhile is caught by the guarded writes below)."""
     settings = services.settings
+    _wait_until_due(job, sleep)
     if job and all(job.get(f) for f in JOB_FIELDS):
-        creation = {**job, "startedAt": datetime.fromisoformat(job["startedAt"]), "progress": 0}
+        creation = {**job, "startedAt": datetime.fromisoformat(job["startedAt"]),
+                    "progress": job.get("shown") if type(job.get("shown")) is int else 0}
     else:
         creation = store.load_creation(creation_id)
         if creation is None or creation.get("status") != Status.PROCESSING:
             return "not_processing"
+        job = None
     user_id = creation.get("userId")
     operation = creation.get("operationName")
     if not operation:
         return "no_operation"
 
-    deadline = clock() + settings.poll_budget_s
-    shown = creation.get("progress") if type(creation.get("progress")) is int else 0
-    last_look = clock()
-    while True:
-        try:
-            outcome = with_retries(lambda: services.veo.poll(operation), settings.retry)
-        except ExternalServiceError as exc:
-            return _fail(creation_id, creation, failure(ErrorCode.GENERATION_FAILED), services,
-                         reason=str(exc))
-        if outcome.kind != OutcomeKind.RUNNING:
-            break
-        estimate = estimate_progress(_seconds_since(creation.get("startedAt")), settings.veo_expected_seconds)
-        delay = next_poll_delay(_seconds_since(creation.get("startedAt")), settings.veo_expected_seconds,
-                                settings.poll_interval_s, settings.poll_coarse_interval_s)
-        handing_over = clock() + delay > deadline
-        # The progress transaction also tells whether the creation is still ours to finish
-        # (not swept or deleted): write it on a step, and look at least once a minute and
-        # before handing over, so a stuck operation is not polled for ever.
-        if estimate >= shown + settings.progress_step_pct or handing_over \
-                or clock() - last_look >= STATUS_LOOK_SECONDS:
-            last_look = clock()
-            if estimate >= shown + settings.progress_step_pct:
-                shown = estimate
-            if store.record_progress(creation_id, shown) != Status.PROCESSING:
-                return "ended_meanwhile"
-        if handing_over:
-            # Hand over to a fresh task instead of holding this one past its timeout.
-            tasks.enqueue_finalize(creation_id, job, delay_seconds=int(delay))
-            return "continued"
-        sleep(delay)
+    try:
+        outcome = with_retries(lambda: services.veo.poll(operation), settings.retry)
+    except ExternalServiceError as exc:
+        return _fail(creation_id, creation, failure(ErrorCode.GENERATION_FAILED), services,
+                     reason=str(exc))
+    if outcome.kind == OutcomeKind.RUNNING:
+        return _poll_later(creation_id, creation, job, services)
 
     problem = outcome_failure(outcome)
     if problem:
@@ -80,14 +63,16 @@ def handle(creation_id: str, services: Services, job: dict | None = None, clock=
                  reason="no mediaKey")
         return _fail(creation_id, creation, failure(ErrorCode.GENERATION_FAILED), services,
                      reason="malformed: no mediaKey")
+    # Noted before the upload: if this run dies before the draft commits, the media sweep
+    # finds the object through the note (it never lists the bucket).
+    upload_intents.record(media_key, creation_id)
     try:
         with_retries(lambda: _copy_to_media(outcome, media_key, services), settings.retry)
     except ExternalServiceError as exc:
         return _fail(creation_id, creation, failure(ErrorCode.GENERATION_FAILED), services,
                      reason=str(exc))
 
-    completion = store.complete_draft(creation_id, services.media.public_url(media_key),
-                                      settings.veo_usd_per_video_second)
+    completion = store.complete_draft(creation_id, services.media.public_url(media_key))
     if not completion:
         # Someone else ended it first. If that was a draft of this document, the object is
         # theirs too (same key); otherwise our copy must not outlive a failed or deleted
@@ -101,8 +86,61 @@ def handle(creation_id: str, services: Services, job: dict | None = None, clock=
         log.warn("user gone", creationId=creation_id, userId=user_id, event="user_gone")
     log.state_change(creation_id, user_id, Status.PROCESSING, Status.DRAFT,
                      duration_ms=int(_seconds_since(creation.get("startedAt")) * 1000))
+    _forget_upload(media_key)
     _remove_temp(creation_id, services)
     return "draft"
+
+
+def _poll_later(creation_id: str, creation: dict, job: dict | None, services: Services) -> str:
+    settings = services.settings
+    now = datetime.now(timezone.utc)
+    elapsed = _seconds_since(creation.get("startedAt"))
+    estimate = estimate_progress(elapsed, settings.veo_expected_seconds)
+    shown = creation.get("progress") if type(creation.get("progress")) is int else 0
+    looked = _parse_time((job or {}).get("lookedAt"))
+    # The progress transaction also tells whether the creation is still ours to finish (not
+    # swept or deleted): written on a step, and looked at at least once a minute, so a stuck
+    # operation is not polled for ever.
+    stepped = estimate >= shown + settings.progress_step_pct
+    if stepped or looked is None or (now - looked).total_seconds() >= STATUS_LOOK_SECONDS:
+        if stepped:
+            shown = estimate
+        if store.record_progress(creation_id, shown) != Status.PROCESSING:
+            return "ended_meanwhile"
+        looked = now
+    delay = poll_delay(elapsed, settings.veo_min_seconds, settings.poll_interval_s,
+                       settings.poll_coarse_interval_s)
+    seq = int((job or {}).get("poll") or 0) + 1
+    next_job = {f: creation[f] for f in ("operationName", "mediaKey", "userId") if creation.get(f)}
+    next_job.update(startedAt=creation["startedAt"].isoformat() if isinstance(creation.get("startedAt"), datetime)
+                    else datetime.now(timezone.utc).isoformat(),
+                    shown=shown, lookedAt=looked.isoformat(), poll=seq)
+    # The id names this poll: a task delivered twice schedules the next one once.
+    tasks.enqueue_finalize(creation_id, next_job, delay_seconds=delay,
+                           task_id=task_id("poll", creation_id, str(creation.get("operationName")), str(seq)))
+    return "polling"
+
+
+def _wait_until_due(job: dict | None, sleep) -> None:
+    """The one emulator accommodation: the Cloud Tasks emulator dispatches a scheduled task at
+    once, so a poll waits here until its due time (`eta`). Cloud Tasks dispatches it at that
+    time, so in production this waits nothing."""
+    due = _parse_time((job or {}).get("eta"))
+    if due is None:
+        return
+    wait = (due - datetime.now(timezone.utc)).total_seconds()
+    if wait > 0:
+        sleep(min(wait, MAX_ETA_WAIT_SECONDS))
+
+
+def _parse_time(value) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _copy_to_media(outcome: VeoOutcome, media_key: str, services: Services) -> None:
@@ -149,8 +187,17 @@ def _delete_media(creation_id: str, media_key: str, services: Services) -> None:
     try:
         with_retries(lambda: services.media.delete(media_key), services.settings.retry)
     except ExternalServiceError as exc:
-        # The orphan sweep deletes objects of failed or missing creations later.
+        # Its upload intent stays: the media sweep deletes the object later.
         log.warn("media not removed", creationId=creation_id, reason=str(exc))
+        return
+    _forget_upload(media_key)
+
+
+def _forget_upload(media_key: str) -> None:
+    try:
+        upload_intents.forget(media_key)
+    except Exception as exc:  # noqa: BLE001 — a note left behind only costs the sweep one look
+        log.warn("upload intent not removed", key=media_key, reason=str(exc))
 
 
 def _remove_temp(creation_id: str, services: Services) -> None:

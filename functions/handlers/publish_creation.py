@@ -5,7 +5,7 @@ reconciliation pass of sweeporphans redoes the publish (see handlers/reconcile.p
 """
 from __future__ import annotations
 
-from adapters import log, store
+from adapters import log, store, upload_intents
 from adapters.retry import with_retries
 from domain import media
 from handlers.services import Services
@@ -26,12 +26,16 @@ def publish(creation_id: str, creation: dict, services: Services) -> str:
                  reason=str(exc))
         store.count_malformed("creation")
         return "set_aside"
+    # Noted first: a copy this run leaves behind is found by the media sweep (issue #14).
+    upload_intents.record(public_key, creation_id)
     # Copying again on a re-delivered event rewrites the same object: harmless.
     with_retries(lambda: services.media.copy(creation["mediaKey"], public_key), services.settings.retry)
     if not store.publish_to_feed(creation_id, services.media.public_url(public_key)):
         # Deleted (or changed) meanwhile: the delete trigger may already have run, so this
         # copy is ours to remove.
         services.media.delete(public_key)
+        upload_intents.forget(public_key)
         return "not_published"
+    upload_intents.forget(public_key)
     log.state_change(creation_id, creation.get("userId"), "draft", creation.get("status"))
     return "published"

@@ -1,14 +1,17 @@
-"""onCreate of creations/{id}: check the request, take the tokens, start Veo, schedule finalize."""
+"""onCreate of creations/{id}: check the request, take the tokens, queue the Veo start.
+
+The start itself is the `startveo` task (handlers/start_veo.py), dispatched at the rate the
+Veo quota allows: this trigger stays short whatever the burst.
+"""
 from __future__ import annotations
 
 import time
 from datetime import datetime, timezone
 
-from adapters import log, store, tasks
-from adapters.gcs import temp_prefix_uri
-from adapters.retry import with_retries
+from adapters import admission_store, log, store, tasks
+from domain.admission import estimate_start, task_id
 from domain.contract import find_blocked_term, parse_request
-from domain.errors import ErrorCode, ExternalServiceError, Failure, failure
+from domain.errors import ErrorCode, Failure, failure
 from domain.pricing import token_cost
 from domain.states import Status
 from handlers.services import Services
@@ -48,34 +51,40 @@ def handle(creation_id: str, data: dict | None, services: Services, incarnation:
         return _resume_repeated_event(creation_id, debit.result)
     log.ledger_movement(creation_id, request.user_id, "debit", cost, debit.balance_after)
 
-    output = temp_prefix_uri(settings.gcs_temp_bucket, creation_id) if settings.gcs_temp_bucket else None
+    return _queue(creation_id, request, cost, debit, services, incarnation, started)
+
+
+def _queue(creation_id: str, request, cost: int, debit, services: Services, incarnation: str | None,
+           started: float) -> str:
+    """Hands the paid request to the `startveo` queue, which starts it on Veo as quota allows,
+    and shows the client where it stands (status stays pending)."""
+    settings = services.settings
+    job = {"prompt": request.prompt, "aspectRatio": request.aspect_ratio,
+           "duration": request.duration_seconds, "mediaKey": debit.media_key,
+           "userId": request.user_id, "cost": cost, "incarnation": incarnation}
+    now = datetime.now(timezone.utc)
     try:
-        operation = with_retries(
-            lambda: services.veo.start(request.prompt, request.aspect_ratio,
-                                       request.duration_seconds, output),
-            settings.retry,
-        )
-    except ExternalServiceError as exc:
-        code = ErrorCode.CONTENT_POLICY if _is_policy_refusal(exc) else ErrorCode.GENERATION_FAILED
-        settlement = store.fail_and_refund(creation_id, failure(code))
+        ahead = admission_store.queued_ahead(now)
+    except Exception as exc:  # noqa: BLE001 — an estimate is not worth failing a paid request
+        log.warn("queue estimate unavailable", creationId=creation_id, reason=str(exc))
+        ahead = 0
+    try:
+        # The id names this document: a repeated event cannot queue (nor start) it twice.
+        tasks.enqueue_start(creation_id, job, task_id("start", creation_id, incarnation or ""))
+    except Exception as exc:  # noqa: BLE001 — Cloud Tasks refused: give the tokens back now
+        settlement = store.fail_and_refund(creation_id, failure(ErrorCode.GENERATION_FAILED))
         log.state_change(creation_id, request.user_id, Status.PENDING, Status.FAILED,
-                         error_code=code.value, reason=str(exc), transient=exc.transient)
+                         error_code=ErrorCode.GENERATION_FAILED.value, reason=f"not queued: {exc}")
         if settlement.refunded_tokens:
             log.ledger_movement(creation_id, request.user_id, "refund", settlement.refunded_tokens)
-        return "veo_refused"
-
-    if not store.mark_processing(creation_id, operation, cost, debit.media_key, incarnation):
-        # The sweep (or a delete) ended it while Veo was being asked; its refund stands and
-        # Veo's output, if any, is removed by the temp-bucket lifecycle / orphan sweep.
-        log.warn("creation ended before Veo started", creationId=creation_id, operation=operation)
-        return "ended_meanwhile"
-    tasks.enqueue_finalize(creation_id, {
-        "operationName": operation, "mediaKey": debit.media_key, "userId": request.user_id,
-        "startedAt": datetime.now(timezone.utc).isoformat(),
-    })
-    log.state_change(creation_id, request.user_id, Status.PENDING, Status.PROCESSING,
-                     duration_ms=int((time.monotonic() - started) * 1000), operation=operation)
-    return "processing"
+        return "not_queued"
+    estimate = estimate_start(ahead, settings.veo_starts_per_minute, now)
+    # Guarded: startveo may already have moved it on; then there is nothing to show.
+    admission_store.mark_queued(creation_id, incarnation, estimate, now)
+    log.info("generation queued", creationId=creation_id, userId=request.user_id,
+             queuePosition=estimate.position, estimatedStartAt=estimate.estimated_start_at.isoformat(),
+             duration_ms=int((time.monotonic() - started) * 1000))
+    return "queued"
 
 
 def _reject(creation_id: str, user_id, reason: Failure, incarnation: str | None) -> str:
@@ -92,11 +101,8 @@ def _resume_repeated_event(creation_id: str, result: store.DebitResult) -> str:
     if result == store.DebitResult.ALREADY_HANDLED:
         current = store.load_creation(creation_id) or {}
         if current.get("status") == Status.PROCESSING and current.get("operationName"):
-            tasks.enqueue_finalize(creation_id)
+            # One id per operation: a third delivery adds no third chain of polls.
+            tasks.enqueue_finalize(creation_id, task_id=task_id("poll", creation_id,
+                                                                str(current["operationName"]), "resume"))
             return "finalize_rescheduled"
     return "duplicate"
-
-
-def _is_policy_refusal(exc: ExternalServiceError) -> bool:
-    text = str(exc).lower()
-    return exc.status == 400 and ("usage guidelines" in text or "responsible ai" in text or "policy" in text)

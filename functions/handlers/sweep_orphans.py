@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from adapters import log, store
+from adapters import log, store, upload_intents
 from adapters.gcs import temp_prefix_uri
 from adapters.retry import with_retries
-from domain import contract, media
+from domain import admission, contract, media
 from domain.errors import ErrorCode, ExternalServiceError, failure
 from domain.states import Status
 from handlers import reconcile
@@ -25,6 +25,8 @@ def handle(services: Services, now: datetime | None = None) -> dict:
     swept = refunded_tokens = set_aside = 0
     stuck = store.in_flight_older_than(cutoff) + store.in_flight_without_a_time(cutoff)
     for creation_id, creation in stuck:
+        if not admission.overdue(creation, now, settings.orphan_after_minutes, settings.queue_max_wait_minutes):
+            continue  # waiting for Veo quota, or started recently after a wait: not stuck
         user_id = creation.get("userId") if isinstance(creation.get("userId"), str) else None
         try:
             settlement = store.fail_and_refund(creation_id, failure(ErrorCode.TIMEOUT))
@@ -87,24 +89,28 @@ def _remove_media(creation_id: str, creation: dict, services: Services) -> None:
         log.warn("orphan media not removed", creationId=creation_id, reason=str(exc))
 
 
+MEDIA_PAGE = 300  # intents read per page (one get_all of their creations)
+MEDIA_PAGES_PER_RUN = 20  # bounds one run; the next one goes on
+
+
 def sweep_media(services: Services, now: datetime) -> int:
-    """Deletes R2 videos whose creation is gone or no longer uses them (e.g. a crash between
-    upload and the Firestore write, a failed creation's upload). Only objects older than a
-    safe age: a young one may belong to a finalize that has not committed yet."""
+    """Deletes R2 objects whose upload was never claimed by a creation that still uses it
+    (a crash between upload and the Firestore write, a failed creation's upload, a public
+    copy of a creation deleted meanwhile). It pages over the upload intents left older than
+    a safe age (a younger one may belong to a finalize that has not committed yet), not over
+    the bucket: the work follows the traffic, not the library."""
     cutoff = now - timedelta(minutes=services.settings.orphan_media_minutes)
-    candidates = []
-    for prefix in (media.DRAFTS_PREFIX, media.PUBLISHED_PREFIX):
-        listed = with_retries(lambda: services.media.list_keys(prefix), services.settings.retry)
-        for key, modified in listed:
-            creation_id = media.creation_id_of(key)
-            # An id that cannot name a document is no creation's (and must not crash the read).
-            if creation_id and contract.is_safe_user_id(creation_id) and modified < cutoff:
-                candidates.append((key, creation_id))
-    creations = store.existing_creations(sorted({cid for _, cid in candidates}))
     removed = 0
-    for key, creation_id in candidates:
-        if not media.object_is_live(key, creations.get(creation_id)):
-            with_retries(lambda: services.media.delete(key), services.settings.retry)
-            removed += 1
-            log.info("orphan media removed", creationId=creation_id, key=key)
+    for _ in range(MEDIA_PAGES_PER_RUN):
+        intents = upload_intents.older_than(cutoff, MEDIA_PAGE)
+        ids = sorted({cid for _, cid in intents if contract.is_safe_user_id(cid)})
+        creations = store.existing_creations(ids)
+        for key, creation_id in intents:
+            if not media.object_is_live(key, creations.get(creation_id)):
+                with_retries(lambda: services.media.delete(key), services.settings.retry)
+                removed += 1
+                log.info("orphan media removed", creationId=creation_id, key=key)
+            upload_intents.forget(key)
+        if len(intents) < MEDIA_PAGE:
+            break
     return removed

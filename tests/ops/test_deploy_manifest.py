@@ -18,6 +18,7 @@ EXPECTED = {
     "startgeneration": ("event", f"{FIRESTORE}.created", 120, True),
     "publishcreation": ("event", f"{FIRESTORE}.updated", 120, True),
     "cleanupcreation": ("event", f"{FIRESTORE}.deleted", 120, True),
+    "startveo": ("task", None, 120, False),
     "finalizegeneration": ("task", None, 600, True),
     "sweeporphans": ("schedule", "every 5 minutes", 300, True),
     "checkalerts": ("schedule", "every 5 minutes", 120, False),
@@ -51,7 +52,7 @@ def test_every_function_is_declared_as_intended():
             assert trigger["eventType"] == what
             assert trigger["eventFilterPathPatterns"] == {"document": "creations/{creationId}"}
             assert trigger["eventFilters"] == {"database": "(default)", "namespace": "(default)"}
-        elif kind == "task":
+        elif kind == "task" and name == "finalizegeneration":
             retry = ep["taskQueueTrigger"]["retryConfig"]
             assert retry == {"maxAttempts": 5, "minBackoffSeconds": 10, "maxBackoffSeconds": 120}
         else:
@@ -102,13 +103,21 @@ def test_emulator_env_sets_every_param_once():
     assert set(keys) == params
 
 
-def test_finalize_task_deadline_covers_a_full_poll_budget_and_fits_the_function_timeout():
+def test_finalize_task_deadline_matches_the_function_timeout():
     import sys
     sys.path.insert(0, FUNCTIONS_DIR)
-    from adapters.tasks import DISPATCH_DEADLINE_SECONDS
+    from adapters.tasks import DISPATCH_DEADLINE_SECONDS, START_DISPATCH_DEADLINE_SECONDS
 
-    spec = manifest()
-    timeout = spec["endpoints"]["finalizegeneration"]["timeoutSeconds"]
-    budget = next(p for p in spec["params"] if p["name"] == "POLL_BUDGET_SECONDS")["default"]
-    assert DISPATCH_DEADLINE_SECONDS == timeout
-    assert budget + 120 <= DISPATCH_DEADLINE_SECONDS  # time left to copy the video
+    endpoints = manifest()["endpoints"]
+    assert DISPATCH_DEADLINE_SECONDS == endpoints["finalizegeneration"]["timeoutSeconds"]
+    assert START_DISPATCH_DEADLINE_SECONDS == endpoints["startveo"]["timeoutSeconds"]
+
+
+def test_the_start_queue_dispatches_at_the_veo_quota_and_retries_a_refusal_for_the_queue_wait():
+    trigger = manifest()["endpoints"]["startveo"]["taskQueueTrigger"]
+    params = {p["name"]: p for p in manifest()["params"]}
+    per_minute = params["VEO_STARTS_PER_MINUTE"]["default"]
+    assert trigger["rateLimits"]["maxDispatchesPerSecond"] == per_minute / 60
+    # Cloud Tasks retries until BOTH the attempts and the time are spent: the time rules.
+    assert trigger["retryConfig"]["maxRetrySeconds"] == params["QUEUE_MAX_WAIT_MINUTES"]["default"] * 60
+    assert trigger["retryConfig"]["maxBackoffSeconds"] <= 60  # a freed quota is used soon
