@@ -5,18 +5,29 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 
-.PHONY: install dev test test-domain bench ledger-check try deploy clean
+.PHONY: install dev test test-domain test-random-order lint format lock bench ledger-check try deploy clean
 
 install: $(STAMP) $(NPM_STAMP) functions/.secret.local
 
 # Python 3.11 is the Cloud Functions runtime we deploy (python311); the emulator needs the
-# venv at functions/venv.
-$(STAMP): functions/requirements.txt requirements.txt
+# venv at functions/venv. requirements.lock pins the whole dependency tree (`make lock`
+# writes it from requirements.txt), so every machine and CI install the same versions.
+# phoenix.pth puts the repo root and functions/ on the venv's path: `python -m ops`,
+# devstack, bench and the stand-ins import the functions' packages without sys.path edits.
+$(STAMP): requirements.lock
 	@command -v python3.11 >/dev/null || { echo "python3.11 is required"; exit 1; }
 	test -x $(PY) || python3.11 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements.lock
+	printf '%s\n%s\n' "$(CURDIR)" "$(CURDIR)/functions" > "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/phoenix.pth"
 	touch $@
+
+# Re-pins the whole tree after a change to requirements.txt or functions/requirements.txt.
+lock:
+	rm -rf .lockenv && python3.11 -m venv .lockenv
+	.lockenv/bin/python -m pip install --quiet -r requirements.txt
+	{ echo "# The whole dependency tree, pinned: written by \`make lock\` from requirements.txt; used by \`make install\`."; \
+	  .lockenv/bin/python -m pip freeze --exclude-editable | LC_ALL=C sort -f; } > requirements.lock
+	rm -rf .lockenv
 
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -31,6 +42,19 @@ dev: install
 
 test: install
 	$(PY) -m pytest
+
+# The same suite in a random order, to prove no test depends on another's leftovers.
+test-random-order: install
+	$(PY) -m pytest --random-order
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+
+format: install
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
 
 test-domain: install
 	$(PY) -m pytest tests/domain

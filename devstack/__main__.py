@@ -1,4 +1,5 @@
 """`python -m devstack dev`: the whole stack in the foreground, with a seeded demo user."""
+
 from __future__ import annotations
 
 import argparse
@@ -6,12 +7,8 @@ import os
 import signal
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "functions"))
-
-from devstack import stack, web  # noqa: E402
+from devstack import stack, web
 
 DEMO_EMAIL = "demo@phoenix.test"
 DEMO_PASSWORD = "phoenix-demo"
@@ -22,11 +19,17 @@ def seed_demo_user() -> str:
     import requests
 
     base = f"http://127.0.0.1:{stack.AUTH_PORT}/identitytoolkit.googleapis.com/v1"
-    resp = requests.post(f"{base}/accounts:signUp?key=local", timeout=10,
-                         json={"email": DEMO_EMAIL, "password": DEMO_PASSWORD, "returnSecureToken": True})
+    resp = requests.post(
+        f"{base}/accounts:signUp?key=local",
+        timeout=10,
+        json={"email": DEMO_EMAIL, "password": DEMO_PASSWORD, "returnSecureToken": True},
+    )
     if resp.status_code == 400 and "EMAIL_EXISTS" in resp.text:
-        resp = requests.post(f"{base}/accounts:signInWithPassword?key=local", timeout=10,
-                             json={"email": DEMO_EMAIL, "password": DEMO_PASSWORD, "returnSecureToken": True})
+        resp = requests.post(
+            f"{base}/accounts:signInWithPassword?key=local",
+            timeout=10,
+            json={"email": DEMO_EMAIL, "password": DEMO_PASSWORD, "returnSecureToken": True},
+        )
     resp.raise_for_status()
     uid = resp.json()["localId"]
     from adapters import store
@@ -55,7 +58,8 @@ def dev() -> None:
         running.start()
         uid = seed_demo_user()
         web_server, _ = web.serve(web.DEFAULT_PORT)
-        print(f"""
+        print(
+            f"""
 Phoenix dev stack is up (project {stack.PROJECT_ID}). Logs: .devstack/*.log
 
   Demo user      {DEMO_EMAIL} / {DEMO_PASSWORD}  (uid {uid}, {DEMO_TOKENS} tokens granted)
@@ -63,13 +67,16 @@ Phoenix dev stack is up (project {stack.PROJECT_ID}). Logs: .devstack/*.log
   Firestore      http://127.0.0.1:{stack.FIRESTORE_PORT}
   Functions      http://127.0.0.1:{stack.FUNCTIONS_PORT}
   Veo stand-in   {stack.VEO_URL}      (faults: POST /_control/faults)
-  R2 (S3)        {stack.S3_ENDPOINT}/{stack.MEDIA_BUCKET}   (public URLs; the functions use HTTPS {stack.R2_ENDPOINT_URL}, a strict R2 stand-in with faults at {stack.R2_PROXY_URL}/_control)
+  R2 (S3)        {stack.S3_ENDPOINT}/{stack.MEDIA_BUCKET}   (public URLs)
+  R2 for the functions  {stack.R2_ENDPOINT_URL}   (HTTPS, as strict as R2; faults: {stack.R2_PROXY_URL}/_control)
   GCS (temp)     {stack.GCS_ENDPOINT}
   Web client     {web.url(web_server)}   (clients/web; sign in as the demo user)
 
 Try it:  make try PROMPT="a paper boat on a rainy street"
 Press Ctrl-C to stop everything.
-""", flush=True)
+""",
+            flush=True,
+        )
         while not stopping:
             for name, proc in running.procs:
                 if proc.poll() is not None:

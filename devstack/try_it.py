@@ -3,28 +3,24 @@
 Signs the demo user in through the Auth emulator, writes a creation request through the
 rules with the user's ID token, and prints each state the document goes through.
 """
+
 from __future__ import annotations
 
 import argparse
 import sys
 import time
 import uuid
-from pathlib import Path
 
 import requests
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from devstack.__main__ import DEMO_EMAIL, DEMO_PASSWORD  # noqa: E402
-from devstack.stack import AUTH_PORT  # noqa: E402
+from devstack.__main__ import DEMO_EMAIL, DEMO_PASSWORD
+from devstack.stack import AUTH_PORT
 from tests.support.firestore_rest import SERVER_TIME, UserClient  # noqa: E402
 
 
 def sign_in(email: str, password: str) -> tuple[str, str]:
-    url = (f"http://127.0.0.1:{AUTH_PORT}/identitytoolkit.googleapis.com/v1/"
-           "accounts:signInWithPassword?key=local")
-    resp = requests.post(url, json={"email": email, "password": password, "returnSecureToken": True},
-                         timeout=10)
+    url = f"http://127.0.0.1:{AUTH_PORT}/identitytoolkit.googleapis.com/v1/accounts:signInWithPassword?key=local"
+    resp = requests.post(url, json={"email": email, "password": password, "returnSecureToken": True}, timeout=10)
     if resp.status_code != 200:
         sys.exit(f"sign-in failed ({resp.status_code}): is `make dev` running? {resp.text[:200]}")
     body = resp.json()
@@ -42,9 +38,17 @@ def main() -> None:
     client = UserClient(token)
     print(f"balance before: {client.get(f'users/{uid}').get('tokens')} tokens")
     cid = f"try-{uuid.uuid4().hex[:12]}"
-    client.create(f"creations/{cid}", {"userId": uid, "prompt": args.prompt, "aspectRatio": args.aspect,
-                                        "duration": args.duration, "status": "pending",
-                                        "createdAt": SERVER_TIME})
+    client.create(
+        f"creations/{cid}",
+        {
+            "userId": uid,
+            "prompt": args.prompt,
+            "aspectRatio": args.aspect,
+            "duration": args.duration,
+            "status": "pending",
+            "createdAt": SERVER_TIME,
+        },
+    )
     print(f"wrote creations/{cid}")
     last = None
     deadline = time.monotonic() + 120

@@ -7,6 +7,7 @@
 
 The page talks to the emulators that `make dev` starts (Auth 9099, Firestore 8080).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,8 +49,9 @@ def _run(args: list[str], what: str) -> None:
     npm = shutil.which(args[0])
     if npm is None:
         raise RuntimeError(f"{args[0]} is not installed: the web client needs Node.js 20 and npm")
-    result = subprocess.run([npm, *args[1:]], cwd=WEB, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    result = subprocess.run(
+        [npm, *args[1:]], cwd=WEB, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     if result.returncode != 0:
         raise RuntimeError(f"{what} failed (exit {result.returncode}) in {WEB}:\n{result.stdout[-4000:]}")
 
@@ -94,8 +96,9 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def serve(port: int = DEFAULT_PORT, host: str = "127.0.0.1",
-          directory: Path = DIST) -> tuple[http.server.ThreadingHTTPServer, threading.Thread]:
+def serve(
+    port: int = DEFAULT_PORT, host: str = "127.0.0.1", directory: Path = DIST
+) -> tuple[http.server.ThreadingHTTPServer, threading.Thread]:
     """Serves the built client in a daemon thread. Port 0 picks a free port
     (read it back from server.server_address[1]). Stop with server.shutdown()."""
     if not (directory / "index.html").exists():
@@ -110,6 +113,7 @@ def serve(port: int = DEFAULT_PORT, host: str = "127.0.0.1",
 
 def url(server: http.server.ThreadingHTTPServer) -> str:
     host, port = server.server_address[:2]
+    host = host.decode() if isinstance(host, bytes) else host
     return f"http://{host}:{port}/"
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from firebase_functions.params import IntParam, ListParam, SecretParam, StringParam
+from firebase_functions.params import PROJECT_ID, IntParam, ListParam, SecretParam, StringParam
 
 from domain.generation import RetryPolicy
 from domain.metrics import Thresholds
@@ -122,6 +122,7 @@ class Settings:
     veo_starts_per_minute: int = 50
     queue_max_wait_minutes: int = 60
     veo_min_seconds: float = 30.0
+    project_id: str = ""  # the Vertex AI project Veo runs in: this function's own
 
 
 def settings() -> Settings:
@@ -163,6 +164,7 @@ def settings() -> Settings:
         veo_starts_per_minute=max(1, VEO_STARTS_PER_MINUTE.value),
         queue_max_wait_minutes=max(1, QUEUE_MAX_WAIT_MINUTES.value),
         veo_min_seconds=float(max(0, VEO_MIN_SECONDS.value)),
+        project_id=_project_id(),
     )
 
 
@@ -184,6 +186,16 @@ def queue_max_wait_seconds() -> int:
 def _in_source(path: str) -> str:
     # The emulator and the tests run the functions from different working directories.
     return os.path.join(os.path.dirname(os.path.abspath(__file__)), path) if path else ""
+
+
+def _project_id() -> str:
+    # GCLOUD_PROJECT, set by Cloud Functions, the emulator and the tests; read here, the one
+    # place that reads the environment, through the built-in param where it resolves.
+    try:
+        value = PROJECT_ID.value
+    except Exception:  # noqa: BLE001 — outside a functions runtime the param may not resolve
+        value = ""
+    return value or os.environ.get("GCLOUD_PROJECT") or os.environ.get("GOOGLE_CLOUD_PROJECT") or ""
 
 
 def r2_credentials() -> tuple[str, str]:

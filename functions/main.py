@@ -27,9 +27,9 @@ def _usage(function: str, creation_id: str | None = None):
 
 
 def _services():
-    from handlers import services
+    from bootstrap import bootstrap
 
-    return services.build(config.settings())
+    return bootstrap(config.settings())
 
 
 def _incarnation(snapshot) -> str | None:

@@ -1,7 +1,5 @@
-"""Operator tools for Phoenix (python -m ops --help)."""
-import sys
-from pathlib import Path
+"""Operator tools for Phoenix (python -m ops --help).
 
-_FUNCTIONS = str(Path(__file__).resolve().parent.parent / "functions")
-if _FUNCTIONS not in sys.path:
-    sys.path.insert(0, _FUNCTIONS)
+They import the functions' own packages (adapters, domain): `make install` puts functions/ on
+the venv's path (functions/venv/.../phoenix.pth), as pytest's `pythonpath` does for tests.
+"""

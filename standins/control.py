@@ -1,13 +1,15 @@
 """What the stand-ins share: a JSON client for their `/_control/` APIs and the CLI's
 run-until-signalled loop."""
+
 from __future__ import annotations
 
 import json
 import signal
+import socketserver
 import threading
 import urllib.error
 import urllib.request
-from typing import Any, Optional
+from typing import Any
 
 CONTROL_PREFIX = "/_control/"
 
@@ -31,7 +33,7 @@ class ControlClient:
     def health(self) -> dict[str, Any]:
         return self._call("GET", "health")
 
-    def _call(self, method: str, action: str, body: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+    def _call(self, method: str, action: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         data = None if body is None else json.dumps(body).encode("utf-8")
         request = urllib.request.Request(
             f"{self.base_url}{CONTROL_PREFIX}{action}",
@@ -50,6 +52,15 @@ class ControlClient:
 class ServedOnPort:
     """The address and `with` support of a stand-in that runs an http.server in a thread;
     the class provides `host`, `_httpd`, `start()` (returning self) and `stop()`."""
+
+    host: str
+    _httpd: socketserver.TCPServer | None
+
+    def start(self) -> Any:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
 
     def __enter__(self):
         return self.start()

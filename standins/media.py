@@ -48,7 +48,7 @@ VIDEO_KBPS = {"720p": 4_800, "1080p": 12_500}
 
 _second_cache: dict[tuple[str, str], bytes] = {}
 _second_lock = threading.Lock()
-_clip_cache: "OrderedDict[tuple, bytes]" = OrderedDict()
+_clip_cache: OrderedDict[tuple, bytes] = OrderedDict()
 _clip_lock = threading.Lock()
 CLIP_CACHE_ENTRIES = 8  # each is several MB
 
@@ -60,8 +60,9 @@ def frame_size(aspect_ratio: str, resolution: str = "720p") -> tuple[int, int]:
         raise ValueError(f"unsupported aspect ratio / resolution {aspect_ratio!r} {resolution!r}") from None
 
 
-def render_mp4(duration_seconds: int, aspect_ratio: str, resolution: str = "720p",
-               audio: bool = True, fingerprint: str = "") -> bytes:
+def render_mp4(
+    duration_seconds: int, aspect_ratio: str, resolution: str = "720p", audio: bool = True, fingerprint: str = ""
+) -> bytes:
     """The MP4 for these parameters; the same arguments always give the same bytes."""
     frame_size(aspect_ratio, resolution)
     if duration_seconds <= 0:
@@ -84,8 +85,7 @@ def _encoded_second(aspect_ratio: str, resolution: str) -> bytes:
     key = (aspect_ratio, resolution)
     with _second_lock:  # concurrent first requests encode it once
         if key not in _second_cache:
-            _second_cache[key] = _encode_second(*frame_size(aspect_ratio, resolution),
-                                                VIDEO_KBPS[resolution])
+            _second_cache[key] = _encode_second(*frame_size(aspect_ratio, resolution), VIDEO_KBPS[resolution])
         return _second_cache[key]
 
 
@@ -100,9 +100,10 @@ def _encode_second(width: int, height: int, kbps: int) -> bytes:
             "preset": "ultrafast",
             # One closed GOP per second, so the second can be repeated; CBR with filler data
             # gives the bitrate a real picture would need.
-            "x264-params": (f"nal-hrd=cbr:keyint={FRAMES_PER_SECOND}:"
-                            f"min-keyint={FRAMES_PER_SECOND}:scenecut=0"),
-            "minrate": f"{kbps}k", "maxrate": f"{kbps}k", "bufsize": f"{kbps}k",
+            "x264-params": (f"nal-hrd=cbr:keyint={FRAMES_PER_SECOND}:min-keyint={FRAMES_PER_SECOND}:scenecut=0"),
+            "minrate": f"{kbps}k",
+            "maxrate": f"{kbps}k",
+            "bufsize": f"{kbps}k",
         }
         for index in range(FRAMES_PER_SECOND):
             frame = _frame(index, FRAMES_PER_SECOND, width, height)
@@ -125,15 +126,17 @@ def _mux(duration_seconds: int, second: bytes, audio: bool, fingerprint: str) ->
 
 
 def _mux_to(path: str, duration_seconds: int, second: bytes, audio: bool, fingerprint: str) -> None:
-    with av.open(io.BytesIO(second)) as video_source, \
-            av.open(path, mode="w", format="mp4", options={"movflags": "+faststart"}) as container:
+    with (
+        av.open(io.BytesIO(second), mode="r") as video_source,
+        av.open(path, mode="w", format="mp4", options={"movflags": "+faststart"}) as container,
+    ):
         template = video_source.streams.video[0]
-        packets = [p for p in video_source.demux(template) if p.size]
-        frame_ticks = packets[1].dts - packets[0].dts  # one frame, in the stream's time base
+        packets = [p for p in video_source.demux(template) if p.size and p.dts is not None and p.pts is not None]
+        frame_ticks = int(packets[1].dts or 0) - int(packets[0].dts or 0)  # one frame, in the stream's time base
         if fingerprint:
             container.metadata["comment"] = fingerprint
         video = container.add_stream_from_template(template)
-        audio_source = av.open(io.BytesIO(_encoded_audio(duration_seconds))) if audio else None
+        audio_source = av.open(io.BytesIO(_encoded_audio(duration_seconds)), mode="r") if audio else None
         try:
             audio_packets: list = []
             sound = None
@@ -156,7 +159,7 @@ def _mux_to(path: str, duration_seconds: int, second: bytes, audio: bool, finger
 
 def _copy(original: av.Packet, stream, offset: int) -> av.Packet:
     packet = av.Packet(bytes(original))
-    packet.pts, packet.dts = original.pts + offset, original.dts + offset
+    packet.pts, packet.dts = int(original.pts or 0) + offset, int(original.dts or 0) + offset
     packet.duration = original.duration
     packet.time_base = original.time_base
     packet.is_keyframe = original.is_keyframe
@@ -189,8 +192,9 @@ def _encoded_audio(duration_seconds: int) -> bytes:
         return _audio_cache[duration_seconds]
 
 
-_TONE = array.array("f", (0.2 * math.sin(2 * math.pi * AUDIO_TONE_HZ * k / AUDIO_SAMPLE_RATE)
-                          for k in range(AUDIO_FRAME_SAMPLES))).tobytes()
+_TONE = array.array(
+    "f", (0.2 * math.sin(2 * math.pi * AUDIO_TONE_HZ * k / AUDIO_SAMPLE_RATE) for k in range(AUDIO_FRAME_SAMPLES))
+).tobytes()
 
 
 def _audio_frame(pts: int) -> av.AudioFrame:

@@ -21,17 +21,22 @@ form, R2 does not. What R2 does, as found on 2026-11-28:
 Signed aws-chunked bodies without a trailer (STREAMING-AWS4-HMAC-SHA256-PAYLOAD) are not
 refused here: no report says what R2 does with them, and no client of ours sends them.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Optional
 
 FULL_OBJECT, COMPOSITE = "FULL_OBJECT", "COMPOSITE"
 # algorithm (as in the header names) -> the one checksum type R2 implements for it
-R2_CHECKSUM_TYPES = {"crc64nvme": FULL_OBJECT, "crc32": COMPOSITE, "crc32c": COMPOSITE,
-                     "sha1": COMPOSITE, "sha256": COMPOSITE}
-TRAILER_PAYLOADS = frozenset({"STREAMING-UNSIGNED-PAYLOAD-TRAILER",
-                              "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"})
+R2_CHECKSUM_TYPES = {
+    "crc64nvme": FULL_OBJECT,
+    "crc32": COMPOSITE,
+    "crc32c": COMPOSITE,
+    "sha1": COMPOSITE,
+    "sha256": COMPOSITE,
+}
+TRAILER_PAYLOADS = frozenset({"STREAMING-UNSIGNED-PAYLOAD-TRAILER", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"})
 # x-amz-checksum-* headers that are not a checksum value
 _CHECKSUM_META = {"x-amz-checksum-mode", "x-amz-checksum-type", "x-amz-checksum-algorithm"}
 _ALGORITHM_HEADERS = ("x-amz-sdk-checksum-algorithm", "x-amz-checksum-algorithm")
@@ -51,7 +56,7 @@ def _not_implemented(header: str, value: str) -> Refusal:
     return Refusal(501, "NotImplemented", f"Header '{header}' with value '{value}' not implemented")
 
 
-def refusal(headers: Iterable[tuple[str, str]]) -> Optional[Refusal]:
+def refusal(headers: Iterable[tuple[str, str]]) -> Refusal | None:
     """R2's answer to a request with these headers, or None if R2 would take it."""
     seen = {name.lower(): value.strip() for name, value in headers}
     if "x-amz-trailer" in seen or seen.get("x-amz-content-sha256", "").upper() in TRAILER_PAYLOADS:
@@ -65,13 +70,12 @@ def refusal(headers: Iterable[tuple[str, str]]) -> Optional[Refusal]:
                 return _not_implemented(header, seen[header])
     for header, value in seen.items():
         if header.startswith("x-amz-checksum-") and header not in _CHECKSUM_META:
-            name = header[len("x-amz-checksum-"):]
+            name = header[len("x-amz-checksum-") :]
             if name not in R2_CHECKSUM_TYPES:
                 return _not_implemented(header, value)
             algorithm = algorithm or name
 
     checksum_type = seen.get("x-amz-checksum-type")
-    if checksum_type is not None:
-        if algorithm is None or R2_CHECKSUM_TYPES[algorithm] != checksum_type.upper():
-            return _not_implemented("x-amz-checksum-type", checksum_type)
+    if checksum_type is not None and (algorithm is None or R2_CHECKSUM_TYPES[algorithm] != checksum_type.upper()):
+        return _not_implemented("x-amz-checksum-type", checksum_type)
     return None

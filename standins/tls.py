@@ -5,6 +5,7 @@ checksum into an aws-chunked trailer, which R2 refuses), so the local R2 path mu
 too. The stack makes a fresh pair at every start; the functions trust the CA through the
 R2_CA_BUNDLE param. Nothing here is secret: the files live under .devstack/ and die with it.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -26,15 +27,16 @@ class LocalTls:
         return self.ca_file, self.cert_file, self.key_file
 
 
-def make_local_tls(directory: Path, hosts: tuple[str, ...] = ("127.0.0.1", "localhost"),
-                   prefix: str = "r2") -> LocalTls:
+def make_local_tls(
+    directory: Path, hosts: tuple[str, ...] = ("127.0.0.1", "localhost"), prefix: str = "r2"
+) -> LocalTls:
     """Writes <prefix>-ca.pem, <prefix>-cert.pem and <prefix>-key.pem into `directory`."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     not_before, not_after = now - datetime.timedelta(minutes=5), now + VALID_FOR
 
     ca_key = ec.generate_private_key(ec.SECP256R1())
@@ -42,15 +44,27 @@ def make_local_tls(directory: Path, hosts: tuple[str, ...] = ("127.0.0.1", "loca
     ca_ski = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
     ca_cert = (
         x509.CertificateBuilder()
-        .subject_name(ca_name).issuer_name(ca_name)
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
         .public_key(ca_key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before).not_valid_after(not_after)
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=False, content_commitment=False,
-                                     key_encipherment=False, data_encipherment=False,
-                                     key_agreement=False, key_cert_sign=True, crl_sign=True,
-                                     encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
         .add_extension(ca_ski, critical=False)
         .sign(ca_key, hashes.SHA256())
     )
@@ -68,23 +82,21 @@ def make_local_tls(directory: Path, hosts: tuple[str, ...] = ("127.0.0.1", "loca
         .issuer_name(ca_name)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before).not_valid_after(not_after)
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
         .add_extension(x509.SubjectAlternativeName(names), critical=False)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski),
-                       critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
 
     directory.mkdir(parents=True, exist_ok=True)
-    tls = LocalTls(directory / f"{prefix}-ca.pem", directory / f"{prefix}-cert.pem",
-                   directory / f"{prefix}-key.pem")
+    tls = LocalTls(directory / f"{prefix}-ca.pem", directory / f"{prefix}-cert.pem", directory / f"{prefix}-key.pem")
     pem = serialization.Encoding.PEM
     tls.ca_file.write_bytes(ca_cert.public_bytes(pem))
     tls.cert_file.write_bytes(cert.public_bytes(pem) + ca_cert.public_bytes(pem))
-    tls.key_file.write_bytes(key.private_bytes(pem, serialization.PrivateFormat.PKCS8,
-                                               serialization.NoEncryption()))
+    tls.key_file.write_bytes(key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
     tls.key_file.chmod(0o600)
     return tls

@@ -10,25 +10,39 @@ for `veo-3.1-fast-generate-preview` after its shutdown, the 429 of other publish
 The 400 messages are APPROXIMATED: Google does not document them; they name the field, the
 value and what is allowed, as Vertex's do.
 """
+
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Callable, Optional
+from typing import Any
 
-from functions.domain import veo_models
+from domain import veo_models
 
 MODEL_VERSIONS_URL = "https://cloud.google.com/vertex-ai/generative-ai/docs/learn/model-versions"
 QUOTA_URL = "https://cloud.google.com/vertex-ai/docs/generative-ai/quotas-genai"
 
 # Every parameter google-genai 3.x can send for generate_videos in Vertex mode.
-KNOWN_PARAMETERS = frozenset({
-    "aspectRatio", "compressionQuality", "durationSeconds", "enhancePrompt", "fps",
-    "generateAudio", "negativePrompt", "personGeneration", "pubsubTopic", "resolution",
-    "sampleCount", "seed", "storageUri",
-})
+KNOWN_PARAMETERS = frozenset(
+    {
+        "aspectRatio",
+        "compressionQuality",
+        "durationSeconds",
+        "enhancePrompt",
+        "fps",
+        "generateAudio",
+        "negativePrompt",
+        "personGeneration",
+        "pubsubTopic",
+        "resolution",
+        "sampleCount",
+        "seed",
+        "storageUri",
+    }
+)
 PERSON_GENERATION = ("allow_adult", "dont_allow", "allow_all")
 DEFAULT_DURATION_SECONDS = 8
 DEFAULT_ASPECT_RATIO = "16:9"
@@ -55,7 +69,8 @@ def invalid(message: str) -> ApiError:
 
 def model_not_found(project: str, location: str, model: str) -> ApiError:
     return ApiError(
-        404, "NOT_FOUND",
+        404,
+        "NOT_FOUND",
         f"Publisher Model `projects/{project}/locations/{location}/publishers/google/models/{model}` "
         "was not found or your project does not have access to it. Please ensure you are using "
         f"a valid model version. For more information, see: {MODEL_VERSIONS_URL}",
@@ -79,9 +94,9 @@ class StartRequest:
     resolution: str
     sample_count: int
     generate_audio: bool
-    storage_uri: Optional[str]
-    seed: Optional[int]
-    negative_prompt: Optional[str] = None
+    storage_uri: str | None
+    seed: int | None
+    negative_prompt: str | None = None
 
 
 def _is_int(value: Any) -> bool:
@@ -103,30 +118,36 @@ def parse_start(body: Any, model: veo_models.VeoModel) -> StartRequest:
         raise invalid("Invalid JSON payload received. 'parameters' must be an object.")
     unknown = sorted(set(parameters) - KNOWN_PARAMETERS)
     if unknown:
-        raise invalid(f'Invalid JSON payload received. Unknown name "{unknown[0]}" at '
-                      "'parameters': Cannot find field.")
+        raise invalid(
+            f"Invalid JSON payload received. Unknown name \"{unknown[0]}\" at 'parameters': Cannot find field."
+        )
     mid = model.model_id
 
     duration = parameters.get("durationSeconds", DEFAULT_DURATION_SECONDS)
     if not _is_int(duration) or duration not in model.durations_seconds:
-        raise invalid(f"Unsupported output video duration {duration} seconds for model {mid}, "
-                      f"supported durations are [{','.join(map(str, model.durations_seconds))}].")
+        raise invalid(
+            f"Unsupported output video duration {duration} seconds for model {mid}, "
+            f"supported durations are [{','.join(map(str, model.durations_seconds))}]."
+        )
     aspect = parameters.get("aspectRatio", DEFAULT_ASPECT_RATIO)
     if aspect not in model.aspect_ratios:
-        raise invalid(f"Unsupported aspect ratio {aspect!r} for model {mid}, supported aspect "
-                      f"ratios are [{','.join(model.aspect_ratios)}].")
+        raise invalid(
+            f"Unsupported aspect ratio {aspect!r} for model {mid}, supported aspect "
+            f"ratios are [{','.join(model.aspect_ratios)}]."
+        )
     resolution = parameters.get("resolution", DEFAULT_RESOLUTION)
     if resolution not in model.resolutions:
-        raise invalid(f"Unsupported resolution {resolution!r} for model {mid}, supported "
-                      f"resolutions are [{','.join(model.resolutions)}].")
+        raise invalid(
+            f"Unsupported resolution {resolution!r} for model {mid}, supported "
+            f"resolutions are [{','.join(model.resolutions)}]."
+        )
     sample_count = parameters.get("sampleCount", 1)
     if not _is_int(sample_count) or not 1 <= sample_count <= model.max_sample_count:
-        raise invalid(f"sampleCount must be between 1 and {model.max_sample_count} for model "
-                      f"{mid}, got {sample_count}.")
-    if "generateAudio" not in parameters:
-        if model.requires_generate_audio:
-            raise invalid(f"generateAudio is required for model {mid}. Set "
-                          "parameters.generateAudio to true or false.")
+        raise invalid(
+            f"sampleCount must be between 1 and {model.max_sample_count} for model {mid}, got {sample_count}."
+        )
+    if "generateAudio" not in parameters and model.requires_generate_audio:
+        raise invalid(f"generateAudio is required for model {mid}. Set parameters.generateAudio to true or false.")
     generate_audio = parameters.get("generateAudio", False)
     if not isinstance(generate_audio, bool):
         raise invalid(f"generateAudio must be a boolean, got {generate_audio!r}.")
@@ -140,16 +161,17 @@ def parse_start(body: Any, model: veo_models.VeoModel) -> StartRequest:
         raise invalid(f"negativePrompt must be a string, got {negative_prompt!r}.")
     person = parameters.get("personGeneration")
     if person is not None and person not in PERSON_GENERATION:
-        raise invalid(f"Unsupported personGeneration {person!r}, supported values are "
-                      f"[{','.join(PERSON_GENERATION)}].")
+        raise invalid(f"Unsupported personGeneration {person!r}, supported values are [{','.join(PERSON_GENERATION)}].")
     storage_uri = parameters.get("storageUri")
     if storage_uri is not None and (
-        not isinstance(storage_uri, str) or not storage_uri.startswith("gs://")
-        or not storage_uri[len("gs://"):].partition("/")[0]
+        not isinstance(storage_uri, str)
+        or not storage_uri.startswith("gs://")
+        or not storage_uri[len("gs://") :].partition("/")[0]
     ):
         raise invalid(f"storageUri must be a gs://bucket/path URI, got {storage_uri!r}.")
-    return StartRequest(prompt, duration, aspect, resolution, sample_count, generate_audio,
-                        storage_uri, seed, negative_prompt)
+    return StartRequest(
+        prompt, duration, aspect, resolution, sample_count, generate_audio, storage_uri, seed, negative_prompt
+    )
 
 
 def base_model_name(model_id: str) -> str:
@@ -163,8 +185,7 @@ class MinuteQuota:
     in a window, every start answers 429 until the window (opened by its first start) ends.
     limit 0 means no quota (the default in dev and tests)."""
 
-    def __init__(self, limit: int = 0, window_seconds: float = 60.0,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(self, limit: int = 0, window_seconds: float = 60.0, clock: Callable[[], float] = time.monotonic):
         self.limit = limit
         self.window_seconds = window_seconds
         self._clock = clock
@@ -183,7 +204,8 @@ class MinuteQuota:
             if used >= self.limit:
                 self.refused += 1
                 raise ApiError(
-                    429, "RESOURCE_EXHAUSTED",
+                    429,
+                    "RESOURCE_EXHAUSTED",
                     "Quota exceeded for aiplatform.googleapis.com/"
                     "online_prediction_requests_per_base_model with base model: "
                     f"{base_model_name(model_id)}. Please submit a quota increase request. {QUOTA_URL}.",

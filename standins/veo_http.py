@@ -3,21 +3,23 @@ an answer the way a broken network would when a network fault says so."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import struct
 from datetime import date
 from http.server import BaseHTTPRequestHandler
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
-from standins.veo_checks import ApiError, check_model, invalid as _invalid
+from standins.veo_checks import ApiError, check_model
+from standins.veo_checks import invalid as _invalid
 from standins.veo_state import _MODEL_CALL_PATH, DEFAULT_STALL_SECONDS, Fault, _log
 
 if TYPE_CHECKING:
     from standins.veo_server import VeoStandIn
 
 
-def make_handler(server: "VeoStandIn") -> type[BaseHTTPRequestHandler]:
+def make_handler(server: VeoStandIn) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "VeoStandIn/1.0"
 
@@ -29,7 +31,7 @@ def make_handler(server: "VeoStandIn") -> type[BaseHTTPRequestHandler]:
 
         def _dispatch(self, method: str) -> None:
             path = self.path.split("?", 1)[0]
-            network: Optional[Fault] = None
+            network: Fault | None = None
             try:
                 status, payload, network = self._route(method, path)
             except ApiError as error:
@@ -48,7 +50,7 @@ def make_handler(server: "VeoStandIn") -> type[BaseHTTPRequestHandler]:
             else:
                 self._spoil(network, status, payload)
 
-        def _route(self, method: str, path: str) -> tuple[int, Any, Optional[Fault]]:
+        def _route(self, method: str, path: str) -> tuple[int, Any, Fault | None]:
             if path.startswith("/_control/"):
                 return (*self._control(method, path[len("/_control/") :]), None)
             match = _MODEL_CALL_PATH.match(path)
@@ -56,11 +58,9 @@ def make_handler(server: "VeoStandIn") -> type[BaseHTTPRequestHandler]:
                 raise ApiError(404, "NOT_FOUND", f"No such method: {method} {path}")
             body = self._read_json()
             if match["method"] == "predictLongRunning":
-                answer, network = server.start_operation(match["project"], match["location"],
-                                                         match["model"], body)
+                answer, network = server.start_operation(match["project"], match["location"], match["model"], body)
             else:
-                check_model(match["project"], match["location"], match["model"],
-                            server._today or date.today())
+                check_model(match["project"], match["location"], match["model"], server._today or date.today())
                 answer, network = server.poll_operation(body)
             return 200, answer, network
 
@@ -123,10 +123,9 @@ def make_handler(server: "VeoStandIn") -> type[BaseHTTPRequestHandler]:
             self.end_headers()
 
         def finish(self) -> None:
-            try:
+            # a connection reset on purpose (or by the client) has nothing to flush
+            with contextlib.suppress(OSError):
                 super().finish()
-            except OSError:
-                pass  # a connection reset on purpose (or by the client) has nothing to flush
 
         def log_message(self, format: str, *args: Any) -> None:
             # The one line per request is written by _dispatch; silence the default access log.

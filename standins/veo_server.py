@@ -11,6 +11,10 @@ what a model does not accept answers 400, and an optional per-project per-minute
 answers 429. Network faults (reset, stall, slow body) break the connection the way a real
 network does, so the client's own transport errors and timeouts are exercised.
 
+Layout: this file holds the operations' lifecycle, the control methods and the CLI; faults are
+queued in standins/faults.py (shared with the fault proxy), the HTTP side is veo_http.py, request
+checks veo_checks.py, specs and state veo_state.py, a finished operation's output veo_output.py.
+
 Run:  python -m standins.veo_server --port 8787 --gcs-endpoint http://127.0.0.1:9023
 Use in-process:  server = VeoStandIn(port=0, ...); server.start(); ...; server.stop()
 """
@@ -18,24 +22,38 @@ Use in-process:  server = VeoStandIn(port=0, ...); server.start(); ...; server.s
 from __future__ import annotations
 
 import argparse
-import base64
 import os
 import threading
 import time
 import uuid
+from collections.abc import Iterable
 from datetime import date
 from http.server import ThreadingHTTPServer
-from typing import Any, Iterable, Optional
+from typing import Any
 
-from standins import media
 from standins.control import ControlClient, ServedOnPort, run_until_signalled
-from standins.veo_checks import ApiError, MinuteQuota, check_model, invalid as _invalid, parse_start
+from standins.faults import FaultQueue, FaultSpecError, specs_of
+from standins.veo_checks import ApiError, MinuteQuota, check_model, parse_start
+from standins.veo_checks import invalid as _invalid
 from standins.veo_http import make_handler
-from standins.veo_state import (DEFAULT_BLOCKED_TERMS, DEFAULT_DELAY_SECONDS, HTTP_FAULTS, NETWORK_FAULTS, OUTCOME_FAULTS, RENDER_WAIT_SECONDS,
-                                RESPONSE_TYPE, FILTERED_SUPPORT_CODE, RPC_CODE_INTERNAL, Fault,
-                                Operation, Settings, _clean_terms, _contains_blocked_term,
-                                _fault_error, _log, _normalise_endpoint, _not_number,
-                                _parse_gs_uri, _render)
+from standins.veo_output import OutputWriter, prerender
+from standins.veo_state import (
+    DEFAULT_BLOCKED_TERMS,
+    DEFAULT_DELAY_SECONDS,
+    HTTP_FAULTS,
+    NETWORK_FAULTS,
+    OUTCOME_FAULTS,
+    RENDER_WAIT_SECONDS,
+    Fault,
+    Operation,
+    Settings,
+    _clean_terms,
+    _contains_blocked_term,
+    _fault_error,
+    _log,
+    _normalise_endpoint,
+    _not_number,
+)
 
 
 class VeoStandIn(ServedOnPort):
@@ -46,14 +64,14 @@ class VeoStandIn(ServedOnPort):
         host: str = "127.0.0.1",
         port: int = 0,
         delay_seconds: float = DEFAULT_DELAY_SECONDS,
-        gcs_endpoint: Optional[str] = None,
+        gcs_endpoint: str | None = None,
         blocked_terms: Iterable[str] = DEFAULT_BLOCKED_TERMS,
         log_requests: bool = True,
         gcs_project: str = "demo-veo-standin",
-        delay_max_seconds: Optional[float] = None,
+        delay_max_seconds: float | None = None,
         quota_per_minute: int = 0,
         quota_window_seconds: float = 60.0,
-        today: Optional[date] = None,
+        today: date | None = None,
     ):
         self.host = host
         self.requested_port = port
@@ -61,8 +79,10 @@ class VeoStandIn(ServedOnPort):
         self.gcs_project = gcs_project
         self.log_requests = log_requests
         self._initial_settings = Settings(
-            float(delay_seconds), _clean_terms(blocked_terms),
-            None if delay_max_seconds is None else float(delay_max_seconds), int(quota_per_minute),
+            float(delay_seconds),
+            _clean_terms(blocked_terms),
+            None if delay_max_seconds is None else float(delay_max_seconds),
+            int(quota_per_minute),
         )
         self._settings = self._initial_settings.copy()
         self._quota = MinuteQuota(int(quota_per_minute), quota_window_seconds)
@@ -72,17 +92,16 @@ class VeoStandIn(ServedOnPort):
         self._stopping = threading.Event()
         self._lock = threading.Lock()  # guards everything below and the settings
         self._operations: dict[str, Operation] = {}
-        self._faults: list[Fault] = []
+        self._faults: FaultQueue[Fault] = FaultQueue()
         self._starts = 0
         self._polls = 0
-        self._uploads = 0
-        self._bucket_lock = threading.Lock()
-        self._httpd: Optional[ThreadingHTTPServer] = None
-        self._thread: Optional[threading.Thread] = None
+        self._output = OutputWriter(self.gcs_endpoint, gcs_project)
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
 
     # ----- lifecycle
 
-    def start(self) -> "VeoStandIn":
+    def start(self) -> VeoStandIn:
         if self._httpd is not None:
             raise RuntimeError("already started")
         handler = make_handler(self)
@@ -115,7 +134,9 @@ class VeoStandIn(ServedOnPort):
 
     # ----- Veo API
 
-    def start_operation(self, project: str, location: str, model: str, body: Any) -> tuple[dict[str, Any], Optional[Fault]]:
+    def start_operation(
+        self, project: str, location: str, model: str, body: Any
+    ) -> tuple[dict[str, Any], Fault | None]:
         """The answer to a start, and the network fault (if any) that must spoil its delivery."""
         with self._lock:
             self._starts += 1
@@ -134,10 +155,7 @@ class VeoStandIn(ServedOnPort):
             fault = self._take_fault("start", request.prompt)
             if fault is not None and fault.kind in HTTP_FAULTS:
                 raise _fault_error(fault, "start")
-            name = (
-                f"projects/{project}/locations/{location}/publishers/google/models/{model}"
-                f"/operations/{uuid.uuid4()}"
-            )
+            name = f"projects/{project}/locations/{location}/publishers/google/models/{model}/operations/{uuid.uuid4()}"
             outcome = fault.kind if fault is not None and fault.kind in OUTCOME_FAULTS else None
             operation = Operation(
                 name=name,
@@ -164,23 +182,13 @@ class VeoStandIn(ServedOnPort):
         if operation.forced_outcome is None and not operation.blocked_by_filter:
             # Rendered while the operation "runs", as Veo does, so the poll that finds it done
             # only uploads (a poll that took seconds would trip the client's timeout).
-            threading.Thread(target=self._prerender, args=(operation,), daemon=True).start()
+            threading.Thread(target=prerender, args=(operation,), daemon=True).start()
         else:
             operation.rendered.set()
         network = fault if fault is not None and fault.kind in NETWORK_FAULTS else None
         return {"name": name}, network
 
-    @staticmethod
-    def _prerender(operation: Operation) -> None:
-        try:
-            for index in range(operation.sample_count):
-                _render(operation, index)
-        except Exception as error:  # noqa: BLE001 - the poll renders again and reports it
-            _log(f"pre-render for {operation.name} failed: {error!r}")
-        finally:
-            operation.rendered.set()
-
-    def poll_operation(self, body: Any) -> tuple[dict[str, Any], Optional[Fault]]:
+    def poll_operation(self, body: Any) -> tuple[dict[str, Any], Fault | None]:
         with self._lock:
             self._polls += 1
         if not isinstance(body, dict) or not isinstance(body.get("operationName"), str):
@@ -213,8 +221,11 @@ class VeoStandIn(ServedOnPort):
         return self._current_view(operation), network
 
     def _current_view(self, operation: Operation) -> dict[str, Any]:
-        if (operation.result is None and not operation.outcome_is_immediate
-                and time.monotonic() - operation.started_at >= operation.delay_seconds):
+        if (
+            operation.result is None
+            and not operation.outcome_is_immediate
+            and time.monotonic() - operation.started_at >= operation.delay_seconds
+        ):
             # A clip that is nearly rendered gets a moment; a slow one (the first of its shape
             # on a busy machine) leaves the operation running, as a poll of Veo never blocks.
             operation.rendered.wait(RENDER_WAIT_SECONDS)
@@ -232,106 +243,26 @@ class VeoStandIn(ServedOnPort):
                 operation.finishing = True
             # Produced outside self._lock: rendering and uploading take a moment, and other
             # operations and the control API should not wait for it.
-            result, state, uris = self._finish(operation)
+            result, state, uris = self._output.finish(operation)
             with self._lock:
                 operation.result, operation.state, operation.video_uris = result, state, uris
             return result
 
-    def _finish(self, operation: Operation) -> tuple[dict[str, Any], str, list[str]]:
-        if operation.forced_outcome == "operation_error":
-            error = {
-                "code": RPC_CODE_INTERNAL,
-                "message": "Injected fault: the video generation failed (Veo stand-in).",
-            }
-            return {"name": operation.name, "done": True, "error": error}, "failed", []
-        if operation.forced_outcome == "filtered" or operation.blocked_by_filter:
-            return self._filtered_result(operation), "filtered", []
-
-        videos: list[dict[str, str]] = []
-        uris: list[str] = []
-        for index in range(operation.sample_count):
-            clip = _render(operation, index)
-            if operation.storage_uri is None:
-                encoded = base64.b64encode(clip).decode("ascii")
-                videos.append({"bytesBase64Encoded": encoded, "mimeType": media.MIME_TYPE})
-                continue
-            try:
-                uri = self._upload(operation, index, clip)
-            except Exception as upload_error:  # noqa: BLE001 - any storage failure fails the operation
-                _log(f"upload for {operation.name} failed: {upload_error!r}")
-                error = {
-                    "code": RPC_CODE_INTERNAL,
-                    "message": f"Failed to write the output to {operation.storage_uri}: {upload_error}",
-                }
-                return {"name": operation.name, "done": True, "error": error}, "failed", uris
-            uris.append(uri)
-            videos.append({"gcsUri": uri, "mimeType": media.MIME_TYPE})
-        response = {"@type": RESPONSE_TYPE, "raiMediaFilteredCount": 0, "videos": videos}
-        return {"name": operation.name, "done": True, "response": response}, "succeeded", uris
-
-    def _filtered_result(self, operation: Operation) -> dict[str, Any]:
-        count = operation.sample_count
-        reason = (
-            f"Veo could not generate {count} videos based on the prompt provided. You will not be "
-            "charged for this request. Try rephrasing your prompt. If you think this was an "
-            f"error, send feedback. Support codes: {FILTERED_SUPPORT_CODE}"
+    def _take_fault(self, trigger: str, prompt: str, http_only: bool = False) -> Fault | None:
+        """Consumes one use of the first pending fault for this call, if any. Called under
+        self._lock, so a fault and the operation it decides are one step for other threads."""
+        return self._faults.take(
+            lambda fault: not (http_only and fault.kind in OUTCOME_FAULTS) and fault.applies_to(trigger, prompt)
         )
-        response = {
-            "@type": RESPONSE_TYPE,
-            "raiMediaFilteredCount": count,
-            "raiMediaFilteredReasons": [reason],
-        }
-        return {"name": operation.name, "done": True, "response": response}
-
-    def _upload(self, operation: Operation, index: int, clip: bytes) -> str:
-        # Imported here so that serving bytes-only results needs no storage library at all.
-        from google.auth.credentials import AnonymousCredentials
-        from google.cloud import storage
-
-        bucket_name, prefix = _parse_gs_uri(operation.storage_uri or "")
-        object_name = "/".join(
-            part for part in (prefix, operation.operation_id, f"sample_{index}.mp4") if part
-        )
-        # A client per upload: uploads are rare and this avoids sharing one across threads.
-        client = storage.Client(
-            project=self.gcs_project,
-            credentials=AnonymousCredentials(),
-            client_options={"api_endpoint": self.gcs_endpoint},
-        )
-        # No retries: the library's default retries a refused connection for two minutes, and
-        # a local server that is down should fail the operation now, not hang the poll.
-        calls = {"retry": None, "timeout": 10}
-        with self._bucket_lock:
-            bucket = client.lookup_bucket(bucket_name, **calls)
-            if bucket is None:
-                bucket = client.create_bucket(bucket_name, **calls)
-        bucket.blob(object_name).upload_from_string(clip, content_type=media.MIME_TYPE, **calls)
-        with self._lock:
-            self._uploads += 1
-        return f"gs://{bucket_name}/{object_name}"
-
-    def _take_fault(self, trigger: str, prompt: str, http_only: bool = False) -> Optional[Fault]:
-        """Consumes one use of the first pending fault for this call, if any. Needs self._lock."""
-        for fault in self._faults:
-            if http_only and fault.kind in OUTCOME_FAULTS:
-                continue
-            if fault.applies_to(trigger, prompt):
-                fault.times -= 1
-                if fault.times == 0:
-                    self._faults.remove(fault)
-                return fault
-        return None
 
     # ----- control API
 
     def add_faults(self, body: Any) -> dict[str, Any]:
-        specs = body.get("faults") if isinstance(body, dict) else None
-        if not isinstance(specs, list):
-            raise _invalid('body must be {"faults": [...]}')
-        faults = [Fault.from_json(spec) for spec in specs]
-        with self._lock:
-            self._faults.extend(faults)
-            return {"faultsPending": self._pending_fault_count()}
+        try:
+            faults = [Fault.from_json(spec) for spec in specs_of(body)]
+        except FaultSpecError as error:
+            raise _invalid(str(error)) from error
+        return {"faultsPending": self._faults.add(faults)}
 
     def configure(self, body: Any) -> dict[str, Any]:
         if not isinstance(body, dict):
@@ -368,9 +299,9 @@ class VeoStandIn(ServedOnPort):
             return {
                 "starts": self._starts,
                 "polls": self._polls,
-                "uploads": self._uploads,
+                "uploads": self._output.uploads,
                 "operations": {name: op.summary() for name, op in self._operations.items()},
-                "faultsPending": self._pending_fault_count(),
+                "faultsPending": self._faults.pending_count(),
                 "quotaRefused": self._quota.refused,
                 "config": self._settings_json(),
             }
@@ -379,13 +310,11 @@ class VeoStandIn(ServedOnPort):
         with self._lock:
             self._operations.clear()
             self._faults.clear()
-            self._starts = self._polls = self._uploads = 0
+            self._starts = self._polls = 0
+            self._output.reset_count()
             self._settings = self._initial_settings.copy()
             self._quota.reset(self._settings.quota_per_minute)
             return self._settings_json()
-
-    def _pending_fault_count(self) -> int:
-        return sum(fault.times for fault in self._faults)
 
     def _settings_json(self) -> dict[str, Any]:
         return {
@@ -403,12 +332,16 @@ class VeoControl(ControlClient):
     def config(self, **settings: Any) -> dict[str, Any]:
         """config(delaySeconds=0.5, delayMaxSeconds=2, blockedTerms=["gore"], quotaPerMinute=50);
         snake_case names work too."""
-        names = {"delay_seconds": "delaySeconds", "blocked_terms": "blockedTerms",
-                 "delay_max_seconds": "delayMaxSeconds", "quota_per_minute": "quotaPerMinute"}
+        names = {
+            "delay_seconds": "delaySeconds",
+            "blocked_terms": "blockedTerms",
+            "delay_max_seconds": "delayMaxSeconds",
+            "quota_per_minute": "quotaPerMinute",
+        }
         return self._call("POST", "config", {names.get(k, k): v for k, v in settings.items()})
 
 
-def main(argv: Optional[list[str]] = None) -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m standins.veo_server", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8787, help="0 picks a free port")
@@ -417,7 +350,7 @@ def main(argv: Optional[list[str]] = None) -> None:
         type=float,
         default=DEFAULT_DELAY_SECONDS,
         help="time from the start call until an operation is done (the low end of the range "
-             "when --delay-max-seconds is given)",
+        "when --delay-max-seconds is given)",
     )
     parser.add_argument(
         "--delay-max-seconds",
@@ -430,7 +363,7 @@ def main(argv: Optional[list[str]] = None) -> None:
         type=int,
         default=0,
         help="starts per project per minute before 429 RESOURCE_EXHAUSTED, like Vertex "
-             "(about 50 for Veo 3.1); 0: no quota",
+        "(about 50 for Veo 3.1); 0: no quota",
     )
     parser.add_argument(
         "--gcs-endpoint",

@@ -8,11 +8,13 @@ import re
 import sys
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Optional
+from typing import Any
 
 from standins import media
-from standins.veo_checks import ApiError, invalid as _invalid
+from standins.faults import FaultSpecError, check_fields, check_kind, check_times, not_number
+from standins.veo_checks import ApiError
 
 DEFAULT_BLOCKED_TERMS = ("gore", "nsfw")
 DEFAULT_DELAY_SECONDS = 3.0
@@ -54,33 +56,28 @@ class Fault:
     on: str
     kind: str
     times: int = 1
-    match: Optional[str] = None
-    seconds: Optional[float] = None  # network faults: how long to hold the connection
+    match: str | None = None
+    seconds: float | None = None  # network faults: how long to hold the connection
 
     @classmethod
-    def from_json(cls, spec: Any) -> "Fault":
-        if not isinstance(spec, dict):
-            raise _invalid(f"each fault must be an object, got {spec!r}")
-        unknown = set(spec) - {"on", "kind", "times", "match", "seconds"}
-        if unknown:
-            raise _invalid(f"unknown fault fields {sorted(unknown)}")
+    def from_json(cls, spec: Any) -> Fault:
+        """Raises FaultSpecError for a spec the stand-in cannot act on."""
+        spec = check_fields(spec, ("on", "kind", "times", "match", "seconds"))
         on, kind = spec.get("on"), spec.get("kind")
         times, match = spec.get("times", 1), spec.get("match")
         if on not in FAULT_TRIGGERS:
-            raise _invalid(f"fault 'on' must be one of {list(FAULT_TRIGGERS)}, got {on!r}")
-        if kind not in FAULT_KINDS:
-            raise _invalid(f"fault 'kind' must be one of {list(FAULT_KINDS)}, got {kind!r}")
-        if isinstance(times, bool) or not isinstance(times, int) or times < 1:
-            raise _invalid(f"fault 'times' must be a positive integer, got {times!r}")
+            raise FaultSpecError(f"fault 'on' must be one of {list(FAULT_TRIGGERS)}, got {on!r}")
+        check_kind(kind, FAULT_KINDS)
+        check_times(times)
         if match is not None and not isinstance(match, str):
-            raise _invalid(f"fault 'match' must be a string or null, got {match!r}")
+            raise FaultSpecError(f"fault 'match' must be a string or null, got {match!r}")
         seconds = spec.get("seconds")
         if seconds is not None and (_not_number(seconds) or seconds < 0 or kind not in ("stall", "slow_body")):
-            raise _invalid(f"fault 'seconds' is a number >= 0 for stall and slow_body, got {seconds!r}")
+            raise FaultSpecError(f"fault 'seconds' is a number >= 0 for stall and slow_body, got {seconds!r}")
         return cls(on=on, kind=kind, times=times, match=match, seconds=seconds)
 
     def applies_to(self, trigger: str, prompt: str) -> bool:
-        if self.on != trigger or self.times < 1:
+        if self.on != trigger:
             return False
         return self.match is None or self.match.lower() in prompt.lower()
 
@@ -93,19 +90,19 @@ class Operation:
     duration_seconds: int
     aspect_ratio: str
     sample_count: int
-    storage_uri: Optional[str]
+    storage_uri: str | None
     started_at: float  # time.monotonic()
     delay_seconds: float  # fixed at start, so a later config change does not move this one
     blocked_by_filter: bool
     resolution: str = "720p"
     generate_audio: bool = True
-    seed: Optional[int] = None
-    negative_prompt: Optional[str] = None
+    seed: int | None = None
+    negative_prompt: str | None = None
     # Fate forced by a fault: None (normal), "operation_error", "filtered" or "hang".
-    forced_outcome: Optional[str] = None
+    forced_outcome: str | None = None
     # True when the fault came on a poll: that poll answers the outcome without the delay.
     outcome_is_immediate: bool = False
-    result: Optional[dict[str, Any]] = None  # the finished operation, once done
+    result: dict[str, Any] | None = None  # the finished operation, once done
     finishing: bool = False  # its result is being produced: faults can no longer change it
     state: str = "running"  # running | hanging | succeeded | filtered | failed
     polls: int = 0
@@ -150,12 +147,11 @@ class Settings:
     delay_seconds: float
     blocked_terms: tuple[str, ...]
     # Generation time is drawn from [delay_seconds, delay_max_seconds] (Veo: 30-120 s).
-    delay_max_seconds: Optional[float] = None
+    delay_max_seconds: float | None = None
     quota_per_minute: int = 0  # starts per project per minute; 0: no quota
 
-    def copy(self) -> "Settings":
-        return Settings(self.delay_seconds, self.blocked_terms, self.delay_max_seconds,
-                        self.quota_per_minute)
+    def copy(self) -> Settings:
+        return Settings(self.delay_seconds, self.blocked_terms, self.delay_max_seconds, self.quota_per_minute)
 
     def draw_delay(self) -> float:
         high = self.delay_max_seconds
@@ -170,7 +166,7 @@ def _parse_gs_uri(uri: str) -> tuple[str, str]:
     return bucket, prefix.strip("/")
 
 
-def _normalise_endpoint(endpoint: Optional[str]) -> Optional[str]:
+def _normalise_endpoint(endpoint: str | None) -> str | None:
     # STORAGE_EMULATOR_HOST is often given as host:port, without a scheme.
     if not endpoint:
         return None
@@ -184,18 +180,20 @@ def _clean_terms(terms: Iterable[str]) -> tuple[str, ...]:
 
 def _contains_blocked_term(prompt: str, terms: Iterable[str]) -> bool:
     # Whole words only, like a word list would: "gore" blocks "Gore!" but not "gorest".
-    return any(
-        re.search(rf"(?<!\w){re.escape(term)}(?!\w)", prompt, flags=re.IGNORECASE) for term in terms
-    )
+    return any(re.search(rf"(?<!\w){re.escape(term)}(?!\w)", prompt, flags=re.IGNORECASE) for term in terms)
 
 
-def _not_number(value: Any) -> bool:
-    return isinstance(value, bool) or not isinstance(value, (int, float))
+_not_number = not_number  # the name veo_server's configure() uses
 
 
 def _render(operation: Operation, sample_index: int) -> bytes:
-    return media.render_mp4(operation.duration_seconds, operation.aspect_ratio, operation.resolution,
-                            operation.generate_audio, _fingerprint(operation, sample_index))
+    return media.render_mp4(
+        operation.duration_seconds,
+        operation.aspect_ratio,
+        operation.resolution,
+        operation.generate_audio,
+        _fingerprint(operation, sample_index),
+    )
 
 
 def _fingerprint(operation: Operation, sample_index: int) -> str:

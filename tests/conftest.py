@@ -3,21 +3,18 @@
 Domain tests need nothing else. Flow, rules and ops tests ask for the `stack` fixture,
 which starts the local stack once per session (or reuses one that `make dev` started).
 """
+
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
+from devstack import stack as devstack
+
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS = ROOT / "functions"
-for path in (str(ROOT), str(FUNCTIONS)):
-    if path not in sys.path:
-        sys.path.insert(0, path)
-
-from devstack import stack as devstack  # noqa: E402
 
 
 def _load_env_file(path: Path) -> None:

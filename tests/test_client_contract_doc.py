@@ -4,6 +4,7 @@ Pure: reads three files and the domain constants; no emulator. What the rules *d
 by tests/rules/ against the rules engine; this proves they say the same numbers and names as
 functions/domain/ and that the document for app developers says what both say.
 """
+
 from __future__ import annotations
 
 import re
@@ -25,13 +26,14 @@ INTERNAL_FIELDS = {"operationName", "mediaKey"}  # on the document, not for clie
 
 # ---- reading the document -------------------------------------------------------------------
 
+
 def section(heading: str) -> str:
     """The text under a markdown heading (any level), up to the next heading."""
     match = re.search(rf"^#+ {re.escape(heading)}\s*$", DOC, re.MULTILINE)
     assert match, f"no heading {heading!r} in docs/client-contract.md"
-    rest = DOC[match.end():]
+    rest = DOC[match.end() :]
     following = re.search(r"^#+ ", rest, re.MULTILINE)
-    return rest[:following.start()] if following else rest
+    return rest[: following.start()] if following else rest
 
 
 def table(heading: str) -> list[list[str]]:
@@ -46,7 +48,7 @@ def field_table(heading: str) -> dict[str, list[str]]:
     rows = table(heading)
     names = [re.fullmatch(r"`([^`]+)`", row[0]) for row in rows]
     assert all(names), f"first column under {heading!r} must be `field`"
-    fields = {m.group(1): row[1:] for m, row in zip(names, rows)}
+    fields = {m.group(1): row[1:] for m, row in zip(names, rows, strict=False)}
     assert len(fields) == len(rows), f"a field is listed twice under {heading!r}"
     return fields
 
@@ -55,6 +57,7 @@ CREATION = "`creations/{creationId}`"
 
 
 # ---- creations ------------------------------------------------------------------------------
+
 
 def test_the_creation_table_lists_exactly_the_client_and_server_fields():
     assert set(field_table(CREATION)) == CLIENT_FIELDS | SERVER_FIELDS
@@ -89,6 +92,7 @@ def test_duration_is_documented_as_an_integer():
 
 # ---- other collections ------------------------------------------------------------------------
 
+
 def test_the_user_table_lists_the_fields_the_server_writes():
     from adapters import store
 
@@ -116,6 +120,7 @@ def test_the_feed_table_lists_the_fields_of_a_feed_entry():
 
 
 # ---- states and errors -------------------------------------------------------------------------
+
 
 def test_the_state_diagram_has_exactly_the_domains_transitions():
     block = re.search(r"```mermaid\n(stateDiagram-v2\n.*?)```", DOC, re.DOTALL)
@@ -146,6 +151,7 @@ def test_the_error_table_says_whether_tokens_come_back(code):
 
 
 # ---- the rules say what the domain says ---------------------------------------------------------
+
 
 def rules_function(name: str) -> str:
     match = re.search(rf"function {name}\((\w*)\) \{{(.*?)\n    \}}", RULES, re.DOTALL)
@@ -231,7 +237,7 @@ def list_caps_in_rules() -> dict[str, int]:
     """{match path: the pagedBy(N) of its list rule}."""
     caps = {}
     for match in re.finditer(r"match (/[^ ]+) \{", RULES):
-        body = RULES[match.end():]
+        body = RULES[match.end() :]
         rule = re.search(r"allow list: if (.*?);", body, re.DOTALL)
         nested = re.search(r"\bmatch /", body)
         if rule and (not nested or rule.start() < nested.start()):
@@ -240,10 +246,12 @@ def list_caps_in_rules() -> dict[str, int]:
 
 
 def test_every_list_rule_caps_the_limit_and_the_doc_gives_the_same_caps():
-    assert list_caps_in_rules() == {"/creations/{creationId}": 100, "/transactions/{txId}": 100,
-                                    "/feed/{creationId}": 50}
-    documented = {re.fullmatch(r"`([^`]+)`", row[0]).group(1): int(row[2])
-                  for row in table("Query limits and paging")}
+    assert list_caps_in_rules() == {
+        "/creations/{creationId}": 100,
+        "/transactions/{txId}": 100,
+        "/feed/{creationId}": 50,
+    }
+    documented = {re.fullmatch(r"`([^`]+)`", row[0]).group(1): int(row[2]) for row in table("Query limits and paging")}
     assert documented == {"creations": 100, "users/{uid}/transactions": 100, "feed": 50}
     assert "allow read" not in RULES  # every read is a get or a list, so no list escapes a cap
 
@@ -264,8 +272,9 @@ def publish_keys_in_rules() -> list[str]:
 
 
 def test_the_rules_client_update_is_the_domains_one_client_transition():
-    client_moves = {(s, t) for s, targets in TRANSITIONS.items() for t in targets
-                    if t not in SERVER_TRANSITIONS.get(s, frozenset())}
+    client_moves = {
+        (s, t) for s, targets in TRANSITIONS.items() for t in targets if t not in SERVER_TRANSITIONS.get(s, frozenset())
+    }
     update = re.search(r"allow update: if (.*?);", RULES, re.DOTALL).group(1)
     source = re.search(r"resource\.data\.status == '(\w+)'", update).group(1)
     target = re.search(r"request\.resource\.data\.status == '(\w+)'", update).group(1)
@@ -283,8 +292,12 @@ def test_the_documented_limits_are_the_domains():
     rules_section = section("What the rules check on a request")
     assert f"1–{PROMPT_MAX_CHARS} characters" in rules_section
     assert f"1 to {CREATION_ID_MAX_CHARS} characters" in rules_section
-    assert ", ".join(sorted(CLIENT_FIELDS, key=["userId", "prompt", "aspectRatio", "duration", "status",
-                                                 "createdAt"].index)) in rules_section
+    assert (
+        ", ".join(
+            sorted(CLIENT_FIELDS, key=["userId", "prompt", "aspectRatio", "duration", "status", "createdAt"].index)
+        )
+        in rules_section
+    )
 
 
 def test_the_documented_reused_id_message_is_the_servers():

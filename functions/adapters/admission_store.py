@@ -1,10 +1,10 @@
 """Firestore side of admission: the queue estimate a client sees, and the checks of a start."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from google.cloud import firestore
+from ports import Waiting
 
 from adapters import usage
 from adapters.firestore_tx import db, get, in_transaction, incarnation_of
@@ -46,12 +46,6 @@ def mark_queued(creation_id: str, incarnation: str | None, estimate: QueueEstima
         return True
 
     return in_transaction(run)
-
-
-@dataclass(frozen=True)
-class Waiting:
-    still_pending: bool
-    status: str | None = None
 
 
 def still_waiting(creation_id: str, incarnation: str | None) -> Waiting:

@@ -1,7 +1,6 @@
 """Veo's temporary output in Google Cloud Storage (or a GCS-compatible local server)."""
 from __future__ import annotations
 
-
 from adapters.shared_clients import one_per_config
 from domain.errors import ExternalServiceError
 from domain.generation import is_transient_status

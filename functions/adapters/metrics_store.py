@@ -1,11 +1,14 @@
-"""The operational figures, computed from the creations themselves with aggregation queries.
+"""The operational figures outside any state change.
 
-No counter document sits in a money transaction (issue #14: at 50 generations/s a shared
-counter is written far more than once a second). A finished creation carries what the
+Alerts (issue #14): no counter document sits in a money transaction (at 50 generations/s a
+shared counter is written far more than once a second). A finished creation carries what the
 alerts need: `status`, `completedAt`, `refunded` and `error.code`; a few count/sum
 aggregations over a `completedAt` window (each billed as one read per 1000 index entries)
-give the same totals the shards did. Refusals (failed before any token moved: `refunded`
-false) are told apart from failures of paid work (`refunded` true).
+give the totals. Refusals (failed before any token moved: `refunded` false) are told apart
+from failures of paid work (`refunded` true).
+
+Rare counters (a document set aside, a repair) still go to metric shards, outside any money
+transaction (count_now); the in-flight summary is one count and one ordered read.
 """
 from __future__ import annotations
 
@@ -14,13 +17,39 @@ from datetime import datetime
 from google.cloud import firestore
 
 from adapters import usage
-from adapters.firestore_tx import db
+from adapters.firestore_tx import count_now, db
+from domain import metrics
 from domain.errors import ErrorCode
 from domain.metrics import Totals
-from domain.states import Status
+from domain.states import IN_FLIGHT, Status
 
 CREATIONS = "creations"
+SHARDS = "shards"
 DELIVERED = [Status.DRAFT.value, Status.PUBLISHED.value]
+
+
+def count_malformed(where: str) -> None:
+    count_now(metrics.malformed(where))
+
+
+def metric_shards_since(start: datetime) -> list[dict]:
+    query = db().collection_group(SHARDS).where(
+        filter=firestore.FieldFilter("bucketStart", ">=", start))
+    shards = [snap.to_dict() for snap in query.stream()]
+    usage.read(max(1, len(shards)))
+    return shards
+
+
+def in_flight_summary() -> tuple[int, datetime | None]:
+    """How many creations are pending or processing, and when the oldest was created."""
+    base = db().collection(CREATIONS).where(
+        filter=firestore.FieldFilter("status", "in", [s.value for s in IN_FLIGHT]))
+    count = base.count().get()[0][0].value
+    oldest = list(base.order_by("createdAt").limit(1).stream())
+    usage.read(2)  # an aggregation is billed as at least one read
+    created = oldest[0].to_dict().get("createdAt") if oldest else None
+    # A malformed createdAt (say, a string) must not break the alert arithmetic.
+    return int(count), (created if isinstance(created, datetime) else None)
 
 
 def _since(query, start: datetime, end: datetime | None):
@@ -80,3 +109,7 @@ def last_finalized_at(now: datetime, look: int = 20) -> datetime | None:
         if code != ErrorCode.TIMEOUT.value and isinstance(at, datetime):
             return at
     return None
+
+
+__all__ = ["count_now", "count_malformed", "metric_shards_since", "in_flight_summary", "totals_since",
+           "last_finalized_at"]

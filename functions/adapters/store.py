@@ -1,20 +1,37 @@
-"""Firestore reads and the transactions that move a creation and its tokens together.
+"""The Firestore transactions that move a creation and its tokens together.
 
 Each transaction re-reads the creation and the ledger inside it, asks the domain what to
 do, and writes everything or nothing. Deterministic ledger ids make a repeat a no-op, and
 every ledger entry of a creation names the incarnation (the creation document's
 create_time) it was made for, so a deleted and re-created id never reaches old money.
+
+Over 400 lines on purpose: one job (the money transactions), whose seven transactions share
+the money trail (_trail) and the failure settlement; reads, counters and the feed live in
+creation_reads.py, metrics_store.py and feed_store.py (re-exported at the bottom: this module
+is the CreationStore port).
 """
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from google.cloud import firestore
 
-from adapters import usage
-from adapters.firestore_tx import (count, count_now, db, get, get_all, in_transaction,
-                                   incarnation_of)
+# What the transactions return (and raise) crosses the port: declared there, kept importable here.
+from ports import (  # noqa: F401
+    Completion,
+    Debit,
+    Debited,
+    DebitRefused,
+    DebitResult,
+    DebitSkipped,
+    DeletionSettlement,
+    MalformedDocument,
+    Settlement,
+)
+
+from adapters.firestore_tx import count, count_now, db, get, get_all, in_transaction, incarnation_of  # noqa: F401
 from domain import contract, ledger, media, metrics
 from domain.errors import Failure
 from domain.ledger import Account, EntryType
@@ -26,11 +43,6 @@ TRANSACTIONS = "transactions"
 FEED = "feed"
 METRICS = "metrics"
 SHARDS = "shards"
-
-
-class MalformedDocument(Exception):
-    """A document the server cannot act on safely (e.g. a non-numeric balance): the handler
-    sets it aside (log + `malformed` counter) and goes on with the rest."""
 
 
 def _db():
@@ -79,27 +91,6 @@ def _ledger_doc(kind: EntryType, amount: int, balance_after: int, creation_id: s
     return doc
 
 
-def load_creation(creation_id: str) -> dict | None:
-    usage.read()
-    snap = creation_ref(creation_id).get()
-    return snap.to_dict() if snap.exists else None
-
-
-def count_malformed(where: str) -> None:
-    count_now(metrics.malformed(where))
-
-
-DebitResult = ledger.DebitOutcome
-
-
-@dataclass(frozen=True)
-class Debit:
-    result: DebitResult
-    failure: Failure | None = None
-    balance_after: int | None = None
-    media_key: str | None = None
-
-
 # ---- the money trail of one creation, read inside a transaction --------------------------
 
 
@@ -108,8 +99,8 @@ class _Trail:
     user_id: str
     incarnation: str | None
     account: Account | None
-    debit: object  # snapshot of debit_{id}
-    refund: object  # snapshot of refund_{id}
+    debit: Any  # snapshot of debit_{id} (the SDK's DocumentSnapshot: untyped)
+    refund: Any  # snapshot of refund_{id}
     debit_ours: bool  # debit_{id} exists and belongs to this incarnation
     account_error: bool = False  # the user document is malformed (e.g. a string balance)
 
@@ -147,7 +138,7 @@ def _owner(snap) -> str | None:
 
 
 def _settle_failure(tx, cref, snap, trail: _Trail | None, status: str, failure: Failure,
-                    refused: bool = False) -> "Settlement":
+                    refused: bool = False) -> Settlement:
     """Fails an in-flight creation in `tx` and refunds this incarnation's debit, once."""
     if trail is None:  # no usable userId: no ledger can be found, nothing can be refunded
         tx.update(cref, _failed_fields(failure, refunded=False))
@@ -161,7 +152,7 @@ def _settle_failure(tx, cref, snap, trail: _Trail | None, status: str, failure: 
         count(tx, metrics.malformed("user"))
         return Settlement(True, 0, status, malformed=True)
     plan = ledger.plan_failure(status, trail.account, trail.debited, trail.refund.exists, trail.delivered)
-    if plan.refund_amount:
+    if isinstance(plan, ledger.FailWithRefund):
         after = plan.account_after
         tx.create(ledger_ref(trail.user_id, ledger.refund_id(cref.id)),
                   _ledger_doc(EntryType.REFUND, plan.refund_amount, after.tokens, cref.id,
@@ -216,23 +207,24 @@ def debit(creation_id: str, user_id: str, cost: int, max_in_flight: int,
         creation, user, prior = snaps[cref.path], snaps[uref.path], snaps[dref.path]
         current = incarnation_of(creation.create_time) if creation.exists else None
         if creation.exists and incarnation is not None and current != incarnation:
-            return Debit(DebitResult.GONE)  # ours was deleted; the new document has its own event
+            return DebitSkipped(DebitResult.GONE)  # ours was deleted; the new document has its own event
         account = _account(user) or Account(0, 0)
         plan = ledger.plan_debit(
             _status(creation), prior.exists, account, cost, max_in_flight,
             debit_is_ours=prior.exists and _entry_is_of(prior, current, creation.create_time),
             owner_matches=creation.exists and creation.to_dict().get("userId") == user_id)
-        if plan.outcome == DebitResult.REFUSED:
+        if isinstance(plan, ledger.DebitRefused):
             tx.update(cref, _failed_fields(plan.failure, refunded=False))
-        if plan.outcome != DebitResult.DEBITED:
-            return Debit(plan.outcome, failure=plan.failure)
+            return DebitRefused(plan.failure)
+        if isinstance(plan, ledger.DebitSkipped):
+            return DebitSkipped(plan.outcome)
         after = plan.account_after
         media_key = media.draft_key(user_id, creation_id, secrets.token_urlsafe(18))
         tx.create(dref, _ledger_doc(EntryType.DEBIT, cost, after.tokens, creation_id, "generation", current))
         tx.update(uref, {"tokens": after.tokens, "inFlight": after.in_flight})
         # The creation document itself is not touched here: the ledger entry marks it as
         # charged, and every update of a creation also wakes publishcreation.
-        return Debit(DebitResult.DEBITED, balance_after=after.tokens, media_key=media_key)
+        return Debited(after.tokens, media_key)
 
     return in_transaction(run)
 
@@ -281,19 +273,11 @@ def record_progress(creation_id: str, progress: int) -> Status | None:
     return in_transaction(run)
 
 
-@dataclass(frozen=True)
-class Completion:
-    done: bool
-    user_gone: bool = False
-
-    def __bool__(self) -> bool:
-        return self.done
-
-
-def complete_draft(creation_id: str, media_url: str) -> Completion:
+def complete_draft(creation_id: str, media_url: str, usd_per_video_second: float = 0.0) -> Completion:
     """processing → draft: the user's in-flight slot is freed and the debit is marked
     delivered (a delivered debit is never refunded, even after a delete). False if it
-    already ended."""
+    already ended. (`usd_per_video_second` is no longer counted here: the spend is aggregated
+    from the creations' durations, adapters/metrics_store.py.)"""
 
     def run(tx) -> Completion:
         ref = creation_ref(creation_id)
@@ -322,15 +306,6 @@ def complete_draft(creation_id: str, media_url: str) -> Completion:
     return in_transaction(run)
 
 
-@dataclass(frozen=True)
-class Settlement:
-    changed: bool
-    refunded_tokens: int = 0
-    status_before: str | None = None
-    user_gone: bool = False  # charged, but the user document is gone: no refund entry written
-    malformed: bool = False  # failed without money: no usable userId to find its ledger
-
-
 def fail_and_refund(creation_id: str, failure: Failure) -> Settlement:
     """Fail an in-flight creation and give back exactly what its incarnation was charged, once.
     Raises MalformedDocument when it cannot be settled safely (e.g. a non-numeric balance)."""
@@ -349,13 +324,6 @@ def fail_and_refund(creation_id: str, failure: Failure) -> Settlement:
     return in_transaction(run)
 
 
-@dataclass(frozen=True)
-class DeletionSettlement:
-    refunded_tokens: int = 0
-    user_gone: bool = False
-    recreated: bool = False  # the id holds a newer document now: its feed entry is not ours
-
-
 def settle_deletion(creation_id: str, deleted: dict, incarnation: str | None) -> DeletionSettlement:
     """A deleted creation's money: the debit of the DELETED incarnation, if it was still in
     flight (never delivered) and not refunded, is refunded (reason "deleted") and its
@@ -370,9 +338,10 @@ def settle_deletion(creation_id: str, deleted: dict, incarnation: str | None) ->
         if not contract.is_safe_user_id(user_id) or status not in IN_FLIGHT:
             # Finished: a draft/published one was delivered, a failed one already settled.
             return DeletionSettlement(recreated=recreated)
-        uref = user_ref(user_id)
-        dref = ledger_ref(user_id, ledger.debit_id(creation_id))
-        rref = ledger_ref(user_id, ledger.refund_id(creation_id))
+        owner = str(user_id)  # is_safe_user_id: a str
+        uref = user_ref(owner)
+        dref = ledger_ref(owner, ledger.debit_id(creation_id))
+        rref = ledger_ref(owner, ledger.refund_id(creation_id))
         snaps = get_all(tx, [uref, dref, rref])
         debit_snap = snaps[dref.path]
         if not debit_snap.exists:
@@ -413,33 +382,6 @@ def _failed_fields(failure: Failure, *, refunded: bool) -> dict:
     }
 
 
-def in_flight_older_than(cutoff) -> list[tuple[str, dict]]:
-    """Creations still pending or processing that were created before `cutoff`."""
-    query = (
-        _db().collection(CREATIONS)
-        .where(filter=firestore.FieldFilter("status", "in", [s.value for s in IN_FLIGHT]))
-        .where(filter=firestore.FieldFilter("createdAt", "<", cutoff))
-    )
-    found = [(snap.id, snap.to_dict()) for snap in query.stream()]
-    usage.read(max(1, len(found)))  # a query costs at least one read
-    return found
-
-
-def in_flight_without_a_time(cutoff, limit: int = 50) -> list[tuple[str, dict]]:
-    """In-flight creations whose createdAt is not a timestamp (e.g. a string written by an
-    admin tool): the age query above never sees them, so they are aged by the document's own
-    create_time. Firestore orders strings after timestamps, hence `>= ""`; bounded per run."""
-    query = (
-        _db().collection(CREATIONS)
-        .where(filter=firestore.FieldFilter("status", "in", [s.value for s in IN_FLIGHT]))
-        .where(filter=firestore.FieldFilter("createdAt", ">=", ""))
-        .limit(limit)
-    )
-    snaps = list(query.stream())
-    usage.read(max(1, len(snaps)))
-    return [(snap.id, snap.to_dict()) for snap in snaps if snap.create_time and snap.create_time < cutoff]
-
-
 def grant(user_id: str, amount: int, reason: str, grant_id: str | None = None) -> int:
     """Add tokens to a user (creating the user document if needed); returns the new balance."""
     if amount <= 0:
@@ -461,7 +403,23 @@ def grant(user_id: str, amount: int, reason: str, grant_id: str | None = None) -
     return in_transaction(run)
 
 
-# Feed, media and metric reads live in feed_store; kept importable from here.
-from adapters.feed_store import (existing_creations, feed_entries, feed_page,  # noqa: E402,F401
-                                 get_cursor, in_flight_summary, metric_shards_since,
-                                 publish_to_feed, published_since, remove_from_feed, set_cursor)
+# The rest of the CreationStore port lives with its own job; the port is this module.
+from adapters.creation_reads import (  # noqa: E402,F401
+    existing_creations,
+    in_flight_older_than,
+    in_flight_without_a_time,
+    load_creation,
+    published_since,
+)
+from adapters.feed_store import feed_entries, feed_page, get_cursor, publish_to_feed, remove_from_feed, set_cursor  # noqa: E402,F401
+from adapters.metrics_store import (  # noqa: E402,F401
+    count_malformed,
+    in_flight_summary,
+    last_finalized_at,
+    metric_shards_since,
+    totals_since,
+)
+from adapters.admission_store import mark_queued, queued_ahead, still_waiting  # noqa: E402,F401
+from adapters.upload_intents import forget as forget_upload  # noqa: E402,F401
+from adapters.upload_intents import older_than as upload_intents_older_than  # noqa: E402,F401
+from adapters.upload_intents import record as record_upload  # noqa: E402,F401

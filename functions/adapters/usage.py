@@ -42,5 +42,5 @@ def invocation(function: str, creation_id: str | None = None):
         yield usage
     finally:
         _current.reset(token)
-        log.info("invocation usage", function=function, creationId=creation_id, reads=usage.reads,
-                 writes=usage.writes, durationMs=int((time.monotonic() - started) * 1000))
+        log.invocation_usage(function, creation_id, usage.reads, usage.writes,
+                             int((time.monotonic() - started) * 1000))

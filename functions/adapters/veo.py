@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from adapters.shared_clients import one_per_config
 from domain.errors import ExternalServiceError
-from domain.generation import (OutcomeKind, VeoCall, VeoOutcome, is_safe_to_retry,
-                               is_transient_status)
+from domain.generation import OutcomeKind, VeoCall, VeoOutcome, is_safe_to_retry, is_transient_status
 
 SERVICE = "veo"
 # Per network operation (connect, each read, each write), not for the whole call: the SDK

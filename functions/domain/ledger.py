@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Literal
 
 from .errors import ErrorCode, Failure, failure
 from .states import IN_FLIGHT, Status, parse_status, server_may_move
@@ -117,11 +118,25 @@ class DebitOutcome(StrEnum):
     GONE = "gone"
 
 
+# One type per decision, so a type checker knows what each carries (no optional fields).
 @dataclass(frozen=True)
-class DebitPlan:
-    outcome: DebitOutcome
-    failure: Failure | None = None
-    account_after: Account | None = None
+class DebitApproved:
+    account_after: Account
+    outcome: Literal[DebitOutcome.DEBITED] = field(default=DebitOutcome.DEBITED, init=False)
+
+
+@dataclass(frozen=True)
+class DebitRefused:
+    failure: Failure
+    outcome: Literal[DebitOutcome.REFUSED] = field(default=DebitOutcome.REFUSED, init=False)
+
+
+@dataclass(frozen=True)
+class DebitSkipped:
+    outcome: Literal[DebitOutcome.ALREADY_HANDLED, DebitOutcome.GONE]
+
+
+DebitPlan = DebitApproved | DebitRefused | DebitSkipped
 
 
 def plan_debit(status: str | None, debit_exists: bool, account: Account, cost: int,
@@ -130,26 +145,47 @@ def plan_debit(status: str | None, debit_exists: bool, account: Account, cost: i
     One made for an earlier document of the same id means the id was re-used: refused, and
     no token moves, because that debit is settled (or delivered) once and for all."""
     if status is None:
-        return DebitPlan(DebitOutcome.GONE)
+        return DebitSkipped(DebitOutcome.GONE)
     if debit_exists and not debit_is_ours and status == Status.PENDING:
-        return DebitPlan(DebitOutcome.REFUSED, failure=failure(ErrorCode.INVALID_REQUEST, REUSED_ID_DETAIL))
+        return DebitRefused(failure(ErrorCode.INVALID_REQUEST, REUSED_ID_DETAIL))
     if debit_exists or status != Status.PENDING:
-        return DebitPlan(DebitOutcome.ALREADY_HANDLED)
+        return DebitSkipped(DebitOutcome.ALREADY_HANDLED)
     if not owner_matches:
-        return DebitPlan(DebitOutcome.REFUSED, failure=failure(ErrorCode.INVALID_REQUEST, WRONG_OWNER_DETAIL))
+        return DebitRefused(failure(ErrorCode.INVALID_REQUEST, WRONG_OWNER_DETAIL))
     decision = decide_debit(account, cost, max_in_flight)
-    if not decision.approved:
-        return DebitPlan(DebitOutcome.REFUSED, failure=decision.failure)
-    return DebitPlan(DebitOutcome.DEBITED, account_after=decision.account_after)
+    if decision.failure is not None:
+        return DebitRefused(decision.failure)
+    return DebitApproved(decision.account_after)
 
 
 @dataclass(frozen=True)
-class FailurePlan:
-    changed: bool
-    refund_amount: int = 0
-    account_after: Account | None = None
-    refunded: bool = False  # the creation's `refunded` flag
+class FailureUnchanged:
+    """Finished or gone: left alone."""
+    changed: Literal[False] = False
+    refund_amount: Literal[0] = 0
+    refunded: bool = False
+    user_gone: bool = False
+
+
+@dataclass(frozen=True)
+class FailWithoutRefund:
+    """Failed, nothing given back now: never charged, already refunded, delivered, or the user is gone."""
+    refunded: bool  # the creation's `refunded` flag
     user_gone: bool = False  # charged, but the user document is gone: nothing to give back to
+    changed: Literal[True] = True
+    refund_amount: Literal[0] = 0
+
+
+@dataclass(frozen=True)
+class FailWithRefund:
+    refund_amount: int
+    account_after: Account
+    changed: Literal[True] = True
+    refunded: Literal[True] = True
+    user_gone: Literal[False] = False
+
+
+FailurePlan = FailureUnchanged | FailWithoutRefund | FailWithRefund
 
 
 def plan_failure(status: str | None, account: Account | None, debited_amount: int | None,
@@ -161,14 +197,15 @@ def plan_failure(status: str | None, account: Account | None, debited_amount: in
     without a refund entry and without writing a ghost user document. A debit whose video
     was delivered is never refunded, whatever the creation's status says."""
     if status is None or not server_may_move(status, Status.FAILED):
-        return FailurePlan(False)
+        return FailureUnchanged()
     if debited_amount is not None and account is None:
-        return FailurePlan(True, refunded=False, user_gone=True)
-    if delivered:
-        return FailurePlan(True, refunded=False)
+        return FailWithoutRefund(refunded=False, user_gone=True)
+    if delivered or account is None:
+        return FailWithoutRefund(refunded=False)
     decision = decide_failure_refund(account, debited_amount, refund_exists)
-    return FailurePlan(True, decision.refund_amount, decision.account_after,
-                       refunded=debited_amount is not None)
+    if decision.refund_amount:
+        return FailWithRefund(decision.refund_amount, decision.account_after)
+    return FailWithoutRefund(refunded=debited_amount is not None)
 
 
 def plan_deletion_refund(account: Account | None, debited_amount: int | None, refund_exists: bool,
@@ -297,14 +334,15 @@ def check_ledger(
         if creation.user_id not in balances:
             continue  # a deleted user (user_gone): its creations fail without money, see docs
         key = (creation.user_id, cid)
-        debit, refund = debits.get(key), refunds.get(key)
-        if debit is not None and not same_incarnation(debit.incarnation, debit.created_at,
-                                                      creation.incarnation, creation.created_at):
+        live_debit: LedgerEntry | None = debits.get(key)
+        live_refund: LedgerEntry | None = refunds.get(key)
+        if live_debit is not None and not same_incarnation(live_debit.incarnation, live_debit.created_at,
+                                                           creation.incarnation, creation.created_at):
             # A re-used id: that debit belongs to an earlier document, this one took nothing.
-            debit = refund = None
-        if debit is not None:
+            live_debit = live_refund = None
+        if live_debit is not None:
             live_debits.add(key)
-        was_debited, was_refunded = debit is not None, refund is not None
+        was_debited, was_refunded = live_debit is not None, live_refund is not None
         if status == Status.FAILED and was_debited and not was_refunded:
             report.problems.append(f"creation {cid}: failed after a debit but not refunded")
         if status in (Status.DRAFT, Status.PUBLISHED) and was_refunded:

@@ -12,31 +12,41 @@ A re-delivered event for an id re-created since touches nothing of the newer doc
 """
 from __future__ import annotations
 
-from adapters import log, store
+from enum import StrEnum
+from functools import partial
+
+from bootstrap import Services
+from ports import DeletionSettlement, MalformedDocument
+
+from adapters import log
 from adapters.gcs import temp_prefix_uri
 from adapters.retry import with_retries
 from domain import contract, media
-from handlers.services import Services
+from handlers import common
 
 
-def handle(creation_id: str, deleted: dict | None, services: Services, incarnation: str | None = None) -> str:
+class CleanupOutcome(StrEnum):
+    CLEANED = "cleaned"  # whatever the deleted document held is settled and removed
+
+
+def handle(creation_id: str, deleted: dict | None, services: Services,
+           incarnation: str | None = None) -> CleanupOutcome:
+    store = services.store
     deleted = deleted or {}
     user_id = deleted.get("userId")
     # The feed entry first: it is public (prompt, uid), the rest is not.
-    store.remove_from_feed(creation_id)
+    services.feed.remove_from_feed(creation_id)
     try:
         settled = store.settle_deletion(creation_id, deleted, incarnation)
-    except store.MalformedDocument as exc:
-        log.warn("malformed document set aside", creationId=creation_id, where="cleanupcreation",
-                 reason=str(exc))
-        store.count_malformed("user")
-        settled = store.DeletionSettlement()
+    except MalformedDocument as exc:
+        common.set_aside(creation_id, "cleanupcreation", str(exc), services, counter="user")
+        settled = DeletionSettlement()
     if settled.refunded_tokens:
         log.ledger_movement(creation_id, user_id, "refund", settled.refunded_tokens)
     if settled.user_gone:
-        log.warn("user gone", creationId=creation_id, userId=user_id, event="user_gone")
+        log.user_gone(creation_id, user_id)
     for key in media.keys_of(creation_id, deleted):
-        with_retries(lambda: services.media.delete(key), services.settings.retry)
+        with_retries(partial(services.media.delete, key), services.settings.retry)
     if not settled.recreated and contract.is_valid_creation_id(creation_id):
         # The older per-id public key is shared by every document of the id: only when no
         # newer document holds the id.
@@ -45,7 +55,9 @@ def handle(creation_id: str, deleted: dict | None, services: Services, incarnati
     if services.settings.gcs_temp_bucket and not settled.recreated:
         with_retries(lambda: services.temp_storage.delete_prefix(
             temp_prefix_uri(services.settings.gcs_temp_bucket, creation_id)), services.settings.retry)
-    log.info("creation deleted", creationId=creation_id, userId=user_id if isinstance(user_id, str) else None,
-             state=deleted.get("status") if isinstance(deleted.get("status"), str) else None,
-             refundedTokens=settled.refunded_tokens, incarnation=incarnation, recreated=settled.recreated)
-    return "cleaned"
+    status = deleted.get("status")
+    log.creation_deleted(creation_id, user_id if isinstance(user_id, str) else None,
+                         status if isinstance(status, str) else None, settled.refunded_tokens, incarnation,
+                         settled.recreated)
+    return CleanupOutcome.CLEANED
+

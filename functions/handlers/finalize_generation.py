@@ -1,23 +1,28 @@
 """Task `finalizegeneration`: poll Veo once; when done store the video in R2 and make the draft.
 
+One poll per task (issue #14): still running, the next poll is a new task scheduled by the
+poll schedule, and no instance waits for Veo.
+
 Runs any number of times for one creation (task retries, re-delivered create events, a
 continuation task): every write is guarded by the creation's state, so only the first
 to finish counts and a late result never revives a failed or deleted creation.
 """
 from __future__ import annotations
 
-import time
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
+from enum import StrEnum
 
-from adapters import log, store, tasks, upload_intents
-from adapters.gcs import temp_prefix_uri
+from bootstrap import Services
+from ports import MalformedDocument
+
+from adapters import log
 from adapters.retry import with_retries
-from domain.errors import ErrorCode, ExternalServiceError, failure
+from domain.errors import ErrorCode, ExternalServiceError, Failure, failure
 from domain.admission import poll_delay, task_id
 from domain.generation import OutcomeKind, VeoOutcome, estimate_progress, outcome_failure
 from domain.states import Status
-from handlers.services import Services
-
+from handlers import common
 
 JOB_FIELDS = ("operationName", "mediaKey", "userId", "startedAt")
 STATUS_LOOK_SECONDS = 60
@@ -25,31 +30,41 @@ STATUS_LOOK_SECONDS = 60
 MAX_ETA_WAIT_SECONDS = 120
 
 
-def handle(creation_id: str, services: Services, job: dict | None = None, sleep=time.sleep) -> str:
-    """One poll of the creation's Veo operation. Still running: the next poll is a new task,
-    scheduled by the poll schedule, and this one returns at once (no instance waits for Veo).
-    `job` is what startveo (or the previous poll) put in the task; with it no read is needed
-    up front (a creation that ended meanwhile is caught by the guarded writes below)."""
-    settings = services.settings
-    _wait_until_due(job, sleep)
+class FinalizeOutcome(StrEnum):
+    NOT_PROCESSING = "not_processing"  # no job, and the creation is gone or not processing
+    NO_OPERATION = "no_operation"
+    ENDED_MEANWHILE = "ended_meanwhile"  # swept, deleted or finished by another finalizer
+    POLLING = "polling"  # still running: the next poll is scheduled as a new task
+    DRAFT = "draft"
+    FAILED = "failed"  # failed and refunded
+    SET_ASIDE = "set_aside"  # could not be settled safely (malformed user document)
+
+
+def handle(creation_id: str, services: Services, job: dict | None = None,
+           sleep: Callable[[float], None] | None = None) -> FinalizeOutcome:
+    """`job` is what startveo (or the previous poll) put in the task; with it no read is
+    needed up front (a creation that ended meanwhile is caught by the guarded writes below).
+    `sleep` defaults to the services' clock."""
+    sleep = sleep or services.clock.sleep
+    settings, store = services.settings, services.store
+    _wait_until_due(job, services, sleep)
     if job and all(job.get(f) for f in JOB_FIELDS):
+        shown = job.get("shown")
         creation = {**job, "startedAt": datetime.fromisoformat(job["startedAt"]),
-                    "progress": job.get("shown") if type(job.get("shown")) is int else 0}
+                    "progress": shown if type(shown) is int else 0}
     else:
-        creation = store.load_creation(creation_id)
-        if creation is None or creation.get("status") != Status.PROCESSING:
-            return "not_processing"
-        job = None
-    user_id = creation.get("userId")
+        loaded = store.load_creation(creation_id)
+        if loaded is None or loaded.get("status") != Status.PROCESSING:
+            return FinalizeOutcome.NOT_PROCESSING
+        creation, job = loaded, None
     operation = creation.get("operationName")
     if not operation:
-        return "no_operation"
+        return FinalizeOutcome.NO_OPERATION
 
     try:
         outcome = with_retries(lambda: services.veo.poll(operation), settings.retry)
     except ExternalServiceError as exc:
-        return _fail(creation_id, creation, failure(ErrorCode.GENERATION_FAILED), services,
-                     reason=str(exc))
+        return _fail(creation_id, creation, failure(ErrorCode.GENERATION_FAILED), services, reason=str(exc))
     if outcome.kind == OutcomeKind.RUNNING:
         return _poll_later(creation_id, creation, job, services)
 
@@ -59,76 +74,77 @@ def handle(creation_id: str, services: Services, job: dict | None = None, sleep=
 
     media_key = creation.get("mediaKey")
     if not isinstance(media_key, str) or not media_key:
-        log.warn("malformed document set aside", creationId=creation_id, where="finalizegeneration",
-                 reason="no mediaKey")
+        log.malformed_set_aside(creation_id, "finalizegeneration", "no mediaKey")
         return _fail(creation_id, creation, failure(ErrorCode.GENERATION_FAILED), services,
                      reason="malformed: no mediaKey")
     # Noted before the upload: if this run dies before the draft commits, the media sweep
     # finds the object through the note (it never lists the bucket).
-    upload_intents.record(media_key, creation_id)
+    store.record_upload(media_key, creation_id)
     try:
         with_retries(lambda: _copy_to_media(outcome, media_key, services), settings.retry)
     except ExternalServiceError as exc:
-        return _fail(creation_id, creation, failure(ErrorCode.GENERATION_FAILED), services,
-                     reason=str(exc))
+        return _fail(creation_id, creation, failure(ErrorCode.GENERATION_FAILED), services, reason=str(exc))
 
-    completion = store.complete_draft(creation_id, services.media.public_url(media_key))
+    completion = store.complete_draft(creation_id, services.media.public_url(media_key),
+                                      settings.veo_usd_per_video_second)
     if not completion:
         # Someone else ended it first. If that was a draft of this document, the object is
         # theirs too (same key); otherwise our copy must not outlive a failed or deleted
         # creation (nor sit under an id re-created since: the key's secret is ours alone).
         current = store.load_creation(creation_id)
         if current is None or current.get("status") == Status.FAILED or current.get("mediaKey") != media_key:
-            _delete_media(creation_id, media_key, services)
-        _remove_temp(creation_id, services)
-        return "ended_meanwhile"
+            common.delete_media(creation_id, media_key, services)
+        else:
+            common.forget_upload(media_key, services)  # the other finalizer's draft holds it
+        common.remove_temp(creation_id, services)
+        return FinalizeOutcome.ENDED_MEANWHILE
     if completion.user_gone:
-        log.warn("user gone", creationId=creation_id, userId=user_id, event="user_gone")
-    log.state_change(creation_id, user_id, Status.PROCESSING, Status.DRAFT,
-                     duration_ms=int(_seconds_since(creation.get("startedAt")) * 1000))
-    _forget_upload(media_key)
-    _remove_temp(creation_id, services)
-    return "draft"
+        log.user_gone(creation_id, creation.get("userId"))
+    log.state_change(creation_id, creation.get("userId"), Status.PROCESSING, Status.DRAFT,
+                     duration_ms=int(_seconds_since(creation.get("startedAt"), services) * 1000))
+    common.forget_upload(media_key, services)
+    common.remove_temp(creation_id, services)
+    return FinalizeOutcome.DRAFT
 
 
-def _poll_later(creation_id: str, creation: dict, job: dict | None, services: Services) -> str:
+def _poll_later(creation_id: str, creation: dict, job: dict | None, services: Services) -> FinalizeOutcome:
     settings = services.settings
-    now = datetime.now(timezone.utc)
-    elapsed = _seconds_since(creation.get("startedAt"))
+    now = services.clock.now()
+    elapsed = _seconds_since(creation.get("startedAt"), services)
     estimate = estimate_progress(elapsed, settings.veo_expected_seconds)
-    shown = creation.get("progress") if type(creation.get("progress")) is int else 0
+    progress = creation.get("progress")
+    shown: int = progress if type(progress) is int else 0
     looked = _parse_time((job or {}).get("lookedAt"))
     # The progress transaction also tells whether the creation is still ours to finish (not
-    # swept or deleted): written on a step, and looked at at least once a minute, so a stuck
+    # swept or deleted): written on a step, and a look at least once a minute, so a stuck
     # operation is not polled for ever.
     stepped = estimate >= shown + settings.progress_step_pct
     if stepped or looked is None or (now - looked).total_seconds() >= STATUS_LOOK_SECONDS:
         if stepped:
             shown = estimate
-        if store.record_progress(creation_id, shown) != Status.PROCESSING:
-            return "ended_meanwhile"
+        if services.store.record_progress(creation_id, shown) != Status.PROCESSING:
+            return FinalizeOutcome.ENDED_MEANWHILE
         looked = now
-    delay = poll_delay(elapsed, settings.veo_min_seconds, settings.poll_interval_s,
-                       settings.poll_coarse_interval_s)
+    delay = poll_delay(elapsed, settings.veo_min_seconds, settings.poll_interval_s, settings.poll_coarse_interval_s)
     seq = int((job or {}).get("poll") or 0) + 1
+    started = creation.get("startedAt")
     next_job = {f: creation[f] for f in ("operationName", "mediaKey", "userId") if creation.get(f)}
-    next_job.update(startedAt=creation["startedAt"].isoformat() if isinstance(creation.get("startedAt"), datetime)
-                    else datetime.now(timezone.utc).isoformat(),
+    next_job.update(startedAt=(started if isinstance(started, datetime) else now).isoformat(),
                     shown=shown, lookedAt=looked.isoformat(), poll=seq)
     # The id names this poll: a task delivered twice schedules the next one once.
-    tasks.enqueue_finalize(creation_id, next_job, delay_seconds=delay,
-                           task_id=task_id("poll", creation_id, str(creation.get("operationName")), str(seq)))
-    return "polling"
+    services.tasks.enqueue_finalize(creation_id, next_job, delay_seconds=delay,
+                                    task_id=task_id("poll", creation_id, str(creation.get("operationName")), str(seq)))
+    return FinalizeOutcome.POLLING
 
 
-def _wait_until_due(job: dict | None, sleep) -> None:
+def _wait_until_due(job: dict | None, services: Services, sleep: Callable[[float], None]) -> None:
     """The one emulator accommodation: the Cloud Tasks emulator dispatches a scheduled task at
     once, so a poll waits here until its due time (`eta`). Cloud Tasks dispatches it at that
     time, so in production this waits nothing."""
     due = _parse_time((job or {}).get("eta"))
     if due is None:
         return
-    wait = (due - datetime.now(timezone.utc)).total_seconds()
+    wait = (due - services.clock.now()).total_seconds()
     if wait > 0:
         sleep(min(wait, MAX_ETA_WAIT_SECONDS))
 
@@ -140,7 +156,7 @@ def _parse_time(value) -> datetime | None:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _copy_to_media(outcome: VeoOutcome, media_key: str, services: Services) -> None:
@@ -156,62 +172,29 @@ def _copy_to_media(outcome: VeoOutcome, media_key: str, services: Services) -> N
         raise ExternalServiceError("veo", "finished without a video location", transient=False)
 
 
-def _fail(creation_id: str, creation: dict, problem, services: Services, reason: str | None) -> str:
+def _fail(creation_id: str, creation: dict, problem: Failure, services: Services,
+          reason: str | None) -> FinalizeOutcome:
     """`reason` (Veo's or R2's own text) goes to the logs only: the user reads our message."""
     try:
-        settlement = store.fail_and_refund(creation_id, problem)
-    except store.MalformedDocument as exc:
-        log.warn("malformed document set aside", creationId=creation_id, where="finalizegeneration",
-                 reason=str(exc))
-        store.count_malformed("user")
-        return "set_aside"
+        settlement = services.store.fail_and_refund(creation_id, problem)
+    except MalformedDocument as exc:
+        common.set_aside(creation_id, "finalizegeneration", str(exc), services, counter="user")
+        return FinalizeOutcome.SET_ASIDE
     if not settlement.changed:
         # Another finalizer got there first (e.g. it made the draft and removed the temp
         # copy we were about to read): its outcome stands.
-        return "ended_meanwhile"
-    if settlement.user_gone:
-        log.warn("user gone", creationId=creation_id, userId=creation.get("userId"), event="user_gone")
+        return FinalizeOutcome.ENDED_MEANWHILE
     # A failed creation keeps no video: the upload may have landed before the failure.
     if isinstance(creation.get("mediaKey"), str) and creation.get("mediaKey"):
-        _delete_media(creation_id, creation["mediaKey"], services)
-    log.state_change(creation_id, creation.get("userId"), Status.PROCESSING, Status.FAILED,
-                     duration_ms=int(_seconds_since(creation.get("startedAt")) * 1000),
-                     error_code=problem.code.value, reason=reason)
-    if settlement.refunded_tokens:
-        log.ledger_movement(creation_id, creation.get("userId"), "refund", settlement.refunded_tokens)
-    _remove_temp(creation_id, services)
-    return "failed"
+        common.delete_media(creation_id, creation["mediaKey"], services)
+    common.failure_settled(creation_id, creation.get("userId"), Status.PROCESSING, problem.code.value, settlement,
+                           duration_ms=int(_seconds_since(creation.get("startedAt"), services) * 1000),
+                           reason=reason)
+    common.remove_temp(creation_id, services)
+    return FinalizeOutcome.FAILED
 
 
-def _delete_media(creation_id: str, media_key: str, services: Services) -> None:
-    try:
-        with_retries(lambda: services.media.delete(media_key), services.settings.retry)
-    except ExternalServiceError as exc:
-        # Its upload intent stays: the media sweep deletes the object later.
-        log.warn("media not removed", creationId=creation_id, reason=str(exc))
-        return
-    _forget_upload(media_key)
-
-
-def _forget_upload(media_key: str) -> None:
-    try:
-        upload_intents.forget(media_key)
-    except Exception as exc:  # noqa: BLE001 — a note left behind only costs the sweep one look
-        log.warn("upload intent not removed", key=media_key, reason=str(exc))
-
-
-def _remove_temp(creation_id: str, services: Services) -> None:
-    bucket = services.settings.gcs_temp_bucket
-    if not bucket:
-        return
-    try:
-        services.temp_storage.delete_prefix(temp_prefix_uri(bucket, creation_id))
-    except ExternalServiceError as exc:
-        # Not worth failing a finished video over: the orphan sweep retries the clean-up.
-        log.warn("temp media not removed", creationId=creation_id, reason=str(exc))
-
-
-def _seconds_since(moment) -> float:
+def _seconds_since(moment, services: Services) -> float:
     if not isinstance(moment, datetime):
         return 0.0
-    return max(0.0, (datetime.now(timezone.utc) - moment).total_seconds())
+    return max(0.0, (services.clock.now() - moment).total_seconds())

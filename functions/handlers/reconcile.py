@@ -13,14 +13,16 @@ The first pass costs what recent publishing costs; the second a constant page pe
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 
-from adapters import log, store
-from adapters.firestore_tx import count_now
+from bootstrap import Services
+
+from adapters import log
 from adapters.retry import with_retries
 from domain import media, metrics
 from domain.states import Status
 from handlers import publish_creation
-from handlers.services import Services
+from handlers.publish_creation import PublishOutcome
 
 PUBLISH_CURSOR = "reconcile-published"
 FEED_CURSOR = "reconcile-feed"
@@ -33,11 +35,12 @@ def handle(services: Services, now: datetime) -> dict:
 def _republish_missing(services: Services, now: datetime) -> int:
     settings = services.settings
     window_start = now - timedelta(minutes=settings.reconcile_window_minutes)
-    cursor = _as_time(store.get_cursor(PUBLISH_CURSOR))
+    store, feed = services.store, services.feed
+    cursor = _as_time(feed.get_cursor(PUBLISH_CURSOR))
     since = max(window_start, cursor) if cursor else window_start
     page = store.published_since(since, settings.reconcile_page_size)
     candidates = [(cid, c) for cid, c in page if c.get("status") == Status.PUBLISHED]
-    entries = store.feed_entries([cid for cid, _ in candidates])
+    entries = feed.feed_entries([cid for cid, _ in candidates])
     repaired = 0
     for creation_id, creation in candidates:
         try:
@@ -49,40 +52,40 @@ def _republish_missing(services: Services, now: datetime) -> int:
                 and _object_exists(expected, services):
             continue
         outcome = publish_creation.publish(creation_id, creation, services)
-        if outcome == "published":
+        if outcome == PublishOutcome.PUBLISHED:
             repaired += 1
-            count_now(metrics.republished())
-            log.warn("publish repaired", creationId=creation_id, hadFeedEntry=bool(entry))
+            store.count_now(metrics.republished())
+            log.publish_repaired(creation_id, bool(entry))
     # A full page may hide more: resume after it next time; otherwise start from the window.
     last = page[-1][1].get("publishedAt") if len(page) >= settings.reconcile_page_size else None
-    store.set_cursor(PUBLISH_CURSOR, last.isoformat() if isinstance(last, datetime) else None)
+    feed.set_cursor(PUBLISH_CURSOR, last.isoformat() if isinstance(last, datetime) else None)
     return repaired
 
 
 def _remove_feed_orphans(services: Services) -> int:
-    size = services.settings.reconcile_page_size
-    page = store.feed_page(store.get_cursor(FEED_CURSOR), size)
-    creations = store.existing_creations([cid for cid, _ in page])
+    size, feed = services.settings.reconcile_page_size, services.feed
+    page = feed.feed_page(feed.get_cursor(FEED_CURSOR), size)
+    creations = services.store.existing_creations([cid for cid, _ in page])
     removed = 0
     for creation_id, _ in page:
         creation = creations.get(creation_id)
         if creation is not None and creation.get("status") == Status.PUBLISHED:
             continue
-        if store.remove_from_feed(creation_id):
+        if feed.remove_from_feed(creation_id):
             removed += 1
-            count_now(metrics.unpublished_orphan())
-            log.warn("feed orphan removed", creationId=creation_id)
+            services.store.count_now(metrics.unpublished_orphan())
+            log.feed_orphan_removed(creation_id)
         _remove_public_objects(creation_id, services)
-    store.set_cursor(FEED_CURSOR, page[-1][0] if len(page) >= size else None)
+    feed.set_cursor(FEED_CURSOR, page[-1][0] if len(page) >= size else None)
     return removed
 
 
 def _remove_public_objects(creation_id: str, services: Services) -> None:
     """No document of this id is published: none of its public copies may stay."""
     prefix = media.published_key(creation_id)[:-len(media.VIDEO_SUFFIX)] + "/"
-    keys = [key for key, _ in with_retries(lambda: services.media.list_keys(prefix), services.settings.retry)]
+    keys = [key for key, _ in with_retries(partial(services.media.list_keys, prefix), services.settings.retry)]
     for key in keys + [media.legacy_published_key(creation_id)]:
-        with_retries(lambda: services.media.delete(key), services.settings.retry)
+        with_retries(partial(services.media.delete, key), services.settings.retry)
 
 
 def _object_exists(key: str, services: Services) -> bool:

@@ -1,108 +1,119 @@
 """onCreate of creations/{id}: check the request, take the tokens, queue the Veo start.
 
 The start itself is the `startveo` task (handlers/start_veo.py), dispatched at the rate the
-Veo quota allows: this trigger stays short whatever the burst.
+Veo quota allows (issue #14): this trigger stays short whatever the burst.
 """
 from __future__ import annotations
 
-import time
-from datetime import datetime, timezone
+from enum import StrEnum
 
-from adapters import admission_store, log, store, tasks
+from bootstrap import Services
+from ports import DebitRefused, DebitSkipped, MalformedDocument
+
+from adapters import log
 from domain.admission import estimate_start, task_id
 from domain.contract import find_blocked_term, parse_request
 from domain.errors import ErrorCode, Failure, failure
+from domain.ledger import DebitOutcome
 from domain.pricing import token_cost
 from domain.states import Status
-from handlers.services import Services
+from handlers import common
 
 
-def handle(creation_id: str, data: dict | None, services: Services, incarnation: str | None = None) -> str:
-    """Returns what happened (for tests and logs). Safe to run twice for one event.
-    `incarnation` is the created document's create_time (as store.incarnation_of writes it):
-    every write is for that document, never for a later one re-created under the same id."""
-    started = time.monotonic()
+class StartOutcome(StrEnum):
+    GONE = "gone"  # the event carries no document
+    REJECTED = "rejected"  # a bad request or a blocked prompt: failed, nothing charged
+    SET_ASIDE = "set_aside"  # the user document is malformed: nothing charged, the sweep fails it
+    REFUSED = "refused"  # the debit was refused (tokens, in-flight limit, re-used id, wrong owner)
+    QUEUED = "queued"  # charged and queued for startveo: pending until Veo takes it
+    NOT_QUEUED = "not_queued"  # charged, Cloud Tasks refused the task: failed and refunded at once
+    FINALIZE_RESCHEDULED = "finalize_rescheduled"  # a repeated event after Veo started
+    DUPLICATE = "duplicate"  # a repeated event: the first run owns it
+
+
+def handle(creation_id: str, data: dict | None, services: Services, incarnation: str | None = None) -> StartOutcome:
+    """Safe to run twice for one event. `incarnation` is the created document's create_time
+    (as firestore_tx.incarnation_of writes it): every write is for that document, never for a
+    later one re-created under the same id."""
+    store, clock = services.store, services.clock
+    started = clock.monotonic()
     settings = services.settings
     if data is None:
-        return "gone"
+        return StartOutcome.GONE
 
     request = parse_request(creation_id, data)
     if isinstance(request, Failure):
-        return _reject(creation_id, data.get("userId"), request, incarnation)
+        return _reject(creation_id, data.get("userId"), request, incarnation, services)
     blocked = find_blocked_term(request.prompt, settings.blocked_terms)
     if blocked:
         return _reject(creation_id, request.user_id,
-                       failure(ErrorCode.CONTENT_POLICY, f'The word "{blocked}" is not allowed.'), incarnation)
+                       failure(ErrorCode.CONTENT_POLICY, f'The word "{blocked}" is not allowed.'), incarnation,
+                       services)
 
     cost = token_cost(request.duration_seconds, settings.tokens_per_second)
     try:
         debit = store.debit(creation_id, request.user_id, cost, settings.max_in_flight, incarnation)
-    except store.MalformedDocument as exc:
+    except MalformedDocument as exc:
         # Nothing was charged; the sweep fails it (without money) when it is old enough.
-        log.warn("malformed document set aside", creationId=creation_id, where="startgeneration",
-                 reason=str(exc))
-        store.count_malformed("user")
-        return "set_aside"
-    if debit.result == store.DebitResult.REFUSED:
+        common.set_aside(creation_id, "startgeneration", str(exc), services, counter="user")
+        return StartOutcome.SET_ASIDE
+    if isinstance(debit, DebitRefused):
         log.state_change(creation_id, request.user_id, Status.PENDING, Status.FAILED,
                          error_code=debit.failure.code.value)
-        return "refused"
-    if debit.result != store.DebitResult.DEBITED:
-        return _resume_repeated_event(creation_id, debit.result)
+        return StartOutcome.REFUSED
+    if isinstance(debit, DebitSkipped):
+        return _resume_repeated_event(creation_id, debit.result, services)
     log.ledger_movement(creation_id, request.user_id, "debit", cost, debit.balance_after)
 
-    return _queue(creation_id, request, cost, debit, services, incarnation, started)
+    return _queue(creation_id, request, cost, debit.media_key, services, incarnation, started)
 
 
-def _queue(creation_id: str, request, cost: int, debit, services: Services, incarnation: str | None,
-           started: float) -> str:
+def _queue(creation_id: str, request, cost: int, media_key: str, services: Services, incarnation: str | None,
+           started: float) -> StartOutcome:
     """Hands the paid request to the `startveo` queue, which starts it on Veo as quota allows,
     and shows the client where it stands (status stays pending)."""
-    settings = services.settings
+    store, clock = services.store, services.clock
     job = {"prompt": request.prompt, "aspectRatio": request.aspect_ratio,
-           "duration": request.duration_seconds, "mediaKey": debit.media_key,
+           "duration": request.duration_seconds, "mediaKey": media_key,
            "userId": request.user_id, "cost": cost, "incarnation": incarnation}
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     try:
-        ahead = admission_store.queued_ahead(now)
+        ahead = store.queued_ahead(now)
     except Exception as exc:  # noqa: BLE001 — an estimate is not worth failing a paid request
-        log.warn("queue estimate unavailable", creationId=creation_id, reason=str(exc))
+        log.queue_estimate_unavailable(creation_id, str(exc))
         ahead = 0
     try:
         # The id names this document: a repeated event cannot queue (nor start) it twice.
-        tasks.enqueue_start(creation_id, job, task_id("start", creation_id, incarnation or ""))
+        services.tasks.enqueue_start(creation_id, job, task_id("start", creation_id, incarnation or ""))
     except Exception as exc:  # noqa: BLE001 — Cloud Tasks refused: give the tokens back now
         settlement = store.fail_and_refund(creation_id, failure(ErrorCode.GENERATION_FAILED))
-        log.state_change(creation_id, request.user_id, Status.PENDING, Status.FAILED,
-                         error_code=ErrorCode.GENERATION_FAILED.value, reason=f"not queued: {exc}")
-        if settlement.refunded_tokens:
-            log.ledger_movement(creation_id, request.user_id, "refund", settlement.refunded_tokens)
-        return "not_queued"
-    estimate = estimate_start(ahead, settings.veo_starts_per_minute, now)
+        common.failure_settled(creation_id, request.user_id, Status.PENDING, ErrorCode.GENERATION_FAILED.value,
+                               settlement, reason=f"not queued: {exc}")
+        return StartOutcome.NOT_QUEUED
+    estimate = estimate_start(ahead, services.settings.veo_starts_per_minute, now)
     # Guarded: startveo may already have moved it on; then there is nothing to show.
-    admission_store.mark_queued(creation_id, incarnation, estimate, now)
-    log.info("generation queued", creationId=creation_id, userId=request.user_id,
-             queuePosition=estimate.position, estimatedStartAt=estimate.estimated_start_at.isoformat(),
-             duration_ms=int((time.monotonic() - started) * 1000))
-    return "queued"
+    store.mark_queued(creation_id, incarnation, estimate, now)
+    log.generation_queued(creation_id, request.user_id, estimate.position, estimate.estimated_start_at.isoformat(),
+                          duration_ms=int((clock.monotonic() - started) * 1000))
+    return StartOutcome.QUEUED
 
 
-def _reject(creation_id: str, user_id, reason: Failure, incarnation: str | None) -> str:
-    if store.reject(creation_id, reason, incarnation):
+def _reject(creation_id: str, user_id, reason: Failure, incarnation: str | None, services: Services) -> StartOutcome:
+    if services.store.reject(creation_id, reason, incarnation):
         log.state_change(creation_id, user_id if isinstance(user_id, str) else None, Status.PENDING,
                          Status.FAILED, error_code=reason.code.value)
-    return "rejected"
+    return StartOutcome.REJECTED
 
 
-def _resume_repeated_event(creation_id: str, result: store.DebitResult) -> str:
+def _resume_repeated_event(creation_id: str, result: DebitOutcome, services: Services) -> StartOutcome:
     """A re-delivered create event. If the first run got as far as Veo, make sure a finalize
     task exists (a duplicate task is harmless); otherwise leave it to the first run or,
     if that one died, to the orphan sweep."""
-    if result == store.DebitResult.ALREADY_HANDLED:
-        current = store.load_creation(creation_id) or {}
+    if result == DebitOutcome.ALREADY_HANDLED:
+        current = services.store.load_creation(creation_id) or {}
         if current.get("status") == Status.PROCESSING and current.get("operationName"):
             # One id per operation: a third delivery adds no third chain of polls.
-            tasks.enqueue_finalize(creation_id, task_id=task_id("poll", creation_id,
-                                                                str(current["operationName"]), "resume"))
-            return "finalize_rescheduled"
-    return "duplicate"
+            services.tasks.enqueue_finalize(creation_id, task_id=task_id(
+                "poll", creation_id, str(current["operationName"]), "resume"))
+            return StartOutcome.FINALIZE_RESCHEDULED
+    return StartOutcome.DUPLICATE

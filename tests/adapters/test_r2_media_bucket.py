@@ -1,6 +1,7 @@
 """MediaBucket (functions/adapters/r2.py) against the local R2 path as the functions use it:
 HTTPS through the fault proxy (strict like R2) to moto, and anonymous GETs on the public URL.
 Needs no emulators."""
+
 from __future__ import annotations
 
 import hashlib
@@ -46,8 +47,9 @@ def proxy(moto_url, tls):
 
 
 def moto_s3(moto_url):
-    return boto3.client("s3", endpoint_url=moto_url, region_name="us-east-1", aws_access_key_id="t",
-                        aws_secret_access_key="t")
+    return boto3.client(
+        "s3", endpoint_url=moto_url, region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t"
+    )
 
 
 @pytest.fixture
@@ -56,16 +58,31 @@ def bucket_name(moto_url, proxy) -> str:
     name = f"media-{uuid.uuid4().hex[:10]}"
     s3 = moto_s3(moto_url)
     s3.create_bucket(Bucket=name)
-    s3.put_bucket_policy(Bucket=name, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{name}/*"}]}))
+    s3.put_bucket_policy(
+        Bucket=name,
+        Policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": "*",
+                        "Action": "s3:GetObject",
+                        "Resource": f"arn:aws:s3:::{name}/*",
+                    }
+                ],
+            }
+        ),
+    )
     ProxyControl(proxy.base_url).reset()
     return name
 
 
 @pytest.fixture
 def media(proxy, tls, moto_url, bucket_name) -> MediaBucket:
-    return MediaBucket(proxy.s3_url, "auto", bucket_name, f"{moto_url}/{bucket_name}/", "key", "secret",
-                       ca_bundle=str(tls.ca_file))
+    return MediaBucket(
+        proxy.s3_url, "auto", bucket_name, f"{moto_url}/{bucket_name}/", "key", "secret", ca_bundle=str(tls.ca_file)
+    )
 
 
 def anonymous_get(url: str):
@@ -77,9 +94,15 @@ def anonymous_get(url: str):
 
 
 def test_a_default_boto3_client_is_refused_by_the_local_r2_as_by_r2(proxy, tls, moto_url, bucket_name):
-    default = boto3.client("s3", endpoint_url=proxy.s3_url, region_name="auto", aws_access_key_id="key",
-                           aws_secret_access_key="secret", verify=str(tls.ca_file),
-                           config=Config(retries={"total_max_attempts": 1}))
+    default = boto3.client(
+        "s3",
+        endpoint_url=proxy.s3_url,
+        region_name="auto",
+        aws_access_key_id="key",
+        aws_secret_access_key="secret",
+        verify=str(tls.ca_file),
+        config=Config(retries={"total_max_attempts": 1}),
+    )
 
     with pytest.raises(ClientError) as put:
         default.put_object(Bucket=bucket_name, Key="drafts/a.mp4", Body=b"video")
@@ -87,15 +110,20 @@ def test_a_default_boto3_client_is_refused_by_the_local_r2_as_by_r2(proxy, tls, 
     assert (error["Code"], error["Message"]) == ("Unauthorized", "Unauthorized")
     assert put.value.response["ResponseMetadata"]["HTTPStatusCode"] == 401
     with pytest.raises(Exception, match="Unauthorized"):
-        default.upload_fileobj(io.BytesIO(os.urandom(9 * MB)), bucket_name, "drafts/big.mp4",
-                               Config=TransferConfig(multipart_threshold=PART_SIZE, multipart_chunksize=PART_SIZE))
+        default.upload_fileobj(
+            io.BytesIO(os.urandom(9 * MB)),
+            bucket_name,
+            "drafts/big.mp4",
+            Config=TransferConfig(multipart_threshold=PART_SIZE, multipart_chunksize=PART_SIZE),
+        )
 
     assert moto_s3(moto_url).list_objects_v2(Bucket=bucket_name).get("KeyCount") == 0
     assert ProxyControl(proxy.base_url).stats()["refused"] >= 2
 
 
 def test_the_adapter_puts_uploads_multipart_copies_lists_and_deletes_through_the_local_r2(
-        media, proxy, moto_url, bucket_name):
+    media, proxy, moto_url, bucket_name
+):
     small, big = b"\x00small video\xff", os.urandom(12 * MB)  # big: two 8 MB parts
     media.upload_bytes(small, "drafts/u/c1/s.mp4")
     media.upload_stream(io.BytesIO(big), "drafts/u/c2/s.mp4")
@@ -152,7 +180,8 @@ def test_public_url_percent_encodes_each_segment_and_keeps_the_slashes():
     media = MediaBucket("", "auto", "b", "https://media.example.com/", "k", "s")
     assert media.public_url("published/abc_-9.mp4") == "https://media.example.com/published/abc_-9.mp4"
     assert media.public_url("published/v.mp4?x=1#frag 100%+") == (
-        "https://media.example.com/published/v.mp4%3Fx%3D1%23frag%20100%25%2B")
+        "https://media.example.com/published/v.mp4%3Fx%3D1%23frag%20100%25%2B"
+    )
     for bad in ("published/../drafts/u/c/s.mp4", "published/./x.mp4", "published//x.mp4", "/x.mp4"):
         with pytest.raises(ValueError):
             media.public_url(bad)

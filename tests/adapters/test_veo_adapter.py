@@ -3,6 +3,7 @@ sends, how every failure becomes an ExternalServiceError, and which of them are 
 
 Starts only an in-process stand-in on a free port (no emulators).
 """
+
 from __future__ import annotations
 
 import socket
@@ -63,8 +64,7 @@ def test_start_sends_generate_audio_720p_and_one_sample_the_way_the_handler_call
 
 
 def test_start_keyword_options_reach_veo(veo, control):
-    veo.start("a paper boat", "16:9", 4, None, audio=False, resolution="1080p",
-              negative_prompt="people", seed=42)
+    veo.start("a paper boat", "16:9", 4, None, audio=False, resolution="1080p", negative_prompt="people", seed=42)
     operation = only_operation(control)
     assert (operation["generateAudio"], operation["resolution"]) == (False, "1080p")
     assert (operation["seed"], operation["negativePrompt"]) == (42, "people")
@@ -150,14 +150,18 @@ def test_retired_model_is_a_permanent_404(server, control):
 # ----- poll: idempotent
 
 
-@pytest.mark.parametrize("fault", [
-    {"on": "poll", "kind": "reset"},
-    {"on": "poll", "kind": "stall", "seconds": HOLD_SECONDS},
-    {"on": "poll", "kind": "slow_body", "seconds": HOLD_SECONDS},
-    {"on": "poll", "kind": "unavailable"},
-    {"on": "poll", "kind": "internal"},
-    {"on": "poll", "kind": "quota"},
-], ids=lambda fault: fault["kind"])
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"on": "poll", "kind": "reset"},
+        {"on": "poll", "kind": "stall", "seconds": HOLD_SECONDS},
+        {"on": "poll", "kind": "slow_body", "seconds": HOLD_SECONDS},
+        {"on": "poll", "kind": "unavailable"},
+        {"on": "poll", "kind": "internal"},
+        {"on": "poll", "kind": "quota"},
+    ],
+    ids=lambda fault: fault["kind"],
+)
 def test_every_transient_poll_failure_is_retried(veo, control, fault):
     name = veo.start("a paper boat", "16:9", 8, None)
     control.faults([fault])
@@ -169,20 +173,37 @@ def test_every_transient_poll_failure_is_retried(veo, control, fault):
 # ----- the translation itself, class by class
 
 
-START_SAFE = [httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout,
-              httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, ConnectionRefusedError]
-START_UNSAFE = [httpx2.ReadTimeout, httpx2.WriteTimeout, httpx2.ReadError, httpx2.WriteError,
-                httpx2.RemoteProtocolError, httpx2.LocalProtocolError, httpx2.CloseError,
-                httpx.ReadTimeout, httpx.ReadError, httpx.RemoteProtocolError,
-                ConnectionResetError, TimeoutError, BrokenPipeError]
+START_SAFE = [
+    httpx2.ConnectError,
+    httpx2.ConnectTimeout,
+    httpx2.PoolTimeout,
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    ConnectionRefusedError,
+]
+START_UNSAFE = [
+    httpx2.ReadTimeout,
+    httpx2.WriteTimeout,
+    httpx2.ReadError,
+    httpx2.WriteError,
+    httpx2.RemoteProtocolError,
+    httpx2.LocalProtocolError,
+    httpx2.CloseError,
+    httpx.ReadTimeout,
+    httpx.ReadError,
+    httpx.RemoteProtocolError,
+    ConnectionResetError,
+    TimeoutError,
+    BrokenPipeError,
+]
 
 
 @pytest.mark.parametrize("error_class", START_SAFE + START_UNSAFE, ids=lambda c: f"{c.__module__}.{c.__name__}")
 @pytest.mark.parametrize("call", list(VeoCall))
 def test_every_transport_error_becomes_an_external_service_error(error_class, call):
-    with pytest.raises(ExternalServiceError) as raised:
-        with _translated_errors(call):
-            raise error_class("boom")
+    with pytest.raises(ExternalServiceError) as raised, _translated_errors(call):
+        raise error_class("boom")
     assert raised.value.service == "veo" and raised.value.status is None
     expected = error_class in START_SAFE if call == VeoCall.START else True
     assert raised.value.transient is expected
@@ -195,9 +216,8 @@ def test_httpx2_errors_are_neither_oserror_nor_httpx_errors():
 
 
 def test_other_exceptions_are_not_disguised_as_service_errors():
-    with pytest.raises(KeyError):
-        with _translated_errors(VeoCall.POLL):
-            raise KeyError("a bug of ours")
+    with pytest.raises(KeyError), _translated_errors(VeoCall.POLL):
+        raise KeyError("a bug of ours")
 
 
 def test_client_timeout_is_given_to_the_sdk_in_milliseconds():

@@ -7,6 +7,7 @@
 
 Screenshots and the page's console go to tests/e2e/artifacts/ (not committed).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -24,8 +25,9 @@ _STAMP = E2E / "node_modules" / ".phoenix-install"
 
 
 def _run(args: list[str], what: str, **kwargs) -> None:
-    result = subprocess.run(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, **kwargs)
+    result = subprocess.run(
+        args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kwargs
+    )
     if result.returncode != 0:
         pytest.fail(f"{what} failed (exit {result.returncode}):\n{result.stdout[-3000:]}", pytrace=False)
 
@@ -34,12 +36,12 @@ def _run(args: list[str], what: str, **kwargs) -> None:
 def chromium() -> Path:
     if not CHROMIUM.exists():
         if os.geteuid() != 0:
-            pytest.fail(f"{CHROMIUM} is missing and installing it needs root: apt-get install -y chromium",
-                        pytrace=False)
+            pytest.fail(
+                f"{CHROMIUM} is missing and installing it needs root: apt-get install -y chromium", pytrace=False
+            )
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         _run(["apt-get", "update", "-q"], "apt-get update", env=env, timeout=600)
-        _run(["apt-get", "install", "-y", "-q", "chromium"],
-             "apt-get install chromium", env=env, timeout=900)
+        _run(["apt-get", "install", "-y", "-q", "chromium"], "apt-get install chromium", env=env, timeout=900)
         if not CHROMIUM.exists():
             pytest.fail(f"apt-get installed chromium but {CHROMIUM} is still missing", pytrace=False)
     return CHROMIUM
@@ -50,11 +52,11 @@ def playwright_core() -> Path:
     """tests/e2e/node_modules with playwright-core, installed from the lock file when stale."""
     if shutil.which("npm") is None:
         pytest.fail("npm is required for the browser tests (Node.js 20)", pytrace=False)
-    digest = hashlib.sha256((E2E / "package.json").read_bytes() + b"\0"
-                            + (E2E / "package-lock.json").read_bytes()).hexdigest()
+    digest = hashlib.sha256(
+        (E2E / "package.json").read_bytes() + b"\0" + (E2E / "package-lock.json").read_bytes()
+    ).hexdigest()
     if not _STAMP.exists() or _STAMP.read_text().strip() != digest:
-        _run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], "npm ci in tests/e2e",
-             cwd=E2E, timeout=600)
+        _run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], "npm ci in tests/e2e", cwd=E2E, timeout=600)
         _STAMP.write_text(digest + "\n")
     return E2E / "node_modules"
 

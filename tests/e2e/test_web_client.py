@@ -7,6 +7,7 @@ publishes it and finds it in the feed, has a `gore` prompt filtered by Veo and r
 the ledger, deletes both and signs in anonymously. Each step failing fails this test with the
 step's name, the reason and a screenshot in tests/e2e/artifacts/.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,7 +24,7 @@ from tests.e2e.conftest import ARTIFACTS, E2E
 SCENARIO_TIMEOUT = 300  # seconds, for everything; the scenario itself takes about 30
 
 
-def _reader(stream, lines: "queue.Queue[str | None]") -> None:
+def _reader(stream, lines: queue.Queue[str | None]) -> None:
     for line in stream:
         lines.put(line.rstrip("\n"))
     lines.put(None)
@@ -50,10 +51,22 @@ def test_reference_client_end_to_end(stack, chromium, playwright_core, web_app, 
     # may have been raised by another test. Wait for what it is set to (3 s in a fresh stack).
     veo = _veo_config()
     step_timeout_s = 60 + float(veo.get("delaySeconds") or 0)
-    env = {**os.environ, "APP_URL": web_app, "ARTIFACTS": str(artifacts), "CHROMIUM": str(chromium),
-           "STEP_TIMEOUT_MS": str(int(step_timeout_s * 1000))}
-    proc = subprocess.Popen([node, str(E2E / "scenario.mjs")], cwd=E2E, env=env, text=True,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    env = {
+        **os.environ,
+        "APP_URL": web_app,
+        "ARTIFACTS": str(artifacts),
+        "CHROMIUM": str(chromium),
+        "STEP_TIMEOUT_MS": str(int(step_timeout_s * 1000)),
+    }
+    proc = subprocess.Popen(
+        [node, str(E2E / "scenario.mjs")],
+        cwd=E2E,
+        env=env,
+        text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     lines: queue.Queue[str | None] = queue.Queue()
     threading.Thread(target=_reader, args=(proc.stdout, lines), daemon=True).start()
 
@@ -81,7 +94,7 @@ def test_reference_client_end_to_end(stack, chromium, playwright_core, web_app, 
                 proc.stdin.write("granted\n")
                 proc.stdin.flush()
             elif line.startswith("@@fail "):
-                outcome = line[len("@@fail "):]
+                outcome = line[len("@@fail ") :]
             elif line == "@@ok":
                 outcome = "ok"
     finally:
@@ -95,7 +108,7 @@ def test_reference_client_end_to_end(stack, chromium, playwright_core, web_app, 
     log = "\n".join(transcript)
     (ARTIFACTS / "scenario.log").write_text(log + "\n")
     if outcome != "ok" or proc.returncode != 0:
-        steps = [t[len("@@step "):] for t in transcript if t.startswith("@@step ")]
+        steps = [t[len("@@step ") :] for t in transcript if t.startswith("@@step ")]
         pytest.fail(
             f"browser scenario failed at step {steps[-1] if steps else '(none)'!r}: {outcome or 'no verdict'}"
             f" (exit {proc.returncode})\nscreenshots: {ARTIFACTS}\nVeo stand-in before: {veo}, now: {_veo_config()}"

@@ -106,22 +106,22 @@ def test_fifty_generations_under_random_faults_all_end_terminal_with_a_balanced_
                                                  "createdAt")} | {"status": "pending"}
                     start_generation.handle(cid, data, wiring.build(config.settings()))
                 if name == "operator_deletes_in_flight":
-                    wait_status(client, cid, statuses=("processing",), timeout=60)
+                    wait_status(client, cid, statuses=("processing",), timeout=120)
                     OWNER.delete(f"creations/{cid}")
-                    wait_until(lambda: ledger_of(client, user.uid).get(f"refund_{cid}"), timeout=60,
+                    wait_until(lambda: ledger_of(client, user.uid).get(f"refund_{cid}"), timeout=120,
                                what=f"{cid}: the deletion refund")
                     continue
                 if name == "reused_after_delete":
-                    wait_status(client, cid, timeout=90)
+                    wait_status(client, cid, timeout=180)
                     client.delete(f"creations/{cid}")
                     OWNER.create(f"creations/{cid}", request_doc(user.uid, f"{cid} again"))
                 if name == "crashed_worker":
                     # Its worker never reports back: age it past the limit and let the sweep
                     # act, while the other streams' finalizers are busy.
-                    wait_status(client, cid, statuses=("processing",), timeout=60)
+                    wait_status(client, cid, statuses=("processing",), timeout=120)
                     OWNER.update(f"creations/{cid}", {"createdAt": long_ago, "startedAt": long_ago})
                     run_scheduled("sweeporphans")
-                wait_status(client, cid, timeout=90)
+                wait_status(client, cid, timeout=180)
         except BaseException as exc:  # surfaced below, with the seed
             errors.append(exc)
 

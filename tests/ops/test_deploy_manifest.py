@@ -107,8 +107,6 @@ def test_emulator_env_sets_every_param_once():
 
 
 def test_finalize_task_deadline_matches_the_function_timeout():
-    import sys
-    sys.path.insert(0, FUNCTIONS_DIR)
     from adapters.tasks import DISPATCH_DEADLINE_SECONDS, START_DISPATCH_DEADLINE_SECONDS
 
     endpoints = manifest()["endpoints"]

@@ -21,6 +21,7 @@ an update wakes publishcreation and a delete wakes cleanupcreation.
   document whose create event breaks the contract. They are written as a broken pending
   request, left for the handler to fail, then restored: onCreate fires once per document.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -53,8 +54,14 @@ def _new_id(prefix: str = "rules") -> str:
 
 def _request_doc(uid: str, **overrides) -> dict:
     """A valid generation request as the app writes it; overrides replace or add fields."""
-    doc = {"userId": uid, "prompt": BLOCKED_PROMPT, "aspectRatio": "16:9", "duration": 4,
-           "status": "pending", "createdAt": SERVER_TIME}
+    doc = {
+        "userId": uid,
+        "prompt": BLOCKED_PROMPT,
+        "aspectRatio": "16:9",
+        "duration": 4,
+        "status": "pending",
+        "createdAt": SERVER_TIME,
+    }
     doc.update(overrides)
     return doc
 
@@ -137,23 +144,46 @@ class Seeder:
         from domain import media
         from domain.pricing import token_cost
 
-        base = {"userId": uid, "prompt": "a red fox running through snow", "aspectRatio": "16:9",
-                "duration": duration, "status": status, "createdAt": created}
+        base = {
+            "userId": uid,
+            "prompt": "a red fox running through snow",
+            "aspectRatio": "16:9",
+            "duration": duration,
+            "status": status,
+            "createdAt": created,
+        }
         if status == "pending":
             return base
         if status == "failed":  # failed before any token moved, like a blocked prompt
-            return {**base, "refunded": False, "completedAt": created, "updatedAt": created,
-                    "error": {"code": "content_policy",
-                              "message": "This prompt can't be used because it breaks the content policy."}}
+            return {
+                **base,
+                "refunded": False,
+                "completedAt": created,
+                "updatedAt": created,
+                "error": {
+                    "code": "content_policy",
+                    "message": "This prompt can't be used because it breaks the content policy.",
+                },
+            }
         key = media.draft_key(uid, cid, uuid.uuid4().hex)
-        charged = {**base, "tokenCost": token_cost(duration), "refunded": False, "mediaKey": key,
-                   "operationName": "projects/demo-phoenix/locations/us-central1/publishers/google/"
-                                    f"models/veo-3.0-fast-generate-001/operations/{cid}",
-                   "startedAt": created, "updatedAt": created}
+        charged = {
+            **base,
+            "tokenCost": token_cost(duration),
+            "refunded": False,
+            "mediaKey": key,
+            "operationName": "projects/demo-phoenix/locations/us-central1/publishers/google/"
+            f"models/veo-3.0-fast-generate-001/operations/{cid}",
+            "startedAt": created,
+            "updatedAt": created,
+        }
         if status == "processing":
             return {**charged, "progress": 40}
-        finished = {**charged, "progress": 100, "completedAt": created,
-                    "mediaUrl": f"http://127.0.0.1:9000/phoenix-media/{key}"}
+        finished = {
+            **charged,
+            "progress": 100,
+            "completedAt": created,
+            "mediaUrl": f"http://127.0.0.1:9000/phoenix-media/{key}",
+        }
         if status == "published":
             finished["publishedAt"] = created
         return finished
@@ -168,21 +198,30 @@ class Seeder:
 
         assert status in ("draft", "failed", "published")
         cid = _new_id()
-        fields = self._fields(uid, cid, status, created_at or dt.datetime.now(dt.timezone.utc))
+        fields = self._fields(uid, cid, status, created_at or dt.datetime.now(dt.UTC))
         if status == "failed":
             store.creation_ref(cid).set(fields)
             return cid
-        s3_client().put_object(Bucket=MEDIA_BUCKET, Key=fields["mediaKey"], Body=b"not really a video",
-                               ContentType="video/mp4")
+        s3_client().put_object(
+            Bucket=MEDIA_BUCKET, Key=fields["mediaKey"], Body=b"not really a video", ContentType="video/mp4"
+        )
 
         @firestore.transactional
         def charge(tx):
             user_ref = store.user_ref(uid)
             tokens = int(user_ref.get(transaction=tx).get("tokens"))
             cost = fields["tokenCost"]
-            tx.create(store.ledger_ref(uid, ledger.debit_id(cid)), {
-                "type": "debit", "amount": cost, "balanceAfter": tokens - cost, "creationId": cid,
-                "reason": "generation", "createdAt": firestore.SERVER_TIMESTAMP})
+            tx.create(
+                store.ledger_ref(uid, ledger.debit_id(cid)),
+                {
+                    "type": "debit",
+                    "amount": cost,
+                    "balanceAfter": tokens - cost,
+                    "creationId": cid,
+                    "reason": "generation",
+                    "createdAt": firestore.SERVER_TIMESTAMP,
+                },
+            )
             tx.update(user_ref, {"tokens": tokens - cost})
             tx.create(store.creation_ref(cid), fields)
 
@@ -198,10 +237,16 @@ class Seeder:
         from domain import ledger
 
         cid = _new_id()
-        now = dt.datetime.now(dt.timezone.utc)
-        fields = {**self._fields(uid, cid, "failed", now), "tokenCost": 40, "refunded": True,
-                  "error": {"code": "content_policy",
-                            "message": "This prompt can't be used because it breaks the content policy."}}
+        now = dt.datetime.now(dt.UTC)
+        fields = {
+            **self._fields(uid, cid, "failed", now),
+            "tokenCost": 40,
+            "refunded": True,
+            "error": {
+                "code": "content_policy",
+                "message": "This prompt can't be used because it breaks the content policy.",
+            },
+        }
 
         @firestore.transactional
         def charge_and_refund(tx):
@@ -209,10 +254,17 @@ class Seeder:
             tokens = int(user_ref.get(transaction=tx).get("tokens"))
             for entry, balance_after in (("debit", tokens - 40), ("refund", tokens)):
                 entry_id = ledger.debit_id(cid) if entry == "debit" else ledger.refund_id(cid)
-                tx.create(store.ledger_ref(uid, entry_id), {
-                    "type": entry, "amount": 40, "balanceAfter": balance_after, "creationId": cid,
-                    "reason": "generation" if entry == "debit" else "content_policy",
-                    "createdAt": firestore.SERVER_TIMESTAMP})
+                tx.create(
+                    store.ledger_ref(uid, entry_id),
+                    {
+                        "type": entry,
+                        "amount": 40,
+                        "balanceAfter": balance_after,
+                        "creationId": cid,
+                        "reason": "generation" if entry == "debit" else "content_policy",
+                        "createdAt": firestore.SERVER_TIMESTAMP,
+                    },
+                )
             tx.create(store.creation_ref(cid), fields)
 
         charge_and_refund(self.db.transaction())
@@ -226,10 +278,14 @@ class Seeder:
         ids = [_new_id() for _ in statuses]
         for cid in ids:  # a broken request: the onCreate handler fails it without charging
             store.creation_ref(cid).set({"userId": uid, "status": "pending", "fixture": True})
-        wait_until(lambda: all(store.load_creation(c)["status"] == "failed" for c in ids),
-                   timeout=20, interval=0.05, what="the onCreate handler to fail the fixtures")
-        created = created_at or dt.datetime.now(dt.timezone.utc)
-        for cid, status in zip(ids, statuses):
+        wait_until(
+            lambda: all(store.load_creation(c)["status"] == "failed" for c in ids),
+            timeout=20,
+            interval=0.05,
+            what="the onCreate handler to fail the fixtures",
+        )
+        created = created_at or dt.datetime.now(dt.UTC)
+        for cid, status in zip(ids, statuses, strict=False):
             store.creation_ref(cid).set(self._fields(uid, cid, status, created))
         self.in_flight_ids += ids
         return ids

@@ -1,6 +1,7 @@
 """Attacks across the rules that the per-operation files do not cover: type confusion in every
 field a client writes, anonymous users, one commit that deletes and re-creates an id, and the
 paths no rule names."""
+
 from __future__ import annotations
 
 import pytest
@@ -22,11 +23,11 @@ CONFUSED = [
 
 
 def create(player, request_doc, new_id, **overrides) -> str:
-    return outcome(lambda: player.client.create(f"creations/{new_id()}",
-                                                request_doc(player.uid, **overrides)))
+    return outcome(lambda: player.client.create(f"creations/{new_id()}", request_doc(player.uid, **overrides)))
 
 
 # ---- type confusion: every client-written field, every wrong type ------------------------------
+
 
 @pytest.mark.parametrize("field", ["userId", "prompt", "aspectRatio", "duration", "status", "createdAt"])
 @pytest.mark.parametrize("value", CONFUSED)
@@ -35,8 +36,14 @@ def test_a_create_with_a_field_of_the_wrong_type_is_denied(alice, request_doc, n
 
 
 @pytest.mark.parametrize("field", ["status", "publishedAt"])
-@pytest.mark.parametrize("value", CONFUSED + [pytest.param(["published"], id="array-of-the-value"),
-                                              pytest.param({"status": "published"}, id="map-of-the-value")])
+@pytest.mark.parametrize(
+    "value",
+    CONFUSED
+    + [
+        pytest.param(["published"], id="array-of-the-value"),
+        pytest.param({"status": "published"}, id="map-of-the-value"),
+    ],
+)
 def test_a_publish_with_a_field_of_the_wrong_type_is_denied(alice, seed, field, value):
     cid = seed.finished(alice.uid, "draft")
     assert outcome(lambda: alice.client.update(f"creations/{cid}", {**PUBLISH, field: value})) == "denied"
@@ -49,6 +56,7 @@ def test_a_create_with_dozens_of_extra_fields_is_denied(alice, request_doc, new_
 
 
 # ---- anonymous users: signed in, so held to the same contract -----------------------------------
+
 
 def test_an_anonymous_user_without_tokens_cannot_create(anonymous_player, request_doc, new_id):
     assert create(anonymous_player, request_doc, new_id) == "denied"
@@ -67,8 +75,9 @@ def test_an_anonymous_user_with_tokens_creates_like_anyone(stack, request_doc, n
 
 
 @pytest.mark.parametrize("status", ["draft", "published", "failed"])
-def test_an_anonymous_user_cannot_read_publish_or_delete_someone_elses_creation(anonymous_user, alice_finished,
-                                                                                seed, status):
+def test_an_anonymous_user_cannot_read_publish_or_delete_someone_elses_creation(
+    anonymous_user, alice_finished, seed, status
+):
     cid = alice_finished[status]
     assert outcome(lambda: anonymous_user.get(f"creations/{cid}")) == "denied"
     assert outcome(lambda: anonymous_user.update(f"creations/{cid}", PUBLISH)) == "denied"
@@ -83,13 +92,16 @@ def test_an_anonymous_user_cannot_read_someone_elses_balance_or_ledger(anonymous
 
 # ---- one commit: delete a charged creation and create its id again ------------------------------
 
+
 def test_a_commit_that_deletes_and_recreates_a_charged_id_is_refused(alice, seed, request_doc, admin_db):
     cid = seed.finished(alice.uid, "draft")
     doc = {k: v for k, v in request_doc(alice.uid).items() if k != "createdAt"}
     writes = [
         {"delete": f"creations/{cid}"},
-        {"update": {"name": f"creations/{cid}", "fields": {k: encode(v) for k, v in doc.items()}},
-         "updateTransforms": [{"fieldPath": "createdAt", "setToServerValue": "REQUEST_TIME"}]},
+        {
+            "update": {"name": f"creations/{cid}", "fields": {k: encode(v) for k, v in doc.items()}},
+            "updateTransforms": [{"fieldPath": "createdAt", "setToServerValue": "REQUEST_TIME"}],
+        },
     ]
     try:
         alice.client.commit(writes)
@@ -104,6 +116,7 @@ def test_a_commit_that_deletes_and_recreates_a_charged_id_is_refused(alice, seed
 
 # ---- paths no rule names -------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("collection", ["config", "admin", "metrics", "usedIds", "creations_v2"])
 def test_listing_a_collection_no_rule_names_is_denied_even_with_a_limit(alice, collection):
     assert outcome(lambda: alice.client.query(collection, limit=5)) == "denied"
@@ -117,8 +130,20 @@ def test_a_collection_group_query_over_feed_or_users_is_denied(alice, collection
 def test_a_client_cannot_pre_write_a_ledger_entry_for_an_id(alice, admin_db, new_id):
     """Neither to spend someone's id nor to pretend one was charged."""
     cid = new_id()
-    entry = {"type": "debit", "amount": 40, "balanceAfter": 0, "creationId": cid, "reason": "generation",
-             "createdAt": SERVER_TIME}
+    entry = {
+        "type": "debit",
+        "amount": 40,
+        "balanceAfter": 0,
+        "creationId": cid,
+        "reason": "generation",
+        "createdAt": SERVER_TIME,
+    }
     assert outcome(lambda: alice.client.create(f"users/{alice.uid}/transactions/debit_{cid}", entry)) == "denied"
-    assert not admin_db.collection("users").document(alice.uid).collection("transactions") \
-        .document(f"debit_{cid}").get().exists
+    assert (
+        not admin_db.collection("users")
+        .document(alice.uid)
+        .collection("transactions")
+        .document(f"debit_{cid}")
+        .get()
+        .exists
+    )

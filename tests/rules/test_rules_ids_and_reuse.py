@@ -1,5 +1,6 @@
 """creations/{id} ids: which ids a client may choose, and that an id which ever carried money
 in the caller's ledger can never be created again (the free-video hole of issue #11)."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,7 +15,7 @@ def create_at(player, request_doc, cid: str) -> str:
 
 
 def refused(call) -> str:
-    """"allowed", "denied" (the rules, 403), or "invalid" (Firestore itself, 400: a name that
+    """ "allowed", "denied" (the rules, 403), or "invalid" (Firestore itself, 400: a name that
     is no document of creations at all). Both refusals leave nothing behind."""
     try:
         call()
@@ -29,12 +30,16 @@ def refused(call) -> str:
 
 # ---- the id alphabet ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("suffix", [
-    pytest.param("", id="auto-id-alphabet"),
-    pytest.param("-with-dashes", id="dash"),
-    pytest.param("_with_underscores", id="underscore"),
-    pytest.param("ABCxyz0189", id="mixed-case-and-digits"),
-])
+
+@pytest.mark.parametrize(
+    "suffix",
+    [
+        pytest.param("", id="auto-id-alphabet"),
+        pytest.param("-with-dashes", id="dash"),
+        pytest.param("_with_underscores", id="underscore"),
+        pytest.param("ABCxyz0189", id="mixed-case-and-digits"),
+    ],
+)
 def test_an_id_of_letters_digits_dash_and_underscore_is_allowed(alice, request_doc, new_id, suffix):
     assert create_at(alice, request_doc, new_id() + suffix) == "allowed"
 
@@ -48,38 +53,42 @@ def test_a_one_character_id_of_the_alphabet_is_allowed(player, request_doc, cid,
     assert create_at(player(1_000), request_doc, cid) == "allowed"  # blocked prompt: never charged
 
 
-@pytest.mark.parametrize("length, expected", [(CREATION_ID_MAX_CHARS, "allowed"),
-                                              (CREATION_ID_MAX_CHARS + 1, "denied")])
+@pytest.mark.parametrize(
+    "length, expected", [(CREATION_ID_MAX_CHARS, "allowed"), (CREATION_ID_MAX_CHARS + 1, "denied")]
+)
 def test_an_id_is_1_to_128_characters(alice, request_doc, new_id, length, expected):
     cid = (new_id() + "x" * length)[:length]
     assert create_at(alice, request_doc, cid) == expected
 
 
-@pytest.mark.parametrize("make", [
-    pytest.param(lambda base: f"{base}.mp4", id="dot-mp4"),
-    pytest.param(lambda base: f"{base}.mp4?", id="dot-mp4-question-mark"),
-    pytest.param(lambda base: f"{base}?x=1", id="question-mark"),
-    pytest.param(lambda base: f"{base}#frag", id="hash"),
-    pytest.param(lambda base: f"{base}%2F..", id="percent"),
-    pytest.param(lambda base: f"{base} x", id="space"),
-    pytest.param(lambda base: f" {base}", id="leading-space"),
-    pytest.param(lambda base: f"{base}\t", id="tab"),
-    pytest.param(lambda base: f"{base}\n", id="newline"),
-    pytest.param(lambda base: f"{base}é", id="accented-letter"),
-    pytest.param(lambda base: f"{base}\u200b", id="zero-width-space"),
-    pytest.param(lambda base: f"{base}\u202e", id="right-to-left-override"),
-    pytest.param(lambda base: f"{base}\uff41", id="fullwidth-letter"),
-    pytest.param(lambda base: f"{base}\U0001f600", id="emoji"),
-    pytest.param(lambda base: f"{base}+x", id="plus"),
-    pytest.param(lambda base: f"{base}:x", id="colon"),
-    pytest.param(lambda base: f"{base}\\x", id="backslash"),
-    pytest.param(lambda base: f"{base}&x=1", id="ampersand"),
-    pytest.param(lambda base: f"{base}~", id="tilde"),
-    pytest.param(lambda base: "..", id="dot-dot"),
-    pytest.param(lambda base: " ", id="one-space"),
-    pytest.param(lambda base: "\u200b", id="only-zero-width-space"),
-    pytest.param(lambda base: "\u3000", id="only-ideographic-space"),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(lambda base: f"{base}.mp4", id="dot-mp4"),
+        pytest.param(lambda base: f"{base}.mp4?", id="dot-mp4-question-mark"),
+        pytest.param(lambda base: f"{base}?x=1", id="question-mark"),
+        pytest.param(lambda base: f"{base}#frag", id="hash"),
+        pytest.param(lambda base: f"{base}%2F..", id="percent"),
+        pytest.param(lambda base: f"{base} x", id="space"),
+        pytest.param(lambda base: f" {base}", id="leading-space"),
+        pytest.param(lambda base: f"{base}\t", id="tab"),
+        pytest.param(lambda base: f"{base}\n", id="newline"),
+        pytest.param(lambda base: f"{base}é", id="accented-letter"),
+        pytest.param(lambda base: f"{base}\u200b", id="zero-width-space"),
+        pytest.param(lambda base: f"{base}\u202e", id="right-to-left-override"),
+        pytest.param(lambda base: f"{base}\uff41", id="fullwidth-letter"),
+        pytest.param(lambda base: f"{base}\U0001f600", id="emoji"),
+        pytest.param(lambda base: f"{base}+x", id="plus"),
+        pytest.param(lambda base: f"{base}:x", id="colon"),
+        pytest.param(lambda base: f"{base}\\x", id="backslash"),
+        pytest.param(lambda base: f"{base}&x=1", id="ampersand"),
+        pytest.param(lambda base: f"{base}~", id="tilde"),
+        pytest.param(lambda base: "..", id="dot-dot"),
+        pytest.param(lambda base: " ", id="one-space"),
+        pytest.param(lambda base: "\u200b", id="only-zero-width-space"),
+        pytest.param(lambda base: "\u3000", id="only-ideographic-space"),
+    ],
+)
 def test_an_id_with_a_character_outside_the_alphabet_is_refused(alice, request_doc, new_id, admin_db, make):
     cid = make(new_id())
     assert refused(lambda: alice.client.create(f"creations/{cid}", request_doc(alice.uid))) != "allowed"
@@ -87,12 +96,15 @@ def test_an_id_with_a_character_outside_the_alphabet_is_refused(alice, request_d
         assert not admin_db.collection("creations").document(cid).get().exists
 
 
-@pytest.mark.parametrize("make", [
-    pytest.param(lambda base: f"{base}/x/y", id="slash-to-a-subcollection"),
-    pytest.param(lambda base: f"{base}/x", id="slash-to-a-collection"),
-    pytest.param(lambda base: "", id="empty"),
-    pytest.param(lambda base: ".", id="dot"),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(lambda base: f"{base}/x/y", id="slash-to-a-subcollection"),
+        pytest.param(lambda base: f"{base}/x", id="slash-to-a-collection"),
+        pytest.param(lambda base: "", id="empty"),
+        pytest.param(lambda base: ".", id="dot"),
+    ],
+)
 def test_an_id_that_is_no_creation_document_at_all_is_refused(alice, request_doc, new_id, make):
     """Not the rules' doing (Firestore refuses the name, or the rules have no match for the
     path): proven so that the alphabet rule is never mistaken for the only guard."""
@@ -102,9 +114,11 @@ def test_an_id_that_is_no_creation_document_at_all_is_refused(alice, request_doc
 
 # ---- an id that carried money is spent for good -------------------------------------------------
 
+
 @pytest.mark.parametrize("status", ["draft", "published"])
-def test_a_charged_creation_deleted_then_created_again_under_its_id_is_denied(alice, seed, request_doc,
-                                                                              admin_db, status):
+def test_a_charged_creation_deleted_then_created_again_under_its_id_is_denied(
+    alice, seed, request_doc, admin_db, status
+):
     cid = seed.finished(alice.uid, status)  # with its debit_{id}, as the pipeline leaves it
     assert outcome(lambda: alice.client.delete(f"creations/{cid}")) == "allowed"
     assert create_at(alice, request_doc, cid) == "denied"
@@ -112,8 +126,7 @@ def test_a_charged_creation_deleted_then_created_again_under_its_id_is_denied(al
     assert not admin_db.collection("creations").document(cid).get().exists
 
 
-def test_a_charged_then_refunded_creation_deleted_then_created_again_is_denied(alice, seed, request_doc,
-                                                                               admin_db):
+def test_a_charged_then_refunded_creation_deleted_then_created_again_is_denied(alice, seed, request_doc, admin_db):
     cid = seed.charged_and_refunded(alice.uid)
     assert outcome(lambda: alice.client.delete(f"creations/{cid}")) == "allowed"
     assert create_at(alice, request_doc, cid) == "denied"
@@ -134,16 +147,18 @@ def test_a_never_charged_creation_deleted_then_created_again_is_allowed(alice, s
     assert create_at(alice, request_doc, cid) == "allowed"
 
 
-def test_an_id_another_user_was_charged_for_is_judged_by_the_callers_own_ledger(alice, bob, seed,
-                                                                               request_doc, admin_db):
+def test_an_id_another_user_was_charged_for_is_judged_by_the_callers_own_ledger(
+    alice, bob, seed, request_doc, admin_db
+):
     """The rules read only the caller's ledger: Bob may take an id Alice used and deleted.
     Alice's money is untouched (her debit stays in her ledger, Bob's would go in his)."""
     cid = seed.finished(alice.uid, "draft")
     assert outcome(lambda: alice.client.delete(f"creations/{cid}")) == "allowed"
     assert create_at(bob, request_doc, cid) == "allowed"
     assert outcome(lambda: alice.client.set(f"creations/{cid}", request_doc(alice.uid))) == "denied"
-    alice_debit = admin_db.collection("users").document(alice.uid).collection("transactions") \
-        .document(f"debit_{cid}").get()
+    alice_debit = (
+        admin_db.collection("users").document(alice.uid).collection("transactions").document(f"debit_{cid}").get()
+    )
     assert alice_debit.exists and alice_debit.get("amount") == 40
 
 
@@ -152,4 +167,3 @@ def test_a_new_id_is_not_denied_by_ledger_entries_of_other_ids(player, request_d
     owner = player(1_000)
     seed.finished(owner.uid, "draft")
     assert create_at(owner, request_doc, new_id()) == "allowed"
-

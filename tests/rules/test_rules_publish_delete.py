@@ -1,5 +1,6 @@
 """creations/{id} update and delete: the client publishes its own draft and deletes its own
 finished creations; every other change is the server's."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,13 +24,14 @@ def bob_finished(seed, bob) -> dict[str, str]:
 
 # ---- publish: the one client update ---------------------------------------------------------
 
+
 def test_owner_publishes_own_draft_stamping_request_time_and_nothing_else(alice, seed, admin_db):
     cid = seed.finished(alice.uid, "draft")
     before = doc_of(admin_db, cid)
     assert outcome(lambda: alice.client.update(f"creations/{cid}", PUBLISH)) == "allowed"
     after = doc_of(admin_db, cid)
     assert after["status"] == "published"
-    assert abs((after["publishedAt"] - dt.datetime.now(dt.timezone.utc)).total_seconds()) < 60
+    assert abs((after["publishedAt"] - dt.datetime.now(dt.UTC)).total_seconds()) < 60
     unchanged = lambda doc: {k: v for k, v in doc.items() if k not in PUBLISH}  # noqa: E731
     assert unchanged(after) == unchanged(before)
 
@@ -59,11 +61,14 @@ def test_unauthenticated_publish_is_denied(anon, alice_finished, seed):
     assert seed.status(alice_finished["draft"]) == "draft"
 
 
-@pytest.mark.parametrize("change", [
-    pytest.param({"status": "draft"}, id="status-back-to-draft"),
-    pytest.param({"status": "draft", "publishedAt": None}, id="status-draft-and-publishedAt-null"),
-    pytest.param({"publishedAt": SERVER_TIME}, id="new-publishedAt"),
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param({"status": "draft"}, id="status-back-to-draft"),
+        pytest.param({"status": "draft", "publishedAt": None}, id="status-draft-and-publishedAt-null"),
+        pytest.param({"publishedAt": SERVER_TIME}, id="new-publishedAt"),
+    ],
+)
 def test_unpublishing_or_republishing_is_denied(alice, alice_finished, seed, change):
     cid = alice_finished["published"]
     assert outcome(lambda: alice.client.update(f"creations/{cid}", change)) == "denied"
@@ -72,40 +77,48 @@ def test_unpublishing_or_republishing_is_denied(alice, alice_finished, seed, cha
 
 def test_unpublishing_by_removing_publishedAt_is_denied(alice, alice_finished, seed):
     cid = alice_finished["published"]
-    call = lambda: alice.client.update_masked(f"creations/{cid}", {"status": "draft"},  # noqa: E731
-                                              mask=["status", "publishedAt"])
+    call = lambda: alice.client.update_masked(
+        f"creations/{cid}",
+        {"status": "draft"},  # noqa: E731
+        mask=["status", "publishedAt"],
+    )
     assert outcome(call) == "denied"
     assert seed.status(cid) == "published"
 
 
-@pytest.mark.parametrize("published_at", [
-    pytest.param("client-now", id="client-clock"),
-    pytest.param(dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc), id="backdated"),
-    pytest.param("2026-01-01T00:00:00Z", id="string"),
-    pytest.param(None, id="null"),
-    pytest.param("missing", id="missing"),
-])
-def test_publishing_with_a_publishedAt_other_than_request_time_is_denied(alice, alice_finished, seed,
-                                                                       published_at):
+@pytest.mark.parametrize(
+    "published_at",
+    [
+        pytest.param("client-now", id="client-clock"),
+        pytest.param(dt.datetime(2020, 1, 1, tzinfo=dt.UTC), id="backdated"),
+        pytest.param("2026-01-01T00:00:00Z", id="string"),
+        pytest.param(None, id="null"),
+        pytest.param("missing", id="missing"),
+    ],
+)
+def test_publishing_with_a_publishedAt_other_than_request_time_is_denied(alice, alice_finished, seed, published_at):
     cid = alice_finished["draft"]
     change: dict = {"status": "published"}
     if published_at == "client-now":
-        change["publishedAt"] = dt.datetime.now(dt.timezone.utc)
+        change["publishedAt"] = dt.datetime.now(dt.UTC)
     elif published_at != "missing":
         change["publishedAt"] = published_at
     assert outcome(lambda: alice.client.update(f"creations/{cid}", change)) == "denied"
     assert seed.status(cid) == "draft"
 
 
-@pytest.mark.parametrize("extra", [
-    pytest.param({"prompt": "something else"}, id="prompt"),
-    pytest.param({"mediaUrl": "https://evil.example/v.mp4"}, id="mediaUrl"),
-    pytest.param({"userId": "OTHER"}, id="userId"),
-    pytest.param({"tokenCost": 0}, id="tokenCost"),
-    pytest.param({"refunded": True}, id="refunded"),
-    pytest.param({"duration": 8}, id="duration"),
-    pytest.param({"featured": True}, id="new-field"),
-])
+@pytest.mark.parametrize(
+    "extra",
+    [
+        pytest.param({"prompt": "something else"}, id="prompt"),
+        pytest.param({"mediaUrl": "https://evil.example/v.mp4"}, id="mediaUrl"),
+        pytest.param({"userId": "OTHER"}, id="userId"),
+        pytest.param({"tokenCost": 0}, id="tokenCost"),
+        pytest.param({"refunded": True}, id="refunded"),
+        pytest.param({"duration": 8}, id="duration"),
+        pytest.param({"featured": True}, id="new-field"),
+    ],
+)
 def test_publishing_while_changing_another_field_is_denied(alice, bob, alice_finished, seed, extra):
     cid = alice_finished["draft"]
     extra = {k: (bob.uid if v == "OTHER" else v) for k, v in extra.items()}
@@ -115,8 +128,11 @@ def test_publishing_while_changing_another_field_is_denied(alice, bob, alice_fin
 
 def test_publishing_while_deleting_a_field_is_denied(alice, alice_finished, admin_db):
     cid = alice_finished["draft"]
-    call = lambda: alice.client.update_masked(f"creations/{cid}", PUBLISH,  # noqa: E731
-                                              mask=["status", "publishedAt", "mediaUrl"])
+    call = lambda: alice.client.update_masked(
+        f"creations/{cid}",
+        PUBLISH,  # noqa: E731
+        mask=["status", "publishedAt", "mediaUrl"],
+    )
     assert outcome(call) == "denied"
     assert doc_of(admin_db, cid)["mediaUrl"]
 
@@ -129,9 +145,15 @@ def test_changing_the_prompt_after_create_is_denied(alice, alice_in_flight, alic
     assert doc_of(admin_db, cid)["prompt"] == before
 
 
-@pytest.mark.parametrize("source, target", [
-    ("pending", "processing"), ("processing", "draft"), ("draft", "failed"), ("failed", "pending"),
-])
+@pytest.mark.parametrize(
+    "source, target",
+    [
+        ("pending", "processing"),
+        ("processing", "draft"),
+        ("draft", "failed"),
+        ("failed", "pending"),
+    ],
+)
 def test_the_client_cannot_make_a_server_move(alice, alice_in_flight, alice_finished, seed, source, target):
     cid = {**alice_in_flight, **alice_finished}[source]
     assert outcome(lambda: alice.client.update(f"creations/{cid}", {"status": target})) == "denied"
@@ -147,6 +169,7 @@ def test_a_full_overwrite_that_only_publishes_is_allowed(alice, seed, admin_db):
 
 
 # ---- delete ---------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("status", ["draft", "failed", "published"])
 def test_owner_deletes_own_finished_creation(alice, seed, admin_db, status):

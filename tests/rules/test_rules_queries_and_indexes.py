@@ -4,6 +4,7 @@ should, and firestore.indexes.json declares exactly the indexes they need.
 The emulator never asks for an index (it answers every query), so the index half is checked
 against Firestore's own requirements, written down in `required_index` below.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,6 +24,7 @@ ASC, DESC = "ASCENDING", "DESCENDING"
 @dataclass(frozen=True)
 class Query:
     """One query's shape: equality/in filters, at most one range filter, then orderings."""
+
     name: str
     collection: str
     equals: tuple[str, ...] = ()
@@ -35,15 +37,25 @@ class Query:
 # Every query run against Firestore. The app's are in docs/client-contract.md and
 # clients/web/src/contract.js; the server's in functions/adapters/store.py and ops/.
 QUERIES = [
-    Query("app: drafts list, newest first, paged", "creations", equals=("userId",),
-          order=(("createdAt", DESC),)),
+    Query("app: drafts list, newest first, paged", "creations", equals=("userId",), order=(("createdAt", DESC),)),
     Query("app: feed, newest first", "feed", order=(("publishedAt", DESC),)),
     Query("app: ledger, newest first", "transactions", order=(("createdAt", DESC),)),
-    Query("server: orphan sweep (in_flight_older_than)", "creations", equals=("status",),
-          range_on="createdAt"),
-    Query("server: oldest in flight (in_flight_summary)", "creations", equals=("status",),
-          order=(("createdAt", ASC),)),
+    Query("server: orphan sweep (in_flight_older_than)", "creations", equals=("status",), range_on="createdAt"),
+    Query("server: oldest in flight (in_flight_summary)", "creations", equals=("status",), order=(("createdAt", ASC),)),
     Query("server: in-flight count (in_flight_summary)", "creations", equals=("status",)),
+    Query(
+        "server: in flight with a non-timestamp createdAt (in_flight_without_a_time)",
+        "creations",
+        equals=("status",),
+        range_on="createdAt",
+    ),
+    Query(
+        "server: feed reconciliation, published creations (published_since)",
+        "creations",
+        range_on="publishedAt",
+        order=(("publishedAt", ASC),),
+    ),
+    Query("server: feed reconciliation, feed page by name (feed_page)", "feed"),
     Query("server: metric shards since (metric_shards_since)", "shards", range_on="bucketStart", group=True),
     Query("ops: report since (python -m ops report)", "creations", range_on="createdAt"),
     Query("ops: ledger check of one user", "creations", equals=("userId",)),
@@ -82,9 +94,12 @@ def required_index(q: Query) -> tuple | None:
     composite = bool(q.equals and sort_fields) or len(sort_fields) > 1
     scope = "COLLECTION_GROUP" if q.group else "COLLECTION"
     if composite:
-        return ("composite", q.collection, scope,
-                tuple(sorted((f, ASC) for f in q.equals))
-                + tuple((f, directions.get(f, ASC)) for f in sort_fields))
+        return (
+            "composite",
+            q.collection,
+            scope,
+            tuple(sorted((f, ASC) for f in q.equals)) + tuple((f, directions.get(f, ASC)) for f in sort_fields),
+        )
     if q.group and (q.equals or sort_fields):
         (fld,) = set(q.equals) | set(sort_fields)
         return ("single", q.collection, scope, ((fld, directions.get(fld, ASC)),))
@@ -101,8 +116,14 @@ def declared_indexes() -> set[tuple]:
     for override in spec.get("fieldOverrides", []):
         for index in override["indexes"]:
             if index["queryScope"] == "COLLECTION_GROUP" and "order" in index:
-                declared.add(("single", override["collectionGroup"], "COLLECTION_GROUP",
-                              ((override["fieldPath"], index["order"]),)))
+                declared.add(
+                    (
+                        "single",
+                        override["collectionGroup"],
+                        "COLLECTION_GROUP",
+                        ((override["fieldPath"], index["order"]),),
+                    )
+                )
     return declared
 
 
@@ -124,15 +145,24 @@ def test_a_field_override_keeps_the_automatic_collection_indexes_it_replaces():
 
 
 def test_the_index_requirements_model_knows_the_textbook_cases():
-    assert required_index(Query("q", "c", equals=("a",), order=(("b", DESC),))) == \
-        ("composite", "c", "COLLECTION", (("a", ASC), ("b", DESC)))
+    assert required_index(Query("q", "c", equals=("a",), order=(("b", DESC),))) == (
+        "composite",
+        "c",
+        "COLLECTION",
+        (("a", ASC), ("b", DESC)),
+    )
     assert required_index(Query("q", "c", equals=("a", "b"))) is None
     assert required_index(Query("q", "c", order=(("b", DESC),))) is None
-    assert required_index(Query("q", "c", range_on="b", group=True)) == \
-        ("single", "c", "COLLECTION_GROUP", (("b", ASC),))
+    assert required_index(Query("q", "c", range_on="b", group=True)) == (
+        "single",
+        "c",
+        "COLLECTION_GROUP",
+        (("b", ASC),),
+    )
 
 
 # ---- the app's queries, run as the app runs them: through the rules -----------------------
+
 
 @pytest.fixture(scope="module")
 def carol(player):
@@ -142,16 +172,20 @@ def carol(player):
 @pytest.fixture(scope="module")
 def carol_drafts(seed, carol) -> list[str]:
     """Five finished creations one minute apart, newest last."""
-    base = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)
+    base = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
     statuses = ["draft", "failed", "published", "draft", "draft"]
-    return [seed.finished(carol.uid, s, created_at=base + dt.timedelta(minutes=i))
-            for i, s in enumerate(statuses)]
+    return [seed.finished(carol.uid, s, created_at=base + dt.timedelta(minutes=i)) for i, s in enumerate(statuses)]
 
 
 def test_drafts_list_pages_newest_first_with_a_cursor(carol, carol_drafts):
     def page(after=None):
-        return carol.client.query("creations", where=[("userId", "==", carol.uid)],
-                                  order_by=[("createdAt", "DESCENDING")], limit=2, start_after=after)
+        return carol.client.query(
+            "creations",
+            where=[("userId", "==", carol.uid)],
+            order_by=[("createdAt", "DESCENDING")],
+            limit=2,
+            start_after=after,
+        )
 
     pages, after = [], None
     while True:
@@ -164,8 +198,14 @@ def test_drafts_list_pages_newest_first_with_a_cursor(carol, carol_drafts):
 
 
 def test_drafts_list_of_another_user_is_denied(bob, carol, carol_drafts):
-    assert outcome(lambda: bob.client.query("creations", where=[("userId", "==", carol.uid)],
-                                            order_by=[("createdAt", "DESCENDING")], limit=2)) == "denied"
+    assert (
+        outcome(
+            lambda: bob.client.query(
+                "creations", where=[("userId", "==", carol.uid)], order_by=[("createdAt", "DESCENDING")], limit=2
+            )
+        )
+        == "denied"
+    )
 
 
 def test_single_creation_read_returns_the_document(carol, carol_drafts):
@@ -180,10 +220,16 @@ def test_balance_read_returns_tokens_and_in_flight(carol, carol_drafts):
 
 
 def test_ledger_pages_newest_first(carol, carol_drafts):
-    rows = carol.client.query("transactions", order_by=[("createdAt", "DESCENDING")], limit=3,
-                              parent=f"users/{carol.uid}")
-    more = carol.client.query("transactions", order_by=[("createdAt", "DESCENDING")], limit=3,
-                              start_after=[rows[-1][1]["createdAt"]], parent=f"users/{carol.uid}")
+    rows = carol.client.query(
+        "transactions", order_by=[("createdAt", "DESCENDING")], limit=3, parent=f"users/{carol.uid}"
+    )
+    more = carol.client.query(
+        "transactions",
+        order_by=[("createdAt", "DESCENDING")],
+        limit=3,
+        start_after=[rows[-1][1]["createdAt"]],
+        parent=f"users/{carol.uid}",
+    )
     ids = [eid for eid, _ in rows + more]
     charged = [cid for cid in carol_drafts if cid != carol_drafts[1]]  # the failed one was not
     assert sorted(ids) == sorted(["grant_initial"] + [f"debit_{cid}" for cid in charged])
@@ -195,13 +241,19 @@ def test_ledger_pages_newest_first(carol, carol_drafts):
 def test_feed_lists_newest_first_for_any_signed_in_user(bob, admin_db, new_id):
     from domain import media
 
-    base = dt.datetime(2001, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(days=random.randrange(3000))
+    base = dt.datetime(2001, 1, 1, tzinfo=dt.UTC) + dt.timedelta(days=random.randrange(3000))
     ids = [new_id() for _ in range(3)]
     for i, cid in enumerate(ids):
-        creation = {"userId": "someone", "prompt": f"video {i}", "aspectRatio": "16:9", "duration": 4,
-                    "publishedAt": base + dt.timedelta(seconds=i)}
+        creation = {
+            "userId": "someone",
+            "prompt": f"video {i}",
+            "aspectRatio": "16:9",
+            "duration": 4,
+            "publishedAt": base + dt.timedelta(seconds=i),
+        }
         admin_db.collection("feed").document(cid).set(
-            media.feed_entry(creation, f"http://127.0.0.1:9000/phoenix-media/published/{cid}.mp4"))
+            media.feed_entry(creation, f"http://127.0.0.1:9000/phoenix-media/published/{cid}.mp4")
+        )
     assert bob.client.query("feed", order_by=[("publishedAt", "DESCENDING")], limit=3)  # first page
 
     # The next pages come from a cursor: start just after a moment 1 µs later than our newest.
@@ -213,10 +265,11 @@ def test_feed_lists_newest_first_for_any_signed_in_user(bob, admin_db, new_id):
 
 # ---- the server's queries, run as the server runs them --------------------------------------
 
+
 def test_orphan_sweep_query_finds_in_flight_creations_created_before_the_cutoff(seed, carol, carol_drafts):
     from adapters import store
 
-    created = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=2)
+    created = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=2)
     pending, processing = seed.in_flight(carol.uid, ["pending", "processing"], created_at=created)
     mine = {pending, processing, *carol_drafts}
 
@@ -228,7 +281,7 @@ def test_orphan_sweep_query_finds_in_flight_creations_created_before_the_cutoff(
 def test_in_flight_summary_counts_and_finds_the_oldest(seed, carol):
     from adapters import store
 
-    oldest = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(seconds=random.randrange(10**6))
+    oldest = dt.datetime(2000, 1, 1, tzinfo=dt.UTC) + dt.timedelta(seconds=random.randrange(10**6))
     count_before, _ = store.in_flight_summary()
     (cid,) = seed.in_flight(carol.uid, ["processing"], created_at=oldest)
     try:

@@ -1,6 +1,7 @@
 """List queries are bounded: the feed at 50 documents, the user's own creations and ledger at
 100. A query without a limit, with a larger one or with an offset (billed as reads of every
 skipped document) is refused as a whole; single-document gets are not limited."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,26 +16,32 @@ def feed(client, **kwargs):
 
 
 def own_creations(player, uid=None, **kwargs):
-    return player.client.query("creations", where=[("userId", "==", uid or player.uid)],
-                               order_by=[("createdAt", "DESCENDING")], **kwargs)
+    return player.client.query(
+        "creations", where=[("userId", "==", uid or player.uid)], order_by=[("createdAt", "DESCENDING")], **kwargs
+    )
 
 
 def own_ledger(player, uid=None, **kwargs):
-    return player.client.query("transactions", order_by=[("createdAt", "DESCENDING")],
-                               parent=f"users/{uid or player.uid}", **kwargs)
+    return player.client.query(
+        "transactions", order_by=[("createdAt", "DESCENDING")], parent=f"users/{uid or player.uid}", **kwargs
+    )
 
 
 # ---- feed: at most 50 --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("kwargs, expected", [
-    pytest.param({}, "denied", id="no-limit"),
-    pytest.param({"limit": FEED_MAX + 1}, "denied", id="limit-51"),
-    pytest.param({"limit": 1000}, "denied", id="limit-1000"),
-    pytest.param({"limit": FEED_MAX}, "allowed", id="limit-50"),
-    pytest.param({"limit": 1}, "allowed", id="limit-1"),
-    pytest.param({"limit": FEED_MAX, "offset": 10}, "denied", id="limit-50-offset-10"),
-    pytest.param({"limit": FEED_MAX, "offset": 0}, "allowed", id="limit-50-offset-0"),
-])
+
+@pytest.mark.parametrize(
+    "kwargs, expected",
+    [
+        pytest.param({}, "denied", id="no-limit"),
+        pytest.param({"limit": FEED_MAX + 1}, "denied", id="limit-51"),
+        pytest.param({"limit": 1000}, "denied", id="limit-1000"),
+        pytest.param({"limit": FEED_MAX}, "allowed", id="limit-50"),
+        pytest.param({"limit": 1}, "allowed", id="limit-1"),
+        pytest.param({"limit": FEED_MAX, "offset": 10}, "denied", id="limit-50-offset-10"),
+        pytest.param({"limit": FEED_MAX, "offset": 0}, "allowed", id="limit-50-offset-0"),
+    ],
+)
 def test_the_feed_is_listed_50_at_most_per_query(bob, kwargs, expected):
     assert outcome(lambda: feed(bob.client, **kwargs)) == expected
 
@@ -55,13 +62,17 @@ def test_counting_the_whole_feed_without_a_limit_is_denied(bob):
 
 # ---- own creations: at most 100 ---------------------------------------------------------------
 
-@pytest.mark.parametrize("kwargs, expected", [
-    pytest.param({}, "denied", id="no-limit"),
-    pytest.param({"limit": CREATIONS_MAX + 1}, "denied", id="limit-101"),
-    pytest.param({"limit": CREATIONS_MAX}, "allowed", id="limit-100"),
-    pytest.param({"limit": 20}, "allowed", id="limit-20"),
-    pytest.param({"limit": CREATIONS_MAX, "offset": 5}, "denied", id="limit-100-offset-5"),
-])
+
+@pytest.mark.parametrize(
+    "kwargs, expected",
+    [
+        pytest.param({}, "denied", id="no-limit"),
+        pytest.param({"limit": CREATIONS_MAX + 1}, "denied", id="limit-101"),
+        pytest.param({"limit": CREATIONS_MAX}, "allowed", id="limit-100"),
+        pytest.param({"limit": 20}, "allowed", id="limit-20"),
+        pytest.param({"limit": CREATIONS_MAX, "offset": 5}, "denied", id="limit-100-offset-5"),
+    ],
+)
 def test_own_creations_are_listed_100_at_most_per_query(alice, alice_finished, kwargs, expected):
     assert outcome(lambda: own_creations(alice, **kwargs)) == expected
 
@@ -81,13 +92,17 @@ def test_counting_own_creations_needs_a_limit(alice, alice_finished):
 
 # ---- own ledger: at most 100 --------------------------------------------------------------------
 
-@pytest.mark.parametrize("kwargs, expected", [
-    pytest.param({}, "denied", id="no-limit"),
-    pytest.param({"limit": LEDGER_MAX + 1}, "denied", id="limit-101"),
-    pytest.param({"limit": LEDGER_MAX}, "allowed", id="limit-100"),
-    pytest.param({"limit": 20}, "allowed", id="limit-20"),
-    pytest.param({"limit": LEDGER_MAX, "offset": 1}, "denied", id="limit-100-offset-1"),
-])
+
+@pytest.mark.parametrize(
+    "kwargs, expected",
+    [
+        pytest.param({}, "denied", id="no-limit"),
+        pytest.param({"limit": LEDGER_MAX + 1}, "denied", id="limit-101"),
+        pytest.param({"limit": LEDGER_MAX}, "allowed", id="limit-100"),
+        pytest.param({"limit": 20}, "allowed", id="limit-20"),
+        pytest.param({"limit": LEDGER_MAX, "offset": 1}, "denied", id="limit-100-offset-1"),
+    ],
+)
 def test_the_own_ledger_is_listed_100_at_most_per_query(alice, kwargs, expected):
     assert outcome(lambda: own_ledger(alice, **kwargs)) == expected
 
@@ -98,6 +113,7 @@ def test_another_users_ledger_is_denied_within_the_limit(alice, bob):
 
 # ---- gets are not lists -------------------------------------------------------------------------
 
+
 def test_single_gets_stay_allowed_without_any_limit(alice, alice_finished, bob):
     assert alice.client.get(f"creations/{alice_finished['draft']}")["status"] == "draft"
     assert alice.client.get(f"users/{alice.uid}/transactions/grant_initial")["type"] == "grant"
@@ -105,6 +121,7 @@ def test_single_gets_stay_allowed_without_any_limit(alice, alice_finished, bob):
 
 
 # ---- paging with a cursor reaches everything, a page at a time -----------------------------------
+
 
 def test_the_ledger_pages_past_the_limit_with_a_cursor(player, seed):
     owner = player(10_000)
@@ -126,5 +143,7 @@ def test_list_all_reads_a_whole_ledger_in_capped_pages_by_document_name(player, 
     charged = [seed.finished(owner.uid, "draft") for _ in range(4)]
     entries = owner.client.list_all("transactions", parent=f"users/{owner.uid}", page=2)
     assert sorted(eid for eid, _ in entries) == sorted(["grant_initial"] + [f"debit_{c}" for c in charged])
-    assert outcome(lambda: owner.client.list_all("transactions", parent=f"users/{owner.uid}",
-                                                 page=LEDGER_MAX + 1)) == "denied"
+    assert (
+        outcome(lambda: owner.client.list_all("transactions", parent=f"users/{owner.uid}", page=LEDGER_MAX + 1))
+        == "denied"
+    )

@@ -1,4 +1,5 @@
 """creations/{id} get and list: a user sees their own creations and nobody else's."""
+
 from __future__ import annotations
 
 import pytest
@@ -40,27 +41,30 @@ def test_an_unauthenticated_get_of_a_missing_id_is_denied(anon, new_id):
 
 
 def test_owner_lists_own_creations_filtered_on_userId_and_sees_only_those(alice, alice_creations):
-    rows = alice.client.query("creations", where=[("userId", "==", alice.uid)],
-                              order_by=[("createdAt", "DESCENDING")], limit=100)
+    rows = alice.client.query(
+        "creations", where=[("userId", "==", alice.uid)], order_by=[("createdAt", "DESCENDING")], limit=100
+    )
     assert set(alice_creations.values()) <= {cid for cid, _ in rows}
     assert {doc["userId"] for _, doc in rows} == {alice.uid}
 
 
 def test_owner_lists_own_creations_of_one_status(alice, alice_creations):
-    rows = alice.client.query("creations", where=[("userId", "==", alice.uid), ("status", "==", "draft")],
-                              limit=100)
+    rows = alice.client.query("creations", where=[("userId", "==", alice.uid), ("status", "==", "draft")], limit=100)
     assert alice_creations["draft"] in {cid for cid, _ in rows}
     assert {doc["status"] for _, doc in rows} == {"draft"}
 
 
-@pytest.mark.parametrize("where", [
-    pytest.param([], id="no-filter"),
-    pytest.param([("status", "==", "draft")], id="status-only"),
-    pytest.param([("userId", "==", "OTHER")], id="another-users-uid"),
-    pytest.param([("userId", "in", ["SELF", "OTHER"])], id="userId-in-self-and-other"),
-    pytest.param([("userId", "!=", "SELF")], id="userId-not-self"),
-    pytest.param([("userId", ">=", "")], id="userId-range"),
-])
+@pytest.mark.parametrize(
+    "where",
+    [
+        pytest.param([], id="no-filter"),
+        pytest.param([("status", "==", "draft")], id="status-only"),
+        pytest.param([("userId", "==", "OTHER")], id="another-users-uid"),
+        pytest.param([("userId", "in", ["SELF", "OTHER"])], id="userId-in-self-and-other"),
+        pytest.param([("userId", "!=", "SELF")], id="userId-not-self"),
+        pytest.param([("userId", ">=", "")], id="userId-range"),
+    ],
+)
 def test_a_list_that_is_not_limited_to_own_creations_is_denied(alice, bob, where):
     swap = {"SELF": alice.uid, "OTHER": bob.uid}
     where = [(f, op, [swap[x] for x in v] if isinstance(v, list) else swap.get(v, v)) for f, op, v in where]

@@ -4,24 +4,21 @@ in-process, and the real google-genai client pointed at it."""
 from __future__ import annotations
 
 import socket
-import sys
 from pathlib import Path
 
+import google.oauth2.credentials
 import pytest
+from gcp_storage_emulator.server import create_server
+from google import genai
+from google.auth.credentials import AnonymousCredentials
+from google.cloud import storage
+from google.genai import types
+from moto.server import ThreadedMotoServer
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-# So `import standins` works however pytest was started (rootdir, import mode, cwd).
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
-
-import google.oauth2.credentials  # noqa: E402
-from gcp_storage_emulator.server import create_server  # noqa: E402
-from google import genai  # noqa: E402
-from google.auth.credentials import AnonymousCredentials  # noqa: E402
-from google.cloud import storage  # noqa: E402
-from google.genai import types  # noqa: E402
-
-from standins.veo_server import VeoControl, VeoStandIn  # noqa: E402
+from standins.fault_proxy import FaultProxy
+from standins.tls import make_local_tls
+from standins.veo_server import VeoControl, VeoStandIn
+from tests.standins.proxy_support import RecordingUpstream
 
 # Short, so the suite is fast, but long enough that an immediate poll still sees "running".
 DELAY_SECONDS = 0.3
@@ -42,7 +39,7 @@ def unused_port() -> int:
 
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
-    return REPO_ROOT
+    return Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")
@@ -70,8 +67,9 @@ def control(veo_server) -> VeoControl:
     return veo_control
 
 
-def _make_genai_client(base_url: str, api_version: str | None = None,
-                       timeout_ms: int | None = None, project: str = PROJECT) -> genai.Client:
+def _make_genai_client(
+    base_url: str, api_version: str | None = None, timeout_ms: int | None = None, project: str = PROJECT
+) -> genai.Client:
     # Exactly how the production adapter builds its client, apart from the base URL.
     return genai.Client(
         vertexai=True,
@@ -107,3 +105,37 @@ def gcs(gcs_endpoint) -> storage.Client:
 def delay_seconds() -> float:
     """The stand-in's start-up delay (restored by every reset)."""
     return DELAY_SECONDS
+
+
+# ----- the fault proxy's (test_fault_proxy.py overrides `control` with the proxy's)
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint():
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def recording_upstream():
+    upstream = RecordingUpstream()
+    upstream.thread.start()
+    yield upstream
+    upstream.httpd.shutdown()
+    upstream.httpd.server_close()
+
+
+@pytest.fixture
+def relay(recording_upstream):
+    """A proxy in front of the recording upstream, and the upstream (emptied)."""
+    recording_upstream.requests.clear()
+    with FaultProxy(recording_upstream.url, port=0, log_requests=False) as running:
+        yield running, recording_upstream
+
+
+@pytest.fixture(scope="module")
+def local_tls(tmp_path_factory):
+    return make_local_tls(tmp_path_factory.mktemp("tls"))

@@ -12,7 +12,7 @@ import httpx2
 import pytest
 from google.genai import types
 
-from functions.domain import veo_models
+from domain import veo_models
 
 MODEL = veo_models.DEFAULT_MODEL
 CLIENT_TIMEOUT_MS = 1000
@@ -21,7 +21,8 @@ HOLD_SECONDS = 5  # longer than the client's timeout
 
 def start(client, prompt="a cat on a skateboard"):
     return client.models.generate_videos(
-        model=MODEL, source=types.GenerateVideosSource(prompt=prompt),
+        model=MODEL,
+        source=types.GenerateVideosSource(prompt=prompt),
         config=types.GenerateVideosConfig(number_of_videos=1, generate_audio=True, duration_seconds=4),
     )
 

@@ -12,9 +12,9 @@ import av
 import pytest
 from google.genai import errors, types
 
-from functions.domain import veo_models
+from domain import veo_models
 from standins.veo_server import VeoControl, VeoStandIn
-from tests.standins.test_veo_standin import raw_post
+from tests.standins.veo_support import raw_post
 
 MODEL = veo_models.DEFAULT_MODEL
 BUCKET = "phoenix-veo-tmp"
@@ -24,7 +24,8 @@ def start(client, model=MODEL, prompt="a paper boat on a rainy street", **config
     config.setdefault("number_of_videos", 1)
     config.setdefault("generate_audio", True)
     return client.models.generate_videos(
-        model=model, source=types.GenerateVideosSource(prompt=prompt),
+        model=model,
+        source=types.GenerateVideosSource(prompt=prompt),
         config=types.GenerateVideosConfig(**config),
     )
 
@@ -43,7 +44,8 @@ def streams(data: bytes) -> dict:
     with av.open(io.BytesIO(data)) as container:
         video = container.streams.video[0]
         return {
-            "video": video.codec_context.name, "size": (video.width, video.height),
+            "video": video.codec_context.name,
+            "size": (video.width, video.height),
             "audio": [s.codec_context.name for s in container.streams.audio],
             "duration": container.duration / av.time_base,
         }
@@ -111,10 +113,14 @@ def test_each_invalid_combination_answers_400_invalid_argument(client, control, 
 def test_unknown_parameter_answers_400_like_vertex(veo_server, control):
     # The SDK cannot send a parameter it does not know; a hand-written request can.
     path = f"/v1/projects/p/locations/us-central1/publishers/google/models/{MODEL}:predictLongRunning"
-    status, body = raw_post(veo_server.base_url, path, {
-        "instances": [{"prompt": "a cat"}],
-        "parameters": {"generateAudio": True, "durationSecs": 8},
-    })
+    status, body = raw_post(
+        veo_server.base_url,
+        path,
+        {
+            "instances": [{"prompt": "a cat"}],
+            "parameters": {"generateAudio": True, "durationSecs": 8},
+        },
+    )
     assert status == 400 and body["error"]["status"] == "INVALID_ARGUMENT"
     assert 'Unknown name "durationSecs"' in body["error"]["message"]
 
@@ -138,7 +144,8 @@ def test_over_quota_answers_429_for_the_rest_of_the_minute_per_project(client, c
         assert (raised.value.code, raised.value.status) == (429, "RESOURCE_EXHAUSTED")
     assert raised.value.message.startswith(
         "Quota exceeded for aiplatform.googleapis.com/online_prediction_requests_per_base_model "
-        "with base model: veo-3.1-fast-generate.")
+        "with base model: veo-3.1-fast-generate."
+    )
 
     other_project = make_client(veo_server.base_url, project="another-project")
     assert start(other_project).name  # a quota is per project
@@ -147,8 +154,9 @@ def test_over_quota_answers_429_for_the_rest_of_the_minute_per_project(client, c
 
 
 def test_quota_window_ends_and_starts_are_accepted_again(make_client):
-    with VeoStandIn(port=0, delay_seconds=0, log_requests=False, quota_per_minute=1,
-                    quota_window_seconds=0.5) as server:
+    with VeoStandIn(
+        port=0, delay_seconds=0, log_requests=False, quota_per_minute=1, quota_window_seconds=0.5
+    ) as server:
         client = make_client(server.base_url)
         start(client)
         with pytest.raises(errors.ClientError):
@@ -165,20 +173,32 @@ def test_720p_clip_with_audio_is_h264_aac_at_veo_size_and_reaches_gcs(client, co
     operation = wait_until_done(client, start(client, duration_seconds=8, output_gcs_uri=storage_uri).name)
 
     uri = operation.response.generated_videos[0].video.uri
-    data = gcs.bucket(BUCKET).blob(uri[len(f"gs://{BUCKET}/"):]).download_as_bytes()
-    assert streams(data) == {"video": "h264", "size": (1280, 720), "audio": ["aac"],
-                             "duration": pytest.approx(8, abs=0.1)}
+    data = gcs.bucket(BUCKET).blob(uri[len(f"gs://{BUCKET}/") :]).download_as_bytes()
+    assert streams(data) == {
+        "video": "h264",
+        "size": (1280, 720),
+        "audio": ["aac"],
+        "duration": pytest.approx(8, abs=0.1),
+    }
     assert 0.5 <= len(data) / 8 / 1e6 <= 0.8  # MB per second of video, like Veo at 720p
 
 
 def test_1080p_portrait_clip_without_audio_has_no_audio_track_and_its_size(client, control, gcs):
     storage_uri = f"gs://{BUCKET}/refusals/{uuid.uuid4().hex}/"
-    operation = wait_until_done(client, start(
-        client, duration_seconds=8, aspect_ratio="9:16", resolution="1080p", generate_audio=False,
-        output_gcs_uri=storage_uri).name)
+    operation = wait_until_done(
+        client,
+        start(
+            client,
+            duration_seconds=8,
+            aspect_ratio="9:16",
+            resolution="1080p",
+            generate_audio=False,
+            output_gcs_uri=storage_uri,
+        ).name,
+    )
 
     uri = operation.response.generated_videos[0].video.uri
-    data = gcs.bucket(BUCKET).blob(uri[len(f"gs://{BUCKET}/"):]).download_as_bytes()  # >8 MB: resumable upload
+    data = gcs.bucket(BUCKET).blob(uri[len(f"gs://{BUCKET}/") :]).download_as_bytes()  # >8 MB: resumable upload
     info = streams(data)
     assert (info["size"], info["audio"]) == ((1080, 1920), [])
     assert 1.2 <= len(data) / 8 / 1e6 <= 1.8

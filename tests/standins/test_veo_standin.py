@@ -1,16 +1,15 @@
-"""The Veo stand-in, driven through the real google-genai client in Vertex mode."""
+"""The Veo stand-in, driven through the real google-genai client in Vertex mode: generation,
+the output filter, request checks, the control API and the command line. Queued faults:
+test_veo_faults.py; network faults: test_veo_network_faults.py; Vertex refusals: test_veo_refusals.py."""
 
 from __future__ import annotations
 
 import io
-import json
 import os
 import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 import warnings
 
@@ -18,87 +17,20 @@ import av
 import pytest
 from google.genai import errors, types
 
-from functions.domain.veo_models import DEFAULT_MODEL
 from standins.veo_server import VeoControl, VeoStandIn
-
-MODEL = DEFAULT_MODEL
-BUCKET = "phoenix-veo-tmp"
-POLL_INTERVAL = 0.05
-# For tests that check the first poll still sees "running": long enough for a busy machine.
-SLOW_DELAY_SECONDS = 0.8
-
-
-# ----- helpers
-
-
-def fresh_prefix() -> str:
-    """A storageUri of its own per test: the in-memory GCS server lives for the whole session."""
-    return f"gs://{BUCKET}/creations/{uuid.uuid4().hex}/"
-
-
-def start(client, prompt="a cat walking on a beach", **config) -> types.GenerateVideosOperation:
-    config.setdefault("number_of_videos", 1)
-    config.setdefault("generate_audio", True)  # Veo 3.x refuses a start without it
-    return client.models.generate_videos(
-        model=MODEL,
-        source=types.GenerateVideosSource(prompt=prompt),
-        config=types.GenerateVideosConfig(**config),
-    )
-
-
-def poll(client, name: str) -> types.GenerateVideosOperation:
-    # By name only, as the production adapter does after storing the name.
-    return client.operations.get(types.GenerateVideosOperation(name=name))
-
-
-def wait_until_done(client, name: str, timeout: float = 5.0) -> types.GenerateVideosOperation:
-    deadline = time.monotonic() + timeout
-    while True:
-        operation = poll(client, name)
-        if operation.done:
-            return operation
-        if time.monotonic() > deadline:
-            raise AssertionError(f"operation {name} not done after {timeout}s")
-        time.sleep(POLL_INTERVAL)
-
-
-def probe_mp4(data: bytes) -> dict:
-    """What an ffprobe check would report, read with PyAV (which bundles FFmpeg)."""
-    assert data[4:8] == b"ftyp", "not an ISO-BMFF (MP4) file"
-    with av.open(io.BytesIO(data)) as container:
-        stream = container.streams.video[0]
-        decoded_frames = sum(1 for _ in container.decode(stream))
-        return {
-            "codec": stream.codec_context.name,
-            "width": stream.width,
-            "height": stream.height,
-            "duration": container.duration / av.time_base,
-            "fps": float(stream.average_rate),
-            "decoded_frames": decoded_frames,
-        }
-
-
-def gcs_object_names(gcs, storage_uri: str) -> list[str]:
-    prefix = storage_uri[len(f"gs://{BUCKET}/") :]
-    return [blob.name for blob in gcs.list_blobs(BUCKET, prefix=prefix)]
-
-
-def download(gcs, gcs_uri: str) -> bytes:
-    bucket, _, name = gcs_uri[len("gs://") :].partition("/")
-    return gcs.bucket(bucket).blob(name).download_as_bytes()
-
-
-def raw_post(base_url: str, path: str, body: dict) -> tuple[int, dict]:
-    request = urllib.request.Request(
-        base_url + path, data=json.dumps(body).encode(), method="POST",
-        headers={"Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
-
+from tests.standins.veo_support import (
+    BUCKET,
+    MODEL,
+    SLOW_DELAY_SECONDS,
+    download,
+    fresh_prefix,
+    gcs_object_names,
+    poll,
+    probe_mp4,
+    raw_post,
+    start,
+    wait_until_done,
+)
 
 # ----- normal generation
 
@@ -117,19 +49,13 @@ def test_operation_stays_running_until_the_delay_has_passed_then_is_done(client,
     assert control.stats()["operations"][name]["state"] == "succeeded"
 
 
-@pytest.mark.parametrize(
-    ("duration", "aspect_ratio"), [(4, "16:9"), (6, "16:9"), (8, "9:16")]
-)
+@pytest.mark.parametrize(("duration", "aspect_ratio"), [(4, "16:9"), (6, "16:9"), (8, "9:16")])
 def test_gcs_output_is_a_playable_h264_mp4_with_requested_duration_and_aspect(
     client, control, gcs, duration, aspect_ratio
 ):
     storage_uri = fresh_prefix()
-    name = start(
-        client, duration_seconds=duration, aspect_ratio=aspect_ratio, output_gcs_uri=storage_uri
-    ).name
-    assert name.startswith(
-        f"projects/demo-phoenix/locations/us-central1/publishers/google/models/{MODEL}/operations/"
-    )
+    name = start(client, duration_seconds=duration, aspect_ratio=aspect_ratio, output_gcs_uri=storage_uri).name
+    assert name.startswith(f"projects/demo-phoenix/locations/us-central1/publishers/google/models/{MODEL}/operations/")
 
     operation = wait_until_done(client, name)
 
@@ -185,20 +111,14 @@ def test_rendered_clip_has_a_bar_moving_across_and_a_colour_that_drifts(client, 
 
 def test_number_of_videos_two_uploads_two_samples(client, control, gcs):
     storage_uri = fresh_prefix()
-    operation = wait_until_done(
-        client, start(client, number_of_videos=2, output_gcs_uri=storage_uri).name
-    )
+    operation = wait_until_done(client, start(client, number_of_videos=2, output_gcs_uri=storage_uri).name)
 
     uris = [video.video.uri for video in operation.response.generated_videos]
     assert [uri.rsplit("/", 1)[1] for uri in uris] == ["sample_0.mp4", "sample_1.mp4"]
-    assert sorted(gcs_object_names(gcs, storage_uri)) == sorted(
-        uri[len(f"gs://{BUCKET}/") :] for uri in uris
-    )
+    assert sorted(gcs_object_names(gcs, storage_uri)) == sorted(uri[len(f"gs://{BUCKET}/") :] for uri in uris)
 
 
-def test_prompt_argument_and_v1_api_version_work_like_the_production_call(
-    veo_server, control, make_client
-):
+def test_prompt_argument_and_v1_api_version_work_like_the_production_call(veo_server, control, make_client):
     client_v1 = make_client(veo_server.base_url, api_version="v1")
     # The brief's exact call shape: prompt= (deprecated in google-genai 3.x in favour of source=).
     with warnings.catch_warnings():
@@ -206,8 +126,9 @@ def test_prompt_argument_and_v1_api_version_work_like_the_production_call(
         operation = client_v1.models.generate_videos(
             model=MODEL,
             prompt="a cat",
-            config=types.GenerateVideosConfig(number_of_videos=1, duration_seconds=4, aspect_ratio="16:9",
-                                              generate_audio=False),
+            config=types.GenerateVideosConfig(
+                number_of_videos=1, duration_seconds=4, aspect_ratio="16:9", generate_audio=False
+            ),
         )
     done = wait_until_done(client_v1, operation.name)
 
@@ -215,9 +136,7 @@ def test_prompt_argument_and_v1_api_version_work_like_the_production_call(
     assert control.stats()["operations"][operation.name]["prompt"] == "a cat"
 
 
-def test_concurrent_polls_after_the_delay_upload_the_video_exactly_once(
-    client, control, gcs, delay_seconds
-):
+def test_concurrent_polls_after_the_delay_upload_the_video_exactly_once(client, control, gcs, delay_seconds):
     storage_uri = fresh_prefix()
     name = start(client, duration_seconds=4, output_gcs_uri=storage_uri).name
     time.sleep(delay_seconds + 0.05)
@@ -248,9 +167,7 @@ def test_concurrent_polls_after_the_delay_upload_the_video_exactly_once(
 # ----- responsible-AI filter
 
 
-def test_blocked_term_prompt_finishes_filtered_with_no_video_and_nothing_in_gcs(
-    client, control, gcs
-):
+def test_blocked_term_prompt_finishes_filtered_with_no_video_and_nothing_in_gcs(client, control, gcs):
     control.config(delaySeconds=SLOW_DELAY_SECONDS)
     storage_uri = fresh_prefix()
     name = start(client, prompt="A scene full of GORE.", output_gcs_uri=storage_uri).name
@@ -278,139 +195,11 @@ def test_blocked_terms_match_whole_words_only_and_can_be_changed_at_run_time(cli
     assert no_longer_blocked.response.generated_videos
 
 
-# ----- fault injection
-
-HTTP_FAULT_CASES = [
-    ("quota", errors.ClientError, 429, "RESOURCE_EXHAUSTED"),
-    ("unavailable", errors.ServerError, 503, "UNAVAILABLE"),
-    ("internal", errors.ServerError, 500, "INTERNAL"),
-    ("invalid_argument", errors.ClientError, 400, "INVALID_ARGUMENT"),
-]
-
-
-@pytest.mark.parametrize(("kind", "error_class", "code", "status"), HTTP_FAULT_CASES)
-def test_start_fault_raises_the_matching_sdk_error_once(client, control, kind, error_class, code, status):
-    control.faults([{"on": "start", "kind": kind}])
-
-    with pytest.raises(error_class) as raised:
-        start(client)
-    assert (raised.value.code, raised.value.status) == (code, status)
-
-    # Consumed by that one call (and the SDK did not retry it): the next start works.
-    assert start(client).name
-    stats = control.stats()
-    assert stats["starts"] == 2 and stats["faultsPending"] == 0 and len(stats["operations"]) == 1
-
-
-@pytest.mark.parametrize(("kind", "error_class", "code", "status"), HTTP_FAULT_CASES)
-def test_poll_fault_raises_the_matching_sdk_error_and_the_next_poll_recovers(
-    client, control, kind, error_class, code, status
-):
-    name = start(client).name
-    control.faults([{"on": "poll", "kind": kind}])
-
-    with pytest.raises(error_class) as raised:
-        poll(client, name)
-    assert (raised.value.code, raised.value.status) == (code, status)
-
-    assert wait_until_done(client, name).response.generated_videos
-
-
-def test_operation_error_fault_on_poll_ends_the_operation_with_an_error(client, control):
-    name = start(client).name
-    control.faults([{"on": "poll", "kind": "operation_error"}])
-
-    operation = poll(client, name)
-
-    assert operation.done and operation.response is None
-    assert operation.error["code"] == 13 and operation.error["message"]
-    # A finished operation does not change afterwards.
-    assert poll(client, name).error == operation.error
-    assert control.stats()["operations"][name]["state"] == "failed"
-
-
-@pytest.mark.parametrize("kind", ["operation_error", "filtered"])
-def test_outcome_fault_on_start_decides_how_the_operation_ends_after_the_delay(client, control, kind):
-    control.config(delaySeconds=SLOW_DELAY_SECONDS)
-    control.faults([{"on": "start", "kind": kind}])
-    name = start(client, prompt="a harmless kitten").name
-
-    assert not poll(client, name).done
-    operation = wait_until_done(client, name)
-
-    if kind == "operation_error":
-        assert operation.error["code"] == 13 and operation.response is None
-    else:
-        assert operation.error is None
-        assert operation.response.rai_media_filtered_count == 1
-        assert not operation.response.generated_videos
-
-
-def test_filtered_fault_on_poll_filters_a_harmless_prompt(client, control, gcs):
-    storage_uri = fresh_prefix()
-    name = start(client, prompt="a harmless kitten", output_gcs_uri=storage_uri).name
-    control.faults([{"on": "poll", "kind": "filtered"}])
-
-    operation = poll(client, name)
-
-    assert operation.done and operation.response.rai_media_filtered_count == 1
-    assert operation.response.rai_media_filtered_reasons
-    assert not operation.response.generated_videos
-    assert gcs_object_names(gcs, storage_uri) == []
-
-
-def test_hang_fault_keeps_the_operation_running_past_the_delay(client, control, delay_seconds):
-    control.faults([{"on": "start", "kind": "hang"}])
-    name = start(client).name
-
-    deadline = time.monotonic() + 3 * delay_seconds
-    polls = 0
-    while time.monotonic() < deadline:
-        assert not poll(client, name).done
-        polls += 1
-        time.sleep(POLL_INTERVAL)
-
-    assert polls >= 5
-    assert control.stats()["operations"][name]["state"] == "hanging"
-
-
-def test_fault_with_match_only_hits_prompts_containing_it(client, control):
-    control.faults([{"on": "start", "kind": "quota", "match": "dragon"}])
-
-    assert start(client, prompt="a cat").name
-    assert control.stats()["faultsPending"] == 1
-    with pytest.raises(errors.ClientError) as raised:
-        start(client, prompt="A red DRAGON")
-    assert raised.value.code == 429
-    assert control.stats()["faultsPending"] == 0
-    assert start(client, prompt="a dragon again").name
-
-
-def test_fault_times_sets_how_many_calls_fail(client, control):
-    control.faults([{"on": "start", "kind": "unavailable", "times": 2}])
-
-    for _ in range(2):
-        with pytest.raises(errors.ServerError):
-            start(client)
-    assert start(client).name
-
-
-def test_malformed_fault_is_refused_by_the_control_api(control):
-    with pytest.raises(RuntimeError, match="400"):
-        control.faults([{"on": "start", "kind": "explode"}])
-    with pytest.raises(RuntimeError, match="400"):
-        control.faults([{"on": "later", "kind": "quota"}])
-    assert control.stats()["faultsPending"] == 0
-
-
 # ----- request validation and unknown things
 
 
 def test_unknown_operation_poll_answers_404_not_found(client, control):
-    unknown = (
-        f"projects/demo-phoenix/locations/us-central1/publishers/google/models/{MODEL}"
-        f"/operations/{uuid.uuid4()}"
-    )
+    unknown = f"projects/demo-phoenix/locations/us-central1/publishers/google/models/{MODEL}/operations/{uuid.uuid4()}"
     with pytest.raises(errors.ClientError) as raised:
         poll(client, unknown)
     assert (raised.value.code, raised.value.status) == (404, "NOT_FOUND")
@@ -437,8 +226,9 @@ def test_invalid_request_is_rejected_with_400_invalid_argument(client, control, 
 def test_errors_use_veos_json_error_shape(veo_server, control):
     path = f"/v1beta1/projects/p/locations/us-central1/publishers/google/models/{MODEL}:predictLongRunning"
     status, body = raw_post(
-        veo_server.base_url, path,
-        {"instances": [{"prompt": "a cat"}], "parameters": {"durationSeconds": 7, "generateAudio": True}}
+        veo_server.base_url,
+        path,
+        {"instances": [{"prompt": "a cat"}], "parameters": {"durationSeconds": 7, "generateAudio": True}},
     )
     assert status == 400
     assert set(body) == {"error"}
@@ -456,15 +246,15 @@ def test_non_veo_model_answers_404_not_found(client, control):
 
 
 def test_storage_uri_is_refused_when_the_stand_in_has_no_gcs_endpoint(make_client):
-    with VeoStandIn(port=0, delay_seconds=0, gcs_endpoint=None, log_requests=False) as server:
-        with pytest.raises(errors.ClientError) as raised:
-            start(make_client(server.base_url), output_gcs_uri=fresh_prefix())
+    with (
+        VeoStandIn(port=0, delay_seconds=0, gcs_endpoint=None, log_requests=False) as server,
+        pytest.raises(errors.ClientError) as raised,
+    ):
+        start(make_client(server.base_url), output_gcs_uri=fresh_prefix())
     assert (raised.value.code, raised.value.status) == (400, "FAILED_PRECONDITION")
 
 
-def test_unreachable_gcs_ends_the_operation_with_an_error_instead_of_hanging(
-    make_client, unused_port
-):
+def test_unreachable_gcs_ends_the_operation_with_an_error_instead_of_hanging(make_client, unused_port):
     with VeoStandIn(
         port=0, delay_seconds=0, gcs_endpoint=f"http://127.0.0.1:{unused_port}", log_requests=False
     ) as server:
@@ -507,17 +297,27 @@ def test_reset_clears_operations_faults_counters_and_restores_settings(client, c
 # ----- command line
 
 
-def test_module_runs_as_a_cli_server_that_answers_health_and_logs_requests(
-    repo_root, tmp_path, unused_port
-):
+def test_module_runs_as_a_cli_server_that_answers_health_and_logs_requests(repo_root, tmp_path, unused_port):
     port = unused_port
     stderr_path = tmp_path / "stderr.log"
     env = {**os.environ, "PYTHONPATH": str(repo_root)}
     with open(stderr_path, "wb") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "standins.veo_server", "--port", str(port),
-             "--delay-seconds", "0", "--blocked-terms", "gore,nsfw"],
-            cwd=repo_root, env=env, stdout=subprocess.DEVNULL, stderr=stderr,
+            [
+                sys.executable,
+                "-m",
+                "standins.veo_server",
+                "--port",
+                str(port),
+                "--delay-seconds",
+                "0",
+                "--blocked-terms",
+                "gore,nsfw",
+            ],
+            cwd=repo_root,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
         )
     try:
         control = VeoControl(f"http://127.0.0.1:{port}", timeout=2)

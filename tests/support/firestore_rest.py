@@ -4,6 +4,7 @@ The Python server SDK always authenticates as the emulator's owner and skips the
 this client sends the user's Auth-emulator ID token, so every call goes through
 firestore.rules exactly as the mobile app's would.
 """
+
 from __future__ import annotations
 
 import base64
@@ -30,10 +31,8 @@ class User:
 
 
 def sign_up(email: str, password: str = "secret-pass-1") -> User:
-    url = (f"http://127.0.0.1:{AUTH_PORT}/identitytoolkit.googleapis.com/v1/"
-           "accounts:signUp?key=local")
-    resp = requests.post(url, json={"email": email, "password": password, "returnSecureToken": True},
-                         timeout=10)
+    url = f"http://127.0.0.1:{AUTH_PORT}/identitytoolkit.googleapis.com/v1/accounts:signUp?key=local"
+    resp = requests.post(url, json={"email": email, "password": password, "returnSecureToken": True}, timeout=10)
     resp.raise_for_status()
     body = resp.json()
     return User(uid=body["localId"], email=email, id_token=body["idToken"])
@@ -41,8 +40,7 @@ def sign_up(email: str, password: str = "secret-pass-1") -> User:
 
 def sign_in_anonymously() -> User:
     """A Firebase anonymous user (signInAnonymously): a uid and a token, no email."""
-    url = (f"http://127.0.0.1:{AUTH_PORT}/identitytoolkit.googleapis.com/v1/"
-           "accounts:signUp?key=local")
+    url = f"http://127.0.0.1:{AUTH_PORT}/identitytoolkit.googleapis.com/v1/accounts:signUp?key=local"
     resp = requests.post(url, json={"returnSecureToken": True}, timeout=10)
     resp.raise_for_status()
     body = resp.json()
@@ -63,7 +61,7 @@ def encode(value) -> dict:
     if isinstance(value, bytes):
         return {"bytesValue": base64.b64encode(value).decode()}
     if isinstance(value, dt.datetime):
-        return {"timestampValue": value.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")}
+        return {"timestampValue": value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")}
     if isinstance(value, (list, tuple)):
         return {"arrayValue": {"values": [encode(v) for v in value]}}
     if isinstance(value, dict):
@@ -72,7 +70,7 @@ def encode(value) -> dict:
 
 
 def decode(value: dict):
-    (kind, raw), = value.items()
+    ((kind, raw),) = value.items()
     if kind == "nullValue":
         return None
     if kind == "integerValue":
@@ -104,10 +102,10 @@ class UserClient:
 
     def _write(self, path: str, data: dict, *, exists: bool | None, mask: list[str] | None = None) -> dict:
         plain = {k: v for k, v in data.items() if v is not SERVER_TIME}
-        write: dict = {"update": {"name": f"{DOCS.split('/v1/')[1]}/{path}",
-                                  "fields": {k: encode(v) for k, v in plain.items()}}}
-        transforms = [{"fieldPath": k, "setToServerValue": "REQUEST_TIME"}
-                      for k, v in data.items() if v is SERVER_TIME]
+        write: dict = {
+            "update": {"name": f"{DOCS.split('/v1/')[1]}/{path}", "fields": {k: encode(v) for k, v in plain.items()}}
+        }
+        transforms = [{"fieldPath": k, "setToServerValue": "REQUEST_TIME"} for k, v in data.items() if v is SERVER_TIME]
         if transforms:
             write["updateTransforms"] = transforms
         if mask is not None:
@@ -131,15 +129,29 @@ class UserClient:
     def delete(self, path: str) -> None:
         self._check(self.session.delete(f"{DOCS}/{path}", timeout=10))
 
-    def query(self, collection: str, where: list[tuple[str, str, object]] = (),
-              order_by: list[tuple[str, str]] = (), limit: int | None = None,
-              start_after: list | None = None, parent: str = "",
-              offset: int | None = None) -> list[tuple[str, dict]]:
-        ops = {"==": "EQUAL", "<": "LESS_THAN", "<=": "LESS_THAN_OR_EQUAL", ">": "GREATER_THAN",
-               ">=": "GREATER_THAN_OR_EQUAL", "in": "IN", "!=": "NOT_EQUAL"}
+    def query(
+        self,
+        collection: str,
+        where: list[tuple[str, str, object]] = (),
+        order_by: list[tuple[str, str]] = (),
+        limit: int | None = None,
+        start_after: list | None = None,
+        parent: str = "",
+        offset: int | None = None,
+    ) -> list[tuple[str, dict]]:
+        ops = {
+            "==": "EQUAL",
+            "<": "LESS_THAN",
+            "<=": "LESS_THAN_OR_EQUAL",
+            ">": "GREATER_THAN",
+            ">=": "GREATER_THAN_OR_EQUAL",
+            "in": "IN",
+            "!=": "NOT_EQUAL",
+        }
         query: dict = {"from": [{"collectionId": collection}]}
-        filters = [{"fieldFilter": {"field": {"fieldPath": f}, "op": ops[op], "value": encode(v)}}
-                   for f, op, v in where]
+        filters = [
+            {"fieldFilter": {"field": {"fieldPath": f}, "op": ops[op], "value": encode(v)}} for f, op, v in where
+        ]
         if len(filters) == 1:
             query["where"] = filters[0]
         elif filters:
@@ -154,8 +166,9 @@ class UserClient:
             query["startAt"] = {"values": [encode(v) for v in start_after], "before": False}
         url = f"{DOCS}/{parent}:runQuery" if parent else f"{DOCS}:runQuery"
         rows = self._check(self.session.post(url, json={"structuredQuery": query}, timeout=10))
-        return [(r["document"]["name"].rsplit("/", 1)[1], decode_document(r["document"]))
-                for r in rows if "document" in r]
+        return [
+            (r["document"]["name"].rsplit("/", 1)[1], decode_document(r["document"])) for r in rows if "document" in r
+        ]
 
     # ---- helpers added for the rules suite (tests/rules): raw writes and queries -----------
 
@@ -184,21 +197,26 @@ class UserClient:
         query: dict = {"from": [{"collectionId": collection, "allDescendants": True}]}
         if limit:
             query["limit"] = limit
-        rows = self._check(self.session.post(f"{DOCS}:runQuery", json={"structuredQuery": query},
-                                             timeout=10))
-        return [(r["document"]["name"].rsplit("/", 1)[1], decode_document(r["document"]))
-                for r in rows if "document" in r]
+        rows = self._check(self.session.post(f"{DOCS}:runQuery", json={"structuredQuery": query}, timeout=10))
+        return [
+            (r["document"]["name"].rsplit("/", 1)[1], decode_document(r["document"])) for r in rows if "document" in r
+        ]
 
-    def list_all(self, collection: str, where: list[tuple[str, str, object]] = (), parent: str = "",
-                 page: int = 100) -> list[tuple[str, dict]]:
+    def list_all(
+        self, collection: str, where: list[tuple[str, str, object]] = (), parent: str = "", page: int = 100
+    ) -> list[tuple[str, dict]]:
         """Every document a list may see, `page` at a time (the rules cap each query's limit:
         100 for own creations and ledger, 50 for the feed), in document-name order with a
         cursor on the name, so no two documents tie and none is skipped."""
         ops = {"==": "EQUAL"}
-        query: dict = {"from": [{"collectionId": collection}], "limit": page,
-                       "orderBy": [{"field": {"fieldPath": "__name__"}, "direction": "ASCENDING"}]}
-        filters = [{"fieldFilter": {"field": {"fieldPath": f}, "op": ops[op], "value": encode(v)}}
-                   for f, op, v in where]
+        query: dict = {
+            "from": [{"collectionId": collection}],
+            "limit": page,
+            "orderBy": [{"field": {"fieldPath": "__name__"}, "direction": "ASCENDING"}],
+        }
+        filters = [
+            {"fieldFilter": {"field": {"fieldPath": f}, "op": ops[op], "value": encode(v)}} for f, op, v in where
+        ]
         if len(filters) == 1:
             query["where"] = filters[0]
         elif filters:
@@ -206,20 +224,27 @@ class UserClient:
         url = f"{DOCS}/{parent}:runQuery" if parent else f"{DOCS}:runQuery"
         found: list[tuple[str, dict]] = []
         while True:
-            rows = [r["document"] for r in self._check(self.session.post(
-                url, json={"structuredQuery": query}, timeout=10)) if "document" in r]
+            rows = [
+                r["document"]
+                for r in self._check(self.session.post(url, json={"structuredQuery": query}, timeout=10))
+                if "document" in r
+            ]
             found += [(d["name"].rsplit("/", 1)[1], decode_document(d)) for d in rows]
             if len(rows) < page:
                 return found
             query["startAt"] = {"values": [{"referenceValue": rows[-1]["name"]}], "before": False}
 
-    def count(self, collection: str, where: list[tuple[str, str, object]] = (), limit: int | None = None,
-              parent: str = "") -> int:
+    def count(
+        self, collection: str, where: list[tuple[str, str, object]] = (), limit: int | None = None, parent: str = ""
+    ) -> int:
         """A COUNT aggregation (getCountFromServer in the SDKs) over an `==`-filtered query;
         the rules judge it as a list of the query it counts."""
         query: dict = {"from": [{"collectionId": collection}]}
-        filters = [{"fieldFilter": {"field": {"fieldPath": f}, "op": "EQUAL", "value": encode(v)}}
-                   for f, op, v in where if op == "=="]
+        filters = [
+            {"fieldFilter": {"field": {"fieldPath": f}, "op": "EQUAL", "value": encode(v)}}
+            for f, op, v in where
+            if op == "=="
+        ]
         assert len(filters) == len(where), "count() supports == filters only"
         if len(filters) == 1:
             query["where"] = filters[0]
@@ -227,15 +252,14 @@ class UserClient:
             query["where"] = {"compositeFilter": {"op": "AND", "filters": filters}}
         if limit:
             query["limit"] = limit
-        body = {"structuredAggregationQuery": {"structuredQuery": query,
-                                               "aggregations": [{"alias": "n", "count": {}}]}}
+        body = {"structuredAggregationQuery": {"structuredQuery": query, "aggregations": [{"alias": "n", "count": {}}]}}
         url = f"{DOCS}/{parent}:runAggregationQuery" if parent else f"{DOCS}:runAggregationQuery"
         rows = self._check(self.session.post(url, json=body, timeout=10))
         return int(rows[0]["result"]["aggregateFields"]["n"]["integerValue"])
 
 
 def outcome(call) -> str:
-    """"allowed" if `call` succeeds, "denied" if the rules refuse it (403); anything else
+    """ "allowed" if `call` succeeds, "denied" if the rules refuse it (403); anything else
     (a 404, a 409, a connection error) propagates, so it is never mistaken for either."""
     try:
         call()

@@ -1,0 +1,164 @@
+// "My videos": the user's creations, live, with progress, the video, the failure and refund,
+// and Publish / Delete (a refused action is explained on its card).
+
+import { card, syncCards, video } from "../cards.js";
+import * as api from "../contract.js";
+import { MAX_LIMIT, canShowMore, nextLimit } from "../paging.js";
+import { PAGE_SIZE } from "../config.js";
+import { $, h } from "../dom.js";
+import { STATUS_LABELS, canDelete, canPublish, deniedMessage, errorLine, refundLine } from "../messages.js";
+import { tokenCost } from "../pricing.js";
+import { announce, isDenied, listen, shorten, state } from "../session.js";
+
+export function watchCreations() {
+  listen(
+    "creations",
+    api.watchCreations(
+      state.user.uid,
+      state.creationsLimit,
+      (creations) => {
+        $("creations-error").textContent = "";
+        syncCards($("creations"), creations, {
+          testid: "creation-card",
+          keyOf: (c) => JSON.stringify([c.status, c.mediaUrl, c.error, c.refunded, c.tokenCost, c.pendingWrite]),
+          status: (c) => c.status,
+          render: creationCard,
+          refresh: showProgress,
+        });
+        $("creations-empty").hidden = creations.length > 0;
+        $("creations-more").hidden = !canShowMore(creations.length, state.creationsLimit, MAX_LIMIT.creations);
+      },
+      (err) => ($("creations-error").textContent = `Your videos cannot be loaded: ${deniedMessage("read", err)}`),
+    ),
+  );
+}
+
+export function setupCreationsMore() {
+  $("creations-more").addEventListener("click", () => {
+    state.creationsLimit = nextLimit(state.creationsLimit, PAGE_SIZE, MAX_LIMIT.creations);
+    watchCreations();
+  });
+}
+
+// Progress moves without rebuilding the card (it is not part of the card's key).
+function showProgress(li, c) {
+  const progress = li.querySelector("progress[data-kind=processing]");
+  if (progress) {
+    progress.value = Number(c.progress) || 0;
+    li.querySelector(".progress-value").textContent = `${Number(c.progress) || 0}%`;
+  }
+}
+
+function creationCard(c) {
+  const titleId = `creation-${c.id}-title`;
+  const deniedId = `creation-${c.id}-denied`;
+  const cost = typeof c.tokenCost === "number" ? c.tokenCost : safeCost(c.duration);
+  const body = [];
+
+  if (c.status === "pending" || c.status === "processing") {
+    const pct = Number(c.progress) || 0;
+    const label = c.status === "pending" ? "Waiting to start" : "Generating";
+    body.push(
+      h("div", { className: "progress" },
+        h("label", { for: `creation-${c.id}-progress` }, label, " ",
+          c.status === "processing" ? h("span", { className: "progress-value" }, `${pct}%`) : null),
+        c.status === "pending"
+          ? h("progress", { id: `creation-${c.id}-progress`, testid: "creation-progress", "data-kind": "pending" })
+          : h("progress", {
+            id: `creation-${c.id}-progress`, testid: "creation-progress", "data-kind": "processing",
+            max: "100", value: String(pct),
+          })),
+      h("p", { className: "help" }, "It can be deleted once it is finished."),
+    );
+  }
+  if ((c.status === "draft" || c.status === "published") && c.mediaUrl) {
+    body.push(video({ src: c.mediaUrl, aspectRatio: c.aspectRatio, prompt: c.prompt, testid: "creation-video" }));
+  }
+  if (c.status === "failed") {
+    body.push(
+      h("p", { className: "error-message", testid: "creation-error" }, errorLine(c)),
+      h("p", { className: c.refunded ? "refund" : "help", testid: "creation-refund" }, refundLine(c)),
+    );
+  }
+
+  const actions = [];
+  if (canPublish(c.status)) {
+    actions.push(h("button", {
+      type: "button", testid: "publish", "aria-describedby": titleId,
+      onclick: (event) => act(event.currentTarget, "publish", c),
+    }, "Publish"));
+  }
+  if (canDelete(c.status)) {
+    actions.push(h("button", {
+      type: "button", className: "danger", testid: "delete", "aria-describedby": titleId,
+      onclick: (event) => act(event.currentTarget, "delete", c),
+    }, "Delete"));
+  }
+  if (actions.length) body.push(h("div", { className: "actions" }, actions));
+  body.push(h("p", { id: deniedId, className: "error", role: "alert", testid: "creation-denied" },
+    state.denied.get(c.id) || ""));
+
+  return card({
+    titleId,
+    prompt: c.prompt,
+    promptTestid: "creation-prompt",
+    badge: { className: `badge-${c.status}`, testid: "creation-status", text: STATUS_LABELS[c.status] || c.status },
+    facts: [c.aspectRatio, `${c.duration} s`, `${cost} tokens`],
+    time: c.createdAt,
+    focusable: true,
+    body,
+  });
+}
+
+function safeCost(duration) {
+  try {
+    return tokenCost(duration);
+  } catch {
+    return "?";
+  }
+}
+
+// After a refused write: does the creation exist? (true when that cannot be told)
+async function existsOrUnknown(id) {
+  try {
+    return await api.creationExists(id);
+  } catch {
+    return true;
+  }
+}
+
+async function act(button, action, creation) {
+  const article = button.closest("article");
+  const denied = article.querySelector("[data-testid=creation-denied]");
+  denied.textContent = "";
+  state.denied.delete(creation.id);
+  if (action === "delete" && !window.confirm(`Delete “${shorten(creation.prompt, 60)}”? This cannot be undone.`)) {
+    return;
+  }
+  article.querySelectorAll(".actions button").forEach((b) => (b.disabled = true));
+  try {
+    if (action === "publish") {
+      await api.publishCreation(creation.id);
+      announce(`Published “${shorten(creation.prompt, 40)}” to the feed.`);
+    } else {
+      await api.deleteCreation(creation.id);
+      announce(`Deleted “${shorten(creation.prompt, 40)}”.`);
+    }
+  } catch (err) {
+    if (action === "delete" && isDenied(err) && !(await existsOrUnknown(creation.id))) {
+      announce(`Deleted “${shorten(creation.prompt, 40)}”.`); // already gone: done
+      return;
+    }
+    // The card may have been rebuilt meanwhile: find the current one.
+    const li = document.querySelector(`[data-testid=creation-card][data-id="${creation.id}"]`);
+    const target = li ? li.querySelector("[data-testid=creation-denied]") : null;
+    const message = deniedMessage(action, err);
+    state.denied.set(creation.id, message);
+    if (target) {
+      target.textContent = message;
+      li.querySelectorAll(".actions button").forEach((b) => (b.disabled = false));
+    } else {
+      announce(message);
+    }
+  }
+}

@@ -1,0 +1,94 @@
+// The prompt form: its cost, why it is blocked, the request write, and one live listener per
+// creation asked for in this session that announces each change of its status.
+
+import * as api from "../contract.js";
+import { $ } from "../dom.js";
+import { deniedMessage, refundLine } from "../messages.js";
+import { promptProblem, submitBlocker, tokenCost } from "../pricing.js";
+import { announce, isDenied, shorten, state } from "../session.js";
+
+function formValues() {
+  const form = $("request-form");
+  return {
+    prompt: form.prompt.value,
+    aspectRatio: form.aspectRatio.value,
+    duration: Number.parseInt(form.duration.value, 10),
+  };
+}
+
+export function updateRequestForm() {
+  const { duration, prompt } = formValues();
+  $("cost").textContent = String(tokenCost(duration));
+  const blocker = submitBlocker({ balance: state.balance, duration, prompt });
+  $("submit-reason").textContent = blocker || "";
+  $("submit").disabled = Boolean(blocker) || state.sending;
+  $("request-form").dataset.blocked = blocker ? "true" : "false";
+}
+
+export function setupRequestForm() {
+  const form = $("request-form");
+  form.addEventListener("input", () => {
+    $("request-error").textContent = "";
+    updateRequestForm();
+  });
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const values = formValues();
+    const problem = promptProblem(values.prompt) || submitBlocker({ balance: state.balance, ...values });
+    if (problem) {
+      $("request-error").textContent = problem;
+      form.prompt.focus();
+      return;
+    }
+    const id = api.newCreationId();
+    track(id, values.prompt); // attached before the write: the rules allow it
+    state.sending = true;
+    updateRequestForm();
+    try {
+      await api.requestCreation(id, state.user.uid, values);
+      announce(`Request sent. ${tokenCost(values.duration)} tokens will be taken when generation starts.`);
+      form.prompt.value = "";
+    } catch (err) {
+      if (isDenied(err) && (await api.creationExists(id).catch(() => false))) {
+        // The first attempt landed and a resend was refused: the request is there.
+        form.prompt.value = "";
+      } else {
+        untrack(id);
+        $("request-error").textContent = deniedMessage("request", err);
+      }
+    } finally {
+      state.sending = false;
+      updateRequestForm();
+    }
+  });
+}
+
+// One live listener per creation this session asked for: it announces each change of status
+// (for screen readers and for anyone looking at another tab), then detaches when finished.
+function track(id, prompt) {
+  const entry = { prompt, status: null, unsubscribe: null };
+  state.tracked.set(id, entry);
+  entry.unsubscribe = api.watchCreation(
+    id,
+    (creation) => {
+      if (!creation || creation.status === entry.status) return;
+      entry.status = creation.status;
+      const name = `“${shorten(prompt, 40)}”`;
+      if (creation.status === "processing") announce(`${name}: generating…`);
+      if (creation.status === "draft") announce(`${name} is ready to watch.`);
+      if (creation.status === "failed") {
+        // The card shows the whole message; the announcement stays short.
+        announce(`${name} failed. ${refundLine(creation)}.`);
+      }
+      if (creation.status === "draft" || creation.status === "failed") untrack(id);
+    },
+    () => untrack(id),
+  );
+}
+
+function untrack(id) {
+  const entry = state.tracked.get(id);
+  if (!entry) return;
+  entry.unsubscribe?.();
+  state.tracked.delete(id);
+}

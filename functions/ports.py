@@ -1,0 +1,211 @@
+"""The ports: what the handlers need from the world, as `typing.Protocol`s.
+
+Production implements them in adapters/ (wired by bootstrap.py); the handler tests implement
+them in memory (tests/handlers/fakes.py) on the same domain plans (domain/ledger.py), so a
+money decision is the same in both. A module can satisfy a Protocol: adapters.store and
+adapters.tasks are used as they are.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, BinaryIO, Literal, Protocol
+
+from domain import ledger
+from domain.admission import QueueEstimate
+from domain.errors import Failure
+from domain.generation import VeoOutcome
+from domain.metrics import Totals
+from domain.states import Status
+
+
+class MalformedDocument(Exception):
+    """A document the server cannot act on safely (e.g. a non-numeric balance): the handler
+    sets it aside (log + `malformed` counter) and goes on with the rest."""
+
+
+# ---- what the creation store's transactions return -------------------------------------------
+
+DebitResult = ledger.DebitOutcome
+
+
+@dataclass(frozen=True)
+class Debited:
+    balance_after: int
+    media_key: str  # where this creation's video will live
+    result: Literal[DebitResult.DEBITED] = field(default=DebitResult.DEBITED, init=False)
+
+
+@dataclass(frozen=True)
+class DebitRefused:
+    """Failed before any token moved (the creation is failed in the same transaction)."""
+    failure: Failure
+    result: Literal[DebitResult.REFUSED] = field(default=DebitResult.REFUSED, init=False)
+
+
+@dataclass(frozen=True)
+class DebitSkipped:
+    """A repeated event (already handled) or an event of a document no longer there (gone)."""
+    result: Literal[DebitResult.ALREADY_HANDLED, DebitResult.GONE]
+
+
+Debit = Debited | DebitRefused | DebitSkipped
+
+
+@dataclass(frozen=True)
+class Completion:
+    done: bool
+    user_gone: bool = False
+
+    def __bool__(self) -> bool:
+        return self.done
+
+
+@dataclass(frozen=True)
+class Settlement:
+    changed: bool
+    refunded_tokens: int = 0
+    status_before: str | None = None
+    user_gone: bool = False  # charged, but the user document is gone: no refund entry written
+    malformed: bool = False  # failed without money: no usable userId to find its ledger
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Whether a queued request is still this document's and pending: only then is Veo asked."""
+    still_pending: bool
+    status: str | None = None
+
+
+@dataclass(frozen=True)
+class DeletionSettlement:
+    refunded_tokens: int = 0
+    user_gone: bool = False
+    recreated: bool = False  # the id holds a newer document now: its feed entry is not ours
+
+
+class CreationStore(Protocol):
+    """creations/{id} and the money that moves with it (Firestore transactions), its reads,
+    and the metric counters written outside a state change."""
+
+    def load_creation(self, creation_id: str) -> dict | None: ...
+
+    def reject(self, creation_id: str, failure: Failure, incarnation: str | None = None) -> bool: ...
+
+    def debit(self, creation_id: str, user_id: str, cost: int, max_in_flight: int,
+              incarnation: str | None = None) -> Debit: ...
+
+    def mark_processing(self, creation_id: str, operation_name: str, cost: int, media_key: str,
+                        incarnation: str | None = None) -> bool: ...
+
+    def record_progress(self, creation_id: str, progress: int) -> Status | None: ...
+
+    def complete_draft(self, creation_id: str, media_url: str, usd_per_video_second: float) -> Completion: ...
+
+    def fail_and_refund(self, creation_id: str, failure: Failure) -> Settlement: ...
+
+    def settle_deletion(self, creation_id: str, deleted: dict, incarnation: str | None) -> DeletionSettlement: ...
+
+    def in_flight_older_than(self, cutoff: datetime) -> list[tuple[str, dict]]: ...
+
+    def in_flight_without_a_time(self, cutoff: datetime, limit: int = 50) -> list[tuple[str, dict]]: ...
+
+    def existing_creations(self, creation_ids: list[str]) -> dict[str, dict]: ...
+
+    def published_since(self, since: datetime, limit: int) -> list[tuple[str, dict]]: ...
+
+    def count_malformed(self, where: str) -> None: ...
+
+    def count_now(self, increments: dict) -> None: ...
+
+    def metric_shards_since(self, start: datetime) -> list[dict]: ...
+
+    def in_flight_summary(self) -> tuple[int, datetime | None]: ...
+
+    # -- the alerts' figures, aggregated from the creations (issue #14) --
+
+    def totals_since(self, start: datetime, usd_per_video_second: float, end: datetime | None = None) -> Totals: ...
+
+    def last_finalized_at(self, now: datetime, look: int = 20) -> datetime | None: ...
+
+    # -- admission under the Veo quota (issue #14) --
+
+    def queued_ahead(self, now: datetime) -> int: ...
+
+    def mark_queued(self, creation_id: str, incarnation: str | None, estimate: QueueEstimate,
+                    queued_at: datetime) -> bool: ...
+
+    def still_waiting(self, creation_id: str, incarnation: str | None) -> Waiting: ...
+
+    # -- upload intents: what the media sweep reads instead of listing the bucket (issue #14) --
+
+    def record_upload(self, key: str, creation_id: str) -> None: ...
+
+    def forget_upload(self, key: str) -> None: ...
+
+    def upload_intents_older_than(self, cutoff: datetime, limit: int) -> list[tuple[str, str]]: ...
+
+
+class FeedStore(Protocol):
+    """feed/{id} and the reconciliation cursors."""
+
+    def publish_to_feed(self, creation_id: str, media_url: str) -> bool: ...
+
+    def remove_from_feed(self, creation_id: str) -> bool: ...
+
+    def feed_page(self, after_id: str | None, limit: int) -> list[tuple[str, dict]]: ...
+
+    def feed_entries(self, creation_ids: list[str]) -> dict[str, dict]: ...
+
+    def get_cursor(self, name: str) -> str | None: ...
+
+    def set_cursor(self, name: str, after: str | None) -> None: ...
+
+
+class TaskQueue(Protocol):
+    """Both return False when a task of that id exists already (a repeated event)."""
+
+    def enqueue_start(self, creation_id: str, job: dict, task_id: str) -> bool: ...
+
+    def enqueue_finalize(self, creation_id: str, job: dict | None = None, delay_seconds: float = 0,
+                         task_id: str | None = None) -> bool: ...
+
+
+class VideoGenerator(Protocol):
+    """Veo: raises domain.errors.ExternalServiceError."""
+
+    def start(self, prompt: str, aspect_ratio: str, duration_seconds: int, output_gcs_uri: str | None) -> str: ...
+
+    def poll(self, operation_name: str) -> VeoOutcome: ...
+
+
+class TempStorage(Protocol):
+    """Where Veo writes its output (GCS)."""
+
+    def open_read(self, uri: str) -> BinaryIO: ...
+
+    def delete_prefix(self, uri: str) -> int: ...
+
+
+class MediaBucket(Protocol):
+    """The videos users see (R2)."""
+
+    def public_url(self, key: str) -> str: ...
+
+    def upload_stream(self, reader: Any, key: str) -> None: ...
+
+    def upload_bytes(self, data: bytes, key: str) -> None: ...
+
+    def copy(self, source_key: str, target_key: str) -> None: ...
+
+    def delete(self, key: str) -> None: ...
+
+    def list_keys(self, prefix: str = "") -> list[tuple[str, Any]]: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...  # aware, UTC
+
+    def monotonic(self) -> float: ...
+
+    def sleep(self, seconds: float) -> None: ...

@@ -1,0 +1,397 @@
+"""In-memory Firestore for the handler tier: creations, users, the ledger, metric counters and
+the feed (the CreationStore and FeedStore ports).
+
+The money decisions are NOT re-implemented here: each transaction reads its documents, asks
+the same domain plans the Firestore adapter asks (domain/ledger.py plan_*), and writes what
+they say, all or nothing — as adapters/store.py does and as the hypothesis model
+(tests/domain/test_ledger_properties.py) does. What is faked is only the storage.
+"""
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from ports import (
+    Completion,
+    Debit,
+    Debited,
+    DebitRefused,
+    DebitSkipped,
+    DeletionSettlement,
+    MalformedDocument,
+    Settlement,
+)
+
+from domain import contract, ledger, media, metrics
+from domain.errors import Failure
+from domain.ledger import Account, EntryType
+from domain.states import IN_FLIGHT, Status, parse_status, server_may_move
+from tests.handlers.fake_scale import ScaleStoreMixin
+from tests.handlers.fakes import FakeClock, Scripted
+
+# ---- Firestore: creations, users, ledger, metrics -----------------------------------------------
+
+
+@dataclass
+class _Trail:
+    user_id: str
+    incarnation: str | None
+    account: Account | None
+    debit: dict | None
+    refund: dict | None
+    account_error: bool = False
+
+    @property
+    def debit_ours(self) -> bool:
+        return self.debit is not None and ledger.same_incarnation(
+            self.debit.get("incarnation"), None, self.incarnation, None)
+
+    @property
+    def debited(self) -> int | None:
+        return int(self.debit["amount"]) if self.debit_ours and self.debit else None
+
+    @property
+    def delivered(self) -> bool:
+        return self.debit_ours and bool(self.debit and self.debit.get("deliveredAt"))
+
+
+class FakeStore(ScaleStoreMixin, Scripted):
+    """creations/{id}, users/{uid}, users/{uid}/transactions/{entry}, metric counters and the
+    feed, in dicts. A document's incarnation is its create time, as in Firestore."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        super().__init__()
+        self.clock = clock
+        self.creations: dict[str, dict] = {}
+        self.create_times: dict[str, datetime] = {}
+        self.users: dict[str, dict] = {}
+        self.entries: dict[tuple[str, str], dict] = {}
+        self.counters: Counter[str] = Counter()
+        self.shards: list[dict] = []
+        self.feed: dict[str, dict] = {}
+        self.cursors: dict[str, str | None] = {}
+        self.uploads: dict[str, dict] = {}  # upload intents by object key
+
+    # ---- what the client and the tests do (not part of the port) --------------------------
+
+    def grant(self, user_id: str, tokens: int, in_flight: int = 0) -> None:
+        self.users[user_id] = {"tokens": tokens, "inFlight": in_flight}
+        if tokens:
+            self.entries[(user_id, f"grant_{len(self.entries)}")] = {"type": EntryType.GRANT.value, "amount": tokens}
+
+    def create(self, creation_id: str, data: dict) -> str:
+        """A client's create; returns the document's incarnation (what the create event carries)."""
+        self.clock.advance(0.001)  # a re-created id gets a later create time
+        self.creations[creation_id] = dict(data)
+        self.create_times[creation_id] = self.clock.now()
+        return self.incarnation(creation_id) or ""
+
+    def delete(self, creation_id: str) -> tuple[dict, str | None]:
+        """A delete; returns the deleted document and its incarnation (the delete event)."""
+        incarnation = self.incarnation(creation_id)
+        self.create_times.pop(creation_id, None)
+        return self.creations.pop(creation_id), incarnation
+
+    def incarnation(self, creation_id: str) -> str | None:
+        moment = self.create_times.get(creation_id)
+        return moment.isoformat() if moment else None
+
+    def tokens(self, user_id: str) -> int:
+        return self.users[user_id]["tokens"]
+
+    def in_flight(self, user_id: str) -> int:
+        return self.users[user_id]["inFlight"]
+
+    def entry(self, user_id: str, entry_id: str) -> dict | None:
+        return self.entries.get((user_id, entry_id))
+
+    # ---- reads -------------------------------------------------------------------------
+
+    def load_creation(self, creation_id: str) -> dict | None:
+        self._enter("load_creation")
+        found = self.creations.get(creation_id)
+        return dict(found) if found is not None else None
+
+    def in_flight_older_than(self, cutoff: datetime) -> list[tuple[str, dict]]:
+        self._enter("in_flight_older_than")
+        return [(cid, dict(c)) for cid, c in self.creations.items()
+                if c.get("status") in IN_FLIGHT and isinstance(c.get("createdAt"), datetime)
+                and c["createdAt"] < cutoff]
+
+    def in_flight_without_a_time(self, cutoff: datetime, limit: int = 50) -> list[tuple[str, dict]]:
+        self._enter("in_flight_without_a_time")
+        found = [(cid, dict(c)) for cid, c in self.creations.items()
+                 if c.get("status") in IN_FLIGHT and isinstance(c.get("createdAt"), str)][:limit]
+        return [(cid, c) for cid, c in found if self.create_times[cid] < cutoff]
+
+    def existing_creations(self, creation_ids: list[str]) -> dict[str, dict]:
+        self._enter("existing_creations")
+        return {cid: dict(self.creations[cid]) for cid in creation_ids if cid in self.creations}
+
+    def published_since(self, since: datetime, limit: int) -> list[tuple[str, dict]]:
+        self._enter("published_since")
+        found = sorted(((cid, dict(c)) for cid, c in self.creations.items()
+                        if isinstance(c.get("publishedAt"), datetime) and c["publishedAt"] >= since),
+                       key=lambda item: item[1]["publishedAt"])
+        return found[:limit]
+
+    def metric_shards_since(self, start: datetime) -> list[dict]:
+        self._enter("metric_shards_since")
+        return [s for s in self.shards if not isinstance(s.get("bucketStart"), datetime) or s["bucketStart"] >= start]
+
+    def in_flight_summary(self) -> tuple[int, datetime | None]:
+        self._enter("in_flight_summary")
+        flying = [c for c in self.creations.values() if c.get("status") in IN_FLIGHT]
+        times = [c["createdAt"] for c in flying if isinstance(c.get("createdAt"), datetime)]
+        return len(flying), (min(times) if times else None)
+
+    # ---- counters ----------------------------------------------------------------------
+
+    def count_malformed(self, where: str) -> None:
+        self._enter("count_malformed")
+        self.count_now(metrics.malformed(where))
+
+    def count_now(self, increments: dict) -> None:
+        self.counters.update({k: v for k, v in increments.items()})
+
+    # ---- the money transactions (each: read, plan, write everything) -----------------------
+
+    def reject(self, creation_id: str, failure: Failure, incarnation: str | None = None) -> bool:
+        self._enter("reject")
+        snap = self.creations.get(creation_id)
+        if _status(snap) != Status.PENDING:
+            return False
+        if incarnation is not None and self.incarnation(creation_id) != incarnation:
+            return False
+        user_id = _owner(snap)
+        if user_id is None:
+            self._update(creation_id, _failed_fields(failure, refunded=False))
+            self.count_now(metrics.rejected(failure.code))
+            return True
+        self._settle_failure(creation_id, self._trail(creation_id, user_id), Status.PENDING, failure, refused=True)
+        return True
+
+    def debit(self, creation_id: str, user_id: str, cost: int, max_in_flight: int,
+              incarnation: str | None = None) -> Debit:
+        self._enter("debit")
+        snap = self.creations.get(creation_id)
+        current = self.incarnation(creation_id) if snap is not None else None
+        if snap is not None and incarnation is not None and current != incarnation:
+            return DebitSkipped(ledger.DebitOutcome.GONE)
+        account = self._account(user_id) or Account(0, 0)
+        prior = self.entries.get((user_id, ledger.debit_id(creation_id)))
+        plan = ledger.plan_debit(
+            _status(snap), prior is not None, account, cost, max_in_flight,
+            debit_is_ours=prior is not None and ledger.same_incarnation(prior.get("incarnation"), None, current, None),
+            owner_matches=snap is not None and snap.get("userId") == user_id)
+        if isinstance(plan, ledger.DebitRefused):
+            self._update(creation_id, _failed_fields(plan.failure, refunded=False))
+            self.count_now(metrics.rejected(plan.failure.code))
+            return DebitRefused(plan.failure)
+        if isinstance(plan, ledger.DebitSkipped):
+            return DebitSkipped(plan.outcome)
+        after = plan.account_after
+        self.entries[(user_id, ledger.debit_id(creation_id))] = _entry(EntryType.DEBIT, cost, after, creation_id,
+                                                                       current)
+        self.users[user_id] = {"tokens": after.tokens, "inFlight": after.in_flight}
+        self.count_now(metrics.requested())
+        return Debited(after.tokens, media.draft_key(user_id, creation_id, secrets.token_urlsafe(18)))
+
+    def mark_processing(self, creation_id: str, operation_name: str, cost: int, media_key: str,
+                        incarnation: str | None = None) -> bool:
+        self._enter("mark_processing")
+        snap = self.creations.get(creation_id)
+        if snap is None or not server_may_move(snap.get("status"), Status.PROCESSING):
+            return False
+        if incarnation is not None and self.incarnation(creation_id) != incarnation:
+            return False
+        self._update(creation_id, {"status": Status.PROCESSING.value, "operationName": operation_name,
+                                   "tokenCost": cost, "refunded": False, "progress": 0, "mediaKey": media_key,
+                                   "startedAt": self.clock.now()})
+        return True
+
+    def record_progress(self, creation_id: str, progress: int) -> Status | None:
+        self._enter("record_progress")
+        snap = self.creations.get(creation_id)
+        if snap is None:
+            return None
+        status = parse_status(snap.get("status"))
+        shown = snap.get("progress") if type(snap.get("progress")) is int else 0
+        if status == Status.PROCESSING and progress > shown:
+            self._update(creation_id, {"progress": progress})
+        return status
+
+    def complete_draft(self, creation_id: str, media_url: str, usd_per_video_second: float) -> Completion:
+        self._enter("complete_draft")
+        snap = self.creations.get(creation_id)
+        if not ledger.plan_draft(_status(snap)):
+            return Completion(False)
+        assert snap is not None
+        user_id, user_gone = _owner(snap), True
+        if user_id:
+            trail = self._trail(creation_id, user_id)
+            if trail.account is not None and not trail.account_error:
+                user_gone = False
+                after = ledger.release_in_flight(trail.account)
+                self.users[user_id]["inFlight"] = after.in_flight
+            if trail.debit_ours and trail.debit is not None:
+                trail.debit["deliveredAt"] = self.clock.now()
+        self._update(creation_id, {"status": Status.DRAFT.value, "mediaUrl": media_url, "progress": 100,
+                                   "completedAt": self.clock.now()})
+        duration = snap.get("duration") if type(snap.get("duration")) is int else 0
+        self.count_now(metrics.succeeded(duration, 0.0, usd_per_video_second))
+        return Completion(True, user_gone)
+
+    def fail_and_refund(self, creation_id: str, failure: Failure) -> Settlement:
+        self._enter("fail_and_refund")
+        snap = self.creations.get(creation_id)
+        status = _status(snap)
+        if status is None or not server_may_move(status, Status.FAILED):
+            return Settlement(False, status_before=status if isinstance(status, str) else None)
+        user_id = _owner(snap)
+        trail = self._trail(creation_id, user_id) if user_id else None
+        return self._settle_failure(creation_id, trail, status, failure)
+
+    def settle_deletion(self, creation_id: str, deleted: dict, incarnation: str | None) -> DeletionSettlement:
+        self._enter("settle_deletion")
+        user_id, status = deleted.get("userId"), parse_status(deleted.get("status"))
+        current = self.incarnation(creation_id)
+        recreated = creation_id in self.creations and current != incarnation
+        if not contract.is_safe_user_id(user_id) or status not in IN_FLIGHT:
+            return DeletionSettlement(recreated=recreated)
+        assert isinstance(user_id, str)
+        debit = self.entries.get((user_id, ledger.debit_id(creation_id)))
+        if debit is None:
+            return DeletionSettlement(recreated=recreated)
+        if incarnation is not None:
+            ours = ledger.same_incarnation(debit.get("incarnation"), None, incarnation, None)
+        else:
+            ours = not (creation_id in self.creations
+                        and ledger.same_incarnation(debit.get("incarnation"), None, current, None))
+        if not ours:
+            return DeletionSettlement(recreated=recreated)
+        account = self._account(user_id)
+        refund_exists = (user_id, ledger.refund_id(creation_id)) in self.entries
+        decision = ledger.plan_deletion_refund(account, int(debit["amount"]), refund_exists,
+                                               bool(debit.get("deliveredAt")))
+        if decision is None:
+            return DeletionSettlement(user_gone=True, recreated=recreated)
+        if decision.refund_amount:
+            after = decision.account_after
+            self.entries[(user_id, ledger.refund_id(creation_id))] = _entry(
+                EntryType.REFUND, decision.refund_amount, after, creation_id,
+                debit.get("incarnation") or incarnation)
+            self.users[user_id] = {"tokens": after.tokens, "inFlight": after.in_flight}
+            self.count_now(metrics.deleted_in_flight(decision.refund_amount))
+        return DeletionSettlement(decision.refund_amount, recreated=recreated)
+
+    # ---- the transactions' shared reads and writes -------------------------------------------
+
+    def _account(self, user_id: str) -> Account | None:
+        user = self.users.get(user_id)
+        if user is None:
+            return None
+        tokens, in_flight = user.get("tokens", 0), user.get("inFlight", 0)
+        if not all(type(v) is int for v in (tokens, in_flight)):
+            raise MalformedDocument(f"user {user_id}: tokens/inFlight are not integers")
+        return Account(tokens, in_flight)
+
+    def _trail(self, creation_id: str, user_id: str) -> _Trail:
+        try:
+            account, broken = self._account(user_id), False
+        except MalformedDocument:
+            account, broken = Account(0, 0), True
+        return _Trail(user_id, self.incarnation(creation_id), account,
+                      self.entries.get((user_id, ledger.debit_id(creation_id))),
+                      self.entries.get((user_id, ledger.refund_id(creation_id))), broken)
+
+    def _settle_failure(self, creation_id: str, trail: _Trail | None, status: str, failure: Failure,
+                        refused: bool = False) -> Settlement:
+        if trail is None:
+            self._update(creation_id, _failed_fields(failure, refunded=False))
+            self.count_now(metrics.malformed("creation"))
+            return Settlement(True, 0, status, malformed=True)
+        if trail.account_error:
+            if trail.debited is not None and trail.refund is None and not trail.delivered:
+                raise MalformedDocument(f"user {trail.user_id}: balance unreadable, refund of {creation_id} waits")
+            self._update(creation_id, _failed_fields(failure, refunded=trail.debit_ours and trail.refund is not None))
+            self.count_now(metrics.malformed("user"))
+            return Settlement(True, 0, status, malformed=True)
+        plan = ledger.plan_failure(status, trail.account, trail.debited, trail.refund is not None, trail.delivered)
+        if isinstance(plan, ledger.FailWithRefund):
+            after = plan.account_after
+            self.entries[(trail.user_id, ledger.refund_id(creation_id))] = _entry(
+                EntryType.REFUND, plan.refund_amount, after, creation_id, trail.incarnation)
+            self.users[trail.user_id] = {"tokens": after.tokens, "inFlight": after.in_flight}
+        fields = _failed_fields(failure, refunded=plan.refunded)
+        if trail.debited is not None:
+            fields["tokenCost"] = trail.debited
+        self._update(creation_id, fields)
+        if refused and trail.debited is None:
+            self.count_now(metrics.rejected(failure.code))
+        else:
+            self.count_now(metrics.failed(failure.code, plan.refund_amount))
+        return Settlement(True, plan.refund_amount, status, user_gone=plan.user_gone)
+
+    def _update(self, creation_id: str, fields: dict) -> None:
+        if fields.get("status") == Status.FAILED.value:
+            fields = {"completedAt": self.clock.now(), **fields}  # as _failed_fields does in Firestore
+        self.creations[creation_id].update(fields)
+
+
+class FakeFeed(Scripted):
+    """feed/{id} and the cursors, guarded by the creations of the same FakeStore (one database)."""
+
+    def __init__(self, store: FakeStore) -> None:
+        super().__init__()
+        self.store = store
+
+    def publish_to_feed(self, creation_id: str, media_url: str) -> bool:
+        self._enter("publish_to_feed")
+        snap = self.store.creations.get(creation_id)
+        if _status(snap) != Status.PUBLISHED:
+            return False
+        assert snap is not None
+        self.store.feed[creation_id] = media.feed_entry(snap, media_url)
+        return True
+
+    def remove_from_feed(self, creation_id: str) -> bool:
+        self._enter("remove_from_feed")
+        if _status(self.store.creations.get(creation_id)) == Status.PUBLISHED:
+            return False
+        self.store.feed.pop(creation_id, None)
+        return True
+
+    def feed_page(self, after_id: str | None, limit: int) -> list[tuple[str, dict]]:
+        self._enter("feed_page")
+        ids = sorted(cid for cid in self.store.feed if after_id is None or cid > after_id)
+        return [(cid, dict(self.store.feed[cid])) for cid in ids[:limit]]
+
+    def feed_entries(self, creation_ids: list[str]) -> dict[str, dict]:
+        return {cid: dict(self.store.feed[cid]) for cid in creation_ids if cid in self.store.feed}
+
+    def get_cursor(self, name: str) -> str | None:
+        return self.store.cursors.get(name)
+
+    def set_cursor(self, name: str, after: str | None) -> None:
+        self.store.cursors[name] = after
+
+
+def _status(snap: dict | None) -> str | None:
+    return snap.get("status") if snap is not None else None
+
+
+def _owner(snap: dict | None) -> str | None:
+    user_id = snap.get("userId") if snap is not None else None
+    return user_id if contract.is_safe_user_id(user_id) else None
+
+
+def _failed_fields(failure: Failure, *, refunded: bool) -> dict:
+    return {"status": Status.FAILED.value, "error": failure.to_document(), "refunded": refunded}
+
+
+def _entry(kind: EntryType, amount: int, after: Account, creation_id: str, incarnation: str | None) -> dict:
+    return {"type": kind.value, "amount": amount, "balanceAfter": after.tokens, "creationId": creation_id,
+            "incarnation": incarnation}

@@ -1,0 +1,77 @@
+"""publishcreation: what is not a publish, a malformed document, a publish, a repeat, and a
+creation deleted meanwhile — against fakes, Given / When / Then."""
+from __future__ import annotations
+
+from domain import media
+from handlers.publish_creation import PublishOutcome, handle
+from tests.handlers.conftest import USER, request
+
+KEY = "drafts/alice/c1/s3cret.mp4"
+
+
+def draft(world, cid="c1", key=KEY):
+    world.store.create(cid, {**request(), "status": "draft", "mediaKey": key})
+    world.media.put(key, b"the video")
+    return dict(world.store.creations[cid])
+
+
+def published(world, cid="c1"):
+    world.store.creations[cid]["status"] = "published"
+    return dict(world.store.creations[cid])
+
+
+def test_writes_that_are_not_a_publish_are_ignored(world):
+    # Given a draft, and the server's own progress write on a processing creation
+    before = draft(world)
+    # When update events come that do not move draft -> published (or carry no document)
+    # Then nothing is copied or written
+    assert handle("c1", {**before, "status": "processing"}, before, world.services) == PublishOutcome.IGNORED
+    assert handle("c1", before, None, world.services) == PublishOutcome.IGNORED
+    assert not world.media.calls["copy"] and not world.store.feed
+
+
+def test_a_published_draft_gets_a_public_copy_and_a_feed_entry(world):
+    # Given a draft the owner publishes
+    before = draft(world)
+    after = published(world)
+    # When the update is handled
+    outcome = handle("c1", before, after, world.services)
+    # Then the video is copied to its public key and the feed shows it
+    assert outcome == PublishOutcome.PUBLISHED
+    public = media.published_key("c1", KEY)
+    assert world.media.objects[public][0] == b"the video"
+    assert world.store.feed["c1"]["mediaUrl"] == world.media.public_url(public)
+    assert world.store.feed["c1"]["userId"] == USER
+
+
+def test_a_repeated_publish_event_rewrites_the_same_copy_and_entry(world):
+    before = draft(world)
+    after = published(world)
+    handle("c1", before, after, world.services)
+    # When the same event comes again
+    # Then the outcome and the feed are the same
+    assert handle("c1", before, after, world.services) == PublishOutcome.PUBLISHED
+    assert list(world.store.feed) == ["c1"]
+
+
+def test_a_published_creation_with_an_unusable_media_key_is_set_aside(world):
+    # Given a published creation whose mediaKey is not one of ours
+    before = draft(world, key="elsewhere/video.mp4")
+    after = published(world)
+    # When the update is handled
+    outcome = handle("c1", before, after, world.services)
+    # Then it is set aside and counted, nothing copied
+    assert outcome == PublishOutcome.SET_ASIDE
+    assert world.store.counters["malformed_creation"] == 1 and not world.media.calls["copy"]
+
+
+def test_a_creation_deleted_during_the_copy_leaves_no_public_copy(world):
+    # Given the owner deletes the creation while its video is copied
+    before = draft(world)
+    after = published(world)
+    world.feed.before("publish_to_feed", lambda: world.store.delete("c1"))
+    # When the publish tries to write the feed
+    outcome = handle("c1", before, after, world.services)
+    # Then no feed entry is written and the public copy is removed
+    assert outcome == PublishOutcome.NOT_PUBLISHED
+    assert "c1" not in world.store.feed and media.published_key("c1", KEY) not in world.media.objects
