@@ -4,12 +4,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from google.cloud import firestore
-from ports import Waiting
 
 from adapters import usage
 from adapters.firestore_tx import db, get, in_transaction, incarnation_of
 from domain.admission import QueueEstimate
 from domain.states import Status
+from ports import Waiting
 
 CREATIONS = "creations"
 

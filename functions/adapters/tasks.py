@@ -1,7 +1,7 @@
 """Cloud Tasks: the `startveo` admission queue and the finalize polls of a creation."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from adapters.firebase_app import app
 
@@ -53,7 +53,7 @@ def enqueue_finalize(creation_id: str, job: dict | None = None, delay_seconds: f
     is when this poll is due: Cloud Tasks dispatches it then; the emulator, which ignores
     schedule delays, dispatches at once and the handler waits for it (handlers/finalize)."""
     data = {**(job or {}), "creationId": creation_id}
-    eta = datetime.now(timezone.utc) + timedelta(seconds=delay_seconds) if delay_seconds > 0 else None
+    eta = datetime.now(UTC) + timedelta(seconds=delay_seconds) if delay_seconds > 0 else None
     if eta:
         data["eta"] = eta.isoformat()
     else:

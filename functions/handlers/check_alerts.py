@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from ports import CreationStore
-
 from adapters import log
 from domain import metrics
 from domain.metrics import Thresholds
+from ports import CreationStore
 
 
 def handle(limits: Thresholds, now: datetime | None = None, store: CreationStore | None = None,

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from bootstrap import Services
-
 from adapters import log
 from adapters.gcs import temp_prefix_uri
+from bootstrap import Services
 from domain.admission import StartVerdict, classify_start_error, poll_delay, task_id
 from domain.errors import ErrorCode, ExternalServiceError, failure
 from domain.states import Status

@@ -2,12 +2,20 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from domain.admission import (StartVerdict, classify_start_error, dispatches_per_second, estimate_start,
-                              overdue, poll_delay, polls_for, task_id)
+from domain.admission import (
+    StartVerdict,
+    classify_start_error,
+    dispatches_per_second,
+    estimate_start,
+    overdue,
+    poll_delay,
+    polls_for,
+    task_id,
+)
 
-NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
 
 def test_the_start_queue_releases_exactly_the_veo_quota():

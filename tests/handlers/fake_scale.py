@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ports import Waiting
-
 from domain.admission import QueueEstimate
 from domain.errors import ErrorCode
 from domain.metrics import Totals
 from domain.states import Status
+from ports import Waiting
 
 DELIVERED = (Status.DRAFT.value, Status.PUBLISHED.value)
 

@@ -33,7 +33,7 @@ def test_ledger_check_since_a_cursor_checks_only_users_whose_ledger_moved(new_us
     quiet, _ = new_user(tokens=100)
     busy, busy_client = new_user(tokens=100)
     time.sleep(1)
-    cursor = dt.datetime.now(dt.timezone.utc)
+    cursor = dt.datetime.now(dt.UTC)
     cid = submit(busy_client, busy.uid, f"{uuid.uuid4().hex[:8]} a kite")  # a debit, then a delivery
     assert wait_status(busy_client, cid)["status"] == "draft"
 
