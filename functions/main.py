@@ -69,7 +69,9 @@ def startgeneration(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | No
     # retries until both max_attempts and max_retry_seconds are spent).
     retry_config=options.RetryConfig(max_attempts=5, max_retry_seconds=config.queue_max_wait_seconds(),
                                      min_backoff_seconds=5, max_backoff_seconds=30, max_doublings=3),
-    rate_limits=options.RateLimits(max_dispatches_per_second=config.start_queue_rate(),
+    # The SDK types the rate as int; Cloud Tasks (and firebase-tools' manifest) take a fraction,
+    # and 50 starts a minute is 0.83/s.
+    rate_limits=options.RateLimits(max_dispatches_per_second=config.start_queue_rate(),  # type: ignore[arg-type]
                                    max_concurrent_dispatches=50),
     memory=options.MemoryOption.MB_512,
     cpu=1,
