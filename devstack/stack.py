@@ -49,6 +49,7 @@ GCS_ENDPOINT = f"http://127.0.0.1:{GCS_PORT}"
 VEO_URL = f"http://127.0.0.1:{VEO_PORT}"
 FUNCTION_NAMES = (
     "startgeneration",
+    "startveo",
     "finalizegeneration",
     "publishcreation",
     "cleanupcreation",

@@ -48,6 +48,15 @@ MAX_IN_FLIGHT = IntParam("MAX_IN_FLIGHT", default=3,
                          description="Creations one user may have pending or processing")
 ORPHAN_AFTER_MINUTES = IntParam("ORPHAN_AFTER_MINUTES", default=15,
                                 description="Age after which a creation still in flight is failed and refunded")
+VEO_STARTS_PER_MINUTE = IntParam("VEO_STARTS_PER_MINUTE", default=50,
+                                 description="Veo starts per minute the project's quota allows: the rate of "
+                                             "the startveo queue (read at deploy time) and the queue estimate")
+QUEUE_MAX_WAIT_MINUTES = IntParam("QUEUE_MAX_WAIT_MINUTES", default=60,
+                                  description="How long a request may wait for Veo quota before the sweep "
+                                              "fails and refunds it (the only failure our limits cause)")
+VEO_MIN_SECONDS = IntParam("VEO_MIN_SECONDS", default=30,
+                           description="Shortest plausible Veo generation: coarse polls before it, "
+                                       "POLL_INTERVAL_MS polls after it")
 ORPHAN_MEDIA_MINUTES = IntParam("ORPHAN_MEDIA_MINUTES", default=60,
                                 description="Age after which an R2 video with no creation using it is deleted")
 RECONCILE_WINDOW_MINUTES = IntParam("RECONCILE_WINDOW_MINUTES", default=180,
@@ -60,12 +69,10 @@ POLL_INTERVAL_MS = IntParam("POLL_INTERVAL_MS", default=1_000,
                             description="Wait between two polls of a Veo operation once it may be done")
 POLL_COARSE_INTERVAL_MS = IntParam("POLL_COARSE_INTERVAL_MS", default=10_000,
                                    description="Wait between polls while the operation is young "
-                                               "(before 70% of VEO_EXPECTED_SECONDS)")
+                                               "(before VEO_MIN_SECONDS)")
 PROGRESS_STEP_PCT = IntParam("PROGRESS_STEP_PCT", default=25,
                              description="Write progress only when it advanced this much: each write "
                                          "costs a Firestore write and a publishcreation invocation")
-POLL_BUDGET_SECONDS = IntParam("POLL_BUDGET_SECONDS", default=420,
-                               description="How long one finalize task polls before handing over to a new task")
 RETRY_ATTEMPTS = IntParam("RETRY_ATTEMPTS", default=4,
                           description="Tries of a call to Veo, GCS or R2 that fails transiently")
 RETRY_BASE_DELAY_MS = IntParam("RETRY_BASE_DELAY_MS", default=1000,
@@ -107,12 +114,14 @@ class Settings:
     poll_interval_s: float
     poll_coarse_interval_s: float
     progress_step_pct: int
-    poll_budget_s: float
     retry: RetryPolicy
     veo_usd_per_video_second: float
     alerts: Thresholds
     reconcile_window_minutes: int = 180
     reconcile_page_size: int = 200
+    veo_starts_per_minute: int = 50
+    queue_max_wait_minutes: int = 60
+    veo_min_seconds: float = 30.0
     project_id: str = ""  # the Vertex AI project Veo runs in: this function's own
 
 
@@ -139,7 +148,6 @@ def settings() -> Settings:
         poll_interval_s=POLL_INTERVAL_MS.value / 1000,
         poll_coarse_interval_s=POLL_COARSE_INTERVAL_MS.value / 1000,
         progress_step_pct=max(1, PROGRESS_STEP_PCT.value),
-        poll_budget_s=float(POLL_BUDGET_SECONDS.value),
         retry=RetryPolicy(
             attempts=max(1, RETRY_ATTEMPTS.value),
             base_delay_s=RETRY_BASE_DELAY_MS.value / 1000,
@@ -153,8 +161,26 @@ def settings() -> Settings:
         ),
         reconcile_window_minutes=max(1, RECONCILE_WINDOW_MINUTES.value),
         reconcile_page_size=max(1, RECONCILE_PAGE_SIZE.value),
+        veo_starts_per_minute=max(1, VEO_STARTS_PER_MINUTE.value),
+        queue_max_wait_minutes=max(1, QUEUE_MAX_WAIT_MINUTES.value),
+        veo_min_seconds=float(max(0, VEO_MIN_SECONDS.value)),
         project_id=_project_id(),
     )
+
+
+def start_queue_rate() -> float:
+    """The startveo queue's dispatches per second. Cloud Tasks takes a fraction (0.83/s for
+    50/min) but a param expression in the manifest must be an integer, so the rate is
+    computed when the functions are loaded: firebase-tools loads functions/.env.<project>
+    (and the emulator .env.local) before it reads the manifest. Change the param, redeploy."""
+    from domain.admission import dispatches_per_second
+
+    return dispatches_per_second(VEO_STARTS_PER_MINUTE.value)
+
+
+def queue_max_wait_seconds() -> int:
+    """How long Cloud Tasks keeps retrying a start Veo refuses for quota (fixed at deploy)."""
+    return max(1, QUEUE_MAX_WAIT_MINUTES.value) * 60
 
 
 def _in_source(path: str) -> str:

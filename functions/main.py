@@ -4,7 +4,7 @@ Each trigger declares its options and hands the event to one handler. Function n
 no underscores because the finalize function's name is also its Cloud Tasks queue id,
 which allows only letters, digits and hyphens; the others follow for consistency.
 """
-from firebase_functions import firestore_fn, options, scheduler_fn, tasks_fn
+from firebase_functions import firestore_fn, https_fn, options, scheduler_fn, tasks_fn
 
 import config
 
@@ -63,9 +63,40 @@ def startgeneration(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | No
 
 @tasks_fn.on_task_dispatched(
     region=REGION,
+    # The admission control: the queue hands out starts at the rate of the Veo quota
+    # (VEO_STARTS_PER_MINUTE, fixed at deploy: config.start_queue_rate). A start Veo still
+    # refuses for quota is retried, backing off, for QUEUE_MAX_WAIT_MINUTES (Cloud Tasks
+    # retries until both max_attempts and max_retry_seconds are spent).
+    retry_config=options.RetryConfig(max_attempts=5, max_retry_seconds=config.queue_max_wait_seconds(),
+                                     min_backoff_seconds=5, max_backoff_seconds=30, max_doublings=3),
+    # The SDK types the rate as int; Cloud Tasks (and firebase-tools' manifest) take a fraction,
+    # and 50 starts a minute is 0.83/s.
+    rate_limits=options.RateLimits(max_dispatches_per_second=config.start_queue_rate(),  # type: ignore[arg-type]
+                                   max_concurrent_dispatches=50),
+    memory=options.MemoryOption.MB_512,
+    cpu=1,
+    timeout_sec=120,
+    max_instances=10,
+    concurrency=INSTANCE_CONCURRENCY,
+    labels=_labels("startveo"),
+)
+def startveo(request: tasks_fn.CallableRequest) -> None:
+    from handlers import start_veo
+
+    with _usage("startveo", request.data["creationId"]):
+        try:
+            start_veo.handle(request.data["creationId"], request.data, _services())
+        except start_veo.RetryLater as exc:
+            # A non-2xx answer is what makes Cloud Tasks dispatch the task again.
+            raise https_fn.HttpsError(https_fn.FunctionsErrorCode.RESOURCE_EXHAUSTED, str(exc)) from exc
+
+
+@tasks_fn.on_task_dispatched(
+    region=REGION,
     retry_config=options.RetryConfig(max_attempts=5, min_backoff_seconds=10, max_backoff_seconds=120),
-    rate_limits=options.RateLimits(max_concurrent_dispatches=200),
-    # Polls Veo for up to POLL_BUDGET_SECONDS, then streams the video to R2: time and memory.
+    rate_limits=options.RateLimits(max_concurrent_dispatches=1000),
+    # One poll per task (the next one is a new task): short, except the last, which streams
+    # the video to R2: time and memory for that one.
     memory=options.MemoryOption.GB_1,
     cpu=1,
     timeout_sec=600,
@@ -150,5 +181,6 @@ def sweeporphans(event: scheduler_fn.ScheduledEvent) -> None:
 def checkalerts(event: scheduler_fn.ScheduledEvent) -> None:
     from handlers import check_alerts
 
+    settings = config.settings()
     with _usage("checkalerts"):
-        check_alerts.handle(config.settings().alerts)
+        check_alerts.handle(settings.alerts, usd_per_video_second=settings.veo_usd_per_video_second)

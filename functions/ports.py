@@ -12,8 +12,10 @@ from datetime import datetime
 from typing import Any, BinaryIO, Literal, Protocol
 
 from domain import ledger
+from domain.admission import QueueEstimate
 from domain.errors import Failure
 from domain.generation import VeoOutcome
+from domain.metrics import Totals
 from domain.states import Status
 
 
@@ -69,6 +71,13 @@ class Settlement:
 
 
 @dataclass(frozen=True)
+class Waiting:
+    """Whether a queued request is still this document's and pending: only then is Veo asked."""
+    still_pending: bool
+    status: str | None = None
+
+
+@dataclass(frozen=True)
 class DeletionSettlement:
     refunded_tokens: int = 0
     user_gone: bool = False
@@ -113,6 +122,29 @@ class CreationStore(Protocol):
 
     def in_flight_summary(self) -> tuple[int, datetime | None]: ...
 
+    # -- the alerts' figures, aggregated from the creations (issue #14) --
+
+    def totals_since(self, start: datetime, usd_per_video_second: float, end: datetime | None = None) -> Totals: ...
+
+    def last_finalized_at(self, now: datetime, look: int = 20) -> datetime | None: ...
+
+    # -- admission under the Veo quota (issue #14) --
+
+    def queued_ahead(self, now: datetime) -> int: ...
+
+    def mark_queued(self, creation_id: str, incarnation: str | None, estimate: QueueEstimate,
+                    queued_at: datetime) -> bool: ...
+
+    def still_waiting(self, creation_id: str, incarnation: str | None) -> Waiting: ...
+
+    # -- upload intents: what the media sweep reads instead of listing the bucket (issue #14) --
+
+    def record_upload(self, key: str, creation_id: str) -> None: ...
+
+    def forget_upload(self, key: str) -> None: ...
+
+    def upload_intents_older_than(self, cutoff: datetime, limit: int) -> list[tuple[str, str]]: ...
+
 
 class FeedStore(Protocol):
     """feed/{id} and the reconciliation cursors."""
@@ -131,7 +163,12 @@ class FeedStore(Protocol):
 
 
 class TaskQueue(Protocol):
-    def enqueue_finalize(self, creation_id: str, job: dict | None = None, delay_seconds: int = 0) -> None: ...
+    """Both return False when a task of that id exists already (a repeated event)."""
+
+    def enqueue_start(self, creation_id: str, job: dict, task_id: str) -> bool: ...
+
+    def enqueue_finalize(self, creation_id: str, job: dict | None = None, delay_seconds: float = 0,
+                         task_id: str | None = None) -> bool: ...
 
 
 class VideoGenerator(Protocol):

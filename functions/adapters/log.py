@@ -50,6 +50,25 @@ def malformed_failed_without_money(creation_id: str, where: str) -> None:
     _warn("malformed document failed without money", creationId=creation_id, where=where)
 
 
+def generation_queued(creation_id: str, user_id: str, position: int, estimated_start_at: str,
+                      duration_ms: int | None = None) -> None:
+    _info("generation queued", creationId=creation_id, userId=user_id, queuePosition=position,
+          estimatedStartAt=estimated_start_at, durationMs=duration_ms)
+
+
+def queue_estimate_unavailable(creation_id: str, reason: str) -> None:
+    _warn("queue estimate unavailable", creationId=creation_id, reason=reason)
+
+
+def veo_start_deferred(creation_id: str, status: int | None, reason: str) -> None:
+    """Veo refused a start for quota (or it never reached Veo): the queue retries it."""
+    _info("veo start deferred", creationId=creation_id, status=status, reason=reason)
+
+
+def start_task_malformed(creation_id: str) -> None:
+    _warn("malformed start task set aside", creationId=creation_id, where="startveo")
+
+
 def ended_before_veo_started(creation_id: str, operation: str) -> None:
     _warn("creation ended before Veo started", creationId=creation_id, operation=operation)
 
@@ -72,6 +91,10 @@ def temp_media_not_removed(creation_id: str, reason: str) -> None:
 
 def orphan_media_not_removed(creation_id: str, reason: str) -> None:
     _warn("orphan media not removed", creationId=creation_id, reason=reason)
+
+
+def upload_intent_not_removed(key: str, reason: str) -> None:
+    _warn("upload intent not removed", key=key, reason=reason)
 
 
 def orphan_media_removed(creation_id: str, key: str) -> None:

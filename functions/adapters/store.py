@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from google.cloud import firestore
@@ -34,7 +33,7 @@ from ports import (  # noqa: F401
 
 from adapters.firestore_tx import count, count_now, db, get, get_all, in_transaction, incarnation_of  # noqa: F401
 from domain import contract, ledger, media, metrics
-from domain.errors import ErrorCode, Failure
+from domain.errors import Failure
 from domain.ledger import Account, EntryType
 from domain.states import IN_FLIGHT, Status, parse_status, server_may_move
 
@@ -163,12 +162,9 @@ def _settle_failure(tx, cref, snap, trail: _Trail | None, status: str, failure: 
     if trail.debited is not None:
         fields["tokenCost"] = trail.debited
     tx.update(cref, fields)
-    if refused and trail.debited is None:
-        count(tx, metrics.rejected(failure.code))
-    else:
-        # A sweep's timeout says nothing about the workers being alive.
-        count(tx, metrics.failed(failure.code, plan.refund_amount),
-              finalized=failure.code != ErrorCode.TIMEOUT)
+    # No counter here (issue #14): at 50 generations/s a shared counter would be the hot
+    # document of every money transaction. The creation itself is the record the alerts
+    # aggregate (adapters/metrics_store.py).
     return Settlement(True, plan.refund_amount, status, user_gone=plan.user_gone)
 
 
@@ -191,7 +187,6 @@ def reject(creation_id: str, failure: Failure, incarnation: str | None = None) -
             if user_id else None
         if trail is None:
             tx.update(ref, _failed_fields(failure, refunded=False))
-            count(tx, metrics.rejected(failure.code))
             return True
         _settle_failure(tx, ref, snap, trail, Status.PENDING, failure, refused=True)
         return True
@@ -220,7 +215,6 @@ def debit(creation_id: str, user_id: str, cost: int, max_in_flight: int,
             owner_matches=creation.exists and creation.to_dict().get("userId") == user_id)
         if isinstance(plan, ledger.DebitRefused):
             tx.update(cref, _failed_fields(plan.failure, refunded=False))
-            count(tx, metrics.rejected(plan.failure.code))
             return DebitRefused(plan.failure)
         if isinstance(plan, ledger.DebitSkipped):
             return DebitSkipped(plan.outcome)
@@ -230,7 +224,6 @@ def debit(creation_id: str, user_id: str, cost: int, max_in_flight: int,
         tx.update(uref, {"tokens": after.tokens, "inFlight": after.in_flight})
         # The creation document itself is not touched here: the ledger entry marks it as
         # charged, and every update of a creation also wakes publishcreation.
-        count(tx, metrics.requested())
         return Debited(after.tokens, media_key)
 
     return in_transaction(run)
@@ -280,10 +273,11 @@ def record_progress(creation_id: str, progress: int) -> Status | None:
     return in_transaction(run)
 
 
-def complete_draft(creation_id: str, media_url: str, usd_per_video_second: float) -> Completion:
+def complete_draft(creation_id: str, media_url: str, usd_per_video_second: float = 0.0) -> Completion:
     """processing → draft: the user's in-flight slot is freed and the debit is marked
     delivered (a delivered debit is never refunded, even after a delete). False if it
-    already ended."""
+    already ended. (`usd_per_video_second` is no longer counted here: the spend is aggregated
+    from the creations' durations, adapters/metrics_store.py.)"""
 
     def run(tx) -> Completion:
         ref = creation_ref(creation_id)
@@ -307,10 +301,6 @@ def complete_draft(creation_id: str, media_url: str, usd_per_video_second: float
             "completedAt": firestore.SERVER_TIMESTAMP,
             "updatedAt": firestore.SERVER_TIMESTAMP,
         })
-        duration = snap.to_dict().get("duration")
-        duration = duration if type(duration) is int else 0
-        count(tx, metrics.succeeded(duration, _seconds_since(snap.to_dict().get("startedAt")),
-                                    usd_per_video_second), finalized=True)
         return Completion(True, user_gone)
 
     return in_transaction(run)
@@ -373,16 +363,9 @@ def settle_deletion(creation_id: str, deleted: dict, incarnation: str | None) ->
             tx.create(rref, _ledger_doc(EntryType.REFUND, decision.refund_amount, after.tokens, creation_id,
                                         "deleted", debit_snap.to_dict().get("incarnation") or incarnation))
             tx.update(uref, {"tokens": after.tokens, "inFlight": after.in_flight})
-            count(tx, metrics.deleted_in_flight(decision.refund_amount))
         return DeletionSettlement(decision.refund_amount, recreated=recreated)
 
     return in_transaction(run)
-
-
-def _seconds_since(moment) -> float:
-    if not isinstance(moment, datetime):
-        return 0.0
-    return max(0.0, (datetime.now(UTC) - moment).total_seconds())
 
 
 def _status(snap) -> str | None:
@@ -429,4 +412,14 @@ from adapters.creation_reads import (  # noqa: E402,F401
     published_since,
 )
 from adapters.feed_store import feed_entries, feed_page, get_cursor, publish_to_feed, remove_from_feed, set_cursor  # noqa: E402,F401
-from adapters.metrics_store import count_malformed, in_flight_summary, metric_shards_since  # noqa: E402,F401
+from adapters.metrics_store import (  # noqa: E402,F401
+    count_malformed,
+    in_flight_summary,
+    last_finalized_at,
+    metric_shards_since,
+    totals_since,
+)
+from adapters.admission_store import mark_queued, queued_ahead, still_waiting  # noqa: E402,F401
+from adapters.upload_intents import forget as forget_upload  # noqa: E402,F401
+from adapters.upload_intents import older_than as upload_intents_older_than  # noqa: E402,F401
+from adapters.upload_intents import record as record_upload  # noqa: E402,F401

@@ -95,15 +95,3 @@ def estimate_progress(elapsed_s: float, expected_s: float) -> int:
     if ratio <= 1:
         return int(90 * ratio)
     return min(99, 90 + int(9 * (1 - 1 / ratio)))
-
-
-def next_poll_delay(elapsed_s: float, expected_s: float, fine_s: float, coarse_s: float) -> float:
-    """Poll rarely while Veo cannot plausibly be done, often once it may be.
-
-    Every second between Veo finishing and our next poll is overhead the user waits for, but
-    each poll is a call against Vertex AI quota: coarse polls until 70% of the typical
-    generation time, fine polls after it.
-    """
-    if coarse_s <= fine_s or elapsed_s + coarse_s > 0.7 * expected_s:
-        return fine_s
-    return coarse_s

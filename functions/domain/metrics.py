@@ -1,9 +1,9 @@
-"""Operational counters kept with the state changes, and the alert rules over them.
+"""Operational figures and the alert rules over them.
 
-Counters live in 10-minute buckets (`metrics/{bucket}/shards/{n}`): small enough to read
-an hour or a day at a time, sharded so that a busy minute does not make one document hot.
-Each increment is written in the same transaction as the state change it counts, so a
-repeated event, which changes nothing, counts nothing.
+The alerts' totals are aggregated from the creations (adapters/metrics_store.py), never
+counted inside a money transaction (issue #14: a shared counter is a hot document at 50
+generations/s). Rare events (documents set aside, repairs) still add to 10-minute buckets
+(`metrics/{bucket}/shards/{n}`) outside any money transaction.
 """
 from __future__ import annotations
 

@@ -4,41 +4,36 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from ports import CreationStore
-
 from adapters import log
 from domain import metrics
-from domain.metrics import Thresholds, Totals
+from domain.metrics import Thresholds
+from ports import CreationStore
 
 
-def handle(limits: Thresholds, now: datetime | None = None, store: CreationStore | None = None) -> list[metrics.Alert]:
-    """`store` defaults to Firestore's (checkalerts needs no other port)."""
+def handle(limits: Thresholds, now: datetime | None = None, store: CreationStore | None = None,
+           usd_per_video_second: float | None = None) -> list[metrics.Alert]:
+    """`store` defaults to Firestore's (checkalerts needs no other port); the spend rate to
+    the param in force."""
     if store is None:
         from adapters import store as firestore_store
 
         store = firestore_store
+    if usd_per_video_second is None:
+        import config
+
+        usd_per_video_second = config.settings().veo_usd_per_video_second
     now = now or datetime.now(UTC)
     hour_ago = now - timedelta(hours=1)
     day_start = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    last_hour, today = Totals(), Totals()
-    last_finalized = None
-    for shard in store.metric_shards_since(min(day_start, metrics.bucket_start(hour_ago))):
-        start = shard.get("bucketStart")
-        if not isinstance(start, datetime) or start > now:
-            continue  # malformed or from the future: not counted (and never a crash)
-        if start >= metrics.bucket_start(hour_ago):
-            last_hour.add(shard)
-        if start >= day_start:
-            today.add(shard)
-        finalized = shard.get("lastFinalizedAt")
-        if isinstance(finalized, datetime) and finalized <= now \
-                and (last_finalized is None or finalized > last_finalized):
-            last_finalized = finalized
+    # Aggregations over the creations (issue #14): no counter document in a money transaction.
+    last_hour = store.totals_since(hour_ago, usd_per_video_second, end=now)
+    today = store.totals_since(day_start, usd_per_video_second, end=now)
+    last_finalized = store.last_finalized_at(now)
     in_flight, oldest = store.in_flight_summary()
     alerts = metrics.evaluate_alerts(last_hour, today, in_flight, oldest, last_finalized, now, limits)
     for alert in alerts:
         log.alert(alert.message, alert.code, **alert.details)
     log.alert_check_done(alerts=[a.code for a in alerts], inFlight=in_flight,
-             lastHourFinished=last_hour.finished, lastHourFailed=last_hour.failed, lastHourRefused=last_hour.refused,
-             todaySpendUsd=round(today.get("veoCostUsd"), 2))
+                         lastHourFinished=last_hour.finished, lastHourFailed=last_hour.failed,
+                         lastHourRefused=last_hour.refused, todaySpendUsd=round(today.get("veoCostUsd"), 2))
     return alerts

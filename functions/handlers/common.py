@@ -33,8 +33,18 @@ def delete_media(creation_id: str, media_key: str, services: Services) -> None:
     try:
         with_retries(lambda: services.media.delete(media_key), services.settings.retry)
     except ExternalServiceError as exc:
-        # The orphan sweep deletes objects of failed or missing creations later.
+        # Its upload intent stays: the media sweep deletes the object later.
         log.media_not_removed(creation_id, str(exc))
+        return
+    forget_upload(media_key, services)
+
+
+def forget_upload(key: str, services: Services) -> None:
+    """The object is held by its creation (or gone): the media sweep need not look at it."""
+    try:
+        services.store.forget_upload(key)
+    except Exception as exc:  # noqa: BLE001 — a note left behind only costs the sweep one look
+        log.upload_intent_not_removed(key, str(exc))
 
 
 def remove_temp(creation_id: str, services: Services) -> None:

@@ -1,4 +1,7 @@
-"""Task `finalizegeneration`: poll Veo, then store the video in R2 and make the draft.
+"""Task `finalizegeneration`: poll Veo once; when done store the video in R2 and make the draft.
+
+One poll per task (issue #14): still running, the next poll is a new task scheduled by the
+poll schedule, and no instance waits for Veo.
 
 Runs any number of times for one creation (task retries, re-delivered create events, a
 continuation task): every write is guarded by the creation's state, so only the first
@@ -7,7 +10,7 @@ to finish counts and a late result never revives a failed or deleted creation.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from bootstrap import Services
@@ -16,74 +19,54 @@ from ports import MalformedDocument
 from adapters import log
 from adapters.retry import with_retries
 from domain.errors import ErrorCode, ExternalServiceError, Failure, failure
-from domain.generation import OutcomeKind, VeoOutcome, estimate_progress, next_poll_delay, outcome_failure
+from domain.admission import poll_delay, task_id
+from domain.generation import OutcomeKind, VeoOutcome, estimate_progress, outcome_failure
 from domain.states import Status
 from handlers import common
 
 JOB_FIELDS = ("operationName", "mediaKey", "userId", "startedAt")
 STATUS_LOOK_SECONDS = 60
+# Longest wait for a poll's due time in one task (the emulator's accommodation, below).
+MAX_ETA_WAIT_SECONDS = 120
 
 
 class FinalizeOutcome(StrEnum):
     NOT_PROCESSING = "not_processing"  # no job, and the creation is gone or not processing
     NO_OPERATION = "no_operation"
     ENDED_MEANWHILE = "ended_meanwhile"  # swept, deleted or finished by another finalizer
-    CONTINUED = "continued"  # handed over to a fresh task
+    POLLING = "polling"  # still running: the next poll is scheduled as a new task
     DRAFT = "draft"
     FAILED = "failed"  # failed and refunded
     SET_ASIDE = "set_aside"  # could not be settled safely (malformed user document)
 
 
 def handle(creation_id: str, services: Services, job: dict | None = None,
-           clock: Callable[[], float] | None = None, sleep: Callable[[float], None] | None = None) -> FinalizeOutcome:
-    """`job` is what startgeneration put in the task; with it no read is needed up front
-    (a creation that ended meanwhile is caught by the guarded writes below). `clock` and
-    `sleep` default to the services' clock."""
-    clock = clock or services.clock.monotonic
+           sleep: Callable[[float], None] | None = None) -> FinalizeOutcome:
+    """`job` is what startveo (or the previous poll) put in the task; with it no read is
+    needed up front (a creation that ended meanwhile is caught by the guarded writes below).
+    `sleep` defaults to the services' clock."""
     sleep = sleep or services.clock.sleep
     settings, store = services.settings, services.store
+    _wait_until_due(job, services, sleep)
     if job and all(job.get(f) for f in JOB_FIELDS):
-        creation = {**job, "startedAt": datetime.fromisoformat(job["startedAt"]), "progress": 0}
+        shown = job.get("shown")
+        creation = {**job, "startedAt": datetime.fromisoformat(job["startedAt"]),
+                    "progress": shown if type(shown) is int else 0}
     else:
         loaded = store.load_creation(creation_id)
         if loaded is None or loaded.get("status") != Status.PROCESSING:
             return FinalizeOutcome.NOT_PROCESSING
-        creation = loaded
+        creation, job = loaded, None
     operation = creation.get("operationName")
     if not operation:
         return FinalizeOutcome.NO_OPERATION
 
-    deadline = clock() + settings.poll_budget_s
-    progress = creation.get("progress")
-    shown: int = progress if isinstance(progress, int) and type(progress) is int else 0
-    last_look = clock()
-    while True:
-        try:
-            outcome = with_retries(lambda: services.veo.poll(operation), settings.retry)
-        except ExternalServiceError as exc:
-            return _fail(creation_id, creation, failure(ErrorCode.GENERATION_FAILED), services, reason=str(exc))
-        if outcome.kind != OutcomeKind.RUNNING:
-            break
-        elapsed = _seconds_since(creation.get("startedAt"), services)
-        estimate = estimate_progress(elapsed, settings.veo_expected_seconds)
-        delay = next_poll_delay(elapsed, settings.veo_expected_seconds, settings.poll_interval_s,
-                                settings.poll_coarse_interval_s)
-        handing_over = clock() + delay > deadline
-        # The progress transaction also tells whether the creation is still ours to finish
-        # (not swept or deleted): write it on a step, and look at least once a minute and
-        # before handing over, so a stuck operation is not polled for ever.
-        if estimate >= shown + settings.progress_step_pct or handing_over \
-                or clock() - last_look >= STATUS_LOOK_SECONDS:
-            last_look = clock()
-            if estimate >= shown + settings.progress_step_pct:
-                shown = estimate
-            if store.record_progress(creation_id, shown) != Status.PROCESSING:
-                return FinalizeOutcome.ENDED_MEANWHILE
-        if handing_over:
-            # Hand over to a fresh task instead of holding this one past its timeout.
-            services.tasks.enqueue_finalize(creation_id, job, delay_seconds=int(delay))
-            return FinalizeOutcome.CONTINUED
-        sleep(delay)
+    try:
+        outcome = with_retries(lambda: services.veo.poll(operation), settings.retry)
+    except ExternalServiceError as exc:
+        return _fail(creation_id, creation, failure(ErrorCode.GENERATION_FAILED), services, reason=str(exc))
+    if outcome.kind == OutcomeKind.RUNNING:
+        return _poll_later(creation_id, creation, job, services)
 
     problem = outcome_failure(outcome)
     if problem:
@@ -94,6 +77,9 @@ def handle(creation_id: str, services: Services, job: dict | None = None,
         log.malformed_set_aside(creation_id, "finalizegeneration", "no mediaKey")
         return _fail(creation_id, creation, failure(ErrorCode.GENERATION_FAILED), services,
                      reason="malformed: no mediaKey")
+    # Noted before the upload: if this run dies before the draft commits, the media sweep
+    # finds the object through the note (it never lists the bucket).
+    store.record_upload(media_key, creation_id)
     try:
         with_retries(lambda: _copy_to_media(outcome, media_key, services), settings.retry)
     except ExternalServiceError as exc:
@@ -108,14 +94,69 @@ def handle(creation_id: str, services: Services, job: dict | None = None,
         current = store.load_creation(creation_id)
         if current is None or current.get("status") == Status.FAILED or current.get("mediaKey") != media_key:
             common.delete_media(creation_id, media_key, services)
+        else:
+            common.forget_upload(media_key, services)  # the other finalizer's draft holds it
         common.remove_temp(creation_id, services)
         return FinalizeOutcome.ENDED_MEANWHILE
     if completion.user_gone:
         log.user_gone(creation_id, creation.get("userId"))
     log.state_change(creation_id, creation.get("userId"), Status.PROCESSING, Status.DRAFT,
                      duration_ms=int(_seconds_since(creation.get("startedAt"), services) * 1000))
+    common.forget_upload(media_key, services)
     common.remove_temp(creation_id, services)
     return FinalizeOutcome.DRAFT
+
+
+def _poll_later(creation_id: str, creation: dict, job: dict | None, services: Services) -> FinalizeOutcome:
+    settings = services.settings
+    now = services.clock.now()
+    elapsed = _seconds_since(creation.get("startedAt"), services)
+    estimate = estimate_progress(elapsed, settings.veo_expected_seconds)
+    progress = creation.get("progress")
+    shown: int = progress if type(progress) is int else 0
+    looked = _parse_time((job or {}).get("lookedAt"))
+    # The progress transaction also tells whether the creation is still ours to finish (not
+    # swept or deleted): written on a step, and a look at least once a minute, so a stuck
+    # operation is not polled for ever.
+    stepped = estimate >= shown + settings.progress_step_pct
+    if stepped or looked is None or (now - looked).total_seconds() >= STATUS_LOOK_SECONDS:
+        if stepped:
+            shown = estimate
+        if services.store.record_progress(creation_id, shown) != Status.PROCESSING:
+            return FinalizeOutcome.ENDED_MEANWHILE
+        looked = now
+    delay = poll_delay(elapsed, settings.veo_min_seconds, settings.poll_interval_s, settings.poll_coarse_interval_s)
+    seq = int((job or {}).get("poll") or 0) + 1
+    started = creation.get("startedAt")
+    next_job = {f: creation[f] for f in ("operationName", "mediaKey", "userId") if creation.get(f)}
+    next_job.update(startedAt=(started if isinstance(started, datetime) else now).isoformat(),
+                    shown=shown, lookedAt=looked.isoformat(), poll=seq)
+    # The id names this poll: a task delivered twice schedules the next one once.
+    services.tasks.enqueue_finalize(creation_id, next_job, delay_seconds=delay,
+                                    task_id=task_id("poll", creation_id, str(creation.get("operationName")), str(seq)))
+    return FinalizeOutcome.POLLING
+
+
+def _wait_until_due(job: dict | None, services: Services, sleep: Callable[[float], None]) -> None:
+    """The one emulator accommodation: the Cloud Tasks emulator dispatches a scheduled task at
+    once, so a poll waits here until its due time (`eta`). Cloud Tasks dispatches it at that
+    time, so in production this waits nothing."""
+    due = _parse_time((job or {}).get("eta"))
+    if due is None:
+        return
+    wait = (due - services.clock.now()).total_seconds()
+    if wait > 0:
+        sleep(min(wait, MAX_ETA_WAIT_SECONDS))
+
+
+def _parse_time(value) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _copy_to_media(outcome: VeoOutcome, media_key: str, services: Services) -> None:

@@ -36,12 +36,16 @@ def publish(creation_id: str, creation: dict, services: Services) -> PublishOutc
     except ValueError as exc:
         common.set_aside(creation_id, "publishcreation", str(exc), services, counter="creation")
         return PublishOutcome.SET_ASIDE
+    # Noted first: a copy this run leaves behind is found by the media sweep (issue #14).
+    services.store.record_upload(public_key, creation_id)
     # Copying again on a re-delivered event rewrites the same object: harmless.
     with_retries(lambda: services.media.copy(creation["mediaKey"], public_key), services.settings.retry)
     if not services.feed.publish_to_feed(creation_id, services.media.public_url(public_key)):
         # Deleted (or changed) meanwhile: the delete trigger may already have run, so this
         # copy is ours to remove.
         services.media.delete(public_key)
+        common.forget_upload(public_key, services)
         return PublishOutcome.NOT_PUBLISHED
+    common.forget_upload(public_key, services)
     log.state_change(creation_id, creation.get("userId"), Status.DRAFT, Status.PUBLISHED)
     return PublishOutcome.PUBLISHED

@@ -1,4 +1,8 @@
-"""onCreate of creations/{id}: check the request, take the tokens, start Veo, schedule finalize."""
+"""onCreate of creations/{id}: check the request, take the tokens, queue the Veo start.
+
+The start itself is the `startveo` task (handlers/start_veo.py), dispatched at the rate the
+Veo quota allows (issue #14): this trigger stays short whatever the burst.
+"""
 from __future__ import annotations
 
 from enum import StrEnum
@@ -7,10 +11,9 @@ from bootstrap import Services
 from ports import DebitRefused, DebitSkipped, MalformedDocument
 
 from adapters import log
-from adapters.gcs import temp_prefix_uri
-from adapters.retry import with_retries
+from domain.admission import estimate_start, task_id
 from domain.contract import find_blocked_term, parse_request
-from domain.errors import ErrorCode, ExternalServiceError, Failure, failure
+from domain.errors import ErrorCode, Failure, failure
 from domain.ledger import DebitOutcome
 from domain.pricing import token_cost
 from domain.states import Status
@@ -22,9 +25,8 @@ class StartOutcome(StrEnum):
     REJECTED = "rejected"  # a bad request or a blocked prompt: failed, nothing charged
     SET_ASIDE = "set_aside"  # the user document is malformed: nothing charged, the sweep fails it
     REFUSED = "refused"  # the debit was refused (tokens, in-flight limit, re-used id, wrong owner)
-    VEO_REFUSED = "veo_refused"  # charged, Veo said no: failed and refunded
-    ENDED_MEANWHILE = "ended_meanwhile"  # swept or deleted while Veo was being asked
-    PROCESSING = "processing"
+    QUEUED = "queued"  # charged and queued for startveo: pending until Veo takes it
+    NOT_QUEUED = "not_queued"  # charged, Cloud Tasks refused the task: failed and refunded at once
     FINALIZE_RESCHEDULED = "finalize_rescheduled"  # a repeated event after Veo started
     DUPLICATE = "duplicate"  # a repeated event: the first run owns it
 
@@ -63,32 +65,37 @@ def handle(creation_id: str, data: dict | None, services: Services, incarnation:
         return _resume_repeated_event(creation_id, debit.result, services)
     log.ledger_movement(creation_id, request.user_id, "debit", cost, debit.balance_after)
 
-    output = temp_prefix_uri(settings.gcs_temp_bucket, creation_id) if settings.gcs_temp_bucket else None
-    try:
-        operation = with_retries(
-            lambda: services.veo.start(request.prompt, request.aspect_ratio,
-                                       request.duration_seconds, output),
-            settings.retry,
-        )
-    except ExternalServiceError as exc:
-        code = ErrorCode.CONTENT_POLICY if _is_policy_refusal(exc) else ErrorCode.GENERATION_FAILED
-        settlement = store.fail_and_refund(creation_id, failure(code))
-        common.failure_settled(creation_id, request.user_id, Status.PENDING, code.value, settlement,
-                               reason=str(exc), transient=exc.transient)
-        return StartOutcome.VEO_REFUSED
+    return _queue(creation_id, request, cost, debit.media_key, services, incarnation, started)
 
-    if not store.mark_processing(creation_id, operation, cost, debit.media_key, incarnation):
-        # The sweep (or a delete) ended it while Veo was being asked; its refund stands and
-        # Veo's output, if any, is removed by the temp-bucket lifecycle / orphan sweep.
-        log.ended_before_veo_started(creation_id, operation)
-        return StartOutcome.ENDED_MEANWHILE
-    services.tasks.enqueue_finalize(creation_id, {
-        "operationName": operation, "mediaKey": debit.media_key, "userId": request.user_id,
-        "startedAt": clock.now().isoformat(),
-    })
-    log.state_change(creation_id, request.user_id, Status.PENDING, Status.PROCESSING,
-                     duration_ms=int((clock.monotonic() - started) * 1000), operation=operation)
-    return StartOutcome.PROCESSING
+
+def _queue(creation_id: str, request, cost: int, media_key: str, services: Services, incarnation: str | None,
+           started: float) -> StartOutcome:
+    """Hands the paid request to the `startveo` queue, which starts it on Veo as quota allows,
+    and shows the client where it stands (status stays pending)."""
+    store, clock = services.store, services.clock
+    job = {"prompt": request.prompt, "aspectRatio": request.aspect_ratio,
+           "duration": request.duration_seconds, "mediaKey": media_key,
+           "userId": request.user_id, "cost": cost, "incarnation": incarnation}
+    now = clock.now()
+    try:
+        ahead = store.queued_ahead(now)
+    except Exception as exc:  # noqa: BLE001 — an estimate is not worth failing a paid request
+        log.queue_estimate_unavailable(creation_id, str(exc))
+        ahead = 0
+    try:
+        # The id names this document: a repeated event cannot queue (nor start) it twice.
+        services.tasks.enqueue_start(creation_id, job, task_id("start", creation_id, incarnation or ""))
+    except Exception as exc:  # noqa: BLE001 — Cloud Tasks refused: give the tokens back now
+        settlement = store.fail_and_refund(creation_id, failure(ErrorCode.GENERATION_FAILED))
+        common.failure_settled(creation_id, request.user_id, Status.PENDING, ErrorCode.GENERATION_FAILED.value,
+                               settlement, reason=f"not queued: {exc}")
+        return StartOutcome.NOT_QUEUED
+    estimate = estimate_start(ahead, services.settings.veo_starts_per_minute, now)
+    # Guarded: startveo may already have moved it on; then there is nothing to show.
+    store.mark_queued(creation_id, incarnation, estimate, now)
+    log.generation_queued(creation_id, request.user_id, estimate.position, estimate.estimated_start_at.isoformat(),
+                          duration_ms=int((clock.monotonic() - started) * 1000))
+    return StartOutcome.QUEUED
 
 
 def _reject(creation_id: str, user_id, reason: Failure, incarnation: str | None, services: Services) -> StartOutcome:
@@ -105,11 +112,8 @@ def _resume_repeated_event(creation_id: str, result: DebitOutcome, services: Ser
     if result == DebitOutcome.ALREADY_HANDLED:
         current = services.store.load_creation(creation_id) or {}
         if current.get("status") == Status.PROCESSING and current.get("operationName"):
-            services.tasks.enqueue_finalize(creation_id)
+            # One id per operation: a third delivery adds no third chain of polls.
+            services.tasks.enqueue_finalize(creation_id, task_id=task_id(
+                "poll", creation_id, str(current["operationName"]), "resume"))
             return StartOutcome.FINALIZE_RESCHEDULED
     return StartOutcome.DUPLICATE
-
-
-def _is_policy_refusal(exc: ExternalServiceError) -> bool:
-    text = str(exc).lower()
-    return exc.status == 400 and ("usage guidelines" in text or "responsible ai" in text or "policy" in text)

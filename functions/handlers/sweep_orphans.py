@@ -15,7 +15,7 @@ from ports import MalformedDocument
 from adapters import log
 from adapters.gcs import temp_prefix_uri
 from adapters.retry import with_retries
-from domain import contract, media
+from domain import admission, contract, media
 from domain.errors import ErrorCode, ExternalServiceError, failure
 from handlers import common, reconcile
 
@@ -27,6 +27,8 @@ def handle(services: Services, now: datetime | None = None) -> dict:
     swept = refunded_tokens = set_aside = 0
     stuck = store.in_flight_older_than(cutoff) + store.in_flight_without_a_time(cutoff)
     for creation_id, creation in stuck:
+        if not admission.overdue(creation, now, settings.orphan_after_minutes, settings.queue_max_wait_minutes):
+            continue  # waiting for Veo quota, or started recently after a wait: not stuck
         user_id = creation.get("userId") if isinstance(creation.get("userId"), str) else None
         try:
             settlement = store.fail_and_refund(creation_id, failure(ErrorCode.TIMEOUT))
@@ -49,9 +51,9 @@ def handle(services: Services, now: datetime | None = None) -> dict:
         _remove_media(creation_id, creation, services)
     try:
         media_removed = sweep_media(services, now)
-    except ExternalServiceError as exc:
+    except Exception as exc:  # noqa: BLE001 — R2 or the intents' query: the next run goes on
         # The refunds above are done; stray objects wait for the next run.
-        log.media_sweep_skipped(str(exc))
+        log.media_sweep_skipped(f"{type(exc).__name__}: {exc}")
         media_removed = None
     try:
         reconciled = reconcile.handle(services, now)
@@ -82,24 +84,29 @@ def _remove_media(creation_id: str, creation: dict, services: Services) -> None:
         log.orphan_media_not_removed(creation_id, str(exc))
 
 
+MEDIA_PAGE = 300  # upload intents read per page (one get_all of their creations)
+MEDIA_PAGES_PER_RUN = 20  # bounds one run; the next one goes on
+
+
 def sweep_media(services: Services, now: datetime) -> int:
-    """Deletes R2 videos whose creation is gone or no longer uses them (e.g. a crash between
-    upload and the Firestore write, a failed creation's upload). Only objects older than a
-    safe age: a young one may belong to a finalize that has not committed yet."""
+    """Deletes R2 objects whose upload was never claimed by a creation that still uses it
+    (a crash between upload and the Firestore write, a failed creation's upload, a public
+    copy of a creation deleted meanwhile). It pages over the upload intents left older than
+    a safe age (a younger one may belong to a finalize that has not committed yet), not over
+    the bucket (issue #14): the work follows the traffic, not the library."""
+    store = services.store
     cutoff = now - timedelta(minutes=services.settings.orphan_media_minutes)
-    candidates = []
-    for prefix in (media.DRAFTS_PREFIX, media.PUBLISHED_PREFIX):
-        listed = with_retries(partial(services.media.list_keys, prefix), services.settings.retry)
-        for key, modified in listed:
-            creation_id = media.creation_id_of(key)
-            # An id that cannot name a document is no creation's (and must not crash the read).
-            if creation_id and contract.is_safe_user_id(creation_id) and modified < cutoff:
-                candidates.append((key, creation_id))
-    creations = services.store.existing_creations(sorted({cid for _, cid in candidates}))
     removed = 0
-    for key, creation_id in candidates:
-        if not media.object_is_live(key, creations.get(creation_id)):
-            with_retries(partial(services.media.delete, key), services.settings.retry)
-            removed += 1
-            log.orphan_media_removed(creation_id, key)
+    for _ in range(MEDIA_PAGES_PER_RUN):
+        intents = store.upload_intents_older_than(cutoff, MEDIA_PAGE)
+        # An id that cannot name a document is no creation's (and must not crash the read).
+        creations = store.existing_creations(sorted({cid for _, cid in intents if contract.is_safe_user_id(cid)}))
+        for key, creation_id in intents:
+            if not media.object_is_live(key, creations.get(creation_id)):
+                with_retries(partial(services.media.delete, key), services.settings.retry)
+                removed += 1
+                log.orphan_media_removed(creation_id, key)
+            store.forget_upload(key)
+        if len(intents) < MEDIA_PAGE:
+            break
     return removed

@@ -45,11 +45,3 @@ def test_progress_grows_with_time_and_never_claims_done():
     assert 98 <= values[-1] < 100 and estimate_progress(10**9, 60) < 100
 
 
-def test_polls_are_coarse_while_veo_is_young_and_fine_near_its_typical_end():
-    from domain.generation import next_poll_delay
-
-    assert next_poll_delay(0, 90, 1, 10) == 10
-    assert next_poll_delay(50, 90, 1, 10) == 10  # 60 s < 63 s (70% of 90)
-    assert next_poll_delay(55, 90, 1, 10) == 1
-    assert next_poll_delay(500, 90, 1, 10) == 1
-    assert next_poll_delay(0, 90, 1, 0.5) == 1  # a coarse interval finer than fine is ignored

@@ -28,7 +28,9 @@ SCENARIOS = [
     ("clean", [], "", ("draft", None)),
     ("quota_then_ok", [{"on": "start", "kind": "quota", "times": 2}], "", ("draft", None)),
     ("flaky_poll", [{"on": "poll", "kind": "unavailable", "times": 2}], "", ("draft", None)),
-    ("quota_forever", [{"on": "start", "kind": "quota", "times": 20}], "", ("failed", "generation_failed")),
+    # Veo refuses for quota for a while: the request waits in the startveo queue (retried,
+    # backing off) and ends a draft once quota frees; never failed nor refunded for it.
+    ("quota_for_a_while", [{"on": "start", "kind": "quota", "times": 3}], "", ("draft", None)),
     ("server_error_forever", [{"on": "poll", "kind": "internal", "times": 40}], "",
      ("failed", "generation_failed")),
     ("filtered", [], " with gore", ("failed", "content_policy")),
@@ -117,7 +119,7 @@ def test_fifty_generations_under_random_faults_all_end_terminal_with_a_balanced_
                     # Its worker never reports back: age it past the limit and let the sweep
                     # act, while the other streams' finalizers are busy.
                     wait_status(client, cid, statuses=("processing",), timeout=120)
-                    OWNER.update(f"creations/{cid}", {"createdAt": long_ago})
+                    OWNER.update(f"creations/{cid}", {"createdAt": long_ago, "startedAt": long_ago})
                     run_scheduled("sweeporphans")
                 wait_status(client, cid, timeout=180)
         except BaseException as exc:  # surfaced below, with the seed

@@ -102,6 +102,10 @@ def test_publish_event_delivered_twice_writes_one_feed_entry(new_user, veo):
 
 
 def test_media_sweep_removes_orphan_objects_and_keeps_live_ones(new_user, veo):
+    from adapters import upload_intents
+    from adapters.firebase_app import firestore_client as OWNER_DB
+    from domain import media
+
     user, client = new_user(tokens=100)
     cid = submit(client, user.uid, f"{uuid.uuid4().hex[:8]} keep me")
     live_key = [k for k in r2_keys(f"drafts/{user.uid}/{cid}/")] if wait_status(client, cid) else []
@@ -111,9 +115,18 @@ def test_media_sweep_removes_orphan_objects_and_keeps_live_ones(new_user, veo):
     unmanaged = f"other/{uuid.uuid4().hex}.txt"
     for key in (orphan_draft, orphan_public, stale_public, unmanaged):
         s3_client().put_object(Bucket=MEDIA_BUCKET, Key=key, Body=b"x")
+    intents = OWNER_DB().collection("uploads")
+    assert not intents.document(upload_intents.intent_id(live_key[0])).get().exists  # the draft cleared it
+    # Uploads that died before their Firestore write left their intents behind (the sweep
+    # never lists the bucket); the live draft's intent is left too, as if its removal failed.
+    for key in (orphan_draft, orphan_public, stale_public, *live_key):
+        upload_intents.record(key, media.creation_id_of(key))
 
     run_scheduled("sweeporphans")
 
     assert len(live_key) == 1 and r2_keys(live_key[0]) == live_key
     assert r2_keys(orphan_draft) == [] and r2_keys(orphan_public) == [] and r2_keys(stale_public) == []
     assert r2_keys(unmanaged) == [unmanaged]  # not ours to judge
+    leftover = [k for k in (orphan_draft, orphan_public, stale_public, *live_key)
+                if intents.document(upload_intents.intent_id(k)).get().exists]
+    assert leftover == []  # each intent is judged once

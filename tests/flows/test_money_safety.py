@@ -14,6 +14,7 @@ import requests
 
 from tests.flows.helpers import (OWNER, Altered, services, assert_ledger_ok, balance, ledger_of, new_id, operations_for,
                                  request_doc, run_scheduled, submit, wait_status)
+from tests.support.waiting import wait_until
 
 
 def marker() -> str:
@@ -87,16 +88,29 @@ def test_transient_veo_errors_are_retried_until_the_video_is_made(new_user, veo)
     assert_ledger_ok(user.uid)
 
 
-def test_quota_errors_past_the_retry_budget_fail_and_refund(new_user, veo):
+def test_quota_refusals_keep_the_request_queued_and_charged_never_failed_nor_refunded(new_user, veo):
+    from adapters import store
+    from domain.errors import ErrorCode, failure
+    from handlers import start_veo
+
     user, client = new_user(tokens=100)
     tag = marker()
     veo.faults([{"on": "start", "kind": "quota", "times": 50, "match": tag}])
     cid = submit(client, user.uid, f"{tag} a mountain")
 
-    doc = wait_status(client, cid)
-    assert doc["error"]["code"] == "generation_failed" and doc["refunded"] is True
-    # RETRY_ATTEMPTS=4 in the emulator: four tries, then give up (no endless retry).
-    assert veo.stats()["faultsPending"] == 46
+    # The queue tries again, backing off (5 s, 10 s, ...): no in-process retries, no failure.
+    wait_until(lambda: veo.stats()["faultsPending"] <= 48, timeout=30, what="a retry by the queue")
+    doc = client.get(f"creations/{cid}")
+    assert doc["status"] == "pending" and doc["queuedAt"] and doc["queuePosition"] >= 1, doc
+    assert f"refund_{cid}" not in ledger_of(client, user.uid)
+    assert balance(client, user.uid) == 60
+    # An operator gives up on it (as the sweep would after QUEUE_MAX_WAIT_MINUTES): refunded
+    # once, and the queue's next try finds it no longer pending and starts nothing.
+    assert store.fail_and_refund(cid, failure(ErrorCode.TIMEOUT)).refunded_tokens == 40
+    job = {"prompt": f"{tag} a mountain", "aspectRatio": "16:9", "duration": 4, "mediaKey": "drafts/x/y/z.mp4",
+           "userId": user.uid, "cost": 40, "incarnation": None}
+    assert start_veo.handle(cid, job, services()) == "not_pending"
+    assert operations_for(veo, tag) == []
     assert balance(client, user.uid) == 100
     assert_ledger_ok(user.uid)
 
@@ -225,8 +239,9 @@ def test_late_veo_result_does_not_revive_a_failed_and_refunded_creation(new_user
 
 
 def _backdate(cid: str, minutes: int) -> None:
+    """A started generation is aged from its start (it may have waited in the queue first)."""
     when = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=minutes)
-    OWNER.update(f"creations/{cid}", {"createdAt": when})
+    OWNER.update(f"creations/{cid}", {"createdAt": when, "startedAt": when})
 
 
 def test_orphan_sweep_fails_and_refunds_a_stuck_generation_exactly_once(new_user, veo):
@@ -336,9 +351,7 @@ def test_r2_down_past_the_retry_budget_fails_refunds_and_leaves_no_object(new_us
     assert_ledger_ok(user.uid)
 
 
-def test_finalize_stops_polling_a_swept_creation_instead_of_handing_over(new_user, veo):
-    import dataclasses
-
+def test_finalize_stops_polling_a_swept_creation_instead_of_scheduling_the_next_poll(new_user, veo):
     from adapters import store
     from domain.errors import ErrorCode, failure
     from handlers import finalize_generation
@@ -350,10 +363,34 @@ def test_finalize_stops_polling_a_swept_creation_instead_of_handing_over(new_use
     wait_status(client, cid, statuses=("processing",), timeout=20)
     store.fail_and_refund(cid, failure(ErrorCode.TIMEOUT))
     svc = services()
-    # A budget shorter than one poll: this finalize must hand over at once, unless it sees
-    # the creation is no longer processing.
-    svc = dataclasses.replace(svc, settings=dataclasses.replace(svc.settings, poll_budget_s=0.0))
+    # One poll, still running: this finalize must schedule the next poll, unless it sees the
+    # creation is no longer processing.
     doc = client.get(f"creations/{cid}")
     job = {"operationName": doc["operationName"], "mediaKey": doc["mediaKey"], "userId": user.uid,
            "startedAt": doc["startedAt"].isoformat()}
     assert finalize_generation.handle(cid, svc, job=job) == "ended_meanwhile"
+
+
+def test_one_finalize_task_polls_once_and_schedules_the_next_poll_instead_of_waiting(new_user, veo):
+    import time
+
+    from handlers import finalize_generation
+
+    user, client = new_user(tokens=100)
+    tag = marker()
+    veo.faults([{"on": "start", "kind": "hang", "match": tag}])
+    cid = submit(client, user.uid, f"{tag} a long one")
+    wait_status(client, cid, statuses=("processing",), timeout=20)
+    doc = client.get(f"creations/{cid}")
+    job = {"operationName": doc["operationName"], "mediaKey": doc["mediaKey"], "userId": user.uid,
+           "startedAt": doc["startedAt"].isoformat()}
+    polls = veo.stats()["polls"]
+
+    started = time.monotonic()
+    assert finalize_generation.handle(cid, services(), job=job) == "polling"
+    assert time.monotonic() - started < 5  # no instance held while Veo works
+    assert veo.stats()["polls"] - polls >= 1
+    from adapters import store
+    from domain.errors import ErrorCode, failure
+    store.fail_and_refund(cid, failure(ErrorCode.TIMEOUT))
+    assert_ledger_ok(user.uid)

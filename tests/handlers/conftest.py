@@ -28,10 +28,11 @@ def settings(**overrides) -> Settings:
         veo_http_timeout_s=20.0, gcs_temp_bucket=TEMP_BUCKET, gcs_endpoint="", r2_endpoint="", r2_bucket="media",
         r2_region="auto", r2_public_base_url="https://media.test", r2_ca_bundle="", tokens_per_second=10,
         max_in_flight=3, orphan_after_minutes=15, orphan_media_minutes=60, blocked_terms=("gore",),
-        poll_interval_s=1.0, poll_coarse_interval_s=10.0, progress_step_pct=25, poll_budget_s=420.0,
+        poll_interval_s=1.0, poll_coarse_interval_s=10.0, progress_step_pct=25,
         retry=RetryPolicy(attempts=2, base_delay_s=0.0), veo_usd_per_video_second=0.15,
         alerts=Thresholds(failure_rate=0.2, stalled_minutes=5, max_in_flight=100, daily_spend_usd=100.0),
-        reconcile_window_minutes=180, reconcile_page_size=200, project_id="demo-phoenix")
+        reconcile_window_minutes=180, reconcile_page_size=200, project_id="demo-phoenix",
+        veo_starts_per_minute=50, queue_max_wait_minutes=60, veo_min_seconds=30.0)
     return dataclasses.replace(base, **overrides)
 
 
@@ -61,7 +62,26 @@ class World:
 def world() -> World:
     clock = FakeClock()
     store = FakeStore(clock)
-    feed, tasks, veo, temp, media = FakeFeed(store), FakeTasks(), FakeVeo(), FakeTempStorage(), FakeMediaBucket(clock)
+    feed, tasks, veo, temp, media = FakeFeed(store), FakeTasks(clock), FakeVeo(), FakeTempStorage(), FakeMediaBucket(clock)
     services = bootstrap(settings(), veo=veo, temp_storage=temp, media=media, store=store, feed=feed, tasks=tasks,
                          clock=clock)
     return World(clock, store, feed, tasks, veo, temp, media, services)
+
+
+def dispatch_start(world: World, cid: str = "c1"):
+    """Cloud Tasks dispatching the creation's queued startveo task (the last one queued)."""
+    from handlers import start_veo
+
+    job = [job for c, job in world.tasks.starts if c == cid][-1]
+    return start_veo.handle(cid, job, world.services)
+
+
+def start_and_dispatch(world: World, cid: str = "c1", data: dict | None = None):
+    """Given: a created request handled by startgeneration (charged, queued), then its start
+    task dispatched at once (quota free): Veo started, the first poll task queued."""
+    from handlers import start_generation
+
+    data = data if data is not None else request()
+    inc = world.store.create(cid, data)
+    assert start_generation.handle(cid, dict(data), world.services, inc) == start_generation.StartOutcome.QUEUED
+    return dispatch_start(world, cid)

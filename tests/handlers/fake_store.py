@@ -28,6 +28,7 @@ from domain import contract, ledger, media, metrics
 from domain.errors import Failure
 from domain.ledger import Account, EntryType
 from domain.states import IN_FLIGHT, Status, parse_status, server_may_move
+from tests.handlers.fake_scale import ScaleStoreMixin
 from tests.handlers.fakes import FakeClock, Scripted
 
 # ---- Firestore: creations, users, ledger, metrics -----------------------------------------------
@@ -56,7 +57,7 @@ class _Trail:
         return self.debit_ours and bool(self.debit and self.debit.get("deliveredAt"))
 
 
-class FakeStore(Scripted):
+class FakeStore(ScaleStoreMixin, Scripted):
     """creations/{id}, users/{uid}, users/{uid}/transactions/{entry}, metric counters and the
     feed, in dicts. A document's incarnation is its create time, as in Firestore."""
 
@@ -71,6 +72,7 @@ class FakeStore(Scripted):
         self.shards: list[dict] = []
         self.feed: dict[str, dict] = {}
         self.cursors: dict[str, str | None] = {}
+        self.uploads: dict[str, dict] = {}  # upload intents by object key
 
     # ---- what the client and the tests do (not part of the port) --------------------------
 
@@ -334,6 +336,8 @@ class FakeStore(Scripted):
         return Settlement(True, plan.refund_amount, status, user_gone=plan.user_gone)
 
     def _update(self, creation_id: str, fields: dict) -> None:
+        if fields.get("status") == Status.FAILED.value:
+            fields = {"completedAt": self.clock.now(), **fields}  # as _failed_fields does in Firestore
         self.creations[creation_id].update(fields)
 
 

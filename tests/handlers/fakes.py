@@ -75,13 +75,40 @@ class FakeClock:
 
 
 class FakeTasks(Scripted):
-    def __init__(self) -> None:
-        super().__init__()
-        self.enqueued: list[tuple[str, dict | None, int]] = []
+    """Both queues; a task id is refused a second time, as Cloud Tasks (and its emulator) do."""
 
-    def enqueue_finalize(self, creation_id: str, job: dict | None = None, delay_seconds: int = 0) -> None:
+    def __init__(self, clock: FakeClock | None = None) -> None:
+        super().__init__()
+        self.clock = clock
+        self.enqueued: list[tuple[str, dict | None, float]] = []  # finalize polls
+        self.starts: list[tuple[str, dict]] = []  # startveo tasks
+        self.ids: set[str] = set()
+
+    def _new_id(self, task_id: str | None) -> bool:
+        if task_id is None:
+            return True
+        if task_id in self.ids:
+            return False
+        self.ids.add(task_id)
+        return True
+
+    def enqueue_start(self, creation_id: str, job: dict, task_id: str) -> bool:
+        self._enter("enqueue_start")
+        if not self._new_id(task_id):
+            return False
+        self.starts.append((creation_id, job))
+        return True
+
+    def enqueue_finalize(self, creation_id: str, job: dict | None = None, delay_seconds: float = 0,
+                         task_id: str | None = None) -> bool:
         self._enter("enqueue_finalize")
+        if not self._new_id(task_id):
+            return False
+        if job is not None and delay_seconds and self.clock is not None:
+            # As adapters/tasks.py does: the due time travels in the payload.
+            job = {**job, "eta": (self.clock.now() + timedelta(seconds=delay_seconds)).isoformat()}
         self.enqueued.append((creation_id, job, delay_seconds))
+        return True
 
 
 RUNNING = VeoOutcome(OutcomeKind.RUNNING)

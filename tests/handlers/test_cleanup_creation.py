@@ -7,14 +7,13 @@ from domain import ledger, media
 from domain.generation import OutcomeKind, VeoOutcome
 from handlers import finalize_generation, start_generation
 from handlers.cleanup_creation import CleanupOutcome, handle
-from tests.handlers.conftest import TEMP_BUCKET, USER, request
+from tests.handlers.conftest import TEMP_BUCKET, USER, request, start_and_dispatch
 
 
 def started(world, cid="c1"):
     """A creation charged 40 of 100 tokens and processing."""
     world.store.grant(USER, 100)
-    inc = world.store.create(cid, request())
-    start_generation.handle(cid, request(), world.services, inc)
+    start_and_dispatch(world, cid)
     return world.tasks.enqueued[-1][1]
 
 

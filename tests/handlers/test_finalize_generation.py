@@ -3,13 +3,16 @@ failed, copy failures, a user gone, and the races (two finalizers, a late result
 sweep or a delete) — against fakes, Given / When / Then."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from adapters.gcs import temp_prefix_uri
 from domain import ledger
 from domain.errors import ErrorCode, failure
 from domain.generation import OutcomeKind, VeoOutcome
 from handlers import start_generation
 from handlers.finalize_generation import FinalizeOutcome, handle
-from tests.handlers.conftest import TEMP_BUCKET, USER, request
+from handlers.start_veo import StartVeoOutcome
+from tests.handlers.conftest import TEMP_BUCKET, USER, request, start_and_dispatch
 from tests.handlers.fakes import RUNNING, permanent, transient, video_at
 
 VIDEO_URI = f"{temp_prefix_uri(TEMP_BUCKET, 'c1')}sample_0.mp4"
@@ -18,8 +21,7 @@ VIDEO_URI = f"{temp_prefix_uri(TEMP_BUCKET, 'c1')}sample_0.mp4"
 def processing(world, cid="c1", tokens=100):
     """Given: a creation charged 40 tokens, Veo started, its finalize task queued (its job)."""
     world.store.grant(USER, tokens)
-    inc = world.store.create(cid, request())
-    assert start_generation.handle(cid, request(), world.services, inc) == start_generation.StartOutcome.PROCESSING
+    assert start_and_dispatch(world, cid) == StartVeoOutcome.PROCESSING
     world.temp.objects[VIDEO_URI] = b"the video"
     world.veo.answers = [video_at(VIDEO_URI)]
     return world.tasks.enqueued[-1][1]
@@ -85,42 +87,81 @@ def test_a_processing_creation_without_an_operation_is_left_to_the_sweep(world):
     assert outcome == FinalizeOutcome.NO_OPERATION and not world.veo.calls["poll"]
 
 
-def test_while_veo_runs_progress_is_written_in_steps_and_the_task_sleeps(world):
-    # Given Veo still runs for a while (expected 90 s), then is ready
-    job = processing(world)
-    world.veo.answers = [RUNNING] * 12 + [video_at(VIDEO_URI)]
-    # When finalize runs
-    outcome = finalize(world, job)
-    # Then progress rose in steps of at least 25 and the task slept between polls
-    assert outcome == FinalizeOutcome.DRAFT
-    assert world.store.calls["record_progress"] >= 2 and world.clock.slept
+def poll_chain(world, job, cid="c1", limit=500):
+    """Cloud Tasks running each scheduled poll in turn (the fake clock waits for each eta)."""
+    outcome = finalize(world, job, cid)
+    for _ in range(limit):
+        if outcome != FinalizeOutcome.POLLING:
+            return outcome
+        _, job, _ = world.tasks.enqueued[-1]
+        outcome = finalize(world, job, cid)
+    return outcome
 
 
-def test_a_long_generation_is_handed_over_to_a_fresh_task(world):
-    # Given a poll budget shorter than Veo's next wait
+def test_a_poll_that_finds_veo_running_schedules_the_next_poll_and_returns(world):
+    # Given Veo still runs
     job = processing(world)
-    world.with_settings(poll_budget_s=5.0)
     world.veo.answers = [RUNNING]
-    # When finalize runs
+    queued = len(world.tasks.enqueued)
+    # When one finalize task runs
     outcome = finalize(world, job)
-    # Then it enqueues a continuation with the same job, delayed, and leaves the creation processing
-    assert outcome == FinalizeOutcome.CONTINUED
-    cid, continued_job, delay = world.tasks.enqueued[-1]
-    assert cid == "c1" and continued_job == job and delay > 0
+    # Then it polled once and scheduled the next poll (coarse: Veo cannot be done before 30 s)
+    assert outcome == FinalizeOutcome.POLLING and world.veo.calls["poll"] == 1
+    assert len(world.tasks.enqueued) == queued + 1
+    cid, next_job, delay = world.tasks.enqueued[-1]
+    assert cid == "c1" and delay == 10.0 and next_job["poll"] == 1
+    assert next_job["operationName"] == job["operationName"] and next_job["eta"]
     assert world.store.creations["c1"]["status"] == "processing"
 
 
-def test_a_stuck_operation_still_looks_at_the_creation_every_minute(world):
-    # Given Veo runs with a huge expected time (no progress step) and a budget of 10 minutes
+def test_while_veo_runs_each_task_polls_once_and_progress_is_written_in_steps(world):
+    # Given Veo still runs for 12 polls (expected 90 s), then is ready
     job = processing(world)
-    world.with_settings(veo_expected_seconds=100_000, poll_budget_s=600.0)
-    world.veo.answers = [RUNNING] * 10 + [video_at(VIDEO_URI)]
-    # When finalize runs and the sweep fails the creation meanwhile
-    world.store.before("record_progress", lambda: world.store.fail_and_refund("c1", failure(ErrorCode.TIMEOUT)))
-    outcome = finalize(world, job)
-    # Then the minute look sees it ended and stops polling
-    assert outcome == FinalizeOutcome.ENDED_MEANWHILE
-    assert world.veo.calls["poll"] < 11
+    world.veo.answers = [RUNNING] * 12 + [video_at(VIDEO_URI)]
+    # When Cloud Tasks runs each scheduled poll
+    outcome = poll_chain(world, job)
+    # Then 13 tasks polled once each, progress rose in steps, and the draft was made
+    assert outcome == FinalizeOutcome.DRAFT and world.veo.calls["poll"] == 13
+    assert world.store.calls["record_progress"] >= 2
+
+
+def test_a_poll_task_delivered_twice_schedules_the_next_poll_once(world):
+    # Given Veo still runs
+    job = processing(world)
+    world.veo.answers = [RUNNING]
+    queued = len(world.tasks.enqueued)
+    # When the same poll task is delivered twice
+    finalize(world, job)
+    finalize(world, job)
+    # Then one next poll exists (its id names the poll): no doubling chains of polls
+    assert len(world.tasks.enqueued) == queued + 1
+
+
+def test_a_poll_waits_for_its_due_time_when_dispatched_early(world):
+    # Given a poll task due in 5 s, dispatched at once (as the emulator does)
+    job = processing(world)
+    world.veo.answers = [RUNNING]
+    early = {**job, "eta": (world.clock.now() + timedelta(seconds=5)).isoformat()}
+    # When it runs
+    finalize(world, early)
+    # Then it waited until its due time before polling
+    assert world.clock.slept == [5.0]
+
+
+def test_a_stuck_operation_still_looks_at_the_creation_every_minute(world):
+    # Given Veo runs with a huge expected time (no progress step)
+    job = processing(world)
+    world.with_settings(veo_expected_seconds=100_000)
+    world.veo.answers = [RUNNING] * 120
+    # When Cloud Tasks runs its polls for about two minutes
+    outcome = poll_chain(world, job, limit=100)
+    # Then the creation was looked at about once a minute, not at every poll
+    assert outcome == FinalizeOutcome.POLLING
+    assert 2 <= world.store.calls["record_progress"] <= 4
+    # And once the sweep fails it, the next look stops the chain
+    world.store.fail_and_refund("c1", failure(ErrorCode.TIMEOUT))
+    world.veo.answers = [RUNNING] * 200
+    assert poll_chain(world, world.tasks.enqueued[-1][1], limit=100) == FinalizeOutcome.ENDED_MEANWHILE
 
 
 def test_a_creation_deleted_while_veo_runs_stops_the_polling(world):

@@ -2,7 +2,11 @@
 creation deleted meanwhile — against fakes, Given / When / Then."""
 from __future__ import annotations
 
+import pytest
+
 from domain import media
+from domain.errors import ExternalServiceError
+from tests.handlers.fakes import permanent
 from handlers.publish_creation import PublishOutcome, handle
 from tests.handlers.conftest import USER, request
 
@@ -75,3 +79,18 @@ def test_a_creation_deleted_during_the_copy_leaves_no_public_copy(world):
     # Then no feed entry is written and the public copy is removed
     assert outcome == PublishOutcome.NOT_PUBLISHED
     assert "c1" not in world.store.feed and media.published_key("c1", KEY) not in world.media.objects
+
+
+def test_a_public_copy_is_noted_before_the_copy_and_the_note_cleared_once_the_feed_holds_it(world):
+    # Given a draft the owner publishes, and R2 failing the copy the first time
+    before = draft(world)
+    after = published(world)
+    public = media.published_key("c1", KEY)
+    world.media.fail("copy", permanent("r2"))
+    # When the update is handled and dies at the copy (a trigger is not retried)
+    with pytest.raises(ExternalServiceError):
+        handle("c1", before, after, world.services)
+    # Then the upload intent is left for the media sweep; a later publish clears it
+    assert public in world.store.uploads
+    assert handle("c1", before, after, world.services) == PublishOutcome.PUBLISHED
+    assert public not in world.store.uploads

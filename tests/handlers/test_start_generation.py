@@ -1,13 +1,12 @@
-"""startgeneration: every refusal, the re-used id, the wrong owner, Veo's refusals, a creation
-ended meanwhile, and repeated events — against fakes, Given / When / Then."""
+"""startgeneration: every refusal, the re-used id, the wrong owner, the queueing of a paid
+request (issue #14; Veo itself is startveo's: test_start_veo.py), and repeated events —
+against fakes, Given / When / Then."""
 from __future__ import annotations
 
-from adapters.gcs import temp_prefix_uri
 from domain import ledger
-from domain.errors import ErrorCode, failure
+from domain.errors import ErrorCode
 from handlers.start_generation import StartOutcome, handle
-from tests.handlers.conftest import OTHER, TEMP_BUCKET, USER, request
-from tests.handlers.fakes import permanent, transient
+from tests.handlers.conftest import OTHER, USER, request, start_and_dispatch
 
 
 def start(world, cid="c1", data=None, incarnation=None, **req):
@@ -131,7 +130,7 @@ def test_a_re_used_id_is_refused_and_the_old_debit_is_not_touched(world):
     # Given an id whose first document was charged, then deleted and created again
     world.store.grant(USER, 100)
     first = start(world)
-    assert first == StartOutcome.PROCESSING
+    assert first == StartOutcome.QUEUED
     world.store.delete("c1")
     # When the new document's create event is handled
     outcome = start(world)
@@ -152,89 +151,70 @@ def test_a_document_owned_by_someone_else_is_refused(world):
     assert world.store.tokens(USER) == 100
 
 
-def test_a_request_is_charged_started_and_handed_to_finalize(world):
-    # Given a user with 100 tokens
+def test_a_request_is_charged_and_queued_for_a_veo_start_without_asking_veo(world):
+    # Given a user with 100 tokens and two requests already waiting for Veo quota
     world.store.grant(USER, 100)
+    world.store.grant(OTHER, 500)
+    for cid in ("w1", "w2"):
+        inc = world.store.create(cid, request(user=OTHER))
+        handle(cid, request(user=OTHER), world.services, inc)
     # When a 4-second video is requested
     outcome = start(world)
-    # Then 40 tokens are taken, Veo writes to the temp bucket, and a finalize task carries the job
-    assert outcome == StartOutcome.PROCESSING
+    # Then 40 tokens are taken, it stays pending with where it stands, and a startveo task
+    # carries what the start needs; Veo is not asked here (the queue's rate is the quota's)
+    assert outcome == StartOutcome.QUEUED and not world.veo.started
     assert world.store.tokens(USER) == 60 and world.store.in_flight(USER) == 1
     creation = world.store.creations["c1"]
-    assert creation["status"] == "processing" and creation["tokenCost"] == 40
-    assert world.veo.started[0][3] == temp_prefix_uri(TEMP_BUCKET, "c1")
-    (cid, job, delay), = world.tasks.enqueued
-    assert cid == "c1" and job["operationName"] == creation["operationName"] and job["mediaKey"] == creation["mediaKey"]
+    assert creation["status"] == "pending" and creation["queuedAt"] == world.clock.now()
+    assert creation["queuePosition"] == 3  # two ahead at 50 starts a minute: about 3 s
+    assert (creation["estimatedStartAt"] - creation["queuedAt"]).total_seconds() == 3
+    cid, job = world.tasks.starts[-1]
+    assert cid == "c1" and job["cost"] == 40 and job["mediaKey"].startswith("drafts/alice/c1/")
+    assert job["incarnation"] == world.store.incarnation("c1")
 
 
-def test_without_a_temp_bucket_veo_returns_the_video_inline(world):
-    # Given no temp bucket configured
-    world.with_settings(gcs_temp_bucket="")
+def test_a_request_cloud_tasks_refuses_to_queue_is_refunded_at_once(world):
+    # Given Cloud Tasks refuses the start task
     world.store.grant(USER, 100)
-    # When a request is handled
-    start(world)
-    # Then Veo is given no output location
-    assert world.veo.started[0][3] is None
-
-
-def test_a_policy_refusal_from_veo_fails_as_content_policy_and_refunds(world):
-    # Given Veo refuses the prompt under its usage guidelines
-    world.store.grant(USER, 100)
-    world.veo.fail("start", permanent("veo", 400, "The prompt violates our Usage Guidelines"))
+    world.tasks.fail("enqueue_start", RuntimeError("queue paused"))
     # When the request is handled
     outcome = start(world)
-    # Then it fails as content_policy and the 40 tokens come back
-    assert outcome == StartOutcome.VEO_REFUSED
-    assert world.store.creations["c1"]["error"]["code"] == ErrorCode.CONTENT_POLICY
+    # Then it fails (generation_failed) and the 40 tokens come back now, not after the sweep
+    assert outcome == StartOutcome.NOT_QUEUED
+    assert world.store.creations["c1"]["error"]["code"] == ErrorCode.GENERATION_FAILED
     assert world.store.tokens(USER) == 100 and world.store.in_flight(USER) == 0
-    assert world.store.creations["c1"]["refunded"] is True
 
 
-def test_veo_errors_that_are_not_policy_fail_as_generation_failed_and_refund(world):
-    # Given Veo answers 400 for another reason, and (second case) stays unavailable past the retries
+def test_a_queue_estimate_that_cannot_be_read_does_not_fail_a_paid_request(world):
     world.store.grant(USER, 100)
-    world.veo.fail("start", permanent("veo", 400, "bad aspect"))
-    world.veo.fail("start", transient("veo"), transient("veo"), transient("veo"))
-    # When two requests are handled
-    first, second = start(world, "c1"), start(world, "c2")
-    # Then both fail as generation_failed, refunded
-    assert first == second == StartOutcome.VEO_REFUSED
-    assert {world.store.creations[c]["error"]["code"] for c in ("c1", "c2")} == {ErrorCode.GENERATION_FAILED}
-    assert world.store.tokens(USER) == 100
+    world.store.fail("queued_ahead", RuntimeError("deadline exceeded"))
+    assert start(world) == StartOutcome.QUEUED and world.store.creations["c1"]["queuePosition"] == 1
 
 
-def test_a_transient_veo_error_is_retried(world):
-    # Given Veo fails once, transiently
-    world.store.grant(USER, 100)
-    world.veo.fail("start", transient("veo"))
-    # When the request is handled
-    outcome = start(world)
-    # Then the retry starts it
-    assert outcome == StartOutcome.PROCESSING and world.veo.calls["start"] == 2
-
-
-def test_a_creation_swept_while_veo_starts_keeps_its_refund(world):
-    # Given the sweep fails and refunds the creation while Veo is being asked
-    world.store.grant(USER, 100)
-    world.store.before("mark_processing", lambda: world.store.fail_and_refund("c1", failure(ErrorCode.TIMEOUT)))
-    # When the handler then tries to mark it processing
-    outcome = start(world)
-    # Then it stops there: failed (timeout), refunded once, no finalize task
-    assert outcome == StartOutcome.ENDED_MEANWHILE
-    assert world.store.creations["c1"]["status"] == "failed" and world.store.tokens(USER) == 100
-    assert not world.tasks.enqueued
-
-
-def test_a_repeated_event_after_veo_started_reschedules_finalize(world):
-    # Given a request already processing
+def test_a_repeated_event_before_the_start_queues_no_second_start(world):
+    # Given a request queued, its create event delivered again
     world.store.grant(USER, 100)
     inc = world.store.create("c1", request())
     handle("c1", request(), world.services, inc)
-    # When its create event comes again
+    # When the event comes again
     outcome = handle("c1", request(), world.services, inc)
-    # Then a finalize task is enqueued again (harmless) and nothing is charged twice
+    # Then nothing more is charged or queued
+    assert outcome == StartOutcome.DUPLICATE
+    assert len(world.tasks.starts) == 1 and world.store.tokens(USER) == 60
+
+
+def test_a_repeated_event_after_veo_started_reschedules_finalize_once(world):
+    # Given a request already processing
+    world.store.grant(USER, 100)
+    start_and_dispatch(world)
+    polls = len(world.tasks.enqueued)
+    inc = world.store.incarnation("c1")
+    # When its create event comes again, twice
+    outcome = handle("c1", request(), world.services, inc)
+    handle("c1", request(), world.services, inc)
+    # Then one finalize task is added (its id names the operation), nothing is charged twice
     assert outcome == StartOutcome.FINALIZE_RESCHEDULED
-    assert len(world.tasks.enqueued) == 2 and world.store.tokens(USER) == 60 and len(world.veo.started) == 1
+    assert len(world.tasks.enqueued) == polls + 1 and world.store.tokens(USER) == 60 and len(world.veo.started) == 1
 
 
 def test_a_repeated_event_while_the_first_run_is_still_before_veo_is_a_duplicate(world):
@@ -264,8 +244,8 @@ def test_an_event_of_an_earlier_document_of_the_id_charges_nothing(world):
 def test_a_repeated_event_after_the_creation_finished_schedules_nothing(world):
     # Given a request that went through Veo and has since finished (a draft keeps its operation name)
     world.store.grant(USER, 100)
-    inc = world.store.create("c1", request())
-    handle("c1", request(), world.services, inc)
+    start_and_dispatch(world)
+    inc = world.store.incarnation("c1")
     world.store.complete_draft("c1", "https://media.test/x", 0.15)
     # When its create event comes again, late
     outcome = handle("c1", request(), world.services, inc)

@@ -10,19 +10,27 @@ from domain import media
 from domain.errors import ErrorCode
 from handlers import reconcile, start_generation
 from handlers.sweep_orphans import handle
-from tests.handlers.conftest import OTHER, TEMP_BUCKET, USER, request
+from tests.handlers.conftest import OTHER, TEMP_BUCKET, USER, request, start_and_dispatch
 from tests.handlers.fakes import T0, permanent
 
 LONG_AGO = T0 - timedelta(hours=1)
 
 
 def stuck(world, cid="c1", user=USER, created_at=LONG_AGO):
-    """A creation charged 40 tokens, processing since `created_at`."""
+    """A creation charged 40 tokens, queued, started at once, processing since `created_at`."""
     if user not in world.store.users:
         world.store.grant(user, 100)
-    inc = world.store.create(cid, request(user=user))
-    start_generation.handle(cid, request(user=user), world.services, inc)
-    world.store.creations[cid]["createdAt"] = created_at
+    start_and_dispatch(world, cid, request(user=user))
+    world.store.creations[cid].update(createdAt=created_at, startedAt=created_at)
+    return world.store.creations[cid]
+
+
+def queued(world, cid="c1", queued_at=LONG_AGO):
+    """A creation charged 40 tokens and waiting in the startveo queue since `queued_at`."""
+    world.store.grant(USER, 100)
+    inc = world.store.create(cid, request())
+    assert start_generation.handle(cid, request(), world.services, inc) == start_generation.StartOutcome.QUEUED
+    world.store.creations[cid].update(createdAt=queued_at, queuedAt=queued_at)
     return world.store.creations[cid]
 
 
@@ -130,29 +138,72 @@ def test_without_a_temp_bucket_the_sweep_does_not_ask_gcs(world):
 # ---- the media sweep --------------------------------------------------------------------------
 
 
-def test_old_objects_no_creation_uses_are_deleted_and_young_or_live_ones_kept(world):
-    # Given an old draft of a deleted creation, a young one, a live draft, and a key of no creation id
+def intent(world, key, cid, at):
+    """An upload that was noted and never claimed (or whose note was left behind)."""
+    world.store.uploads[key] = {"creationId": cid, "createdAt": at}
+    world.media.put(key, modified=at)
+
+
+def test_old_upload_intents_no_creation_uses_are_deleted_and_young_or_live_ones_kept(world):
+    # Given the intents of an old draft of a deleted creation, a young one and a live draft,
+    # and an object nobody noted (not ours to judge: the sweep never lists the bucket)
     old, young = T0 - timedelta(hours=2), T0 - timedelta(minutes=5)
     world.store.create("live", {**request(), "status": "draft", "mediaKey": "drafts/alice/live/s.mp4"})
-    world.media.put("drafts/alice/gone/s.mp4", modified=old)
-    world.media.put("drafts/alice/young/s.mp4", modified=young)
-    world.media.put("drafts/alice/live/s.mp4", modified=old)
-    world.media.put("drafts/weird", modified=old)
+    intent(world, "drafts/alice/gone/s.mp4", "gone", old)
+    intent(world, "drafts/alice/young/s.mp4", "young", young)
+    intent(world, "drafts/alice/live/s.mp4", "live", old)
+    world.media.put("drafts/alice/unnoted/s.mp4", modified=old)
     # When the sweep runs
     summary = handle(world.services)
-    # Then only the old orphan goes
+    # Then only the old orphan goes; each old intent is judged once; the bucket is never listed
     assert summary["mediaRemoved"] == 1
-    assert set(world.media.objects) == {"drafts/alice/young/s.mp4", "drafts/alice/live/s.mp4", "drafts/weird"}
+    assert set(world.media.objects) == {"drafts/alice/young/s.mp4", "drafts/alice/live/s.mp4",
+                                        "drafts/alice/unnoted/s.mp4"}
+    assert set(world.store.uploads) == {"drafts/alice/young/s.mp4"}
+    assert not world.media.calls["list_keys"]
 
 
-def test_a_media_listing_that_fails_skips_the_media_sweep_only(world):
-    # Given a stuck creation, and R2 refusing to list
+def test_the_media_sweep_pages_over_intents_until_none_are_left(world):
+    # Given more old orphan intents than one page holds
+    from handlers import sweep_orphans
+
+    for n in range(sweep_orphans.MEDIA_PAGE + 5):
+        intent(world, f"drafts/alice/gone{n}/s.mp4", f"gone{n}", T0 - timedelta(hours=2))
+    # When the sweep runs
+    summary = handle(world.services)
+    # Then every page is judged in the same run
+    assert summary["mediaRemoved"] == sweep_orphans.MEDIA_PAGE + 5 and not world.store.uploads
+
+
+def test_a_media_sweep_that_fails_skips_the_media_sweep_only(world):
+    # Given a stuck creation, and the intents' query failing
     stuck(world)
-    world.media.fail("list_keys", *[permanent("r2")] * 4)
+    world.store.fail("upload_intents_older_than", RuntimeError("deadline exceeded"))
     # When the sweep runs
     summary = handle(world.services)
     # Then the refund is done and the media sweep is reported skipped
     assert summary["swept"] == 1 and summary["mediaRemoved"] is None
+
+
+def test_a_queued_request_waits_for_quota_and_is_swept_only_after_the_queue_wait(world):
+    # Given a request queued 30 minutes ago (orphan limit 15, queue wait 60)
+    queued(world, queued_at=T0 - timedelta(minutes=30))
+    # When the sweep runs now, and again 31 minutes later
+    first = handle(world.services, T0)
+    # Then it is left alone first (waiting for Veo is not being stuck), swept and refunded after
+    assert first["swept"] == 0 and world.store.creations["c1"]["status"] == "pending"
+    later = handle(world.services, T0 + timedelta(minutes=31))
+    assert later["swept"] == 1 and world.store.tokens(USER) == 100
+    assert world.store.creations["c1"]["error"]["code"] == ErrorCode.TIMEOUT
+
+
+def test_a_generation_started_after_a_long_wait_is_aged_from_its_start(world):
+    # Given a creation created 50 minutes ago that started 2 minutes ago
+    stuck(world, created_at=T0 - timedelta(minutes=50))
+    world.store.creations["c1"]["startedAt"] = T0 - timedelta(minutes=2)
+    # When the sweep runs
+    # Then it is not stuck
+    assert handle(world.services, T0)["swept"] == 0
 
 
 def test_a_reconciliation_that_fails_is_reported_and_the_sweep_still_ends(world):

@@ -18,19 +18,20 @@ EXPECTED = {
     "startgeneration": ("event", f"{FIRESTORE}.created", 120, True),
     "publishcreation": ("event", f"{FIRESTORE}.updated", 120, True),
     "cleanupcreation": ("event", f"{FIRESTORE}.deleted", 120, True),
+    "startveo": ("task", None, 120, False),
     "finalizegeneration": ("task", None, 600, True),
     "sweeporphans": ("schedule", "every 5 minutes", 300, True),
     "checkalerts": ("schedule", "every 5 minutes", 120, False),
 }
 
 
-def manifest() -> dict:
+def manifest(**env: str) -> dict:
     # The same code path firebase-tools uses (it serves this YAML at /__/functions.yaml),
     # in a fresh interpreter so this test sees exactly what a deploy would.
     code = ("from firebase_functions.private import serving;"
             "print(serving.functions_as_yaml(serving.get_functions()))")
     out = subprocess.run([sys.executable, "-c", code], cwd=FUNCTIONS_DIR, capture_output=True, text=True,
-                         check=True, env={k: v for k, v in os.environ.items() if not k.startswith("R2_")})
+                         check=True, env={**{k: v for k, v in os.environ.items() if not k.startswith("R2_")}, **env})
     return yaml.safe_load(out.stdout)
 
 
@@ -53,7 +54,10 @@ def test_every_function_is_declared_as_intended():
             assert trigger["eventFilters"] == {"database": "(default)", "namespace": "(default)"}
         elif kind == "task":
             retry = ep["taskQueueTrigger"]["retryConfig"]
-            assert retry == {"maxAttempts": 5, "minBackoffSeconds": 10, "maxBackoffSeconds": 120}
+            if name == "finalizegeneration":
+                assert retry == {"maxAttempts": 5, "minBackoffSeconds": 10, "maxBackoffSeconds": 120}
+            else:  # startveo: see test_the_start_queue_dispatches_at_the_veo_quota_...
+                assert retry["maxRetrySeconds"] >= 600
         else:
             assert ep["scheduleTrigger"]["schedule"] == what
         if (ep.get("concurrency") or 1) > 1:
@@ -102,11 +106,21 @@ def test_emulator_env_sets_every_param_once():
     assert set(keys) == params
 
 
-def test_finalize_task_deadline_covers_a_full_poll_budget_and_fits_the_function_timeout():
-    from adapters.tasks import DISPATCH_DEADLINE_SECONDS
+def test_finalize_task_deadline_matches_the_function_timeout():
+    from adapters.tasks import DISPATCH_DEADLINE_SECONDS, START_DISPATCH_DEADLINE_SECONDS
 
-    spec = manifest()
-    timeout = spec["endpoints"]["finalizegeneration"]["timeoutSeconds"]
-    budget = next(p for p in spec["params"] if p["name"] == "POLL_BUDGET_SECONDS")["default"]
-    assert timeout == DISPATCH_DEADLINE_SECONDS
-    assert budget + 120 <= DISPATCH_DEADLINE_SECONDS  # time left to copy the video
+    endpoints = manifest()["endpoints"]
+    assert DISPATCH_DEADLINE_SECONDS == endpoints["finalizegeneration"]["timeoutSeconds"]
+    assert START_DISPATCH_DEADLINE_SECONDS == endpoints["startveo"]["timeoutSeconds"]
+
+
+def test_the_start_queue_dispatches_at_the_veo_quota_and_retries_a_refusal_for_the_queue_wait():
+    # firebase-tools loads functions/.env.<project> before it reads the manifest: the
+    # project's quota, as set there, is the queue's rate.
+    for per_minute in ("50", "120"):
+        trigger = manifest(VEO_STARTS_PER_MINUTE=per_minute, QUEUE_MAX_WAIT_MINUTES="45")["endpoints"]["startveo"]
+        trigger = trigger["taskQueueTrigger"]
+        assert trigger["rateLimits"]["maxDispatchesPerSecond"] == int(per_minute) / 60
+        # Cloud Tasks retries until BOTH the attempts and the time are spent: the time rules.
+        assert trigger["retryConfig"]["maxRetrySeconds"] == 45 * 60
+    assert trigger["retryConfig"]["maxBackoffSeconds"] <= 60  # a freed quota is used soon

@@ -1,0 +1,98 @@
+"""Admission under the Veo quota, and the poll schedule of a running generation (pure rules).
+
+Veo accepts a fixed number of starts per minute per project. Requests beyond it wait in the
+`startveo` task queue, whose dispatch rate is that quota; a quota refusal (429) that still
+happens is retried by the queue, never failed and never refunded: a user does not pay, nor
+lose a request, for our own limits.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from .states import Status
+
+# Cloud Tasks' own floor for a queue's rate; Veo quotas are whole starts per minute.
+MIN_DISPATCHES_PER_SECOND = 1 / 60
+
+
+def dispatches_per_second(starts_per_minute: int) -> float:
+    """The `startveo` queue's rate for a Veo quota of `starts_per_minute` (at least 1/min)."""
+    return max(MIN_DISPATCHES_PER_SECOND, max(1, int(starts_per_minute)) / 60)
+
+
+@dataclass(frozen=True)
+class QueueEstimate:
+    position: int  # 1 = next to start
+    estimated_start_at: datetime
+
+
+def estimate_start(ahead: int, starts_per_minute: int, now: datetime) -> QueueEstimate:
+    """`ahead`: requests queued before this one and not started yet. The queue releases
+    `starts_per_minute` a minute, so this one starts after the ones ahead of it have gone.
+    An estimate at queue time (the client shows it as such): retries after a 429 make it later."""
+    ahead = max(0, int(ahead))
+    seconds = ahead * 60 / max(1, int(starts_per_minute))
+    return QueueEstimate(ahead + 1, now + timedelta(seconds=math.ceil(seconds)))
+
+
+class StartVerdict:
+    RETRY_LATER = "retry_later"  # nothing started, try again when quota frees (the queue's retry)
+    FAIL = "fail"  # refused for good, or it may have started: fail and refund
+
+
+def classify_start_error(status: int | None, transient: bool) -> str:
+    """`transient` comes from the Veo adapter, which marks a failed start transient only when
+    no generation can have started (a 429, or a connection never made: see
+    domain.generation.is_safe_to_retry). Those wait in the queue; anything else fails."""
+    return StartVerdict.RETRY_LATER if transient or status == 429 else StartVerdict.FAIL
+
+
+def task_id(kind: str, *parts: str) -> str:
+    """A Cloud Tasks id (letters, digits, hyphens) that names one piece of work: the queue
+    refuses a second task of the same id, so a repeated event cannot start Veo twice."""
+    digest = hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:40]
+    return f"{kind}-{digest}"
+
+
+def overdue(creation: dict, now: datetime, orphan_after_minutes: int, queue_max_wait_minutes: int) -> bool:
+    """Whether the sweep fails (and refunds) an in-flight creation. A queued request waits for
+    quota, so it gets QUEUE_MAX_WAIT_MINUTES from when it was queued; a started one gets
+    ORPHAN_AFTER_MINUTES from its start (not its creation: it may have waited). Anything
+    else (never queued: its trigger died after the debit) ages from its creation, which the
+    sweep's query already checked."""
+    status = creation.get("status")
+    started, queued = creation.get("startedAt"), creation.get("queuedAt")
+    if status == Status.PROCESSING and isinstance(started, datetime):
+        return now - started > timedelta(minutes=orphan_after_minutes)
+    if status == Status.PENDING and isinstance(queued, datetime):
+        return now - queued > timedelta(minutes=queue_max_wait_minutes)
+    return True
+
+
+# ---- the poll schedule of a running generation -----------------------------------------
+
+
+def poll_delay(elapsed_s: float, fine_after_s: float, fine_s: float, coarse_s: float) -> float:
+    """Seconds until the next poll of an operation `elapsed_s` old.
+
+    Coarse while Veo cannot plausibly be done (before `fine_after_s`, its shortest time),
+    never stepping over that moment, then every `fine_s`: a video is seen at most `fine_s`
+    (plus one poll's latency) after it lands. See docs/architecture.md for the figures."""
+    fine_s = max(0.1, fine_s)
+    if coarse_s <= fine_s or elapsed_s >= fine_after_s:
+        return fine_s
+    return max(fine_s, min(coarse_s, fine_after_s - elapsed_s))
+
+
+def polls_for(generation_s: float, fine_after_s: float, fine_s: float, coarse_s: float) -> int:
+    """How many polls a generation of `generation_s` seconds costs under poll_delay
+    (the first poll comes one delay after the start)."""
+    elapsed, polls = 0.0, 0
+    while True:
+        elapsed += poll_delay(elapsed, fine_after_s, fine_s, coarse_s)
+        polls += 1
+        if elapsed >= generation_s:
+            return polls

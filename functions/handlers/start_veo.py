@@ -1,0 +1,81 @@
+"""Task `startveo`: start a queued generation on Veo, at the rate Veo's quota allows.
+
+startgeneration took the tokens and queued the request; the queue's dispatch rate
+(VEO_STARTS_PER_MINUTE) is the admission control. A quota refusal that still happens (the
+quota is shared, or a retry burst) is not a failure: the task raises and Cloud Tasks tries
+it again later, while the creation stays `pending` (queued). Only a permanent refusal, or a
+start that may have reached Veo without an answer, fails it and refunds the tokens.
+"""
+from __future__ import annotations
+
+from enum import StrEnum
+
+from adapters import log
+from adapters.gcs import temp_prefix_uri
+from bootstrap import Services
+from domain.admission import StartVerdict, classify_start_error, poll_delay, task_id
+from domain.errors import ErrorCode, ExternalServiceError, failure
+from domain.states import Status
+from handlers import common
+
+JOB_FIELDS = ("prompt", "aspectRatio", "duration", "mediaKey", "userId", "cost")
+
+
+class StartVeoOutcome(StrEnum):
+    MALFORMED = "malformed"  # a task without its fields: the sweep fails and refunds the creation later
+    NOT_PENDING = "not_pending"  # started by a twin task, swept, deleted or re-created
+    VEO_REFUSED = "veo_refused"  # refused for good (or may have started): failed and refunded
+    ENDED_MEANWHILE = "ended_meanwhile"  # swept or deleted while Veo was being asked
+    PROCESSING = "processing"
+
+
+class RetryLater(Exception):
+    """Raised to make Cloud Tasks dispatch this start again later (its retry config backs off)."""
+
+
+def handle(creation_id: str, job: dict, services: Services) -> StartVeoOutcome:
+    """Safe to run again for one creation: it starts Veo only while the creation is pending,
+    and a start that raced another is caught by mark_processing's guard. Raises RetryLater
+    when Veo refused for quota (the task is then dispatched again)."""
+    store, clock = services.store, services.clock
+    started = clock.monotonic()
+    settings = services.settings
+    if not all(job.get(f) for f in JOB_FIELDS):
+        log.start_task_malformed(creation_id)
+        return StartVeoOutcome.MALFORMED
+    incarnation = job.get("incarnation")
+    if not store.still_waiting(creation_id, incarnation).still_pending:
+        return StartVeoOutcome.NOT_PENDING
+
+    output = temp_prefix_uri(settings.gcs_temp_bucket, creation_id) if settings.gcs_temp_bucket else None
+    try:
+        # One try: every wait belongs to the queue, not to an instance.
+        operation = services.veo.start(job["prompt"], job["aspectRatio"], int(job["duration"]), output)
+    except ExternalServiceError as exc:
+        if classify_start_error(exc.status, exc.transient) == StartVerdict.RETRY_LATER:
+            log.veo_start_deferred(creation_id, exc.status, str(exc))
+            raise RetryLater(f"veo answered {exc.status}: retried by the queue") from exc
+        code = ErrorCode.CONTENT_POLICY if _is_policy_refusal(exc) else ErrorCode.GENERATION_FAILED
+        settlement = store.fail_and_refund(creation_id, failure(code))
+        common.failure_settled(creation_id, job["userId"], Status.PENDING, code.value, settlement,
+                               reason=str(exc), transient=exc.transient)
+        return StartVeoOutcome.VEO_REFUSED
+
+    if not store.mark_processing(creation_id, operation, int(job["cost"]), job["mediaKey"], incarnation):
+        # Swept or deleted while Veo was being asked: its refund stands, and Veo's output, if
+        # any, is removed by the temp-bucket lifecycle.
+        log.ended_before_veo_started(creation_id, operation)
+        return StartVeoOutcome.ENDED_MEANWHILE
+    first_poll = poll_delay(0.0, settings.veo_min_seconds, settings.poll_interval_s, settings.poll_coarse_interval_s)
+    services.tasks.enqueue_finalize(creation_id, {
+        "operationName": operation, "mediaKey": job["mediaKey"], "userId": job["userId"],
+        "startedAt": clock.now().isoformat(),
+    }, delay_seconds=first_poll, task_id=task_id("poll", creation_id, operation, "0"))
+    log.state_change(creation_id, job["userId"], Status.PENDING, Status.PROCESSING,
+                     duration_ms=int((clock.monotonic() - started) * 1000), operation=operation)
+    return StartVeoOutcome.PROCESSING
+
+
+def _is_policy_refusal(exc: ExternalServiceError) -> bool:
+    text = str(exc).lower()
+    return exc.status == 400 and ("usage guidelines" in text or "responsible ai" in text or "policy" in text)
