@@ -61,6 +61,12 @@ class Gen:
     polls: int = 0
 
 
+def _known(moment: float | None) -> float:
+    """A moment the simulation has set by now (a processing generation has started)."""
+    assert moment is not None
+    return moment
+
+
 @dataclass
 class Outcome:
     design: str
@@ -192,7 +198,7 @@ class World:
         env, p, cal = self.env, self.p, self.cal
         attempt = 0
         while g.status == "pending":
-            yield env.timeout(self.admission.delay())  # startveo's dispatch rate = the quota
+            yield env.timeout(self.admission.delay() or 0.0)  # startveo's dispatch rate = the quota
             if g.status != "pending":
                 return
             ok = [False]
@@ -217,7 +223,7 @@ class World:
     def _designed_polls(self, g: Gen):
         env, p, cal = self.env, self.p, self.cal
         while g.status == "processing":
-            delay = designed_poll_delay(env.now - g.started, p)
+            delay = designed_poll_delay(env.now - _known(g.started), p)
             yield env.timeout(delay)  # the task's ETA
             pacer = self.poll_pacers[g.index % len(self.poll_pacers)]
             queued = pacer.delay() or 0.0
@@ -229,7 +235,7 @@ class World:
             def poll(done=done):
                 yield env.timeout(cal.veo_call_s)
                 g.polls += 1
-                done[0] = g.ready is not None and env.now >= g.ready
+                done[0] = g.ready is not None and env.now >= _known(g.ready)
                 if done[0]:
                     yield from self._finish(g, hot=False)
 
@@ -279,10 +285,10 @@ class World:
                 while g.status == "processing":
                     yield env.timeout(cal.veo_call_s)
                     g.polls += 1
-                    if env.now >= g.ready:
+                    if env.now >= _known(g.ready):
                         yield from self._finish(g, hot=True)
                         return
-                    yield env.timeout(today_poll_delay(env.now - g.started, p))
+                    yield env.timeout(today_poll_delay(env.now - _known(g.started), p))
 
             if g.status == "processing":
                 yield from self._in(self.finalize_pool, loop())
@@ -308,7 +314,7 @@ class World:
                 yield env.timeout(p.naive_poll_s)
                 yield env.timeout(cal.veo_call_s)
                 g.polls += 1
-                if env.now >= g.ready:
+                if env.now >= _known(g.ready):
                     yield from self._finish(g, hot=False)
                     return
 
@@ -328,7 +334,7 @@ class World:
                 elif g.status == "processing":
                     # Designed: a creation that waited its turn in the admission queue is
                     # timed from its Veo start, not from its request (design14 A).
-                    since = g.started if self.design == "designed" else g.created
+                    since = g.started if self.design == "designed" and g.started is not None else g.created
                     if now - since > p.orphan_after_s:
                         self.fail(g, "orphan_timeout")
 

@@ -4,6 +4,7 @@ Defaults are production values; `functions/.env.local` (read only by the emulato
 the endpoints at the local stand-ins. Handlers never read the environment: they get a
 `Settings` built here at invocation time.
 """
+
 from __future__ import annotations
 
 import os
@@ -16,78 +17,109 @@ from domain.metrics import Thresholds
 from domain.veo_models import DEFAULT_MODEL
 
 # A current GA id from domain/veo_models.py; `make deploy` refuses a retired or unknown one.
-VEO_MODEL = StringParam("VEO_MODEL", default=DEFAULT_MODEL,
-                        description="Veo model id on Vertex AI (a current GA id: domain/veo_models.py)")
+VEO_MODEL = StringParam(
+    "VEO_MODEL", default=DEFAULT_MODEL, description="Veo model id on Vertex AI (a current GA id: domain/veo_models.py)"
+)
 VEO_LOCATION = StringParam("VEO_LOCATION", default="us-central1", description="Vertex AI region")
-VEO_BASE_URL = StringParam("VEO_BASE_URL", default="",
-                           description="Empty for Vertex AI; a URL to use a Veo stand-in")
-VEO_HTTP_TIMEOUT_SECONDS = IntParam("VEO_HTTP_TIMEOUT_SECONDS", default=20,
-                                    description="Longest wait for Vertex on one network step of a "
-                                                "start or poll (connect, each read or write)")
-VEO_EXPECTED_SECONDS = IntParam("VEO_EXPECTED_SECONDS", default=90,
-                                description="Typical generation time, for the progress estimate")
-GCS_TEMP_BUCKET = StringParam("GCS_TEMP_BUCKET", default="",
-                              description="Bucket Veo writes videos to before the copy to R2; "
-                                          "empty returns videos inline (small videos only)")
-GCS_ENDPOINT = StringParam("GCS_ENDPOINT", default="",
-                           description="Empty for Google Cloud Storage; a URL for a local server")
-R2_ENDPOINT = StringParam("R2_ENDPOINT", default="",
-                          description="https://<account>.r2.cloudflarestorage.com")
+VEO_BASE_URL = StringParam("VEO_BASE_URL", default="", description="Empty for Vertex AI; a URL to use a Veo stand-in")
+VEO_HTTP_TIMEOUT_SECONDS = IntParam(
+    "VEO_HTTP_TIMEOUT_SECONDS",
+    default=20,
+    description="Longest wait for Vertex on one network step of a start or poll (connect, each read or write)",
+)
+VEO_EXPECTED_SECONDS = IntParam(
+    "VEO_EXPECTED_SECONDS", default=90, description="Typical generation time, for the progress estimate"
+)
+GCS_TEMP_BUCKET = StringParam(
+    "GCS_TEMP_BUCKET",
+    default="",
+    description="Bucket Veo writes videos to before the copy to R2; empty returns videos inline (small videos only)",
+)
+GCS_ENDPOINT = StringParam(
+    "GCS_ENDPOINT", default="", description="Empty for Google Cloud Storage; a URL for a local server"
+)
+R2_ENDPOINT = StringParam("R2_ENDPOINT", default="", description="https://<account>.r2.cloudflarestorage.com")
 R2_BUCKET = StringParam("R2_BUCKET", default="phoenix-media")
 R2_REGION = StringParam("R2_REGION", default="auto")
-R2_PUBLIC_BASE_URL = StringParam("R2_PUBLIC_BASE_URL", default="",
-                                 description="Public URL of the bucket, e.g. https://media.example.com")
-R2_CA_BUNDLE = StringParam("R2_CA_BUNDLE", default="",
-                           description="PEM file of the CAs trusted for R2_ENDPOINT; empty = the system "
-                                       "CAs (production). A relative path is relative to functions/")
+R2_PUBLIC_BASE_URL = StringParam(
+    "R2_PUBLIC_BASE_URL", default="", description="Public URL of the bucket, e.g. https://media.example.com"
+)
+R2_CA_BUNDLE = StringParam(
+    "R2_CA_BUNDLE",
+    default="",
+    description="PEM file of the CAs trusted for R2_ENDPOINT; empty = the system "
+    "CAs (production). A relative path is relative to functions/",
+)
 R2_ACCESS_KEY_ID = SecretParam("R2_ACCESS_KEY_ID")
 R2_SECRET_ACCESS_KEY = SecretParam("R2_SECRET_ACCESS_KEY")
-TOKENS_PER_SECOND = IntParam("TOKENS_PER_SECOND", default=10,
-                             description="Price of one second of video, in tokens")
-MAX_IN_FLIGHT = IntParam("MAX_IN_FLIGHT", default=3,
-                         description="Creations one user may have pending or processing")
-ORPHAN_AFTER_MINUTES = IntParam("ORPHAN_AFTER_MINUTES", default=15,
-                                description="Age after which a creation still in flight is failed and refunded")
-VEO_STARTS_PER_MINUTE = IntParam("VEO_STARTS_PER_MINUTE", default=50,
-                                 description="Veo starts per minute the project's quota allows: the rate of "
-                                             "the startveo queue (read at deploy time) and the queue estimate")
-QUEUE_MAX_WAIT_MINUTES = IntParam("QUEUE_MAX_WAIT_MINUTES", default=60,
-                                  description="How long a request may wait for Veo quota before the sweep "
-                                              "fails and refunds it (the only failure our limits cause)")
-VEO_MIN_SECONDS = IntParam("VEO_MIN_SECONDS", default=30,
-                           description="Shortest plausible Veo generation: coarse polls before it, "
-                                       "POLL_INTERVAL_MS polls after it")
-ORPHAN_MEDIA_MINUTES = IntParam("ORPHAN_MEDIA_MINUTES", default=60,
-                                description="Age after which an R2 video with no creation using it is deleted")
-RECONCILE_WINDOW_MINUTES = IntParam("RECONCILE_WINDOW_MINUTES", default=180,
-                                    description="How far back each reconciliation run re-checks publishes")
-RECONCILE_PAGE_SIZE = IntParam("RECONCILE_PAGE_SIZE", default=200,
-                               description="Feed entries and publishes the reconciliation checks per run")
-BLOCKED_TERMS = ListParam("BLOCKED_TERMS", default=[],
-                          description="Prompt words refused before anything is charged")
-POLL_INTERVAL_MS = IntParam("POLL_INTERVAL_MS", default=1_000,
-                            description="Wait between two polls of a Veo operation once it may be done")
-POLL_COARSE_INTERVAL_MS = IntParam("POLL_COARSE_INTERVAL_MS", default=10_000,
-                                   description="Wait between polls while the operation is young "
-                                               "(before VEO_MIN_SECONDS)")
-PROGRESS_STEP_PCT = IntParam("PROGRESS_STEP_PCT", default=25,
-                             description="Write progress only when it advanced this much: each write "
-                                         "costs a Firestore write and a publishcreation invocation")
-RETRY_ATTEMPTS = IntParam("RETRY_ATTEMPTS", default=4,
-                          description="Tries of a call to Veo, GCS or R2 that fails transiently")
-RETRY_BASE_DELAY_MS = IntParam("RETRY_BASE_DELAY_MS", default=1000,
-                               description="First wait between tries; doubles each time")
+TOKENS_PER_SECOND = IntParam("TOKENS_PER_SECOND", default=10, description="Price of one second of video, in tokens")
+MAX_IN_FLIGHT = IntParam("MAX_IN_FLIGHT", default=3, description="Creations one user may have pending or processing")
+ORPHAN_AFTER_MINUTES = IntParam(
+    "ORPHAN_AFTER_MINUTES", default=15, description="Age after which a creation still in flight is failed and refunded"
+)
+VEO_STARTS_PER_MINUTE = IntParam(
+    "VEO_STARTS_PER_MINUTE",
+    default=50,
+    description="Veo starts per minute the project's quota allows: the rate of "
+    "the startveo queue (read at deploy time) and the queue estimate",
+)
+QUEUE_MAX_WAIT_MINUTES = IntParam(
+    "QUEUE_MAX_WAIT_MINUTES",
+    default=60,
+    description="How long a request may wait for Veo quota before the sweep "
+    "fails and refunds it (the only failure our limits cause)",
+)
+VEO_MIN_SECONDS = IntParam(
+    "VEO_MIN_SECONDS",
+    default=30,
+    description="Shortest plausible Veo generation: coarse polls before it, POLL_INTERVAL_MS polls after it",
+)
+ORPHAN_MEDIA_MINUTES = IntParam(
+    "ORPHAN_MEDIA_MINUTES", default=60, description="Age after which an R2 video with no creation using it is deleted"
+)
+RECONCILE_WINDOW_MINUTES = IntParam(
+    "RECONCILE_WINDOW_MINUTES", default=180, description="How far back each reconciliation run re-checks publishes"
+)
+RECONCILE_PAGE_SIZE = IntParam(
+    "RECONCILE_PAGE_SIZE", default=200, description="Feed entries and publishes the reconciliation checks per run"
+)
+BLOCKED_TERMS = ListParam("BLOCKED_TERMS", default=[], description="Prompt words refused before anything is charged")
+POLL_INTERVAL_MS = IntParam(
+    "POLL_INTERVAL_MS", default=1_000, description="Wait between two polls of a Veo operation once it may be done"
+)
+POLL_COARSE_INTERVAL_MS = IntParam(
+    "POLL_COARSE_INTERVAL_MS",
+    default=10_000,
+    description="Wait between polls while the operation is young (before VEO_MIN_SECONDS)",
+)
+PROGRESS_STEP_PCT = IntParam(
+    "PROGRESS_STEP_PCT",
+    default=25,
+    description="Write progress only when it advanced this much: each write "
+    "costs a Firestore write and a publishcreation invocation",
+)
+RETRY_ATTEMPTS = IntParam(
+    "RETRY_ATTEMPTS", default=4, description="Tries of a call to Veo, GCS or R2 that fails transiently"
+)
+RETRY_BASE_DELAY_MS = IntParam(
+    "RETRY_BASE_DELAY_MS", default=1000, description="First wait between tries; doubles each time"
+)
 
-VEO_USD_PER_VIDEO_SECOND = StringParam("VEO_USD_PER_VIDEO_SECOND", default="0.15",
-                                       description="Estimated Veo price per second of video, for cost metrics")
-ALERT_FAILURE_RATE_PCT = IntParam("ALERT_FAILURE_RATE_PCT", default=20,
-                                  description="Alert when more than this % of the last hour's creations failed")
-ALERT_STALLED_MINUTES = IntParam("ALERT_STALLED_MINUTES", default=5,
-                                 description="Alert when work waits this long and nothing finishes")
-ALERT_MAX_IN_FLIGHT = IntParam("ALERT_MAX_IN_FLIGHT", default=100,
-                               description="Alert when more creations than this are pending or processing")
-ALERT_DAILY_SPEND_USD = IntParam("ALERT_DAILY_SPEND_USD", default=100,
-                                 description="Alert when today's estimated Veo spend passes this")
+VEO_USD_PER_VIDEO_SECOND = StringParam(
+    "VEO_USD_PER_VIDEO_SECOND", default="0.15", description="Estimated Veo price per second of video, for cost metrics"
+)
+ALERT_FAILURE_RATE_PCT = IntParam(
+    "ALERT_FAILURE_RATE_PCT", default=20, description="Alert when more than this % of the last hour's creations failed"
+)
+ALERT_STALLED_MINUTES = IntParam(
+    "ALERT_STALLED_MINUTES", default=5, description="Alert when work waits this long and nothing finishes"
+)
+ALERT_MAX_IN_FLIGHT = IntParam(
+    "ALERT_MAX_IN_FLIGHT", default=100, description="Alert when more creations than this are pending or processing"
+)
+ALERT_DAILY_SPEND_USD = IntParam(
+    "ALERT_DAILY_SPEND_USD", default=100, description="Alert when today's estimated Veo spend passes this"
+)
 
 R2_SECRETS = [R2_ACCESS_KEY_ID, R2_SECRET_ACCESS_KEY]
 

@@ -4,6 +4,7 @@ Each trigger declares its options and hands the event to one handler. Function n
 no underscores because the finalize function's name is also its Cloud Tasks queue id,
 which allows only letters, digits and hyphens; the others follow for consistency.
 """
+
 from firebase_functions import firestore_fn, https_fn, options, scheduler_fn, tasks_fn
 
 import config
@@ -67,12 +68,19 @@ def startgeneration(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | No
     # (VEO_STARTS_PER_MINUTE, fixed at deploy: config.start_queue_rate). A start Veo still
     # refuses for quota is retried, backing off, for QUEUE_MAX_WAIT_MINUTES (Cloud Tasks
     # retries until both max_attempts and max_retry_seconds are spent).
-    retry_config=options.RetryConfig(max_attempts=5, max_retry_seconds=config.queue_max_wait_seconds(),
-                                     min_backoff_seconds=5, max_backoff_seconds=30, max_doublings=3),
+    retry_config=options.RetryConfig(
+        max_attempts=5,
+        max_retry_seconds=config.queue_max_wait_seconds(),
+        min_backoff_seconds=5,
+        max_backoff_seconds=30,
+        max_doublings=3,
+    ),
     # The SDK types the rate as int; Cloud Tasks (and firebase-tools' manifest) take a fraction,
     # and 50 starts a minute is 0.83/s.
-    rate_limits=options.RateLimits(max_dispatches_per_second=config.start_queue_rate(),  # type: ignore[arg-type]
-                                   max_concurrent_dispatches=50),
+    rate_limits=options.RateLimits(
+        max_dispatches_per_second=config.start_queue_rate(),  # type: ignore[arg-type]
+        max_concurrent_dispatches=50,
+    ),
     memory=options.MemoryOption.MB_512,
     cpu=1,
     timeout_sec=120,
@@ -123,13 +131,17 @@ def finalizegeneration(request: tasks_fn.CallableRequest) -> None:
     labels=_labels("publishcreation"),
     secrets=config.R2_SECRETS,
 )
-def publishcreation(event: firestore_fn.Event[firestore_fn.Change[firestore_fn.DocumentSnapshot]]) -> None:
+def publishcreation(event: firestore_fn.Event[firestore_fn.Change[firestore_fn.DocumentSnapshot | None]]) -> None:
     from handlers import publish_creation
 
     before, after = event.data.before, event.data.after
     with _usage("publishcreation", event.params["creationId"]):
-        publish_creation.handle(event.params["creationId"], before.to_dict() if before else None,
-                                after.to_dict() if after else None, _services())
+        publish_creation.handle(
+            event.params["creationId"],
+            before.to_dict() if before else None,
+            after.to_dict() if after else None,
+            _services(),
+        )
 
 
 @firestore_fn.on_document_deleted(
@@ -147,9 +159,12 @@ def cleanupcreation(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | No
     from handlers import cleanup_creation
 
     with _usage("cleanupcreation", event.params["creationId"]):
-        cleanup_creation.handle(event.params["creationId"],
-                                event.data.to_dict() if event.data is not None else None, _services(),
-                                _incarnation(event.data))
+        cleanup_creation.handle(
+            event.params["creationId"],
+            event.data.to_dict() if event.data is not None else None,
+            _services(),
+            _incarnation(event.data),
+        )
 
 
 @scheduler_fn.on_schedule(

@@ -5,6 +5,7 @@ them in memory (tests/handlers/fakes.py) on the same domain plans (domain/ledger
 money decision is the same in both. A module can satisfy a Protocol: adapters.store and
 adapters.tasks are used as they are.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ class Debited:
 @dataclass(frozen=True)
 class DebitRefused:
     """Failed before any token moved (the creation is failed in the same transaction)."""
+
     failure: Failure
     result: Literal[DebitResult.REFUSED] = field(default=DebitResult.REFUSED, init=False)
 
@@ -46,6 +48,7 @@ class DebitRefused:
 @dataclass(frozen=True)
 class DebitSkipped:
     """A repeated event (already handled) or an event of a document no longer there (gone)."""
+
     result: Literal[DebitResult.ALREADY_HANDLED, DebitResult.GONE]
 
 
@@ -73,6 +76,7 @@ class Settlement:
 @dataclass(frozen=True)
 class Waiting:
     """Whether a queued request is still this document's and pending: only then is Veo asked."""
+
     still_pending: bool
     status: str | None = None
 
@@ -92,11 +96,13 @@ class CreationStore(Protocol):
 
     def reject(self, creation_id: str, failure: Failure, incarnation: str | None = None) -> bool: ...
 
-    def debit(self, creation_id: str, user_id: str, cost: int, max_in_flight: int,
-              incarnation: str | None = None) -> Debit: ...
+    def debit(
+        self, creation_id: str, user_id: str, cost: int, max_in_flight: int, incarnation: str | None = None
+    ) -> Debit: ...
 
-    def mark_processing(self, creation_id: str, operation_name: str, cost: int, media_key: str,
-                        incarnation: str | None = None) -> bool: ...
+    def mark_processing(
+        self, creation_id: str, operation_name: str, cost: int, media_key: str, incarnation: str | None = None
+    ) -> bool: ...
 
     def record_progress(self, creation_id: str, progress: int) -> Status | None: ...
 
@@ -132,8 +138,9 @@ class CreationStore(Protocol):
 
     def queued_ahead(self, now: datetime) -> int: ...
 
-    def mark_queued(self, creation_id: str, incarnation: str | None, estimate: QueueEstimate,
-                    queued_at: datetime) -> bool: ...
+    def mark_queued(
+        self, creation_id: str, incarnation: str | None, estimate: QueueEstimate, queued_at: datetime
+    ) -> bool: ...
 
     def still_waiting(self, creation_id: str, incarnation: str | None) -> Waiting: ...
 
@@ -167,8 +174,9 @@ class TaskQueue(Protocol):
 
     def enqueue_start(self, creation_id: str, job: dict, task_id: str) -> bool: ...
 
-    def enqueue_finalize(self, creation_id: str, job: dict | None = None, delay_seconds: float = 0,
-                         task_id: str | None = None) -> bool: ...
+    def enqueue_finalize(
+        self, creation_id: str, job: dict | None = None, delay_seconds: float = 0, task_id: str | None = None
+    ) -> bool: ...
 
 
 class VideoGenerator(Protocol):

@@ -3,11 +3,13 @@
 Works against the emulator (FIRESTORE_EMULATOR_HOST set, or --emulator) or a real project
 (Application Default Credentials, --project).
 """
+
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+from datetime import UTC
 
 import ops  # noqa: F401  (puts functions/ on the path)
 
@@ -24,7 +26,7 @@ def _connect(args) -> None:
 
 
 def cmd_ledger_check(args) -> int:
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from ops import ledger_check
 
@@ -38,16 +40,18 @@ def cmd_ledger_check(args) -> int:
         except ValueError:
             print(f"error: --since {args.since!r} is not an ISO time", file=sys.stderr)
             return 2
-        since = since if since.tzinfo else since.replace(tzinfo=timezone.utc)
+        since = since if since.tzinfo else since.replace(tzinfo=UTC)
     # The next run's --since: a little before now, so a transaction committing as this run
     # starts is seen again rather than missed (checking a user twice is harmless).
-    cursor = datetime.now(timezone.utc) - timedelta(minutes=5)
+    cursor = datetime.now(UTC) - timedelta(minutes=5)
     report = ledger_check.run(args.user or None, page_size=args.page_size, since=since)
     for problem in report.problems:
         print(f"PROBLEM {problem}")
     verdict = "OK" if report.ok else f"{len(report.problems)} problem(s)"
-    print(f"ledger-check: {verdict} — {report.users_checked} users, "
-          f"{report.entries_checked} ledger entries, {report.creations_checked} creations")
+    print(
+        f"ledger-check: {verdict} — {report.users_checked} users, "
+        f"{report.entries_checked} ledger entries, {report.creations_checked} creations"
+    )
     if not args.user:
         print(f"next: --since {cursor:%Y-%m-%dT%H:%M:%SZ}")
     return 0 if report.ok else 1
@@ -84,7 +88,7 @@ def cmd_fail_and_refund(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from google.cloud import firestore
 
@@ -95,9 +99,8 @@ def cmd_report(args) -> int:
     if args.hours <= 0:
         print("error: --hours must be positive", file=sys.stderr)
         return 2
-    since = datetime.now(timezone.utc) - timedelta(hours=args.hours)
-    query = firestore_client().collection(CREATIONS).where(
-        filter=firestore.FieldFilter("createdAt", ">=", since))
+    since = datetime.now(UTC) - timedelta(hours=args.hours)
+    query = firestore_client().collection(CREATIONS).where(filter=firestore.FieldFilter("createdAt", ">=", since))
     report = summarize([snap.to_dict() for snap in query.stream()], args.usd_per_second)
     width = max(len(name) for name, _ in report.rows())
     print(f"Phoenix report, last {args.hours:g} h (since {since:%Y-%m-%d %H:%M} UTC)")
@@ -107,18 +110,21 @@ def cmd_report(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ops", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m ops", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--project", help="Firebase project id")
     parser.add_argument("--emulator", action="store_true", help="use the local emulator (demo-phoenix)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     check = sub.add_parser("ledger-check", help="verify balances, debits and refunds; exit 1 on any problem")
     check.add_argument("--user", action="append", help="check only this user (repeatable)")
-    check.add_argument("--since", help="check only users whose ledger moved since this ISO time "
-                                       "(the previous run prints it as `next: --since ...`)")
-    check.add_argument("--page-size", type=int, default=50,
-                       help="users per read-only transaction (default 50)")
+    check.add_argument(
+        "--since",
+        help="check only users whose ledger moved since this ISO time "
+        "(the previous run prints it as `next: --since ...`)",
+    )
+    check.add_argument("--page-size", type=int, default=50, help="users per read-only transaction (default 50)")
     check.set_defaults(func=cmd_ledger_check)
 
     grant = sub.add_parser("grant", help="give tokens to a user (a ledger grant entry)")
@@ -136,8 +142,9 @@ def main(argv: list[str] | None = None) -> int:
 
     report = sub.add_parser("report", help="success rate, generation times, refunds, cost, for a window")
     report.add_argument("--hours", type=float, default=24, help="window length (default 24)")
-    report.add_argument("--usd-per-second", type=float, default=0.15,
-                        help="estimated Veo price per video second (default 0.15)")
+    report.add_argument(
+        "--usd-per-second", type=float, default=0.15, help="estimated Veo price per video second (default 0.15)"
+    )
     report.set_defaults(func=cmd_report)
 
     args = parser.parse_args(argv)

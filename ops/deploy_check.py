@@ -7,6 +7,7 @@ The model the deploy would use is found the way `firebase deploy` finds param va
 functions/.env.<project> over functions/.env, else the param's default in functions/config.py.
 The verdict comes from the one table in functions/domain/veo_models.py.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -59,16 +60,22 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m ops.deploy_check", description=__doc__.splitlines()[0])
     parser.add_argument("--project", required=True, help="the Firebase project id being deployed")
-    parser.add_argument("--today", type=date.fromisoformat, default=None,
-                        help="judge retirement against this date (YYYY-MM-DD; default: today)")
+    parser.add_argument(
+        "--today",
+        type=date.fromisoformat,
+        default=None,
+        help="judge retirement against this date (YYYY-MM-DD; default: today)",
+    )
     parser.add_argument("--functions-dir", type=Path, default=FUNCTIONS_DIR, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     model, source = deployed_model(args.project, args.functions_dir)
     problem = veo_models.deploy_problem(model, args.today or date.today())
     if problem:
-        print(f"deploy refused: {problem} (from {source}; see docs/operations.md, "
-              "\"Moving to a new Veo model\")", file=sys.stderr)
+        print(
+            f'deploy refused: {problem} (from {source}; see docs/operations.md, "Moving to a new Veo model")',
+            file=sys.stderr,
+        )
         return 1
     print(f"deploy check: {PARAM}={model} is a current Veo model (from {source})")
     return 0

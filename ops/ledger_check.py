@@ -6,6 +6,7 @@ writing), and no transaction ever spans everything. With `since`, only users who
 moved since then (an entry written, or a debit marked delivered) are checked: the work of a
 periodic run follows the traffic, not the number of users.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -18,15 +19,14 @@ from domain.ledger import CreationFacts, LedgerEntry, LedgerReport, check_ledger
 PAGE_SIZE = 50  # users per transaction: each brings its ledger and its creations
 
 
-def run(user_ids: list[str] | None = None, page_size: int = PAGE_SIZE,
-        since: datetime | None = None) -> LedgerReport:
+def run(user_ids: list[str] | None = None, page_size: int = PAGE_SIZE, since: datetime | None = None) -> LedgerReport:
     """Every user (paged by id), the given ones, or those changed since `since`."""
     total = LedgerReport()
     if user_ids:
-        pages = (user_ids[i:i + page_size] for i in range(0, len(user_ids), page_size))
+        pages = (user_ids[i : i + page_size] for i in range(0, len(user_ids), page_size))
     elif since is not None:
         changed = changed_users(since)
-        pages = (changed[i:i + page_size] for i in range(0, len(changed), page_size))
+        pages = (changed[i : i + page_size] for i in range(0, len(changed), page_size))
     else:
         pages = _all_user_pages(page_size)
     for page in pages:
@@ -46,8 +46,9 @@ def changed_users(since: datetime, page_size: int = 500) -> list[str]:
     db = firestore_client()
     users: set[str] = set()
     for field in ("createdAt", DELIVERED_FIELD):
-        query = (db.collection_group(TRANSACTIONS)
-                 .where(filter=firestore.FieldFilter(field, ">=", since)).order_by(field))
+        query = (
+            db.collection_group(TRANSACTIONS).where(filter=firestore.FieldFilter(field, ">=", since)).order_by(field)
+        )
         last = None
         while True:
             page = query.start_after(last).limit(page_size) if last else query.limit(page_size)
@@ -82,10 +83,16 @@ def _check_page(user_ids: list[str]) -> LedgerReport:
     @firestore.transactional
     def snapshot(tx):
         user_snaps = list(tx.get_all([db.collection(USERS).document(u) for u in user_ids]))
-        entry_snaps = [s for u in user_ids for s in tx.get(
-            db.collection(USERS).document(u).collection(TRANSACTIONS).order_by("__name__"))]
-        creation_snaps = [s for u in user_ids for s in tx.get(
-            db.collection(CREATIONS).where(filter=firestore.FieldFilter("userId", "==", u)))]
+        entry_snaps = [
+            s
+            for u in user_ids
+            for s in tx.get(db.collection(USERS).document(u).collection(TRANSACTIONS).order_by("__name__"))
+        ]
+        creation_snaps = [
+            s
+            for u in user_ids
+            for s in tx.get(db.collection(CREATIONS).where(filter=firestore.FieldFilter("userId", "==", u)))
+        ]
         return user_snaps, entry_snaps, creation_snaps
 
     user_snaps, entry_snaps, creation_snaps = snapshot(db.transaction(read_only=True))
@@ -110,17 +117,31 @@ def _audit(user_snaps, entry_snaps, creation_snaps) -> LedgerReport:
         if type(amount) is not int:
             malformed.append(f"{snap.reference.path}: amount {amount!r} is not an integer")
             amount = 0
-        entries.append(LedgerEntry(
-            user_id=snap.reference.parent.parent.id, entry_id=snap.id, type=data.get("type"),
-            amount=amount, creation_id=data.get("creationId"), incarnation=data.get("incarnation"),
-            created_at=data.get("createdAt"), delivered=bool(data.get(DELIVERED_FIELD))))
+        entries.append(
+            LedgerEntry(
+                user_id=snap.reference.parent.parent.id,
+                entry_id=snap.id,
+                type=data.get("type"),
+                amount=amount,
+                creation_id=data.get("creationId"),
+                incarnation=data.get("incarnation"),
+                created_at=data.get("createdAt"),
+                delivered=bool(data.get(DELIVERED_FIELD)),
+            )
+        )
     creations = []
     for snap in creation_snaps:
         data = snap.to_dict()
-        creations.append(CreationFacts(snap.id, data.get("userId"), data.get("status"),
-                                       bool(data.get("refunded", False)),
-                                       incarnation=incarnation_of(snap.create_time),
-                                       created_at=snap.create_time))
+        creations.append(
+            CreationFacts(
+                snap.id,
+                data.get("userId"),
+                data.get("status"),
+                bool(data.get("refunded", False)),
+                incarnation=incarnation_of(snap.create_time),
+                created_at=snap.create_time,
+            )
+        )
     report = check_ledger(balances, in_flight, entries, creations)
     report.problems[:0] = malformed
     return report

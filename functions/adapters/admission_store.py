@@ -1,4 +1,5 @@
 """Firestore side of admission: the queue estimate a client sees, and the checks of a start."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -17,9 +18,12 @@ CREATIONS = "creations"
 def queued_ahead(now: datetime) -> int:
     """Requests queued before `now` and not started yet: one aggregation (billed as one read
     per 1000 index entries), index creations(status, queuedAt)."""
-    query = (db().collection(CREATIONS)
-             .where(filter=firestore.FieldFilter("status", "==", Status.PENDING.value))
-             .where(filter=firestore.FieldFilter("queuedAt", "<=", now)))
+    query = (
+        db()
+        .collection(CREATIONS)
+        .where(filter=firestore.FieldFilter("status", "==", Status.PENDING.value))
+        .where(filter=firestore.FieldFilter("queuedAt", "<=", now))
+    )
     usage.read()
     return int(query.count().get()[0][0].value)
 
@@ -36,13 +40,16 @@ def mark_queued(creation_id: str, incarnation: str | None, estimate: QueueEstima
             return False
         if incarnation is not None and incarnation_of(snap.create_time) != incarnation:
             return False
-        tx.update(ref, {
-            # The moment the estimate was made from (not the commit's): the two compare.
-            "queuedAt": queued_at,
-            "queuePosition": estimate.position,
-            "estimatedStartAt": estimate.estimated_start_at,
-            "updatedAt": firestore.SERVER_TIMESTAMP,
-        })
+        tx.update(
+            ref,
+            {
+                # The moment the estimate was made from (not the commit's): the two compare.
+                "queuedAt": queued_at,
+                "queuePosition": estimate.position,
+                "estimatedStartAt": estimate.estimated_start_at,
+                "updatedAt": firestore.SERVER_TIMESTAMP,
+            },
+        )
         return True
 
     return in_transaction(run)

@@ -1,5 +1,6 @@
 """Reads of creations outside a transaction: one document, and the bounded queries of the
 scheduled functions (the sweep's in-flight ages, the reconciliation's recent publishes)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -26,7 +27,8 @@ def load_creation(creation_id: str) -> dict | None:
 def in_flight_older_than(cutoff) -> list[tuple[str, dict]]:
     """Creations still pending or processing that were created before `cutoff`."""
     query = (
-        _db().collection(CREATIONS)
+        _db()
+        .collection(CREATIONS)
         .where(filter=firestore.FieldFilter("status", "in", [s.value for s in IN_FLIGHT]))
         .where(filter=firestore.FieldFilter("createdAt", "<", cutoff))
     )
@@ -40,7 +42,8 @@ def in_flight_without_a_time(cutoff, limit: int = 50) -> list[tuple[str, dict]]:
     admin tool): the age query above never sees them, so they are aged by the document's own
     create_time. Firestore orders strings after timestamps, hence `>= ""`; bounded per run."""
     query = (
-        _db().collection(CREATIONS)
+        _db()
+        .collection(CREATIONS)
         .where(filter=firestore.FieldFilter("status", "in", [s.value for s in IN_FLIGHT]))
         .where(filter=firestore.FieldFilter("createdAt", ">=", ""))
         .limit(limit)
@@ -53,9 +56,13 @@ def in_flight_without_a_time(cutoff, limit: int = 50) -> list[tuple[str, dict]]:
 def published_since(since: datetime, limit: int) -> list[tuple[str, dict]]:
     """Creations published at or after `since` (publishedAt exists only once published),
     oldest first, at most `limit`: the work grows with publishing traffic, not the library."""
-    query = (_db().collection(CREATIONS)
-             .where(filter=firestore.FieldFilter("publishedAt", ">=", since))
-             .order_by("publishedAt").limit(limit))
+    query = (
+        _db()
+        .collection(CREATIONS)
+        .where(filter=firestore.FieldFilter("publishedAt", ">=", since))
+        .order_by("publishedAt")
+        .limit(limit)
+    )
     found = [(snap.id, snap.to_dict()) for snap in query.stream()]
     usage.read(max(1, len(found)))
     return found

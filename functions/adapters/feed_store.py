@@ -1,4 +1,5 @@
 """The public feed (feed/{id}) and the reconciliation cursors (system/{name})."""
+
 from __future__ import annotations
 
 from google.cloud import firestore

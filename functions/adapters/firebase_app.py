@@ -1,4 +1,5 @@
 """One firebase_admin app for our adapters, with credentials that also work in the emulator."""
+
 from __future__ import annotations
 
 import os

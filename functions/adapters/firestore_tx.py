@@ -1,5 +1,6 @@
 """The plumbing of every Firestore transaction: run it, count its reads and writes, and
 add to the metric counters in the same commit."""
+
 from __future__ import annotations
 
 import random
@@ -79,20 +80,25 @@ def get_many(refs: list) -> dict[str, dict]:
     """Snapshots (as dicts) of the refs that exist, by id, in batches of 300 outside a transaction."""
     found = {}
     for start in range(0, len(refs), 300):
-        usage.read(len(refs[start:start + 300]))
-        for snap in db().get_all(refs[start:start + 300]):
+        usage.read(len(refs[start : start + 300]))
+        for snap in db().get_all(refs[start : start + 300]):
             if snap.exists:
                 found[snap.id] = snap.to_dict()
     return found
 
 
 def _shard_ref(now: datetime):
-    return (db().collection(METRICS).document(metrics.bucket_id(now))
-            .collection(SHARDS).document(str(random.randrange(metrics.SHARDS))))
+    return (
+        db()
+        .collection(METRICS)
+        .document(metrics.bucket_id(now))
+        .collection(SHARDS)
+        .document(str(random.randrange(metrics.SHARDS)))
+    )
 
 
 def _shard_fields(increments: dict, now: datetime) -> dict:
-    fields = {key: firestore.Increment(value) for key, value in increments.items()}
+    fields: dict[str, object] = {key: firestore.Increment(value) for key, value in increments.items()}
     fields.update({"bucketStart": metrics.bucket_start(now), "day": metrics.day_id(now)})
     return fields
 
@@ -122,9 +128,8 @@ def incarnation_of(moment) -> str | None:
         seconds, nanos = int(moment.seconds), int(moment.nanos)  # a protobuf Timestamp
         moment = datetime.fromtimestamp(seconds, UTC)
     elif isinstance(moment, datetime):
-        nanos = getattr(moment, "nanosecond", None)
-        if not isinstance(nanos, int):
-            nanos = moment.microsecond * 1000
+        nanosecond = getattr(moment, "nanosecond", None)
+        nanos = nanosecond if isinstance(nanosecond, int) else moment.microsecond * 1000
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
     else:

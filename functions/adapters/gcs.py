@@ -1,4 +1,5 @@
 """Veo's temporary output in Google Cloud Storage (or a GCS-compatible local server)."""
+
 from __future__ import annotations
 
 from adapters.shared_clients import one_per_config
@@ -16,8 +17,9 @@ def _client(endpoint: str):
         return storage.Client()
     from google.auth.credentials import AnonymousCredentials
 
-    return storage.Client(project="local", credentials=AnonymousCredentials(),
-                          client_options={"api_endpoint": endpoint})
+    return storage.Client(
+        project="local", credentials=AnonymousCredentials(), client_options={"api_endpoint": endpoint}
+    )
 
 
 def temp_prefix_uri(bucket: str, creation_id: str) -> str:
@@ -86,8 +88,7 @@ class _translated_errors:
             raise ExternalServiceError(SERVICE, str(exc), transient=False, status=404) from exc
         if isinstance(exc, exceptions.GoogleAPICallError):
             status = getattr(exc, "code", None)
-            raise ExternalServiceError(SERVICE, str(exc), transient=is_transient_status(status),
-                                       status=status) from exc
+            raise ExternalServiceError(SERVICE, str(exc), transient=is_transient_status(status), status=status) from exc
         if isinstance(exc, (ConnectionError, TimeoutError, OSError)) or "requests" in type(exc).__module__:
             raise ExternalServiceError(SERVICE, repr(exc), transient=True) from exc
         return False

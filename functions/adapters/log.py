@@ -5,6 +5,7 @@ The message texts are what docs/operations.md (runbook) and the log-based alert 
 match on: change one here and there together. Handlers call these functions, never the
 logger with a free text.
 """
+
 from __future__ import annotations
 
 from firebase_functions import logger
@@ -24,16 +25,34 @@ def _error(message: str, **fields) -> None:
 
 # ---- a creation's life and its money ----------------------------------------------------------
 
-def state_change(creation_id: str, user_id: str | None, from_state: str | None, to_state: str,
-                 duration_ms: int | None = None, error_code: str | None = None, **extra) -> None:
-    _info("creation state change", creationId=creation_id, userId=user_id, **{"from": from_state},
-          to=to_state, durationMs=duration_ms, errorCode=error_code, **extra)
+
+def state_change(
+    creation_id: str,
+    user_id: str | None,
+    from_state: str | None,
+    to_state: str,
+    duration_ms: int | None = None,
+    error_code: str | None = None,
+    **extra,
+) -> None:
+    _info(
+        "creation state change",
+        creationId=creation_id,
+        userId=user_id,
+        **{"from": from_state},
+        to=to_state,
+        durationMs=duration_ms,
+        errorCode=error_code,
+        **extra,
+    )
 
 
-def ledger_movement(creation_id: str | None, user_id: str | None, kind: str, amount: int,
-                    balance_after: int | None = None) -> None:
-    _info("ledger movement", creationId=creation_id, userId=user_id, type=kind, amount=amount,
-          balanceAfter=balance_after)
+def ledger_movement(
+    creation_id: str | None, user_id: str | None, kind: str, amount: int, balance_after: int | None = None
+) -> None:
+    _info(
+        "ledger movement", creationId=creation_id, userId=user_id, type=kind, amount=amount, balanceAfter=balance_after
+    )
 
 
 def user_gone(creation_id: str, user_id: object) -> None:
@@ -42,18 +61,24 @@ def user_gone(creation_id: str, user_id: object) -> None:
 
 
 def malformed_set_aside(creation_id: str, where: str, reason: str, *, severe: bool = False) -> None:
-    (_error if severe else _warn)("malformed document set aside", creationId=creation_id, where=where,
-                                  reason=reason)
+    (_error if severe else _warn)("malformed document set aside", creationId=creation_id, where=where, reason=reason)
 
 
 def malformed_failed_without_money(creation_id: str, where: str) -> None:
     _warn("malformed document failed without money", creationId=creation_id, where=where)
 
 
-def generation_queued(creation_id: str, user_id: str, position: int, estimated_start_at: str,
-                      duration_ms: int | None = None) -> None:
-    _info("generation queued", creationId=creation_id, userId=user_id, queuePosition=position,
-          estimatedStartAt=estimated_start_at, durationMs=duration_ms)
+def generation_queued(
+    creation_id: str, user_id: str, position: int, estimated_start_at: str, duration_ms: int | None = None
+) -> None:
+    _info(
+        "generation queued",
+        creationId=creation_id,
+        userId=user_id,
+        queuePosition=position,
+        estimatedStartAt=estimated_start_at,
+        durationMs=duration_ms,
+    )
 
 
 def queue_estimate_unavailable(creation_id: str, reason: str) -> None:
@@ -73,13 +98,27 @@ def ended_before_veo_started(creation_id: str, operation: str) -> None:
     _warn("creation ended before Veo started", creationId=creation_id, operation=operation)
 
 
-def creation_deleted(creation_id: str, user_id: str | None, state: str | None, refunded_tokens: int,
-                     incarnation: str | None, recreated: bool) -> None:
-    _info("creation deleted", creationId=creation_id, userId=user_id, state=state,
-          refundedTokens=refunded_tokens, incarnation=incarnation, recreated=recreated)
+def creation_deleted(
+    creation_id: str,
+    user_id: str | None,
+    state: str | None,
+    refunded_tokens: int,
+    incarnation: str | None,
+    recreated: bool,
+) -> None:
+    _info(
+        "creation deleted",
+        creationId=creation_id,
+        userId=user_id,
+        state=state,
+        refundedTokens=refunded_tokens,
+        incarnation=incarnation,
+        recreated=recreated,
+    )
 
 
 # ---- media ------------------------------------------------------------------------------------
+
 
 def media_not_removed(creation_id: str, reason: str) -> None:
     _warn("media not removed", creationId=creation_id, reason=reason)
@@ -102,6 +141,7 @@ def orphan_media_removed(creation_id: str, key: str) -> None:
 
 
 # ---- the sweep and the reconciliation -----------------------------------------------------------
+
 
 def creation_not_settled(creation_id: str, where: str, reason: str) -> None:
     _error("creation not settled, the next sweep retries", creationId=creation_id, where=where, reason=reason)
@@ -133,6 +173,7 @@ def feed_orphan_removed(creation_id: str) -> None:
 
 # ---- alerts and metering ------------------------------------------------------------------------
 
+
 def alert(message: str, code: str, **details) -> None:
     """ERROR with the alert's own stable message: what a log-based alert policy pages on."""
     _error(message, alert=code, **details)
@@ -143,8 +184,14 @@ def alert_check_done(**fields) -> None:
 
 
 def invocation_usage(function: str, creation_id: str | None, reads: int, writes: int, duration_ms: int) -> None:
-    _info("invocation usage", function=function, creationId=creation_id, reads=reads, writes=writes,
-          durationMs=duration_ms)
+    _info(
+        "invocation usage",
+        function=function,
+        creationId=creation_id,
+        reads=reads,
+        writes=writes,
+        durationMs=duration_ms,
+    )
 
 
 def _clean(fields: dict) -> dict:

@@ -10,6 +10,7 @@ from failures of paid work (`refunded` true).
 Rare counters (a document set aside, a repair) still go to metric shards, outside any money
 transaction (count_now); the in-flight summary is one count and one ordered read.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -33,8 +34,7 @@ def count_malformed(where: str) -> None:
 
 
 def metric_shards_since(start: datetime) -> list[dict]:
-    query = db().collection_group(SHARDS).where(
-        filter=firestore.FieldFilter("bucketStart", ">=", start))
+    query = db().collection_group(SHARDS).where(filter=firestore.FieldFilter("bucketStart", ">=", start))
     shards = [snap.to_dict() for snap in query.stream()]
     usage.read(max(1, len(shards)))
     return shards
@@ -42,8 +42,7 @@ def metric_shards_since(start: datetime) -> list[dict]:
 
 def in_flight_summary() -> tuple[int, datetime | None]:
     """How many creations are pending or processing, and when the oldest was created."""
-    base = db().collection(CREATIONS).where(
-        filter=firestore.FieldFilter("status", "in", [s.value for s in IN_FLIGHT]))
+    base = db().collection(CREATIONS).where(filter=firestore.FieldFilter("status", "in", [s.value for s in IN_FLIGHT]))
     count = base.count().get()[0][0].value
     oldest = list(base.order_by("createdAt").limit(1).stream())
     usage.read(2)  # an aggregation is billed as at least one read
@@ -78,8 +77,9 @@ def totals_since(start: datetime, usd_per_video_second: float, end: datetime | N
     totals = Totals()
     succeeded = _count(delivered)
     seconds = _sum(delivered, "duration") if succeeded else 0.0
-    totals.add({"succeeded": succeeded, "videoSeconds": seconds,
-                "veoCostUsd": round(seconds * usd_per_video_second, 4)})
+    totals.add(
+        {"succeeded": succeeded, "videoSeconds": seconds, "veoCostUsd": round(seconds * usd_per_video_second, 4)}
+    )
     failed = creations.where(filter=firestore.FieldFilter("status", "==", Status.FAILED.value))
     for refunded, prefix in ((True, "failed_"), (False, "refused_")):
         kind = _since(failed.where(filter=firestore.FieldFilter("refunded", "==", refunded)), start, end)
@@ -96,9 +96,13 @@ def last_finalized_at(now: datetime, look: int = 20) -> datetime | None:
     """When a worker last finished something: the newest completedAt that is not a sweep's
     timeout (a timeout says nothing about the workers being alive). None if none in the
     newest `look` endings: a sweep that failed that many at once is itself a stall."""
-    query = (db().collection(CREATIONS)
-             .where(filter=firestore.FieldFilter("completedAt", "<=", now))
-             .order_by("completedAt", direction=firestore.Query.DESCENDING).limit(look))
+    query = (
+        db()
+        .collection(CREATIONS)
+        .where(filter=firestore.FieldFilter("completedAt", "<=", now))
+        .order_by("completedAt", direction=firestore.Query.DESCENDING)
+        .limit(look)
+    )
     snaps = list(query.stream())
     usage.read(max(1, len(snaps)))
     for snap in snaps:
@@ -111,5 +115,11 @@ def last_finalized_at(now: datetime, look: int = 20) -> datetime | None:
     return None
 
 
-__all__ = ["count_now", "count_malformed", "metric_shards_since", "in_flight_summary", "totals_since",
-           "last_finalized_at"]
+__all__ = [
+    "count_now",
+    "count_malformed",
+    "metric_shards_since",
+    "in_flight_summary",
+    "totals_since",
+    "last_finalized_at",
+]

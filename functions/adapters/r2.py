@@ -13,6 +13,7 @@ docs/operations.md "R2"):
   in the path: one host name, covered by R2's certificate, and the same form locally).
 - `verify`: a CA bundle only for the local HTTPS stand-in; empty means the system CAs.
 """
+
 from __future__ import annotations
 
 import enum
@@ -35,6 +36,7 @@ class Visibility(enum.Enum):
     for five minutes, so an unpublish, delete or takedown is gone everywhere within minutes
     (sooner with a purge of the URL, see docs/operations.md).
     """
+
     PRIVATE = "private, max-age=3600"
     PUBLIC = "public, max-age=300"
 
@@ -78,8 +80,16 @@ def client_config():
 
 
 class MediaBucket:
-    def __init__(self, endpoint: str, region: str, bucket: str, public_base_url: str,
-                 key_id: str, secret: str, ca_bundle: str = ""):
+    def __init__(
+        self,
+        endpoint: str,
+        region: str,
+        bucket: str,
+        public_base_url: str,
+        key_id: str,
+        secret: str,
+        ca_bundle: str = "",
+    ):
         self._client_args = (endpoint, region, key_id, secret, ca_bundle)
         self.bucket = bucket
         self.public_base_url = public_base_url.rstrip("/")
@@ -103,9 +113,13 @@ class MediaBucket:
 
         with _translated_errors():
             self._s3.upload_fileobj(
-                reader, self.bucket, key, ExtraArgs=_object_headers(visibility),
-                Config=TransferConfig(multipart_threshold=PART_SIZE, multipart_chunksize=PART_SIZE,
-                                      max_concurrency=2, use_threads=True),
+                reader,
+                self.bucket,
+                key,
+                ExtraArgs=_object_headers(visibility),
+                Config=TransferConfig(
+                    multipart_threshold=PART_SIZE, multipart_chunksize=PART_SIZE, max_concurrency=2, use_threads=True
+                ),
             )
 
     def upload_bytes(self, data: bytes, key: str, visibility: Visibility = PRIVATE) -> None:
@@ -117,9 +131,13 @@ class MediaBucket:
         are set here (REPLACE), not inherited: a public copy of a private draft must not keep
         the draft's Cache-Control."""
         with _translated_errors():
-            self._s3.copy_object(Bucket=self.bucket, Key=target_key,
-                                 CopySource={"Bucket": self.bucket, "Key": source_key},
-                                 MetadataDirective="REPLACE", **_object_headers(visibility))
+            self._s3.copy_object(
+                Bucket=self.bucket,
+                Key=target_key,
+                CopySource={"Bucket": self.bucket, "Key": source_key},
+                MetadataDirective="REPLACE",
+                **_object_headers(visibility),
+            )
 
     def delete(self, key: str) -> None:
         """Deleting a missing object succeeds (S3 semantics), so a repeat is harmless."""
@@ -155,8 +173,7 @@ class _translated_errors:
 
         if isinstance(exc, exceptions.ClientError):
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-            raise ExternalServiceError(SERVICE, str(exc), transient=is_transient_status(status),
-                                       status=status) from exc
+            raise ExternalServiceError(SERVICE, str(exc), transient=is_transient_status(status), status=status) from exc
         if isinstance(exc, (exceptions.BotoCoreError, ConnectionError, TimeoutError, OSError)):
             raise ExternalServiceError(SERVICE, repr(exc), transient=True) from exc
         # boto3's transfer manager wraps part failures in its own error type

@@ -1,4 +1,5 @@
 """Bounded retries for calls to Veo, GCS and R2."""
+
 from __future__ import annotations
 
 import time

@@ -4,6 +4,7 @@ functools.lru_cache may run the factory twice when threads race on a cold cache;
 google-genai the loser's client is garbage-collected and its __del__ closes the HTTP
 transport the winner shares, and boto3 client creation is not thread-safe either.
 """
+
 from __future__ import annotations
 
 import functools

@@ -10,6 +10,7 @@ the money trail (_trail) and the failure settlement; reads, counters and the fee
 creation_reads.py, metrics_store.py and feed_store.py (re-exported at the bottom: this module
 is the CreationStore port).
 """
+
 from __future__ import annotations
 
 import secrets
@@ -17,6 +18,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from google.cloud import firestore
+
+from adapters.firestore_tx import count, count_now, db, get, get_all, in_transaction, incarnation_of  # noqa: F401
+from domain import contract, ledger, media, metrics
+from domain.errors import Failure
+from domain.ledger import Account, EntryType
+from domain.states import IN_FLIGHT, Status, parse_status, server_may_move
 
 # What the transactions return (and raise) crosses the port: declared there, kept importable here.
 from ports import (  # noqa: F401
@@ -30,12 +37,6 @@ from ports import (  # noqa: F401
     MalformedDocument,
     Settlement,
 )
-
-from adapters.firestore_tx import count, count_now, db, get, get_all, in_transaction, incarnation_of  # noqa: F401
-from domain import contract, ledger, media, metrics
-from domain.errors import Failure
-from domain.ledger import Account, EntryType
-from domain.states import IN_FLIGHT, Status, parse_status, server_may_move
 
 CREATIONS = "creations"
 USERS = "users"
@@ -76,8 +77,14 @@ def _account(user_snap) -> Account | None:
 DELIVERED_FIELD = "deliveredAt"
 
 
-def _ledger_doc(kind: EntryType, amount: int, balance_after: int, creation_id: str | None, reason: str,
-                incarnation: str | None = None):
+def _ledger_doc(
+    kind: EntryType,
+    amount: int,
+    balance_after: int,
+    creation_id: str | None,
+    reason: str,
+    incarnation: str | None = None,
+):
     doc = {
         "type": kind.value,
         "amount": amount,
@@ -137,8 +144,9 @@ def _owner(snap) -> str | None:
     return user_id if contract.is_safe_user_id(user_id) else None
 
 
-def _settle_failure(tx, cref, snap, trail: _Trail | None, status: str, failure: Failure,
-                    refused: bool = False) -> Settlement:
+def _settle_failure(
+    tx, cref, snap, trail: _Trail | None, status: str, failure: Failure, refused: bool = False
+) -> Settlement:
     """Fails an in-flight creation in `tx` and refunds this incarnation's debit, once."""
     if trail is None:  # no usable userId: no ledger can be found, nothing can be refunded
         tx.update(cref, _failed_fields(failure, refunded=False))
@@ -154,9 +162,12 @@ def _settle_failure(tx, cref, snap, trail: _Trail | None, status: str, failure: 
     plan = ledger.plan_failure(status, trail.account, trail.debited, trail.refund.exists, trail.delivered)
     if isinstance(plan, ledger.FailWithRefund):
         after = plan.account_after
-        tx.create(ledger_ref(trail.user_id, ledger.refund_id(cref.id)),
-                  _ledger_doc(EntryType.REFUND, plan.refund_amount, after.tokens, cref.id,
-                              failure.code.value, trail.incarnation))
+        tx.create(
+            ledger_ref(trail.user_id, ledger.refund_id(cref.id)),
+            _ledger_doc(
+                EntryType.REFUND, plan.refund_amount, after.tokens, cref.id, failure.code.value, trail.incarnation
+            ),
+        )
         tx.update(user_ref(trail.user_id), {"tokens": after.tokens, "inFlight": after.in_flight})
     fields = _failed_fields(failure, refunded=plan.refunded)
     if trail.debited is not None:
@@ -183,8 +194,9 @@ def reject(creation_id: str, failure: Failure, incarnation: str | None = None) -
         if incarnation is not None and incarnation_of(snap.create_time) != incarnation:
             return False  # the event of an earlier document of this id
         user_id = _owner(snap)
-        trail = _trail(tx, creation_id, user_id, incarnation_of(snap.create_time), snap.create_time) \
-            if user_id else None
+        trail = (
+            _trail(tx, creation_id, user_id, incarnation_of(snap.create_time), snap.create_time) if user_id else None
+        )
         if trail is None:
             tx.update(ref, _failed_fields(failure, refunded=False))
             return True
@@ -194,8 +206,7 @@ def reject(creation_id: str, failure: Failure, incarnation: str | None = None) -
     return in_transaction(run)
 
 
-def debit(creation_id: str, user_id: str, cost: int, max_in_flight: int,
-          incarnation: str | None = None) -> Debit:
+def debit(creation_id: str, user_id: str, cost: int, max_in_flight: int, incarnation: str | None = None) -> Debit:
     """Take `cost` tokens for a pending creation, or fail it without taking anything.
     `incarnation` is the create event's document: a newer document of the same id is not
     charged by an old event."""
@@ -210,9 +221,14 @@ def debit(creation_id: str, user_id: str, cost: int, max_in_flight: int,
             return DebitSkipped(DebitResult.GONE)  # ours was deleted; the new document has its own event
         account = _account(user) or Account(0, 0)
         plan = ledger.plan_debit(
-            _status(creation), prior.exists, account, cost, max_in_flight,
+            _status(creation),
+            prior.exists,
+            account,
+            cost,
+            max_in_flight,
             debit_is_ours=prior.exists and _entry_is_of(prior, current, creation.create_time),
-            owner_matches=creation.exists and creation.to_dict().get("userId") == user_id)
+            owner_matches=creation.exists and creation.to_dict().get("userId") == user_id,
+        )
         if isinstance(plan, ledger.DebitRefused):
             tx.update(cref, _failed_fields(plan.failure, refunded=False))
             return DebitRefused(plan.failure)
@@ -229,8 +245,9 @@ def debit(creation_id: str, user_id: str, cost: int, max_in_flight: int,
     return in_transaction(run)
 
 
-def mark_processing(creation_id: str, operation_name: str, cost: int, media_key: str,
-                    incarnation: str | None = None) -> bool:
+def mark_processing(
+    creation_id: str, operation_name: str, cost: int, media_key: str, incarnation: str | None = None
+) -> bool:
     def run(tx) -> bool:
         ref = creation_ref(creation_id)
         snap = get(ref, tx)
@@ -238,16 +255,19 @@ def mark_processing(creation_id: str, operation_name: str, cost: int, media_key:
             return False
         if incarnation is not None and incarnation_of(snap.create_time) != incarnation:
             return False  # deleted and re-created meanwhile: not the document we charged
-        tx.update(ref, {
-            "status": Status.PROCESSING.value,
-            "operationName": operation_name,
-            "tokenCost": cost,
-            "refunded": False,
-            "progress": 0,
-            "mediaKey": media_key,
-            "startedAt": firestore.SERVER_TIMESTAMP,
-            "updatedAt": firestore.SERVER_TIMESTAMP,
-        })
+        tx.update(
+            ref,
+            {
+                "status": Status.PROCESSING.value,
+                "operationName": operation_name,
+                "tokenCost": cost,
+                "refunded": False,
+                "progress": 0,
+                "mediaKey": media_key,
+                "startedAt": firestore.SERVER_TIMESTAMP,
+                "updatedAt": firestore.SERVER_TIMESTAMP,
+            },
+        )
         return True
 
     return in_transaction(run)
@@ -294,13 +314,16 @@ def complete_draft(creation_id: str, media_url: str, usd_per_video_second: float
                 tx.update(user_ref(user_id), {"inFlight": after.in_flight})
             if trail.debit_ours:
                 tx.update(trail.debit.reference, {DELIVERED_FIELD: firestore.SERVER_TIMESTAMP})
-        tx.update(ref, {
-            "status": Status.DRAFT.value,
-            "mediaUrl": media_url,
-            "progress": 100,
-            "completedAt": firestore.SERVER_TIMESTAMP,
-            "updatedAt": firestore.SERVER_TIMESTAMP,
-        })
+        tx.update(
+            ref,
+            {
+                "status": Status.DRAFT.value,
+                "mediaUrl": media_url,
+                "progress": 100,
+                "completedAt": firestore.SERVER_TIMESTAMP,
+                "updatedAt": firestore.SERVER_TIMESTAMP,
+            },
+        )
         return Completion(True, user_gone)
 
     return in_transaction(run)
@@ -317,8 +340,9 @@ def fail_and_refund(creation_id: str, failure: Failure) -> Settlement:
         if status is None or not server_may_move(status, Status.FAILED):
             return Settlement(False, status_before=status if isinstance(status, str) else None)
         user_id = _owner(snap)
-        trail = _trail(tx, creation_id, user_id, incarnation_of(snap.create_time), snap.create_time) \
-            if user_id else None
+        trail = (
+            _trail(tx, creation_id, user_id, incarnation_of(snap.create_time), snap.create_time) if user_id else None
+        )
         return _settle_failure(tx, cref, snap, trail, status, failure)
 
     return in_transaction(run)
@@ -354,14 +378,24 @@ def settle_deletion(creation_id: str, deleted: dict, incarnation: str | None) ->
             return DeletionSettlement(recreated=recreated)
         account = _account(snaps[uref.path])
         delivered = bool(debit_snap.to_dict().get(DELIVERED_FIELD))
-        decision = ledger.plan_deletion_refund(account, int(debit_snap.get("amount")),
-                                               snaps[rref.path].exists, delivered)
+        decision = ledger.plan_deletion_refund(
+            account, int(debit_snap.get("amount")), snaps[rref.path].exists, delivered
+        )
         if decision is None:
             return DeletionSettlement(user_gone=True, recreated=recreated)
         if decision.refund_amount:
             after = decision.account_after
-            tx.create(rref, _ledger_doc(EntryType.REFUND, decision.refund_amount, after.tokens, creation_id,
-                                        "deleted", debit_snap.to_dict().get("incarnation") or incarnation))
+            tx.create(
+                rref,
+                _ledger_doc(
+                    EntryType.REFUND,
+                    decision.refund_amount,
+                    after.tokens,
+                    creation_id,
+                    "deleted",
+                    debit_snap.to_dict().get("incarnation") or incarnation,
+                ),
+            )
             tx.update(uref, {"tokens": after.tokens, "inFlight": after.in_flight})
         return DeletionSettlement(decision.refund_amount, recreated=recreated)
 
@@ -404,6 +438,7 @@ def grant(user_id: str, amount: int, reason: str, grant_id: str | None = None) -
 
 
 # The rest of the CreationStore port lives with its own job; the port is this module.
+from adapters.admission_store import mark_queued, queued_ahead, still_waiting  # noqa: E402,F401
 from adapters.creation_reads import (  # noqa: E402,F401
     existing_creations,
     in_flight_older_than,
@@ -419,7 +454,6 @@ from adapters.metrics_store import (  # noqa: E402,F401
     metric_shards_since,
     totals_since,
 )
-from adapters.admission_store import mark_queued, queued_ahead, still_waiting  # noqa: E402,F401
 from adapters.upload_intents import forget as forget_upload  # noqa: E402,F401
 from adapters.upload_intents import older_than as upload_intents_older_than  # noqa: E402,F401
 from adapters.upload_intents import record as record_upload  # noqa: E402,F401

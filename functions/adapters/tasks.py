@@ -1,4 +1,5 @@
 """Cloud Tasks: the `startveo` admission queue and the finalize polls of a creation."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -13,15 +14,15 @@ DISPATCH_DEADLINE_SECONDS = 600
 START_DISPATCH_DEADLINE_SECONDS = 120
 
 
-def _enqueue(queue: str, data: dict, *, deadline_s: int, eta: datetime | None = None,
-             task_id: str | None = None) -> bool:
+def _enqueue(
+    queue: str, data: dict, *, deadline_s: int, eta: datetime | None = None, task_id: str | None = None
+) -> bool:
     """False when a task of this id exists already (a repeated event: its work is queued)."""
     from firebase_admin import exceptions, functions
 
     # schedule_time, not schedule_delay_seconds: fine polls are a second apart, and the
     # latter takes whole seconds only.
-    options = functions.TaskOptions(dispatch_deadline_seconds=deadline_s, schedule_time=eta,
-                                    task_id=task_id)
+    options = functions.TaskOptions(dispatch_deadline_seconds=deadline_s, schedule_time=eta, task_id=task_id)
     try:
         # Task functions only accept a body of exactly {"data": ...}.
         functions.task_queue(queue, app=app()).enqueue({"data": data}, options)
@@ -42,12 +43,14 @@ def _enqueue(queue: str, data: dict, *, deadline_s: int, eta: datetime | None = 
 
 
 def enqueue_start(creation_id: str, job: dict, task_id: str) -> bool:
-    return _enqueue(START_QUEUE, {**job, "creationId": creation_id},
-                    deadline_s=START_DISPATCH_DEADLINE_SECONDS, task_id=task_id)
+    return _enqueue(
+        START_QUEUE, {**job, "creationId": creation_id}, deadline_s=START_DISPATCH_DEADLINE_SECONDS, task_id=task_id
+    )
 
 
-def enqueue_finalize(creation_id: str, job: dict | None = None, delay_seconds: float = 0,
-                     task_id: str | None = None) -> bool:
+def enqueue_finalize(
+    creation_id: str, job: dict | None = None, delay_seconds: float = 0, task_id: str | None = None
+) -> bool:
     """`job` carries what finalize needs (operation name, media key, ...) so it need not
     read the creation first; without it finalize loads the creation. `eta` in the payload
     is when this poll is due: Cloud Tasks dispatches it then; the emulator, which ignores

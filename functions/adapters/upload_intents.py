@@ -2,6 +2,7 @@
 holds it. The media sweep reads only the notes left behind (a run that died between the
 upload and the Firestore write, a copy for a creation deleted meanwhile), so its cost grows
 with that traffic and never with the library (no bucket listing)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -22,7 +23,8 @@ def intent_id(key: str) -> str:
 
 def record(key: str, creation_id: str) -> None:
     db().collection(UPLOADS).document(intent_id(key)).set(
-        {"key": key, "creationId": creation_id, "createdAt": firestore.SERVER_TIMESTAMP})
+        {"key": key, "creationId": creation_id, "createdAt": firestore.SERVER_TIMESTAMP}
+    )
     usage.wrote()
 
 
@@ -33,9 +35,13 @@ def forget(key: str) -> None:
 
 def older_than(cutoff: datetime, limit: int) -> list[tuple[str, str]]:
     """(key, creationId) of up to `limit` intents written before `cutoff`, oldest first."""
-    query = (db().collection(UPLOADS)
-             .where(filter=firestore.FieldFilter("createdAt", "<", cutoff))
-             .order_by("createdAt").limit(limit))
+    query = (
+        db()
+        .collection(UPLOADS)
+        .where(filter=firestore.FieldFilter("createdAt", "<", cutoff))
+        .order_by("createdAt")
+        .limit(limit)
+    )
     found = []
     for snap in query.stream():
         data = snap.to_dict()

@@ -2,6 +2,7 @@
 
 The benchmark adds these lines up per creation, so cost figures are measured, not guessed.
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -42,5 +43,4 @@ def invocation(function: str, creation_id: str | None = None):
         yield usage
     finally:
         _current.reset(token)
-        log.invocation_usage(function, creation_id, usage.reads, usage.writes,
-                             int((time.monotonic() - started) * 1000))
+        log.invocation_usage(function, creation_id, usage.reads, usage.writes, int((time.monotonic() - started) * 1000))

@@ -1,4 +1,5 @@
 """Veo on Vertex AI through the google-genai client (or a stand-in at VEO_BASE_URL)."""
+
 from __future__ import annotations
 
 from adapters.shared_clients import one_per_config
@@ -37,14 +38,29 @@ def _client(project: str, location: str, base_url: str, timeout_s: float):
 
 
 class Veo:
-    def __init__(self, project: str, location: str, model: str, base_url: str = "",
-                 http_timeout_s: float = DEFAULT_HTTP_TIMEOUT_S):
+    def __init__(
+        self,
+        project: str,
+        location: str,
+        model: str,
+        base_url: str = "",
+        http_timeout_s: float = DEFAULT_HTTP_TIMEOUT_S,
+    ):
         self._args = (project, location, base_url, float(http_timeout_s))
         self._model = model
 
-    def start(self, prompt: str, aspect_ratio: str, duration_seconds: int, output_gcs_uri: str | None,
-              *, audio: bool = True, resolution: str = "720p", negative_prompt: str | None = None,
-              seed: int | None = None) -> str:
+    def start(
+        self,
+        prompt: str,
+        aspect_ratio: str,
+        duration_seconds: int,
+        output_gcs_uri: str | None,
+        *,
+        audio: bool = True,
+        resolution: str = "720p",
+        negative_prompt: str | None = None,
+        seed: int | None = None,
+    ) -> str:
         """Starts a generation; returns the full operation name (all a later poll needs).
 
         Not idempotent: an error this raises is transient only when Vertex cannot have
@@ -108,12 +124,14 @@ class _translated_errors:
 
         if isinstance(exc, genai_errors.APIError):
             status = getattr(exc, "code", None)
-            raise ExternalServiceError(SERVICE, str(exc), status=status,
-                                       transient=self._transient(status, sent=True)) from exc
+            raise ExternalServiceError(
+                SERVICE, str(exc), status=status, transient=self._transient(status, sent=True)
+            ) from exc
         network = _network_error_kind(exc)
         if network is not None:
             raise ExternalServiceError(
-                SERVICE, f"{type(exc).__module__}.{type(exc).__name__}: {exc}",
+                SERVICE,
+                f"{type(exc).__module__}.{type(exc).__name__}: {exc}",
                 transient=self._transient(None, sent=network == "sent"),
             ) from exc
         return False
@@ -125,7 +143,7 @@ class _translated_errors:
 
 
 def _network_error_kind(exc: BaseException) -> str | None:
-    """"unsent" when the request cannot have reached Vertex (no connection was made), "sent"
+    """ "unsent" when the request cannot have reached Vertex (no connection was made), "sent"
     for any other transport failure (it may have been received and acted on), None when the
     exception is not a transport error at all.
 
@@ -136,8 +154,16 @@ def _network_error_kind(exc: BaseException) -> str | None:
         module = _optional_module(module_name)
         if module is None:
             continue
-        if isinstance(exc, (module.ConnectError, module.ConnectTimeout, module.PoolTimeout,
-                            module.UnsupportedProtocol, module.ProxyError)):
+        if isinstance(
+            exc,
+            (
+                module.ConnectError,
+                module.ConnectTimeout,
+                module.PoolTimeout,
+                module.UnsupportedProtocol,
+                module.ProxyError,
+            ),
+        ):
             return "unsent"
         if isinstance(exc, module.RequestError):  # read/write errors and timeouts, protocol errors
             return "sent"

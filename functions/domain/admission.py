@@ -5,6 +5,7 @@ Veo accepts a fixed number of starts per minute per project. Requests beyond it 
 happens is retried by the queue, never failed and never refunded: a user does not pay, nor
 lose a request, for our own limits.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """The generation request a client writes, checked again on the server (never trust the client)."""
+
 from __future__ import annotations
 
 import re
@@ -42,8 +43,13 @@ def is_valid_creation_id(creation_id: object) -> bool:
 
 def is_safe_user_id(user_id: object) -> bool:
     """A userId the server may build document paths from (Auth uids are shorter and plainer)."""
-    return (isinstance(user_id, str) and 0 < len(user_id) <= USER_ID_MAX_CHARS
-            and "/" not in user_id and user_id not in (".", "..") and not user_id.startswith("__"))
+    return (
+        isinstance(user_id, str)
+        and 0 < len(user_id) <= USER_ID_MAX_CHARS
+        and "/" not in user_id
+        and user_id not in (".", "..")
+        and not user_id.startswith("__")
+    )
 
 
 @dataclass(frozen=True)
@@ -71,8 +77,7 @@ def parse_request(creation_id: str, data: dict) -> GenerationRequest | Failure:
 
 def _contract_problem(creation_id: str, data: dict) -> str | None:
     if not is_valid_creation_id(creation_id):
-        return (f"The creation id must be 1 to {CREATION_ID_MAX_CHARS} characters "
-                "among A-Z, a-z, 0-9, _ and -.")
+        return f"The creation id must be 1 to {CREATION_ID_MAX_CHARS} characters among A-Z, a-z, 0-9, _ and -."
     keys = set(data)
     if keys != CLIENT_FIELDS:
         extra, missing = sorted(keys - CLIENT_FIELDS), sorted(CLIENT_FIELDS - keys)
@@ -102,17 +107,54 @@ def _contract_problem(creation_id: str, data: dict) -> str | None:
 
 # Look-alike letters (Cyrillic and Greek) that NFKC leaves alone, mapped to the Latin letter
 # they imitate, so that "gоre" with a Cyrillic "о" is still "gore".
-CONFUSABLES = str.maketrans({
-    # Cyrillic
-    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
-    "с": "c", "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i", "ј": "j", "ԁ": "d",
-    "ԛ": "q", "ԝ": "w", "һ": "h", "ӏ": "l", "ɡ": "g",
-    # Greek
-    "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p",
-    "τ": "t", "υ": "u", "χ": "x", "γ": "y", "ω": "w", "ϲ": "c", "ѵ": "v",
-    # Latin small capitals and other stand-ins
-    "ı": "i", "ſ": "s",
-})
+CONFUSABLES = str.maketrans(
+    {
+        # Cyrillic
+        "а": "a",
+        "в": "b",
+        "е": "e",
+        "ё": "e",
+        "к": "k",
+        "м": "m",
+        "н": "h",
+        "о": "o",
+        "р": "p",
+        "с": "c",
+        "т": "t",
+        "у": "y",
+        "х": "x",
+        "ѕ": "s",
+        "і": "i",
+        "ї": "i",
+        "ј": "j",
+        "ԁ": "d",
+        "ԛ": "q",
+        "ԝ": "w",
+        "һ": "h",
+        "ӏ": "l",
+        "ɡ": "g",
+        # Greek
+        "α": "a",
+        "β": "b",
+        "ε": "e",
+        "η": "n",
+        "ι": "i",
+        "κ": "k",
+        "ν": "v",
+        "ο": "o",
+        "ρ": "p",
+        "τ": "t",
+        "υ": "u",
+        "χ": "x",
+        "γ": "y",
+        "ω": "w",
+        "ϲ": "c",
+        "ѵ": "v",
+        # Latin small capitals and other stand-ins
+        "ı": "i",
+        "ſ": "s",
+    }
+)
 
 
 def normalize_for_matching(text: str) -> str:

@@ -1,4 +1,5 @@
 """The one set of error codes a client can see on a failed creation."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """What a Veo operation's state means for a creation, and how patient to be with Veo."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """Where a creation's videos live in R2, and what of a creation the public feed may show."""
+
 from __future__ import annotations
 
 from urllib.parse import quote
@@ -32,10 +33,10 @@ def secret_of(media_key: str | None) -> str | None:
     """The random part of a draft key: it names one incarnation of a creation id."""
     if not isinstance(media_key, str) or not media_key.startswith(DRAFTS_PREFIX):
         return None
-    parts = media_key[len(DRAFTS_PREFIX):].split("/")
+    parts = media_key[len(DRAFTS_PREFIX) :].split("/")
     if len(parts) != 3 or not parts[2].endswith(VIDEO_SUFFIX):
         return None
-    return parts[2][:-len(VIDEO_SUFFIX)] or None
+    return parts[2][: -len(VIDEO_SUFFIX)] or None
 
 
 def published_key(creation_id: str, media_key: str | None = None) -> str:
@@ -60,14 +61,14 @@ def creation_id_of(key: str) -> str | None:
     Knows every format: drafts/{uid}/{id}/{secret}.mp4, published/{id}/{secret}.mp4 and the
     older published/{id}.mp4."""
     if key.startswith(DRAFTS_PREFIX):
-        parts = key[len(DRAFTS_PREFIX):].split("/")
+        parts = key[len(DRAFTS_PREFIX) :].split("/")
         return parts[1] if len(parts) == 3 and parts[1] else None
     if key.startswith(PUBLISHED_PREFIX) and key.endswith(VIDEO_SUFFIX):
-        parts = key[len(PUBLISHED_PREFIX):].split("/")
+        parts = key[len(PUBLISHED_PREFIX) :].split("/")
         if len(parts) == 2 and parts[1] != VIDEO_SUFFIX:
             return parts[0] or None
         if len(parts) == 1:
-            return parts[0][:-len(VIDEO_SUFFIX)] or None
+            return parts[0][: -len(VIDEO_SUFFIX)] or None
     return None
 
 
@@ -88,8 +89,7 @@ def object_is_live(key: str, creation: dict | None) -> bool:
 
 
 def is_publish(before: dict | None, after: dict | None) -> bool:
-    return bool(before and after and before.get("status") == Status.DRAFT
-                and after.get("status") == Status.PUBLISHED)
+    return bool(before and after and before.get("status") == Status.DRAFT and after.get("status") == Status.PUBLISHED)
 
 
 def feed_entry(creation: dict, media_url: str) -> dict:

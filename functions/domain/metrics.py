@@ -5,10 +5,11 @@ counted inside a money transaction (issue #14: a shared counter is a hot documen
 generations/s). Rare events (documents set aside, repairs) still add to 10-minute buckets
 (`metrics/{bucket}/shards/{n}`) outside any money transaction.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from .errors import ErrorCode
 
@@ -17,17 +18,17 @@ SHARDS = 4
 
 
 def bucket_id(moment: datetime) -> str:
-    moment = moment.astimezone(timezone.utc)
+    moment = moment.astimezone(UTC)
     return moment.strftime("%Y%m%d-%H") + f"{moment.minute // BUCKET_MINUTES}"
 
 
 def bucket_start(moment: datetime) -> datetime:
-    moment = moment.astimezone(timezone.utc)
+    moment = moment.astimezone(UTC)
     return moment.replace(minute=moment.minute - moment.minute % BUCKET_MINUTES, second=0, microsecond=0)
 
 
 def day_id(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d")
+    return moment.astimezone(UTC).strftime("%Y-%m-%d")
 
 
 def requested() -> dict[str, float]:
@@ -46,7 +47,7 @@ def malformed(where: str) -> dict[str, float]:
 
 
 def deleted_in_flight(refunded_tokens: int) -> dict[str, float]:
-    counts = {"deletedInFlight": 1}
+    counts: dict[str, float] = {"deletedInFlight": 1}
     if refunded_tokens:
         counts["refundedTokens"] = refunded_tokens
     return counts
@@ -70,7 +71,7 @@ def succeeded(video_seconds: int, generation_seconds: float, usd_per_video_secon
 
 
 def failed(code: ErrorCode, refunded_tokens: int) -> dict[str, float]:
-    counts = {f"failed_{code.value}": 1}
+    counts: dict[str, float] = {f"failed_{code.value}": 1}
     if refunded_tokens:
         counts["refundedTokens"] = refunded_tokens
     return counts
@@ -120,28 +121,55 @@ class Alert:
     details: dict
 
 
-def evaluate_alerts(last_hour: Totals, today: Totals, in_flight: int, oldest_in_flight_at: datetime | None,
-                    last_finalized_at: datetime | None, now: datetime, limits: Thresholds) -> list[Alert]:
+def evaluate_alerts(
+    last_hour: Totals,
+    today: Totals,
+    in_flight: int,
+    oldest_in_flight_at: datetime | None,
+    last_finalized_at: datetime | None,
+    now: datetime,
+    limits: Thresholds,
+) -> list[Alert]:
     alerts = []
     rate = last_hour.failure_rate()
     if last_hour.finished >= limits.min_finished_for_rate and rate > limits.failure_rate:
-        alerts.append(Alert("failure_rate_high", "PHOENIX_ALERT failure_rate_high",
-                            {"failureRate": round(rate, 3), "finished": last_hour.finished,
-                             "threshold": limits.failure_rate}))
+        alerts.append(
+            Alert(
+                "failure_rate_high",
+                "PHOENIX_ALERT failure_rate_high",
+                {"failureRate": round(rate, 3), "finished": last_hour.finished, "threshold": limits.failure_rate},
+            )
+        )
     window = timedelta(minutes=limits.stalled_minutes)
     stalled_for = None if last_finalized_at is None else now - last_finalized_at
     waiting_long = oldest_in_flight_at is not None and now - oldest_in_flight_at > window
     # Work has waited longer than the window and nothing finished within it: workers are down.
     if in_flight > 0 and waiting_long and (stalled_for is None or stalled_for > window):
-        alerts.append(Alert("workers_stalled", "PHOENIX_ALERT workers_stalled",
-                            {"inFlight": in_flight,
-                             "minutesSinceLastFinalized": None if stalled_for is None
-                             else round(stalled_for.total_seconds() / 60, 1)}))
+        alerts.append(
+            Alert(
+                "workers_stalled",
+                "PHOENIX_ALERT workers_stalled",
+                {
+                    "inFlight": in_flight,
+                    "minutesSinceLastFinalized": None
+                    if stalled_for is None
+                    else round(stalled_for.total_seconds() / 60, 1),
+                },
+            )
+        )
     if in_flight > limits.max_in_flight:
-        alerts.append(Alert("backlog_high", "PHOENIX_ALERT backlog_high",
-                            {"inFlight": in_flight, "threshold": limits.max_in_flight}))
+        alerts.append(
+            Alert(
+                "backlog_high", "PHOENIX_ALERT backlog_high", {"inFlight": in_flight, "threshold": limits.max_in_flight}
+            )
+        )
     spend = today.get("veoCostUsd")
     if spend > limits.daily_spend_usd:
-        alerts.append(Alert("daily_spend_high", "PHOENIX_ALERT daily_spend_high",
-                            {"spendUsd": round(spend, 2), "threshold": limits.daily_spend_usd}))
+        alerts.append(
+            Alert(
+                "daily_spend_high",
+                "PHOENIX_ALERT daily_spend_high",
+                {"spendUsd": round(spend, 2), "threshold": limits.daily_spend_usd},
+            )
+        )
     return alerts

@@ -1,4 +1,5 @@
 """What a generation costs. firestore.rules repeats this formula (tested to agree)."""
+
 from __future__ import annotations
 
 DURATIONS_SECONDS: tuple[int, ...] = (4, 6, 8)

@@ -1,4 +1,5 @@
 """The operator's report over creations made in a time window."""
+
 from __future__ import annotations
 
 import math
@@ -62,14 +63,22 @@ def summarize(creations: list[dict], usd_per_video_second: float) -> Report:
     finished = succeeded + failed
     in_flight = sum(statuses[s] for s in IN_FLIGHT)
     refunded = sum(1 for c in creations if c.get("refunded"))
-    durations = [(c["completedAt"] - c["startedAt"]).total_seconds() for c in creations
-                 if c.get("status") in (Status.DRAFT, Status.PUBLISHED)
-                 and c.get("startedAt") and c.get("completedAt")]
-    cost = sum(int(c.get("duration") or 0) for c in creations
-               if c.get("status") in (Status.DRAFT, Status.PUBLISHED)) * usd_per_video_second
+    durations = [
+        (c["completedAt"] - c["startedAt"]).total_seconds()
+        for c in creations
+        if c.get("status") in (Status.DRAFT, Status.PUBLISHED) and c.get("startedAt") and c.get("completedAt")
+    ]
+    cost = (
+        sum(int(c.get("duration") or 0) for c in creations if c.get("status") in (Status.DRAFT, Status.PUBLISHED))
+        * usd_per_video_second
+    )
     codes = Counter(_error_code(c) for c in creations if c.get("status") == Status.FAILED)
     return Report(
-        total=len(creations), succeeded=succeeded, failed=failed, in_flight=in_flight, refunded=refunded,
+        total=len(creations),
+        succeeded=succeeded,
+        failed=failed,
+        in_flight=in_flight,
+        refunded=refunded,
         success_rate=succeeded / finished if finished else None,
         refund_rate=refunded / finished if finished else None,
         avg_generation_s=sum(durations) / len(durations) if durations else None,

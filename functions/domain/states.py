@@ -1,4 +1,5 @@
 """The life of a creation document, as one state machine shared by every handler."""
+
 from __future__ import annotations
 
 from enum import StrEnum

@@ -10,14 +10,17 @@ Source: Google Cloud docs, "Veo 3" and "Veo 3.1" model pages (Vertex AI / Gemini
 Agent Platform), their "Discontinued endpoints" tables and per-model "Retirement date", and
 the Gemini API deprecations page for the 3.1 preview ids. Checked on CHECKED_ON.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 CHECKED_ON = date(2026, 11, 28)
-SOURCE = ("cloud.google.com Vertex AI Veo model pages (veo/3-0-generate, veo/3-1-generate) and "
-          "ai.google.dev/gemini-api/docs/deprecations")
+SOURCE = (
+    "cloud.google.com Vertex AI Veo model pages (veo/3-0-generate, veo/3-1-generate) and "
+    "ai.google.dev/gemini-api/docs/deprecations"
+)
 
 # Google blocks new access to a model about one month before its retirement date.
 NEW_ACCESS_BLOCKED_BEFORE_RETIREMENT = timedelta(days=30)
@@ -44,12 +47,26 @@ VEO_3_1_RESOLUTIONS = ("720p", "1080p")
 CURRENT_MODELS: dict[str, VeoModel] = {
     m.model_id: m
     for m in (
-        VeoModel("veo-3.1-generate-001", "standard", VEO_3_1_DURATIONS, VEO_3_1_ASPECT_RATIOS,
-                 VEO_3_1_RESOLUTIONS, max_sample_count=4, supports_audio=True,
-                 requires_generate_audio=True),
-        VeoModel("veo-3.1-fast-generate-001", "fast", VEO_3_1_DURATIONS, VEO_3_1_ASPECT_RATIOS,
-                 VEO_3_1_RESOLUTIONS, max_sample_count=4, supports_audio=True,
-                 requires_generate_audio=True),
+        VeoModel(
+            "veo-3.1-generate-001",
+            "standard",
+            VEO_3_1_DURATIONS,
+            VEO_3_1_ASPECT_RATIOS,
+            VEO_3_1_RESOLUTIONS,
+            max_sample_count=4,
+            supports_audio=True,
+            requires_generate_audio=True,
+        ),
+        VeoModel(
+            "veo-3.1-fast-generate-001",
+            "fast",
+            VEO_3_1_DURATIONS,
+            VEO_3_1_ASPECT_RATIOS,
+            VEO_3_1_RESOLUTIONS,
+            max_sample_count=4,
+            supports_audio=True,
+            requires_generate_audio=True,
+        ),
     )
 }
 
@@ -95,8 +112,10 @@ def deploy_problem(model_id: str, today: date) -> str | None:
     if status == ModelStatus.CURRENT:
         return None
     if status == ModelStatus.UNKNOWN:
-        return (f"VEO_MODEL={model_id!r} is not a current Veo model on Vertex AI "
-                f"(current: {', '.join(sorted(CURRENT_MODELS))}; table checked {CHECKED_ON}).")
+        return (
+            f"VEO_MODEL={model_id!r} is not a current Veo model on Vertex AI "
+            f"(current: {', '.join(sorted(CURRENT_MODELS))}; table checked {CHECKED_ON})."
+        )
     retired_on: date | None
     if model_id in RETIRED_MODELS:
         retired_on, replacement = RETIRED_MODELS[model_id]
@@ -107,16 +126,23 @@ def deploy_problem(model_id: str, today: date) -> str | None:
     return f"VEO_MODEL={model_id!r} {verb} on {retired_on}{hint} (table checked {CHECKED_ON})."
 
 
-def combination_problem(model_id: str, duration_seconds: int, aspect_ratio: str,
-                        resolution: str | None = None, sample_count: int = 1,
-                        generate_audio: bool | None = None) -> str | None:
+def combination_problem(
+    model_id: str,
+    duration_seconds: int,
+    aspect_ratio: str,
+    resolution: str | None = None,
+    sample_count: int = 1,
+    generate_audio: bool | None = None,
+) -> str | None:
     """What a model refuses about a request's parameters (None when it accepts them)."""
     model = CURRENT_MODELS.get(model_id)
     if model is None:
         return f"model {model_id!r} is not available"
     if duration_seconds not in model.durations_seconds:
-        return (f"durationSeconds {duration_seconds} is not supported by {model_id}; "
-                f"supported: {', '.join(map(str, model.durations_seconds))}")
+        return (
+            f"durationSeconds {duration_seconds} is not supported by {model_id}; "
+            f"supported: {', '.join(map(str, model.durations_seconds))}"
+        )
     if aspect_ratio not in model.aspect_ratios:
         return f"aspectRatio {aspect_ratio!r} is not supported by {model_id}"
     if resolution is not None and resolution not in model.resolutions:

@@ -1,5 +1,6 @@
 """Scheduled `checkalerts`: logs an ERROR with a stable message for each alert that holds,
 so that a log-based alert policy can page someone."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -10,8 +11,12 @@ from domain.metrics import Thresholds
 from ports import CreationStore
 
 
-def handle(limits: Thresholds, now: datetime | None = None, store: CreationStore | None = None,
-           usd_per_video_second: float | None = None) -> list[metrics.Alert]:
+def handle(
+    limits: Thresholds,
+    now: datetime | None = None,
+    store: CreationStore | None = None,
+    usd_per_video_second: float | None = None,
+) -> list[metrics.Alert]:
     """`store` defaults to Firestore's (checkalerts needs no other port); the spend rate to
     the param in force."""
     if store is None:
@@ -33,7 +38,12 @@ def handle(limits: Thresholds, now: datetime | None = None, store: CreationStore
     alerts = metrics.evaluate_alerts(last_hour, today, in_flight, oldest, last_finalized, now, limits)
     for alert in alerts:
         log.alert(alert.message, alert.code, **alert.details)
-    log.alert_check_done(alerts=[a.code for a in alerts], inFlight=in_flight,
-                         lastHourFinished=last_hour.finished, lastHourFailed=last_hour.failed,
-                         lastHourRefused=last_hour.refused, todaySpendUsd=round(today.get("veoCostUsd"), 2))
+    log.alert_check_done(
+        alerts=[a.code for a in alerts],
+        inFlight=in_flight,
+        lastHourFinished=last_hour.finished,
+        lastHourFailed=last_hour.failed,
+        lastHourRefused=last_hour.refused,
+        todaySpendUsd=round(today.get("veoCostUsd"), 2),
+    )
     return alerts

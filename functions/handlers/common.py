@@ -1,22 +1,31 @@
 """What several handlers do the same way: record a failure that was settled, set a malformed
 document aside, and remove media without letting a storage error undo a settled outcome."""
-from __future__ import annotations
 
-from bootstrap import Services
+from __future__ import annotations
 
 from adapters import log
 from adapters.gcs import temp_prefix_uri
 from adapters.retry import with_retries
+from bootstrap import Services
 from domain.errors import ExternalServiceError
 from domain.states import Status
 
 
-def failure_settled(creation_id: str, user_id: object, from_state: str | None, error_code: str, settlement,
-                    *, duration_ms: int | None = None, **extra) -> None:
+def failure_settled(
+    creation_id: str,
+    user_id: object,
+    from_state: str | None,
+    error_code: str,
+    settlement,
+    *,
+    duration_ms: int | None = None,
+    **extra,
+) -> None:
     """The logs of a creation failed (and refunded) by store.fail_and_refund."""
     uid = user_id if isinstance(user_id, str) else None
-    log.state_change(creation_id, uid, from_state, Status.FAILED, duration_ms=duration_ms,
-                     error_code=error_code, **extra)
+    log.state_change(
+        creation_id, uid, from_state, Status.FAILED, duration_ms=duration_ms, error_code=error_code, **extra
+    )
     if settlement.refunded_tokens:
         log.ledger_movement(creation_id, uid, "refund", settlement.refunded_tokens)
     if settlement.user_gone:

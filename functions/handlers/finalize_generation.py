@@ -7,22 +7,22 @@ Runs any number of times for one creation (task retries, re-delivered create eve
 continuation task): every write is guarded by the creation's state, so only the first
 to finish counts and a late result never revives a failed or deleted creation.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from bootstrap import Services
-from ports import MalformedDocument
-
 from adapters import log
 from adapters.retry import with_retries
-from domain.errors import ErrorCode, ExternalServiceError, Failure, failure
+from bootstrap import Services
 from domain.admission import poll_delay, task_id
+from domain.errors import ErrorCode, ExternalServiceError, Failure, failure
 from domain.generation import OutcomeKind, VeoOutcome, estimate_progress, outcome_failure
 from domain.states import Status
 from handlers import common
+from ports import MalformedDocument
 
 JOB_FIELDS = ("operationName", "mediaKey", "userId", "startedAt")
 STATUS_LOOK_SECONDS = 60
@@ -40,8 +40,9 @@ class FinalizeOutcome(StrEnum):
     SET_ASIDE = "set_aside"  # could not be settled safely (malformed user document)
 
 
-def handle(creation_id: str, services: Services, job: dict | None = None,
-           sleep: Callable[[float], None] | None = None) -> FinalizeOutcome:
+def handle(
+    creation_id: str, services: Services, job: dict | None = None, sleep: Callable[[float], None] | None = None
+) -> FinalizeOutcome:
     """`job` is what startveo (or the previous poll) put in the task; with it no read is
     needed up front (a creation that ended meanwhile is caught by the guarded writes below).
     `sleep` defaults to the services' clock."""
@@ -50,8 +51,11 @@ def handle(creation_id: str, services: Services, job: dict | None = None,
     _wait_until_due(job, services, sleep)
     if job and all(job.get(f) for f in JOB_FIELDS):
         shown = job.get("shown")
-        creation = {**job, "startedAt": datetime.fromisoformat(job["startedAt"]),
-                    "progress": shown if type(shown) is int else 0}
+        creation = {
+            **job,
+            "startedAt": datetime.fromisoformat(job["startedAt"]),
+            "progress": shown if type(shown) is int else 0,
+        }
     else:
         loaded = store.load_creation(creation_id)
         if loaded is None or loaded.get("status") != Status.PROCESSING:
@@ -75,8 +79,9 @@ def handle(creation_id: str, services: Services, job: dict | None = None,
     media_key = creation.get("mediaKey")
     if not isinstance(media_key, str) or not media_key:
         log.malformed_set_aside(creation_id, "finalizegeneration", "no mediaKey")
-        return _fail(creation_id, creation, failure(ErrorCode.GENERATION_FAILED), services,
-                     reason="malformed: no mediaKey")
+        return _fail(
+            creation_id, creation, failure(ErrorCode.GENERATION_FAILED), services, reason="malformed: no mediaKey"
+        )
     # Noted before the upload: if this run dies before the draft commits, the media sweep
     # finds the object through the note (it never lists the bucket).
     store.record_upload(media_key, creation_id)
@@ -85,8 +90,9 @@ def handle(creation_id: str, services: Services, job: dict | None = None,
     except ExternalServiceError as exc:
         return _fail(creation_id, creation, failure(ErrorCode.GENERATION_FAILED), services, reason=str(exc))
 
-    completion = store.complete_draft(creation_id, services.media.public_url(media_key),
-                                      settings.veo_usd_per_video_second)
+    completion = store.complete_draft(
+        creation_id, services.media.public_url(media_key), settings.veo_usd_per_video_second
+    )
     if not completion:
         # Someone else ended it first. If that was a draft of this document, the object is
         # theirs too (same key); otherwise our copy must not outlive a failed or deleted
@@ -100,8 +106,13 @@ def handle(creation_id: str, services: Services, job: dict | None = None,
         return FinalizeOutcome.ENDED_MEANWHILE
     if completion.user_gone:
         log.user_gone(creation_id, creation.get("userId"))
-    log.state_change(creation_id, creation.get("userId"), Status.PROCESSING, Status.DRAFT,
-                     duration_ms=int(_seconds_since(creation.get("startedAt"), services) * 1000))
+    log.state_change(
+        creation_id,
+        creation.get("userId"),
+        Status.PROCESSING,
+        Status.DRAFT,
+        duration_ms=int(_seconds_since(creation.get("startedAt"), services) * 1000),
+    )
     common.forget_upload(media_key, services)
     common.remove_temp(creation_id, services)
     return FinalizeOutcome.DRAFT
@@ -129,11 +140,19 @@ def _poll_later(creation_id: str, creation: dict, job: dict | None, services: Se
     seq = int((job or {}).get("poll") or 0) + 1
     started = creation.get("startedAt")
     next_job = {f: creation[f] for f in ("operationName", "mediaKey", "userId") if creation.get(f)}
-    next_job.update(startedAt=(started if isinstance(started, datetime) else now).isoformat(),
-                    shown=shown, lookedAt=looked.isoformat(), poll=seq)
+    next_job.update(
+        startedAt=(started if isinstance(started, datetime) else now).isoformat(),
+        shown=shown,
+        lookedAt=looked.isoformat(),
+        poll=seq,
+    )
     # The id names this poll: a task delivered twice schedules the next one once.
-    services.tasks.enqueue_finalize(creation_id, next_job, delay_seconds=delay,
-                                    task_id=task_id("poll", creation_id, str(creation.get("operationName")), str(seq)))
+    services.tasks.enqueue_finalize(
+        creation_id,
+        next_job,
+        delay_seconds=delay,
+        task_id=task_id("poll", creation_id, str(creation.get("operationName")), str(seq)),
+    )
     return FinalizeOutcome.POLLING
 
 
@@ -172,8 +191,9 @@ def _copy_to_media(outcome: VeoOutcome, media_key: str, services: Services) -> N
         raise ExternalServiceError("veo", "finished without a video location", transient=False)
 
 
-def _fail(creation_id: str, creation: dict, problem: Failure, services: Services,
-          reason: str | None) -> FinalizeOutcome:
+def _fail(
+    creation_id: str, creation: dict, problem: Failure, services: Services, reason: str | None
+) -> FinalizeOutcome:
     """`reason` (Veo's or R2's own text) goes to the logs only: the user reads our message."""
     try:
         settlement = services.store.fail_and_refund(creation_id, problem)
@@ -187,9 +207,15 @@ def _fail(creation_id: str, creation: dict, problem: Failure, services: Services
     # A failed creation keeps no video: the upload may have landed before the failure.
     if isinstance(creation.get("mediaKey"), str) and creation.get("mediaKey"):
         common.delete_media(creation_id, creation["mediaKey"], services)
-    common.failure_settled(creation_id, creation.get("userId"), Status.PROCESSING, problem.code.value, settlement,
-                           duration_ms=int(_seconds_since(creation.get("startedAt"), services) * 1000),
-                           reason=reason)
+    common.failure_settled(
+        creation_id,
+        creation.get("userId"),
+        Status.PROCESSING,
+        problem.code.value,
+        settlement,
+        duration_ms=int(_seconds_since(creation.get("startedAt"), services) * 1000),
+        reason=reason,
+    )
     common.remove_temp(creation_id, services)
     return FinalizeOutcome.FAILED
 

@@ -3,14 +3,14 @@
 Triggers are not retried: if this run dies between the copy and the feed write, the
 reconciliation pass of sweeporphans redoes the publish (see handlers/reconcile.py).
 """
+
 from __future__ import annotations
 
 from enum import StrEnum
 
-from bootstrap import Services
-
 from adapters import log
 from adapters.retry import with_retries
+from bootstrap import Services
 from domain import media
 from domain.states import Status
 from handlers import common

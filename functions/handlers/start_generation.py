@@ -3,14 +3,13 @@
 The start itself is the `startveo` task (handlers/start_veo.py), dispatched at the rate the
 Veo quota allows (issue #14): this trigger stays short whatever the burst.
 """
+
 from __future__ import annotations
 
 from enum import StrEnum
 
-from bootstrap import Services
-from ports import DebitRefused, DebitSkipped, MalformedDocument
-
 from adapters import log
+from bootstrap import Services
 from domain.admission import estimate_start, task_id
 from domain.contract import find_blocked_term, parse_request
 from domain.errors import ErrorCode, Failure, failure
@@ -18,6 +17,7 @@ from domain.ledger import DebitOutcome
 from domain.pricing import token_cost
 from domain.states import Status
 from handlers import common
+from ports import DebitRefused, DebitSkipped, MalformedDocument
 
 
 class StartOutcome(StrEnum):
@@ -46,9 +46,13 @@ def handle(creation_id: str, data: dict | None, services: Services, incarnation:
         return _reject(creation_id, data.get("userId"), request, incarnation, services)
     blocked = find_blocked_term(request.prompt, settings.blocked_terms)
     if blocked:
-        return _reject(creation_id, request.user_id,
-                       failure(ErrorCode.CONTENT_POLICY, f'The word "{blocked}" is not allowed.'), incarnation,
-                       services)
+        return _reject(
+            creation_id,
+            request.user_id,
+            failure(ErrorCode.CONTENT_POLICY, f'The word "{blocked}" is not allowed.'),
+            incarnation,
+            services,
+        )
 
     cost = token_cost(request.duration_seconds, settings.tokens_per_second)
     try:
@@ -58,8 +62,9 @@ def handle(creation_id: str, data: dict | None, services: Services, incarnation:
         common.set_aside(creation_id, "startgeneration", str(exc), services, counter="user")
         return StartOutcome.SET_ASIDE
     if isinstance(debit, DebitRefused):
-        log.state_change(creation_id, request.user_id, Status.PENDING, Status.FAILED,
-                         error_code=debit.failure.code.value)
+        log.state_change(
+            creation_id, request.user_id, Status.PENDING, Status.FAILED, error_code=debit.failure.code.value
+        )
         return StartOutcome.REFUSED
     if isinstance(debit, DebitSkipped):
         return _resume_repeated_event(creation_id, debit.result, services)
@@ -68,14 +73,21 @@ def handle(creation_id: str, data: dict | None, services: Services, incarnation:
     return _queue(creation_id, request, cost, debit.media_key, services, incarnation, started)
 
 
-def _queue(creation_id: str, request, cost: int, media_key: str, services: Services, incarnation: str | None,
-           started: float) -> StartOutcome:
+def _queue(
+    creation_id: str, request, cost: int, media_key: str, services: Services, incarnation: str | None, started: float
+) -> StartOutcome:
     """Hands the paid request to the `startveo` queue, which starts it on Veo as quota allows,
     and shows the client where it stands (status stays pending)."""
     store, clock = services.store, services.clock
-    job = {"prompt": request.prompt, "aspectRatio": request.aspect_ratio,
-           "duration": request.duration_seconds, "mediaKey": media_key,
-           "userId": request.user_id, "cost": cost, "incarnation": incarnation}
+    job = {
+        "prompt": request.prompt,
+        "aspectRatio": request.aspect_ratio,
+        "duration": request.duration_seconds,
+        "mediaKey": media_key,
+        "userId": request.user_id,
+        "cost": cost,
+        "incarnation": incarnation,
+    }
     now = clock.now()
     try:
         ahead = store.queued_ahead(now)
@@ -87,21 +99,37 @@ def _queue(creation_id: str, request, cost: int, media_key: str, services: Servi
         services.tasks.enqueue_start(creation_id, job, task_id("start", creation_id, incarnation or ""))
     except Exception as exc:  # noqa: BLE001 — Cloud Tasks refused: give the tokens back now
         settlement = store.fail_and_refund(creation_id, failure(ErrorCode.GENERATION_FAILED))
-        common.failure_settled(creation_id, request.user_id, Status.PENDING, ErrorCode.GENERATION_FAILED.value,
-                               settlement, reason=f"not queued: {exc}")
+        common.failure_settled(
+            creation_id,
+            request.user_id,
+            Status.PENDING,
+            ErrorCode.GENERATION_FAILED.value,
+            settlement,
+            reason=f"not queued: {exc}",
+        )
         return StartOutcome.NOT_QUEUED
     estimate = estimate_start(ahead, services.settings.veo_starts_per_minute, now)
     # Guarded: startveo may already have moved it on; then there is nothing to show.
     store.mark_queued(creation_id, incarnation, estimate, now)
-    log.generation_queued(creation_id, request.user_id, estimate.position, estimate.estimated_start_at.isoformat(),
-                          duration_ms=int((clock.monotonic() - started) * 1000))
+    log.generation_queued(
+        creation_id,
+        request.user_id,
+        estimate.position,
+        estimate.estimated_start_at.isoformat(),
+        duration_ms=int((clock.monotonic() - started) * 1000),
+    )
     return StartOutcome.QUEUED
 
 
 def _reject(creation_id: str, user_id, reason: Failure, incarnation: str | None, services: Services) -> StartOutcome:
     if services.store.reject(creation_id, reason, incarnation):
-        log.state_change(creation_id, user_id if isinstance(user_id, str) else None, Status.PENDING,
-                         Status.FAILED, error_code=reason.code.value)
+        log.state_change(
+            creation_id,
+            user_id if isinstance(user_id, str) else None,
+            Status.PENDING,
+            Status.FAILED,
+            error_code=reason.code.value,
+        )
     return StartOutcome.REJECTED
 
 
@@ -113,7 +141,8 @@ def _resume_repeated_event(creation_id: str, result: DebitOutcome, services: Ser
         current = services.store.load_creation(creation_id) or {}
         if current.get("status") == Status.PROCESSING and current.get("operationName"):
             # One id per operation: a third delivery adds no third chain of polls.
-            services.tasks.enqueue_finalize(creation_id, task_id=task_id(
-                "poll", creation_id, str(current["operationName"]), "resume"))
+            services.tasks.enqueue_finalize(
+                creation_id, task_id=task_id("poll", creation_id, str(current["operationName"]), "resume")
+            )
             return StartOutcome.FINALIZE_RESCHEDULED
     return StartOutcome.DUPLICATE

@@ -6,6 +6,7 @@ quota is shared, or a retry burst) is not a failure: the task raises and Cloud T
 it again later, while the creation stays `pending` (queued). Only a permanent refusal, or a
 start that may have reached Veo without an answer, fails it and refunds the tokens.
 """
+
 from __future__ import annotations
 
 from enum import StrEnum
@@ -57,8 +58,9 @@ def handle(creation_id: str, job: dict, services: Services) -> StartVeoOutcome:
             raise RetryLater(f"veo answered {exc.status}: retried by the queue") from exc
         code = ErrorCode.CONTENT_POLICY if _is_policy_refusal(exc) else ErrorCode.GENERATION_FAILED
         settlement = store.fail_and_refund(creation_id, failure(code))
-        common.failure_settled(creation_id, job["userId"], Status.PENDING, code.value, settlement,
-                               reason=str(exc), transient=exc.transient)
+        common.failure_settled(
+            creation_id, job["userId"], Status.PENDING, code.value, settlement, reason=str(exc), transient=exc.transient
+        )
         return StartVeoOutcome.VEO_REFUSED
 
     if not store.mark_processing(creation_id, operation, int(job["cost"]), job["mediaKey"], incarnation):
@@ -67,12 +69,25 @@ def handle(creation_id: str, job: dict, services: Services) -> StartVeoOutcome:
         log.ended_before_veo_started(creation_id, operation)
         return StartVeoOutcome.ENDED_MEANWHILE
     first_poll = poll_delay(0.0, settings.veo_min_seconds, settings.poll_interval_s, settings.poll_coarse_interval_s)
-    services.tasks.enqueue_finalize(creation_id, {
-        "operationName": operation, "mediaKey": job["mediaKey"], "userId": job["userId"],
-        "startedAt": clock.now().isoformat(),
-    }, delay_seconds=first_poll, task_id=task_id("poll", creation_id, operation, "0"))
-    log.state_change(creation_id, job["userId"], Status.PENDING, Status.PROCESSING,
-                     duration_ms=int((clock.monotonic() - started) * 1000), operation=operation)
+    services.tasks.enqueue_finalize(
+        creation_id,
+        {
+            "operationName": operation,
+            "mediaKey": job["mediaKey"],
+            "userId": job["userId"],
+            "startedAt": clock.now().isoformat(),
+        },
+        delay_seconds=first_poll,
+        task_id=task_id("poll", creation_id, operation, "0"),
+    )
+    log.state_change(
+        creation_id,
+        job["userId"],
+        Status.PENDING,
+        Status.PROCESSING,
+        duration_ms=int((clock.monotonic() - started) * 1000),
+        operation=operation,
+    )
     return StartVeoOutcome.PROCESSING
 
 

@@ -4,20 +4,20 @@ media nobody uses, and reconcile the feed (handlers/reconcile.py).
 One bad document must never block the others: each creation is settled on its own, and one
 that cannot be (malformed) is set aside with a log line and a `malformed_*` counter.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from functools import partial
 
-from bootstrap import Services
-from ports import MalformedDocument
-
 from adapters import log
 from adapters.gcs import temp_prefix_uri
 from adapters.retry import with_retries
+from bootstrap import Services
 from domain import admission, contract, media
 from domain.errors import ErrorCode, ExternalServiceError, failure
 from handlers import common, reconcile
+from ports import MalformedDocument
 
 
 def handle(services: Services, now: datetime | None = None) -> dict:
@@ -60,8 +60,13 @@ def handle(services: Services, now: datetime | None = None) -> dict:
     except Exception as exc:  # noqa: BLE001 — the next run picks up where this one stopped
         log.reconciliation_skipped(f"{type(exc).__name__}: {exc}")
         reconciled = None
-    summary = {"swept": swept, "refundedTokens": refunded_tokens, "setAside": set_aside,
-               "mediaRemoved": media_removed, "reconciled": reconciled}
+    summary = {
+        "swept": swept,
+        "refundedTokens": refunded_tokens,
+        "setAside": set_aside,
+        "mediaRemoved": media_removed,
+        "reconciled": reconciled,
+    }
     log.orphan_sweep_done(**summary)
     return summary
 
@@ -76,8 +81,7 @@ def _count_malformed(services: Services) -> None:
 def _remove_media(creation_id: str, creation: dict, services: Services) -> None:
     try:
         if services.settings.gcs_temp_bucket:
-            services.temp_storage.delete_prefix(
-                temp_prefix_uri(services.settings.gcs_temp_bucket, creation_id))
+            services.temp_storage.delete_prefix(temp_prefix_uri(services.settings.gcs_temp_bucket, creation_id))
         if isinstance(creation.get("mediaKey"), str) and creation["mediaKey"]:
             services.media.delete(creation["mediaKey"])
     except ExternalServiceError as exc:

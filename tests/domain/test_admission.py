@@ -1,4 +1,5 @@
 """Admission under the Veo quota and the poll schedule: the pure rules (issue #14)."""
+
 from __future__ import annotations
 
 import random
@@ -54,8 +55,7 @@ def test_a_queued_request_is_not_swept_until_its_queue_wait_is_over():
     assert not overdue(queued, NOW, orphan_after_minutes=15, queue_max_wait_minutes=60)
     assert overdue(queued, NOW + timedelta(minutes=31), 15, 60)
     # Started after a long wait: aged from its start, not from its creation.
-    started = {"status": "processing", "queuedAt": NOW - timedelta(minutes=50),
-               "startedAt": NOW - timedelta(minutes=2)}
+    started = {"status": "processing", "queuedAt": NOW - timedelta(minutes=50), "startedAt": NOW - timedelta(minutes=2)}
     assert not overdue(started, NOW, 15, 60)
     assert overdue(started, NOW + timedelta(minutes=14), 15, 60)
     # Charged but never queued (its trigger died): the old rule, by creation time.

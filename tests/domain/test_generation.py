@@ -1,8 +1,14 @@
 import pytest
 
 from domain.errors import MESSAGES, ErrorCode
-from domain.generation import (OutcomeKind, RetryPolicy, VeoOutcome, estimate_progress,
-                               is_transient_status, outcome_failure)
+from domain.generation import (
+    OutcomeKind,
+    RetryPolicy,
+    VeoOutcome,
+    estimate_progress,
+    is_transient_status,
+    outcome_failure,
+)
 
 
 @pytest.mark.parametrize("status", [None, 408, 429, 500, 502, 503, 504])
@@ -43,5 +49,3 @@ def test_progress_grows_with_time_and_never_claims_done():
     assert values == sorted(values)
     assert values[0] == 0 and estimate_progress(30, 60) == 45 and estimate_progress(60, 60) == 90
     assert 98 <= values[-1] < 100 and estimate_progress(10**9, 60) < 100
-
-

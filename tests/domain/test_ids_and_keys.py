@@ -1,4 +1,5 @@
 """Ids cannot change what an object key or a URL means."""
+
 import pytest
 
 from domain import media
@@ -38,8 +39,10 @@ def test_a_new_owners_public_copy_is_not_the_old_documents():
     new_owner = {"status": "published", "mediaKey": media.draft_key("v", "x", "s2")}
     assert media.object_is_live("published/x/s2.mp4", new_owner)
     assert not media.object_is_live("published/x/s1.mp4", new_owner)
-    assert media.keys_of("x", {"mediaKey": media.draft_key("u", "x", "s1")}) == \
-        ["drafts/u/x/s1.mp4", "published/x/s1.mp4"]
+    assert media.keys_of("x", {"mediaKey": media.draft_key("u", "x", "s1")}) == [
+        "drafts/u/x/s1.mp4",
+        "published/x/s1.mp4",
+    ]
 
 
 def test_a_failed_creations_upload_is_not_live():

@@ -1,4 +1,5 @@
 """A creation id can be deleted and written again: money is bound to one incarnation."""
+
 from domain import ledger
 from domain.errors import ErrorCode
 from domain.ledger import (

@@ -1,4 +1,5 @@
 """Shared steps for flow tests: write requests as the client, wait, audit the ledger."""
+
 from __future__ import annotations
 
 import uuid
@@ -17,8 +18,14 @@ def new_id() -> str:
 
 
 def request_doc(uid: str, prompt: str, duration: int = 4, aspect: str = "16:9") -> dict:
-    return {"userId": uid, "prompt": prompt, "aspectRatio": aspect, "duration": duration,
-            "status": "pending", "createdAt": SERVER_TIME}
+    return {
+        "userId": uid,
+        "prompt": prompt,
+        "aspectRatio": aspect,
+        "duration": duration,
+        "status": "pending",
+        "createdAt": SERVER_TIME,
+    }
 
 
 def submit(client: UserClient, uid: str, prompt: str, duration: int = 4, cid: str | None = None) -> str:
@@ -61,8 +68,9 @@ def run_scheduled(name: str) -> None:
     assert ids, f"{name} is not loaded"
     # The emulator serves it under a numbered route ("-0") that /backends does not show.
     for suffix in [""] + [f"-{n}" for n in range(10)]:
-        resp = requests.post(f"http://127.0.0.1:{FUNCTIONS_PORT}/{PROJECT_ID}/us-central1/{name}{suffix}",
-                             json={}, timeout=120)
+        resp = requests.post(
+            f"http://127.0.0.1:{FUNCTIONS_PORT}/{PROJECT_ID}/us-central1/{name}{suffix}", json={}, timeout=120
+        )
         if resp.status_code != 404:
             assert resp.status_code == 200, resp.text
             return

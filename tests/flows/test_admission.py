@@ -1,5 +1,6 @@
 """Admission under the Veo quota (issue #14): a burst beyond what Veo accepts waits, visibly
 queued, and is started as quota frees; nothing is failed or refunded for our own limits."""
+
 from __future__ import annotations
 
 import time
@@ -19,8 +20,11 @@ def test_a_burst_over_the_veo_quota_waits_queued_and_every_request_ends_a_draft(
     veo.config(quotaPerMinute=QUOTA)
     tag = uuid.uuid4().hex[:8]
     users = [new_user(tokens=200) for _ in range(2)]
-    requests = [(user, client, submit(client, user.uid, f"{tag} harbour {n}"))
-                for user, client in users for n in range(PER_USER)]
+    requests = [
+        (user, client, submit(client, user.uid, f"{tag} harbour {n}"))
+        for user, client in users
+        for n in range(PER_USER)
+    ]
 
     # Quota spent on the first three: the others wait, pending, showing where they stand.
     # (A cold emulator takes a while to run its first startveo tasks.)

@@ -2,18 +2,26 @@
 crashed workers, deletions (the owner's of finished creations, an operator's at any state)
 and re-created ids. Whatever happens, every creation ends terminal (or deleted and settled)
 and the ledger balances, with no refund of a delivered video."""
+
 from __future__ import annotations
 
 import datetime as dt
 import os
 import random
 import threading
-import uuid
 
 import pytest
 
-from tests.flows.helpers import (OWNER, assert_ledger_ok, ledger_of, new_id, request_doc, run_scheduled,
-                                 submit, wait_status)
+from tests.flows.helpers import (
+    OWNER,
+    assert_ledger_ok,
+    ledger_of,
+    new_id,
+    request_doc,
+    run_scheduled,
+    submit,
+    wait_status,
+)
 from tests.support.waiting import wait_until
 
 USERS = 5
@@ -31,8 +39,7 @@ SCENARIOS = [
     # Veo refuses for quota for a while: the request waits in the startveo queue (retried,
     # backing off) and ends a draft once quota frees; never failed nor refunded for it.
     ("quota_for_a_while", [{"on": "start", "kind": "quota", "times": 3}], "", ("draft", None)),
-    ("server_error_forever", [{"on": "poll", "kind": "internal", "times": 40}], "",
-     ("failed", "generation_failed")),
+    ("server_error_forever", [{"on": "poll", "kind": "internal", "times": 40}], "", ("failed", "generation_failed")),
     ("filtered", [], " with gore", ("failed", "content_policy")),
     ("operation_error", [{"on": "start", "kind": "operation_error"}], "", ("failed", "generation_failed")),
     ("invalid_argument", [{"on": "start", "kind": "invalid_argument"}], "", ("failed", "generation_failed")),
@@ -44,8 +51,12 @@ SCENARIOS = [
     # started a billed generation) and is refunded; lost or slow poll answers are retried.
     ("veo_reset_on_start", [{"on": "start", "kind": "reset"}], "", ("failed", "generation_failed")),
     ("veo_stall_on_start", [{"on": "start", "kind": "stall", "seconds": 30}], "", ("failed", "generation_failed")),
-    ("veo_flaky_network_poll", [{"on": "poll", "kind": "reset"}, {"on": "poll", "kind": "slow_body", "seconds": 20}],
-     "", ("draft", None)),
+    (
+        "veo_flaky_network_poll",
+        [{"on": "poll", "kind": "reset"}, {"on": "poll", "kind": "slow_body", "seconds": 20}],
+        "",
+        ("draft", None),
+    ),
     ("r2_connection_resets", [], "", ("draft", None)),
     # An operator deletes it while Veo works: refunded ("deleted"), slot freed.
     ("operator_deletes_in_flight", [{"on": "start", "kind": "hang"}], "", ("deleted", None)),
@@ -61,9 +72,9 @@ R2_FAULTS = {
 
 @pytest.mark.slow
 def test_fifty_generations_under_random_faults_all_end_terminal_with_a_balanced_ledger(new_user, veo, r2):
-    from handlers import start_generation
     import config
     from bootstrap import bootstrap
+    from handlers import start_generation
 
     rng = random.Random(SEED)
     veo.config(delaySeconds=1)
@@ -74,42 +85,46 @@ def test_fifty_generations_under_random_faults_all_end_terminal_with_a_balanced_
             plan[new_id()] = (user, client, rng.choice(SCENARIOS))
     # Whatever the seed, the deletion scenarios are in the mix (one each, first user's stream).
     first_user = [cid for cid, (u, _, _) in plan.items() if u.uid == users[0][0].uid]
-    for cid, scenario in zip(first_user, SCENARIOS[-2:]):
+    for cid, scenario in zip(first_user, SCENARIOS[-2:], strict=False):
         plan[cid] = (plan[cid][0], plan[cid][1], scenario)
     # And so are the network faults (second user's stream).
     second_user = [cid for cid, (u, _, _) in plan.items() if u.uid == users[1][0].uid]
     network = [sc for sc in SCENARIOS if sc[0].startswith(("veo_", "r2_connection"))]
-    for cid, scenario in zip(second_user, network):
+    for cid, scenario in zip(second_user, network, strict=False):
         plan[cid] = (plan[cid][0], plan[cid][1], scenario)
 
     faults = []
     for cid, (_, _, (_, scenario_faults, _, _)) in plan.items():
         faults += [{**f, "match": cid} for f in scenario_faults]
     veo.faults(faults)
-    r2_faults = [{**f, "pathContains": cid} for cid, (_, _, (name, _, _, _)) in plan.items()
-                 for f in R2_FAULTS.get(name, [])]
+    r2_faults = [
+        {**f, "pathContains": cid} for cid, (_, _, (name, _, _, _)) in plan.items() for f in R2_FAULTS.get(name, [])
+    ]
     if r2_faults:
         r2.faults(r2_faults)
 
     errors: list[BaseException] = []
-    long_ago = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=30)
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=30)
 
     def drive(user, client, cids):
         try:
             for cid in cids:
                 name, _, suffix, _ = plan[cid][2]
-                submit(client, user.uid, f"{cid} chaos {name}{suffix}", cid=cid,
-                       duration=rng.choice([4, 6, 8]))
+                submit(client, user.uid, f"{cid} chaos {name}{suffix}", cid=cid, duration=rng.choice([4, 6, 8]))
                 if name == "duplicate_event":
                     data = OWNER.get(f"creations/{cid}")
-                    data = {k: data[k] for k in ("userId", "prompt", "aspectRatio", "duration",
-                                                 "createdAt")} | {"status": "pending"}
+                    data = {k: data[k] for k in ("userId", "prompt", "aspectRatio", "duration", "createdAt")} | {
+                        "status": "pending"
+                    }
                     start_generation.handle(cid, data, bootstrap(config.settings()))
                 if name == "operator_deletes_in_flight":
                     wait_status(client, cid, statuses=("processing",), timeout=120)
                     OWNER.delete(f"creations/{cid}")
-                    wait_until(lambda: ledger_of(client, user.uid).get(f"refund_{cid}"), timeout=120,
-                               what=f"{cid}: the deletion refund")
+                    wait_until(
+                        lambda cid=cid: ledger_of(client, user.uid).get(f"refund_{cid}"),
+                        timeout=120,
+                        what=f"{cid}: the deletion refund",
+                    )
                     continue
                 if name == "reused_after_delete":
                     wait_status(client, cid, timeout=180)
@@ -145,12 +160,13 @@ def test_fifty_generations_under_random_faults_all_end_terminal_with_a_balanced_
             continue
         doc = wait_status(client, cid, timeout=30)
         outcomes[cid] = (name, doc["status"], (doc.get("error") or {}).get("code"))
-        assert (doc["status"], (doc.get("error") or {}).get("code")) == (status, code), \
+        assert (doc["status"], (doc.get("error") or {}).get("code")) == (status, code), (
             f"seed {SEED}: {cid} {name}: {doc}"
+        )
         refunded = status == "failed" and code != "invalid_request"  # a re-used id took nothing
         assert doc["refunded"] is refunded, f"seed {SEED}: {cid} {name}: {doc}"
     # The owners delete some of what is left (finished only, as the rules allow).
-    for cid, (user, client, _) in list(plan.items())[::7]:
+    for cid, (_, client, _) in list(plan.items())[::7]:
         if outcomes[cid][1] in ("draft", "failed"):
             client.delete(f"creations/{cid}")
     for user, client in users:

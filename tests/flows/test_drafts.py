@@ -1,4 +1,5 @@
 """Drafts list, delete with storage clean-up, publish to the feed — as the app does them."""
+
 from __future__ import annotations
 
 import io
@@ -20,9 +21,13 @@ def r2_keys(prefix: str) -> list[str]:
 
 
 def drafts_page(client, uid, limit, after=None):
-    return client.query("creations", where=[("userId", "==", uid)],
-                        order_by=[("createdAt", "DESCENDING")], limit=limit,
-                        start_after=[after] if after else None)
+    return client.query(
+        "creations",
+        where=[("userId", "==", uid)],
+        order_by=[("createdAt", "DESCENDING")],
+        limit=limit,
+        start_after=[after] if after else None,
+    )
 
 
 def test_drafts_list_delete_and_publish_keep_storage_and_feed_in_step(new_user, veo):
@@ -67,11 +72,13 @@ def test_drafts_list_delete_and_publish_keep_storage_and_feed_in_step(new_user, 
     assert len(owned) == 2
     client.delete(f"creations/{ok}")
     wait_until(lambda: _feed_entry(client, ok) is None, what="feed entry removed")
-    wait_until(lambda: not (r2_keys(f"drafts/{user.uid}/{ok}/") + r2_keys(f"published/{ok}")),
-               what="R2 objects removed")
+    wait_until(
+        lambda: not (r2_keys(f"drafts/{user.uid}/{ok}/") + r2_keys(f"published/{ok}")), what="R2 objects removed"
+    )
 
     from adapters import store
     from domain.errors import ErrorCode, failure
+
     store.fail_and_refund(pending, failure(ErrorCode.TIMEOUT))
 
 
@@ -127,6 +134,9 @@ def test_media_sweep_removes_orphan_objects_and_keeps_live_ones(new_user, veo):
     assert len(live_key) == 1 and r2_keys(live_key[0]) == live_key
     assert r2_keys(orphan_draft) == [] and r2_keys(orphan_public) == [] and r2_keys(stale_public) == []
     assert r2_keys(unmanaged) == [unmanaged]  # not ours to judge
-    leftover = [k for k in (orphan_draft, orphan_public, stale_public, *live_key)
-                if intents.document(upload_intents.intent_id(k)).get().exists]
+    leftover = [
+        k
+        for k in (orphan_draft, orphan_public, stale_public, *live_key)
+        if intents.document(upload_intents.intent_id(k)).get().exists
+    ]
     assert leftover == []  # each intent is judged once

@@ -3,17 +3,29 @@
 Driven through the client path (or, where the rules would already refuse, the admin path
 that a race would produce), with faults injected in the Veo stand-in.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import threading
 import uuid
 
-import pytest
 import requests
 
-from tests.flows.helpers import (OWNER, Altered, services, assert_ledger_ok, balance, ledger_of, new_id, operations_for,
-                                 request_doc, run_scheduled, submit, wait_status)
+from tests.flows.helpers import (
+    OWNER,
+    Altered,
+    assert_ledger_ok,
+    balance,
+    ledger_of,
+    new_id,
+    operations_for,
+    request_doc,
+    run_scheduled,
+    services,
+    submit,
+    wait_status,
+)
 from tests.support.waiting import wait_until
 
 
@@ -76,8 +88,12 @@ def test_prompt_filtered_by_veo_is_refunded_with_our_message_not_veos_text(new_u
 def test_transient_veo_errors_are_retried_until_the_video_is_made(new_user, veo):
     user, client = new_user(tokens=100)
     tag = marker()
-    veo.faults([{"on": "start", "kind": "quota", "times": 2, "match": tag},
-                {"on": "poll", "kind": "unavailable", "times": 2, "match": tag}])
+    veo.faults(
+        [
+            {"on": "start", "kind": "quota", "times": 2, "match": tag},
+            {"on": "poll", "kind": "unavailable", "times": 2, "match": tag},
+        ]
+    )
     cid = submit(client, user.uid, f"{tag} a sailing boat")
 
     doc = wait_status(client, cid)
@@ -107,8 +123,15 @@ def test_quota_refusals_keep_the_request_queued_and_charged_never_failed_nor_ref
     # An operator gives up on it (as the sweep would after QUEUE_MAX_WAIT_MINUTES): refunded
     # once, and the queue's next try finds it no longer pending and starts nothing.
     assert store.fail_and_refund(cid, failure(ErrorCode.TIMEOUT)).refunded_tokens == 40
-    job = {"prompt": f"{tag} a mountain", "aspectRatio": "16:9", "duration": 4, "mediaKey": "drafts/x/y/z.mp4",
-           "userId": user.uid, "cost": 40, "incarnation": None}
+    job = {
+        "prompt": f"{tag} a mountain",
+        "aspectRatio": "16:9",
+        "duration": 4,
+        "mediaKey": "drafts/x/y/z.mp4",
+        "userId": user.uid,
+        "cost": 40,
+        "incarnation": None,
+    }
     assert start_veo.handle(cid, job, services()) == "not_pending"
     assert operations_for(veo, tag) == []
     assert balance(client, user.uid) == 100
@@ -146,14 +169,22 @@ def test_create_event_delivered_twice_debits_and_starts_veo_once(new_user, veo):
     user, client = new_user(tokens=100)
     tag = marker()
     cid = new_id()
-    data = {"userId": user.uid, "prompt": f"{tag} twin event", "aspectRatio": "16:9", "duration": 4,
-            "status": "pending", "createdAt": dt.datetime.now(dt.timezone.utc)}
+    data = {
+        "userId": user.uid,
+        "prompt": f"{tag} twin event",
+        "aspectRatio": "16:9",
+        "duration": 4,
+        "status": "pending",
+        "createdAt": dt.datetime.now(dt.UTC),
+    }
     client.create(f"creations/{cid}", request_doc(user.uid, data["prompt"]))
     # The emulator delivers the event once; deliver it again, at the same time, as the
     # at-least-once delivery of production may.
     results = []
-    threads = [threading.Thread(target=lambda: results.append(start_generation.handle(cid, data, services())))
-               for _ in range(2)]
+    threads = [
+        threading.Thread(target=lambda: results.append(start_generation.handle(cid, data, services())))
+        for _ in range(2)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -177,8 +208,9 @@ def test_finalize_running_three_times_at_once_makes_one_draft_and_no_refund(new_
     wait_status(client, cid, statuses=("processing",), timeout=20)
 
     results = []
-    threads = [threading.Thread(target=lambda: results.append(finalize_generation.handle(cid, services())))
-               for _ in range(2)]  # plus the task the pipeline enqueued itself
+    threads = [
+        threading.Thread(target=lambda: results.append(finalize_generation.handle(cid, services()))) for _ in range(2)
+    ]  # plus the task the pipeline enqueued itself
     for t in threads:
         t.start()
     for t in threads:
@@ -211,10 +243,12 @@ def test_late_veo_result_does_not_revive_a_failed_and_refunded_creation(new_user
     wait_status(client, cid, statuses=("processing",), timeout=20)
 
     # The video Veo finally produced, where Veo writes it.
-    gcs = storage.Client(project="local", credentials=AnonymousCredentials(),
-                         client_options={"api_endpoint": GCS_ENDPOINT})
+    gcs = storage.Client(
+        project="local", credentials=AnonymousCredentials(), client_options={"api_endpoint": GCS_ENDPOINT}
+    )
     gcs.bucket(TEMP_BUCKET).blob(f"creations/{cid}/late/sample_0.mp4").upload_from_string(
-        render_mp4(4, "16:9"), content_type="video/mp4")
+        render_mp4(4, "16:9"), content_type="video/mp4"
+    )
     real = services()
 
     def upload_then_lose_the_race(reader, key, *args, **kwargs):
@@ -223,9 +257,14 @@ def test_late_veo_result_does_not_revive_a_failed_and_refunded_creation(new_user
         store.fail_and_refund(cid, failure(ErrorCode.TIMEOUT))
 
     svc = services(
-        veo=Altered(real.veo, poll=lambda name: VeoOutcome(
-            OutcomeKind.READY, video_uri=f"gs://{TEMP_BUCKET}/creations/{cid}/late/sample_0.mp4")),
-        media=Altered(real.media, upload_stream=upload_then_lose_the_race))
+        veo=Altered(
+            real.veo,
+            poll=lambda name: VeoOutcome(
+                OutcomeKind.READY, video_uri=f"gs://{TEMP_BUCKET}/creations/{cid}/late/sample_0.mp4"
+            ),
+        ),
+        media=Altered(real.media, upload_stream=upload_then_lose_the_race),
+    )
     assert finalize_generation.handle(cid, svc) == "ended_meanwhile"
     assert finalize_generation.handle(cid, svc) == "not_processing"  # and once more, later
 
@@ -240,7 +279,7 @@ def test_late_veo_result_does_not_revive_a_failed_and_refunded_creation(new_user
 
 def _backdate(cid: str, minutes: int) -> None:
     """A started generation is aged from its start (it may have waited in the queue first)."""
-    when = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=minutes)
+    when = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=minutes)
     OWNER.update(f"creations/{cid}", {"createdAt": when, "startedAt": when})
 
 
@@ -313,8 +352,9 @@ def test_burst_of_requests_debits_only_what_the_balance_covers(new_user, veo):
     drafts = [cid for cid, d in finals.items() if d["status"] == "draft"]
     refused = [d for d in finals.values() if d["status"] == "failed"]
     assert len(drafts) == 2
-    assert all(d["error"]["code"] in ("insufficient_tokens", "too_many_in_flight") and not d["refunded"]
-               for d in refused)
+    assert all(
+        d["error"]["code"] in ("insufficient_tokens", "too_many_in_flight") and not d["refunded"] for d in refused
+    )
     entries = ledger_of(client, user.uid)
     assert sorted(k for k, e in entries.items() if e["type"] == "debit") == sorted(f"debit_{c}" for c in drafts)
     assert balance(client, user.uid) == 0
@@ -366,8 +406,12 @@ def test_finalize_stops_polling_a_swept_creation_instead_of_scheduling_the_next_
     # One poll, still running: this finalize must schedule the next poll, unless it sees the
     # creation is no longer processing.
     doc = client.get(f"creations/{cid}")
-    job = {"operationName": doc["operationName"], "mediaKey": doc["mediaKey"], "userId": user.uid,
-           "startedAt": doc["startedAt"].isoformat()}
+    job = {
+        "operationName": doc["operationName"],
+        "mediaKey": doc["mediaKey"],
+        "userId": user.uid,
+        "startedAt": doc["startedAt"].isoformat(),
+    }
     assert finalize_generation.handle(cid, svc, job=job) == "ended_meanwhile"
 
 
@@ -382,8 +426,12 @@ def test_one_finalize_task_polls_once_and_schedules_the_next_poll_instead_of_wai
     cid = submit(client, user.uid, f"{tag} a long one")
     wait_status(client, cid, statuses=("processing",), timeout=20)
     doc = client.get(f"creations/{cid}")
-    job = {"operationName": doc["operationName"], "mediaKey": doc["mediaKey"], "userId": user.uid,
-           "startedAt": doc["startedAt"].isoformat()}
+    job = {
+        "operationName": doc["operationName"],
+        "mediaKey": doc["mediaKey"],
+        "userId": user.uid,
+        "startedAt": doc["startedAt"].isoformat(),
+    }
     polls = veo.stats()["polls"]
 
     started = time.monotonic()
@@ -392,5 +440,6 @@ def test_one_finalize_task_polls_once_and_schedules_the_next_poll_instead_of_wai
     assert veo.stats()["polls"] - polls >= 1
     from adapters import store
     from domain.errors import ErrorCode, failure
+
     store.fail_and_refund(cid, failure(ErrorCode.TIMEOUT))
     assert_ledger_ok(user.uid)

@@ -1,4 +1,5 @@
 """The request-to-draft pipeline, driven as the mobile app drives it: through the rules."""
+
 from __future__ import annotations
 
 import io
@@ -12,10 +13,17 @@ from tests.support.firestore_rest import SERVER_TIME
 from tests.support.waiting import wait_until
 
 
-def request_doc(uid: str, prompt: str = "a red fox running through snow", duration: int = 4,
-                aspect: str = "16:9") -> dict:
-    return {"userId": uid, "prompt": prompt, "aspectRatio": aspect, "duration": duration,
-            "status": "pending", "createdAt": SERVER_TIME}
+def request_doc(
+    uid: str, prompt: str = "a red fox running through snow", duration: int = 4, aspect: str = "16:9"
+) -> dict:
+    return {
+        "userId": uid,
+        "prompt": prompt,
+        "aspectRatio": aspect,
+        "duration": duration,
+        "status": "pending",
+        "createdAt": SERVER_TIME,
+    }
 
 
 def watch_statuses(client, cid: str, timeout: float = 60) -> tuple[list[str], dict]:
@@ -75,10 +83,14 @@ def test_veo_temp_output_is_removed_once_the_draft_exists(new_user, veo):
     client.create(f"creations/{cid}", request_doc(user.uid))
     _, doc = watch_statuses(client, cid)
     assert doc["status"] == "draft"
-    gcs = storage.Client(project="local", credentials=AnonymousCredentials(),
-                         client_options={"api_endpoint": GCS_ENDPOINT})
+    gcs = storage.Client(
+        project="local", credentials=AnonymousCredentials(), client_options={"api_endpoint": GCS_ENDPOINT}
+    )
     # Veo really wrote there (the stand-in records where), and nothing is left behind.
     assert any(TEMP_BUCKET in str(op) for op in veo.stats()["operations"].values())
     # Finalize removes the temp output right after it commits the draft, so give it a moment.
-    wait_until(lambda: list(gcs.list_blobs(TEMP_BUCKET, prefix=f"creations/{cid}/")) == [], timeout=10,
-               what=f"temp output of {cid} to be removed")
+    wait_until(
+        lambda: list(gcs.list_blobs(TEMP_BUCKET, prefix=f"creations/{cid}/")) == [],
+        timeout=10,
+        what=f"temp output of {cid} to be removed",
+    )

@@ -1,4 +1,5 @@
 """Usage metering counts a transaction's writes without the SDK's private attributes."""
+
 from __future__ import annotations
 
 

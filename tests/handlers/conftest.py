@@ -3,14 +3,15 @@
 Nothing starts here (no emulator, no network): the whole tier runs in seconds. Each test reads
 Given / When / Then. The emulator suites (tests/flows) remain the end-to-end proof.
 """
+
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
 
 import pytest
-from bootstrap import Services, bootstrap
 
+from bootstrap import Services, bootstrap
 from config import Settings
 from domain.generation import RetryPolicy
 from domain.metrics import Thresholds
@@ -24,21 +25,49 @@ TEMP_BUCKET = "veo-temp"
 
 def settings(**overrides) -> Settings:
     base = Settings(
-        veo_model="veo-3.0-generate-001", veo_location="us-central1", veo_base_url="", veo_expected_seconds=90,
-        veo_http_timeout_s=20.0, gcs_temp_bucket=TEMP_BUCKET, gcs_endpoint="", r2_endpoint="", r2_bucket="media",
-        r2_region="auto", r2_public_base_url="https://media.test", r2_ca_bundle="", tokens_per_second=10,
-        max_in_flight=3, orphan_after_minutes=15, orphan_media_minutes=60, blocked_terms=("gore",),
-        poll_interval_s=1.0, poll_coarse_interval_s=10.0, progress_step_pct=25,
-        retry=RetryPolicy(attempts=2, base_delay_s=0.0), veo_usd_per_video_second=0.15,
+        veo_model="veo-3.0-generate-001",
+        veo_location="us-central1",
+        veo_base_url="",
+        veo_expected_seconds=90,
+        veo_http_timeout_s=20.0,
+        gcs_temp_bucket=TEMP_BUCKET,
+        gcs_endpoint="",
+        r2_endpoint="",
+        r2_bucket="media",
+        r2_region="auto",
+        r2_public_base_url="https://media.test",
+        r2_ca_bundle="",
+        tokens_per_second=10,
+        max_in_flight=3,
+        orphan_after_minutes=15,
+        orphan_media_minutes=60,
+        blocked_terms=("gore",),
+        poll_interval_s=1.0,
+        poll_coarse_interval_s=10.0,
+        progress_step_pct=25,
+        retry=RetryPolicy(attempts=2, base_delay_s=0.0),
+        veo_usd_per_video_second=0.15,
         alerts=Thresholds(failure_rate=0.2, stalled_minutes=5, max_in_flight=100, daily_spend_usd=100.0),
-        reconcile_window_minutes=180, reconcile_page_size=200, project_id="demo-phoenix",
-        veo_starts_per_minute=50, queue_max_wait_minutes=60, veo_min_seconds=30.0)
+        reconcile_window_minutes=180,
+        reconcile_page_size=200,
+        project_id="demo-phoenix",
+        veo_starts_per_minute=50,
+        queue_max_wait_minutes=60,
+        veo_min_seconds=30.0,
+    )
     return dataclasses.replace(base, **overrides)
 
 
 def request(user: str = USER, duration: int = 4, prompt: str = "a cat surfing", **extra) -> dict:
-    return {"userId": user, "prompt": prompt, "aspectRatio": "16:9", "duration": duration,
-            "status": Status.PENDING.value, "createdAt": None, **extra}
+    return {
+        "userId": user,
+        "prompt": prompt,
+        "aspectRatio": "16:9",
+        "duration": duration,
+        "status": Status.PENDING.value,
+        "createdAt": None,
+        **extra,
+    }
 
 
 @dataclass
@@ -53,8 +82,9 @@ class World:
     services: Services
 
     def with_settings(self, **overrides) -> World:
-        self.services = dataclasses.replace(self.services, settings=dataclasses.replace(self.services.settings,
-                                                                                        **overrides))
+        self.services = dataclasses.replace(
+            self.services, settings=dataclasses.replace(self.services.settings, **overrides)
+        )
         return self
 
 
@@ -62,9 +92,11 @@ class World:
 def world() -> World:
     clock = FakeClock()
     store = FakeStore(clock)
-    feed, tasks, veo, temp, media = FakeFeed(store), FakeTasks(clock), FakeVeo(), FakeTempStorage(), FakeMediaBucket(clock)
-    services = bootstrap(settings(), veo=veo, temp_storage=temp, media=media, store=store, feed=feed, tasks=tasks,
-                         clock=clock)
+    feed, tasks, veo = FakeFeed(store), FakeTasks(clock), FakeVeo()
+    temp, media = FakeTempStorage(), FakeMediaBucket(clock)
+    services = bootstrap(
+        settings(), veo=veo, temp_storage=temp, media=media, store=store, feed=feed, tasks=tasks, clock=clock
+    )
     return World(clock, store, feed, tasks, veo, temp, media, services)
 
 

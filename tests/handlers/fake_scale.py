@@ -1,6 +1,7 @@
 """The issue-#14 part of the in-memory CreationStore (mixed into FakeStore): the alerts'
 aggregations over the creations, admission (queue estimate, queued mark, still-waiting
 check) and upload intents. Same rules as the Firestore adapters, over the fake's dicts."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -21,8 +22,13 @@ class ScaleStoreMixin:
     # ---- the alerts' aggregations (adapters/metrics_store.py) ------------------------------
 
     def _ended_between(self, start: datetime, end: datetime | None) -> list[dict]:
-        return [c for c in self.creations.values() if isinstance(c.get("completedAt"), datetime)
-                and c["completedAt"] >= start and (end is None or c["completedAt"] <= end)]
+        return [
+            c
+            for c in self.creations.values()
+            if isinstance(c.get("completedAt"), datetime)
+            and c["completedAt"] >= start
+            and (end is None or c["completedAt"] <= end)
+        ]
 
     def totals_since(self, start: datetime, usd_per_video_second: float, end: datetime | None = None) -> Totals:
         self._enter("totals_since")
@@ -30,8 +36,13 @@ class ScaleStoreMixin:
         delivered = [c for c in ended if c.get("status") in DELIVERED]
         seconds = float(sum(c["duration"] for c in delivered if type(c.get("duration")) is int))
         totals = Totals()
-        totals.add({"succeeded": len(delivered), "videoSeconds": seconds,
-                    "veoCostUsd": round(seconds * usd_per_video_second, 4)})
+        totals.add(
+            {
+                "succeeded": len(delivered),
+                "videoSeconds": seconds,
+                "veoCostUsd": round(seconds * usd_per_video_second, 4),
+            }
+        )
         for c in ended:
             code = (c.get("error") or {}).get("code") if isinstance(c.get("error"), dict) else None
             if c.get("status") == Status.FAILED and code in {e.value for e in ErrorCode}:
@@ -40,8 +51,15 @@ class ScaleStoreMixin:
 
     def last_finalized_at(self, now: datetime, look: int = 20) -> datetime | None:
         self._enter("last_finalized_at")
-        ended = sorted((c for c in self.creations.values() if isinstance(c.get("completedAt"), datetime)
-                        and c["completedAt"] <= now), key=lambda c: c["completedAt"], reverse=True)[:look]
+        ended = sorted(
+            (
+                c
+                for c in self.creations.values()
+                if isinstance(c.get("completedAt"), datetime) and c["completedAt"] <= now
+            ),
+            key=lambda c: c["completedAt"],
+            reverse=True,
+        )[:look]
         for c in ended:
             code = (c.get("error") or {}).get("code") if isinstance(c.get("error"), dict) else None
             if code != ErrorCode.TIMEOUT.value:
@@ -52,19 +70,22 @@ class ScaleStoreMixin:
 
     def queued_ahead(self, now: datetime) -> int:
         self._enter("queued_ahead")
-        return sum(1 for c in self.creations.values() if c.get("status") == Status.PENDING
-                   and isinstance(c.get("queuedAt"), datetime) and c["queuedAt"] <= now)
+        return sum(
+            1
+            for c in self.creations.values()
+            if c.get("status") == Status.PENDING and isinstance(c.get("queuedAt"), datetime) and c["queuedAt"] <= now
+        )
 
-    def mark_queued(self, creation_id: str, incarnation: str | None, estimate: QueueEstimate,
-                    queued_at: datetime) -> bool:
+    def mark_queued(
+        self, creation_id: str, incarnation: str | None, estimate: QueueEstimate, queued_at: datetime
+    ) -> bool:
         self._enter("mark_queued")
         snap = self.creations.get(creation_id)
         if snap is None or snap.get("status") != Status.PENDING:
             return False
         if incarnation is not None and self.incarnation(creation_id) != incarnation:
             return False
-        snap.update(queuedAt=queued_at, queuePosition=estimate.position,
-                    estimatedStartAt=estimate.estimated_start_at)
+        snap.update(queuedAt=queued_at, queuePosition=estimate.position, estimatedStartAt=estimate.estimated_start_at)
         return True
 
     def still_waiting(self, creation_id: str, incarnation: str | None) -> Waiting:
@@ -89,6 +110,7 @@ class ScaleStoreMixin:
 
     def upload_intents_older_than(self, cutoff: datetime, limit: int) -> list[tuple[str, str]]:
         self._enter("upload_intents_older_than")
-        old = sorted((i["createdAt"], key, i["creationId"]) for key, i in self.uploads.items()
-                     if i["createdAt"] < cutoff)
+        old = sorted(
+            (i["createdAt"], key, i["creationId"]) for key, i in self.uploads.items() if i["createdAt"] < cutoff
+        )
         return [(key, cid) for _, key, cid in old[:limit]]

@@ -6,6 +6,7 @@ the same domain plans the Firestore adapter asks (domain/ledger.py plan_*), and 
 they say, all or nothing — as adapters/store.py does and as the hypothesis model
 (tests/domain/test_ledger_properties.py) does. What is faked is only the storage.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -13,6 +14,10 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
+from domain import contract, ledger, media, metrics
+from domain.errors import Failure
+from domain.ledger import Account, EntryType
+from domain.states import IN_FLIGHT, Status, parse_status, server_may_move
 from ports import (
     Completion,
     Debit,
@@ -23,11 +28,6 @@ from ports import (
     MalformedDocument,
     Settlement,
 )
-
-from domain import contract, ledger, media, metrics
-from domain.errors import Failure
-from domain.ledger import Account, EntryType
-from domain.states import IN_FLIGHT, Status, parse_status, server_may_move
 from tests.handlers.fake_scale import ScaleStoreMixin
 from tests.handlers.fakes import FakeClock, Scripted
 
@@ -46,7 +46,8 @@ class _Trail:
     @property
     def debit_ours(self) -> bool:
         return self.debit is not None and ledger.same_incarnation(
-            self.debit.get("incarnation"), None, self.incarnation, None)
+            self.debit.get("incarnation"), None, self.incarnation, None
+        )
 
     @property
     def debited(self) -> int | None:
@@ -116,14 +117,19 @@ class FakeStore(ScaleStoreMixin, Scripted):
 
     def in_flight_older_than(self, cutoff: datetime) -> list[tuple[str, dict]]:
         self._enter("in_flight_older_than")
-        return [(cid, dict(c)) for cid, c in self.creations.items()
-                if c.get("status") in IN_FLIGHT and isinstance(c.get("createdAt"), datetime)
-                and c["createdAt"] < cutoff]
+        return [
+            (cid, dict(c))
+            for cid, c in self.creations.items()
+            if c.get("status") in IN_FLIGHT and isinstance(c.get("createdAt"), datetime) and c["createdAt"] < cutoff
+        ]
 
     def in_flight_without_a_time(self, cutoff: datetime, limit: int = 50) -> list[tuple[str, dict]]:
         self._enter("in_flight_without_a_time")
-        found = [(cid, dict(c)) for cid, c in self.creations.items()
-                 if c.get("status") in IN_FLIGHT and isinstance(c.get("createdAt"), str)][:limit]
+        found = [
+            (cid, dict(c))
+            for cid, c in self.creations.items()
+            if c.get("status") in IN_FLIGHT and isinstance(c.get("createdAt"), str)
+        ][:limit]
         return [(cid, c) for cid, c in found if self.create_times[cid] < cutoff]
 
     def existing_creations(self, creation_ids: list[str]) -> dict[str, dict]:
@@ -132,9 +138,14 @@ class FakeStore(ScaleStoreMixin, Scripted):
 
     def published_since(self, since: datetime, limit: int) -> list[tuple[str, dict]]:
         self._enter("published_since")
-        found = sorted(((cid, dict(c)) for cid, c in self.creations.items()
-                        if isinstance(c.get("publishedAt"), datetime) and c["publishedAt"] >= since),
-                       key=lambda item: item[1]["publishedAt"])
+        found = sorted(
+            (
+                (cid, dict(c))
+                for cid, c in self.creations.items()
+                if isinstance(c.get("publishedAt"), datetime) and c["publishedAt"] >= since
+            ),
+            key=lambda item: item[1]["publishedAt"],
+        )
         return found[:limit]
 
     def metric_shards_since(self, start: datetime) -> list[dict]:
@@ -173,8 +184,9 @@ class FakeStore(ScaleStoreMixin, Scripted):
         self._settle_failure(creation_id, self._trail(creation_id, user_id), Status.PENDING, failure, refused=True)
         return True
 
-    def debit(self, creation_id: str, user_id: str, cost: int, max_in_flight: int,
-              incarnation: str | None = None) -> Debit:
+    def debit(
+        self, creation_id: str, user_id: str, cost: int, max_in_flight: int, incarnation: str | None = None
+    ) -> Debit:
         self._enter("debit")
         snap = self.creations.get(creation_id)
         current = self.incarnation(creation_id) if snap is not None else None
@@ -183,9 +195,14 @@ class FakeStore(ScaleStoreMixin, Scripted):
         account = self._account(user_id) or Account(0, 0)
         prior = self.entries.get((user_id, ledger.debit_id(creation_id)))
         plan = ledger.plan_debit(
-            _status(snap), prior is not None, account, cost, max_in_flight,
+            _status(snap),
+            prior is not None,
+            account,
+            cost,
+            max_in_flight,
             debit_is_ours=prior is not None and ledger.same_incarnation(prior.get("incarnation"), None, current, None),
-            owner_matches=snap is not None and snap.get("userId") == user_id)
+            owner_matches=snap is not None and snap.get("userId") == user_id,
+        )
         if isinstance(plan, ledger.DebitRefused):
             self._update(creation_id, _failed_fields(plan.failure, refunded=False))
             self.count_now(metrics.rejected(plan.failure.code))
@@ -193,23 +210,34 @@ class FakeStore(ScaleStoreMixin, Scripted):
         if isinstance(plan, ledger.DebitSkipped):
             return DebitSkipped(plan.outcome)
         after = plan.account_after
-        self.entries[(user_id, ledger.debit_id(creation_id))] = _entry(EntryType.DEBIT, cost, after, creation_id,
-                                                                       current)
+        self.entries[(user_id, ledger.debit_id(creation_id))] = _entry(
+            EntryType.DEBIT, cost, after, creation_id, current
+        )
         self.users[user_id] = {"tokens": after.tokens, "inFlight": after.in_flight}
         self.count_now(metrics.requested())
         return Debited(after.tokens, media.draft_key(user_id, creation_id, secrets.token_urlsafe(18)))
 
-    def mark_processing(self, creation_id: str, operation_name: str, cost: int, media_key: str,
-                        incarnation: str | None = None) -> bool:
+    def mark_processing(
+        self, creation_id: str, operation_name: str, cost: int, media_key: str, incarnation: str | None = None
+    ) -> bool:
         self._enter("mark_processing")
         snap = self.creations.get(creation_id)
         if snap is None or not server_may_move(snap.get("status"), Status.PROCESSING):
             return False
         if incarnation is not None and self.incarnation(creation_id) != incarnation:
             return False
-        self._update(creation_id, {"status": Status.PROCESSING.value, "operationName": operation_name,
-                                   "tokenCost": cost, "refunded": False, "progress": 0, "mediaKey": media_key,
-                                   "startedAt": self.clock.now()})
+        self._update(
+            creation_id,
+            {
+                "status": Status.PROCESSING.value,
+                "operationName": operation_name,
+                "tokenCost": cost,
+                "refunded": False,
+                "progress": 0,
+                "mediaKey": media_key,
+                "startedAt": self.clock.now(),
+            },
+        )
         return True
 
     def record_progress(self, creation_id: str, progress: int) -> Status | None:
@@ -238,8 +266,10 @@ class FakeStore(ScaleStoreMixin, Scripted):
                 self.users[user_id]["inFlight"] = after.in_flight
             if trail.debit_ours and trail.debit is not None:
                 trail.debit["deliveredAt"] = self.clock.now()
-        self._update(creation_id, {"status": Status.DRAFT.value, "mediaUrl": media_url, "progress": 100,
-                                   "completedAt": self.clock.now()})
+        self._update(
+            creation_id,
+            {"status": Status.DRAFT.value, "mediaUrl": media_url, "progress": 100, "completedAt": self.clock.now()},
+        )
         duration = snap.get("duration") if type(snap.get("duration")) is int else 0
         self.count_now(metrics.succeeded(duration, 0.0, usd_per_video_second))
         return Completion(True, user_gone)
@@ -268,21 +298,23 @@ class FakeStore(ScaleStoreMixin, Scripted):
         if incarnation is not None:
             ours = ledger.same_incarnation(debit.get("incarnation"), None, incarnation, None)
         else:
-            ours = not (creation_id in self.creations
-                        and ledger.same_incarnation(debit.get("incarnation"), None, current, None))
+            ours = not (
+                creation_id in self.creations and ledger.same_incarnation(debit.get("incarnation"), None, current, None)
+            )
         if not ours:
             return DeletionSettlement(recreated=recreated)
         account = self._account(user_id)
         refund_exists = (user_id, ledger.refund_id(creation_id)) in self.entries
-        decision = ledger.plan_deletion_refund(account, int(debit["amount"]), refund_exists,
-                                               bool(debit.get("deliveredAt")))
+        decision = ledger.plan_deletion_refund(
+            account, int(debit["amount"]), refund_exists, bool(debit.get("deliveredAt"))
+        )
         if decision is None:
             return DeletionSettlement(user_gone=True, recreated=recreated)
         if decision.refund_amount:
             after = decision.account_after
             self.entries[(user_id, ledger.refund_id(creation_id))] = _entry(
-                EntryType.REFUND, decision.refund_amount, after, creation_id,
-                debit.get("incarnation") or incarnation)
+                EntryType.REFUND, decision.refund_amount, after, creation_id, debit.get("incarnation") or incarnation
+            )
             self.users[user_id] = {"tokens": after.tokens, "inFlight": after.in_flight}
             self.count_now(metrics.deleted_in_flight(decision.refund_amount))
         return DeletionSettlement(decision.refund_amount, recreated=recreated)
@@ -303,12 +335,18 @@ class FakeStore(ScaleStoreMixin, Scripted):
             account, broken = self._account(user_id), False
         except MalformedDocument:
             account, broken = Account(0, 0), True
-        return _Trail(user_id, self.incarnation(creation_id), account,
-                      self.entries.get((user_id, ledger.debit_id(creation_id))),
-                      self.entries.get((user_id, ledger.refund_id(creation_id))), broken)
+        return _Trail(
+            user_id,
+            self.incarnation(creation_id),
+            account,
+            self.entries.get((user_id, ledger.debit_id(creation_id))),
+            self.entries.get((user_id, ledger.refund_id(creation_id))),
+            broken,
+        )
 
-    def _settle_failure(self, creation_id: str, trail: _Trail | None, status: str, failure: Failure,
-                        refused: bool = False) -> Settlement:
+    def _settle_failure(
+        self, creation_id: str, trail: _Trail | None, status: str, failure: Failure, refused: bool = False
+    ) -> Settlement:
         if trail is None:
             self._update(creation_id, _failed_fields(failure, refunded=False))
             self.count_now(metrics.malformed("creation"))
@@ -323,7 +361,8 @@ class FakeStore(ScaleStoreMixin, Scripted):
         if isinstance(plan, ledger.FailWithRefund):
             after = plan.account_after
             self.entries[(trail.user_id, ledger.refund_id(creation_id))] = _entry(
-                EntryType.REFUND, plan.refund_amount, after, creation_id, trail.incarnation)
+                EntryType.REFUND, plan.refund_amount, after, creation_id, trail.incarnation
+            )
             self.users[trail.user_id] = {"tokens": after.tokens, "inFlight": after.in_flight}
         fields = _failed_fields(failure, refunded=plan.refunded)
         if trail.debited is not None:
@@ -393,5 +432,10 @@ def _failed_fields(failure: Failure, *, refunded: bool) -> dict:
 
 
 def _entry(kind: EntryType, amount: int, after: Account, creation_id: str, incarnation: str | None) -> dict:
-    return {"type": kind.value, "amount": amount, "balanceAfter": after.tokens, "creationId": creation_id,
-            "incarnation": incarnation}
+    return {
+        "type": kind.value,
+        "amount": amount,
+        "balanceAfter": after.tokens,
+        "creationId": creation_id,
+        "incarnation": incarnation,
+    }

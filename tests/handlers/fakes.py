@@ -6,6 +6,7 @@ Races are staged with `before(method, fn)`: fn runs once, just before the next c
 method (another finalizer, the sweep or a delete getting there first); failures with
 `fail(method, exc)`: the next call raises exc.
 """
+
 from __future__ import annotations
 
 import io
@@ -99,8 +100,9 @@ class FakeTasks(Scripted):
         self.starts.append((creation_id, job))
         return True
 
-    def enqueue_finalize(self, creation_id: str, job: dict | None = None, delay_seconds: float = 0,
-                         task_id: str | None = None) -> bool:
+    def enqueue_finalize(
+        self, creation_id: str, job: dict | None = None, delay_seconds: float = 0, task_id: str | None = None
+    ) -> bool:
         self._enter("enqueue_finalize")
         if not self._new_id(task_id):
             return False
@@ -193,8 +195,21 @@ class FakeMediaBucket(Scripted):
         self.objects[key] = (data, modified or self.clock.now())
 
 
-__all__ = ["ErrorCode", "FakeClock", "FakeFeed", "FakeMediaBucket", "FakeStore", "FakeTasks", "FakeTempStorage",
-           "FakeVeo", "RUNNING", "T0", "permanent", "transient", "video_at"]
+__all__ = [
+    "ErrorCode",
+    "FakeClock",
+    "FakeFeed",
+    "FakeMediaBucket",
+    "FakeStore",
+    "FakeTasks",
+    "FakeTempStorage",
+    "FakeVeo",
+    "RUNNING",
+    "T0",
+    "permanent",
+    "transient",
+    "video_at",
+]
 
 
 from tests.handlers.fake_store import FakeFeed, FakeStore  # noqa: E402  (it builds on Scripted)

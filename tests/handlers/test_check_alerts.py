@@ -1,6 +1,7 @@
 """checkalerts: which finished creations are aggregated, which are not, and the alerts that
 follow — against a fake store, Given / When / Then. (Issue #14: the figures come from the
 creations themselves, never from counters written in the money transactions.)"""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -63,8 +64,12 @@ def test_failures_older_than_an_hour_count_for_today_only(world):
 def test_creations_ending_without_a_time_or_in_the_future_are_not_counted(world):
     # Given failures with a string completedAt and one from the future
     finished(world, T0 + timedelta(hours=1), "failed", "timeout", refunded=True)
-    world.store.creations["odd"] = {"status": "failed", "completedAt": "yesterday", "refunded": True,
-                                    "error": {"code": "timeout"}}
+    world.store.creations["odd"] = {
+        "status": "failed",
+        "completedAt": "yesterday",
+        "refunded": True,
+        "error": {"code": "timeout"},
+    }
     finished(world, T0 - timedelta(minutes=1))
     # When the check runs
     # Then nothing alerts (and nothing crashes)

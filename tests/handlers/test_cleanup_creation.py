@@ -1,5 +1,6 @@
 """cleanupcreation: a deleted creation at every status, a user gone, a malformed balance, an id
 re-created since, and late (repeated) delete events — against fakes, Given / When / Then."""
+
 from __future__ import annotations
 
 from adapters.gcs import temp_prefix_uri

@@ -1,6 +1,7 @@
 """finalizegeneration: running, progress steps, the hand-over, ended meanwhile, filtered,
 failed, copy failures, a user gone, and the races (two finalizers, a late result after the
 sweep or a delete) — against fakes, Given / When / Then."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -9,7 +10,6 @@ from adapters.gcs import temp_prefix_uri
 from domain import ledger
 from domain.errors import ErrorCode, failure
 from domain.generation import OutcomeKind, VeoOutcome
-from handlers import start_generation
 from handlers.finalize_generation import FinalizeOutcome, handle
 from handlers.start_veo import StartVeoOutcome
 from tests.handlers.conftest import TEMP_BUCKET, USER, request, start_and_dispatch
@@ -365,8 +365,9 @@ def test_a_job_with_a_start_time_in_the_past_reports_its_duration(world):
 def test_a_hand_written_processing_creation_without_a_start_time_still_finishes(world):
     # Given a processing document with an operation and a key but no startedAt (written by hand)
     world.store.grant(USER, 100)
-    world.store.create("c1", {**request(), "status": "processing", "operationName": "op",
-                              "mediaKey": "drafts/alice/c1/secret.mp4"})
+    world.store.create(
+        "c1", {**request(), "status": "processing", "operationName": "op", "mediaKey": "drafts/alice/c1/secret.mp4"}
+    )
     # When finalize reads it and the video is ready inline
     outcome = finalize(world, None)
     # Then it becomes a draft (elapsed time counts as zero)

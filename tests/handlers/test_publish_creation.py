@@ -1,14 +1,15 @@
 """publishcreation: what is not a publish, a malformed document, a publish, a repeat, and a
 creation deleted meanwhile — against fakes, Given / When / Then."""
+
 from __future__ import annotations
 
 import pytest
 
 from domain import media
 from domain.errors import ExternalServiceError
-from tests.handlers.fakes import permanent
 from handlers.publish_creation import PublishOutcome, handle
 from tests.handlers.conftest import USER, request
+from tests.handlers.fakes import permanent
 
 KEY = "drafts/alice/c1/s3cret.mp4"
 

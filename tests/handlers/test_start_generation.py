@@ -1,6 +1,7 @@
 """startgeneration: every refusal, the re-used id, the wrong owner, the queueing of a paid
 request (issue #14; Veo itself is startveo's: test_start_veo.py), and repeated events —
 against fakes, Given / When / Then."""
+
 from __future__ import annotations
 
 from domain import ledger

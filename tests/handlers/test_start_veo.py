@@ -1,6 +1,7 @@
 """startveo (issue #14): a queued request started on Veo, a quota refusal that waits in the
 queue, Veo's final refusals, and a creation that ended or was re-created while it waited —
 against fakes, Given / When / Then."""
+
 from __future__ import annotations
 
 import pytest
@@ -35,7 +36,7 @@ def test_a_queued_request_is_started_and_handed_to_its_first_poll(world):
     creation = world.store.creations["c1"]
     assert creation["status"] == "processing" and creation["tokenCost"] == 40
     assert world.veo.started[0][3] == temp_prefix_uri(TEMP_BUCKET, "c1")
-    (cid, job, delay), = world.tasks.enqueued
+    ((cid, job, delay),) = world.tasks.enqueued
     assert cid == "c1" and job["operationName"] == creation["operationName"] and delay == 10.0
     assert job["mediaKey"] == creation["mediaKey"]
 

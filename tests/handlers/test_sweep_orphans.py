@@ -1,6 +1,7 @@
 """sweeporphans (and the reconciliation it runs): creations stuck in flight, malformed and
 transient failures one by one, the media sweep, and the feed repairs — against fakes,
 Given / When / Then."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -157,8 +158,11 @@ def test_old_upload_intents_no_creation_uses_are_deleted_and_young_or_live_ones_
     summary = handle(world.services)
     # Then only the old orphan goes; each old intent is judged once; the bucket is never listed
     assert summary["mediaRemoved"] == 1
-    assert set(world.media.objects) == {"drafts/alice/young/s.mp4", "drafts/alice/live/s.mp4",
-                                        "drafts/alice/unnoted/s.mp4"}
+    assert set(world.media.objects) == {
+        "drafts/alice/young/s.mp4",
+        "drafts/alice/live/s.mp4",
+        "drafts/alice/unnoted/s.mp4",
+    }
     assert set(world.store.uploads) == {"drafts/alice/young/s.mp4"}
     assert not world.media.calls["list_keys"]
 
@@ -246,8 +250,10 @@ def test_a_feed_entry_whose_public_object_is_missing_is_repaired(world):
 
 
 def test_a_published_creation_with_a_bad_media_key_is_skipped(world):
-    world.store.create("c1", {**request(), "status": "published", "mediaKey": "elsewhere/x.mp4",
-                              "publishedAt": T0 - timedelta(minutes=10)})
+    world.store.create(
+        "c1",
+        {**request(), "status": "published", "mediaKey": "elsewhere/x.mp4", "publishedAt": T0 - timedelta(minutes=10)},
+    )
     assert reconcile.handle(world.services, T0)["republished"] == 0
 
 

@@ -1,4 +1,5 @@
 """The operator CLI, run as an operator runs it, against the emulator."""
+
 from __future__ import annotations
 
 import os
@@ -12,8 +13,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def ops(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ops", *args], cwd=ROOT, capture_output=True, text=True,
-                          env=env or os.environ.copy(), timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "ops", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env or os.environ.copy(),
+        timeout=60,
+    )
 
 
 def test_help_lists_every_command():

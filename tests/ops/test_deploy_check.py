@@ -2,6 +2,7 @@
 
 Pure: reads files and runs the check; starts no stack.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -48,6 +49,7 @@ def test_env_files_name_a_current_ga_model(env_file):
 @pytest.fixture
 def run_check(capsys):
     """Runs the check in-process (the `make deploy` test below runs it for real)."""
+
     def run(functions_dir: Path, project: str = "my-project", today: str | None = None):
         argv = ["--project", project, "--functions-dir", str(functions_dir)]
         if today:
@@ -55,6 +57,7 @@ def run_check(capsys):
         code = deploy_check.main(argv)
         out, err = capsys.readouterr()
         return subprocess.CompletedProcess(argv, code, out, err)
+
     return run
 
 
@@ -71,7 +74,7 @@ def test_deploy_check_refuses_every_retired_model_with_its_date_and_replacement(
 
 
 def test_deploy_check_refuses_an_unknown_model(tmp_path, run_check):
-    (tmp_path / ".env").write_text("# comment\nVEO_MODEL=\"veo-9-generate-typo\"\n")
+    (tmp_path / ".env").write_text('# comment\nVEO_MODEL="veo-9-generate-typo"\n')
     result = run_check(tmp_path)
     assert result.returncode == 1
     assert "'veo-9-generate-typo' is not a current Veo model" in result.stderr
@@ -102,8 +105,13 @@ def test_make_deploy_stops_before_firebase_deploy_on_a_retired_model():
     env_file = FUNCTIONS / f".env.{project}"
     env_file.write_text("VEO_MODEL=veo-3.0-fast-generate-001\n")
     try:
-        result = subprocess.run(["make", "--no-print-directory", "deploy", f"PROJECT={project}"],
-                                cwd=ROOT, capture_output=True, text=True, timeout=300)
+        result = subprocess.run(
+            ["make", "--no-print-directory", "deploy", f"PROJECT={project}"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     finally:
         env_file.unlink()
     assert result.returncode != 0

@@ -1,5 +1,6 @@
 """The function manifest the SDK hands to `firebase deploy`, checked so a wrong deploy
 config fails in CI rather than in production. Runs without the emulators."""
+
 from __future__ import annotations
 
 import os
@@ -8,8 +9,7 @@ import sys
 
 import yaml
 
-FUNCTIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                             "functions")
+FUNCTIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "functions")
 SECRETS = {"R2_ACCESS_KEY_ID", "R2_SECRET_ACCESS_KEY"}
 FIRESTORE = "google.cloud.firestore.document.v1"
 
@@ -28,10 +28,15 @@ EXPECTED = {
 def manifest(**env: str) -> dict:
     # The same code path firebase-tools uses (it serves this YAML at /__/functions.yaml),
     # in a fresh interpreter so this test sees exactly what a deploy would.
-    code = ("from firebase_functions.private import serving;"
-            "print(serving.functions_as_yaml(serving.get_functions()))")
-    out = subprocess.run([sys.executable, "-c", code], cwd=FUNCTIONS_DIR, capture_output=True, text=True,
-                         check=True, env={**{k: v for k, v in os.environ.items() if not k.startswith("R2_")}, **env})
+    code = "from firebase_functions.private import serving;print(serving.functions_as_yaml(serving.get_functions()))"
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=FUNCTIONS_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("R2_")}, **env},
+    )
     return yaml.safe_load(out.stdout)
 
 
@@ -71,9 +76,21 @@ def test_finalize_has_memory_and_time_for_streaming_video():
 
 def test_params_all_have_defaults_and_secrets_are_declared():
     params = {p["name"]: p for p in manifest()["params"]}
-    for name in ("VEO_MODEL", "VEO_LOCATION", "GCS_TEMP_BUCKET", "R2_ENDPOINT", "R2_BUCKET",
-                 "R2_PUBLIC_BASE_URL", "TOKENS_PER_SECOND", "MAX_IN_FLIGHT", "ORPHAN_AFTER_MINUTES",
-                 "BLOCKED_TERMS", "ALERT_FAILURE_RATE_PCT", "ALERT_DAILY_SPEND_USD", "VEO_USD_PER_VIDEO_SECOND"):
+    for name in (
+        "VEO_MODEL",
+        "VEO_LOCATION",
+        "GCS_TEMP_BUCKET",
+        "R2_ENDPOINT",
+        "R2_BUCKET",
+        "R2_PUBLIC_BASE_URL",
+        "TOKENS_PER_SECOND",
+        "MAX_IN_FLIGHT",
+        "ORPHAN_AFTER_MINUTES",
+        "BLOCKED_TERMS",
+        "ALERT_FAILURE_RATE_PCT",
+        "ALERT_DAILY_SPEND_USD",
+        "VEO_USD_PER_VIDEO_SECOND",
+    ):
         assert name in params, name
         if params[name]["type"] != "secret":
             assert "default" in params[name], f"{name} has no default: the emulator would load no functions"
@@ -89,8 +106,9 @@ def test_env_example_lists_every_param():
 
 def test_make_deploy_refuses_demo_projects_and_a_missing_project():
     root = os.path.dirname(FUNCTIONS_DIR)
-    demo = subprocess.run(["make", "-s", "deploy", "PROJECT=demo-phoenix"], cwd=root, capture_output=True,
-                          text=True, timeout=600)
+    demo = subprocess.run(
+        ["make", "-s", "deploy", "PROJECT=demo-phoenix"], cwd=root, capture_output=True, text=True, timeout=600
+    )
     assert demo.returncode != 0 and "refusing to deploy to demo-phoenix" in demo.stdout
     missing = subprocess.run(["make", "-s", "deploy"], cwd=root, capture_output=True, text=True, timeout=600)
     assert missing.returncode != 0 and "usage: make deploy PROJECT=" in missing.stdout
@@ -110,8 +128,8 @@ def test_finalize_task_deadline_matches_the_function_timeout():
     from adapters.tasks import DISPATCH_DEADLINE_SECONDS, START_DISPATCH_DEADLINE_SECONDS
 
     endpoints = manifest()["endpoints"]
-    assert DISPATCH_DEADLINE_SECONDS == endpoints["finalizegeneration"]["timeoutSeconds"]
-    assert START_DISPATCH_DEADLINE_SECONDS == endpoints["startveo"]["timeoutSeconds"]
+    assert endpoints["finalizegeneration"]["timeoutSeconds"] == DISPATCH_DEADLINE_SECONDS
+    assert endpoints["startveo"]["timeoutSeconds"] == START_DISPATCH_DEADLINE_SECONDS
 
 
 def test_the_start_queue_dispatches_at_the_veo_quota_and_retries_a_refusal_for_the_queue_wait():

@@ -1,5 +1,6 @@
 """ledger-check per user and paged, and incremental (issue #14): the work follows what
 changed, and no transaction spans the whole ledger."""
+
 from __future__ import annotations
 
 import datetime as dt

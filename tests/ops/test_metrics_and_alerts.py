@@ -1,12 +1,12 @@
 """The figures the alerts aggregate from the creations, and alerts crossed by real generations."""
+
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
-
-import pytest
+from datetime import UTC, datetime, timedelta
 
 from domain.metrics import Thresholds, Totals
 from tests.flows.helpers import run_scheduled, submit, wait_status
@@ -15,7 +15,7 @@ from tests.flows.helpers import run_scheduled, submit, wait_status
 def window_totals(hours: float = 2) -> Totals:
     from adapters import metrics_store
 
-    return metrics_store.totals_since(datetime.now(timezone.utc) - timedelta(hours=hours), 0.15)
+    return metrics_store.totals_since(datetime.now(UTC) - timedelta(hours=hours), 0.15)
 
 
 def logged_alerts(capsys) -> list[dict]:
@@ -35,10 +35,17 @@ def test_aggregated_metrics_count_each_real_outcome_once_and_tell_refusals_apart
         wait_status(client, cid)
     after = window_totals()
 
-    delta = {k: round(after.get(k) - before.get(k), 4) for k in
-             ("succeeded", "failed_content_policy", "refused_content_policy", "videoSeconds", "veoCostUsd")}
-    assert delta == {"succeeded": 1, "failed_content_policy": 2, "refused_content_policy": 1,
-                     "videoSeconds": 4, "veoCostUsd": 0.6}
+    delta = {
+        k: round(after.get(k) - before.get(k), 4)
+        for k in ("succeeded", "failed_content_policy", "refused_content_policy", "videoSeconds", "veoCostUsd")
+    }
+    assert delta == {
+        "succeeded": 1,
+        "failed_content_policy": 2,
+        "refused_content_policy": 1,
+        "videoSeconds": 4,
+        "veoCostUsd": 0.6,
+    }
 
 
 def test_failure_rate_alert_fires_once_real_failures_cross_the_threshold(new_user, veo, capsys):
@@ -49,8 +56,13 @@ def test_failure_rate_alert_fires_once_real_failures_cross_the_threshold(new_use
     failed, finished = now_totals.failed, now_totals.finished
     assert finished and failed < finished  # earlier tests made both kinds
     after_rate = (failed + 3) / (finished + 3)
-    limits = Thresholds(failure_rate=(failed / finished + after_rate) / 2, min_finished_for_rate=1,
-                        max_in_flight=10_000, daily_spend_usd=1e9, stalled_minutes=60)
+    limits = Thresholds(
+        failure_rate=(failed / finished + after_rate) / 2,
+        min_finished_for_rate=1,
+        max_in_flight=10_000,
+        daily_spend_usd=1e9,
+        stalled_minutes=60,
+    )
     assert "failure_rate_high" not in [a.code for a in check_alerts.handle(limits)]
     capsys.readouterr()
 
@@ -67,8 +79,7 @@ def test_spend_alert_fires_when_a_real_video_passes_todays_budget(new_user, veo,
 
     user, client = new_user(tokens=200)
     today = window_totals(hours=24).get("veoCostUsd")
-    limits = Thresholds(failure_rate=1.0, max_in_flight=10_000, daily_spend_usd=today + 0.3,
-                        stalled_minutes=60)
+    limits = Thresholds(failure_rate=1.0, max_in_flight=10_000, daily_spend_usd=today + 0.3, stalled_minutes=60)
     assert "daily_spend_high" not in [a.code for a in check_alerts.handle(limits)]
     assert wait_status(client, submit(client, user.uid, f"{uuid.uuid4().hex[:8]} a quiet lake"))["status"] == "draft"
     assert "daily_spend_high" in [a.code for a in check_alerts.handle(limits)]
@@ -82,7 +93,7 @@ def test_backlog_and_stalled_worker_alerts_fire_for_stuck_work(new_user, veo, ca
     user, client = new_user(tokens=200)
     already, _ = store.in_flight_summary()  # work other tests (or a killed run) left in flight
     limits = Thresholds(failure_rate=1.0, max_in_flight=already, daily_spend_usd=1e9, stalled_minutes=5)
-    later = datetime.now(timezone.utc) + timedelta(minutes=30)  # as the check would see it then
+    later = datetime.now(UTC) + timedelta(minutes=30)  # as the check would see it then
     before = [a.code for a in check_alerts.handle(limits, now=later)]
     assert "backlog_high" not in before
     if not already:
@@ -119,8 +130,9 @@ def test_a_spammer_with_forty_tokens_cannot_fire_the_failure_rate_alert(new_user
     now_totals = window_totals(hours=1)
     rate = now_totals.failure_rate()
     assert rate < 0.8
-    limits = Thresholds(failure_rate=rate + 0.1, min_finished_for_rate=1, max_in_flight=10_000,
-                        daily_spend_usd=1e9, stalled_minutes=60)
+    limits = Thresholds(
+        failure_rate=rate + 0.1, min_finished_for_rate=1, max_in_flight=10_000, daily_spend_usd=1e9, stalled_minutes=60
+    )
     assert "failure_rate_high" not in [a.code for a in check_alerts.handle(limits)]
 
     # A burst of creates: the rules see 40 tokens for all that arrive before the first debit;
@@ -129,10 +141,8 @@ def test_a_spammer_with_forty_tokens_cannot_fire_the_failure_rate_alert(new_user
     accepted: list[str] = []
 
     def spam(i):
-        try:
+        with contextlib.suppress(Denied):
             accepted.append(submit(client, user.uid, f"{tag} spam {i}"))
-        except Denied:
-            pass
 
     threads = [threading.Thread(target=spam, args=(i,)) for i in range(20)]
     for t in threads:
