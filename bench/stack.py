@@ -93,13 +93,7 @@ class BenchStack(devstack.Stack):
         self.naive = naive
 
     def _start_emulators(self) -> None:
-        from devstack import java
-
-        env = {
-            **java.emulator_env(devstack.RUN_DIR),
-            "METADATA_SERVER_DETECTION": "none",
-            "PYTHONDONTWRITEBYTECODE": "1",
-        }
+        env = devstack.emulator_process_env()
         firebase = ROOT / "node_modules" / ".bin" / "firebase"
         proc, log = self._spawn(
             "emulators",

@@ -199,16 +199,7 @@ class Stack:
         wait_for("Veo stand-in", lambda: http_ok(f"{VEO_URL}/_control/health"), 60, proc, log)
 
     def _start_emulators(self) -> None:
-        env = {
-            **java.emulator_env(RUN_DIR),
-            "METADATA_SERVER_DETECTION": "none",
-            "PYTHONDONTWRITEBYTECODE": "1",
-            # A new Python worker (one per concurrent invocation) must import our functions
-            # within this many seconds (firebase-tools' default: 30) or the invocation fails
-            # with "Failed to load function" and the event is lost: on a busy 2-core machine
-            # a cold worker can take longer.
-            "FUNCTIONS_DISCOVERY_TIMEOUT": "120",
-        }
+        env = emulator_process_env()
         firebase = ROOT / "node_modules" / ".bin" / "firebase"
         proc, log = self._spawn(
             "emulators",
@@ -277,6 +268,20 @@ def _descendants(root: int) -> set[int]:
                 found.add(child)
                 stack.append(child)
     return found
+
+
+def emulator_process_env() -> dict[str, str]:
+    """What the `firebase emulators:start` process needs here (also the bench's own stack)."""
+    return {
+        **java.emulator_env(RUN_DIR),
+        "METADATA_SERVER_DETECTION": "none",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        # A new Python worker (one per concurrent invocation) must import our functions
+        # within this many seconds (firebase-tools' default: 30) or the invocation fails
+        # with "Failed to load function" and the event is lost: on a busy 2-core machine
+        # a cold worker can take longer.
+        "FUNCTIONS_DISCOVERY_TIMEOUT": "120",
+    }
 
 
 def s3_client():
