@@ -79,7 +79,16 @@ def cmd_fail_and_refund(args) -> int:
     if creation is None:
         print(f"error: no creation {args.creation_id!r}", file=sys.stderr)
         return 2
-    settlement = store.fail_and_refund(args.creation_id, failure(ErrorCode(args.code)))
+    from ports import MalformedDocument
+
+    try:
+        settlement = store.fail_and_refund(args.creation_id, failure(ErrorCode(args.code)))
+    except MalformedDocument as exc:
+        # Nothing was written: the transaction refuses to guess a balance it cannot read.
+        print(
+            f"error: cannot settle {args.creation_id}: {exc}; repair the document, then run this again", file=sys.stderr
+        )
+        return 1
     if not settlement.changed:
         print(f"nothing to do: creation is {settlement.status_before}")
         return 0

@@ -81,6 +81,24 @@ def test_fail_and_refund_unsticks_a_creation_once(new_user, veo):
     assert ops("--emulator", "ledger-check", "--user", user.uid).returncode == 0
 
 
+def test_fail_and_refund_on_a_malformed_balance_says_why_and_moves_nothing(new_user, veo):
+    user, client = new_user(tokens=100)
+    tag = uuid.uuid4().hex[:8]
+    veo.faults([{"on": "start", "kind": "hang", "match": tag}])
+    cid = submit(client, user.uid, f"{tag} stuck")
+    wait_status(client, cid, statuses=("processing",))
+    OWNER.update(f"users/{user.uid}", {"tokens": "sixty"})
+
+    result = ops("--emulator", "fail-and-refund", cid)
+    assert result.returncode == 1
+    assert f"cannot settle {cid}" in result.stderr and "Traceback" not in result.stderr
+    assert "refund_" + cid not in ledger_of(client, user.uid)
+
+    OWNER.update(f"users/{user.uid}", {"tokens": 60})  # the operator repairs the balance
+    assert "refunded 40 tokens" in ops("--emulator", "fail-and-refund", cid).stdout
+    assert balance(client, user.uid) == 100
+
+
 def test_report_prints_a_readable_table(new_user, veo):
     user, client = new_user(tokens=100)
     wait_status(client, submit(client, user.uid, f"{uuid.uuid4().hex[:8]} a red kite"))
