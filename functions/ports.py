@@ -182,7 +182,19 @@ class TaskQueue(Protocol):
 class VideoGenerator(Protocol):
     """Veo: raises domain.errors.ExternalServiceError."""
 
-    def start(self, prompt: str, aspect_ratio: str, duration_seconds: int, output_gcs_uri: str | None) -> str: ...
+    def start(
+        self,
+        prompt: str,
+        aspect_ratio: str,
+        duration_seconds: int,
+        output_gcs_uri: str | None,
+        *,
+        audio: bool = True,
+        resolution: str = "720p",
+        negative_prompt: str | None = None,
+        seed: int | None = None,
+        model: str | None = None,
+    ) -> str: ...
 
     def poll(self, operation_name: str) -> VeoOutcome: ...
 

@@ -118,6 +118,12 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_prices(args) -> int:
+    from ops import prices
+
+    return prices.main(write_files=args.write, check=args.check)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m ops", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -156,7 +162,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     report.set_defaults(func=cmd_report)
 
+    prices = sub.add_parser("prices", help="the price table with Veo's cost and the margin per option")
+    prices.add_argument(
+        "--write",
+        "--write-rules",
+        dest="write",
+        action="store_true",
+        help="write the generated price blocks (firestore.rules, web client)",
+    )
+    prices.add_argument("--check", action="store_true", help="exit 1 if a generated price block differs")
+    prices.set_defaults(func=cmd_prices)
+
     args = parser.parse_args(argv)
+    if args.command == "prices":  # reads and writes files only: no project, no database
+        return args.func(args)
     if args.emulator and not args.project:
         args.project = "demo-phoenix"
     _connect(args)

@@ -77,6 +77,17 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    # Issue #15: each quality the app sells runs on its own model (veo_models.MODEL_FOR_TIER);
+    # VEO_MODEL only serves start tasks queued before the options existed.
+    for quality, tier_model in sorted(veo_models.MODEL_FOR_TIER.items()):
+        problem = veo_models.deploy_problem(tier_model, args.today or date.today())
+        if problem:
+            print(
+                f"deploy refused: the model of quality {quality!r} (veo_models.MODEL_FOR_TIER): "
+                f'{problem.replace("VEO_MODEL=", "", 1)} (see docs/operations.md, "Moving to a new Veo model")',
+                file=sys.stderr,
+            )
+            return 1
     print(f"deploy check: {PARAM}={model} is a current Veo model (from {source})")
     return 0
 

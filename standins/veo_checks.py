@@ -141,6 +141,11 @@ def parse_start(body: Any, model: veo_models.VeoModel) -> StartRequest:
             f"Unsupported resolution {resolution!r} for model {mid}, supported "
             f"resolutions are [{','.join(model.resolutions)}]."
         )
+    if duration not in model.durations_for(resolution):
+        raise invalid(
+            f"Unsupported output video duration {duration} seconds at resolution {resolution} for model "
+            f"{mid}, supported durations are [{','.join(map(str, model.durations_for(resolution)))}]."
+        )
     sample_count = parameters.get("sampleCount", 1)
     if not _is_int(sample_count) or not 1 <= sample_count <= model.max_sample_count:
         raise invalid(

@@ -198,10 +198,11 @@ def _render(operation: Operation, sample_index: int) -> bytes:
 
 def _fingerprint(operation: Operation, sample_index: int) -> str:
     """Same prompt and seed, same video (as Veo promises for a seed); without a seed every
-    generation differs."""
+    generation differs. The model and the negative prompt steer the result too."""
     seed = operation.seed if operation.seed is not None else operation.operation_id
-    digest = hashlib.sha256(f"{operation.prompt}\n{seed}\n{sample_index}".encode()).hexdigest()[:16]
-    return f"veo-standin {digest} seed={operation.seed} sample={sample_index}"
+    steering = f"{operation.prompt}\n{seed}\n{sample_index}\n{operation.model}\n{operation.negative_prompt}"
+    digest = hashlib.sha256(steering.encode()).hexdigest()[:16]
+    return f"veo-standin {digest} model={operation.model} seed={operation.seed} sample={sample_index}"
 
 
 def _fault_error(fault: Fault, call: str) -> ApiError:

@@ -60,9 +60,11 @@ class Veo:
         resolution: str = "720p",
         negative_prompt: str | None = None,
         seed: int | None = None,
+        model: str | None = None,
     ) -> str:
         """Starts a generation; returns the full operation name (all a later poll needs).
 
+        `model` is the request's (its quality's GA id); None: the configured VEO_MODEL.
         Not idempotent: an error this raises is transient only when Vertex cannot have
         started a generation (see domain.generation.is_safe_to_retry)."""
         from google.genai import types
@@ -80,7 +82,7 @@ class Veo:
         )
         with _translated_errors(VeoCall.START):
             operation = _client(*self._args).models.generate_videos(
-                model=self._model, source=types.GenerateVideosSource(prompt=prompt), config=config
+                model=model or self._model, source=types.GenerateVideosSource(prompt=prompt), config=config
             )
         return operation.name
 

@@ -6,11 +6,25 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from . import veo_models
 from .errors import ErrorCode, Failure, failure
-from .pricing import ASPECT_RATIOS, DURATIONS_SECONDS
+from .pricing import (
+    ASPECT_RATIOS,
+    DEFAULT_AUDIO,
+    DEFAULT_QUALITY,
+    DEFAULT_RESOLUTION,
+    DURATIONS_SECONDS,
+    QUALITIES,
+    RESOLUTIONS,
+    Options,
+)
 from .states import Status
 
 CLIENT_FIELDS = frozenset({"userId", "prompt", "aspectRatio", "duration", "status", "createdAt"})
+# Veo's choices (issue #15): each optional, its absence meaning the default in domain/pricing.py.
+OPTION_FIELDS = frozenset({"quality", "audio", "resolution", "negativePrompt", "seed"})
+NEGATIVE_PROMPT_MAX_CHARS = 500
+SEED_MAX = 2**32 - 1
 SERVER_FIELDS = frozenset(
     {
         "tokenCost",
@@ -59,6 +73,20 @@ class GenerationRequest:
     prompt: str
     aspect_ratio: str
     duration_seconds: int
+    quality: str = DEFAULT_QUALITY
+    resolution: str = DEFAULT_RESOLUTION
+    audio: bool = DEFAULT_AUDIO
+    negative_prompt: str | None = None
+    seed: int | None = None
+
+    @property
+    def options(self) -> Options:
+        """What the price depends on."""
+        return Options(self.quality, self.resolution, self.audio)
+
+    @property
+    def model(self) -> str:
+        return veo_models.MODEL_FOR_TIER[self.quality]
 
 
 def parse_request(creation_id: str, data: dict) -> GenerationRequest | Failure:
@@ -72,6 +100,11 @@ def parse_request(creation_id: str, data: dict) -> GenerationRequest | Failure:
         prompt=data["prompt"],
         aspect_ratio=data["aspectRatio"],
         duration_seconds=data["duration"],
+        quality=data.get("quality", DEFAULT_QUALITY),
+        resolution=data.get("resolution", DEFAULT_RESOLUTION),
+        audio=data.get("audio", DEFAULT_AUDIO),
+        negative_prompt=data.get("negativePrompt"),
+        seed=data.get("seed"),
     )
 
 
@@ -79,8 +112,8 @@ def _contract_problem(creation_id: str, data: dict) -> str | None:
     if not is_valid_creation_id(creation_id):
         return f"The creation id must be 1 to {CREATION_ID_MAX_CHARS} characters among A-Z, a-z, 0-9, _ and -."
     keys = set(data)
-    if keys != CLIENT_FIELDS:
-        extra, missing = sorted(keys - CLIENT_FIELDS), sorted(CLIENT_FIELDS - keys)
+    if not CLIENT_FIELDS <= keys <= CLIENT_FIELDS | OPTION_FIELDS:
+        extra, missing = sorted(keys - CLIENT_FIELDS - OPTION_FIELDS), sorted(CLIENT_FIELDS - keys)
         parts = []
         if missing:
             parts.append("missing " + ", ".join(missing))
@@ -102,6 +135,41 @@ def _contract_problem(creation_id: str, data: dict) -> str | None:
         return "duration must be one of " + ", ".join(map(str, DURATIONS_SECONDS)) + " seconds."
     if data["status"] != Status.PENDING:
         return 'status must be "pending" on create.'
+    return _options_problem(data)
+
+
+def _options_problem(data: dict) -> str | None:
+    """The optional choices: each well-typed and known, and together a combination the
+    model of the chosen quality makes (the catalog the Veo stand-in also reads)."""
+    quality = data.get("quality", DEFAULT_QUALITY)
+    if not isinstance(quality, str) or quality not in QUALITIES:
+        return "quality must be one of " + ", ".join(QUALITIES) + "."
+    resolution = data.get("resolution", DEFAULT_RESOLUTION)
+    if not isinstance(resolution, str) or resolution not in RESOLUTIONS:
+        return "resolution must be one of " + ", ".join(RESOLUTIONS) + "."
+    audio = data.get("audio", DEFAULT_AUDIO)
+    if type(audio) is not bool:
+        return "audio must be true or false."
+    if "negativePrompt" in data:
+        negative = data["negativePrompt"]
+        if not isinstance(negative, str) or not negative.strip():
+            return "negativePrompt must be non-empty text (leave the field out for none)."
+        if len(negative) > NEGATIVE_PROMPT_MAX_CHARS:
+            return f"negativePrompt must be at most {NEGATIVE_PROMPT_MAX_CHARS} characters."
+    if "seed" in data:
+        seed = data["seed"]
+        # bool is an int in Python, and a float is not what the contract allows
+        if type(seed) is not int or not 0 <= seed <= SEED_MAX:
+            return f"seed must be an integer from 0 to {SEED_MAX}."
+    problem = veo_models.combination_problem(
+        veo_models.MODEL_FOR_TIER[quality],
+        data["duration"],
+        data["aspectRatio"],
+        resolution,
+        generate_audio=audio,
+    )
+    if problem:
+        return f"This combination is not available: {problem}."
     return None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from .pricing import DEFAULT_AUDIO, DEFAULT_QUALITY, DEFAULT_RESOLUTION
 from .states import Status
 
 DRAFTS_PREFIX = "drafts/"
@@ -95,7 +96,18 @@ def is_publish(before: dict | None, after: dict | None) -> bool:
 def feed_entry(creation: dict, media_url: str) -> dict:
     entry = {field: creation.get(field) for field in FEED_FIELDS}
     entry["mediaUrl"] = media_url
+    entry.update(feed_options(creation))
     return entry
+
+
+def feed_options(creation: dict) -> dict:
+    """Issue #15: what the video is (quality, resolution, with sound or not), the defaults
+    filled in for a request that named none. Never the seed or the negative prompt."""
+    return {
+        "quality": creation.get("quality", DEFAULT_QUALITY),
+        "resolution": creation.get("resolution", DEFAULT_RESOLUTION),
+        "audio": creation.get("audio", DEFAULT_AUDIO),
+    }
 
 
 def keys_of(creation_id: str, creation: dict) -> list[str]:

@@ -14,7 +14,7 @@ from domain.admission import estimate_start, task_id
 from domain.contract import find_blocked_term, parse_request
 from domain.errors import ErrorCode, Failure, failure
 from domain.ledger import DebitOutcome
-from domain.pricing import token_cost
+from domain.pricing import price
 from domain.states import Status
 from handlers import common
 from ports import DebitRefused, DebitSkipped, MalformedDocument
@@ -54,7 +54,8 @@ def handle(creation_id: str, data: dict | None, services: Services, incarnation:
             services,
         )
 
-    cost = token_cost(request.duration_seconds, settings.tokens_per_second)
+    # The price table, never the client's figure: the rules' balance check is only a first gate.
+    cost = price(request.duration_seconds, request.options)
     try:
         debit = store.debit(creation_id, request.user_id, cost, settings.max_in_flight, incarnation)
     except MalformedDocument as exc:
@@ -87,6 +88,12 @@ def _queue(
         "userId": request.user_id,
         "cost": cost,
         "incarnation": incarnation,
+        # What was paid for (issue #15): startveo asks Veo for exactly this.
+        "model": request.model,
+        "audio": request.audio,
+        "resolution": request.resolution,
+        "negativePrompt": request.negative_prompt,
+        "seed": request.seed,
     }
     now = clock.now()
     try:

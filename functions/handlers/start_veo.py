@@ -51,7 +51,9 @@ def handle(creation_id: str, job: dict, services: Services) -> StartVeoOutcome:
     output = temp_prefix_uri(settings.gcs_temp_bucket, creation_id) if settings.gcs_temp_bucket else None
     try:
         # One try: every wait belongs to the queue, not to an instance.
-        operation = services.veo.start(job["prompt"], job["aspectRatio"], int(job["duration"]), output)
+        operation = services.veo.start(
+            job["prompt"], job["aspectRatio"], int(job["duration"]), output, **_paid_options(job)
+        )
     except ExternalServiceError as exc:
         if classify_start_error(exc.status, exc.transient) == StartVerdict.RETRY_LATER:
             log.veo_start_deferred(creation_id, exc.status, str(exc))
@@ -89,6 +91,23 @@ def handle(creation_id: str, job: dict, services: Services) -> StartVeoOutcome:
         operation=operation,
     )
     return StartVeoOutcome.PROCESSING
+
+
+def _paid_options(job: dict) -> dict:
+    """The options the request paid for. A job queued before they existed carries none: it
+    was priced as today's default (the configured model, 720p, with sound)."""
+    options: dict = {}
+    if job.get("model"):
+        options["model"] = job["model"]
+    if isinstance(job.get("audio"), bool):
+        options["audio"] = job["audio"]
+    if job.get("resolution"):
+        options["resolution"] = job["resolution"]
+    if job.get("negativePrompt"):
+        options["negative_prompt"] = job["negativePrompt"]
+    if job.get("seed") is not None:
+        options["seed"] = int(job["seed"])
+    return options
 
 
 def _is_policy_refusal(exc: ExternalServiceError) -> bool:

@@ -64,7 +64,7 @@ def test_start_sends_generate_audio_720p_and_one_sample_the_way_the_handler_call
 
 
 def test_start_keyword_options_reach_veo(veo, control):
-    veo.start("a paper boat", "16:9", 4, None, audio=False, resolution="1080p", negative_prompt="people", seed=42)
+    veo.start("a paper boat", "16:9", 8, None, audio=False, resolution="1080p", negative_prompt="people", seed=42)
     operation = only_operation(control)
     assert (operation["generateAudio"], operation["resolution"]) == (False, "1080p")
     assert (operation["seed"], operation["negativePrompt"]) == (42, "people")

@@ -86,3 +86,66 @@ def test_an_overlong_creation_id_is_invalid():
 )
 def test_blocked_terms_match_whole_words_ignoring_case(prompt, found):
     assert find_blocked_term(prompt, ["gore", "  "]) == found
+
+
+# ---- the options (issue #15) ---------------------------------------------------------------------
+
+
+def test_the_options_parse_with_their_defaults_when_absent():
+    parsed = parse_request("c1", valid())
+    assert (parsed.quality, parsed.resolution, parsed.audio, parsed.negative_prompt, parsed.seed) == (
+        "fast",
+        "720p",
+        True,
+        None,
+        None,
+    )
+    assert parsed.model == "veo-3.1-fast-generate-001"
+
+
+def test_every_option_parses_into_the_request_and_picks_the_quality_s_model():
+    parsed = parse_request(
+        "c1",
+        valid(duration=8, quality="standard", resolution="1080p", audio=False, negativePrompt="rain", seed=2**32 - 1),
+    )
+    assert (parsed.quality, parsed.resolution, parsed.audio, parsed.negative_prompt, parsed.seed) == (
+        "standard",
+        "1080p",
+        False,
+        "rain",
+        2**32 - 1,
+    )
+    assert parsed.model == "veo-3.1-generate-001"
+
+
+@pytest.mark.parametrize(
+    "overrides, named",
+    [
+        ({"quality": "premium"}, "quality"),
+        ({"quality": None}, "quality"),
+        ({"resolution": "4k"}, "resolution"),
+        ({"resolution": 1080}, "resolution"),
+        ({"audio": "yes"}, "audio"),
+        ({"audio": 1}, "audio"),
+        ({"negativePrompt": ""}, "negativePrompt"),
+        ({"negativePrompt": "\u2028 \t"}, "negativePrompt"),
+        ({"negativePrompt": "x" * 501}, "negativePrompt"),
+        ({"negativePrompt": ["rain"]}, "negativePrompt"),
+        ({"seed": -1}, "seed"),
+        ({"seed": 2**32}, "seed"),
+        ({"seed": 3.0}, "seed"),
+        ({"seed": False}, "seed"),
+        ({"seed": "3"}, "seed"),
+        ({"resolution": "1080p", "duration": 4}, "only available for 8 s"),
+        ({"resolution": "1080p", "duration": 6, "quality": "standard"}, "only available for 8 s"),
+    ],
+)
+def test_a_bad_option_is_invalid_and_the_message_says_which(overrides, named):
+    result = parse_request("c1", valid(**overrides))
+    assert isinstance(result, Failure) and result.code == ErrorCode.INVALID_REQUEST
+    assert named in result.message
+
+
+def test_the_longest_negative_prompt_and_the_edges_of_the_seed_are_valid():
+    for extra in ({"negativePrompt": "x" * 500}, {"seed": 0}, {"seed": 2**32 - 1}):
+        assert isinstance(parse_request("c1", valid(**extra)), GenerationRequest), extra

@@ -59,7 +59,11 @@ def test_drafts_list_delete_and_publish_keep_storage_and_feed_in_step(new_user, 
     assert ok not in draft["mediaUrl"].rsplit("/", 1)[1]
     client.update(f"creations/{ok}", {"status": "published", "publishedAt": SERVER_TIME})
     entry = wait_until(lambda: _feed_entry(client, ok), what="feed entry")
-    assert set(entry) == {"userId", "prompt", "aspectRatio", "duration", "publishedAt", "mediaUrl"}
+    assert set(entry) == {"userId", "prompt", "aspectRatio", "duration", "publishedAt", "mediaUrl"} | {
+        "quality",  # issue #15: what the video is, defaults filled in
+        "resolution",
+        "audio",
+    }
     assert entry["userId"] == user.uid and entry["duration"] == 4
     video = requests.get(entry["mediaUrl"], timeout=10)
     assert video.status_code == 200

@@ -126,11 +126,15 @@ class FakeVeo(Scripted):
     def __init__(self) -> None:
         super().__init__()
         self.started: list[tuple[str, str, int, str | None]] = []
+        self.options: list[dict] = []  # the keyword options of each start
         self.answers: list[VeoOutcome] = [VeoOutcome(OutcomeKind.READY, video_bytes=b"video")]
 
-    def start(self, prompt: str, aspect_ratio: str, duration_seconds: int, output_gcs_uri: str | None) -> str:
+    def start(
+        self, prompt: str, aspect_ratio: str, duration_seconds: int, output_gcs_uri: str | None, **options
+    ) -> str:
         self._enter("start")
         self.started.append((prompt, aspect_ratio, duration_seconds, output_gcs_uri))
+        self.options.append(options)
         return f"projects/p/locations/l/operations/op{len(self.started)}"
 
     def poll(self, operation_name: str) -> VeoOutcome:

@@ -125,12 +125,19 @@ export function newCreationId() {
 
 // The generation request: exactly these six fields (firestore.rules, validRequest).
 // Resolves when the server accepted it; rejects with permission-denied when the rules refuse.
-export function requestCreation(id, uid, { prompt, aspectRatio, duration }) {
+export function requestCreation(id, uid, { prompt, aspectRatio, duration, quality, resolution, audio, negativePrompt, seed }) {
   return setDoc(doc(db, "creations", id), {
     userId: uid,
     prompt,
     aspectRatio,
     duration, // a JS integer is stored as an integer: the rules require `duration is int`
+    // Veo's choices (issue #15): each optional; the price is the same whether a default is
+    // sent or left out. An empty negative prompt or seed is left out (the rules refuse "").
+    ...(quality === undefined ? {} : { quality }),
+    ...(resolution === undefined ? {} : { resolution }),
+    ...(audio === undefined ? {} : { audio: Boolean(audio) }),
+    ...(negativePrompt ? { negativePrompt } : {}),
+    ...(seed === null || seed === undefined ? {} : { seed }),
     status: "pending",
     createdAt: serverTimestamp(),
   });

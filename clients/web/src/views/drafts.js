@@ -7,7 +7,7 @@ import { MAX_LIMIT, canShowMore, nextLimit } from "../paging.js";
 import { PAGE_SIZE } from "../config.js";
 import { $, h } from "../dom.js";
 import { STATUS_LABELS, canDelete, canPublish, deniedMessage, errorLine, refundLine } from "../messages.js";
-import { tokenCost } from "../pricing.js";
+import { optionFacts, tokenCost } from "../pricing.js";
 import { announce, isDenied, listen, shorten, state } from "../session.js";
 
 export function watchCreations() {
@@ -52,7 +52,7 @@ function showProgress(li, c) {
 function creationCard(c) {
   const titleId = `creation-${c.id}-title`;
   const deniedId = `creation-${c.id}-denied`;
-  const cost = typeof c.tokenCost === "number" ? c.tokenCost : safeCost(c.duration);
+  const cost = typeof c.tokenCost === "number" ? c.tokenCost : safeCost(c.duration, c);
   const body = [];
 
   if (c.status === "pending" || c.status === "processing") {
@@ -103,16 +103,16 @@ function creationCard(c) {
     prompt: c.prompt,
     promptTestid: "creation-prompt",
     badge: { className: `badge-${c.status}`, testid: "creation-status", text: STATUS_LABELS[c.status] || c.status },
-    facts: [c.aspectRatio, `${c.duration} s`, `${cost} tokens`],
+    facts: [c.aspectRatio, `${c.duration} s`, ...optionFacts(c), `${cost} tokens`],
     time: c.createdAt,
     focusable: true,
     body,
   });
 }
 
-function safeCost(duration) {
+function safeCost(duration, options) {
   try {
-    return tokenCost(duration);
+    return tokenCost(duration, options);
   } catch {
     return "?";
   }

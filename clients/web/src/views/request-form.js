@@ -4,7 +4,9 @@
 import * as api from "../contract.js";
 import { $ } from "../dom.js";
 import { deniedMessage, refundLine } from "../messages.js";
-import { promptProblem, submitBlocker, tokenCost } from "../pricing.js";
+import {
+  isBlank, isOffered, negativePromptProblem, parseSeed, promptProblem, submitBlocker, tokenCost,
+} from "../pricing.js";
 import { announce, isDenied, shorten, state } from "../session.js";
 
 function formValues() {
@@ -13,13 +15,29 @@ function formValues() {
     prompt: form.prompt.value,
     aspectRatio: form.aspectRatio.value,
     duration: Number.parseInt(form.duration.value, 10),
+    quality: form.quality.value,
+    resolution: form.resolution.value,
+    audio: form.audio.checked,
+    negativePrompt: form.negativePrompt.value,
+    seed: form.seed.value,
   };
 }
 
+// What is written: a blank negative prompt and an empty seed are left out (the rules refuse "").
+function requestValues(values) {
+  const negativePrompt = isBlank(values.negativePrompt) ? undefined : values.negativePrompt;
+  return { ...values, negativePrompt, seed: parseSeed(values.seed).seed };
+}
+
+function optionProblem(values) {
+  return negativePromptProblem(values.negativePrompt) || parseSeed(values.seed).problem;
+}
+
 export function updateRequestForm() {
-  const { duration, prompt } = formValues();
-  $("cost").textContent = String(tokenCost(duration));
-  const blocker = submitBlocker({ balance: state.balance, duration, prompt });
+  const values = formValues();
+  // The price before submit, from the table the server charges by (price-table.js).
+  $("cost").textContent = isOffered(values.duration, values) ? String(tokenCost(values.duration, values)) : "—";
+  const blocker = submitBlocker({ balance: state.balance, ...values }) || optionProblem(values);
   $("submit-reason").textContent = blocker || "";
   $("submit").disabled = Boolean(blocker) || state.sending;
   $("request-form").dataset.blocked = blocker ? "true" : "false";
@@ -34,7 +52,8 @@ export function setupRequestForm() {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const values = formValues();
-    const problem = promptProblem(values.prompt) || submitBlocker({ balance: state.balance, ...values });
+    const problem = promptProblem(values.prompt) || submitBlocker({ balance: state.balance, ...values })
+      || optionProblem(values);
     if (problem) {
       $("request-error").textContent = problem;
       form.prompt.focus();
@@ -45,8 +64,8 @@ export function setupRequestForm() {
     state.sending = true;
     updateRequestForm();
     try {
-      await api.requestCreation(id, state.user.uid, values);
-      announce(`Request sent. ${tokenCost(values.duration)} tokens will be taken when generation starts.`);
+      await api.requestCreation(id, state.user.uid, requestValues(values));
+      announce(`Request sent. ${tokenCost(values.duration, values)} tokens will be taken when generation starts.`);
       form.prompt.value = "";
     } catch (err) {
       if (isDenied(err) && (await api.creationExists(id).catch(() => false))) {

@@ -1,0 +1,177 @@
+// The browser scenario of tests/e2e/test_web_options.py (issue #15): a person choosing Veo's
+// options in clients/web — the price follows each choice before submit, a balance enough for
+// fast but not for standard blocks standard with the reason, 1080p below 8 s is refused, and a
+// fast 1080p silent video with a negative prompt and a seed becomes a 1920x1080 draft.
+// Same protocol as scenario.mjs: "@@step", "@@uid <uid>" (answered "granted"), "@@id <cid>",
+// "@@ok" / "@@fail <step>: <why>".
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+
+import { chromium } from "playwright-core";
+
+const APP_URL = process.env.APP_URL;
+const ARTIFACTS = process.env.ARTIFACTS;
+const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+const STEP_TIMEOUT = Number(process.env.STEP_TIMEOUT_MS || 60000);
+const RUN = Math.random().toString(36).slice(2, 10);
+
+if (!APP_URL || !ARTIFACTS) {
+  console.log("@@fail setup: APP_URL and ARTIFACTS must be set");
+  process.exit(2);
+}
+await mkdir(ARTIFACTS, { recursive: true });
+
+const stdinLines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+async function ask(line) {
+  console.log(line);
+  const { value, done } = await stdinLines.next();
+  if (done) throw new Error(`no answer from the test to "${line}"`);
+  return value.trim();
+}
+
+class StepFailure extends Error {}
+function expect(condition, message) {
+  if (!condition) throw new StepFailure(message);
+}
+
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  headless: true,
+  args: [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required",
+  ],
+});
+const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
+const page = await context.newPage();
+page.setDefaultTimeout(STEP_TIMEOUT);
+const pageErrors = [];
+const consoleLines = [];
+page.on("pageerror", (err) => pageErrors.push(String(err && err.stack ? err.stack : err)));
+page.on("console", (msg) => consoleLines.push(`[${msg.type()}] ${msg.text()}`));
+
+const tid = (id) => page.getByTestId(id);
+const card = (cid) => page.locator(`[data-testid=creation-card][data-id="${cid}"]`);
+const shot = (name) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+const text = async (locator) => ((await locator.textContent()) || "").trim();
+
+async function waitText(locator, want, what) {
+  try {
+    await page.waitForFunction(([el, w]) => el && el.textContent.trim() === w,
+      [await locator.elementHandle(), want], { timeout: 5000 });
+  } catch {
+    throw new StepFailure(`${what} should show "${want}", shows "${await text(locator)}"`);
+  }
+}
+
+async function balanceIs(n) {
+  try {
+    await page.waitForFunction(
+      (want) => document.querySelector("[data-testid=balance]")?.textContent.trim() === String(want),
+      n, { timeout: STEP_TIMEOUT });
+  } catch {
+    throw new StepFailure(`balance should be ${n}, shows "${await text(tid("balance"))}"`);
+  }
+}
+
+const prompt = `a kite over a windy beach (e2e options ${RUN})`;
+let cid;
+
+const steps = [
+  ["sign up and get 100 tokens", async () => {
+    await page.goto(APP_URL);
+    await tid("email").fill(`e2e-options-${RUN}@example.test`);
+    await tid("password").fill("e2e-secret-1");
+    await tid("sign-up").click();
+    await tid("app-view").waitFor();
+    await balanceIs(0); // the live balance is attached before the grant, as scenario.mjs does
+    const answer = await ask(`@@uid ${await text(tid("user-uid"))}`);
+    expect(answer === "granted", `the test answered "${answer}"`);
+    await balanceIs(100);
+  }],
+
+  ["the price follows each option before submit", async () => {
+    await tid("prompt").fill(prompt);
+    await tid("duration-8").check();
+    await waitText(tid("cost"), "80", "the cost of a default 8 s video");
+    await tid("audio").uncheck();
+    await waitText(tid("cost"), "56", "the cost without sound");
+    await tid("audio").check();
+    await tid("resolution-1080p").check();
+    await waitText(tid("cost"), "96", "the cost at 1080p");
+    await tid("resolution-720p").check();
+  }],
+
+  ["enough for fast, not for standard: standard is blocked with the reason", async () => {
+    await tid("quality-standard").check();
+    await waitText(tid("cost"), "216", "the cost of standard 8 s");
+    expect(await tid("submit").isDisabled(), "submit should be disabled: 216 > 100 tokens");
+    const reason = await text(tid("submit-reason"));
+    expect(reason.includes("216 tokens") && reason.includes("100"), `reason shown: "${reason}"`);
+    await shot("options-01-standard-blocked");
+    await tid("quality-fast").check();
+    expect(await tid("submit").isEnabled(), `fast should be allowed: ${await text(tid("submit-reason"))}`);
+  }],
+
+  ["1080p below 8 s is not on sale", async () => {
+    await tid("resolution-1080p").check();
+    await tid("duration-4").check();
+    await waitText(tid("cost"), "—", "the cost of 1080p at 4 s");
+    expect(await tid("submit").isDisabled(), "submit should be disabled for 1080p at 4 s");
+    expect(/only available for 8 s/.test(await text(tid("submit-reason"))), "no reason for 1080p at 4 s");
+  }],
+
+  ["fast 1080p silent with a negative prompt and a seed: a 1920x1080 draft for 72 tokens", async () => {
+    await tid("duration-8").check();
+    await tid("audio").uncheck();
+    await page.locator("[data-testid=more-options] summary").click();
+    await tid("negative-prompt").fill("people, text");
+    await tid("seed").fill("2026");
+    await waitText(tid("cost"), "72", "the cost of fast 1080p silent 8 s");
+    await tid("submit").click();
+    const newCard = page.locator("[data-testid=creation-card]", { hasText: prompt }).first();
+    await newCard.waitFor();
+    cid = await newCard.getAttribute("data-id");
+    console.log(`@@id ${cid}`);
+    await page.waitForFunction(
+      (id) => document.querySelector(`[data-testid=creation-card][data-id="${id}"]`)?.dataset.status === "draft",
+      cid, { timeout: STEP_TIMEOUT });
+    const size = await card(cid).getByTestId("creation-video").evaluate((video) => new Promise((resolve) => {
+      const report = () => resolve([video.videoWidth, video.videoHeight]);
+      if (video.readyState >= 1) return report();
+      video.addEventListener("loadedmetadata", report, { once: true });
+      setTimeout(report, 20000);
+    }));
+    expect(size[0] === 1920 && size[1] === 1080, `the draft plays at ${size.join("x")}, not 1920x1080`);
+    const facts = await text(card(cid));
+    expect(facts.includes("1080p") && facts.includes("silent") && facts.includes("72 tokens"),
+      `the card does not say 1080p, silent, 72 tokens: "${facts}"`);
+    await balanceIs(28);
+    await shot("options-02-draft");
+  }],
+
+  ["no uncaught page errors", async () => {
+    expect(pageErrors.length === 0, `uncaught errors in the page:\n${pageErrors.join("\n")}`);
+  }],
+];
+
+let failed = null;
+for (const [name, run] of steps) {
+  console.log(`@@step ${name}`);
+  try {
+    await run();
+  } catch (err) {
+    failed = `${name}: ${err instanceof StepFailure ? err.message : String(err && err.stack ? err.stack : err)}`;
+    await shot(`failure-options-${name.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}`).catch(() => {});
+    break;
+  }
+}
+await writeFile(join(ARTIFACTS, "options-console.log"), consoleLines.join("\n") + "\n");
+await browser.close();
+if (failed) {
+  console.log(`@@fail ${failed.replace(/\n/g, "\n      ")}`);
+  process.exit(1);
+}
+console.log("@@ok");
+process.exit(0);

@@ -1,0 +1,139 @@
+"""Issue #15 end to end, as the app: a request with non-default options goes through the rules,
+is charged its combination's price, runs on the model of its quality with its resolution, sound,
+seed and negative prompt, and becomes a draft whose stored video is what was paid for; a
+failure refunds exactly what was charged; the feed shows quality, resolution and sound."""
+
+from __future__ import annotations
+
+import io
+import uuid
+
+import av
+import requests
+
+from domain.pricing import Options, price
+from tests.flows.helpers import OWNER, assert_ledger_ok, ledger_of, operations_for, wait_status
+from tests.support.firestore_rest import SERVER_TIME, outcome
+from tests.support.waiting import wait_until
+
+
+def request_doc(uid: str, prompt: str, **fields) -> dict:
+    return {
+        "userId": uid,
+        "prompt": prompt,
+        "aspectRatio": "16:9",
+        "duration": 8,
+        "status": "pending",
+        "createdAt": SERVER_TIME,
+        **fields,
+    }
+
+
+def stored_video(url: str) -> dict:
+    media = requests.get(url, timeout=20)
+    assert media.status_code == 200
+    with av.open(io.BytesIO(media.content), format="mp4") as container:
+        video = container.streams.video[0]
+        return {
+            "size": (video.width, video.height),
+            "audio": [s.codec_context.name for s in container.streams.audio],
+            "seconds": float(container.duration / av.time_base),
+            "comment": container.metadata.get("comment", ""),
+        }
+
+
+def test_a_standard_1080p_silent_request_becomes_the_draft_it_paid_for(new_user, veo):
+    cost = price(8, Options("standard", "1080p", False))
+    user, client = new_user(tokens=cost + 5)
+    tag = f"options-{uuid.uuid4().hex[:8]}"
+    cid = f"c-{uuid.uuid4().hex}"
+    client.create(
+        f"creations/{cid}",
+        request_doc(
+            user.uid,
+            f"{tag} a lighthouse in a storm",
+            quality="standard",
+            resolution="1080p",
+            audio=False,
+            negativePrompt="boats",
+            seed=1234,
+        ),
+    )
+
+    doc = wait_status(client, cid, timeout=90)
+    assert doc["status"] == "draft", doc
+    # What was chosen stays on the creation, and what was charged is the combination's price.
+    assert (doc["quality"], doc["resolution"], doc["audio"], doc["negativePrompt"], doc["seed"]) == (
+        "standard",
+        "1080p",
+        False,
+        "boats",
+        1234,
+    )
+    assert doc["tokenCost"] == cost == 128
+    assert client.get(f"users/{user.uid}")["tokens"] == 5
+    assert ledger_of(client, user.uid)[f"debit_{cid}"]["amount"] == cost
+
+    # Veo was asked for exactly that, on the standard model...
+    (operation,) = operations_for(veo, tag)
+    assert operation["model"] == "veo-3.1-generate-001"
+    assert (operation["resolution"], operation["generateAudio"]) == ("1080p", False)
+    assert (operation["seed"], operation["negativePrompt"]) == (1234, "boats")
+    # ...and the stored video is it: 1080p, no sound track, 8 s, made by that model.
+    video = stored_video(doc["mediaUrl"])
+    assert video["size"] == (1920, 1080) and video["audio"] == []
+    assert abs(video["seconds"] - 8) < 0.3
+    assert "model=veo-3.1-generate-001" in video["comment"]
+    assert_ledger_ok(user.uid)
+
+
+def test_a_failed_optioned_request_is_refunded_exactly_what_it_was_charged(new_user, veo):
+    cost = price(8, Options("fast", "1080p", True))
+    user, client = new_user(tokens=100)
+    tag = f"options-fail-{uuid.uuid4().hex[:8]}"
+    veo.faults([{"on": "start", "kind": "operation_error", "match": tag}])
+    cid = f"c-{uuid.uuid4().hex}"
+    client.create(f"creations/{cid}", request_doc(user.uid, f"{tag} a kite", resolution="1080p"))
+
+    doc = wait_status(client, cid, timeout=90)
+    assert doc["status"] == "failed" and doc["refunded"] is True, doc
+    assert doc["tokenCost"] == cost == 96
+    entries = ledger_of(client, user.uid)
+    assert entries[f"debit_{cid}"]["amount"] == entries[f"refund_{cid}"]["amount"] == cost
+    assert client.get(f"users/{user.uid}")["tokens"] == 100
+    assert_ledger_ok(user.uid)
+
+
+def test_a_request_the_model_cannot_make_is_refused_by_the_rules_and_by_the_server(new_user, veo):
+    user, client = new_user(tokens=1000)
+    doc = request_doc(user.uid, "a fox at dawn", resolution="1080p", duration=4)
+    # The rules refuse it...
+    assert outcome(lambda: client.create(f"creations/c-{uuid.uuid4().hex}", doc)) == "denied"
+    # ...and a write that skips them (the emulator's owner token, like a rules bug would) is
+    # failed by the server as invalid_request with the reason, nothing charged.
+    cid = f"c-{uuid.uuid4().hex}"
+    OWNER.create(f"creations/{cid}", doc)
+    failed = wait_status(client, cid)
+    assert failed["status"] == "failed" and failed["error"]["code"] == "invalid_request"
+    assert "1080p is only available for 8 s" in failed["error"]["message"]
+    assert client.get(f"users/{user.uid}")["tokens"] == 1000 and f"debit_{cid}" not in ledger_of(client, user.uid)
+
+
+def test_a_published_video_shows_its_quality_resolution_and_sound_in_the_feed(new_user, veo):
+    user, client = new_user(tokens=100)
+    cid = f"c-{uuid.uuid4().hex}"
+    client.create(
+        f"creations/{cid}", request_doc(user.uid, "a red fox in snow", duration=4, audio=False, quality="fast")
+    )
+    assert wait_status(client, cid, timeout=90)["status"] == "draft"
+    client.update(f"creations/{cid}", {"status": "published", "publishedAt": SERVER_TIME})
+
+    def feed_entry():
+        try:
+            return client.get(f"feed/{cid}")
+        except requests.HTTPError:
+            return None
+
+    entry = wait_until(feed_entry, timeout=30, what="the feed entry")
+    assert (entry["quality"], entry["resolution"], entry["audio"]) == ("fast", "720p", False)
+    assert "seed" not in entry and "negativePrompt" not in entry
