@@ -199,3 +199,24 @@ def checkalerts(event: scheduler_fn.ScheduledEvent) -> None:
     settings = config.settings()
     with _usage("checkalerts"):
         check_alerts.handle(settings.alerts, usd_per_video_second=settings.veo_usd_per_video_second)
+
+
+# ---- the feed: names, reports (issue #16) ---------------------------------------------------
+
+
+@firestore_fn.on_document_written(
+    document="profiles/{userId}",
+    region=REGION,
+    memory=options.MemoryOption.MB_256,
+    timeout_sec=300,  # a user with thousands of published videos: a page of 100 at a time
+    max_instances=10,
+    concurrency=INSTANCE_CONCURRENCY,
+    cpu=1,
+    labels=_labels("renameprofile"),
+    secrets=config.R2_SECRETS,  # bootstrap builds every port, R2 too (unused here)
+)
+def renameprofile(event: firestore_fn.Event[firestore_fn.Change[firestore_fn.DocumentSnapshot | None]]) -> None:
+    from handlers import rename_profile
+
+    with _usage("renameprofile"):
+        rename_profile.handle(event.params["userId"], _services())

@@ -271,14 +271,18 @@ def publish_keys_in_rules() -> list[str]:
     return string_list(match.group(1))
 
 
-def test_the_rules_client_update_is_the_domains_one_client_transition():
+def test_the_rules_client_updates_are_the_domains_client_transitions():
+    # Publish and, since issue #16, unpublish: one `allow update` of creations each.
     client_moves = {
         (s, t) for s, targets in TRANSITIONS.items() for t in targets if t not in SERVER_TRANSITIONS.get(s, frozenset())
     }
-    update = re.search(r"allow update: if (.*?);", RULES, re.DOTALL).group(1)
-    source = re.search(r"resource\.data\.status == '(\w+)'", update).group(1)
-    target = re.search(r"request\.resource\.data\.status == '(\w+)'", update).group(1)
-    assert client_moves == {(Status(source), Status(target))}
+    creations = RULES[RULES.index("match /creations/{creationId}") : RULES.index("match /users/{userId}")]
+    moves = set()
+    for update in re.findall(r"allow update: if (.*?);", creations, re.DOTALL):
+        source = re.search(r"resource\.data\.status == '(\w+)'", update).group(1)
+        target = re.search(r"request\.resource\.data\.status == '(\w+)'", update).group(1)
+        moves.add((Status(source), Status(target)))
+    assert client_moves == moves
     assert set(publish_keys_in_rules()) == {"status", "publishedAt"}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from .profiles import FALLBACK_NAME
 from .states import Status
 
 DRAFTS_PREFIX = "drafts/"
@@ -11,8 +12,9 @@ PUBLISHED_PREFIX = "published/"
 VIDEO_SUFFIX = ".mp4"
 
 # Only these fields leave the owner's document for the public feed: never tokenCost,
-# operation names, media keys or errors.
-FEED_FIELDS = ("userId", "prompt", "aspectRatio", "duration", "publishedAt")
+# operation names, media keys or errors, and never the owner's uid (issue #16: the feed shows
+# the owner's display name; the server finds the owner through creations/{id}).
+FEED_FIELDS = ("prompt", "aspectRatio", "duration", "publishedAt")
 
 
 def _segment(value: str) -> str:
@@ -92,9 +94,34 @@ def is_publish(before: dict | None, after: dict | None) -> bool:
     return bool(before and after and before.get("status") == Status.DRAFT and after.get("status") == Status.PUBLISHED)
 
 
-def feed_entry(creation: dict, media_url: str) -> dict:
+def is_unpublish(before: dict | None, after: dict | None) -> bool:
+    """published -> draft: the owner's unpublish, or an operator's takedown (issue #16)."""
+    return bool(before and after and before.get("status") == Status.PUBLISHED and after.get("status") == Status.DRAFT)
+
+
+def public_keys_of(creation_id: str, creation: dict) -> list[str]:
+    """The public copies of THIS document: what an unpublish or a takedown removes."""
+    key = creation.get("mediaKey")
+    if not isinstance(key, str) or secret_of(key) is None:
+        return []
+    return [published_key(creation_id, key)]
+
+
+def feed_entry(
+    creation: dict,
+    media_url: str,
+    display_name: str = FALLBACK_NAME,
+    poster_url: str | None = None,
+    visible: bool = True,
+) -> dict:
+    """`visible` is what the feed query filters on: an entry hidden by reports (pending review)
+    stays in place, but no client can read or list it (firestore.rules)."""
     entry = {field: creation.get(field) for field in FEED_FIELDS}
     entry["mediaUrl"] = media_url
+    entry["displayName"] = display_name
+    entry["visible"] = visible
+    if poster_url:
+        entry["posterUrl"] = poster_url
     return entry
 
 

@@ -7,6 +7,7 @@ reconciliation pass of sweeporphans redoes the publish (see handlers/reconcile.p
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import partial
 
 from adapters import log
 from adapters.retry import with_retries
@@ -21,12 +22,33 @@ class PublishOutcome(StrEnum):
     SET_ASIDE = "set_aside"  # no usable mediaKey
     NOT_PUBLISHED = "not_published"  # deleted or unpublished meanwhile: the public copy is removed
     PUBLISHED = "published"
+    UNPUBLISHED = "unpublished"  # back to draft (the owner, or a takedown): feed entry and public copies gone
 
 
 def handle(creation_id: str, before: dict | None, after: dict | None, services: Services) -> PublishOutcome:
+    if after is not None and media.is_unpublish(before, after):
+        return unpublish(creation_id, after, services)
     if after is None or not media.is_publish(before, after):
         return PublishOutcome.IGNORED
     return publish(creation_id, after, services)
+
+
+def unpublish(creation_id: str, creation: dict, services: Services) -> PublishOutcome:
+    """published -> draft: the feed entry and every public copy of this document go; the draft
+    (private video and poster) stays. Safe to repeat. If the owner published again while this
+    ran, the publish is redone at the end: its copy may have landed before our delete."""
+    removed = services.feed.remove_from_feed(creation_id)
+    for key in media.public_keys_of(creation_id, creation):
+        with_retries(partial(services.media.delete, key), services.settings.retry)
+    log.unpublished(creation_id, creation.get("userId"), removed)
+    current = services.store.load_creation(creation_id)
+    if (
+        current is not None
+        and current.get("status") == Status.PUBLISHED
+        and current.get("mediaKey") == creation.get("mediaKey")
+    ):
+        return publish(creation_id, current, services)
+    return PublishOutcome.UNPUBLISHED
 
 
 def publish(creation_id: str, creation: dict, services: Services) -> PublishOutcome:
