@@ -115,7 +115,7 @@ def test_the_ledger_table_lists_the_fields_of_a_ledger_entry():
 def test_the_feed_table_lists_the_fields_of_a_feed_entry():
     from domain import media
 
-    entry = media.feed_entry({}, "https://media.example/x.mp4")
+    entry = media.feed_entry({}, "https://media.example/x.mp4", poster_url="https://media.example/x.jpg")
     assert set(field_table("`feed/{creationId}`")) == set(entry)
 
 

@@ -52,6 +52,24 @@ def _profile(user_id, tx) -> dict | None:
     return snap.to_dict() if snap.exists else None
 
 
+def set_poster(creation_id: str, media_key: str, poster_url: str) -> str | None:
+    """posterUrl on the creation that still holds this video (same mediaKey: not a document
+    re-created under the id) as a draft or published; its status then, or None if not set."""
+
+    def run(tx) -> str | None:
+        ref = db().collection(CREATIONS).document(creation_id)
+        snap = get(ref, tx)
+        if not snap.exists or snap.to_dict().get("mediaKey") != media_key:
+            return None
+        status = _status(snap)
+        if status not in (Status.DRAFT, Status.PUBLISHED):
+            return None
+        tx.update(ref, {"posterUrl": poster_url})
+        return status
+
+    return in_transaction(run)
+
+
 def published_by(user_id: str, after_id: str | None, limit: int) -> list[str]:
     """Ids of up to `limit` published creations of one user, in id order after `after_id`:
     the pages a rename walks (equality filters only: Firestore's single-field indexes serve it)."""

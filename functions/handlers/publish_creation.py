@@ -13,6 +13,7 @@ from adapters import log
 from adapters.retry import with_retries
 from bootstrap import Services
 from domain import media
+from domain.errors import ExternalServiceError
 from domain.states import Status
 from handlers import common
 
@@ -31,6 +32,22 @@ def handle(creation_id: str, before: dict | None, after: dict | None, services: 
     if after is None or not media.is_publish(before, after):
         return PublishOutcome.IGNORED
     return publish(creation_id, after, services)
+
+
+def _copy_poster(creation_id: str, creation: dict, services: Services) -> str | None:
+    """The public copy of the draft's poster, if it has one (issue #16). A failure publishes
+    the video without its poster rather than not at all."""
+    if not creation.get("posterUrl"):
+        return None
+    source = media.poster_key(creation["mediaKey"])
+    target = media.published_poster_key(creation_id, creation["mediaKey"])
+    services.store.record_upload(target, creation_id)
+    try:
+        with_retries(lambda: services.media.copy(source, target, content_type="image/jpeg"), services.settings.retry)
+    except ExternalServiceError as exc:
+        log.poster_skipped(creation_id, f"public copy: {exc}")
+        return None
+    return target
 
 
 def unpublish(creation_id: str, creation: dict, services: Services) -> PublishOutcome:
@@ -62,12 +79,16 @@ def publish(creation_id: str, creation: dict, services: Services) -> PublishOutc
     services.store.record_upload(public_key, creation_id)
     # Copying again on a re-delivered event rewrites the same object: harmless.
     with_retries(lambda: services.media.copy(creation["mediaKey"], public_key), services.settings.retry)
-    if not services.feed.publish_to_feed(creation_id, services.media.public_url(public_key)):
+    poster_key = _copy_poster(creation_id, creation, services)
+    poster_url = services.media.public_url(poster_key) if poster_key else None
+    if not services.feed.publish_to_feed(creation_id, services.media.public_url(public_key), poster_url):
         # Deleted (or changed) meanwhile: the delete trigger may already have run, so this
         # copy is ours to remove.
-        services.media.delete(public_key)
-        common.forget_upload(public_key, services)
+        for key in filter(None, (public_key, poster_key)):
+            services.media.delete(key)
+            common.forget_upload(key, services)
         return PublishOutcome.NOT_PUBLISHED
-    common.forget_upload(public_key, services)
+    for key in filter(None, (public_key, poster_key)):
+        common.forget_upload(key, services)
     log.state_change(creation_id, creation.get("userId"), Status.DRAFT, Status.PUBLISHED)
     return PublishOutcome.PUBLISHED

@@ -400,6 +400,14 @@ class FakeFeed(Scripted):
         self.store.feed[creation_id] = media.feed_entry(snap, media_url, name, poster_url, visible=not hidden)
         return True
 
+    def set_poster(self, creation_id: str, media_key: str, poster_url: str) -> str | None:
+        self._enter("set_poster")
+        snap = self.store.creations.get(creation_id)
+        if snap is None or snap.get("mediaKey") != media_key or _status(snap) not in (Status.DRAFT, Status.PUBLISHED):
+            return None
+        snap["posterUrl"] = poster_url
+        return _status(snap)
+
     def published_by(self, user_id: str, after_id: str | None, limit: int) -> list[str]:
         ids = sorted(
             cid
