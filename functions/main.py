@@ -204,6 +204,14 @@ def checkalerts(event: scheduler_fn.ScheduledEvent) -> None:
 # ---- the feed: names, reports (issue #16) ---------------------------------------------------
 
 
+def _services_without_media():
+    """For triggers that touch only Firestore: no R2 secret is given to them (the media port is
+    built with empty keys and never used)."""
+    from bootstrap import bootstrap
+
+    return bootstrap(config.settings(), r2_keys=("", ""))
+
+
 @firestore_fn.on_document_written(
     document="profiles/{userId}",
     region=REGION,
@@ -213,10 +221,31 @@ def checkalerts(event: scheduler_fn.ScheduledEvent) -> None:
     concurrency=INSTANCE_CONCURRENCY,
     cpu=1,
     labels=_labels("renameprofile"),
-    secrets=config.R2_SECRETS,  # bootstrap builds every port, R2 too (unused here)
 )
 def renameprofile(event: firestore_fn.Event[firestore_fn.Change[firestore_fn.DocumentSnapshot | None]]) -> None:
     from handlers import rename_profile
 
     with _usage("renameprofile"):
-        rename_profile.handle(event.params["userId"], _services())
+        rename_profile.handle(event.params["userId"], _services_without_media())
+
+
+@firestore_fn.on_document_created(
+    document="feed/{creationId}/reports/{reporterId}",
+    region=REGION,
+    memory=options.MemoryOption.MB_256,
+    timeout_sec=60,
+    max_instances=10,
+    concurrency=INSTANCE_CONCURRENCY,
+    cpu=1,
+    labels=_labels("countreport"),
+)
+def countreport(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | None]) -> None:
+    from handlers import count_report
+
+    with _usage("countreport", event.params["creationId"]):
+        count_report.handle(
+            event.params["creationId"],
+            event.params["reporterId"],
+            _services_without_media(),
+            threshold=config.reports_to_hide(),
+        )

@@ -176,6 +176,10 @@ class FeedStore(Protocol):
 
     def rename_in_feed(self, creation_id: str, user_id: str) -> bool: ...
 
+    # -- reports (issue #16): (reports, newly hidden), or None when nothing was counted --
+
+    def count_report(self, creation_id: str, reporter_id: str, threshold: int) -> tuple[int, bool] | None: ...
+
 
 class TaskQueue(Protocol):
     """Both return False when a task of that id exists already (a repeated event)."""

@@ -147,6 +147,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     report.set_defaults(func=cmd_report)
 
+    from ops import moderation
+
+    moderation.add_commands(sub)  # takedown, restore, review-queue (issue #16)
+
     args = parser.parse_args(argv)
     if args.emulator and not args.project:
         args.project = "demo-phoenix"

@@ -147,3 +147,103 @@ def get_cursor(name: str) -> str | None:
 def set_cursor(name: str, after: str | None) -> None:
     db().collection("system").document(name).set({"after": after, "updatedAt": firestore.SERVER_TIMESTAMP})
     usage.wrote()
+
+
+# ---- reports and review (issue #16): the server-only moderation/{id} ------------------------
+
+
+def count_report(creation_id: str, reporter_id: str, threshold: int) -> tuple[int, bool] | None:
+    """Counts one report once: the report document is stamped `countedAt` in the same
+    transaction, so a re-delivered event counts nothing. The owner's own report (the rules
+    refuse it; an older client or an admin write might not) is stamped and not counted.
+    (reports, newly hidden), or None when nothing was counted."""
+
+    def run(tx) -> tuple[int, bool] | None:
+        report_ref = db().collection(FEED).document(creation_id).collection("reports").document(reporter_id)
+        review_ref = db().collection(MODERATION).document(creation_id)
+        feed_ref = db().collection(FEED).document(creation_id)
+        cref = db().collection(CREATIONS).document(creation_id)
+        report = get(report_ref, tx)
+        if not report.exists or report.to_dict().get("countedAt"):
+            return None
+        creation = get(cref, tx)
+        review = get(review_ref, tx)
+        entry = get(feed_ref, tx)
+        owner = creation.to_dict().get("userId") if creation.exists else None
+        tx.update(report_ref, {"countedAt": firestore.SERVER_TIMESTAMP, "counted": owner != reporter_id})
+        if owner == reporter_id:
+            return None
+        counted = moderation.count_report(review.to_dict() if review.exists else None, threshold)
+        tx.set(review_ref, {**counted.review, "updatedAt": firestore.SERVER_TIMESTAMP})
+        if counted.newly_hidden:
+            if entry.exists:
+                tx.update(feed_ref, {"visible": False})
+            if creation.exists and not moderation.is_taken_down(creation.to_dict()):
+                tx.update(cref, {"moderation": {"state": moderation.UNDER_REVIEW, "at": firestore.SERVER_TIMESTAMP}})
+        return counted.review["reports"], counted.newly_hidden
+
+    return in_transaction(run)
+
+
+def take_down(creation_id: str, reason: str, by: str) -> str | None:
+    """An operator's takedown, in one transaction: the creation is marked (the owner reads
+    why; the rules and publish_to_feed refuse to publish it again), moved back to draft if it
+    was published, and its feed entry deleted. The public copies go with the published ->
+    draft change (publishcreation's unpublish, or the reconciliation). Its status before, or
+    None if there is no such creation."""
+
+    def run(tx) -> str | None:
+        cref = db().collection(CREATIONS).document(creation_id)
+        snap = get(cref, tx)
+        if not snap.exists:
+            return None
+        before = _status(snap)
+        mark = {"state": moderation.TAKEN_DOWN, "reason": reason, "by": by, "at": firestore.SERVER_TIMESTAMP}
+        change: dict = {"moderation": mark}
+        if before == Status.PUBLISHED:
+            change.update(status=Status.DRAFT.value, publishedAt=firestore.DELETE_FIELD)
+        tx.update(cref, change)
+        tx.delete(db().collection(FEED).document(creation_id))
+        tx.set(
+            db().collection(MODERATION).document(creation_id),
+            {"takenDown": {"reason": reason, "by": by, "at": firestore.SERVER_TIMESTAMP}, "hidden": False},
+            merge=True,
+        )
+        return before
+
+    return in_transaction(run)
+
+
+def restore(creation_id: str, by: str, threshold: int) -> str | None:
+    """The review's other outcome: a taken-down creation becomes an ordinary draft again
+    (publishable); an entry hidden by reports is visible again and takes `threshold` new
+    reporters to hide again. The moderation state it ended, or None if there was none."""
+
+    def run(tx) -> str | None:
+        cref = db().collection(CREATIONS).document(creation_id)
+        review_ref = db().collection(MODERATION).document(creation_id)
+        feed_ref = db().collection(FEED).document(creation_id)
+        snap = get(cref, tx)
+        review = get(review_ref, tx)
+        entry = get(feed_ref, tx)
+        state = moderation.state_of(snap.to_dict()) if snap.exists else None
+        hidden = moderation.is_hidden(review.to_dict() if review.exists else None)
+        if state is None and not hidden:
+            return None
+        if snap.exists and state is not None:
+            tx.update(cref, {"moderation": firestore.DELETE_FIELD})
+        cleared = moderation.cleared(review.to_dict() if review.exists else None, threshold)
+        tx.set(review_ref, {**cleared, "restored": {"by": by, "at": firestore.SERVER_TIMESTAMP}}, merge=True)
+        if entry.exists and _status(snap) == Status.PUBLISHED:
+            tx.update(feed_ref, {"visible": True})
+        return state or moderation.UNDER_REVIEW
+
+    return in_transaction(run)
+
+
+def hidden_pending_review(limit: int) -> list[tuple[str, dict]]:
+    """The review queue: entries hidden by reports, not yet restored or taken down."""
+    query = db().collection(MODERATION).where(filter=firestore.FieldFilter("hidden", "==", True)).limit(limit)
+    found = [(snap.id, snap.to_dict()) for snap in query.stream()]
+    usage.read(max(1, len(found)))
+    return found

@@ -388,6 +388,7 @@ class FakeFeed(Scripted):
         self.store = store
         self.profiles: dict[str, dict] = {}  # profiles/{uid}
         self.reviews: dict[str, dict] = {}  # moderation/{id}
+        self.reports: dict[tuple[str, str], dict] = {}  # feed/{id}/reports/{uid}
 
     def publish_to_feed(self, creation_id: str, media_url: str, poster_url: str | None = None) -> bool:
         self._enter("publish_to_feed")
@@ -407,6 +408,20 @@ class FakeFeed(Scripted):
             return None
         snap["posterUrl"] = poster_url
         return _status(snap)
+
+    def count_report(self, creation_id: str, reporter_id: str, threshold: int) -> tuple[int, bool] | None:
+        self._enter("count_report")
+        key = (creation_id, reporter_id)
+        if key not in self.reports or self.reports[key].get("countedAt"):
+            return None
+        self.reports[key]["countedAt"] = True
+        if _owner(self.store.creations.get(creation_id)) == reporter_id:
+            return None
+        counted = moderation.count_report(self.reviews.get(creation_id), threshold)
+        self.reviews[creation_id] = counted.review
+        if counted.newly_hidden and creation_id in self.store.feed:
+            self.store.feed[creation_id]["visible"] = False
+        return counted.review["reports"], counted.newly_hidden
 
     def published_by(self, user_id: str, after_id: str | None, limit: int) -> list[str]:
         ids = sorted(
