@@ -5,6 +5,9 @@
   the public copies (video and poster), as for an unpublish. It cannot be published again.
 - restore: ends a takedown (an ordinary draft again) or a hide by reports (visible again).
 - review-queue: the entries hidden by reports, waiting for a decision.
+- feed-backfill: rewrites feed entries written before issue #16 (with the author's uid, no
+  display name, no `visible`), which the new rules no longer let anyone read. Run it once
+  after deploying the functions and before deploying the rules (docs/operations.md).
 """
 
 from __future__ import annotations
@@ -67,6 +70,28 @@ def cmd_review_queue(args) -> int:
     return 0
 
 
+def cmd_feed_backfill(args) -> int:
+    from adapters import feed_store
+
+    after, rewritten, removed, seen = None, 0, 0, 0
+    while True:
+        page = feed_store.feed_page(after, args.page_size)
+        for creation_id, entry in page:
+            seen += 1
+            if "visible" in entry and "userId" not in entry:
+                continue
+            # Rebuilt from the creation (as a publish writes it); gone if no longer published.
+            if feed_store.publish_to_feed(creation_id, entry.get("mediaUrl"), entry.get("posterUrl")):
+                rewritten += 1
+            elif feed_store.remove_from_feed(creation_id):
+                removed += 1
+        if len(page) < args.page_size:
+            break
+        after = page[-1][0]
+    print(f"feed-backfill: {seen} entries seen, {rewritten} rewritten, {removed} removed (not published)")
+    return 0
+
+
 def add_commands(sub) -> None:
     takedown = sub.add_parser("takedown", help="take a creation off the feed for good (until restore)")
     takedown.add_argument("creation_id")
@@ -85,3 +110,7 @@ def add_commands(sub) -> None:
     queue = sub.add_parser("review-queue", help="feed entries hidden by reports, waiting for a decision")
     queue.add_argument("--limit", type=int, default=100)
     queue.set_defaults(func=cmd_review_queue)
+
+    backfill = sub.add_parser("feed-backfill", help="rewrite feed entries of before issue #16 (names, visible)")
+    backfill.add_argument("--page-size", type=int, default=200)
+    backfill.set_defaults(func=cmd_feed_backfill)

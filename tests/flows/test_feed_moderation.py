@@ -110,3 +110,19 @@ def test_takedown_removes_the_entry_and_public_copies_tells_the_owner_and_blocks
     assert "moderation" not in client.get(f"creations/{cid}")
     client.update(f"creations/{cid}", PUBLISH)
     assert wait_until(lambda: feed_entry(client, cid), what="published again")["visible"] is True
+
+
+def test_feed_backfill_rewrites_entries_of_before_names_so_the_new_rules_show_them(new_user, veo, admin_db):
+    owner, client, cid = published_video(new_user, veo, "an old-format entry")
+    client.set(f"profiles/{owner.uid}", {"displayName": "Old Timer", "updatedAt": SERVER_TIME})
+    entry = feed_entry(client, cid)
+    # As the server wrote it before issue #16: the uid, no name, no visible flag.
+    old = {k: v for k, v in entry.items() if k not in ("displayName", "visible", "posterUrl")}
+    admin_db.document(f"feed/{cid}").set({**old, "userId": owner.uid})
+    assert outcome(lambda: client.get(f"feed/{cid}")) == "denied"  # the new rules hide it
+
+    done = ops("feed-backfill")
+    assert done.returncode == 0, done.stderr
+    fixed = feed_entry(client, cid)
+    assert fixed["visible"] is True and fixed["displayName"] == "Old Timer" and "userId" not in fixed
+    assert fixed["mediaUrl"] == entry["mediaUrl"] and "posterUrl" not in fixed  # old entries had none
