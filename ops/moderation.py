@@ -81,7 +81,10 @@ def cmd_feed_backfill(args) -> int:
             if "visible" in entry and "userId" not in entry:
                 continue
             # Rebuilt from the creation (as a publish writes it); gone if no longer published.
-            if feed_store.publish_to_feed(creation_id, entry.get("mediaUrl"), entry.get("posterUrl")):
+            media_url = entry.get("mediaUrl")
+            if isinstance(media_url, str) and feed_store.publish_to_feed(
+                creation_id, media_url, entry.get("posterUrl")
+            ):
                 rewritten += 1
             elif feed_store.remove_from_feed(creation_id):
                 removed += 1
