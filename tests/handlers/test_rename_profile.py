@@ -33,3 +33,26 @@ def test_a_deleted_or_invalid_profile_shows_the_fallback_name(world):
     world.feed.profiles[USER] = {"displayName": "evil\u202eeman"}
     rename_profile.handle(USER, world.services)
     assert world.store.feed["c1"]["displayName"] == FALLBACK_NAME
+
+
+def test_a_rename_racing_a_publish_ends_with_the_new_name_either_way(world):
+    from handlers.publish_creation import publish
+
+    world.feed.profiles[USER] = {"displayName": "Old Name"}
+    world.store.create("c1", {**request(), "status": "published", "mediaKey": f"drafts/{USER}/c1/s.mp4"})
+    world.media.put(f"drafts/{USER}/c1/s.mp4")
+
+    # The rename (and its trigger) land after the publish's copy but before its feed write:
+    # the trigger finds no entry yet, and the publish's transaction reads the new name.
+    def rename():
+        world.feed.profiles[USER] = {"displayName": "New Name"}
+        rename_profile.handle(USER, world.services)
+
+    world.feed.before("publish_to_feed", rename)
+    publish("c1", dict(world.store.creations["c1"]), world.services)
+    assert world.store.feed["c1"]["displayName"] == "New Name"
+
+    # The other order: the entry exists with the old name when the rename's trigger runs.
+    world.feed.profiles[USER] = {"displayName": "Newer Name"}
+    rename_profile.handle(USER, world.services)
+    assert world.store.feed["c1"]["displayName"] == "Newer Name"
