@@ -7,7 +7,6 @@ reconciliation pass of sweeporphans redoes the publish (see handlers/reconcile.p
 from __future__ import annotations
 
 from enum import StrEnum
-from functools import partial
 
 from adapters import log
 from adapters.retry import with_retries
@@ -56,7 +55,10 @@ def unpublish(creation_id: str, creation: dict, services: Services) -> PublishOu
     ran, the publish is redone at the end: its copy may have landed before our delete."""
     removed = services.feed.remove_from_feed(creation_id)
     for key in media.public_keys_of(creation_id, creation):
-        with_retries(partial(services.media.delete, key), services.settings.retry)
+        # Noted first: if R2 refuses the delete, the media sweep removes the copy later (it is
+        # no longer live: the creation is a draft). The note goes once the delete succeeds.
+        services.store.record_upload(key, creation_id)
+        common.delete_media(creation_id, key, services)
     log.unpublished(creation_id, creation.get("userId"), removed)
     current = services.store.load_creation(creation_id)
     if (

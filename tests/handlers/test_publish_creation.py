@@ -146,3 +146,22 @@ def test_a_taken_down_creation_is_not_published_to_the_feed(world):
     world.store.creations["c1"]["moderation"] = {"state": "taken_down", "reason": "x", "by": "ops"}
     assert handle("c1", before, after, world.services) == PublishOutcome.NOT_PUBLISHED
     assert "c1" not in world.store.feed
+
+
+def test_an_unpublish_r2_refuses_to_clean_leaves_the_public_copy_to_the_media_sweep(world):
+    from handlers import sweep_orphans
+    from tests.handlers.fakes import transient
+
+    before = draft(world)
+    after = published(world)
+    handle("c1", before, after, world.services)
+    world.store.creations["c1"]["status"] = "draft"
+    public = media.published_key("c1", KEY)
+    world.media.fail("delete", *[transient()] * 2)  # every attempt of the first delete
+    # When the unpublish event is handled while R2 refuses
+    assert handle("c1", after, dict(world.store.creations["c1"]), world.services) == PublishOutcome.UNPUBLISHED
+    # Then the feed entry is gone and the copy is noted; the media sweep removes it
+    assert "c1" not in world.store.feed and public in world.media.objects and public in world.store.uploads
+    world.clock.advance(3600 * 2)
+    sweep_orphans.sweep_media(world.services, world.clock.now())
+    assert public not in world.media.objects
