@@ -308,3 +308,23 @@ def test_the_documented_reused_id_message_is_the_servers():
     from domain.ledger import REUSED_ID_DETAIL
 
     assert REUSED_ID_DETAIL in section("Creation ids")
+
+
+# ---- issue #16: reports and display names say the same in rules, server and doc --------------
+
+
+def test_the_report_reasons_are_the_same_in_the_rules_the_server_and_the_doc():
+    from domain.moderation import REPORT_REASONS
+
+    rules = re.search(r"function reportReasons\(\) \{\s*return \[(.*?)\];", RULES, re.DOTALL)
+    assert rules and string_list(rules.group(1)) == list(REPORT_REASONS)
+    documented = field_table("`feed/{creationId}/reports/{uid}`")["reason"][2]
+    assert re.findall(r"`(\w+)`", documented) == list(REPORT_REASONS)
+
+
+def test_the_display_name_bounds_are_the_same_in_the_rules_the_server_and_the_doc():
+    from domain.profiles import MAX_LENGTH, MIN_LENGTH
+
+    rule = re.search(r"function validDisplayName\(name\) \{(.*?)\}", RULES, re.DOTALL).group(1)
+    assert f"name.size() >= {MIN_LENGTH}" in rule and f"name.size() <= {MAX_LENGTH}" in rule
+    assert field_table("`profiles/{uid}`")["displayName"][2].startswith(f"{MIN_LENGTH}–{MAX_LENGTH} characters")
