@@ -232,3 +232,16 @@ def _project_id() -> str:
 
 def r2_credentials() -> tuple[str, str]:
     return R2_ACCESS_KEY_ID.value, R2_SECRET_ACCESS_KEY.value
+
+
+# ---- the feed's moderation (issue #16) ------------------------------------------------------
+
+REPORTS_TO_HIDE = IntParam(
+    "REPORTS_TO_HIDE",
+    default=3,
+    description="Distinct users whose reports hide a feed entry pending an operator's review",
+)
+
+
+def reports_to_hide() -> int:
+    return max(1, REPORTS_TO_HIDE.value)

@@ -199,3 +199,53 @@ def checkalerts(event: scheduler_fn.ScheduledEvent) -> None:
     settings = config.settings()
     with _usage("checkalerts"):
         check_alerts.handle(settings.alerts, usd_per_video_second=settings.veo_usd_per_video_second)
+
+
+# ---- the feed: names, reports (issue #16) ---------------------------------------------------
+
+
+def _services_without_media():
+    """For triggers that touch only Firestore: no R2 secret is given to them (the media port is
+    built with empty keys and never used)."""
+    from bootstrap import bootstrap
+
+    return bootstrap(config.settings(), r2_keys=("", ""))
+
+
+@firestore_fn.on_document_written(
+    document="profiles/{userId}",
+    region=REGION,
+    memory=options.MemoryOption.MB_256,
+    timeout_sec=300,  # a user with thousands of published videos: a page of 100 at a time
+    max_instances=10,
+    concurrency=INSTANCE_CONCURRENCY,
+    cpu=1,
+    labels=_labels("renameprofile"),
+)
+def renameprofile(event: firestore_fn.Event[firestore_fn.Change[firestore_fn.DocumentSnapshot | None]]) -> None:
+    from handlers import rename_profile
+
+    with _usage("renameprofile"):
+        rename_profile.handle(event.params["userId"], _services_without_media())
+
+
+@firestore_fn.on_document_created(
+    document="feed/{creationId}/reports/{reporterId}",
+    region=REGION,
+    memory=options.MemoryOption.MB_256,
+    timeout_sec=60,
+    max_instances=10,
+    concurrency=INSTANCE_CONCURRENCY,
+    cpu=1,
+    labels=_labels("countreport"),
+)
+def countreport(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | None]) -> None:
+    from handlers import count_report
+
+    with _usage("countreport", event.params["creationId"]):
+        count_report.handle(
+            event.params["creationId"],
+            event.params["reporterId"],
+            _services_without_media(),
+            threshold=config.reports_to_hide(),
+        )

@@ -173,6 +173,10 @@ def main(argv: list[str] | None = None) -> int:
     prices.add_argument("--check", action="store_true", help="exit 1 if a generated price block differs")
     prices.set_defaults(func=cmd_prices)
 
+    from ops import moderation
+
+    moderation.add_commands(sub)  # takedown, restore, review-queue (issue #16)
+
     args = parser.parse_args(argv)
     if args.command == "prices":  # reads and writes files only: no project, no database
         return args.func(args)

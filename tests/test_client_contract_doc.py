@@ -117,7 +117,7 @@ def test_the_ledger_table_lists_the_fields_of_a_ledger_entry():
 def test_the_feed_table_lists_the_fields_of_a_feed_entry():
     from domain import media
 
-    entry = media.feed_entry({}, "https://media.example/x.mp4")
+    entry = media.feed_entry({}, "https://media.example/x.mp4", poster_url="https://media.example/x.jpg")
     assert set(field_table("`feed/{creationId}`")) == set(entry)
 
 
@@ -285,14 +285,18 @@ def publish_keys_in_rules() -> list[str]:
     return string_list(match.group(1))
 
 
-def test_the_rules_client_update_is_the_domains_one_client_transition():
+def test_the_rules_client_updates_are_the_domains_client_transitions():
+    # Publish and, since issue #16, unpublish: one `allow update` of creations each.
     client_moves = {
         (s, t) for s, targets in TRANSITIONS.items() for t in targets if t not in SERVER_TRANSITIONS.get(s, frozenset())
     }
-    update = re.search(r"allow update: if (.*?);", RULES, re.DOTALL).group(1)
-    source = re.search(r"resource\.data\.status == '(\w+)'", update).group(1)
-    target = re.search(r"request\.resource\.data\.status == '(\w+)'", update).group(1)
-    assert client_moves == {(Status(source), Status(target))}
+    creations = RULES[RULES.index("match /creations/{creationId}") : RULES.index("match /users/{userId}")]
+    moves = set()
+    for update in re.findall(r"allow update: if (.*?);", creations, re.DOTALL):
+        source = re.search(r"resource\.data\.status == '(\w+)'", update).group(1)
+        target = re.search(r"request\.resource\.data\.status == '(\w+)'", update).group(1)
+        moves.add((Status(source), Status(target)))
+    assert client_moves == moves
     assert set(publish_keys_in_rules()) == {"status", "publishedAt"}
 
 
@@ -318,3 +322,23 @@ def test_the_documented_reused_id_message_is_the_servers():
     from domain.ledger import REUSED_ID_DETAIL
 
     assert REUSED_ID_DETAIL in section("Creation ids")
+
+
+# ---- issue #16: reports and display names say the same in rules, server and doc --------------
+
+
+def test_the_report_reasons_are_the_same_in_the_rules_the_server_and_the_doc():
+    from domain.moderation import REPORT_REASONS
+
+    rules = re.search(r"function reportReasons\(\) \{\s*return \[(.*?)\];", RULES, re.DOTALL)
+    assert rules and string_list(rules.group(1)) == list(REPORT_REASONS)
+    documented = field_table("`feed/{creationId}/reports/{uid}`")["reason"][2]
+    assert re.findall(r"`(\w+)`", documented) == list(REPORT_REASONS)
+
+
+def test_the_display_name_bounds_are_the_same_in_the_rules_the_server_and_the_doc():
+    from domain.profiles import MAX_LENGTH, MIN_LENGTH
+
+    rule = re.search(r"function validDisplayName\(name\) \{(.*?)\}", RULES, re.DOTALL).group(1)
+    assert f"name.size() >= {MIN_LENGTH}" in rule and f"name.size() <= {MAX_LENGTH}" in rule
+    assert field_table("`profiles/{uid}`")["displayName"][2].startswith(f"{MIN_LENGTH}–{MAX_LENGTH} characters")

@@ -196,3 +196,45 @@ def invocation_usage(function: str, creation_id: str | None, reads: int, writes:
 
 def _clean(fields: dict) -> dict:
     return {k: v for k, v in fields.items() if v is not None}
+
+
+# ---- the feed: names, unpublish, posters, reports and takedown (issue #16) --------------------
+
+
+def profile_renamed(user_id: str, feed_entries: int) -> None:
+    _info("profile renamed", userId=user_id, feedEntries=feed_entries)
+
+
+def unpublished(creation_id: str, user_id: object, feed_entry_removed: bool) -> None:
+    _info(
+        "creation unpublished",
+        creationId=creation_id,
+        userId=user_id if isinstance(user_id, str) else None,
+        feedEntryRemoved=feed_entry_removed,
+    )
+
+
+def poster_made(creation_id: str, key: str) -> None:
+    _info("poster made", creationId=creation_id, key=key)
+
+
+def poster_skipped(creation_id: str, reason: str) -> None:
+    """The draft stands without a poster (a video the decoder cannot read, R2 down...)."""
+    _warn("poster skipped", creationId=creation_id, reason=reason)
+
+
+def report_counted(creation_id: str, reports: int, hidden: bool) -> None:
+    _info("report counted", creationId=creation_id, reports=reports, hidden=hidden)
+
+
+def feed_entry_hidden(creation_id: str, reports: int) -> None:
+    """What the moderation queue (docs/operations.md) is searched by."""
+    _warn("feed entry hidden pending review", creationId=creation_id, reports=reports)
+
+
+def taken_down(creation_id: str, by: str, reason: str) -> None:
+    _warn("creation taken down", creationId=creation_id, by=by, reason=reason)
+
+
+def moderation_restored(creation_id: str, by: str) -> None:
+    _info("creation restored", creationId=creation_id, by=by)

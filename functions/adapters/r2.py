@@ -25,6 +25,7 @@ from domain.generation import is_transient_status
 
 SERVICE = "r2"
 VIDEO_CONTENT_TYPE = "video/mp4"
+POSTER_CONTENT_TYPE = "image/jpeg"
 PART_SIZE = 8 * 1024 * 1024
 
 
@@ -122,11 +123,24 @@ class MediaBucket:
                 ),
             )
 
-    def upload_bytes(self, data: bytes, key: str, visibility: Visibility = PRIVATE) -> None:
+    def upload_bytes(
+        self, data: bytes, key: str, visibility: Visibility = PRIVATE, content_type: str = VIDEO_CONTENT_TYPE
+    ) -> None:
         with _translated_errors():
-            self._s3.put_object(Bucket=self.bucket, Key=key, Body=data, **_object_headers(visibility))
+            self._s3.put_object(Bucket=self.bucket, Key=key, Body=data, **_object_headers(visibility, content_type))
 
-    def copy(self, source_key: str, target_key: str, visibility: Visibility = PUBLIC) -> None:
+    def download_to(self, key: str, writer) -> None:
+        """The object's bytes into a file-like writer (a poster's video: a few MB)."""
+        with _translated_errors():
+            self._s3.download_fileobj(self.bucket, key, writer)
+
+    def copy(
+        self,
+        source_key: str,
+        target_key: str,
+        visibility: Visibility = PUBLIC,
+        content_type: str = VIDEO_CONTENT_TYPE,
+    ) -> None:
         """Server-side copy: the video does not pass through the function. The copy's headers
         are set here (REPLACE), not inherited: a public copy of a private draft must not keep
         the draft's Cache-Control."""
@@ -136,7 +150,7 @@ class MediaBucket:
                 Key=target_key,
                 CopySource={"Bucket": self.bucket, "Key": source_key},
                 MetadataDirective="REPLACE",
-                **_object_headers(visibility),
+                **_object_headers(visibility, content_type),
             )
 
     def delete(self, key: str) -> None:
@@ -154,10 +168,10 @@ class MediaBucket:
         return keys
 
 
-def _object_headers(visibility: Visibility) -> dict[str, str]:
+def _object_headers(visibility: Visibility, content_type: str = VIDEO_CONTENT_TYPE) -> dict[str, str]:
     if not isinstance(visibility, Visibility):
         raise TypeError(f"visibility must be PRIVATE or PUBLIC, got {visibility!r}")
-    return {"ContentType": VIDEO_CONTENT_TYPE, "CacheControl": visibility.cache_control}
+    return {"ContentType": content_type, "CacheControl": visibility.cache_control}
 
 
 class _translated_errors:

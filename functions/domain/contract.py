@@ -44,6 +44,10 @@ SERVER_FIELDS = frozenset(
         "publishedAt",
     }
 )
+# Issue #16: the draft's poster, and the moderation state its owner is shown (taken down or
+# under review). Server-written only.
+FEED_SERVER_FIELDS = frozenset({"posterUrl", "moderation"})
+SERVER_FIELDS = SERVER_FIELDS | FEED_SERVER_FIELDS
 PROMPT_MAX_CHARS = 2000
 CREATION_ID_MAX_CHARS = 128
 # Firestore's auto-id alphabet: an id can never change the meaning of an object key or a URL.

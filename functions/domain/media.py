@@ -5,15 +5,20 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from .pricing import DEFAULT_AUDIO, DEFAULT_QUALITY, DEFAULT_RESOLUTION
+from .profiles import FALLBACK_NAME
 from .states import Status
 
 DRAFTS_PREFIX = "drafts/"
 PUBLISHED_PREFIX = "published/"
 VIDEO_SUFFIX = ".mp4"
+# A poster (issue #16) lives beside its video, same key with this suffix: drafts/…/{secret}.jpg
+# privately, published/{id}/{secret}.jpg once published.
+POSTER_SUFFIX = ".jpg"
 
 # Only these fields leave the owner's document for the public feed: never tokenCost,
-# operation names, media keys or errors.
-FEED_FIELDS = ("userId", "prompt", "aspectRatio", "duration", "publishedAt")
+# operation names, media keys or errors, and never the owner's uid (issue #16: the feed shows
+# the owner's display name; the server finds the owner through creations/{id}).
+FEED_FIELDS = ("prompt", "aspectRatio", "duration", "publishedAt")
 
 
 def _segment(value: str) -> str:
@@ -64,6 +69,9 @@ def creation_id_of(key: str) -> str | None:
     if key.startswith(DRAFTS_PREFIX):
         parts = key[len(DRAFTS_PREFIX) :].split("/")
         return parts[1] if len(parts) == 3 and parts[1] else None
+    if key.startswith(PUBLISHED_PREFIX) and key.endswith(POSTER_SUFFIX):
+        parts = key[len(PUBLISHED_PREFIX) :].split("/")
+        return parts[0] or None if len(parts) == 2 and parts[1] != POSTER_SUFFIX else None
     if key.startswith(PUBLISHED_PREFIX) and key.endswith(VIDEO_SUFFIX):
         parts = key[len(PUBLISHED_PREFIX) :].split("/")
         if len(parts) == 2 and parts[1] != VIDEO_SUFFIX:
@@ -85,18 +93,50 @@ def object_is_live(key: str, creation: dict | None) -> bool:
         if key.count("/") == 1:  # the older per-id format: the published document uses it
             return True
         secret = secret_of(creation.get("mediaKey"))
-        return secret is not None and key.endswith(f"/{secret}{VIDEO_SUFFIX}")
-    return key == creation.get("mediaKey") and status in (Status.PROCESSING, Status.DRAFT, Status.PUBLISHED)
+        return secret is not None and (
+            key.endswith(f"/{secret}{VIDEO_SUFFIX}") or key.endswith(f"/{secret}{POSTER_SUFFIX}")
+        )
+    if status not in (Status.PROCESSING, Status.DRAFT, Status.PUBLISHED):
+        return False
+    media_key = creation.get("mediaKey")
+    return key == media_key or (
+        isinstance(media_key, str) and secret_of(media_key) is not None and key == poster_key(media_key)
+    )
 
 
 def is_publish(before: dict | None, after: dict | None) -> bool:
     return bool(before and after and before.get("status") == Status.DRAFT and after.get("status") == Status.PUBLISHED)
 
 
-def feed_entry(creation: dict, media_url: str) -> dict:
+def is_unpublish(before: dict | None, after: dict | None) -> bool:
+    """published -> draft: the owner's unpublish, or an operator's takedown (issue #16)."""
+    return bool(before and after and before.get("status") == Status.PUBLISHED and after.get("status") == Status.DRAFT)
+
+
+def public_keys_of(creation_id: str, creation: dict) -> list[str]:
+    """The public copies of THIS document: what an unpublish or a takedown removes."""
+    key = creation.get("mediaKey")
+    if not isinstance(key, str) or secret_of(key) is None:
+        return []
+    return [published_key(creation_id, key), published_poster_key(creation_id, key)]
+
+
+def feed_entry(
+    creation: dict,
+    media_url: str,
+    display_name: str = FALLBACK_NAME,
+    poster_url: str | None = None,
+    visible: bool = True,
+) -> dict:
+    """`visible` is what the feed query filters on: an entry hidden by reports (pending review)
+    stays in place, but no client can read or list it (firestore.rules)."""
     entry = {field: creation.get(field) for field in FEED_FIELDS}
     entry["mediaUrl"] = media_url
     entry.update(feed_options(creation))
+    entry["displayName"] = display_name
+    entry["visible"] = visible
+    if poster_url:
+        entry["posterUrl"] = poster_url
     return entry
 
 
@@ -116,4 +156,15 @@ def keys_of(creation_id: str, creation: dict) -> list[str]:
     key = creation.get("mediaKey")
     if not isinstance(key, str) or secret_of(key) is None:
         return []
-    return [key, published_key(creation_id, key)]
+    return [key, published_key(creation_id, key), poster_key(key), published_poster_key(creation_id, key)]
+
+
+def poster_key(media_key: str) -> str:
+    """The private poster of a draft: its video's key with the poster suffix."""
+    if secret_of(media_key) is None:
+        raise ValueError(f"no draft key: {media_key!r}")
+    return media_key[: -len(VIDEO_SUFFIX)] + POSTER_SUFFIX
+
+
+def published_poster_key(creation_id: str, media_key: str) -> str:
+    return published_key(creation_id, media_key)[: -len(VIDEO_SUFFIX)] + POSTER_SUFFIX

@@ -16,14 +16,14 @@ class Status(StrEnum):
 IN_FLIGHT = frozenset({Status.PENDING, Status.PROCESSING})
 FINISHED = frozenset({Status.DRAFT, Status.FAILED, Status.PUBLISHED})
 
-# Only these moves exist. Publishing is the client's move (allowed by the rules);
-# every other move is the server's.
+# Only these moves exist. Publishing and unpublishing (issue #16) are the client's moves
+# (allowed by the rules); every other move is the server's.
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.PENDING: frozenset({Status.PROCESSING, Status.FAILED}),
     Status.PROCESSING: frozenset({Status.DRAFT, Status.FAILED}),
     Status.DRAFT: frozenset({Status.PUBLISHED}),
     Status.FAILED: frozenset(),
-    Status.PUBLISHED: frozenset(),
+    Status.PUBLISHED: frozenset({Status.DRAFT}),
 }
 
 SERVER_TRANSITIONS: dict[Status, frozenset[Status]] = {

@@ -21,7 +21,7 @@ from domain.admission import poll_delay, task_id
 from domain.errors import ErrorCode, ExternalServiceError, Failure, failure
 from domain.generation import OutcomeKind, VeoOutcome, estimate_progress, outcome_failure
 from domain.states import Status
-from handlers import common
+from handlers import common, poster_step
 from ports import MalformedDocument
 
 JOB_FIELDS = ("operationName", "mediaKey", "userId", "startedAt")
@@ -115,6 +115,8 @@ def handle(
     )
     common.forget_upload(media_key, services)
     common.remove_temp(creation_id, services)
+    # The draft (and its money) is settled: a poster that cannot be made leaves it as it is.
+    poster_step.add_poster(creation_id, media_key, services)
     return FinalizeOutcome.DRAFT
 
 

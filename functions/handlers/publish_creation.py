@@ -12,6 +12,7 @@ from adapters import log
 from adapters.retry import with_retries
 from bootstrap import Services
 from domain import media
+from domain.errors import ExternalServiceError
 from domain.states import Status
 from handlers import common
 
@@ -21,12 +22,52 @@ class PublishOutcome(StrEnum):
     SET_ASIDE = "set_aside"  # no usable mediaKey
     NOT_PUBLISHED = "not_published"  # deleted or unpublished meanwhile: the public copy is removed
     PUBLISHED = "published"
+    UNPUBLISHED = "unpublished"  # back to draft (the owner, or a takedown): feed entry and public copies gone
 
 
 def handle(creation_id: str, before: dict | None, after: dict | None, services: Services) -> PublishOutcome:
+    if after is not None and media.is_unpublish(before, after):
+        return unpublish(creation_id, after, services)
     if after is None or not media.is_publish(before, after):
         return PublishOutcome.IGNORED
     return publish(creation_id, after, services)
+
+
+def _copy_poster(creation_id: str, creation: dict, services: Services) -> str | None:
+    """The public copy of the draft's poster, if it has one (issue #16). A failure publishes
+    the video without its poster rather than not at all."""
+    if not creation.get("posterUrl"):
+        return None
+    source = media.poster_key(creation["mediaKey"])
+    target = media.published_poster_key(creation_id, creation["mediaKey"])
+    services.store.record_upload(target, creation_id)
+    try:
+        with_retries(lambda: services.media.copy(source, target, content_type="image/jpeg"), services.settings.retry)
+    except ExternalServiceError as exc:
+        log.poster_skipped(creation_id, f"public copy: {exc}")
+        return None
+    return target
+
+
+def unpublish(creation_id: str, creation: dict, services: Services) -> PublishOutcome:
+    """published -> draft: the feed entry and every public copy of this document go; the draft
+    (private video and poster) stays. Safe to repeat. If the owner published again while this
+    ran, the publish is redone at the end: its copy may have landed before our delete."""
+    removed = services.feed.remove_from_feed(creation_id)
+    for key in media.public_keys_of(creation_id, creation):
+        # Noted first: if R2 refuses the delete, the media sweep removes the copy later (it is
+        # no longer live: the creation is a draft). The note goes once the delete succeeds.
+        services.store.record_upload(key, creation_id)
+        common.delete_media(creation_id, key, services)
+    log.unpublished(creation_id, creation.get("userId"), removed)
+    current = services.store.load_creation(creation_id)
+    if (
+        current is not None
+        and current.get("status") == Status.PUBLISHED
+        and current.get("mediaKey") == creation.get("mediaKey")
+    ):
+        return publish(creation_id, current, services)
+    return PublishOutcome.UNPUBLISHED
 
 
 def publish(creation_id: str, creation: dict, services: Services) -> PublishOutcome:
@@ -40,12 +81,16 @@ def publish(creation_id: str, creation: dict, services: Services) -> PublishOutc
     services.store.record_upload(public_key, creation_id)
     # Copying again on a re-delivered event rewrites the same object: harmless.
     with_retries(lambda: services.media.copy(creation["mediaKey"], public_key), services.settings.retry)
-    if not services.feed.publish_to_feed(creation_id, services.media.public_url(public_key)):
+    poster_key = _copy_poster(creation_id, creation, services)
+    poster_url = services.media.public_url(poster_key) if poster_key else None
+    if not services.feed.publish_to_feed(creation_id, services.media.public_url(public_key), poster_url):
         # Deleted (or changed) meanwhile: the delete trigger may already have run, so this
         # copy is ours to remove.
-        services.media.delete(public_key)
-        common.forget_upload(public_key, services)
+        for key in filter(None, (public_key, poster_key)):
+            services.media.delete(key)
+            common.forget_upload(key, services)
         return PublishOutcome.NOT_PUBLISHED
-    common.forget_upload(public_key, services)
+    for key in filter(None, (public_key, poster_key)):
+        common.forget_upload(key, services)
     log.state_change(creation_id, creation.get("userId"), Status.DRAFT, Status.PUBLISHED)
     return PublishOutcome.PUBLISHED

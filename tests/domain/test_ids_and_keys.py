@@ -42,6 +42,8 @@ def test_a_new_owners_public_copy_is_not_the_old_documents():
     assert media.keys_of("x", {"mediaKey": media.draft_key("u", "x", "s1")}) == [
         "drafts/u/x/s1.mp4",
         "published/x/s1.mp4",
+        "drafts/u/x/s1.jpg",  # the posters (issue #16)
+        "published/x/s1.jpg",
     ]
 
 
@@ -49,3 +51,18 @@ def test_a_failed_creations_upload_is_not_live():
     key = media.draft_key("u", "x", "s")
     assert not media.object_is_live(key, {"status": "failed", "mediaKey": key})
     assert media.object_is_live(key, {"status": "processing", "mediaKey": key})
+
+
+def test_posters_live_beside_their_video_and_belong_to_the_same_document():
+    key = media.draft_key("u", "x", "s1")
+    assert media.poster_key(key) == "drafts/u/x/s1.jpg"
+    assert media.published_poster_key("x", key) == "published/x/s1.jpg"
+    assert media.creation_id_of("drafts/u/x/s1.jpg") == "x"
+    assert media.creation_id_of("published/x/s1.jpg") == "x"
+    draft = {"status": "draft", "mediaKey": key}
+    assert media.object_is_live("drafts/u/x/s1.jpg", draft)
+    assert not media.object_is_live("published/x/s1.jpg", draft)  # unpublished: the public poster goes
+    assert media.object_is_live("published/x/s1.jpg", {**draft, "status": "published"})
+    assert not media.object_is_live("drafts/u/x/s2.jpg", draft)  # another incarnation's
+    assert not media.object_is_live("drafts/u/x/s1.jpg", {**draft, "status": "failed"})
+    assert media.public_keys_of("x", draft) == ["published/x/s1.mp4", "published/x/s1.jpg"]

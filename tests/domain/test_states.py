@@ -41,3 +41,9 @@ def test_an_unknown_status_moves_nowhere(junk):
 
 def test_every_status_is_either_in_flight_or_finished():
     assert set(Status) == IN_FLIGHT | FINISHED and not IN_FLIGHT & FINISHED
+
+
+def test_the_owner_may_unpublish_back_to_draft_but_the_server_never_moves_a_published_creation():
+    assert can_transition("published", Status.DRAFT)
+    assert not server_may_move("published", Status.DRAFT)
+    assert not can_transition("published", Status.FAILED)

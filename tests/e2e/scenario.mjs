@@ -96,6 +96,11 @@ async function videoPlayable(locator, what) {
   const handle = await locator.elementHandle();
   const result = await page.evaluate(
     (video) => new Promise((resolve) => {
+      // A video with a poster loads nothing until it is opened (issue #16): open it.
+      if (video.preload === "none") {
+        video.preload = "metadata";
+        video.load();
+      }
       const report = () => resolve({
         readyState: video.readyState, duration: video.duration,
         width: video.videoWidth, height: video.videoHeight,
@@ -115,6 +120,23 @@ async function videoPlayable(locator, what) {
   expect(result.readyState >= 1 && result.duration > 0,
     `${what} is not playable: ${JSON.stringify(result)}`);
   return result;
+}
+
+// A poster (issue #16): the <video> shows it (poster attribute) and it is a real image, 480 px wide.
+async function posterShown(locator, what) {
+  try {
+    await locator.waitFor({ timeout: 30000 });
+  } catch {
+    throw new StepFailure(`${what}: no poster shown`);
+  }
+  const size = await locator.evaluate((video) => new Promise((resolve) => {
+    const img = new Image();
+    img.onload = () => resolve({ width: img.naturalWidth, height: img.naturalHeight, src: video.poster });
+    img.onerror = () => resolve({ error: "not an image", src: video.poster });
+    img.src = video.poster;
+  }));
+  expect(size.width === 480 && size.height > 0, `${what} is not a 480 px wide image: ${JSON.stringify(size)}`);
+  return size;
 }
 
 // Submits the request form and returns the new creation's id (the newest card).
@@ -209,6 +231,8 @@ const steps = [
     expect(seen.some((s) => s.startsWith("pending+progress") || s.startsWith("processing+progress")),
       `no progress bar while in flight: ${seen.join(" → ")}`);
     await waitStatus(boatId, ["draft"], 5000);
+    // The poster follows the draft within seconds (issue #16): the list shows it.
+    await posterShown(card(boatId).locator("[data-testid=creation-video][data-poster=yes]"), "the draft's poster");
     const video = card(boatId).getByTestId("creation-video");
     const meta = await videoPlayable(video, "the draft's video");
     console.log(`draft video: ${meta.width}x${meta.height}, ${meta.duration.toFixed(2)} s`);
@@ -268,8 +292,74 @@ const steps = [
     await tid("panel-feed").waitFor();
     await feedItem(boatId).waitFor();
     expect(await text(feedItem(boatId).getByTestId("feed-prompt")) === boatPrompt, "feed item shows another prompt");
+    await posterShown(feedItem(boatId).locator("[data-testid=feed-video][data-poster=yes]"), "the feed's poster");
     await videoPlayable(feedItem(boatId).getByTestId("feed-video"), "the feed's video");
     await shot("03-feed");
+  }],
+
+  // ---- issue #16: names, unpublish, reports ---------------------------------------------
+  ["the feed shows a display name, never the uid, and a rename reaches it", async () => {
+    const uid = await text(tid("user-uid"));
+    const byline = feedItem(boatId).getByTestId("feed-name");
+    expect(await text(byline) === "by Phoenix creator", `without a name the feed shows "${await text(byline)}"`);
+    await tid("display-name").fill(" bad name");
+    await tid("save-name").click();
+    expect(/spaces/.test(await text(tid("name-message"))), `a bad name is not explained: "${await text(tid("name-message"))}"`);
+    const name = `Captain ${RUN}`;
+    await tid("display-name").fill(name);
+    await tid("save-name").click();
+    await page.waitForFunction(() => /Saved/.test(document.querySelector("[data-testid=name-message]")?.textContent || ""));
+    try {
+      await page.waitForFunction(
+        ([id, want]) => document.querySelector(`[data-testid=feed-item][data-id="${id}"] [data-testid=feed-name]`)
+          ?.textContent === want, [boatId, `by ${name}`], { timeout: 30000 });
+    } catch {
+      throw new StepFailure(`the feed still shows "${await text(byline)}" after the rename`);
+    }
+    expect(!(await text(feedItem(boatId))).includes(uid), "the feed item shows the uid");
+    await shot("03b-feed-name");
+  }],
+
+  ["unpublish: the feed entry goes, the draft stays; publish again", async () => {
+    await tid("tab-create").click();
+    await card(boatId).getByTestId("unpublish").click();
+    await waitStatus(boatId, ["draft"]);
+    expect(await card(boatId).getByTestId("publish").isVisible(), "an unpublished draft should offer Publish");
+    await tid("tab-feed").click();
+    await feedItem(boatId).waitFor({ state: "detached", timeout: 30000 });
+    await tid("tab-create").click();
+    await card(boatId).getByTestId("publish").click();
+    await waitStatus(boatId, ["published"]);
+    await tid("tab-feed").click();
+    await feedItem(boatId).waitFor();
+    expect(await page.locator(`[data-testid=feed-item][data-id="${boatId}"]`).count() === 1, "more than one feed item");
+  }],
+
+  ["another user reports the video, once", async () => {
+    const other = await browser.newContext({ viewport: { width: 1024, height: 800 } });
+    try {
+      const page2 = await other.newPage();
+      page2.setDefaultTimeout(STEP_TIMEOUT);
+      await page2.goto(APP_URL);
+      await page2.getByTestId("sign-in-anonymous").click();
+      await page2.getByTestId("app-view").waitFor();
+      await page2.getByTestId("tab-feed").click();
+      const item = page2.locator(`[data-testid=feed-item][data-id="${boatId}"]`);
+      await item.waitFor();
+      expect(await item.getByTestId("feed-name").textContent() === `by Captain ${RUN}`, "the reporter sees another name");
+      await item.getByTestId("report-open").click();
+      await item.getByTestId("report-reason").selectOption("spam");
+      await item.getByTestId("report").click();
+      await page2.waitForFunction(
+        (id) => /Reported/.test(document.querySelector(
+          `[data-testid=feed-item][data-id="${id}"] [data-testid=report-message]`)?.textContent || ""), boatId);
+      expect(await item.getByTestId("report").isDisabled(), "Report can be pressed again");
+      // The owner's own card offers no Report.
+      expect(await feedItem(boatId).getByTestId("report").count() === 0, "the owner is offered Report");
+      await page2.screenshot({ path: join(ARTIFACTS, "03c-reported.png"), fullPage: true });
+    } finally {
+      await other.close();
+    }
   }],
 
   ["a filtered prompt fails, refunded, balance restored", async () => {

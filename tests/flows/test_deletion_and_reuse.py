@@ -173,6 +173,7 @@ def test_a_late_delete_event_of_an_old_document_spares_the_new_owners_feed_entry
     # Bob was never charged for this id: he may use it.
     submit(bob_client, bob.uid, f"{uuid.uuid4().hex[:8]} bob's", cid=cid)
     assert wait_status(bob_client, cid)["status"] == "draft"
+    wait_until(lambda: bob_client.get(f"creations/{cid}").get("posterUrl"), what="bob's poster")
     bob_client.update(f"creations/{cid}", {"status": "published", "publishedAt": SERVER_TIME})
     entry = wait_until(lambda: feed_entry(cid), what="bob's feed entry")
     bobs_objects = r2_keys(f"drafts/{bob.uid}/{cid}/") + r2_keys(f"published/{cid}/")
@@ -180,9 +181,9 @@ def test_a_late_delete_event_of_an_old_document_spares_the_new_owners_feed_entry
     # alice's delete event, delivered again now
     cleanup_creation.handle(cid, old, services(), old_incarnation)
 
-    assert feed_entry(cid) == entry and entry["userId"] == bob.uid
+    assert feed_entry(cid) == entry and "userId" not in entry  # issue #16: names, not uids
     assert r2_keys(f"drafts/{bob.uid}/{cid}/") + r2_keys(f"published/{cid}/") == bobs_objects
-    assert len(bobs_objects) == 2
+    assert len(bobs_objects) == 4  # his draft and public copy, each a video and a poster
     assert_ledger_ok(alice.uid, bob.uid)
 
 

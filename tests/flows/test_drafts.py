@@ -57,14 +57,17 @@ def test_drafts_list_delete_and_publish_keep_storage_and_feed_in_step(new_user, 
 
     # The draft's private URL cannot be derived from its id.
     assert ok not in draft["mediaUrl"].rsplit("/", 1)[1]
+    wait_until(lambda: client.get(f"creations/{ok}").get("posterUrl"), what="the draft's poster (issue #16)")
     client.update(f"creations/{ok}", {"status": "published", "publishedAt": SERVER_TIME})
     entry = wait_until(lambda: _feed_entry(client, ok), what="feed entry")
-    assert set(entry) == {"userId", "prompt", "aspectRatio", "duration", "publishedAt", "mediaUrl"} | {
-        "quality",  # issue #15: what the video is, defaults filled in
+    # No uid in the feed (issue #16): the owner's display name, or the fallback without a profile;
+    # what the video is (issue #15), defaults filled in.
+    assert set(entry) == {"prompt", "aspectRatio", "duration", "publishedAt", "mediaUrl", "displayName", "visible"} | {
+        "quality",
         "resolution",
         "audio",
-    }
-    assert entry["userId"] == user.uid and entry["duration"] == 4
+    } | ({"posterUrl"} if "posterUrl" in entry else set())
+    assert entry["displayName"] == "Phoenix creator" and entry["duration"] == 4
     video = requests.get(entry["mediaUrl"], timeout=10)
     assert video.status_code == 200
     with av.open(io.BytesIO(video.content), format="mp4") as container:
@@ -73,7 +76,7 @@ def test_drafts_list_delete_and_publish_keep_storage_and_feed_in_step(new_user, 
     assert _feed_entry(other_client, ok) == entry  # the feed is for every signed-in user
 
     owned = r2_keys(f"drafts/{user.uid}/{ok}/") + r2_keys(f"published/{ok}")
-    assert len(owned) == 2
+    assert sorted(k.rsplit(".", 1)[1] for k in owned) == ["jpg", "jpg", "mp4", "mp4"]  # videos and posters
     client.delete(f"creations/{ok}")
     wait_until(lambda: _feed_entry(client, ok) is None, what="feed entry removed")
     wait_until(
@@ -103,13 +106,13 @@ def test_publish_event_delivered_twice_writes_one_feed_entry(new_user, veo):
     user, client = new_user(tokens=100)
     cid = submit(client, user.uid, f"{uuid.uuid4().hex[:8]} twice published")
     wait_status(client, cid)
-    before = client.get(f"creations/{cid}")
+    before = wait_until(lambda: (c := client.get(f"creations/{cid}")).get("posterUrl") and c, what="poster")
     client.update(f"creations/{cid}", {"status": "published", "publishedAt": SERVER_TIME})
     first = wait_until(lambda: _feed_entry(client, cid), what="feed entry")
     after = client.get(f"creations/{cid}")
     assert publish_creation.handle(cid, before, after, bootstrap(config.settings())) == "published"
     assert _feed_entry(client, cid) == first
-    assert len(r2_keys(f"published/{cid}")) == 1
+    assert len(r2_keys(f"published/{cid}")) == 2  # the video and its poster
 
 
 def test_media_sweep_removes_orphan_objects_and_keeps_live_ones(new_user, veo):
@@ -119,7 +122,9 @@ def test_media_sweep_removes_orphan_objects_and_keeps_live_ones(new_user, veo):
 
     user, client = new_user(tokens=100)
     cid = submit(client, user.uid, f"{uuid.uuid4().hex[:8]} keep me")
-    live_key = [k for k in r2_keys(f"drafts/{user.uid}/{cid}/")] if wait_status(client, cid) else []
+    live_key = (
+        [k for k in r2_keys(f"drafts/{user.uid}/{cid}/") if k.endswith(".mp4")] if wait_status(client, cid) else []
+    )
     orphan_draft = f"drafts/{user.uid}/c-gone-{uuid.uuid4().hex}/secret.mp4"
     orphan_public = f"published/c-gone-{uuid.uuid4().hex}.mp4"
     stale_public = f"published/{cid}.mp4"  # the creation exists but was never published

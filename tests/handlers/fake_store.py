@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain import contract, ledger, media, metrics
+from domain import contract, ledger, media, metrics, moderation, profiles
 from domain.errors import Failure
 from domain.ledger import Account, EntryType
 from domain.states import IN_FLIGHT, Status, parse_status, server_may_move
@@ -386,14 +386,59 @@ class FakeFeed(Scripted):
     def __init__(self, store: FakeStore) -> None:
         super().__init__()
         self.store = store
+        self.profiles: dict[str, dict] = {}  # profiles/{uid}
+        self.reviews: dict[str, dict] = {}  # moderation/{id}
+        self.reports: dict[tuple[str, str], dict] = {}  # feed/{id}/reports/{uid}
 
-    def publish_to_feed(self, creation_id: str, media_url: str) -> bool:
+    def publish_to_feed(self, creation_id: str, media_url: str, poster_url: str | None = None) -> bool:
         self._enter("publish_to_feed")
         snap = self.store.creations.get(creation_id)
-        if _status(snap) != Status.PUBLISHED:
+        if _status(snap) != Status.PUBLISHED or moderation.is_taken_down(snap):
             return False
         assert snap is not None
-        self.store.feed[creation_id] = media.feed_entry(snap, media_url)
+        name = profiles.display_name_of(self.profiles.get(snap.get("userId")))
+        hidden = moderation.is_hidden(self.reviews.get(creation_id))
+        self.store.feed[creation_id] = media.feed_entry(snap, media_url, name, poster_url, visible=not hidden)
+        return True
+
+    def set_poster(self, creation_id: str, media_key: str, poster_url: str) -> str | None:
+        self._enter("set_poster")
+        snap = self.store.creations.get(creation_id)
+        if snap is None or snap.get("mediaKey") != media_key or _status(snap) not in (Status.DRAFT, Status.PUBLISHED):
+            return None
+        snap["posterUrl"] = poster_url
+        return _status(snap)
+
+    def count_report(self, creation_id: str, reporter_id: str, threshold: int) -> tuple[int, bool] | None:
+        self._enter("count_report")
+        key = (creation_id, reporter_id)
+        if key not in self.reports or self.reports[key].get("countedAt"):
+            return None
+        self.reports[key]["countedAt"] = True
+        if _owner(self.store.creations.get(creation_id)) == reporter_id:
+            return None
+        counted = moderation.count_report(self.reviews.get(creation_id), threshold)
+        self.reviews[creation_id] = counted.review
+        if counted.newly_hidden and creation_id in self.store.feed:
+            self.store.feed[creation_id]["visible"] = False
+        return counted.review["reports"], counted.newly_hidden
+
+    def published_by(self, user_id: str, after_id: str | None, limit: int) -> list[str]:
+        ids = sorted(
+            cid
+            for cid, c in self.store.creations.items()
+            if c.get("userId") == user_id and _status(c) == Status.PUBLISHED and (after_id is None or cid > after_id)
+        )
+        return ids[:limit]
+
+    def rename_in_feed(self, creation_id: str, user_id: str) -> bool:
+        snap, entry = self.store.creations.get(creation_id), self.store.feed.get(creation_id)
+        if snap is None or snap.get("userId") != user_id or entry is None:
+            return False
+        name = profiles.display_name_of(self.profiles.get(user_id))
+        if entry.get("displayName") == name:
+            return False
+        entry["displayName"] = name
         return True
 
     def remove_from_feed(self, creation_id: str) -> bool:

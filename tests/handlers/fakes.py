@@ -165,6 +165,7 @@ class FakeTempStorage(Scripted):
 class FakeMediaBucket(Scripted):
     clock: FakeClock
     objects: dict[str, tuple[bytes, datetime]] = field(default_factory=dict)
+    content_types: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         Scripted.__init__(self)
@@ -176,11 +177,18 @@ class FakeMediaBucket(Scripted):
         self._enter("upload_stream")
         self.objects[key] = (reader.read(), self.clock.now())
 
-    def upload_bytes(self, data: bytes, key: str) -> None:
+    def upload_bytes(self, data: bytes, key: str, *, content_type: str = "video/mp4") -> None:
         self._enter("upload_bytes")
         self.objects[key] = (data, self.clock.now())
+        self.content_types[key] = content_type
 
-    def copy(self, source_key: str, target_key: str) -> None:
+    def download_to(self, key: str, writer) -> None:
+        self._enter("download_to")
+        if key not in self.objects:
+            raise permanent("r2", 404, f"no object {key}")
+        writer.write(self.objects[key][0])
+
+    def copy(self, source_key: str, target_key: str, *, content_type: str = "video/mp4") -> None:
         self._enter("copy")
         if source_key not in self.objects:
             raise permanent("r2", 404, f"no object {source_key}")

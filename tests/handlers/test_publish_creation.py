@@ -46,7 +46,8 @@ def test_a_published_draft_gets_a_public_copy_and_a_feed_entry(world):
     public = media.published_key("c1", KEY)
     assert world.media.objects[public][0] == b"the video"
     assert world.store.feed["c1"]["mediaUrl"] == world.media.public_url(public)
-    assert world.store.feed["c1"]["userId"] == USER
+    assert "userId" not in world.store.feed["c1"]  # issue #16: the feed shows names, not uids
+    assert world.store.feed["c1"]["displayName"] == "Phoenix creator"
 
 
 def test_a_repeated_publish_event_rewrites_the_same_copy_and_entry(world):
@@ -95,3 +96,72 @@ def test_a_public_copy_is_noted_before_the_copy_and_the_note_cleared_once_the_fe
     assert public in world.store.uploads
     assert handle("c1", before, after, world.services) == PublishOutcome.PUBLISHED
     assert public not in world.store.uploads
+
+
+# ---- names and unpublish (issue #16) ---------------------------------------------------------
+
+
+def test_the_feed_entry_carries_the_owners_display_name_and_no_uid(world):
+    world.feed.profiles[USER] = {"displayName": "Alice W"}
+    before = draft(world)
+    handle("c1", before, published(world), world.services)
+    entry = world.store.feed["c1"]
+    assert entry["displayName"] == "Alice W" and USER not in entry.values() and entry["visible"] is True
+
+
+def test_unpublish_removes_the_feed_entry_and_the_public_copy_and_keeps_the_draft(world):
+    before = draft(world)
+    after = published(world)
+    handle("c1", before, after, world.services)
+    world.store.creations["c1"]["status"] = "draft"
+    world.store.creations["c1"].pop("publishedAt", None)
+    # When the unpublish event comes (twice: a re-delivery changes nothing)
+    for _ in range(2):
+        assert handle("c1", after, dict(world.store.creations["c1"]), world.services) == PublishOutcome.UNPUBLISHED
+    # Then the feed entry and the public copy are gone, the private draft stays
+    assert "c1" not in world.store.feed
+    assert media.published_key("c1", KEY) not in world.media.objects
+    assert world.media.objects[KEY][0] == b"the video"
+
+
+def test_publish_again_while_an_unpublish_runs_ends_published_with_one_entry(world):
+    before = draft(world)
+    after = published(world)
+    handle("c1", before, after, world.services)
+    unpublished = {**after, "status": "draft"}
+    # Given the owner publishes again just after the unpublish removed the entry
+    world.feed.before("remove_from_feed", lambda: world.store.creations["c1"].update(status="draft"))
+    world.media.before("delete", lambda: world.store.creations["c1"].update(status="published"))
+    # When the unpublish event is handled
+    outcome = handle("c1", after, unpublished, world.services)
+    # Then the publish is redone: entry and public copy are there
+    assert outcome == PublishOutcome.PUBLISHED
+    assert list(world.store.feed) == ["c1"]
+    assert media.published_key("c1", KEY) in world.media.objects
+
+
+def test_a_taken_down_creation_is_not_published_to_the_feed(world):
+    before = draft(world)
+    after = published(world)
+    world.store.creations["c1"]["moderation"] = {"state": "taken_down", "reason": "x", "by": "ops"}
+    assert handle("c1", before, after, world.services) == PublishOutcome.NOT_PUBLISHED
+    assert "c1" not in world.store.feed
+
+
+def test_an_unpublish_r2_refuses_to_clean_leaves_the_public_copy_to_the_media_sweep(world):
+    from handlers import sweep_orphans
+    from tests.handlers.fakes import transient
+
+    before = draft(world)
+    after = published(world)
+    handle("c1", before, after, world.services)
+    world.store.creations["c1"]["status"] = "draft"
+    public = media.published_key("c1", KEY)
+    world.media.fail("delete", *[transient()] * 2)  # every attempt of the first delete
+    # When the unpublish event is handled while R2 refuses
+    assert handle("c1", after, dict(world.store.creations["c1"]), world.services) == PublishOutcome.UNPUBLISHED
+    # Then the feed entry is gone and the copy is noted; the media sweep removes it
+    assert "c1" not in world.store.feed and public in world.media.objects and public in world.store.uploads
+    world.clock.advance(3600 * 2)
+    sweep_orphans.sweep_media(world.services, world.clock.now())
+    assert public not in world.media.objects

@@ -22,6 +22,13 @@ EXPECTED = {
     "finalizegeneration": ("task", None, 600, True),
     "sweeporphans": ("schedule", "every 5 minutes", 300, True),
     "checkalerts": ("schedule", "every 5 minutes", 120, False),
+    # issue #16: Firestore only, no R2 secret
+    "renameprofile": ("event", f"{FIRESTORE}.written", 300, False),
+    "countreport": ("event", f"{FIRESTORE}.created", 60, False),
+}
+DOCUMENTS = {
+    "renameprofile": "profiles/{userId}",
+    "countreport": "feed/{creationId}/reports/{reporterId}",
 }
 
 
@@ -55,7 +62,7 @@ def test_every_function_is_declared_as_intended():
         if kind == "event":
             trigger = ep["eventTrigger"]
             assert trigger["eventType"] == what
-            assert trigger["eventFilterPathPatterns"] == {"document": "creations/{creationId}"}
+            assert trigger["eventFilterPathPatterns"] == {"document": DOCUMENTS.get(name, "creations/{creationId}")}
             assert trigger["eventFilters"] == {"database": "(default)", "namespace": "(default)"}
         elif kind == "task":
             retry = ep["taskQueueTrigger"]["retryConfig"]

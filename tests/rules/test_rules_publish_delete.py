@@ -78,18 +78,8 @@ def test_unpublishing_or_republishing_is_denied(alice, alice_finished, seed, cha
     assert seed.status(cid) == "published"
 
 
-def test_unpublishing_by_removing_publishedAt_is_denied(alice, alice_finished, seed):
-    cid = alice_finished["published"]
-
-    def call():
-        return alice.client.update_masked(
-            f"creations/{cid}",
-            {"status": "draft"},
-            mask=["status", "publishedAt"],
-        )
-
-    assert outcome(call) == "denied"
-    assert seed.status(cid) == "published"
+# Unpublishing by removing publishedAt is allowed since issue #16: tests/rules/test_rules_feed.py
+# (test_owner_unpublishes_removing_publishedAt_and_changing_nothing_else).
 
 
 @pytest.mark.parametrize(

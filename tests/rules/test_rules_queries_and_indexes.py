@@ -38,7 +38,8 @@ class Query:
 # clients/web/src/contract.js; the server's in functions/adapters/store.py and ops/.
 QUERIES = [
     Query("app: drafts list, newest first, paged", "creations", equals=("userId",), order=(("createdAt", DESC),)),
-    Query("app: feed, newest first", "feed", order=(("publishedAt", DESC),)),
+    Query("app: feed, newest first, visible only", "feed", equals=("visible",), order=(("publishedAt", DESC),)),
+    Query("server: a user's published creations (feed_store.published_by)", "creations", equals=("userId", "status")),
     Query("app: ledger, newest first", "transactions", order=(("createdAt", DESC),)),
     Query("server: orphan sweep (in_flight_older_than)", "creations", equals=("status",), range_on="createdAt"),
     Query("server: oldest in flight (in_flight_summary)", "creations", equals=("status",), order=(("createdAt", ASC),)),
@@ -285,13 +286,18 @@ def test_feed_lists_newest_first_for_any_signed_in_user(bob, admin_db, new_id):
         admin_db.collection("feed").document(cid).set(
             media.feed_entry(creation, f"http://127.0.0.1:9000/phoenix-media/published/{cid}.mp4")
         )
-    assert bob.client.query("feed", order_by=[("publishedAt", "DESCENDING")], limit=3)  # first page
+    assert bob.client.query(
+        "feed", where=[("visible", "==", True)], order_by=[("publishedAt", "DESCENDING")], limit=3
+    )  # first page
 
     # The next pages come from a cursor: start just after a moment 1 µs later than our newest.
     after = base + dt.timedelta(seconds=2, microseconds=1)
-    rows = bob.client.query("feed", order_by=[("publishedAt", "DESCENDING")], limit=3, start_after=[after])
+    rows = bob.client.query(
+        "feed", where=[("visible", "==", True)], order_by=[("publishedAt", "DESCENDING")], limit=3, start_after=[after]
+    )
     assert [cid for cid, _ in rows] == ids[::-1]
-    assert set(rows[0][1]) == set(media.feed_entry({}, "http://x"))  # every field a feed entry has
+    # every field a feed entry has (no poster in this seeded entry)
+    assert set(rows[0][1]) == set(media.feed_entry({}, "http://x"))
 
 
 # ---- the server's queries, run as the server runs them --------------------------------------

@@ -12,7 +12,8 @@ FEED_MAX, CREATIONS_MAX, LEDGER_MAX = 50, 100, 100
 
 
 def feed(client, **kwargs):
-    return client.query("feed", order_by=[("publishedAt", "DESCENDING")], **kwargs)
+    # The app's feed query: hidden entries (issue #16) are filtered out, as the rules require.
+    return client.query("feed", where=[("visible", "==", True)], order_by=[("publishedAt", "DESCENDING")], **kwargs)
 
 
 def own_creations(player, uid=None, **kwargs):
@@ -56,8 +57,9 @@ def test_an_unauthenticated_feed_list_is_denied_even_within_the_limit(anon):
 
 
 def test_counting_the_whole_feed_without_a_limit_is_denied(bob):
-    assert outcome(lambda: bob.client.count("feed")) == "denied"
-    assert outcome(lambda: bob.client.count("feed", limit=FEED_MAX)) == "allowed"
+    visible = [("visible", "==", True)]
+    assert outcome(lambda: bob.client.count("feed", where=visible)) == "denied"
+    assert outcome(lambda: bob.client.count("feed", where=visible, limit=FEED_MAX)) == "allowed"
 
 
 # ---- own creations: at most 100 ---------------------------------------------------------------

@@ -15,10 +15,14 @@ export function card({ titleId, prompt, promptTestid, badge, facts, time, focusa
   );
 }
 
-export function video({ src, aspectRatio, prompt, testid }) {
+// With a poster (issue #16) the list shows the poster and loads nothing of the video until the
+// user opens (plays) it; without one (not made yet, or the video could not be decoded) the
+// browser shows the video's first frame from its metadata.
+export function video({ src, aspectRatio, prompt, testid, poster }) {
   return h("video", {
     className: `video ${aspectRatio === "9:16" ? "portrait" : "landscape"}`,
-    controls: true, preload: "metadata", playsinline: true, src,
+    controls: true, preload: poster ? "none" : "metadata", playsinline: true, src,
+    poster: poster || null, "data-poster": poster ? "yes" : "no",
     testid, "aria-label": `Video: ${prompt}`,
   });
 }

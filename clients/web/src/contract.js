@@ -19,8 +19,10 @@ import {
   collection,
   connectFirestoreEmulator,
   deleteDoc,
+  deleteField,
   doc,
   getDocFromServer,
+  getDocs,
   getFirestore,
   limit,
   onSnapshot,
@@ -28,6 +30,7 @@ import {
   query,
   serverTimestamp,
   setDoc,
+  startAfter,
   updateDoc,
   where,
 } from "firebase/firestore";
@@ -157,11 +160,44 @@ export function deleteCreation(id) {
 
 // ---- feed: published videos of every user (server-written; any signed-in user reads) ---
 
+// The rules refuse a feed query that does not filter on visible == true (entries hidden by
+// reports are unreadable). Each item keeps its snapshot (`cursor`) to page after it.
+function feedQuery(...more) {
+  return query(collection(db, "feed"), where("visible", "==", true), orderBy("publishedAt", "desc"), ...more);
+}
+
+function feedItems(snap) {
+  return snap.docs.map((d) => Object.defineProperty({ id: d.id, ...d.data(READ) }, "cursor", { value: d }));
+}
+
 export function watchFeed(count, onChange, onError) {
-  const q = query(collection(db, "feed"), orderBy("publishedAt", "desc"), limit(count));
-  return onSnapshot(
-    q,
-    (snap) => onChange(snap.docs.map((d) => ({ id: d.id, ...d.data(READ) }))),
-    onError,
-  );
+  return onSnapshot(feedQuery(limit(count)), (snap) => onChange(feedItems(snap)), onError);
+}
+
+// One older page, once (not live), after the item `after` (its snapshot is the cursor).
+export async function feedPageAfter(after, count) {
+  return feedItems(await getDocs(feedQuery(startAfter(after.cursor), limit(count))));
+}
+
+// ---- issue #16: unpublish, display names, reports ---------------------------------------
+
+// Own published creation back to draft: status, and publishedAt removed, nothing else. The
+// server then removes the feed entry and the public copies; the draft stays.
+export function unpublishCreation(id) {
+  return updateDoc(doc(db, "creations", id), { status: "draft", publishedAt: deleteField() });
+}
+
+// profiles/{uid}: only its owner reads or writes it. null when never set.
+export async function getDisplayName(uid) {
+  const snap = await getDocFromServer(doc(db, "profiles", uid));
+  return snap.exists() ? snap.data().displayName : null;
+}
+
+export function setDisplayName(uid, displayName) {
+  return setDoc(doc(db, "profiles", uid), { displayName, updatedAt: serverTimestamp() });
+}
+
+// Once per user and entry (the document id is the reporter's uid); never readable afterwards.
+export function reportEntry(id, uid, reason) {
+  return setDoc(doc(db, "feed", id, "reports", uid), { reason, createdAt: serverTimestamp() });
 }

@@ -6,6 +6,7 @@ import { state } from "./session.js";
 import { setupAuth } from "./views/auth.js";
 import { setupCreationsMore, watchCreations } from "./views/drafts.js";
 import { setupFeedMore, watchFeed } from "./views/feed.js";
+import { loadDisplayName, setupDisplayName } from "./views/profile.js";
 import { setupLedgerMore, watchBalance, watchLedger } from "./views/ledger.js";
 import { setupRequestForm, updateRequestForm } from "./views/request-form.js";
 import { selectTab, setupTabs, tabFromHash } from "./views/tabs.js";
@@ -18,6 +19,7 @@ function onSignedIn() {
   watchCreations();
   watchFeed();
   watchLedger();
+  loadDisplayName();
   selectTab(tabFromHash() || "create", { focus: false });
 }
 
@@ -26,5 +28,6 @@ setupRequestForm();
 setupCreationsMore();
 setupFeedMore();
 setupLedgerMore();
+setupDisplayName();
 setupAuth({ onSignedIn });
 updateRequestForm();

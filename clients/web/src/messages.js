@@ -44,6 +44,10 @@ export function deniedMessage(action, error) {
         return "Not allowed: only your own drafts can be published, once. It may already be published or deleted.";
       case "delete":
         return "Not allowed: a video can be deleted only when it is finished (draft, failed or published), and only by its owner.";
+      case "unpublish":
+        return "Not allowed: only your own published videos can be unpublished. It may already be a draft or deleted.";
+      case "name":
+        return "Not allowed: the name was refused. Use 2 to 30 letters, digits, single spaces and . _ ' -.";
       case "request":
         return "Not allowed: the request was refused. Check that your balance covers the cost and that the prompt is valid.";
       default:

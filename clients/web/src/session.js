@@ -13,6 +13,7 @@ export const state = {
   listeners: {}, // name -> unsubscribe
   tracked: new Map(), // creation id -> {prompt, status, unsubscribe}: single-creation listeners
   denied: new Map(), // creation id -> why its last publish/delete was refused (kept across re-renders)
+  myCreations: new Set(), // ids of the user's creations: feed entries carry no uid (issue #16)
   sending: false,
 };
 
@@ -37,6 +38,7 @@ function stop(name) {
 
 export function stopAll() {
   state.denied.clear();
+  state.myCreations.clear();
   for (const name of Object.keys(state.listeners)) stop(name);
   for (const tracked of state.tracked.values()) tracked.unsubscribe?.();
   state.tracked.clear();

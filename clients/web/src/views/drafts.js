@@ -9,6 +9,8 @@ import { $, h } from "../dom.js";
 import { STATUS_LABELS, canDelete, canPublish, deniedMessage, errorLine, refundLine } from "../messages.js";
 import { optionFacts, tokenCost } from "../pricing.js";
 import { announce, isDenied, listen, shorten, state } from "../session.js";
+import { canPublishCreation, canUnpublish, moderationLine } from "../names.js";
+import { refreshFeed } from "./feed.js";
 
 export function watchCreations() {
   listen(
@@ -18,9 +20,13 @@ export function watchCreations() {
       state.creationsLimit,
       (creations) => {
         $("creations-error").textContent = "";
+        state.myCreations = new Set(creations.map((c) => c.id));
+        refreshFeed();
         syncCards($("creations"), creations, {
           testid: "creation-card",
-          keyOf: (c) => JSON.stringify([c.status, c.mediaUrl, c.error, c.refunded, c.tokenCost, c.pendingWrite]),
+          keyOf: (c) => JSON.stringify([
+            c.status, c.mediaUrl, c.error, c.refunded, c.tokenCost, c.pendingWrite, c.posterUrl, c.moderation?.state,
+          ]),
           status: (c) => c.status,
           render: creationCard,
           refresh: showProgress,
@@ -72,8 +78,12 @@ function creationCard(c) {
     );
   }
   if ((c.status === "draft" || c.status === "published") && c.mediaUrl) {
-    body.push(video({ src: c.mediaUrl, aspectRatio: c.aspectRatio, prompt: c.prompt, testid: "creation-video" }));
+    body.push(video({
+      src: c.mediaUrl, poster: c.posterUrl, aspectRatio: c.aspectRatio, prompt: c.prompt, testid: "creation-video",
+    }));
   }
+  const moderation = moderationLine(c);
+  if (moderation) body.push(h("p", { className: "error-message", testid: "creation-moderation" }, moderation));
   if (c.status === "failed") {
     body.push(
       h("p", { className: "error-message", testid: "creation-error" }, errorLine(c)),
@@ -82,11 +92,17 @@ function creationCard(c) {
   }
 
   const actions = [];
-  if (canPublish(c.status)) {
+  if (canPublish(c.status) && canPublishCreation(c)) {
     actions.push(h("button", {
       type: "button", testid: "publish", "aria-describedby": titleId,
       onclick: (event) => act(event.currentTarget, "publish", c),
     }, "Publish"));
+  }
+  if (canUnpublish(c.status)) {
+    actions.push(h("button", {
+      type: "button", className: "secondary", testid: "unpublish", "aria-describedby": titleId,
+      onclick: (event) => act(event.currentTarget, "unpublish", c),
+    }, "Unpublish"));
   }
   if (canDelete(c.status)) {
     actions.push(h("button", {
@@ -140,6 +156,9 @@ async function act(button, action, creation) {
     if (action === "publish") {
       await api.publishCreation(creation.id);
       announce(`Published “${shorten(creation.prompt, 40)}” to the feed.`);
+    } else if (action === "unpublish") {
+      await api.unpublishCreation(creation.id);
+      announce(`Unpublished “${shorten(creation.prompt, 40)}”: it is a draft again.`);
     } else {
       await api.deleteCreation(creation.id);
       announce(`Deleted “${shorten(creation.prompt, 40)}”.`);

@@ -1,0 +1,46 @@
+// Display names and reports (issue #16), pure: the same checks as firestore.rules
+// (validDisplayName, reportReasons) so the user gets a real message before a refused write.
+
+export const NAME_MIN = 2;
+export const NAME_MAX = 30;
+export const FALLBACK_NAME = "Phoenix creator";
+
+// Letters, combining marks, digits, single inner spaces and . _ ' -; starts with a letter or
+// a digit. No control, zero-width or bidi-override characters, no stray spaces. The rules
+// count UTF-16 code units, as String.length does.
+const NAME = /^[\p{L}\p{N}][\p{L}\p{M}\p{N}._'-]*( [\p{L}\p{M}\p{N}._'-]+)*$/u;
+
+export function nameProblem(name) {
+  if (typeof name !== "string" || name.length < NAME_MIN) return `At least ${NAME_MIN} characters.`;
+  if (name.length > NAME_MAX) return `At most ${NAME_MAX} characters.`;
+  if (name !== name.trim() || name.includes("  ")) return "No spaces at the start or end, and single spaces only.";
+  if (!NAME.test(name)) return "Use letters, digits, spaces and . _ ' - only, starting with a letter or a digit.";
+  return null;
+}
+
+export const REPORT_REASONS = Object.freeze({
+  spam: "Spam",
+  sexual: "Sexual content",
+  violence: "Violence",
+  hate: "Hate",
+  harassment: "Harassment",
+  copyright: "Copyright",
+  other: "Something else",
+});
+
+// What the owner reads on a creation an operator or the reports took off the feed.
+export function moderationLine(creation) {
+  const mark = creation && creation.moderation;
+  if (!mark) return null;
+  if (mark.state === "taken_down") return `Taken down by a moderator: ${mark.reason || "no reason given"}. It cannot be published.`;
+  if (mark.state === "under_review") return "Hidden from the feed after reports, pending a moderator's review.";
+  return null;
+}
+
+export function canPublishCreation(creation) {
+  return creation.status === "draft" && !(creation.moderation && creation.moderation.state === "taken_down");
+}
+
+export function canUnpublish(status) {
+  return status === "published";
+}

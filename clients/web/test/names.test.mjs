@@ -1,0 +1,24 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { canPublishCreation, moderationLine, nameProblem } from "../src/names.js";
+
+test("names the rules accept pass the client check", () => {
+  for (const name of ["Al", "Ana María", "zoé_99", "O'Neil", "Jean-Luc P.", "日本", "x".repeat(30)]) {
+    assert.equal(nameProblem(name), null, name);
+  }
+});
+
+test("names the rules refuse are explained before the write", () => {
+  for (const name of ["a", "x".repeat(31), " Al", "Al ", "Al  B", ".Al", "Al\u200bB", "Al\u202eB", "Al\nB", "Al<b>"]) {
+    assert.ok(nameProblem(name), JSON.stringify(name));
+  }
+});
+
+test("a taken-down draft cannot be published and says why", () => {
+  const c = { status: "draft", moderation: { state: "taken_down", reason: "Copyright claim" } };
+  assert.equal(canPublishCreation(c), false);
+  assert.match(moderationLine(c), /Copyright claim/);
+  assert.equal(canPublishCreation({ status: "draft" }), true);
+  assert.equal(moderationLine({ status: "draft" }), null);
+});

@@ -1,0 +1,128 @@
+"""Issue #16, reports and takedown, as the app and an operator do them: distinct reporters hide
+an entry pending review; `python -m ops restore` shows it again; `python -m ops takedown`
+removes it and keeps it from being published until restored."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+
+import requests
+
+from devstack.stack import MEDIA_BUCKET, s3_client
+from tests.flows.helpers import submit, wait_status
+from tests.support.firestore_rest import SERVER_TIME, Denied, outcome
+from tests.support.waiting import wait_until
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PUBLISH = {"status": "published", "publishedAt": SERVER_TIME}
+VISIBLE_FEED = {"where": [("visible", "==", True)], "order_by": [("publishedAt", "DESCENDING")], "limit": 50}
+
+
+def ops(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "ops", "--emulator", *args], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+
+
+def feed_entry(client, cid):
+    try:
+        return client.get(f"feed/{cid}")
+    except requests.HTTPError as exc:
+        if exc.response.status_code == 404:
+            return None
+        raise
+
+
+def published_video(new_user, veo, tag: str):
+    user, client = new_user(tokens=100)
+    cid = submit(client, user.uid, f"{uuid.uuid4().hex[:8]} {tag}")
+    wait_status(client, cid)
+    wait_until(lambda: client.get(f"creations/{cid}").get("posterUrl"), what="poster")
+    client.update(f"creations/{cid}", PUBLISH)
+    wait_until(lambda: feed_entry(client, cid), what="feed entry")
+    return user, client, cid
+
+
+def report(client, uid, cid, reason="spam"):
+    client.create(f"feed/{cid}/reports/{uid}", {"reason": reason, "createdAt": SERVER_TIME})
+
+
+def test_three_distinct_reporters_hide_an_entry_pending_review_and_restore_shows_it(new_user, veo, admin_db):
+    owner, owner_client, cid = published_video(new_user, veo, "a quiet harbour")
+    reporters = [new_user(tokens=0) for _ in range(3)]
+    assert outcome(lambda: report(owner_client, owner.uid, cid)) == "denied"  # not one's own
+    for user, client in reporters[:2]:
+        report(client, user.uid, cid)
+    viewer = reporters[0][1]
+    wait_until(lambda: (admin_db.document(f"moderation/{cid}").get().to_dict() or {}).get("reports") == 2, what="2")
+    assert feed_entry(viewer, cid)["visible"] is True  # below the threshold: still shown
+
+    user, client = reporters[2]
+    report(client, user.uid, cid, reason="hate")
+    wait_until(lambda: outcome(lambda: viewer.get(f"feed/{cid}")) == "denied", what="entry hidden")
+    assert cid not in {c for c, _ in viewer.query("feed", **VISIBLE_FEED)}
+    assert owner_client.get(f"creations/{cid}")["moderation"]["state"] == "under_review"
+    assert owner_client.get(f"creations/{cid}")["status"] == "published"
+
+    # A re-delivered report event counts nothing.
+    from handlers import count_report
+    from tests.flows.helpers import services
+
+    assert count_report.handle(cid, user.uid, services(), threshold=3) is False
+    assert admin_db.document(f"moderation/{cid}").get().to_dict()["reports"] == 3
+
+    queue = ops("review-queue")
+    assert queue.returncode == 0 and cid in queue.stdout
+
+    restored = ops("restore", cid, "--by", "reviewer")
+    assert restored.returncode == 0, restored.stderr
+    assert feed_entry(viewer, cid)["visible"] is True
+    assert "moderation" not in owner_client.get(f"creations/{cid}")
+
+
+def test_takedown_removes_the_entry_and_public_copies_tells_the_owner_and_blocks_publishing(new_user, veo):
+    owner, client, cid = published_video(new_user, veo, "a neon street")
+    entry = feed_entry(client, cid)
+    done = ops("takedown", cid, "--reason", "Copyright claim #42", "--by", "moderator-1")
+    assert done.returncode == 0, done.stderr
+
+    assert feed_entry(client, cid) is None
+    mine = client.get(f"creations/{cid}")
+    assert mine["status"] == "draft" and "publishedAt" not in mine
+    assert mine["moderation"]["state"] == "taken_down" and mine["moderation"]["reason"] == "Copyright claim #42"
+    assert mine["moderation"]["by"] == "moderator-1" and mine["moderation"]["at"]
+    listed = lambda: s3_client().list_objects_v2(Bucket=MEDIA_BUCKET, Prefix=f"published/{cid}/").get("Contents")  # noqa: E731
+    wait_until(lambda: not listed(), what="public video and poster removed")
+    assert requests.get(entry["mediaUrl"], timeout=10).status_code == 404
+    assert requests.get(mine["mediaUrl"], timeout=10).status_code == 200  # the owner keeps the draft
+
+    try:
+        client.update(f"creations/{cid}", PUBLISH)
+        raise AssertionError("a taken-down creation was published again")
+    except Denied:
+        pass
+
+    restored = ops("restore", cid, "--by", "moderator-2")
+    assert restored.returncode == 0 and "taken_down ended" in restored.stdout
+    assert "moderation" not in client.get(f"creations/{cid}")
+    client.update(f"creations/{cid}", PUBLISH)
+    assert wait_until(lambda: feed_entry(client, cid), what="published again")["visible"] is True
+
+
+def test_feed_backfill_rewrites_entries_of_before_names_so_the_new_rules_show_them(new_user, veo, admin_db):
+    owner, client, cid = published_video(new_user, veo, "an old-format entry")
+    client.set(f"profiles/{owner.uid}", {"displayName": "Old Timer", "updatedAt": SERVER_TIME})
+    entry = feed_entry(client, cid)
+    # As the server wrote it before issue #16: the uid, no name, no visible flag.
+    old = {k: v for k, v in entry.items() if k not in ("displayName", "visible", "posterUrl")}
+    admin_db.document(f"feed/{cid}").set({**old, "userId": owner.uid})
+    assert outcome(lambda: client.get(f"feed/{cid}")) == "denied"  # the new rules hide it
+
+    done = ops("feed-backfill")
+    assert done.returncode == 0, done.stderr
+    fixed = feed_entry(client, cid)
+    assert fixed["visible"] is True and fixed["displayName"] == "Old Timer" and "userId" not in fixed
+    assert fixed["mediaUrl"] == entry["mediaUrl"] and "posterUrl" not in fixed  # old entries had none
