@@ -52,7 +52,6 @@ R2_CA_BUNDLE = StringParam(
 )
 R2_ACCESS_KEY_ID = SecretParam("R2_ACCESS_KEY_ID")
 R2_SECRET_ACCESS_KEY = SecretParam("R2_SECRET_ACCESS_KEY")
-TOKENS_PER_SECOND = IntParam("TOKENS_PER_SECOND", default=10, description="Price of one second of video, in tokens")
 MAX_IN_FLIGHT = IntParam("MAX_IN_FLIGHT", default=3, description="Creations one user may have pending or processing")
 ORPHAN_AFTER_MINUTES = IntParam(
     "ORPHAN_AFTER_MINUTES", default=15, description="Age after which a creation still in flight is failed and refunded"
@@ -138,7 +137,6 @@ class Settings:
     r2_region: str
     r2_public_base_url: str
     r2_ca_bundle: str
-    tokens_per_second: int
     max_in_flight: int
     orphan_after_minutes: int
     orphan_media_minutes: int
@@ -172,7 +170,6 @@ def settings() -> Settings:
         r2_region=R2_REGION.value,
         r2_public_base_url=R2_PUBLIC_BASE_URL.value.rstrip("/"),
         r2_ca_bundle=_in_source(R2_CA_BUNDLE.value),
-        tokens_per_second=TOKENS_PER_SECOND.value,
         max_in_flight=MAX_IN_FLIGHT.value,
         orphan_after_minutes=ORPHAN_AFTER_MINUTES.value,
         orphan_media_minutes=ORPHAN_MEDIA_MINUTES.value,

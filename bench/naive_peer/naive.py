@@ -12,7 +12,7 @@ from bootstrap import bootstrap
 from domain.contract import parse_request
 from domain.errors import ErrorCode, ExternalServiceError, Failure, failure
 from domain.generation import OutcomeKind, outcome_failure
-from domain.pricing import token_cost
+from domain.pricing import price
 
 # Its own collection, so the same load can be offered to both systems in one run.
 store.CREATIONS = "naivecreations"
@@ -35,7 +35,7 @@ def _run(creation_id: str, data: dict | None) -> str:
     if isinstance(request, Failure):
         store.reject(creation_id, request)
         return "rejected"
-    cost = token_cost(request.duration_seconds, settings.tokens_per_second)
+    cost = price(request.duration_seconds, request.options)
     debit = store.debit(creation_id, request.user_id, cost, settings.max_in_flight)
     if debit.result != store.DebitResult.DEBITED:
         return "not_debited"

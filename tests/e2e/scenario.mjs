@@ -292,6 +292,9 @@ const steps = [
     await tid("panel-feed").waitFor();
     await feedItem(boatId).waitFor();
     expect(await text(feedItem(boatId).getByTestId("feed-prompt")) === boatPrompt, "feed item shows another prompt");
+    // What the video is (issue #15): a request that chose nothing is Fast, 720p, with sound.
+    const facts = await text(feedItem(boatId).locator(".meta"));
+    expect(["Fast", "720p", "with sound"].every((f) => facts.includes(f)), `the feed card's facts are "${facts}"`);
     await posterShown(feedItem(boatId).locator("[data-testid=feed-video][data-poster=yes]"), "the feed's poster");
     await videoPlayable(feedItem(boatId).getByTestId("feed-video"), "the feed's video");
     await shot("03-feed");

@@ -37,7 +37,6 @@ def settings(**overrides) -> Settings:
         r2_region="auto",
         r2_public_base_url="https://media.test",
         r2_ca_bundle="",
-        tokens_per_second=10,
         max_in_flight=3,
         orphan_after_minutes=15,
         orphan_media_minutes=60,

@@ -90,7 +90,6 @@ def test_params_all_have_defaults_and_secrets_are_declared():
         "R2_ENDPOINT",
         "R2_BUCKET",
         "R2_PUBLIC_BASE_URL",
-        "TOKENS_PER_SECOND",
         "MAX_IN_FLIGHT",
         "ORPHAN_AFTER_MINUTES",
         "BLOCKED_TERMS",

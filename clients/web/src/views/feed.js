@@ -10,6 +10,7 @@ import * as api from "../contract.js";
 import { $, h } from "../dom.js";
 import { deniedMessage } from "../messages.js";
 import { FALLBACK_NAME, REPORT_REASONS } from "../names.js";
+import { optionFacts } from "../pricing.js";
 import { isDenied, listen, state } from "../session.js";
 
 let live = [];
@@ -86,7 +87,7 @@ function feedCard(item) {
     prompt: item.prompt,
     promptTestid: "feed-prompt",
     badge: mine(item) ? { className: "badge-published", text: "Yours" } : null,
-    facts: [item.aspectRatio, `${item.duration} s`],
+    facts: [item.aspectRatio, `${item.duration} s`, ...optionFacts(item)],
     time: item.publishedAt,
     body,
   });
