@@ -185,7 +185,7 @@ def test_control_config_shortens_the_quota_window_and_reset_restores_the_minute(
 
 @pytest.mark.parametrize("window", [0, -1, "60", True])
 def test_control_config_refuses_a_quota_window_that_is_not_a_positive_number(control, window):
-    with pytest.raises(RuntimeError, match="quotaWindowSeconds"):
+    with pytest.raises(RuntimeError, match="quotaWindowSeconds must be a number > 0"):
         control.config(quotaWindowSeconds=window)
 
 
