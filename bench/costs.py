@@ -7,12 +7,13 @@ bound) and `shared` (every instance full, THREADS requests sharing it: the lower
 
 from __future__ import annotations
 
-import re
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 from bench.prices import usd
 
-MEMORY_GIB = {"MB_128": 0.125, "MB_256": 0.25, "MB_512": 0.5, "GB_1": 1.0, "GB_2": 2.0, "GB_4": 4.0}
 # What one stored video costs in Firestore: the creation (~1 KiB with its fields), its debit
 # entry, and their automatic single-field index entries. An estimate, not a measurement.
 FIRESTORE_BYTES_PER_VIDEO = 3 * 1024
@@ -22,14 +23,19 @@ GCS_OPS = {"a": 2, "b": 1}
 
 
 def declared_memory(main_py: Path) -> dict[str, float]:
-    """GiB each function declares in a functions main.py (`memory=options.MemoryOption.X`)."""
-    found = {}
-    for block in re.split(r"\n(?=@)", main_py.read_text()):
-        mem = re.search(r"MemoryOption\.(\w+)", block)
-        name = re.search(r"\ndef (\w+)\(", block)
-        if mem and name:
-            found[name.group(1)] = MEMORY_GIB.get(mem.group(1), 0.25)
-    return found
+    """GiB each function declares in a functions main.py, read from the manifest the SDK
+    hands `firebase deploy` (main.py builds its finalize shards in a helper, which a reading
+    of its text would miss). Run in a fresh interpreter from the functions directory, as
+    firebase-tools does."""
+    code = (
+        "import json;from firebase_functions.private import serving;"
+        "print(json.dumps({n: f.__firebase_endpoint__.availableMemoryMb for n, f in serving.get_functions().items()}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=main_py.parent, capture_output=True, text=True, check=True
+    ).stdout
+    declared = json.loads(out.strip().splitlines()[-1])
+    return {name: (mb or 256) / 1024 for name, mb in declared.items()}
 
 
 def per_video(

@@ -207,7 +207,8 @@ def usage_by_creation(log_path: Path, creation_ids: set[str]) -> dict[str, dict]
         t = totals.setdefault(
             cid, {"reads": 0, "writes": 0, "invocations": 0, "taskDeliveries": 0, "seconds": {}, "byFunction": {}}
         )
-        fn_name = entry["function"]
+        # The finalize shards (finalizegeneration1..N-1) are one function to the figures.
+        fn_name = re.sub(r"^(finalizegeneration)\d+$", r"\1", entry["function"])
         t["reads"] += entry.get("reads", 0)
         t["writes"] += entry.get("writes", 0)
         t["invocations"] += 1

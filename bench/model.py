@@ -7,8 +7,10 @@ threads, the Veo per-minute quota and its 30-120 s generation times, the poll sc
 the orphan sweep. Three designs run under the same load:
 
 - "designed": design14.md — a short onCreate debits and enqueues `startveo`, whose queue
-  dispatches at the Veo quota; finalize is one short task per poll; no metric documents
-  in the money transactions.
+  dispatches at the Veo quota and whose run claims the start (a transaction) before asking
+  Veo; finalize is one short task per poll, on the poll shard (queue and function, with its
+  own instances) a hash of the creation picks; no metric documents in the money
+  transactions.
 - "today": onCreate debits (writing a metric shard) and starts Veo itself (429 retried
   4 times, then refunded); one finalize task holds a dispatch slot while it polls;
   the draft transaction writes a metric shard too.
@@ -59,6 +61,7 @@ class Gen:
     visible: float | None = None  # a listener sees the draft
     cause: str | None = None  # why it failed
     polls: int = 0
+    shard: int = 0  # designed: its poll queue (a stable hash of the id: random here)
 
 
 def _known(moment: float | None) -> float:
@@ -125,12 +128,13 @@ class World:
         self.shards = [Pacer(env, p.doc_writes_per_s, p.doc_burst) for _ in range(p.metric_shards)]
         self.quota = MinuteQuota(p.veo_quota_per_min)
         self.start_pool = Pool(env, p.start_max_instances, p.threads, cal.cold_start_s)
-        self.finalize_pool = Pool(env, p.finalize_max_instances, p.threads, cal.cold_start_s)
+        # Designed: each poll shard is its own function (instances) and queue (500/s).
+        shards = max(1, p.poll_queues) if design == "designed" else 1
+        self.finalize_pools = [Pool(env, p.finalize_max_instances, p.threads, cal.cold_start_s) for _ in range(shards)]
+        self.finalize_pool = self.finalize_pools[0]
         self.startveo_pool = Pool(env, p.startveo_max_instances, p.threads, cal.cold_start_s)
         self.admission = Pacer(env, max(p.veo_quota_per_min, 1) / 60.0, burst=1)
-        self.poll_pacers = [
-            Pacer(env, p.queue_max_rate, burst=p.queue_max_rate / 5) for _ in range(max(1, p.poll_queues))
-        ]
+        self.poll_pacers = [Pacer(env, p.queue_max_rate, burst=p.queue_max_rate / 5) for _ in range(shards)]
         self.finalize_slots = simpy.Resource(env, capacity=p.finalize_max_concurrent)
         self.gens: list[Gen] = []
         self.limit_hits: dict[str, int] = {}
@@ -204,6 +208,7 @@ class World:
             ok = [False]
 
             def call(ok=ok):
+                self.db.delay()  # the start's claim (one transaction on the creation)
                 yield env.timeout(cal.veo_call_s)
                 ok[0] = self._veo_start(g)
 
@@ -225,7 +230,7 @@ class World:
         while g.status == "processing":
             delay = designed_poll_delay(env.now - _known(g.started), p)
             yield env.timeout(delay)  # the task's ETA
-            pacer = self.poll_pacers[g.index % len(self.poll_pacers)]
+            pacer = self.poll_pacers[g.shard]
             queued = pacer.delay() or 0.0
             if queued > 0.5:
                 self.hit("poll_queue_500_per_s")
@@ -239,7 +244,7 @@ class World:
                 if done[0]:
                     yield from self._finish(g, hot=False)
 
-            yield from self._in(self.finalize_pool, poll())
+            yield from self._in(self.finalize_pools[g.shard], poll())
             if done[0]:
                 return
 
@@ -341,6 +346,7 @@ class World:
     def arrivals(self, rate: float, count: int):
         for i in range(count):
             g = Gen(i, self.env.now, self.rng.uniform(self.p.veo_min_s, self.p.veo_max_s))
+            g.shard = self.rng.randrange(len(self.poll_pacers))
             self.gens.append(g)
             self.env.process(self.generation(g))
             yield self.env.timeout(1 / rate)
@@ -374,7 +380,11 @@ def simulate(
         causes[cause] = causes.get(cause, 0) + 1
     detection = [g.visible - g.ready for g in drafts if g.visible is not None and g.ready is not None]
     admission = [g.started - g.created for g in gens if g.started is not None]
-    cold = world.start_pool.cold_starts + world.finalize_pool.cold_starts + world.startveo_pool.cold_starts
+    cold = (
+        world.start_pool.cold_starts
+        + sum(pool.cold_starts for pool in world.finalize_pools)
+        + world.startveo_pool.cold_starts
+    )
     return Outcome(
         design=design,
         offered_per_s=offered_per_s,

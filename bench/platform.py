@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from domain.shards import POLL_SHARDS
+
 
 @dataclass(frozen=True)
 class Calibration:
@@ -24,12 +26,14 @@ class Platform:
 
     threads: int = 20  # THREADS in functions/.env = concurrency in functions/main.py
     start_max_instances: int = 50  # startgeneration
-    finalize_max_instances: int = 20  # finalizegeneration
+    finalize_max_instances: int = 20  # finalizegeneration, each poll shard (its own service)
     startveo_max_instances: int = 20  # designed: startveo
     finalize_max_concurrent: int = 200  # today's finalize queue max_concurrent_dispatches
     queue_max_rate: float = 500.0  # Cloud Tasks: max_dispatches_per_second ceiling per queue
     queue_max_concurrent: int = 1000  # Cloud Tasks default max_concurrent_dispatches
-    poll_queues: int = 1  # designed: finalize queues the poll tasks are spread over
+    # designed: finalize queues (one function each) the poll tasks are spread over by a hash
+    # of the creation id: domain.shards.POLL_SHARDS
+    poll_queues: int = POLL_SHARDS
     doc_writes_per_s: float = 1.0  # Firestore: sustained writes per document
     doc_burst: float = 5.0  # tolerated burst on one document before contention (assumed)
     txn_give_up_s: float = 10.0  # a transaction waiting longer aborts (client retries spent; assumed)

@@ -8,6 +8,7 @@ which allows only letters, digits and hyphens; the others follow for consistency
 from firebase_functions import firestore_fn, https_fn, options, scheduler_fn, tasks_fn
 
 import config
+from domain.shards import finalize_queue
 
 REGION = "us-central1"
 LABELS = {"app": "phoenix", "phase": "3"}
@@ -99,25 +100,47 @@ def startveo(request: tasks_fn.CallableRequest) -> None:
             raise https_fn.HttpsError(https_fn.FunctionsErrorCode.RESOURCE_EXHAUSTED, str(exc)) from exc
 
 
-@tasks_fn.on_task_dispatched(
-    region=REGION,
-    retry_config=options.RetryConfig(max_attempts=5, min_backoff_seconds=10, max_backoff_seconds=120),
-    rate_limits=options.RateLimits(max_concurrent_dispatches=1000),
-    # One poll per task (the next one is a new task): short, except the last, which streams
-    # the video to R2: time and memory for that one.
-    memory=options.MemoryOption.GB_1,
-    cpu=1,
-    timeout_sec=600,
-    max_instances=20,
-    concurrency=INSTANCE_CONCURRENCY,
-    labels=_labels("finalizegeneration"),
-    secrets=config.R2_SECRETS,
-)
-def finalizegeneration(request: tasks_fn.CallableRequest) -> None:
-    from handlers import finalize_generation
+def _finalize_shard(shard: int):
+    """One finalize queue (docs/architecture.md, "Poll shards"): a creation's polls all go
+    through the queue domain.shards picks from its id, and every shard runs the same handler.
+    The SDK names a function after its Python name, so each shard's gets its own before the
+    decorator sees it, and a module-level name of the same spelling below (the name the
+    emulator and Cloud Run look the function up by)."""
 
-    with _usage("finalizegeneration", request.data["creationId"]):
-        finalize_generation.handle(request.data["creationId"], _services(), job=request.data)
+    def finalize(request: tasks_fn.CallableRequest) -> None:
+        from handlers import finalize_generation
+
+        # Metered under the shard's own name: each shard is its own Cloud Run service.
+        with _usage(finalize_queue(shard), request.data["creationId"]):
+            finalize_generation.handle(request.data["creationId"], _services(), job=request.data)
+
+    finalize.__name__ = finalize.__qualname__ = finalize_queue(shard)
+    return tasks_fn.on_task_dispatched(
+        region=REGION,
+        retry_config=options.RetryConfig(max_attempts=5, min_backoff_seconds=10, max_backoff_seconds=120),
+        rate_limits=options.RateLimits(max_concurrent_dispatches=1000),
+        # One poll per task (the next one is a new task): short, except the last, which streams
+        # the video to R2: time and memory for that one.
+        memory=options.MemoryOption.GB_1,
+        cpu=1,
+        timeout_sec=600,
+        max_instances=20,
+        concurrency=INSTANCE_CONCURRENCY,
+        labels=_labels(finalize_queue(shard)),
+        secrets=config.R2_SECRETS,
+    )(finalize)
+
+
+# The poll shards, POLL_SHARDS of them (tests/handlers/test_poll_shards.py checks the count).
+# Shard 0 keeps the single queue's old name: tasks queued before the shards deployed still land.
+finalizegeneration = _finalize_shard(0)
+finalizegeneration1 = _finalize_shard(1)
+finalizegeneration2 = _finalize_shard(2)
+finalizegeneration3 = _finalize_shard(3)
+finalizegeneration4 = _finalize_shard(4)
+finalizegeneration5 = _finalize_shard(5)
+finalizegeneration6 = _finalize_shard(6)
+finalizegeneration7 = _finalize_shard(7)
 
 
 @firestore_fn.on_document_updated(

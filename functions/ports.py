@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, BinaryIO, Literal, Protocol
 
 from domain import ledger
-from domain.admission import QueueEstimate
+from domain.admission import QueueEstimate, StartClaim
 from domain.errors import Failure
 from domain.generation import VeoOutcome
 from domain.metrics import Totals
@@ -143,6 +143,10 @@ class CreationStore(Protocol):
     ) -> bool: ...
 
     def still_waiting(self, creation_id: str, incarnation: str | None) -> Waiting: ...
+
+    def claim_start(self, creation_id: str, incarnation: str | None, claim: str) -> StartClaim: ...
+
+    def release_start(self, creation_id: str, claim: str) -> bool: ...
 
     # -- upload intents: what the media sweep reads instead of listing the bucket (issue #14) --
 

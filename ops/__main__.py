@@ -124,6 +124,25 @@ def cmd_prices(args) -> int:
     return prices.main(write_files=args.write, check=args.check)
 
 
+def cmd_backfill_upload_intents(args) -> int:
+    import config
+    from adapters import upload_intents
+    from bootstrap import bootstrap
+    from ops import backfill_uploads
+
+    # The media bucket as the functions reach it: R2_* params from the environment (source
+    # functions/.env.<project> and export the two R2 secrets first).
+    bucket = bootstrap(config.settings()).media
+    done = backfill_uploads.run(
+        bucket.list_keys, upload_intents.record, prefixes=args.prefix or backfill_uploads.PREFIXES, dry_run=args.dry_run
+    )
+    for key in done.skipped:
+        print(f"skipped (names no creation): {key}")
+    verb = "would note" if args.dry_run else "noted"
+    print(f"backfill-upload-intents: {verb} {done.noted} upload intents; the media sweep judges them")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m ops", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -176,6 +195,14 @@ def main(argv: list[str] | None = None) -> int:
     from ops import moderation
 
     moderation.add_commands(sub)  # takedown, restore, review-queue (issue #16)
+
+    backfill = sub.add_parser(
+        "backfill-upload-intents",
+        help="once, after upgrading to upload intents: note an intent for every R2 object so the media sweep sees it",
+    )
+    backfill.add_argument("--prefix", action="append", help="only keys under this prefix (repeatable)")
+    backfill.add_argument("--dry-run", action="store_true", help="list and count, write nothing")
+    backfill.set_defaults(func=cmd_backfill_upload_intents)
 
     args = parser.parse_args(argv)
     if args.command == "prices":  # reads and writes files only: no project, no database

@@ -217,8 +217,11 @@ class MinuteQuota:
                 )
             self._windows[project] = (opened, used + 1)
 
-    def reset(self, limit: int) -> None:
+    def reset(self, limit: int, window_seconds: float | None = None) -> None:
+        """A new limit (and, given, a new window length) starts a new window."""
         with self._lock:
             self.limit = limit
+            if window_seconds is not None:
+                self.window_seconds = window_seconds
             self._windows.clear()
             self.refused = 0

@@ -55,6 +55,10 @@ from standins.veo_state import (
     _not_number,
 )
 
+# What `POST /_control/config` takes. quotaWindowSeconds: Vertex's window is a minute (the
+# default, and what reset restores); tests shorten it to prove the same rule faster.
+CONFIG_FIELDS = frozenset({"delaySeconds", "delayMaxSeconds", "blockedTerms", "quotaPerMinute", "quotaWindowSeconds"})
+
 
 class VeoStandIn(ServedOnPort):
     """The stand-in server. `start()` serves from a background thread; `stop()` ends it."""
@@ -86,6 +90,8 @@ class VeoStandIn(ServedOnPort):
         )
         self._settings = self._initial_settings.copy()
         self._quota = MinuteQuota(int(quota_per_minute), quota_window_seconds)
+        # The window is Vertex's minute; tests may shorten it (control `quotaWindowSeconds`).
+        self._initial_quota_window = float(quota_window_seconds)
         # Which models are retired is decided against this date (tests may pin it).
         self._today = today
         # Set on stop(), so connections held by network faults are let go at once.
@@ -267,13 +273,14 @@ class VeoStandIn(ServedOnPort):
     def configure(self, body: Any) -> dict[str, Any]:
         if not isinstance(body, dict):
             raise _invalid("body must be a JSON object")
-        unknown = set(body) - {"delaySeconds", "delayMaxSeconds", "blockedTerms", "quotaPerMinute"}
+        unknown = set(body) - CONFIG_FIELDS
         if unknown:
             raise _invalid(f"unknown config fields {sorted(unknown)}")
         delay = body.get("delaySeconds")
         delay_max = body.get("delayMaxSeconds")
         terms = body.get("blockedTerms")
         quota = body.get("quotaPerMinute")
+        window = body.get("quotaWindowSeconds")
         if delay is not None and (_not_number(delay) or delay < 0):
             raise _invalid(f"delaySeconds must be a number >= 0, got {delay!r}")
         if delay_max is not None and (_not_number(delay_max) or delay_max < 0):
@@ -282,6 +289,8 @@ class VeoStandIn(ServedOnPort):
             raise _invalid(f"blockedTerms must be a list of strings, got {terms!r}")
         if quota is not None and (isinstance(quota, bool) or not isinstance(quota, int) or quota < 0):
             raise _invalid(f"quotaPerMinute must be an integer >= 0 (0: no quota), got {quota!r}")
+        if window is not None and (_not_number(window) or window <= 0):
+            raise _invalid(f"quotaWindowSeconds must be a number > 0, got {window!r}")
         with self._lock:
             if delay is not None:
                 self._settings.delay_seconds = float(delay)
@@ -289,9 +298,11 @@ class VeoStandIn(ServedOnPort):
                 self._settings.delay_max_seconds = None if delay_max is None else float(delay_max)
             if terms is not None:
                 self._settings.blocked_terms = _clean_terms(terms)
-            if quota is not None:
-                self._settings.quota_per_minute = quota
-                self._quota.reset(quota)  # a new quota starts a new window
+            if quota is not None or window is not None:
+                if quota is not None:
+                    self._settings.quota_per_minute = quota
+                # A new quota, or a new window length, starts a new window.
+                self._quota.reset(self._settings.quota_per_minute, None if window is None else float(window))
             return self._settings_json()
 
     def stats(self) -> dict[str, Any]:
@@ -313,7 +324,7 @@ class VeoStandIn(ServedOnPort):
             self._starts = self._polls = 0
             self._output.reset_count()
             self._settings = self._initial_settings.copy()
-            self._quota.reset(self._settings.quota_per_minute)
+            self._quota.reset(self._settings.quota_per_minute, self._initial_quota_window)
             return self._settings_json()
 
     def _settings_json(self) -> dict[str, Any]:
@@ -322,6 +333,7 @@ class VeoStandIn(ServedOnPort):
             "delayMaxSeconds": self._settings.delay_max_seconds,
             "blockedTerms": list(self._settings.blocked_terms),
             "quotaPerMinute": self._settings.quota_per_minute,
+            "quotaWindowSeconds": self._quota.window_seconds,
             "gcsEndpoint": self.gcs_endpoint,
         }
 
@@ -330,13 +342,15 @@ class VeoControl(ControlClient):
     """Client for the stand-in's control API, for tests (standard library only)."""
 
     def config(self, **settings: Any) -> dict[str, Any]:
-        """config(delaySeconds=0.5, delayMaxSeconds=2, blockedTerms=["gore"], quotaPerMinute=50);
+        """config(delaySeconds=0.5, delayMaxSeconds=2, blockedTerms=["gore"], quotaPerMinute=50,
+        quotaWindowSeconds=60);
         snake_case names work too."""
         names = {
             "delay_seconds": "delaySeconds",
             "blocked_terms": "blockedTerms",
             "delay_max_seconds": "delayMaxSeconds",
             "quota_per_minute": "quotaPerMinute",
+            "quota_window_seconds": "quotaWindowSeconds",
         }
         return self._call("POST", "config", {names.get(k, k): v for k, v in settings.items()})
 

@@ -1,4 +1,5 @@
-"""Firestore side of admission: the queue estimate a client sees, and the checks of a start."""
+"""Firestore side of admission: the queue estimate a client sees, the checks of a start, and
+the claim that lets only one run of a start ask Veo."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from google.cloud import firestore
 
 from adapters import usage
 from adapters.firestore_tx import db, get, in_transaction, incarnation_of
-from domain.admission import QueueEstimate
+from domain.admission import QueueEstimate, StartClaim, claim_verdict
 from domain.states import Status
 from ports import Waiting
 
@@ -65,3 +66,56 @@ def still_waiting(creation_id: str, incarnation: str | None) -> Waiting:
     if incarnation is not None and incarnation_of(snap.create_time) != incarnation:
         return Waiting(False, status if isinstance(status, str) else None)
     return Waiting(status == Status.PENDING, status if isinstance(status, str) else None)
+
+
+def claim_start(creation_id: str, incarnation: str | None, claim: str) -> StartClaim:
+    """Claim the Veo start of a pending creation for one startveo run (`claim`: that run's
+    token), in a transaction: of two overlapping runs of one start, one claims it and the
+    other finds it taken (domain.admission.claim_verdict). No money here."""
+
+    def run(tx) -> StartClaim:
+        ref = db().collection(CREATIONS).document(creation_id)
+        snap = get(ref, tx)
+        if not snap.exists:
+            return StartClaim.NOT_PENDING
+        data = snap.to_dict()
+        same = incarnation is None or incarnation_of(snap.create_time) == incarnation
+        verdict = claim_verdict(data.get("status"), data.get("startClaim"), same)
+        if verdict == StartClaim.CLAIMED:
+            tx.update(
+                ref,
+                {
+                    "startClaim": claim,
+                    "startClaimedAt": firestore.SERVER_TIMESTAMP,
+                    "updatedAt": firestore.SERVER_TIMESTAMP,
+                },
+            )
+        return verdict
+
+    return in_transaction(run)
+
+
+def release_start(creation_id: str, claim: str) -> bool:
+    """Give a claimed start back when Veo proved it started nothing (a quota refusal), so the
+    queue's retry may claim it again. Only the claim's own run releases it, and only while
+    the creation is still pending."""
+
+    def run(tx) -> bool:
+        ref = db().collection(CREATIONS).document(creation_id)
+        snap = get(ref, tx)
+        if not snap.exists:
+            return False
+        data = snap.to_dict()
+        if data.get("status") != Status.PENDING or data.get("startClaim") != claim:
+            return False
+        tx.update(
+            ref,
+            {
+                "startClaim": firestore.DELETE_FIELD,
+                "startClaimedAt": firestore.DELETE_FIELD,
+                "updatedAt": firestore.SERVER_TIMESTAMP,
+            },
+        )
+        return True
+
+    return in_transaction(run)

@@ -438,7 +438,13 @@ def grant(user_id: str, amount: int, reason: str, grant_id: str | None = None) -
 
 
 # The rest of the CreationStore port lives with its own job; the port is this module.
-from adapters.admission_store import mark_queued, queued_ahead, still_waiting  # noqa: E402,F401
+from adapters.admission_store import (  # noqa: E402,F401
+    claim_start,
+    mark_queued,
+    queued_ahead,
+    release_start,
+    still_waiting,
+)
 from adapters.creation_reads import (  # noqa: E402,F401
     existing_creations,
     in_flight_older_than,

@@ -1,12 +1,13 @@
-"""Cloud Tasks: the `startveo` admission queue and the finalize polls of a creation."""
+"""Cloud Tasks: the `startveo` admission queue and the finalize polls of a creation, each
+creation's polls on its own shard of the finalize queues (domain/shards.py)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 from adapters.firebase_app import app
+from domain.shards import queue_for
 
-FINALIZE_QUEUE = "finalizegeneration"
 START_QUEUE = "startveo"
 # As long as the function may run (its timeout): the last poll copies the video to R2.
 # Left unset, the emulator gives up (and dispatches again) after 60 s.
@@ -61,4 +62,4 @@ def enqueue_finalize(
         data["eta"] = eta.isoformat()
     else:
         data.pop("eta", None)
-    return _enqueue(FINALIZE_QUEUE, data, deadline_s=DISPATCH_DEADLINE_SECONDS, eta=eta, task_id=task_id)
+    return _enqueue(queue_for(creation_id), data, deadline_s=DISPATCH_DEADLINE_SECONDS, eta=eta, task_id=task_id)

@@ -12,6 +12,7 @@ import hashlib
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from .states import Status
 
@@ -51,6 +52,26 @@ def classify_start_error(status: int | None, transient: bool) -> str:
     return StartVerdict.RETRY_LATER if transient or status == 429 else StartVerdict.FAIL
 
 
+class StartClaim(StrEnum):
+    """What a startveo run finds when it claims the start (adapters/admission_store.claim_start)."""
+
+    CLAIMED = "claimed"  # this run may ask Veo, once
+    NOT_PENDING = "not_pending"  # started, ended, deleted, or another document of the id
+    TAKEN = "taken"  # another run of this start (a re-delivered task) claimed it first
+
+
+def claim_verdict(status: object, claimed_by: object, same_document: bool) -> StartClaim:
+    """Cloud Tasks delivers a task at least once: two runs of one start may overlap. Only the
+    run that claims the start (in the transaction that reads this) asks Veo, so a creation is
+    started at most once. A claim is never taken over, even when its run may have died: after
+    the claim nothing tells whether Veo was asked, and a second start is billed twice. A
+    claimed start that never reached `processing` is failed and refunded by the sweep
+    (`overdue`); the start that was lost with it costs us, never the user."""
+    if status != Status.PENDING or not same_document:
+        return StartClaim.NOT_PENDING
+    return StartClaim.TAKEN if claimed_by else StartClaim.CLAIMED
+
+
 def task_id(kind: str, *parts: str) -> str:
     """A Cloud Tasks id (letters, digits, hyphens) that names one piece of work: the queue
     refuses a second task of the same id, so a repeated event cannot start Veo twice."""
@@ -63,11 +84,15 @@ def overdue(creation: dict, now: datetime, orphan_after_minutes: int, queue_max_
     quota, so it gets QUEUE_MAX_WAIT_MINUTES from when it was queued; a started one gets
     ORPHAN_AFTER_MINUTES from its start (not its creation: it may have waited). Anything
     else (never queued: its trigger died after the debit) ages from its creation, which the
-    sweep's query already checked."""
+    sweep's query already checked. A start claimed but never marked processing (its run
+    died around the Veo call) gets ORPHAN_AFTER_MINUTES from its claim, like a started one."""
     status = creation.get("status")
     started, queued = creation.get("startedAt"), creation.get("queuedAt")
+    claimed = creation.get("startClaimedAt")
     if status == Status.PROCESSING and isinstance(started, datetime):
         return now - started > timedelta(minutes=orphan_after_minutes)
+    if status == Status.PENDING and isinstance(claimed, datetime):
+        return now - claimed > timedelta(minutes=orphan_after_minutes)
     if status == Status.PENDING and isinstance(queued, datetime):
         return now - queued > timedelta(minutes=queue_max_wait_minutes)
     return True

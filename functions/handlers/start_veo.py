@@ -9,12 +9,13 @@ start that may have reached Veo without an answer, fails it and refunds the toke
 
 from __future__ import annotations
 
+import uuid
 from enum import StrEnum
 
 from adapters import log
 from adapters.gcs import temp_prefix_uri
 from bootstrap import Services
-from domain.admission import StartVerdict, classify_start_error, poll_delay, task_id
+from domain.admission import StartClaim, StartVerdict, classify_start_error, poll_delay, task_id
 from domain.errors import ErrorCode, ExternalServiceError, failure
 from domain.states import Status
 from handlers import common
@@ -35,9 +36,10 @@ class RetryLater(Exception):
 
 
 def handle(creation_id: str, job: dict, services: Services) -> StartVeoOutcome:
-    """Safe to run again for one creation: it starts Veo only while the creation is pending,
-    and a start that raced another is caught by mark_processing's guard. Raises RetryLater
-    when Veo refused for quota (the task is then dispatched again)."""
+    """Safe to run again, and twice at once, for one creation: it asks Veo only after claiming
+    the start of a pending creation (one claim per document), and a start that raced a sweep
+    or a delete is caught by mark_processing's guard. Raises RetryLater when Veo refused for
+    quota, or another delivery holds the claim (the task is then dispatched again)."""
     store, clock = services.store, services.clock
     started = clock.monotonic()
     settings = services.settings
@@ -45,8 +47,16 @@ def handle(creation_id: str, job: dict, services: Services) -> StartVeoOutcome:
         log.start_task_malformed(creation_id)
         return StartVeoOutcome.MALFORMED
     incarnation = job.get("incarnation")
-    if not store.still_waiting(creation_id, incarnation).still_pending:
+    # Claimed before Veo is asked: of two deliveries of this task, one starts (and bills) it.
+    claim = uuid.uuid4().hex
+    claimed = store.claim_start(creation_id, incarnation, claim)
+    if claimed == StartClaim.NOT_PENDING:
         return StartVeoOutcome.NOT_PENDING
+    if claimed == StartClaim.TAKEN:
+        # A twin delivery is starting it (or died doing so: the sweep then fails and refunds
+        # it). Not a success, so this task stays queued: if the twin meets a quota refusal
+        # and gives the claim back, a later dispatch of this task starts it.
+        raise RetryLater("start claimed by another delivery of this task")
 
     output = temp_prefix_uri(settings.gcs_temp_bucket, creation_id) if settings.gcs_temp_bucket else None
     try:
@@ -57,6 +67,7 @@ def handle(creation_id: str, job: dict, services: Services) -> StartVeoOutcome:
     except ExternalServiceError as exc:
         if classify_start_error(exc.status, exc.transient) == StartVerdict.RETRY_LATER:
             log.veo_start_deferred(creation_id, exc.status, str(exc))
+            store.release_start(creation_id, claim)  # nothing started: the retry may claim it
             raise RetryLater(f"veo answered {exc.status}: retried by the queue") from exc
         code = ErrorCode.CONTENT_POLICY if _is_policy_refusal(exc) else ErrorCode.GENERATION_FAILED
         settlement = store.fail_and_refund(creation_id, failure(code))

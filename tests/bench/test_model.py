@@ -117,7 +117,7 @@ def test_one_poll_queue_caps_the_designed_system_and_more_queues_lift_it():
         5.0,
         burst_s=40,
         cal=cal,
-        platform=Platform(veo_quota_per_min=10_000, queue_max_rate=50, db_warm=True),
+        platform=Platform(veo_quota_per_min=10_000, queue_max_rate=50, db_warm=True, poll_queues=1),
     )
     four = model.simulate(
         "designed",
@@ -128,6 +128,18 @@ def test_one_poll_queue_caps_the_designed_system_and_more_queues_lift_it():
     )
     assert one.limit_hits.get("poll_queue_500_per_s", 0) > 0
     assert one.detection_p95_s > 2 > four.detection_p95_s
+
+
+def test_the_model_polls_over_as_many_shards_as_the_functions_declare_each_with_its_own_instances():
+    from domain.shards import POLL_SHARDS
+
+    assert Platform().poll_queues == POLL_SHARDS
+    # One instance with one thread per shard, 0.3 s a poll: ~3 polls/s per shard. 50
+    # creations polling every ~1.3 s need ~40/s: one shard's instance cannot keep up, eight can.
+    tight = {"veo_quota_per_min": 10_000, "db_warm": True, "finalize_max_instances": 1, "threads": 1}
+    one = model.simulate("designed", 2.0, burst_s=25, platform=Platform(**tight, poll_queues=1))
+    eight = model.simulate("designed", 2.0, burst_s=25, platform=Platform(**tight, poll_queues=8))
+    assert one.detection_p95_s > 2 * eight.detection_p95_s
 
 
 def test_knee_scan_stops_at_the_first_rate_that_fails():

@@ -6,7 +6,9 @@ import random
 from datetime import UTC, datetime, timedelta
 
 from domain.admission import (
+    StartClaim,
     StartVerdict,
+    claim_verdict,
     classify_start_error,
     dispatches_per_second,
     estimate_start,
@@ -61,6 +63,27 @@ def test_a_queued_request_is_not_swept_until_its_queue_wait_is_over():
     # Charged but never queued (its trigger died): the old rule, by creation time.
     assert overdue({"status": "pending"}, NOW, 15, 60)
     assert overdue({"status": "processing", "startedAt": "garbage"}, NOW, 15, 60)
+
+
+def test_only_an_unclaimed_pending_start_of_this_document_may_be_claimed():
+    assert claim_verdict("pending", None, same_document=True) == StartClaim.CLAIMED
+    # Held by another delivery, alive or dead: never taken over (Veo may have been asked)
+    assert claim_verdict("pending", "a1b2", same_document=True) == StartClaim.TAKEN
+    assert claim_verdict("processing", None, True) == StartClaim.NOT_PENDING
+    assert claim_verdict("failed", "a1b2", True) == StartClaim.NOT_PENDING
+    assert claim_verdict("pending", None, same_document=False) == StartClaim.NOT_PENDING  # re-created id
+
+
+def test_a_claimed_start_that_never_reached_processing_is_swept_from_its_claim_like_a_started_one():
+    # Queued 50 minutes ago (queue wait 60), claimed 5 minutes ago: its run may be asking Veo
+    claimed = {
+        "status": "pending",
+        "queuedAt": NOW - timedelta(minutes=50),
+        "startClaimedAt": NOW - timedelta(minutes=5),
+    }
+    assert not overdue(claimed, NOW, orphan_after_minutes=15, queue_max_wait_minutes=60)
+    # 16 minutes after the claim, still pending: its run died around the Veo call
+    assert overdue(claimed, NOW + timedelta(minutes=11), 15, 60)
 
 
 def test_polls_are_coarse_before_veo_can_be_done_and_land_on_that_moment():

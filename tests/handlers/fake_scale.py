@@ -1,12 +1,12 @@
 """The issue-#14 part of the in-memory CreationStore (mixed into FakeStore): the alerts'
 aggregations over the creations, admission (queue estimate, queued mark, still-waiting
-check) and upload intents. Same rules as the Firestore adapters, over the fake's dicts."""
+check, start claim) and upload intents. Same rules as the Firestore adapters, over the fake's dicts."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from domain.admission import QueueEstimate
+from domain.admission import QueueEstimate, StartClaim, claim_verdict
 from domain.errors import ErrorCode
 from domain.metrics import Totals
 from domain.states import Status
@@ -97,6 +97,26 @@ class ScaleStoreMixin:
         if incarnation is not None and self.incarnation(creation_id) != incarnation:
             return Waiting(False, status)
         return Waiting(status == Status.PENDING, status)
+
+    def claim_start(self, creation_id: str, incarnation: str | None, claim: str) -> StartClaim:
+        self._enter("claim_start")
+        snap = self.creations.get(creation_id)
+        if snap is None:
+            return StartClaim.NOT_PENDING
+        same = incarnation is None or self.incarnation(creation_id) == incarnation
+        verdict = claim_verdict(snap.get("status"), snap.get("startClaim"), same)
+        if verdict == StartClaim.CLAIMED:
+            snap.update(startClaim=claim, startClaimedAt=self.clock.now())
+        return verdict
+
+    def release_start(self, creation_id: str, claim: str) -> bool:
+        self._enter("release_start")
+        snap = self.creations.get(creation_id)
+        if snap is None or snap.get("status") != Status.PENDING or snap.get("startClaim") != claim:
+            return False
+        snap.pop("startClaim", None)
+        snap.pop("startClaimedAt", None)
+        return True
 
     # ---- upload intents (adapters/upload_intents.py) ----------------------------------------
 

@@ -117,3 +117,97 @@ def test_a_start_task_without_its_fields_is_set_aside(world):
     queued(world)
     assert handle("c1", {"creationId": "c1"}, world.services) == StartVeoOutcome.MALFORMED
     assert not world.veo.started
+
+
+# ----- one start per creation, whatever Cloud Tasks delivers twice (issue #14)
+
+
+def test_a_twin_delivery_during_the_veo_call_starts_nothing_and_comes_back_later(world):
+    # Given a queued request whose start task Cloud Tasks delivers twice at once: the twin
+    # runs while the first delivery waits for Veo's answer
+    queued(world)
+    twin: list[str] = []
+
+    def twin_delivery():
+        with pytest.raises(RetryLater):  # the claim is taken: this delivery stays queued
+            dispatch_start(world)
+        twin.append("deferred")
+
+    world.veo.before("start", twin_delivery)
+    # When the first delivery runs
+    assert dispatch_start(world) == StartVeoOutcome.PROCESSING
+    # Then Veo was asked once, one chain of polls exists, and the twin deferred
+    assert twin == ["deferred"] and len(world.veo.started) == 1 and world.veo.calls["start"] == 1
+    assert len(world.tasks.enqueued) == 1
+    # And when the twin comes back it finds the creation started: it is done, nothing twice
+    assert dispatch_start(world) == StartVeoOutcome.NOT_PENDING
+    assert len(world.veo.started) == 1 and world.store.tokens(USER) == 60
+
+
+def queued_now(world, cid="c1"):
+    """queued(), with the create time Firestore would have stamped (the sweep's query reads it)."""
+    inc = queued(world, cid)
+    world.store.creations[cid]["createdAt"] = world.clock.now()
+    return inc
+
+
+def sweep_after(world, minutes: float):
+    from handlers import sweep_orphans
+
+    world.clock.advance(minutes * 60)
+    return sweep_orphans.handle(world.services)
+
+
+def test_a_run_dead_between_its_claim_and_the_veo_call_is_never_retried_on_veo_and_is_refunded_once(world):
+    # Given the first delivery claimed the start and its instance died before asking Veo
+    queued_now(world)
+    world.veo.fail("start", SystemExit("instance stopped"))
+    with pytest.raises(SystemExit):
+        dispatch_start(world)
+    assert not world.veo.started
+    # When Cloud Tasks delivers the task again
+    # Then it does not ask Veo (the claim cannot tell whether Veo was asked) and stays queued
+    with pytest.raises(RetryLater):
+        dispatch_start(world)
+    assert world.veo.calls["start"] == 1 and world.store.creations["c1"]["status"] == "pending"
+    # And the sweep does not touch it before ORPHAN_AFTER_MINUTES from the claim ...
+    sweep_after(world, 10)
+    assert world.store.creations["c1"]["status"] == "pending"
+    # ... then fails it and refunds the 40 tokens, once, however often it sweeps
+    sweep_after(world, 6)
+    sweep_after(world, 5)
+    creation = world.store.creations["c1"]
+    assert creation["status"] == "failed" and creation["refunded"] is True
+    assert world.store.tokens(USER) == 100 and world.store.entry(USER, "refund_c1") is not None
+    # And a delivery after that finds it ended
+    assert dispatch_start(world) == StartVeoOutcome.NOT_PENDING and world.veo.calls["start"] == 1
+
+
+def test_a_run_dead_between_the_veo_call_and_recording_it_starts_veo_once_and_refunds_once(world):
+    # Given Veo started (and bills) the generation, then the instance died before the creation
+    # recorded the operation
+    queued_now(world)
+    world.store.fail("mark_processing", SystemExit("instance stopped"))
+    with pytest.raises(SystemExit):
+        dispatch_start(world)
+    assert len(world.veo.started) == 1
+    # When the task is delivered again, twice
+    for _ in range(2):
+        with pytest.raises(RetryLater):
+            dispatch_start(world)
+    # Then Veo was not asked again, and the sweep settles it: failed, refunded once
+    assert len(world.veo.started) == 1
+    sweep_after(world, 16)
+    sweep_after(world, 5)
+    assert world.store.creations["c1"]["status"] == "failed"
+    assert world.store.tokens(USER) == 100 and world.store.in_flight(USER) == 0
+    assert not world.tasks.enqueued  # no poll of an operation the user was refunded for
+
+
+def test_a_quota_refusal_gives_the_claim_back_so_the_retry_can_start_it(world):
+    queued(world)
+    world.veo.fail("start", quota())
+    with pytest.raises(RetryLater):
+        dispatch_start(world)
+    assert "startClaim" not in world.store.creations["c1"]
+    assert dispatch_start(world) == StartVeoOutcome.PROCESSING and len(world.veo.started) == 1

@@ -165,6 +165,30 @@ def test_quota_window_ends_and_starts_are_accepted_again(make_client):
         assert start(client).name
 
 
+def test_control_config_shortens_the_quota_window_and_reset_restores_the_minute(client, control):
+    # Given a quota of 1 start per 0.5 s window, set through the control API (not at construction)
+    config = control.config(quotaPerMinute=1, quotaWindowSeconds=0.5)
+    assert config["quotaWindowSeconds"] == 0.5
+    try:
+        start(client)
+        # Then the window is as strict as Vertex's minute while it lasts ...
+        with pytest.raises(errors.ClientError) as raised:
+            start(client)
+        assert raised.value.code == 429
+        # ... and once it ends starts are accepted again
+        time.sleep(0.6)
+        assert start(client).name
+    finally:
+        # And a reset gives back production's 60 s window
+        assert control.reset()["quotaWindowSeconds"] == 60.0
+
+
+@pytest.mark.parametrize("window", [0, -1, "60", True])
+def test_control_config_refuses_a_quota_window_that_is_not_a_positive_number(control, window):
+    with pytest.raises(RuntimeError, match="quotaWindowSeconds must be a number > 0"):
+        control.config(quotaWindowSeconds=window)
+
+
 # ----- output like Veo's
 
 
