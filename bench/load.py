@@ -25,6 +25,8 @@ TASK_FUNCTIONS_EXCLUDED = {
     "naivegeneration",
     "sweeporphans",
     "checkalerts",
+    "renameprofile",
+    "countreport",
 }
 
 

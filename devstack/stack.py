@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from devstack import java
+from domain.shards import finalize_queues
 from standins.tls import make_local_tls
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,11 +51,13 @@ VEO_URL = f"http://127.0.0.1:{VEO_PORT}"
 FUNCTION_NAMES = (
     "startgeneration",
     "startveo",
-    "finalizegeneration",
+    *finalize_queues(),  # the poll shards (issue #14)
     "publishcreation",
     "cleanupcreation",
     "sweeporphans",
     "checkalerts",
+    "renameprofile",
+    "countreport",
 )
 
 

@@ -42,6 +42,8 @@ SERVER_FIELDS = frozenset(
         "operationName",
         "mediaKey",
         "publishedAt",
+        "startClaim",
+        "startClaimedAt",
     }
 )
 # Issue #16: the draft's poster, and the moderation state its owner is shown (taken down or

@@ -29,6 +29,7 @@ class StartVeoOutcome(StrEnum):
     VEO_REFUSED = "veo_refused"  # refused for good (or may have started): failed and refunded
     ENDED_MEANWHILE = "ended_meanwhile"  # swept or deleted while Veo was being asked
     PROCESSING = "processing"
+    POLL_RESUMED = "poll_resumed"  # dispatched again after Veo took it: its first poll queued (again)
 
 
 class RetryLater(Exception):
@@ -51,7 +52,7 @@ def handle(creation_id: str, job: dict, services: Services) -> StartVeoOutcome:
     claim = uuid.uuid4().hex
     claimed = store.claim_start(creation_id, incarnation, claim)
     if claimed == StartClaim.NOT_PENDING:
-        return StartVeoOutcome.NOT_PENDING
+        return _resume_first_poll(creation_id, job, services)
     if claimed == StartClaim.TAKEN:
         # A twin delivery is starting it (or died doing so: the sweep then fails and refunds
         # it). Not a success, so this task stays queued: if the twin meets a quota refusal
@@ -81,18 +82,7 @@ def handle(creation_id: str, job: dict, services: Services) -> StartVeoOutcome:
         # any, is removed by the temp-bucket lifecycle.
         log.ended_before_veo_started(creation_id, operation)
         return StartVeoOutcome.ENDED_MEANWHILE
-    first_poll = poll_delay(0.0, settings.veo_min_seconds, settings.poll_interval_s, settings.poll_coarse_interval_s)
-    services.tasks.enqueue_finalize(
-        creation_id,
-        {
-            "operationName": operation,
-            "mediaKey": job["mediaKey"],
-            "userId": job["userId"],
-            "startedAt": clock.now().isoformat(),
-        },
-        delay_seconds=first_poll,
-        task_id=task_id("poll", creation_id, operation, "0"),
-    )
+    _enqueue_first_poll(creation_id, operation, job, services)
     log.state_change(
         creation_id,
         job["userId"],
@@ -124,3 +114,36 @@ def _paid_options(job: dict) -> dict:
 def _is_policy_refusal(exc: ExternalServiceError) -> bool:
     text = str(exc).lower()
     return exc.status == 400 and ("usage guidelines" in text or "responsible ai" in text or "policy" in text)
+
+
+def _enqueue_first_poll(creation_id: str, operation: str, job: dict, services: Services) -> bool:
+    """True when queued now, False when the first poll of this operation was queued before."""
+    settings = services.settings
+    first_poll = poll_delay(0.0, settings.veo_min_seconds, settings.poll_interval_s, settings.poll_coarse_interval_s)
+    return services.tasks.enqueue_finalize(
+        creation_id,
+        {
+            "operationName": operation,
+            "mediaKey": job["mediaKey"],
+            "userId": job["userId"],
+            "startedAt": services.clock.now().isoformat(),
+        },
+        delay_seconds=first_poll,
+        # One id per operation: a resumed first poll is refused if the first one was queued.
+        task_id=task_id("poll", creation_id, operation, "0"),
+    )
+
+
+def _resume_first_poll(creation_id: str, job: dict, services: Services) -> StartVeoOutcome:
+    """A start dispatched again after Veo took it: the run before died (or Cloud Tasks refused
+    its poll) between recording the operation and queueing the first poll. Without a poll the
+    sweep would refund a video Veo bills us for and the user never gets: queue it now."""
+    current = services.store.load_creation(creation_id) or {}
+    operation = current.get("operationName")
+    if current.get("status") != Status.PROCESSING or not isinstance(operation, str) or not operation:
+        return StartVeoOutcome.NOT_PENDING
+    if current.get("mediaKey") != job["mediaKey"]:
+        return StartVeoOutcome.NOT_PENDING  # another document of this id: not this task's start
+    if _enqueue_first_poll(creation_id, operation, job, services):
+        return StartVeoOutcome.POLL_RESUMED
+    return StartVeoOutcome.NOT_PENDING  # a twin delivery after a start that went well

@@ -211,3 +211,22 @@ def test_a_quota_refusal_gives_the_claim_back_so_the_retry_can_start_it(world):
         dispatch_start(world)
     assert "startClaim" not in world.store.creations["c1"]
     assert dispatch_start(world) == StartVeoOutcome.PROCESSING and len(world.veo.started) == 1
+
+
+def test_a_start_retried_after_its_first_poll_was_lost_queues_that_poll_and_starts_nothing(world):
+    queued(world)
+    # Given: Veo took the start and it was recorded, but queueing the first poll failed, so
+    # Cloud Tasks dispatches the start again
+    world.tasks.fail("enqueue_finalize", RuntimeError("503 from Cloud Tasks"))
+    with pytest.raises(RuntimeError):
+        dispatch_start(world)
+    assert world.store.creations["c1"]["status"] == "processing" and world.tasks.enqueued == []
+    # When it is dispatched again
+    outcome = dispatch_start(world)
+    # Then its first poll is queued, Veo is not asked again, and a third delivery adds nothing
+    assert outcome == StartVeoOutcome.POLL_RESUMED
+    assert len(world.veo.started) == 1
+    ((cid, job, _),) = world.tasks.enqueued
+    assert cid == "c1" and job["operationName"] == world.store.creations["c1"]["operationName"]
+    dispatch_start(world)
+    assert len(world.tasks.enqueued) == 1 and world.store.tokens(USER) == 60

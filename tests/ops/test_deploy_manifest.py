@@ -20,6 +20,8 @@ EXPECTED = {
     "cleanupcreation": ("event", f"{FIRESTORE}.deleted", 120, True),
     "startveo": ("task", None, 120, False),
     "finalizegeneration": ("task", None, 600, True),
+    # issue #14: the poll shards, each its own queue (shard 0 keeps the old name)
+    **{f"finalizegeneration{shard}": ("task", None, 600, True) for shard in range(1, 8)},
     "sweeporphans": ("schedule", "every 5 minutes", 300, True),
     "checkalerts": ("schedule", "every 5 minutes", 120, False),
     # issue #16: Firestore only, no R2 secret
@@ -66,7 +68,7 @@ def test_every_function_is_declared_as_intended():
             assert trigger["eventFilters"] == {"database": "(default)", "namespace": "(default)"}
         elif kind == "task":
             retry = ep["taskQueueTrigger"]["retryConfig"]
-            if name == "finalizegeneration":
+            if name.startswith("finalizegeneration"):
                 assert retry == {"maxAttempts": 5, "minBackoffSeconds": 10, "maxBackoffSeconds": 120}
             else:  # startveo: see test_the_start_queue_dispatches_at_the_veo_quota_...
                 assert retry["maxRetrySeconds"] >= 600
