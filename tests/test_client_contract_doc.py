@@ -21,7 +21,12 @@ from domain.states import FINISHED, SERVER_TRANSITIONS, TRANSITIONS, Status
 ROOT = Path(__file__).resolve().parent.parent
 DOC = (ROOT / "docs" / "client-contract.md").read_text()
 RULES = (ROOT / "firestore.rules").read_text()
-INTERNAL_FIELDS = {"operationName", "mediaKey", "startClaim", "startClaimedAt"}  # on the document, not for clients to use
+INTERNAL_FIELDS = {
+    "operationName",
+    "mediaKey",
+    "startClaim",
+    "startClaimedAt",
+}  # on the document, not for clients to use
 
 
 # ---- reading the document -------------------------------------------------------------------
