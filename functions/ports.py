@@ -101,7 +101,13 @@ class CreationStore(Protocol):
     ) -> Debit: ...
 
     def mark_processing(
-        self, creation_id: str, operation_name: str, cost: int, media_key: str, incarnation: str | None = None
+        self,
+        creation_id: str,
+        operation_name: str,
+        cost: int,
+        media_key: str,
+        incarnation: str | None = None,
+        charged: dict | None = None,
     ) -> bool: ...
 
     def record_progress(self, creation_id: str, progress: int) -> Status | None: ...
@@ -139,7 +145,12 @@ class CreationStore(Protocol):
     def queued_ahead(self, now: datetime) -> int: ...
 
     def mark_queued(
-        self, creation_id: str, incarnation: str | None, estimate: QueueEstimate, queued_at: datetime
+        self,
+        creation_id: str,
+        incarnation: str | None,
+        estimate: QueueEstimate,
+        queued_at: datetime,
+        charged: dict | None = None,
     ) -> bool: ...
 
     def still_waiting(self, creation_id: str, incarnation: str | None) -> Waiting: ...

@@ -29,7 +29,13 @@ def queued_ahead(now: datetime) -> int:
     return int(query.count().get()[0][0].value)
 
 
-def mark_queued(creation_id: str, incarnation: str | None, estimate: QueueEstimate, queued_at: datetime) -> bool:
+def mark_queued(
+    creation_id: str,
+    incarnation: str | None,
+    estimate: QueueEstimate,
+    queued_at: datetime,
+    charged: dict | None = None,
+) -> bool:
     """pending stays pending, with when it was queued and an honest estimate of its start.
     Nothing if it moved on meanwhile (startveo may already have started it) or is another
     document of this id. No money here."""
@@ -44,6 +50,7 @@ def mark_queued(creation_id: str, incarnation: str | None, estimate: QueueEstima
         tx.update(
             ref,
             {
+                **(charged or {}),  # the options as priced and the tokens taken
                 # The moment the estimate was made from (not the commit's): the two compare.
                 "queuedAt": queued_at,
                 "queuePosition": estimate.position,

@@ -246,8 +246,16 @@ def debit(creation_id: str, user_id: str, cost: int, max_in_flight: int, incarna
 
 
 def mark_processing(
-    creation_id: str, operation_name: str, cost: int, media_key: str, incarnation: str | None = None
+    creation_id: str,
+    operation_name: str,
+    cost: int,
+    media_key: str,
+    incarnation: str | None = None,
+    charged: dict | None = None,
 ) -> bool:
+    """`charged`: the options as priced and the tokens taken (pricing.charged_fields), recorded
+    on the creation; a task queued before they existed carries none."""
+
     def run(tx) -> bool:
         ref = creation_ref(creation_id)
         snap = get(ref, tx)
@@ -258,6 +266,7 @@ def mark_processing(
         tx.update(
             ref,
             {
+                **(charged or {}),
                 "status": Status.PROCESSING.value,
                 "operationName": operation_name,
                 "tokenCost": cost,

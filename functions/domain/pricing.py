@@ -104,6 +104,13 @@ def token_cost(duration_seconds: int, tokens_per_second: int = DEFAULT_TOKENS_PE
     return duration_seconds * tokens_per_second
 
 
+def charged_fields(options: Options, cost: int) -> dict[str, object]:
+    """What a creation records once it is charged: every option as it was priced (the default
+    filled in for one the request left out) and the tokens taken. The app shows them as they
+    are; it never has to know the defaults."""
+    return {"quality": options.quality, "resolution": options.resolution, "audio": options.audio, "tokenCost": cost}
+
+
 def margin(options: Options) -> float:
     """Share of what the user pays that is left after Veo's charge (before our own costs)."""
     revenue = TOKENS_PER_SECOND[options.key] * TOKEN_USD

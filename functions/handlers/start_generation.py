@@ -14,7 +14,7 @@ from domain.admission import estimate_start, task_id
 from domain.contract import find_blocked_term, parse_request
 from domain.errors import ErrorCode, Failure, failure
 from domain.ledger import DebitOutcome
-from domain.pricing import price
+from domain.pricing import charged_fields, price
 from domain.states import Status
 from handlers import common
 from ports import DebitRefused, DebitSkipped, MalformedDocument
@@ -94,6 +94,9 @@ def _queue(
         "resolution": request.resolution,
         "negativePrompt": request.negative_prompt,
         "seed": request.seed,
+        # What the creation records as chosen and charged (written with the queue position
+        # and again with processing: whichever of the two comes first shows it).
+        "charged": charged_fields(request.options, cost),
     }
     now = clock.now()
     try:
@@ -117,7 +120,7 @@ def _queue(
         return StartOutcome.NOT_QUEUED
     estimate = estimate_start(ahead, services.settings.veo_starts_per_minute, now)
     # Guarded: startveo may already have moved it on; then there is nothing to show.
-    store.mark_queued(creation_id, incarnation, estimate, now)
+    store.mark_queued(creation_id, incarnation, estimate, now, job["charged"])
     log.generation_queued(
         creation_id,
         request.user_id,

@@ -77,7 +77,9 @@ def handle(creation_id: str, job: dict, services: Services) -> StartVeoOutcome:
         )
         return StartVeoOutcome.VEO_REFUSED
 
-    if not store.mark_processing(creation_id, operation, int(job["cost"]), job["mediaKey"], incarnation):
+    if not store.mark_processing(
+        creation_id, operation, int(job["cost"]), job["mediaKey"], incarnation, job.get("charged")
+    ):
         # Swept or deleted while Veo was being asked: its refund stands, and Veo's output, if
         # any, is removed by the temp-bucket lifecycle.
         log.ended_before_veo_started(creation_id, operation)

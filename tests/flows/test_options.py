@@ -125,7 +125,10 @@ def test_a_published_video_shows_its_quality_resolution_and_sound_in_the_feed(ne
     client.create(
         f"creations/{cid}", request_doc(user.uid, "a red fox in snow", duration=4, audio=False, quality="fast")
     )
-    assert wait_status(client, cid, timeout=90)["status"] == "draft"
+    draft = wait_status(client, cid, timeout=90)
+    assert draft["status"] == "draft"
+    # The resolution the request left out is on the creation as it was priced
+    assert (draft["quality"], draft["resolution"], draft["audio"], draft["tokenCost"]) == ("fast", "720p", False, 28)
     client.update(f"creations/{cid}", {"status": "published", "publishedAt": SERVER_TIME})
 
     def feed_entry():

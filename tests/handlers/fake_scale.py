@@ -77,7 +77,12 @@ class ScaleStoreMixin:
         )
 
     def mark_queued(
-        self, creation_id: str, incarnation: str | None, estimate: QueueEstimate, queued_at: datetime
+        self,
+        creation_id: str,
+        incarnation: str | None,
+        estimate: QueueEstimate,
+        queued_at: datetime,
+        charged: dict | None = None,
     ) -> bool:
         self._enter("mark_queued")
         snap = self.creations.get(creation_id)
@@ -85,6 +90,7 @@ class ScaleStoreMixin:
             return False
         if incarnation is not None and self.incarnation(creation_id) != incarnation:
             return False
+        snap.update(charged or {})
         snap.update(queuedAt=queued_at, queuePosition=estimate.position, estimatedStartAt=estimate.estimated_start_at)
         return True
 

@@ -218,7 +218,13 @@ class FakeStore(ScaleStoreMixin, Scripted):
         return Debited(after.tokens, media.draft_key(user_id, creation_id, secrets.token_urlsafe(18)))
 
     def mark_processing(
-        self, creation_id: str, operation_name: str, cost: int, media_key: str, incarnation: str | None = None
+        self,
+        creation_id: str,
+        operation_name: str,
+        cost: int,
+        media_key: str,
+        incarnation: str | None = None,
+        charged: dict | None = None,
     ) -> bool:
         self._enter("mark_processing")
         snap = self.creations.get(creation_id)
@@ -229,6 +235,7 @@ class FakeStore(ScaleStoreMixin, Scripted):
         self._update(
             creation_id,
             {
+                **(charged or {}),
                 "status": Status.PROCESSING.value,
                 "operationName": operation_name,
                 "tokenCost": cost,

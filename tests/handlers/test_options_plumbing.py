@@ -111,3 +111,29 @@ def test_a_start_task_queued_before_the_options_existed_starts_with_the_configur
     assert dispatch_start(world) == start_veo.StartVeoOutcome.PROCESSING
     # Then Veo gets no option: the adapter's defaults (VEO_MODEL, 720p, sound) are what was paid
     assert world.veo.options == [{}]
+
+
+def test_once_charged_the_creation_records_every_option_as_priced_and_the_tokens_taken(world):
+    # Given a request that names only the quality
+    world.store.grant(USER, 500)
+    assert handle(world, request(duration=8, quality="standard")) == start_generation.StartOutcome.QUEUED
+    # Then, while it waits in the queue, the creation already says what it is and what it cost:
+    # the options it left out are filled in with the defaults it was priced at
+    creation = world.store.creations["c1"]
+    assert (creation["quality"], creation["resolution"], creation["audio"]) == ("standard", "720p", True)
+    assert creation["tokenCost"] == charged(world) == price(8, Options("standard", "720p", True))
+
+
+def test_a_start_that_overtakes_the_queue_position_still_records_what_was_charged(world):
+    # Given startveo runs the start before startgeneration could show the queue position
+    world.store.grant(USER, 500)
+    started: list[str] = []
+    world.store.before("mark_queued", lambda: started.append(dispatch_start(world)))
+    assert handle(world, request(duration=4, audio=False)) == start_generation.StartOutcome.QUEUED
+    # Then the queue step found it processing and wrote nothing, and processing recorded the
+    # options as priced and the tokens taken
+    assert started == [start_veo.StartVeoOutcome.PROCESSING]
+    creation = world.store.creations["c1"]
+    assert "queuePosition" not in creation
+    assert (creation["quality"], creation["resolution"], creation["audio"]) == ("fast", "720p", False)
+    assert creation["tokenCost"] == charged(world) == 28
