@@ -105,7 +105,9 @@ RETRY_BASE_DELAY_MS = IntParam(
 )
 
 VEO_USD_PER_VIDEO_SECOND = StringParam(
-    "VEO_USD_PER_VIDEO_SECOND", default="0.15", description="Estimated Veo price per second of video, for cost metrics"
+    "VEO_USD_PER_VIDEO_SECOND",
+    default="0.15",
+    description="Veo price per second for videos recorded without options (cost metrics); others use pricing.py",
 )
 ALERT_FAILURE_RATE_PCT = IntParam(
     "ALERT_FAILURE_RATE_PCT", default=20, description="Alert when more than this % of the last hour's creations failed"

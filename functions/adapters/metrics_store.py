@@ -22,6 +22,7 @@ from adapters.firestore_tx import count_now, db
 from domain import metrics
 from domain.errors import ErrorCode
 from domain.metrics import Totals
+from domain.pricing import VEO_USD_PER_SECOND
 from domain.states import IN_FLIGHT, Status
 
 CREATIONS = "creations"
@@ -77,9 +78,8 @@ def totals_since(start: datetime, usd_per_video_second: float, end: datetime | N
     totals = Totals()
     succeeded = _count(delivered)
     seconds = _sum(delivered, "duration") if succeeded else 0.0
-    totals.add(
-        {"succeeded": succeeded, "videoSeconds": seconds, "veoCostUsd": round(seconds * usd_per_video_second, 4)}
-    )
+    spend = metrics.veo_spend_usd(_seconds_by_option(delivered) if seconds else {}, seconds, usd_per_video_second)
+    totals.add({"succeeded": succeeded, "videoSeconds": seconds, "veoCostUsd": spend})
     failed = creations.where(filter=firestore.FieldFilter("status", "==", Status.FAILED.value))
     for refunded, prefix in ((True, "failed_"), (False, "refused_")):
         kind = _since(failed.where(filter=firestore.FieldFilter("refunded", "==", refunded)), start, end)
@@ -90,6 +90,22 @@ def totals_since(start: datetime, usd_per_video_second: float, end: datetime | N
             if n:
                 totals.add({prefix + code.value: n})
     return totals
+
+
+def _seconds_by_option(delivered) -> dict[tuple[str, str, bool], float]:
+    """Delivered seconds per combination as the creations recorded it priced: one sum each
+    (8 today), so the spend follows what Veo charges for each (index: firestore.indexes.json)."""
+    by_option = {}
+    for quality, resolution, audio in VEO_USD_PER_SECOND:
+        query = (
+            delivered.where(filter=firestore.FieldFilter("quality", "==", quality))
+            .where(filter=firestore.FieldFilter("resolution", "==", resolution))
+            .where(filter=firestore.FieldFilter("audio", "==", audio))
+        )
+        seconds = _sum(query, "duration")
+        if seconds:
+            by_option[(quality, resolution, audio)] = seconds
+    return by_option
 
 
 def last_finalized_at(now: datetime, look: int = 20) -> datetime | None:

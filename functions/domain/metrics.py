@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from .errors import ErrorCode
+from .pricing import VEO_USD_PER_SECOND
 
 BUCKET_MINUTES = 10
 SHARDS = 4
@@ -68,6 +69,17 @@ def succeeded(video_seconds: int, generation_seconds: float, usd_per_video_secon
         "generationSeconds": round(generation_seconds, 3),
         "veoCostUsd": round(video_seconds * usd_per_video_second, 4),
     }
+
+
+def veo_spend_usd(
+    seconds_by_option: dict[tuple[str, str, bool], float], total_seconds: float, fallback_usd_per_second: float
+) -> float:
+    """Veo's estimated charge for delivered video: each combination's seconds at its price
+    (issue #15: standard with sound costs Veo 4x fast without), and the seconds recorded
+    without options (creations older than them) at the fallback rate."""
+    priced = sum(seconds_by_option.values())
+    spend = sum(seconds * VEO_USD_PER_SECOND[key] for key, seconds in seconds_by_option.items())
+    return round(spend + max(0.0, total_seconds - priced) * fallback_usd_per_second, 4)
 
 
 def failed(code: ErrorCode, refunded_tokens: int) -> dict[str, float]:

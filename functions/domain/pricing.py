@@ -111,6 +111,15 @@ def charged_fields(options: Options, cost: int) -> dict[str, object]:
     return {"quality": options.quality, "resolution": options.resolution, "audio": options.audio, "tokenCost": cost}
 
 
+def veo_usd_per_second_of(creation: dict, fallback: float) -> float:
+    """What Veo charges per second for the combination a creation recorded as priced
+    (charged_fields); `fallback` for one that predates the options (or is malformed)."""
+    for key, usd in VEO_USD_PER_SECOND.items():
+        if (creation.get("quality"), creation.get("resolution"), creation.get("audio")) == key:
+            return usd
+    return fallback
+
+
 def margin(options: Options) -> float:
     """Share of what the user pays that is left after Veo's charge (before our own costs)."""
     revenue = TOKENS_PER_SECOND[options.key] * TOKEN_USD

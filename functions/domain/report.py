@@ -6,6 +6,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 
+from .pricing import veo_usd_per_second_of
 from .states import IN_FLIGHT, Status
 
 
@@ -68,9 +69,11 @@ def summarize(creations: list[dict], usd_per_video_second: float) -> Report:
         for c in creations
         if c.get("status") in (Status.DRAFT, Status.PUBLISHED) and c.get("startedAt") and c.get("completedAt")
     ]
-    cost = (
-        sum(int(c.get("duration") or 0) for c in creations if c.get("status") in (Status.DRAFT, Status.PUBLISHED))
-        * usd_per_video_second
+    # Each video at what Veo charges for its options; ones older than the options at the flat rate.
+    cost = sum(
+        int(c.get("duration") or 0) * veo_usd_per_second_of(c, usd_per_video_second)
+        for c in creations
+        if c.get("status") in (Status.DRAFT, Status.PUBLISHED)
     )
     codes = Counter(_error_code(c) for c in creations if c.get("status") == Status.FAILED)
     return Report(

@@ -82,3 +82,13 @@ def test_refusals_are_not_failures_so_a_spammer_cannot_fire_the_failure_rate_ale
     )
     assert spam.refused == 40 and spam.failed == 0
     assert evaluate_alerts(spam, spam, 0, None, None, NOW, LIMITS) == []
+
+
+def test_veo_spend_prices_each_option_and_the_seconds_without_options_at_the_fallback():
+    from domain.metrics import veo_spend_usd
+
+    by_option = {("standard", "720p", True): 8.0, ("fast", "720p", False): 4.0}
+    assert veo_spend_usd(by_option, total_seconds=18.0, fallback_usd_per_second=0.15) == round(
+        8 * 0.40 + 4 * 0.10 + 6 * 0.15, 4
+    )
+    assert veo_spend_usd({}, 0.0, 0.15) == 0.0

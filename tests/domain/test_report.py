@@ -54,3 +54,11 @@ def test_malformed_failed_documents_count_as_unknown():
     )
     assert report.failures_by_code == {"unknown": 2}
     assert (report.total, report.succeeded, report.failed) == (4, 1, 2)
+
+
+def test_each_video_costs_what_veo_charges_for_its_options_and_older_ones_the_flat_rate():
+    standard = {**made(10, duration=4), "quality": "standard", "resolution": "720p", "audio": True}
+    silent_fast = {**made(10, duration=8), "quality": "fast", "resolution": "1080p", "audio": False}
+    older = made(10, duration=6)  # recorded before the options existed
+    report = summarize([standard, silent_fast, older], usd_per_video_second=0.5)
+    assert report.total_cost_usd == 4 * 0.40 + 8 * 0.10 + 6 * 0.5

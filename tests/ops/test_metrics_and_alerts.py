@@ -74,6 +74,23 @@ def test_failure_rate_alert_fires_once_real_failures_cross_the_threshold(new_use
     assert [a["alert"] for a in logged_alerts(capsys)] == ["failure_rate_high"]
 
 
+def test_the_spend_counts_each_video_at_what_veo_charges_for_its_options(new_user, veo):
+    from domain.pricing import VEO_USD_PER_SECOND
+    from tests.support.firestore_rest import SERVER_TIME
+
+    user, client = new_user(tokens=200)
+    before = window_totals()
+    cid = f"c-{uuid.uuid4().hex}"
+    request = {"userId": user.uid, "prompt": f"{uuid.uuid4().hex[:8]} a glacier", "aspectRatio": "16:9"}
+    request |= {"duration": 4, "status": "pending", "createdAt": SERVER_TIME, "quality": "standard"}
+    client.create(f"creations/{cid}", request)
+    assert wait_status(client, cid)["status"] == "draft"
+    after = window_totals()
+    # Standard with sound: 4 s at Veo's standard rate, not at the flat fallback (0.15/s)
+    spent = round(after.get("veoCostUsd") - before.get("veoCostUsd"), 4)
+    assert spent == round(4 * VEO_USD_PER_SECOND[("standard", "720p", True)], 4) == 1.6
+
+
 def test_spend_alert_fires_when_a_real_video_passes_todays_budget(new_user, veo, capsys):
     from handlers import check_alerts
 

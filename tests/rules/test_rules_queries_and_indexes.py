@@ -85,6 +85,12 @@ QUERIES = [
         range_on="completedAt",
     ),
     Query(
+        "server: delivered seconds per option in a window (metrics_store._seconds_by_option)",
+        "creations",
+        equals=("status", "quality", "resolution", "audio"),
+        range_on="completedAt",
+    ),
+    Query(
         "server: failed or refused in a window (metrics_store.totals_since)",
         "creations",
         equals=("status", "refunded"),
