@@ -177,7 +177,10 @@ def main(argv: list[str] | None = None) -> int:
     report = sub.add_parser("report", help="success rate, generation times, refunds, cost, for a window")
     report.add_argument("--hours", type=float, default=24, help="window length (default 24)")
     report.add_argument(
-        "--usd-per-second", type=float, default=0.15, help="estimated Veo price per video second (default 0.15)"
+        "--usd-per-second",
+        type=float,
+        default=0.15,
+        help="Veo price per video second for videos recorded without options (default 0.15); others per option",
     )
     report.set_defaults(func=cmd_report)
 
