@@ -2,59 +2,10 @@
 // options in clients/web — the price follows each choice before submit, a balance enough for
 // fast but not for standard blocks standard with the reason, 1080p below 8 s is refused, and a
 // fast 1080p silent video with a negative prompt and a seed becomes a 1920x1080 draft.
-// Same protocol as scenario.mjs: "@@step", "@@uid <uid>" (answered "granted"), "@@id <cid>",
-// "@@ok" / "@@fail <step>: <why>".
-import { mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import { createInterface } from "node:readline";
-
-import { chromium } from "playwright-core";
-
-const APP_URL = process.env.APP_URL;
-const ARTIFACTS = process.env.ARTIFACTS;
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
-const STEP_TIMEOUT = Number(process.env.STEP_TIMEOUT_MS || 60000);
-const RUN = Math.random().toString(36).slice(2, 10);
-
-if (!APP_URL || !ARTIFACTS) {
-  console.log("@@fail setup: APP_URL and ARTIFACTS must be set");
-  process.exit(2);
-}
-await mkdir(ARTIFACTS, { recursive: true });
-
-const stdinLines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
-async function ask(line) {
-  console.log(line);
-  const { value, done } = await stdinLines.next();
-  if (done) throw new Error(`no answer from the test to "${line}"`);
-  return value.trim();
-}
-
-class StepFailure extends Error {}
-function expect(condition, message) {
-  if (!condition) throw new StepFailure(message);
-}
-
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  headless: true,
-  args: [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required",
-  ],
-});
-const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
-const page = await context.newPage();
-page.setDefaultTimeout(STEP_TIMEOUT);
-const pageErrors = [];
-const consoleLines = [];
-page.on("pageerror", (err) => pageErrors.push(String(err && err.stack ? err.stack : err)));
-page.on("console", (msg) => consoleLines.push(`[${msg.type()}] ${msg.text()}`));
-
-const tid = (id) => page.getByTestId(id);
-const card = (cid) => page.locator(`[data-testid=creation-card][data-id="${cid}"]`);
-const shot = (name) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-const text = async (locator) => ((await locator.textContent()) || "").trim();
+// Driven by pytest (tests/e2e/driver.py) with the protocol of harness.mjs.
+import {
+  APP_URL, RUN, STEP_TIMEOUT, StepFailure, ask, balanceIs, card, expect, page, pageErrors, runSteps, shot, text, tid,
+} from "./harness.mjs";
 
 async function waitText(locator, want, what) {
   try {
@@ -62,16 +13,6 @@ async function waitText(locator, want, what) {
       [await locator.elementHandle(), want], { timeout: 5000 });
   } catch {
     throw new StepFailure(`${what} should show "${want}", shows "${await text(locator)}"`);
-  }
-}
-
-async function balanceIs(n) {
-  try {
-    await page.waitForFunction(
-      (want) => document.querySelector("[data-testid=balance]")?.textContent.trim() === String(want),
-      n, { timeout: STEP_TIMEOUT });
-  } catch {
-    throw new StepFailure(`balance should be ${n}, shows "${await text(tid("balance"))}"`);
   }
 }
 
@@ -156,22 +97,4 @@ const steps = [
   }],
 ];
 
-let failed = null;
-for (const [name, run] of steps) {
-  console.log(`@@step ${name}`);
-  try {
-    await run();
-  } catch (err) {
-    failed = `${name}: ${err instanceof StepFailure ? err.message : String(err && err.stack ? err.stack : err)}`;
-    await shot(`failure-options-${name.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}`).catch(() => {});
-    break;
-  }
-}
-await writeFile(join(ARTIFACTS, "options-console.log"), consoleLines.join("\n") + "\n");
-await browser.close();
-if (failed) {
-  console.log(`@@fail ${failed.replace(/\n/g, "\n      ")}`);
-  process.exit(1);
-}
-console.log("@@ok");
-process.exit(0);
+await runSteps(steps, "options");

@@ -1,82 +1,16 @@
 // The browser scenario of tests/e2e/test_web_client.py: a person using clients/web against the
 // local stack, in Debian's Chromium driven by playwright-core (no browser download).
-//
-// Driven by pytest over stdin/stdout:
-//   env  APP_URL, ARTIFACTS, CHROMIUM (default /usr/bin/chromium), STEP_TIMEOUT_MS
-//   out  "@@step <name>"        a step starts
-//        "@@uid <uid>"          the signed-up user's uid: pytest grants tokens, then answers
-//   in   "granted"              (the answer)
-//        "@@ok"                 every step passed
-//        "@@fail <step>: <why>" a step failed (a screenshot failure-<step>.png is saved); exit 1
-import { mkdir, writeFile } from "node:fs/promises";
+// Driven by pytest (tests/e2e/driver.py) with the protocol of harness.mjs.
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 
-import { chromium } from "playwright-core";
+import {
+  APP_URL, ARTIFACTS, RUN, STEP_TIMEOUT, StepFailure, ask, balanceIs, browser, card, context, expect, page,
+  pageErrors, runSteps, shot, text, tid,
+} from "./harness.mjs";
 
-const APP_URL = process.env.APP_URL;
-const ARTIFACTS = process.env.ARTIFACTS;
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
-const STEP_TIMEOUT = Number(process.env.STEP_TIMEOUT_MS || 60000);
-const RUN = Math.random().toString(36).slice(2, 10);
-
-if (!APP_URL || !ARTIFACTS) {
-  console.log("@@fail setup: APP_URL and ARTIFACTS must be set");
-  process.exit(2);
-}
-await mkdir(ARTIFACTS, { recursive: true });
-
-const stdinLines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
-async function ask(line) {
-  console.log(line);
-  const { value, done } = await stdinLines.next();
-  if (done) throw new Error(`no answer from the test to "${line}"`);
-  return value.trim();
-}
-
-class StepFailure extends Error {}
-function expect(condition, message) {
-  if (!condition) throw new StepFailure(message);
-}
-
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  headless: true,
-  // What this machine needs (see the environment notes): no sandbox as root, no GPU, and no
-  // background connections to Google (the network is closed).
-  args: [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required",
-  ],
-});
-const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
-const page = await context.newPage();
-page.setDefaultTimeout(STEP_TIMEOUT);
-const pageErrors = [];
-const consoleLines = [];
-page.on("pageerror", (err) => pageErrors.push(String(err && err.stack ? err.stack : err)));
-page.on("console", (msg) => consoleLines.push(`[${msg.type()}] ${msg.text()}`));
 page.on("dialog", (dialog) => dialog.accept()); // the Delete confirmation
 
-const tid = (id) => page.getByTestId(id);
-const card = (cid) => page.locator(`[data-testid=creation-card][data-id="${cid}"]`);
 const feedItem = (cid) => page.locator(`[data-testid=feed-item][data-id="${cid}"]`);
-const shot = (name) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-
-async function text(locator) {
-  return ((await locator.textContent()) || "").trim();
-}
-
-async function balanceIs(n, timeout = STEP_TIMEOUT) {
-  try {
-    await page.waitForFunction(
-      (want) => document.querySelector("[data-testid=balance]")?.textContent.trim() === String(want),
-      n, { timeout },
-    );
-  } catch {
-    throw new StepFailure(`balance should be ${n}, shows "${await text(tid("balance"))}"`);
-  }
-}
 
 async function waitStatus(cid, statuses, timeout = STEP_TIMEOUT) {
   try {
@@ -437,27 +371,4 @@ const steps = [
   }],
 ];
 
-let failed = null;
-for (const [name, run] of steps) {
-  console.log(`@@step ${name}`);
-  const started = Date.now();
-  try {
-    await run();
-    console.log(`   ok (${Date.now() - started} ms)`);
-  } catch (err) {
-    const why = err instanceof StepFailure ? err.message : String(err && err.stack ? err.stack : err);
-    failed = `${name}: ${why}`;
-    const file = `failure-${name.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}`;
-    await shot(file).catch(() => {});
-    console.log(`   screenshot ${file}.png`);
-    break;
-  }
-}
-await writeFile(join(ARTIFACTS, "console.log"), consoleLines.join("\n") + "\n");
-await browser.close();
-if (failed) {
-  console.log(`@@fail ${failed.replace(/\n/g, "\n      ")}`);
-  process.exit(1);
-}
-console.log("@@ok");
-process.exit(0);
+await runSteps(steps);

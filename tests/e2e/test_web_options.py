@@ -5,16 +5,12 @@ and then checks the books and the stored video behind what the page showed."""
 from __future__ import annotations
 
 import io
-import os
-import shutil
-import subprocess
-import threading
 
 import av
 import pytest
 import requests
 
-from tests.e2e.conftest import E2E
+from tests.e2e.driver import run_scenario
 
 TIMEOUT_S = 240
 
@@ -22,55 +18,28 @@ TIMEOUT_S = 240
 def test_choosing_options_in_the_web_client_prices_and_makes_that_video(
     stack, chromium, playwright_core, web_app, artifacts
 ):
-    from adapters import store
     from adapters.firebase_app import firestore_client
     from ops import ledger_check
 
-    node = shutil.which("node")
-    assert node, "node is required"
-    env = {**os.environ, "APP_URL": web_app, "ARTIFACTS": str(artifacts), "CHROMIUM": str(chromium)}
-    proc = subprocess.Popen(
-        [node, str(E2E / "options.mjs")],
-        cwd=E2E,
-        env=env,
-        text=True,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+    env = {"APP_URL": web_app, "ARTIFACTS": str(artifacts), "CHROMIUM": str(chromium)}
+    run = run_scenario(
+        "options.mjs",
+        env,
+        tokens=100,
+        grant_reason="e2e options",
+        timeout_s=TIMEOUT_S,
+        log_file=artifacts / "options-scenario.log",
     )
-    transcript, uid, cid, outcome = [], None, None, None
-    watchdog = threading.Timer(TIMEOUT_S, proc.kill)  # a hung browser ends the read loop
-    watchdog.start()
-    try:
-        for line in proc.stdout:
-            line = line.rstrip("\n")
-            transcript.append(line)
-            if line.startswith("@@uid "):
-                uid = line.split(" ", 1)[1].strip()
-                store.grant(uid, 100, "e2e options", grant_id="grant_initial")
-                proc.stdin.write("granted\n")
-                proc.stdin.flush()
-            elif line.startswith("@@id "):
-                cid = line.split(" ", 1)[1].strip()
-            elif line.startswith("@@fail "):
-                outcome = line[len("@@fail ") :]
-            elif line == "@@ok":
-                outcome = "ok"
-        proc.wait(timeout=TIMEOUT_S)
-    finally:
-        watchdog.cancel()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    log = "\n".join(transcript)
-    (artifacts / "options-scenario.log").write_text(log + "\n")
-    if outcome != "ok":
+    if not run.ok:
         pytest.fail(
-            f"options scenario failed: {outcome or 'no verdict'}\n--- transcript ---\n{log[-4000:]}", pytrace=False
+            f"options scenario failed at step {run.last_step!r}: {run.outcome or 'no verdict'}"
+            f" (exit {run.returncode})\n--- transcript ---\n{run.log[-4000:]}",
+            pytrace=False,
         )
 
     # What the page showed is what the books and the stored video say.
-    assert uid and cid
+    uid, (cid,) = run.uid, run.ids
+    assert uid
     creation = firestore_client().collection("creations").document(cid).get().to_dict()
     assert (creation["quality"], creation["resolution"], creation["audio"]) == ("fast", "1080p", False)
     assert (creation["negativePrompt"], creation["seed"], creation["tokenCost"]) == ("people, text", 2026, 72)

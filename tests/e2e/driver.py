@@ -1,0 +1,104 @@
+"""Runs one browser scenario (a .mjs script in this folder) and plays its pytest side of the
+protocol (tests/e2e/harness.mjs): grants the tokens the scenario asks for with "@@uid", notes
+the ids it reports with "@@id", and keeps the transcript and the verdict ("@@ok" / "@@fail")."""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.e2e.conftest import E2E
+
+
+@dataclass
+class ScenarioRun:
+    outcome: str | None = None  # "ok", the "@@fail" text, or why there was no verdict
+    returncode: int | None = None
+    uid: str | None = None
+    ids: list[str] = field(default_factory=list)
+    transcript: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "ok" and self.returncode == 0
+
+    @property
+    def last_step(self) -> str:
+        steps = [t[len("@@step ") :] for t in self.transcript if t.startswith("@@step ")]
+        return steps[-1] if steps else "(none)"
+
+    @property
+    def log(self) -> str:
+        return "\n".join(self.transcript)
+
+
+def _reader(stream, lines: queue.Queue[str | None]) -> None:
+    for line in stream:
+        lines.put(line.rstrip("\n"))
+    lines.put(None)
+
+
+def run_scenario(
+    script: str, env: dict[str, str], *, tokens: int, grant_reason: str, timeout_s: float, log_file: Path
+) -> ScenarioRun:
+    """`tokens` are granted (as an operator would, through the Admin SDK) to the user the
+    scenario signs up; the whole run is bounded by `timeout_s`."""
+    from adapters import store
+
+    node = shutil.which("node")
+    assert node, "node is required"
+    proc = subprocess.Popen(
+        [node, str(E2E / script)],
+        cwd=E2E,
+        env={**os.environ, **env},
+        text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    lines: queue.Queue[str | None] = queue.Queue()
+    threading.Thread(target=_reader, args=(proc.stdout, lines), daemon=True).start()
+    run = ScenarioRun()
+    deadline = time.monotonic() + timeout_s
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                run.outcome = f"timed out after {timeout_s}s"
+                break
+            try:
+                line = lines.get(timeout=remaining)
+            except queue.Empty:
+                continue
+            if line is None:
+                break
+            run.transcript.append(line)
+            if line.startswith("@@uid "):
+                run.uid = line.split(" ", 1)[1].strip()
+                # The server grants no tokens on sign-up: the test plays the operator.
+                store.grant(run.uid, tokens, grant_reason, grant_id="grant_initial")
+                assert proc.stdin is not None
+                proc.stdin.write("granted\n")
+                proc.stdin.flush()
+            elif line.startswith("@@id "):
+                run.ids.append(line.split(" ", 1)[1].strip())
+            elif line.startswith("@@fail "):
+                run.outcome = line[len("@@fail ") :]
+            elif line == "@@ok":
+                run.outcome = "ok"
+    finally:
+        if proc.poll() is None:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        run.returncode = proc.returncode
+    log_file.write_text(run.log + "\n")
+    return run

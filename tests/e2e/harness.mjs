@@ -1,0 +1,108 @@
+// What every browser scenario in this folder shares: its environment, the protocol with its
+// pytest driver (tests/e2e/driver.py), Debian's Chromium through playwright-core (no browser
+// download), and the loop that runs named steps.
+//
+//   env  APP_URL, ARTIFACTS, CHROMIUM (default /usr/bin/chromium), STEP_TIMEOUT_MS
+//   out  "@@step <name>"        a step starts
+//        "@@uid <uid>"          the signed-up user's uid: pytest grants tokens, then answers
+//   in   "granted"              (the answer)
+//        "@@id <cid>"           a creation id pytest checks afterwards
+//        "@@ok"                 every step passed
+//        "@@fail <step>: <why>" a step failed (a screenshot failure-…png is saved); exit 1
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+
+import { chromium } from "playwright-core";
+
+export const APP_URL = process.env.APP_URL;
+export const ARTIFACTS = process.env.ARTIFACTS;
+const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+export const STEP_TIMEOUT = Number(process.env.STEP_TIMEOUT_MS || 60000);
+export const RUN = Math.random().toString(36).slice(2, 10);
+
+if (!APP_URL || !ARTIFACTS) {
+  console.log("@@fail setup: APP_URL and ARTIFACTS must be set");
+  process.exit(2);
+}
+await mkdir(ARTIFACTS, { recursive: true });
+
+const stdinLines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+export async function ask(line) {
+  console.log(line);
+  const { value, done } = await stdinLines.next();
+  if (done) throw new Error(`no answer from the test to "${line}"`);
+  return value.trim();
+}
+
+export class StepFailure extends Error {}
+export function expect(condition, message) {
+  if (!condition) throw new StepFailure(message);
+}
+
+export const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  headless: true,
+  // What this machine needs (see the environment notes): no sandbox as root, no GPU, and no
+  // background connections to Google (the network is closed).
+  args: [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required",
+  ],
+});
+export const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
+export const page = await context.newPage();
+page.setDefaultTimeout(STEP_TIMEOUT);
+export const pageErrors = [];
+const consoleLines = [];
+page.on("pageerror", (err) => pageErrors.push(String(err && err.stack ? err.stack : err)));
+page.on("console", (msg) => consoleLines.push(`[${msg.type()}] ${msg.text()}`));
+
+export const tid = (id) => page.getByTestId(id);
+export const card = (cid) => page.locator(`[data-testid=creation-card][data-id="${cid}"]`);
+export const shot = (name) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+
+export async function text(locator) {
+  return ((await locator.textContent()) || "").trim();
+}
+
+export async function balanceIs(n, timeout = STEP_TIMEOUT) {
+  try {
+    await page.waitForFunction(
+      (want) => document.querySelector("[data-testid=balance]")?.textContent.trim() === String(want),
+      n, { timeout },
+    );
+  } catch {
+    throw new StepFailure(`balance should be ${n}, shows "${await text(tid("balance"))}"`);
+  }
+}
+
+// Runs the steps in order, stops at the first failure (with a screenshot), saves the page's
+// console, and ends the process with the verdict. `name` prefixes the saved files ("" for none).
+export async function runSteps(steps, name = "") {
+  const prefix = name ? `${name}-` : "";
+  let failed = null;
+  for (const [step, run] of steps) {
+    console.log(`@@step ${step}`);
+    const started = Date.now();
+    try {
+      await run();
+      console.log(`   ok (${Date.now() - started} ms)`);
+    } catch (err) {
+      const why = err instanceof StepFailure ? err.message : String(err && err.stack ? err.stack : err);
+      failed = `${step}: ${why}`;
+      const file = `failure-${prefix}${step.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}`;
+      await shot(file).catch(() => {});
+      console.log(`   screenshot ${file}.png`);
+      break;
+    }
+  }
+  await writeFile(join(ARTIFACTS, `${prefix}console.log`), consoleLines.join("\n") + "\n");
+  await browser.close();
+  if (failed) {
+    console.log(`@@fail ${failed.replace(/\n/g, "\n      ")}`);
+    process.exit(1);
+  }
+  console.log("@@ok");
+  process.exit(0);
+}
