@@ -74,14 +74,6 @@ class Settlement:
 
 
 @dataclass(frozen=True)
-class Waiting:
-    """Whether a queued request is still this document's and pending: only then is Veo asked."""
-
-    still_pending: bool
-    status: str | None = None
-
-
-@dataclass(frozen=True)
 class DeletionSettlement:
     refunded_tokens: int = 0
     user_gone: bool = False
@@ -152,8 +144,6 @@ class CreationStore(Protocol):
         queued_at: datetime,
         charged: dict | None = None,
     ) -> bool: ...
-
-    def still_waiting(self, creation_id: str, incarnation: str | None) -> Waiting: ...
 
     def claim_start(self, creation_id: str, incarnation: str | None, claim: str) -> StartClaim: ...
 

@@ -11,7 +11,6 @@ from adapters import usage
 from adapters.firestore_tx import db, get, in_transaction, incarnation_of
 from domain.admission import QueueEstimate, StartClaim, claim_verdict
 from domain.states import Status
-from ports import Waiting
 
 CREATIONS = "creations"
 
@@ -61,18 +60,6 @@ def mark_queued(
         return True
 
     return in_transaction(run)
-
-
-def still_waiting(creation_id: str, incarnation: str | None) -> Waiting:
-    """Whether the queued request is still this document's, pending: only then is Veo asked."""
-    usage.read()
-    snap = db().collection(CREATIONS).document(creation_id).get()
-    if not snap.exists:
-        return Waiting(False)
-    status = snap.to_dict().get("status")
-    if incarnation is not None and incarnation_of(snap.create_time) != incarnation:
-        return Waiting(False, status if isinstance(status, str) else None)
-    return Waiting(status == Status.PENDING, status if isinstance(status, str) else None)
 
 
 def claim_start(creation_id: str, incarnation: str | None, claim: str) -> StartClaim:

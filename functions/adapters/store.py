@@ -452,7 +452,6 @@ from adapters.admission_store import (  # noqa: E402,F401
     mark_queued,
     queued_ahead,
     release_start,
-    still_waiting,
 )
 from adapters.creation_reads import (  # noqa: E402,F401
     existing_creations,

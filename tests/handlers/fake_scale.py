@@ -10,7 +10,6 @@ from domain.admission import QueueEstimate, StartClaim, claim_verdict
 from domain.errors import ErrorCode
 from domain.metrics import Totals
 from domain.states import Status
-from ports import Waiting
 
 DELIVERED = (Status.DRAFT.value, Status.PUBLISHED.value)
 
@@ -93,16 +92,6 @@ class ScaleStoreMixin:
         snap.update(charged or {})
         snap.update(queuedAt=queued_at, queuePosition=estimate.position, estimatedStartAt=estimate.estimated_start_at)
         return True
-
-    def still_waiting(self, creation_id: str, incarnation: str | None) -> Waiting:
-        self._enter("still_waiting")
-        snap = self.creations.get(creation_id)
-        if snap is None:
-            return Waiting(False)
-        status = snap.get("status") if isinstance(snap.get("status"), str) else None
-        if incarnation is not None and self.incarnation(creation_id) != incarnation:
-            return Waiting(False, status)
-        return Waiting(status == Status.PENDING, status)
 
     def claim_start(self, creation_id: str, incarnation: str | None, claim: str) -> StartClaim:
         self._enter("claim_start")
