@@ -63,8 +63,9 @@ def test_a_start_delivered_twice_at_once_asks_veo_once_and_charges_once(new_user
 
     user, client = new_user(tokens=100)
     tag = uuid.uuid4().hex[:8]
-    # Veo answers this prompt's start after 4 s (the operation does start): time for a twin
-    veo.faults([{"on": "start", "kind": "stall", "seconds": 4, "match": tag, "times": 2}])
+    # Veo answers this prompt's start after 7 s (the operation does start; the client gives up at
+    # VEO_HTTP_TIMEOUT_SECONDS = 10): time for a twin on a loaded machine (4 s was once too short)
+    veo.faults([{"on": "start", "kind": "stall", "seconds": 7, "match": tag, "times": 2}])
     prompt = f"{tag} a lighthouse in fog"
     cid = submit(client, user.uid, prompt)
 
