@@ -6,7 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from . import veo_models
+from . import uploads, veo_models
 from .errors import ErrorCode, Failure, failure
 from .pricing import (
     ASPECT_RATIOS,
@@ -23,6 +23,9 @@ from .states import Status
 CLIENT_FIELDS = frozenset({"userId", "prompt", "aspectRatio", "duration", "status", "createdAt"})
 # Veo's choices (issue #15): each optional, its absence meaning the default in domain/pricing.py.
 OPTION_FIELDS = frozenset({"quality", "audio", "resolution", "negativePrompt", "seed"})
+# Start from a photo (issue #25): `uploads/{uid}/{uploadId}` objects of the requester's, the
+# first frame and (only with it) the last frame. Optional; the price does not depend on them.
+INPUT_FIELDS = frozenset(uploads.IMAGE_FIELDS)
 NEGATIVE_PROMPT_MAX_CHARS = 500
 SEED_MAX = 2**32 - 1
 SERVER_FIELDS = frozenset(
@@ -84,6 +87,14 @@ class GenerationRequest:
     audio: bool = DEFAULT_AUDIO
     negative_prompt: str | None = None
     seed: int | None = None
+    image: str | None = None  # uploads/{uid}/{uploadId}: the first frame
+    last_frame: str | None = None  # the same, the last frame (only with image)
+
+    @property
+    def images(self) -> list[tuple[str, str]]:
+        """(field, upload path) of each image the request names, first frame first."""
+        named = (("image", self.image), ("lastFrame", self.last_frame))
+        return [(field, path) for field, path in named if path is not None]
 
     @property
     def options(self) -> Options:
@@ -111,6 +122,8 @@ def parse_request(creation_id: str, data: dict) -> GenerationRequest | Failure:
         audio=data.get("audio", DEFAULT_AUDIO),
         negative_prompt=data.get("negativePrompt"),
         seed=data.get("seed"),
+        image=data.get("image"),
+        last_frame=data.get("lastFrame"),
     )
 
 
@@ -118,8 +131,9 @@ def _contract_problem(creation_id: str, data: dict) -> str | None:
     if not is_valid_creation_id(creation_id):
         return f"The creation id must be 1 to {CREATION_ID_MAX_CHARS} characters among A-Z, a-z, 0-9, _ and -."
     keys = set(data)
-    if not CLIENT_FIELDS <= keys <= CLIENT_FIELDS | OPTION_FIELDS:
-        extra, missing = sorted(keys - CLIENT_FIELDS - OPTION_FIELDS), sorted(CLIENT_FIELDS - keys)
+    allowed = CLIENT_FIELDS | OPTION_FIELDS | INPUT_FIELDS
+    if not CLIENT_FIELDS <= keys <= allowed:
+        extra, missing = sorted(keys - allowed), sorted(CLIENT_FIELDS - keys)
         parts = []
         if missing:
             parts.append("missing " + ", ".join(missing))
@@ -141,7 +155,26 @@ def _contract_problem(creation_id: str, data: dict) -> str | None:
         return "duration must be one of " + ", ".join(map(str, DURATIONS_SECONDS)) + " seconds."
     if data["status"] != Status.PENDING:
         return 'status must be "pending" on create.'
-    return _options_problem(data)
+    return _options_problem(data) or _inputs_problem(data)
+
+
+def _inputs_problem(data: dict) -> str | None:
+    """The images named: well-formed paths of the requester's own uploads, lastFrame only
+    with image, and a model that takes them. Whether the objects exist and are images is the
+    handler's to check (it reads them)."""
+    if "lastFrame" in data and "image" not in data:
+        return "lastFrame needs image (the first frame)."
+    for name in uploads.IMAGE_FIELDS:
+        if name in data:
+            problem = uploads.path_problem(data[name], data["userId"])
+            if problem:
+                return f"{name} {problem}"
+    if "image" in data:
+        model = veo_models.MODEL_FOR_TIER[data.get("quality", DEFAULT_QUALITY)]
+        problem = veo_models.input_problem(model, image=True, last_frame="lastFrame" in data)
+        if problem:
+            return f"This combination is not available: {problem}."
+    return None
 
 
 def _options_problem(data: dict) -> str | None:

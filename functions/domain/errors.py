@@ -13,6 +13,12 @@ class ErrorCode(StrEnum):
     TIMEOUT = "timeout"
     TOO_MANY_IN_FLIGHT = "too_many_in_flight"
     INVALID_REQUEST = "invalid_request"
+    # Start from a photo: the uploaded image named by `image` / `lastFrame` (domain/uploads.py).
+    IMAGE_NOT_FOUND = "image_not_found"
+    IMAGE_INVALID = "image_invalid"
+    IMAGE_TOO_SMALL = "image_too_small"
+    IMAGE_TOO_LARGE = "image_too_large"
+    IMAGE_ASPECT = "image_aspect"
 
 
 # What the user reads. A detail (e.g. Veo's own reason) may be appended after it.
@@ -23,6 +29,11 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.TIMEOUT: "The video took too long to generate. Your tokens were refunded.",
     ErrorCode.TOO_MANY_IN_FLIGHT: "You already have the maximum number of videos in progress.",
     ErrorCode.INVALID_REQUEST: "The request is not valid.",
+    ErrorCode.IMAGE_NOT_FOUND: "The photo was not found among your uploads.",
+    ErrorCode.IMAGE_INVALID: "The photo could not be read as an image.",
+    ErrorCode.IMAGE_TOO_SMALL: "The photo is too small.",
+    ErrorCode.IMAGE_TOO_LARGE: "The photo is too large.",
+    ErrorCode.IMAGE_ASPECT: "The photo's shape does not fit the video's aspect ratio.",
 }
 
 # Codes raised before any token is taken: nothing to refund.
@@ -31,6 +42,11 @@ BEFORE_DEBIT = frozenset(
         ErrorCode.INSUFFICIENT_TOKENS,
         ErrorCode.TOO_MANY_IN_FLIGHT,
         ErrorCode.INVALID_REQUEST,
+        ErrorCode.IMAGE_NOT_FOUND,
+        ErrorCode.IMAGE_INVALID,
+        ErrorCode.IMAGE_TOO_SMALL,
+        ErrorCode.IMAGE_TOO_LARGE,
+        ErrorCode.IMAGE_ASPECT,
     }
 )
 

@@ -40,6 +40,9 @@ class VeoModel:
     retires_on: date | None = None  # None: no retirement date announced when checked
     # Resolutions that only some durations allow: ((resolution, durations), ...).
     resolution_durations: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    # Image-to-video: `instances[].image` (the first frame), and `lastFrame` with it.
+    image_input: bool = False
+    last_frame_input: bool = False
 
     def durations_for(self, resolution: str) -> tuple[int, ...]:
         return dict(self.resolution_durations).get(resolution, self.durations_seconds)
@@ -67,6 +70,8 @@ CURRENT_MODELS: dict[str, VeoModel] = {
             supports_audio=True,
             requires_generate_audio=True,
             resolution_durations=VEO_3_1_RESOLUTION_DURATIONS,
+            image_input=True,
+            last_frame_input=True,
         ),
         VeoModel(
             "veo-3.1-fast-generate-001",
@@ -78,9 +83,17 @@ CURRENT_MODELS: dict[str, VeoModel] = {
             supports_audio=True,
             requires_generate_audio=True,
             resolution_durations=VEO_3_1_RESOLUTION_DURATIONS,
+            image_input=True,
+            last_frame_input=True,
         ),
     )
 }
+
+# Image input (checked IMAGE_INPUT_CHECKED_ON): both Veo 3.1 model pages list "Text to video,
+# image to video, from first and last frame: Supported"; Vertex's VideoGenerationModelInstance
+# reference: `image` is the first frame, `lastFrame` "an input image must also be provided",
+# mimeType image/jpeg or image/png.
+IMAGE_INPUT_CHECKED_ON = date(2026, 12, 4)
 
 # Retired ids answer 404 NOT_FOUND on Vertex. Kept so that a deploy naming one is refused
 # with the date and the replacement, not with "unknown model".
@@ -170,4 +183,18 @@ def combination_problem(
         return f"generateAudio is not supported by {model_id}"
     if generate_audio is None and model.requires_generate_audio:
         return f"generateAudio is required for {model_id}"
+    return None
+
+
+def input_problem(model_id: str, *, image: bool, last_frame: bool) -> str | None:
+    """What a model refuses about the images of a request (None when it takes them)."""
+    model = CURRENT_MODELS.get(model_id)
+    if model is None:
+        return f"model {model_id!r} is not available"
+    if last_frame and not image:
+        return "lastFrame needs image"
+    if image and not model.image_input:
+        return f"image input is not supported by {model_id}"
+    if last_frame and not model.last_frame_input:
+        return f"lastFrame is not supported by {model_id}"
     return None
