@@ -13,7 +13,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from config import Settings
-from ports import Clock, CreationStore, FeedStore, MediaBucket, TaskQueue, TempStorage, VideoGenerator
+from ports import (
+    Clock,
+    CreationStore,
+    FeedStore,
+    ImageCodec,
+    MediaBucket,
+    TaskQueue,
+    TempStorage,
+    Uploads,
+    VideoGenerator,
+)
 
 
 class SystemClock:
@@ -37,6 +47,8 @@ class Services:
     feed: FeedStore
     tasks: TaskQueue
     clock: Clock
+    uploads: Uploads | None = None  # the photos users upload (issue #25)
+    images: ImageCodec | None = None
 
 
 def bootstrap(
@@ -49,6 +61,8 @@ def bootstrap(
     feed: FeedStore | None = None,
     tasks: TaskQueue | None = None,
     clock: Clock | None = None,
+    uploads: Uploads | None = None,
+    images: ImageCodec | None = None,
     r2_keys: tuple[str, str] | None = None,
 ) -> Services:
     if veo is None:
@@ -91,6 +105,14 @@ def bootstrap(
         from adapters import tasks as cloud_tasks
 
         tasks = cloud_tasks
+    if uploads is None and settings.uploads_bucket:
+        from adapters.uploads import Uploads as StorageUploads
+
+        uploads = StorageUploads(settings.uploads_bucket, settings.uploads_endpoint)
+    if images is None:
+        from adapters.image_codec import ImageCodec as AvImageCodec
+
+        images = AvImageCodec()
     return Services(
         settings=settings,
         veo=veo,
@@ -100,4 +122,6 @@ def bootstrap(
         feed=feed,
         tasks=tasks,
         clock=clock or SystemClock(),
+        uploads=uploads,
+        images=images,
     )

@@ -38,6 +38,17 @@ GCS_TEMP_BUCKET = StringParam(
 GCS_ENDPOINT = StringParam(
     "GCS_ENDPOINT", default="", description="Empty for Google Cloud Storage; a URL for a local server"
 )
+UPLOADS_BUCKET = StringParam(
+    "UPLOADS_BUCKET",
+    default="",
+    description="The Cloud Storage for Firebase bucket users upload photos to (uploads/{uid}/...); "
+    "empty: the project's default bucket, <project>.firebasestorage.app",
+)
+UPLOADS_ENDPOINT = StringParam(
+    "UPLOADS_ENDPOINT",
+    default="",
+    description="Empty for Cloud Storage; a URL for a local server (the Storage emulator, 127.0.0.1:9199)",
+)
 R2_ENDPOINT = StringParam("R2_ENDPOINT", default="", description="https://<account>.r2.cloudflarestorage.com")
 R2_BUCKET = StringParam("R2_BUCKET", default="phoenix-media")
 R2_REGION = StringParam("R2_REGION", default="auto")
@@ -155,6 +166,8 @@ class Settings:
     queue_max_wait_minutes: int = 60
     veo_min_seconds: float = 30.0
     project_id: str = ""  # the Vertex AI project Veo runs in: this function's own
+    uploads_bucket: str = ""  # the photos users upload (issue #25); "" when unknown
+    uploads_endpoint: str = ""
 
 
 def settings() -> Settings:
@@ -196,7 +209,14 @@ def settings() -> Settings:
         queue_max_wait_minutes=max(1, QUEUE_MAX_WAIT_MINUTES.value),
         veo_min_seconds=float(max(0, VEO_MIN_SECONDS.value)),
         project_id=_project_id(),
+        uploads_bucket=UPLOADS_BUCKET.value or default_bucket(_project_id()),
+        uploads_endpoint=UPLOADS_ENDPOINT.value,
     )
+
+
+def default_bucket(project_id: str) -> str:
+    """Firebase's default Storage bucket of a project (created since October 2024)."""
+    return f"{project_id}.firebasestorage.app" if project_id else ""
 
 
 def start_queue_rate() -> float:

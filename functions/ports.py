@@ -18,6 +18,7 @@ from domain.errors import Failure
 from domain.generation import VeoOutcome
 from domain.metrics import Totals
 from domain.states import Status
+from domain.uploads import ImageFacts, ImageInput
 
 
 class MalformedDocument(Exception):
@@ -157,6 +158,12 @@ class CreationStore(Protocol):
 
     def upload_intents_older_than(self, cutoff: datetime, limit: int) -> list[tuple[str, str]]: ...
 
+    # -- photos named by creations (issue #25) --
+
+    def uploads_in_use(self, paths: list[str]) -> set[str]:
+        """Those of `paths` a creation that has not failed names as image or lastFrame."""
+        ...
+
 
 class FeedStore(Protocol):
     """feed/{id} and the reconciliation cursors."""
@@ -211,9 +218,44 @@ class VideoGenerator(Protocol):
         negative_prompt: str | None = None,
         seed: int | None = None,
         model: str | None = None,
+        image: ImageInput | None = None,
+        last_frame: ImageInput | None = None,
     ) -> str: ...
 
     def poll(self, operation_name: str) -> VeoOutcome: ...
+
+
+@dataclass(frozen=True)
+class Upload:
+    """An object of the uploads bucket as read: its bytes and when it was written."""
+
+    path: str
+    data: bytes
+    created: datetime | None = None
+
+
+class Uploads(Protocol):
+    """The images users upload with the Storage SDK (`uploads/{uid}/{uploadId}` in the
+    default bucket). Raises domain.errors.ExternalServiceError."""
+
+    def read(self, path: str, max_bytes: int) -> Upload | None:
+        """None when there is no such object. An object over max_bytes is returned with only
+        its first max_bytes + 1 bytes (enough to refuse it for its size)."""
+        ...
+
+    def delete(self, path: str) -> bool: ...
+
+    def page(self, after: str | None, limit: int) -> list[tuple[str, datetime | None]]:
+        """Up to `limit` uploads (path, created) in name order after `after`; fewer: the end."""
+        ...
+
+
+class ImageCodec(Protocol):
+    """Image bytes: what they really are, and a clean copy for Veo (adapters/image_codec.py)."""
+
+    def inspect(self, data: bytes) -> ImageFacts | None: ...
+
+    def clean(self, data: bytes) -> ImageInput: ...
 
 
 class TempStorage(Protocol):

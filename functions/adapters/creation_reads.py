@@ -70,3 +70,21 @@ def published_since(since: datetime, limit: int) -> list[tuple[str, dict]]:
 
 def existing_creations(creation_ids: list[str]) -> dict[str, dict]:
     return get_many([_db().collection(CREATIONS).document(cid) for cid in creation_ids])
+
+
+def uploads_in_use(paths: list[str]) -> set[str]:
+    """The uploads among `paths` that a creation not failed still names as image or lastFrame
+    (Firestore's `in` takes 30 values: one query per field and chunk)."""
+    found: set[str] = set()
+    wanted = sorted(set(paths))
+    for start in range(0, len(wanted), 30):
+        chunk = wanted[start : start + 30]
+        for field in ("image", "lastFrame"):
+            query = _db().collection(CREATIONS).where(filter=firestore.FieldFilter(field, "in", chunk))
+            snaps = list(query.stream())
+            usage.read(max(1, len(snaps)))
+            for snap in snaps:
+                data = snap.to_dict() or {}
+                if data.get("status") != "failed" and data.get(field) in chunk:
+                    found.add(data[field])
+    return found

@@ -17,7 +17,7 @@ import struct
 from dataclasses import dataclass
 from fractions import Fraction
 
-from domain.uploads import MAX_LONG_SIDE, MAX_PIXELS, ImageFacts, ImageFormat
+from domain.uploads import MAX_LONG_SIDE, MAX_PIXELS, ImageFacts, ImageFormat, ImageInput
 
 JPEG_QUALITY = 2  # FFmpeg's MJPEG qscale: 2 is its best; the picture is Veo's first frame
 DECODERS = {ImageFormat.JPEG: "mjpeg", ImageFormat.PNG: "png", ImageFormat.WEBP: "webp"}
@@ -103,6 +103,17 @@ def clean(data: bytes) -> tuple[bytes, str]:
     if header.format == ImageFormat.PNG:
         return _encode(frame, "png", "rgba" if _has_alpha(frame) else "rgb24"), "image/png"
     return _encode(frame, "mjpeg", "yuvj420p"), "image/jpeg"
+
+
+class ImageCodec:
+    """The ImageCodec port (ports.py) over the functions above."""
+
+    def inspect(self, data: bytes) -> ImageFacts | None:
+        return inspect(data)
+
+    def clean(self, data: bytes) -> ImageInput:
+        cleaned, mime_type = clean(data)
+        return ImageInput(cleaned, mime_type)
 
 
 # ---- decoding and encoding (PyAV) -------------------------------------------------------------

@@ -238,3 +238,23 @@ def taken_down(creation_id: str, by: str, reason: str) -> None:
 
 def moderation_restored(creation_id: str, by: str) -> None:
     _info("creation restored", creationId=creation_id, by=by)
+
+
+# ---- start from a photo (issue #25) ------------------------------------------------------------
+
+
+def image_unreadable(creation_id: str, field: str, reason: str) -> None:
+    _warn("image unreadable", creationId=creation_id, field=field, reason=reason)
+
+
+def upload_removed(path: str, reason: str) -> None:
+    # The path names the uid: logs are operators' only (the feed never shows a source image).
+    _info("upload removed", path=path, reason=reason)
+
+
+def upload_not_removed(path: str, reason: str) -> None:
+    _warn("upload not removed", path=path, reason=reason)
+
+
+def upload_sweep_skipped(reason: str) -> None:
+    _warn("upload sweep skipped", reason=reason)

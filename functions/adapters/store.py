@@ -459,6 +459,7 @@ from adapters.creation_reads import (  # noqa: E402,F401
     in_flight_without_a_time,
     load_creation,
     published_since,
+    uploads_in_use,
 )
 from adapters.feed_store import feed_entries, feed_page, get_cursor, publish_to_feed, remove_from_feed, set_cursor  # noqa: E402,F401
 from adapters.metrics_store import (  # noqa: E402,F401

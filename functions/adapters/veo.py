@@ -5,6 +5,7 @@ from __future__ import annotations
 from adapters.shared_clients import one_per_config
 from domain.errors import ExternalServiceError
 from domain.generation import OutcomeKind, VeoCall, VeoOutcome, is_safe_to_retry, is_transient_status
+from domain.uploads import ImageInput
 
 SERVICE = "veo"
 # Per network operation (connect, each read, each write), not for the whole call: the SDK
@@ -61,8 +62,14 @@ class Veo:
         negative_prompt: str | None = None,
         seed: int | None = None,
         model: str | None = None,
+        image: ImageInput | None = None,
+        last_frame: ImageInput | None = None,
     ) -> str:
         """Starts a generation; returns the full operation name (all a later poll needs).
+
+        `image` / `last_frame`: the first and last frames, sent inline (bytesBase64Encoded
+        with their mimeType, as Vertex expects): they are our cleaned copies, never the
+        user's upload, so no gs:// URI of ours would do.
 
         `model` is the request's (its quality's GA id); None: the configured VEO_MODEL.
         Not idempotent: an error this raises is transient only when Vertex cannot have
@@ -79,10 +86,12 @@ class Veo:
             negative_prompt=negative_prompt,
             seed=seed,
             output_gcs_uri=output_gcs_uri or None,
+            last_frame=_image(last_frame),
         )
+        source = types.GenerateVideosSource(prompt=prompt, image=_image(image))
         with _translated_errors(VeoCall.START):
             operation = _client(*self._args).models.generate_videos(
-                model=model or self._model, source=types.GenerateVideosSource(prompt=prompt), config=config
+                model=model or self._model, source=source, config=config
             )
         return operation.name
 
@@ -107,6 +116,14 @@ class Veo:
             return VeoOutcome(OutcomeKind.FAILED, reason="Veo finished without a video.")
         video = videos[0].video
         return VeoOutcome(OutcomeKind.READY, video_uri=video.uri, video_bytes=video.video_bytes)
+
+
+def _image(image: ImageInput | None):
+    if image is None:
+        return None
+    from google.genai import types
+
+    return types.Image(image_bytes=image.data, mime_type=image.mime_type)
 
 
 class _translated_errors:

@@ -59,6 +59,14 @@ class ImageFormat(StrEnum):
 
 
 @dataclass(frozen=True)
+class ImageInput:
+    """An image as it is sent to Veo: clean bytes (re-encoded, no metadata) and their type."""
+
+    data: bytes
+    mime_type: str
+
+
+@dataclass(frozen=True)
 class ImageFacts:
     """What the codec found in the bytes (never what the upload's content type claims)."""
 

@@ -7,7 +7,9 @@ Whoever deleted it (the owner, an operator, a GDPR erasure), at any status:
 - work: nothing to stop here: finalize and the start handler find the document gone and
   remove their own copies;
 - media: this document's draft and public copy, and Veo's temp output, are deleted;
-- feed: feed/{id} is removed unless the id holds a newer published document.
+- feed: feed/{id} is removed unless the id holds a newer published document;
+- photos: the uploads it named as image / lastFrame are deleted, unless another creation
+  (not failed) still names one.
 A re-delivered event for an id re-created since touches nothing of the newer document.
 """
 
@@ -20,7 +22,7 @@ from adapters import log
 from adapters.gcs import temp_prefix_uri
 from adapters.retry import with_retries
 from bootstrap import Services
-from domain import contract, media
+from domain import contract, media, uploads
 from handlers import common
 from ports import DeletionSettlement, MalformedDocument
 
@@ -59,6 +61,7 @@ def handle(
             ),
             services.settings.retry,
         )
+    _remove_photos(deleted, services)
     status = deleted.get("status")
     log.creation_deleted(
         creation_id,
@@ -69,3 +72,16 @@ def handle(
         settled.recreated,
     )
     return CleanupOutcome.CLEANED
+
+
+def _remove_photos(deleted: dict, services: Services) -> None:
+    named = uploads.referenced_uploads(deleted)
+    if not named or services.uploads is None:
+        return
+    kept = services.store.uploads_in_use(named)
+    for path in named:
+        if path in kept:
+            continue
+        store = services.uploads
+        with_retries(partial(store.delete, path), services.settings.retry)
+        log.upload_removed(path, "creation deleted")

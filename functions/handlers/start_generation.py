@@ -16,7 +16,7 @@ from domain.errors import ErrorCode, Failure, failure
 from domain.ledger import DebitOutcome
 from domain.pricing import charged_fields, price
 from domain.states import Status
-from handlers import common
+from handlers import common, image_inputs
 from ports import DebitRefused, DebitSkipped, MalformedDocument
 
 
@@ -53,6 +53,11 @@ def handle(creation_id: str, data: dict | None, services: Services, incarnation:
             incarnation,
             services,
         )
+
+    # The photos, read and decoded before any token moves: a refusal costs the user nothing.
+    refused = image_inputs.check(request, services) if request.images else None
+    if refused:
+        return _reject(creation_id, request.user_id, refused, incarnation, services)
 
     # The price table, never the client's figure: the rules' balance check is only a first gate.
     cost = price(request.duration_seconds, request.options)
@@ -94,6 +99,9 @@ def _queue(
         "resolution": request.resolution,
         "negativePrompt": request.negative_prompt,
         "seed": request.seed,
+        # The photos by path (startveo reads and cleans them: a task holds 1 MB at most).
+        "image": request.image,
+        "lastFrame": request.last_frame,
         # What the creation records as chosen and charged (written with the queue position
         # and again with processing: whichever of the two comes first shows it).
         "charged": charged_fields(request.options, cost),

@@ -16,9 +16,9 @@ from adapters import log
 from adapters.gcs import temp_prefix_uri
 from bootstrap import Services
 from domain.admission import StartClaim, StartVerdict, classify_start_error, poll_delay, task_id
-from domain.errors import ErrorCode, ExternalServiceError, failure
+from domain.errors import ErrorCode, ExternalServiceError, Failure, failure
 from domain.states import Status
-from handlers import common
+from handlers import common, image_inputs
 
 JOB_FIELDS = ("prompt", "aspectRatio", "duration", "mediaKey", "userId", "cost")
 
@@ -59,11 +59,25 @@ def handle(creation_id: str, job: dict, services: Services) -> StartVeoOutcome:
         # and gives the claim back, a later dispatch of this task starts it.
         raise RetryLater("start claimed by another delivery of this task")
 
+    try:
+        # The photos, read again and re-encoded without their metadata (EXIF, GPS).
+        images = image_inputs.clean_for_veo(creation_id, job, services) if job.get("image") else {}
+    except ExternalServiceError as exc:
+        log.image_unreadable(creation_id, "image", str(exc))
+        store.release_start(creation_id, claim)
+        raise RetryLater(f"uploads unreadable: {exc}") from exc
+    if isinstance(images, Failure):
+        settlement = store.fail_and_refund(creation_id, images)
+        common.failure_settled(
+            creation_id, job["userId"], Status.PENDING, images.code.value, settlement, reason=images.message
+        )
+        return StartVeoOutcome.VEO_REFUSED
+
     output = temp_prefix_uri(settings.gcs_temp_bucket, creation_id) if settings.gcs_temp_bucket else None
     try:
         # One try: every wait belongs to the queue, not to an instance.
         operation = services.veo.start(
-            job["prompt"], job["aspectRatio"], int(job["duration"]), output, **_paid_options(job)
+            job["prompt"], job["aspectRatio"], int(job["duration"]), output, **_paid_options(job), **images
         )
     except ExternalServiceError as exc:
         if classify_start_error(exc.status, exc.transient) == StartVerdict.RETRY_LATER:

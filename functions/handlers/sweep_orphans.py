@@ -14,7 +14,7 @@ from adapters import log
 from adapters.gcs import temp_prefix_uri
 from adapters.retry import with_retries
 from bootstrap import Services
-from domain import admission, contract, media
+from domain import admission, contract, media, uploads
 from domain.errors import ErrorCode, ExternalServiceError, failure
 from handlers import common, reconcile
 from ports import MalformedDocument
@@ -56,6 +56,11 @@ def handle(services: Services, now: datetime | None = None) -> dict:
         log.media_sweep_skipped(f"{type(exc).__name__}: {exc}")
         media_removed = None
     try:
+        uploads_removed = sweep_uploads(services, now)
+    except Exception as exc:  # noqa: BLE001 — Storage or the query: the next run goes on
+        log.upload_sweep_skipped(f"{type(exc).__name__}: {exc}")
+        uploads_removed = None
+    try:
         reconciled = reconcile.handle(services, now)
     except Exception as exc:  # noqa: BLE001 — the next run picks up where this one stopped
         log.reconciliation_skipped(f"{type(exc).__name__}: {exc}")
@@ -65,6 +70,7 @@ def handle(services: Services, now: datetime | None = None) -> dict:
         "refundedTokens": refunded_tokens,
         "setAside": set_aside,
         "mediaRemoved": media_removed,
+        "uploadsRemoved": uploads_removed,
         "reconciled": reconciled,
     }
     log.orphan_sweep_done(**summary)
@@ -113,4 +119,37 @@ def sweep_media(services: Services, now: datetime) -> int:
             store.forget_upload(key)
         if len(intents) < MEDIA_PAGE:
             break
+    return removed
+
+
+UPLOADS_PAGE = 200  # uploads listed per page (one `in` query per 30 of them)
+UPLOADS_PAGES_PER_RUN = 10  # bounds one run; the next one goes on from the cursor
+UPLOADS_CURSOR = "uploadsSweep"
+
+
+def sweep_uploads(services: Services, now: datetime) -> int:
+    """Deletes photos no creation uses within UNUSED_UPLOAD_TTL of their upload: never named,
+    or named only by creations that failed. Pages through `uploads/` by name from a cursor kept
+    in system/{UPLOADS_CURSOR}, starting over once it reaches the end, so each run does a
+    bounded amount of work however many photos are kept by drafts."""
+    if services.uploads is None:
+        return 0
+    cutoff = now - uploads.UNUSED_UPLOAD_TTL
+    after = services.feed.get_cursor(UPLOADS_CURSOR)
+    removed = 0
+    for _ in range(UPLOADS_PAGES_PER_RUN):
+        page = services.uploads.page(after, UPLOADS_PAGE)
+        old = [path for path, created in page if created is not None and created < cutoff]
+        in_use = services.store.uploads_in_use(old) if old else set()
+        for path in old:
+            if path in in_use:
+                continue
+            store = services.uploads
+            with_retries(partial(store.delete, path), services.settings.retry)
+            removed += 1
+            log.upload_removed(path, "unused")
+        after = page[-1][0] if len(page) == UPLOADS_PAGE else None
+        if after is None:
+            break
+    services.feed.set_cursor(UPLOADS_CURSOR, after)
     return removed

@@ -16,7 +16,16 @@ from config import Settings
 from domain.generation import RetryPolicy
 from domain.metrics import Thresholds
 from domain.states import Status
-from tests.handlers.fakes import FakeClock, FakeFeed, FakeMediaBucket, FakeStore, FakeTasks, FakeTempStorage, FakeVeo
+from tests.handlers.fakes import (
+    FakeClock,
+    FakeFeed,
+    FakeMediaBucket,
+    FakeStore,
+    FakeTasks,
+    FakeTempStorage,
+    FakeUploads,
+    FakeVeo,
+)
 
 USER = "alice"
 OTHER = "bob"
@@ -79,6 +88,7 @@ class World:
     temp: FakeTempStorage
     media: FakeMediaBucket
     services: Services
+    uploads: FakeUploads = dataclasses.field(default_factory=FakeUploads)
 
     def with_settings(self, **overrides) -> World:
         self.services = dataclasses.replace(
@@ -92,11 +102,19 @@ def world() -> World:
     clock = FakeClock()
     store = FakeStore(clock)
     feed, tasks, veo = FakeFeed(store), FakeTasks(clock), FakeVeo()
-    temp, media = FakeTempStorage(), FakeMediaBucket(clock)
+    temp, media, uploads = FakeTempStorage(), FakeMediaBucket(clock), FakeUploads(clock)
     services = bootstrap(
-        settings(), veo=veo, temp_storage=temp, media=media, store=store, feed=feed, tasks=tasks, clock=clock
+        settings(),
+        veo=veo,
+        temp_storage=temp,
+        media=media,
+        store=store,
+        feed=feed,
+        tasks=tasks,
+        clock=clock,
+        uploads=uploads,
     )
-    return World(clock, store, feed, tasks, veo, temp, media, services)
+    return World(clock, store, feed, tasks, veo, temp, media, services, uploads)
 
 
 def dispatch_start(world: World, cid: str = "c1"):

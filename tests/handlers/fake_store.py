@@ -77,6 +77,15 @@ class FakeStore(ScaleStoreMixin, Scripted):
 
     # ---- what the client and the tests do (not part of the port) --------------------------
 
+    def uploads_in_use(self, paths: list[str]) -> set[str]:
+        self._enter("uploads_in_use")
+        named = set()
+        for creation in self.creations.values():
+            if creation.get("status") == Status.FAILED.value:
+                continue
+            named |= {creation.get(f) for f in ("image", "lastFrame")}
+        return set(paths) & named
+
     def grant(self, user_id: str, tokens: int, in_flight: int = 0) -> None:
         self.users[user_id] = {"tokens": tokens, "inFlight": in_flight}
         if tokens:

@@ -142,6 +142,39 @@ class FakeVeo(Scripted):
         return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
 
 
+class FakeUploads(Scripted):
+    """The uploads bucket: path -> (bytes, created)."""
+
+    def __init__(self, clock: FakeClock | None = None) -> None:
+        super().__init__()
+        self.clock = clock
+        self.objects: dict[str, tuple[bytes, datetime | None]] = {}
+        self.deleted: list[str] = []
+
+    def put(self, path: str, data: bytes, created: datetime | None = None) -> str:
+        self.objects[path] = (data, created or (self.clock.now() if self.clock else None))
+        return path
+
+    def read(self, path: str, max_bytes: int):
+        from ports import Upload
+
+        self._enter("read")
+        if path not in self.objects:
+            return None
+        data, created = self.objects[path]
+        return Upload(path=path, data=data[: max_bytes + 1], created=created)
+
+    def delete(self, path: str) -> bool:
+        self._enter("delete")
+        self.deleted.append(path)
+        return self.objects.pop(path, None) is not None
+
+    def page(self, after: str | None, limit: int) -> list[tuple[str, datetime | None]]:
+        self._enter("page")
+        names = sorted(p for p in self.objects if after is None or p > after)[:limit]
+        return [(p, self.objects[p][1]) for p in names]
+
+
 class FakeTempStorage(Scripted):
     def __init__(self) -> None:
         super().__init__()

@@ -1,0 +1,55 @@
+"""The photos users upload with the Cloud Storage for Firebase SDK: `uploads/{uid}/{uploadId}`
+in the project's default bucket (or the Storage emulator locally), read and deleted with the
+Admin's Cloud Storage client. storage.rules decide who writes them; the server reads them
+with its own credentials, so what the rules let through is checked again (domain/uploads.py).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from adapters.gcs import _client, _translated_errors
+from domain.uploads import UPLOADS_PREFIX
+from ports import Upload
+
+
+class Uploads:
+    def __init__(self, bucket: str, endpoint: str = ""):
+        self._bucket = bucket
+        self._endpoint = endpoint
+
+    def _handle(self):
+        return _client(self._endpoint).bucket(self._bucket)
+
+    def read(self, path: str, max_bytes: int) -> Upload | None:
+        from google.api_core import exceptions
+
+        with _translated_errors():
+            blob = self._handle().get_blob(path)
+            if blob is None:
+                return None
+            try:
+                # Never more than the cap and one byte: a huge object costs no memory.
+                data = blob.download_as_bytes(start=0, end=max_bytes)
+            except exceptions.NotFound:
+                return None
+        return Upload(path=path, data=data, created=blob.time_created)
+
+    def delete(self, path: str) -> bool:
+        from google.api_core import exceptions
+
+        with _translated_errors():
+            try:
+                self._handle().blob(path).delete()
+            except exceptions.NotFound:
+                return False
+        return True
+
+    def page(self, after: str | None, limit: int) -> list[tuple[str, datetime | None]]:
+        """Up to `limit` uploads (path, created) in name order after `after`; fewer: the end."""
+        with _translated_errors():
+            blobs = _client(self._endpoint).list_blobs(
+                self._bucket, prefix=UPLOADS_PREFIX, start_offset=after, max_results=limit + 1
+            )
+            found = [(b.name, b.time_created) for b in blobs if b.name != after]
+        return found[:limit]
