@@ -18,6 +18,7 @@ prompt or seed gives a different file (the fingerprint is in the MP4's `comment`
 from __future__ import annotations
 
 import array
+import hashlib
 import io
 import math
 import os
@@ -61,18 +62,38 @@ def frame_size(aspect_ratio: str, resolution: str = "720p") -> tuple[int, int]:
 
 
 def render_mp4(
-    duration_seconds: int, aspect_ratio: str, resolution: str = "720p", audio: bool = True, fingerprint: str = ""
+    duration_seconds: int,
+    aspect_ratio: str,
+    resolution: str = "720p",
+    audio: bool = True,
+    fingerprint: str = "",
+    first_frame=None,
+    last_frame=None,
 ) -> bytes:
-    """The MP4 for these parameters; the same arguments always give the same bytes."""
+    """The MP4 for these parameters; the same arguments always give the same bytes.
+
+    `first_frame` / `last_frame` (anything with `.data` and `.mime_type`: an input image of
+    the start): the clip's very first frame is that picture, scaled to the frame, and its first
+    second animates it (the sweeping bar over it); with a last frame, the last second ends on
+    it. So a test can decode frame 0 and see the image it sent, as with Veo's image-to-video."""
     frame_size(aspect_ratio, resolution)
     if duration_seconds <= 0:
         raise ValueError(f"duration must be positive, got {duration_seconds!r}")
-    key = (duration_seconds, aspect_ratio, resolution, bool(audio), fingerprint)
+    pictures = tuple(hashlib.sha256(p.data).hexdigest() if p is not None else "" for p in (first_frame, last_frame))
+    key = (duration_seconds, aspect_ratio, resolution, bool(audio), fingerprint, pictures)
     with _clip_lock:
         if key in _clip_cache:
             _clip_cache.move_to_end(key)
             return _clip_cache[key]
-    clip = _mux(duration_seconds, _encoded_second(aspect_ratio, resolution), audio, fingerprint)
+    if first_frame is None:
+        seconds = [_encoded_second(aspect_ratio, resolution)] * duration_seconds
+        clip = _mux(seconds, audio, fingerprint)
+    else:
+        clip = _mux(
+            _seconds_from_pictures(duration_seconds, aspect_ratio, resolution, first_frame, last_frame),
+            audio,
+            fingerprint,
+        )
     with _clip_lock:
         _clip_cache[key] = clip
         while len(_clip_cache) > CLIP_CACHE_ENTRIES:
@@ -89,7 +110,9 @@ def _encoded_second(aspect_ratio: str, resolution: str) -> bytes:
         return _second_cache[key]
 
 
-def _encode_second(width: int, height: int, kbps: int) -> bytes:
+def _encode_second(width: int, height: int, kbps: int, frames=None) -> bytes:
+    """One second (or, given `frames`, as many seconds as frames / 24) of H.264 in MP4, each
+    second a closed GOP."""
     out = io.BytesIO()
     with av.open(out, mode="w", format="mp4") as container:
         stream = container.add_stream("libx264", rate=FRAMES_PER_SECOND)
@@ -105,8 +128,12 @@ def _encode_second(width: int, height: int, kbps: int) -> bytes:
             "maxrate": f"{kbps}k",
             "bufsize": f"{kbps}k",
         }
-        for index in range(FRAMES_PER_SECOND):
-            frame = _frame(index, FRAMES_PER_SECOND, width, height)
+        pictures = (
+            frames
+            if frames is not None
+            else (_frame(index, FRAMES_PER_SECOND, width, height) for index in range(FRAMES_PER_SECOND))
+        )
+        for index, frame in enumerate(pictures):
             frame.pts = index
             for packet in stream.encode(frame):
                 container.mux(packet)
@@ -115,24 +142,68 @@ def _encode_second(width: int, height: int, kbps: int) -> bytes:
     return out.getvalue()
 
 
-def _mux(duration_seconds: int, second: bytes, audio: bool, fingerprint: str) -> bytes:
+def _seconds_from_pictures(duration_seconds: int, aspect_ratio: str, resolution: str, first, last) -> list:
+    """The clip's seconds as (encoded stream, second index) pairs: the first animates the first
+    picture, the middle ones are the usual second, the last (with a last picture) ends on it.
+    All three come from ONE encoder run, so they share the stream's parameters."""
+    width, height = frame_size(aspect_ratio, resolution)
+    frames = [_over_picture(first, index, width, height, ending=False) for index in range(FRAMES_PER_SECOND)]
+    frames += [_frame(index, FRAMES_PER_SECOND, width, height) for index in range(FRAMES_PER_SECOND)]
+    if last is not None:
+        frames += [_over_picture(last, index, width, height, ending=True) for index in range(FRAMES_PER_SECOND)]
+    stream = _encode_second(width, height, VIDEO_KBPS[resolution], frames)
+    plan = [0] + [1] * max(0, duration_seconds - 1 - (last is not None)) + ([2] if last is not None else [])
+    return [(stream, n) for n in plan[:duration_seconds]]
+
+
+def _over_picture(picture, index: int, width: int, height: int, *, ending: bool):
+    """The picture scaled to the frame; a bar sweeps over it, absent on the picture's own
+    frame (the first of the clip, or the last one when `ending`)."""
+    from standins.veo_images import decode
+
+    decoded = decode(picture.data, picture.mime_type)
+    frame = decoded.reformat(width=width, height=height, format="yuv420p")
+    untouched = FRAMES_PER_SECOND - 1 if ending else 0
+    if index == untouched:
+        return frame
+    luma = frame.planes[0]
+    raw = bytearray(bytes(luma))
+    bar_width = max(width // 8, 2)
+    bar_left = round(index / (FRAMES_PER_SECOND - 1) * (width - bar_width))
+    for row in range(height):
+        start = row * luma.line_size + bar_left
+        raw[start : start + bar_width] = b"\xeb" * bar_width
+    luma.update(bytes(raw))
+    return frame
+
+
+def _mux(seconds: list, audio: bool, fingerprint: str) -> bytes:
+    """`seconds`: per second of the clip, an encoded MP4 (bytes: its only second) or a pair
+    (encoded MP4, which of its seconds)."""
     # A real file, not BytesIO: faststart (index first, so a browser can play while it
     # downloads) makes FFmpeg reopen the output by name to move the index.
     with tempfile.TemporaryDirectory(prefix="veo-standin-") as folder:
         path = os.path.join(folder, "clip.mp4")
-        _mux_to(path, duration_seconds, second, audio, fingerprint)
+        _mux_to(path, seconds, audio, fingerprint)
         with open(path, "rb") as clip:
             return clip.read()
 
 
-def _mux_to(path: str, duration_seconds: int, second: bytes, audio: bool, fingerprint: str) -> None:
+def _mux_to(path: str, seconds: list, audio: bool, fingerprint: str) -> None:
+    duration_seconds = len(seconds)
+    seconds = [s if isinstance(s, tuple) else (s, 0) for s in seconds]
+    source_bytes = seconds[0][0]
     with (
-        av.open(io.BytesIO(second), mode="r") as video_source,
+        av.open(io.BytesIO(source_bytes), mode="r") as video_source,
         av.open(path, mode="w", format="mp4", options={"movflags": "+faststart"}) as container,
     ):
         template = video_source.streams.video[0]
-        packets = [p for p in video_source.demux(template) if p.size and p.dts is not None and p.pts is not None]
-        frame_ticks = int(packets[1].dts or 0) - int(packets[0].dts or 0)  # one frame, in the stream's time base
+        all_packets = [p for p in video_source.demux(template) if p.size and p.dts is not None and p.pts is not None]
+        frame_ticks = int(all_packets[1].dts or 0) - int(
+            all_packets[0].dts or 0
+        )  # one frame, in the stream's time base
+        # The encoded stream's seconds, each a closed GOP of FRAMES_PER_SECOND packets.
+        groups = [all_packets[i : i + FRAMES_PER_SECOND] for i in range(0, len(all_packets), FRAMES_PER_SECOND)]
         if fingerprint:
             container.metadata["comment"] = fingerprint
         video = container.add_stream_from_template(template)
@@ -145,8 +216,10 @@ def _mux_to(path: str, duration_seconds: int, second: bytes, audio: bool, finger
                 audio_packets = [p for p in audio_source.demux(audio_source.streams.audio[0]) if p.size]
             # Interleaved second by second, as an encoder would write them.
             for second_index in range(duration_seconds):
-                offset = second_index * FRAMES_PER_SECOND * frame_ticks
-                for original in packets:
+                group = groups[seconds[second_index][1]]
+                # Shifted from where the packets sat in their own stream to this second.
+                offset = (second_index * FRAMES_PER_SECOND - seconds[second_index][1] * FRAMES_PER_SECOND) * frame_ticks
+                for original in group:
                     container.mux(_copy(original, video, offset))
                 while audio_packets and audio_packets[0].pts * audio_packets[0].time_base < second_index + 1:
                     container.mux(_copy(audio_packets.pop(0), sound, 0))

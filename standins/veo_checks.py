@@ -97,22 +97,33 @@ class StartRequest:
     storage_uri: str | None
     seed: int | None
     negative_prompt: str | None = None
+    # The first and last frames (standins/veo_images.InputImage), when given.
+    image: Any = None
+    last_frame: Any = None
 
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def parse_start(body: Any, model: veo_models.VeoModel) -> StartRequest:
-    """The start request, or a 400 for anything this model does not accept."""
+def parse_start(
+    body: Any, model: veo_models.VeoModel, read_gcs: Callable[[str], bytes | None] | None = None
+) -> StartRequest:
+    """The start request, or a 400 for anything this model does not accept. `read_gcs`
+    fetches an image's gcsUri (None: no GCS to read from)."""
+    from standins.veo_images import parse_images
+
     if not isinstance(body, dict):
         raise invalid("Invalid JSON payload received. Expected an object.")
     instances = body.get("instances")
     if not isinstance(instances, list) or not instances or not isinstance(instances[0], dict):
         raise invalid("instances[0] is required.")
+    image, last_frame = parse_images(instances[0], model, read_gcs)
     prompt = instances[0].get("prompt")
-    if not isinstance(prompt, str) or not prompt.strip():
+    # Vertex: the prompt is required for text-to-video, optional with an input image.
+    if image is None and (not isinstance(prompt, str) or not prompt.strip()):
         raise invalid("The text prompt is empty. Provide a prompt in instances[0].prompt.")
+    prompt = prompt if isinstance(prompt, str) else ""
     parameters = body.get("parameters", {})
     if not isinstance(parameters, dict):
         raise invalid("Invalid JSON payload received. 'parameters' must be an object.")
@@ -175,7 +186,17 @@ def parse_start(body: Any, model: veo_models.VeoModel) -> StartRequest:
     ):
         raise invalid(f"storageUri must be a gs://bucket/path URI, got {storage_uri!r}.")
     return StartRequest(
-        prompt, duration, aspect, resolution, sample_count, generate_audio, storage_uri, seed, negative_prompt
+        prompt,
+        duration,
+        aspect,
+        resolution,
+        sample_count,
+        generate_audio,
+        storage_uri,
+        seed,
+        negative_prompt,
+        image,
+        last_frame,
     )
 
 

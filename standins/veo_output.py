@@ -93,6 +93,23 @@ class OutputWriter:
         response = {"@type": RESPONSE_TYPE, "raiMediaFilteredCount": 0, "videos": videos}
         return {"name": operation.name, "done": True, "response": response}, "succeeded", uris
 
+    def read_gcs(self, uri: str) -> bytes | None:
+        """An input image's gs:// object from the same GCS-compatible server, or None."""
+        from google.api_core import exceptions
+        from google.auth.credentials import AnonymousCredentials
+        from google.cloud import storage  # type: ignore[attr-defined]  # a namespace package to mypy
+
+        bucket_name, name = uri[len("gs://") :].split("/", 1)
+        client = storage.Client(
+            project=self.gcs_project,
+            credentials=AnonymousCredentials(),
+            client_options={"api_endpoint": self.gcs_endpoint},
+        )
+        try:
+            return client.bucket(bucket_name).blob(name).download_as_bytes(retry=None, timeout=10)
+        except exceptions.NotFound:
+            return None
+
     def upload(self, operation: Operation, index: int, clip: bytes) -> str:
         # Imported here so that serving bytes-only results needs no storage library at all.
         from google.auth.credentials import AnonymousCredentials

@@ -148,7 +148,7 @@ class VeoStandIn(ServedOnPort):
             self._starts += 1
         limits = check_model(project, location, model, self._today or date.today())
         self._quota.take(project, model)
-        request = parse_start(body, limits)
+        request = parse_start(body, limits, self._output.read_gcs if self.gcs_endpoint else None)
         if request.storage_uri is not None and self.gcs_endpoint is None:
             raise ApiError(
                 400,
@@ -176,6 +176,8 @@ class VeoStandIn(ServedOnPort):
                 generate_audio=request.generate_audio,
                 seed=request.seed,
                 negative_prompt=request.negative_prompt,
+                image=request.image,
+                last_frame=request.last_frame,
                 delay_seconds=self._settings.draw_delay(),
                 blocked_by_filter=_contains_blocked_term(request.prompt, self._settings.blocked_terms),
                 forced_outcome=outcome,

@@ -98,6 +98,9 @@ class Operation:
     generate_audio: bool = True
     seed: int | None = None
     negative_prompt: str | None = None
+    # The start's first and last frames (veo_images.InputImage): the clip begins (and ends) with them.
+    image: Any = None
+    last_frame: Any = None
     # Fate forced by a fault: None (normal), "operation_error", "filtered" or "hang".
     forced_outcome: str | None = None
     # True when the fault came on a poll: that poll answers the outcome without the delay.
@@ -131,6 +134,8 @@ class Operation:
             "generateAudio": self.generate_audio,
             "seed": self.seed,
             "negativePrompt": self.negative_prompt,
+            "image": _image_summary(self.image),
+            "lastFrame": _image_summary(self.last_frame),
             "delaySeconds": self.delay_seconds,
             "storageUri": self.storage_uri,
             "videos": list(self.video_uris),
@@ -186,6 +191,12 @@ def _contains_blocked_term(prompt: str, terms: Iterable[str]) -> bool:
 _not_number = not_number  # the name veo_server's configure() uses
 
 
+def _image_summary(image: Any) -> dict[str, Any] | None:
+    if image is None:
+        return None
+    return {"mimeType": image.mime_type, "bytes": len(image.data), "sha256": hashlib.sha256(image.data).hexdigest()}
+
+
 def _render(operation: Operation, sample_index: int) -> bytes:
     return media.render_mp4(
         operation.duration_seconds,
@@ -193,6 +204,8 @@ def _render(operation: Operation, sample_index: int) -> bytes:
         operation.resolution,
         operation.generate_audio,
         _fingerprint(operation, sample_index),
+        first_frame=operation.image,
+        last_frame=operation.last_frame,
     )
 
 
@@ -200,7 +213,8 @@ def _fingerprint(operation: Operation, sample_index: int) -> str:
     """Same prompt and seed, same video (as Veo promises for a seed); without a seed every
     generation differs. The model and the negative prompt steer the result too."""
     seed = operation.seed if operation.seed is not None else operation.operation_id
-    steering = f"{operation.prompt}\n{seed}\n{sample_index}\n{operation.model}\n{operation.negative_prompt}"
+    pictures = "".join(hashlib.sha256(i.data).hexdigest() for i in (operation.image, operation.last_frame) if i)
+    steering = f"{operation.prompt}\n{seed}\n{sample_index}\n{operation.model}\n{operation.negative_prompt}\n{pictures}"
     digest = hashlib.sha256(steering.encode()).hexdigest()[:16]
     return f"veo-standin {digest} model={operation.model} seed={operation.seed} sample={sample_index}"
 

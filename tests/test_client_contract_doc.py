@@ -12,7 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from domain.contract import CLIENT_FIELDS, CREATION_ID_MAX_CHARS, OPTION_FIELDS, PROMPT_MAX_CHARS, SERVER_FIELDS
+from domain.contract import (
+    CLIENT_FIELDS,
+    CREATION_ID_MAX_CHARS,
+    INPUT_FIELDS,
+    OPTION_FIELDS,
+    PROMPT_MAX_CHARS,
+    SERVER_FIELDS,
+)
 from domain.errors import BEFORE_DEBIT, MESSAGES, ErrorCode
 from domain.ledger import EntryType
 from domain.pricing import ASPECT_RATIOS, DURATIONS_SECONDS, TOKENS_PER_SECOND
@@ -65,14 +72,14 @@ CREATION = "`creations/{creationId}`"
 
 
 def test_the_creation_table_lists_exactly_the_client_and_server_fields():
-    assert set(field_table(CREATION)) == CLIENT_FIELDS | OPTION_FIELDS | SERVER_FIELDS
+    assert set(field_table(CREATION)) == CLIENT_FIELDS | OPTION_FIELDS | INPUT_FIELDS | SERVER_FIELDS
 
 
 def test_every_client_field_is_documented_as_written_by_the_client_on_create():
     documented = field_table(CREATION)
-    for name in CLIENT_FIELDS | OPTION_FIELDS:
+    for name in CLIENT_FIELDS | OPTION_FIELDS | INPUT_FIELDS:
         assert "client (create" in documented[name][1], name
-    for name in OPTION_FIELDS:
+    for name in OPTION_FIELDS | INPUT_FIELDS:
         assert "optional" in documented[name][1], name
 
 
@@ -175,7 +182,7 @@ def test_the_rules_allow_exactly_the_client_fields_on_create():
     has_only = re.search(r"keys\(\)\.hasOnly\(\[(.*?)\]\)", body, re.DOTALL).group(1)
     has_all = re.search(r"keys\(\)\.hasAll\(\[(.*?)\]\)", body).group(1)
     assert set(string_list(has_all)) == CLIENT_FIELDS
-    assert set(string_list(has_only)) == CLIENT_FIELDS | OPTION_FIELDS
+    assert set(string_list(has_only)) == CLIENT_FIELDS | OPTION_FIELDS | INPUT_FIELDS
 
 
 def test_the_rules_price_is_the_generated_table():

@@ -16,6 +16,10 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    from av.video.codeccontext import VideoCodecContext
 
 from domain.uploads import MAX_LONG_SIDE, MAX_PIXELS, ImageFacts, ImageFormat, ImageInput
 
@@ -123,7 +127,7 @@ def _decode(data: bytes, kind: ImageFormat):
     import av
 
     try:
-        decoder = av.CodecContext.create(DECODERS[kind], "r")
+        decoder = cast("VideoCodecContext", av.CodecContext.create(DECODERS[kind], "r"))
         # FFmpeg conceals damage by default (a truncated JPEG decodes, grey at the bottom; a
         # PNG with a bad CRC decodes): here any damage means "not an image".
         decoder.options = {"err_detect": "crccheck+bitstream+buffer+explode"}
@@ -160,7 +164,7 @@ def _encode(frame, codec: str, pix_fmt: str) -> bytes:
     import av
 
     picture = frame.reformat(format=pix_fmt)
-    encoder = av.CodecContext.create(codec, "w")
+    encoder = cast("VideoCodecContext", av.CodecContext.create(codec, "w"))
     encoder.width, encoder.height, encoder.pix_fmt = picture.width, picture.height, pix_fmt
     encoder.time_base = Fraction(1, 25)
     if codec == "mjpeg":

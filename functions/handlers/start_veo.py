@@ -61,17 +61,18 @@ def handle(creation_id: str, job: dict, services: Services) -> StartVeoOutcome:
 
     try:
         # The photos, read again and re-encoded without their metadata (EXIF, GPS).
-        images = image_inputs.clean_for_veo(creation_id, job, services) if job.get("image") else {}
+        prepared = image_inputs.clean_for_veo(creation_id, job, services) if job.get("image") else {}
     except ExternalServiceError as exc:
         log.image_unreadable(creation_id, "image", str(exc))
         store.release_start(creation_id, claim)
         raise RetryLater(f"uploads unreadable: {exc}") from exc
-    if isinstance(images, Failure):
-        settlement = store.fail_and_refund(creation_id, images)
+    if isinstance(prepared, Failure):
+        settlement = store.fail_and_refund(creation_id, prepared)
         common.failure_settled(
-            creation_id, job["userId"], Status.PENDING, images.code.value, settlement, reason=images.message
+            creation_id, job["userId"], Status.PENDING, prepared.code.value, settlement, reason=prepared.message
         )
         return StartVeoOutcome.VEO_REFUSED
+    images: dict = prepared
 
     output = temp_prefix_uri(settings.gcs_temp_bucket, creation_id) if settings.gcs_temp_bucket else None
     try:

@@ -225,3 +225,27 @@ def test_client_timeout_is_given_to_the_sdk_in_milliseconds():
     client = _client(PROJECT, LOCATION, "http://127.0.0.1:9", 1.5)
     assert client._api_client._http_options.timeout == 1500
     assert DEFAULT_HTTP_TIMEOUT_S == Veo(PROJECT, LOCATION, DEFAULT_MODEL)._args[-1] == 20.0
+
+
+def test_start_sends_the_first_and_last_frames_inline_with_their_types(veo, control):
+    from domain.uploads import ImageInput
+    from tests.support import images
+
+    first, last = images.jpeg(1280, 720), images.png(1280, 720)
+    veo.start(
+        "a boat",
+        "16:9",
+        4,
+        None,
+        image=ImageInput(first, "image/jpeg"),
+        last_frame=ImageInput(last, "image/png"),
+    )
+    operation = only_operation(control)
+    assert operation["image"]["mimeType"] == "image/jpeg" and operation["image"]["bytes"] == len(first)
+    assert operation["lastFrame"]["mimeType"] == "image/png" and operation["lastFrame"]["bytes"] == len(last)
+
+
+def test_a_start_without_images_sends_none(veo, control):
+    veo.start("a boat", "16:9", 4, None)
+    operation = only_operation(control)
+    assert operation["image"] is None and operation["lastFrame"] is None
