@@ -108,7 +108,7 @@ def bootstrap(
     if uploads is None and settings.uploads_bucket:
         from adapters.uploads import Uploads as StorageUploads
 
-        uploads = StorageUploads(settings.uploads_bucket, settings.uploads_endpoint)
+        uploads = StorageUploads(settings.uploads_bucket)
     if images is None:
         from adapters.image_codec import ImageCodec as AvImageCodec
 

@@ -42,12 +42,7 @@ UPLOADS_BUCKET = StringParam(
     "UPLOADS_BUCKET",
     default="",
     description="The Cloud Storage for Firebase bucket users upload photos to (uploads/{uid}/...); "
-    "empty: the project's default bucket, <project>.firebasestorage.app",
-)
-UPLOADS_ENDPOINT = StringParam(
-    "UPLOADS_ENDPOINT",
-    default="",
-    description="Empty for Cloud Storage; a URL for a local server (the Storage emulator, 127.0.0.1:9199)",
+    "empty: the project's default bucket (FIREBASE_CONFIG's storageBucket)",
 )
 R2_ENDPOINT = StringParam("R2_ENDPOINT", default="", description="https://<account>.r2.cloudflarestorage.com")
 R2_BUCKET = StringParam("R2_BUCKET", default="phoenix-media")
@@ -167,7 +162,6 @@ class Settings:
     veo_min_seconds: float = 30.0
     project_id: str = ""  # the Vertex AI project Veo runs in: this function's own
     uploads_bucket: str = ""  # the photos users upload (issue #25); "" when unknown
-    uploads_endpoint: str = ""
 
 
 def settings() -> Settings:
@@ -210,12 +204,20 @@ def settings() -> Settings:
         veo_min_seconds=float(max(0, VEO_MIN_SECONDS.value)),
         project_id=_project_id(),
         uploads_bucket=UPLOADS_BUCKET.value or default_bucket(_project_id()),
-        uploads_endpoint=UPLOADS_ENDPOINT.value,
     )
 
 
 def default_bucket(project_id: str) -> str:
-    """Firebase's default Storage bucket of a project (created since October 2024)."""
+    """The project's default Cloud Storage for Firebase bucket: FIREBASE_CONFIG's storageBucket
+    (set by Cloud Functions and by the emulator), else the name Firebase gives new projects."""
+    import json
+
+    try:
+        bucket = json.loads(os.environ.get("FIREBASE_CONFIG") or "{}").get("storageBucket")
+    except (ValueError, AttributeError):
+        bucket = None
+    if isinstance(bucket, str) and bucket:
+        return bucket
     return f"{project_id}.firebasestorage.app" if project_id else ""
 
 

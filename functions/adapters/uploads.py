@@ -8,18 +8,27 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from adapters.gcs import _client, _translated_errors
+from adapters.gcs import _translated_errors
+from adapters.shared_clients import one_per_config
 from domain.uploads import UPLOADS_PREFIX
 from ports import Upload
 
 
+@one_per_config
+def _client():
+    from google.cloud import storage  # type: ignore[attr-defined]  # a namespace package to mypy
+
+    # Locally google-cloud-storage goes to the Storage emulator by itself, with anonymous
+    # credentials, whenever STORAGE_EMULATOR_HOST is set (the functions emulator sets it).
+    return storage.Client()
+
+
 class Uploads:
-    def __init__(self, bucket: str, endpoint: str = ""):
+    def __init__(self, bucket: str):
         self._bucket = bucket
-        self._endpoint = endpoint
 
     def _handle(self):
-        return _client(self._endpoint).bucket(self._bucket)
+        return _client().bucket(self._bucket)
 
     def read(self, path: str, max_bytes: int) -> Upload | None:
         from google.api_core import exceptions
@@ -48,8 +57,6 @@ class Uploads:
     def page(self, after: str | None, limit: int) -> list[tuple[str, datetime | None]]:
         """Up to `limit` uploads (path, created) in name order after `after`; fewer: the end."""
         with _translated_errors():
-            blobs = _client(self._endpoint).list_blobs(
-                self._bucket, prefix=UPLOADS_PREFIX, start_offset=after, max_results=limit + 1
-            )
+            blobs = _client().list_blobs(self._bucket, prefix=UPLOADS_PREFIX, start_offset=after, max_results=limit + 1)
             found = [(b.name, b.time_created) for b in blobs if b.name != after]
         return found[:limit]
