@@ -35,13 +35,18 @@ import {
   where,
 } from "firebase/firestore";
 
+import { connectStorageEmulator, getStorage, ref as storageRef, uploadBytesResumable } from "firebase/storage";
+
 import { EMULATORS, FIREBASE_CONFIG } from "./config.js";
+import { newUploadId, uploadPath } from "./photo.js";
 
 const app = initializeApp(FIREBASE_CONFIG);
 export const auth = getAuth(app);
 export const db = getFirestore(app);
 connectAuthEmulator(auth, EMULATORS.auth, { disableWarnings: true });
 connectFirestoreEmulator(db, EMULATORS.firestore.host, EMULATORS.firestore.port);
+export const storage = getStorage(app);
+connectStorageEmulator(storage, EMULATORS.storage.host, EMULATORS.storage.port);
 
 // Server timestamps (createdAt, publishedAt) are null in the local copy until the server has
 // them; "estimate" shows the local clock meanwhile instead of null.
@@ -128,7 +133,28 @@ export function newCreationId() {
 
 // The generation request: exactly these six fields (firestore.rules, validRequest).
 // Resolves when the server accepted it; rejects with permission-denied when the rules refuse.
-export function requestCreation(id, uid, { prompt, aspectRatio, duration, quality, resolution, audio, negativePrompt, seed }) {
+// ---- photos: uploads/{uid}/{uploadId} in the default Storage bucket (issue #25) ------------
+
+// Uploads a photo (a File or Blob with its type) under a new id; onProgress(fraction 0..1).
+// Resolves with the path a request names as `image` / `lastFrame`. storage.rules refuse
+// another type, more than 10 MiB, another user's folder and any overwrite
+// (error.code "storage/unauthorized").
+export function uploadPhoto(uid, file, onProgress) {
+  const path = uploadPath(uid, newUploadId());
+  const task = uploadBytesResumable(storageRef(storage, path), file, { contentType: file.type });
+  return new Promise((resolve, reject) => {
+    task.on(
+      "state_changed",
+      (snap) => onProgress?.(snap.totalBytes ? snap.bytesTransferred / snap.totalBytes : 0),
+      reject,
+      () => resolve(path),
+    );
+  });
+}
+
+export function requestCreation(
+  id, uid, { prompt, aspectRatio, duration, quality, resolution, audio, negativePrompt, seed, image, lastFrame },
+) {
   return setDoc(doc(db, "creations", id), {
     userId: uid,
     prompt,
@@ -141,6 +167,9 @@ export function requestCreation(id, uid, { prompt, aspectRatio, duration, qualit
     ...(audio === undefined ? {} : { audio: Boolean(audio) }),
     ...(negativePrompt ? { negativePrompt } : {}),
     ...(seed === null || seed === undefined ? {} : { seed }),
+    // Start from a photo: uploads/{uid}/{uploadId} paths of this user's uploads (lastFrame only with image).
+    ...(image ? { image } : {}),
+    ...(image && lastFrame ? { lastFrame } : {}),
     status: "pending",
     createdAt: serverTimestamp(),
   });

@@ -54,6 +54,9 @@ export function deniedMessage(action, error) {
         return "Not allowed by the server's rules.";
     }
   }
+  if (code === "storage/unauthorized") {
+    return "The photo upload was refused: use a JPEG, PNG or WebP of at most 10 MB.";
+  }
   if (code === "unavailable" || code === "deadline-exceeded") {
     return "The server cannot be reached. Check your connection and try again.";
   }

@@ -4,6 +4,7 @@
 import * as api from "../contract.js";
 import { $ } from "../dom.js";
 import { deniedMessage, refundLine } from "../messages.js";
+import { fileProblem, shapeProblem } from "../photo.js";
 import {
   isBlank, isOffered, negativePromptProblem, parseSeed, promptProblem, submitBlocker, tokenCost,
 } from "../pricing.js";
@@ -29,8 +30,45 @@ function requestValues(values) {
   return { ...values, negativePrompt, seed: parseSeed(values.seed).seed };
 }
 
+// The chosen photo: the File, and its size as the browser displays it (EXIF orientation
+// applied, as the server measures it), known once the preview has loaded.
+const photo = { file: null, url: null, width: 0, height: 0 };
+
+function photoProblem(values) {
+  if (!photo.file) return null;
+  return fileProblem(photo.file) || shapeProblem(photo.width, photo.height, values.aspectRatio);
+}
+
 function optionProblem(values) {
-  return negativePromptProblem(values.negativePrompt) || parseSeed(values.seed).problem;
+  return negativePromptProblem(values.negativePrompt) || parseSeed(values.seed).problem || photoProblem(values);
+}
+
+function choosePhoto(file) {
+  if (photo.url) URL.revokeObjectURL(photo.url);
+  Object.assign(photo, { file: file || null, url: null, width: 0, height: 0 });
+  const box = $("photo-preview-box");
+  const img = $("photo-preview");
+  box.hidden = !file;
+  $("photo-progress").hidden = true;
+  if (!file) {
+    img.removeAttribute("src");
+    $("photo").value = "";
+    updateRequestForm();
+    return;
+  }
+  photo.url = URL.createObjectURL(file);
+  img.onload = () => {
+    if (photo.file !== file) return;
+    photo.width = img.naturalWidth;
+    photo.height = img.naturalHeight;
+    updateRequestForm();
+  };
+  img.onerror = () => {
+    if (photo.file !== file) return;
+    $("request-error").textContent = "This file could not be shown as a picture.";
+  };
+  img.src = photo.url;
+  updateRequestForm();
 }
 
 export function updateRequestForm() {
@@ -45,6 +83,8 @@ export function updateRequestForm() {
 
 export function setupRequestForm() {
   const form = $("request-form");
+  $("photo").addEventListener("change", (event) => choosePhoto(event.target.files?.[0]));
+  $("photo-clear").addEventListener("click", () => choosePhoto(null));
   form.addEventListener("input", () => {
     $("request-error").textContent = "";
     updateRequestForm();
@@ -64,9 +104,20 @@ export function setupRequestForm() {
     state.sending = true;
     updateRequestForm();
     try {
-      await api.requestCreation(id, state.user.uid, requestValues(values));
+      let image;
+      if (photo.file) {
+        // The photo first (a new upload each time: the rules never allow an overwrite), with
+        // its progress shown; the request names it once it is stored.
+        const bar = $("photo-progress");
+        bar.hidden = false;
+        bar.value = 0;
+        image = await api.uploadPhoto(state.user.uid, photo.file, (fraction) => { bar.value = fraction; });
+        bar.value = 1;
+      }
+      await api.requestCreation(id, state.user.uid, { ...requestValues(values), image });
       announce(`Request sent. ${tokenCost(values.duration, values)} tokens will be taken when generation starts.`);
       form.prompt.value = "";
+      if (photo.file) choosePhoto(null);
     } catch (err) {
       if (isDenied(err) && (await api.creationExists(id).catch(() => false))) {
         // The first attempt landed and a resend was refused: the request is there.
