@@ -149,3 +149,58 @@ def test_a_bad_option_is_invalid_and_the_message_says_which(overrides, named):
 def test_the_longest_negative_prompt_and_the_edges_of_the_seed_are_valid():
     for extra in ({"negativePrompt": "x" * 500}, {"seed": 0}, {"seed": 2**32 - 1}):
         assert isinstance(parse_request("c1", valid(**extra)), GenerationRequest), extra
+
+
+# ---- start from a photo (issue #25) -------------------------------------------------------------
+
+
+def _photo_request(**fields):
+    from domain.contract import parse_request
+
+    data = {
+        "userId": "u1",
+        "prompt": "a boat",
+        "aspectRatio": "16:9",
+        "duration": 4,
+        "status": "pending",
+        "createdAt": None,
+        **fields,
+    }
+    return parse_request("c1", data)
+
+
+def test_a_request_may_name_an_own_upload_as_first_and_last_frame():
+    request = _photo_request(image="uploads/u1/a", lastFrame="uploads/u1/b")
+    assert not isinstance(request, Failure)
+    assert request.images == [("image", "uploads/u1/a"), ("lastFrame", "uploads/u1/b")]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"lastFrame": "uploads/u1/b"},
+        {"image": "uploads/u2/a"},
+        {"image": "uploads/u1/a", "lastFrame": "uploads/u2/b"},
+        {"image": "uploads/u1/../u2/a"},
+        {"image": "uploads/u1/a.jpg"},
+        {"image": 42},
+        {"image": ""},
+    ],
+    ids=repr,
+)
+def test_an_image_that_is_not_an_own_upload_or_a_last_frame_alone_is_invalid(fields):
+    result = _photo_request(**fields)
+    assert isinstance(result, Failure) and result.code == ErrorCode.INVALID_REQUEST
+
+
+def test_a_model_without_image_input_refuses_a_photo(monkeypatch):
+    import dataclasses
+
+    from domain import veo_models
+
+    model = veo_models.MODEL_FOR_TIER["fast"]
+    monkeypatch.setitem(
+        veo_models.CURRENT_MODELS, model, dataclasses.replace(veo_models.CURRENT_MODELS[model], image_input=False)
+    )
+    result = _photo_request(image="uploads/u1/a")
+    assert isinstance(result, Failure) and "image input is not supported" in result.message

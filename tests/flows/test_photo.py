@@ -1,0 +1,131 @@
+"""Start from a photo on the emulator stack (issue #25), as the app does it: the photo goes up
+with the Firebase Storage API under storage.rules, the request names it, and the draft's first
+frame is that photo, charged the table's price. Every refusal is a clear error with no token
+lost; Veo's filter refusing a photo is refunded; photos leave with their creation, or after a
+day unused."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import av
+import pytest
+import requests
+
+from domain import pricing, uploads
+from tests.flows.helpers import assert_ledger_ok, balance, ledger_of, new_id, request_doc, services, wait_status
+from tests.support import images
+from tests.support.firestore_rest import SERVER_TIME
+from tests.support.storage_rest import StorageClient, admin_bucket
+from tests.support.waiting import wait_until
+
+PRICE = pricing.price(4)
+
+
+def upload(user, data: bytes, content_type: str = "image/jpeg") -> str:
+    path = uploads.upload_path(user.uid, uuid.uuid4().hex)
+    status = StorageClient(user.id_token).upload(path, data, content_type)
+    assert status == 200, f"upload refused: HTTP {status}"
+    return path
+
+
+def request_from(client, user, prompt: str, aspect: str = "16:9", **photos) -> str:
+    cid = new_id()
+    client.create(f"creations/{cid}", {**request_doc(user.uid, prompt, aspect=aspect), **photos})
+    return cid
+
+
+def first_frame(video: bytes):
+    with av.open(io.BytesIO(video), format="mp4") as container:
+        return next(container.decode(container.streams.video[0]))
+
+
+def test_a_video_from_an_uploaded_jpeg_starts_on_that_photo_at_the_tables_price(new_user, veo):
+    user, client = new_user(100)
+    original = images.with_exif(images.jpeg(1280, 720))
+    path = upload(user, original)
+    cid = request_from(client, user, f"the boat sails off {uuid.uuid4().hex[:6]}", image=path)
+
+    creation = wait_status(client, cid, timeout=120)
+    assert creation["status"] == "draft", creation.get("error")
+    assert creation["tokenCost"] == PRICE and balance(client, user.uid) == 100 - PRICE
+    assert ledger_of(client, user.uid)[f"debit_{cid}"]["amount"] == PRICE
+    left, right = images.pixel_pair(first_frame(requests.get(creation["mediaUrl"], timeout=30).content))
+    assert images.close(left, images.RED) and images.close(right, images.BLUE)
+    # Veo was sent a re-encoded copy, not the uploaded file (which carries EXIF and GPS).
+    (operation,) = [op for op in veo.stats()["operations"].values() if op["prompt"] == creation["prompt"]]
+    assert operation["image"]["mimeType"] == "image/jpeg"
+    assert operation["image"]["sha256"] != hashlib.sha256(original).hexdigest()
+    assert_ledger_ok(user.uid)
+
+
+@pytest.mark.parametrize(
+    ("make_photo", "aspect", "code"),
+    [
+        (lambda user: uploads.upload_path(user.uid, "never-uploaded"), "16:9", "image_not_found"),
+        (lambda user: upload(user, b"<svg>not a photo</svg>" * 50), "16:9", "image_invalid"),
+        (lambda user: upload(user, images.jpeg(320, 180)), "16:9", "image_too_small"),
+        (lambda user: upload(user, images.jpeg(720, 1280)), "16:9", "image_aspect"),
+        (lambda user: upload(user, images.png(1280, 720), "image/png"), "9:16", "image_aspect"),
+    ],
+    ids=["missing", "not-an-image", "too-small", "portrait-for-16:9", "landscape-for-9:16"],
+)
+def test_each_refused_photo_fails_the_request_with_its_code_and_no_token_moves(new_user, make_photo, aspect, code):
+    user, client = new_user(100)
+    cid = request_from(client, user, "from a photo", aspect=aspect, image=make_photo(user))
+    creation = wait_status(client, cid)
+    assert creation["status"] == "failed" and creation["error"]["code"] == code
+    assert creation["refunded"] is False and "tokenCost" not in creation
+    assert balance(client, user.uid) == 100 and f"debit_{cid}" not in ledger_of(client, user.uid)
+
+
+def test_veos_filter_refusing_a_photo_is_refunded(new_user, veo):
+    user, client = new_user(100)
+    tag = f"filtered-photo-{uuid.uuid4().hex[:8]}"
+    veo.faults([{"on": "start", "kind": "filtered", "match": tag}])
+    cid = request_from(client, user, f"a scene {tag}", image=upload(user, images.jpeg(1280, 720)))
+    creation = wait_status(client, cid, timeout=120)
+    assert creation["status"] == "failed" and creation["error"]["code"] == "content_policy"
+    assert creation["refunded"] is True and balance(client, user.uid) == 100
+    assert_ledger_ok(user.uid)
+
+
+def test_deleting_a_draft_deletes_its_photos_and_publishing_never_shows_them(new_user, admin_db):
+    user, client = new_user(100)
+    first, last = upload(user, images.jpeg(1280, 720)), upload(user, images.jpeg(1280, 720))
+    cid = request_from(client, user, "a transition", image=first, lastFrame=last)
+    assert wait_status(client, cid, timeout=120)["status"] == "draft"
+    assert all(admin_bucket().blob(p).exists() for p in (first, last))
+
+    client.update(f"creations/{cid}", {"status": "published", "publishedAt": SERVER_TIME})
+    entry = wait_until(lambda: admin_db.document(f"feed/{cid}").get().to_dict(), timeout=60, what="the feed entry")
+    assert not any("uploads/" in str(value) for value in entry.values())
+
+    client.delete(f"creations/{cid}")
+    wait_until(
+        lambda: not any(admin_bucket().blob(p).exists() for p in (first, last)),
+        timeout=60,
+        what="the deleted draft's photos to be removed",
+    )
+
+
+def test_the_sweep_deletes_a_photo_no_creation_used_within_a_day(new_user):
+    user, client = new_user(100)
+    unused = upload(user, images.jpeg(1280, 720))
+    used = upload(user, images.jpeg(1280, 720))
+    cid = request_from(client, user, "kept while its draft exists", image=used)
+    assert wait_status(client, cid, timeout=120)["status"] == "draft"
+
+    from handlers import sweep_orphans
+
+    # A day and a minute from now: both photos are old enough; only the unused one goes.
+    later = datetime.now(UTC) + uploads.UNUSED_UPLOAD_TTL + timedelta(minutes=1)
+    for _ in range(50):  # the whole bucket, however many photos other tests left
+        sweep_orphans.sweep_uploads(services(), later)
+        if not admin_bucket().blob(unused).exists():
+            break
+    assert not admin_bucket().blob(unused).exists()
+    assert admin_bucket().blob(used).exists()
