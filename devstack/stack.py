@@ -1,5 +1,5 @@
-"""Starts and stops the whole local stack: S3 server (R2), GCS server, Veo stand-in and the
-Firebase emulators (Auth, Firestore, Functions, Cloud Tasks, Pub/Sub) running our functions.
+"""Starts and stops the whole local stack: S3 server (R2), Veo stand-in and the Firebase
+emulators (Auth, Firestore, Functions, Cloud Tasks, Pub/Sub, Storage) running our functions.
 
 Used by `make dev` (foreground, Ctrl-C stops everything) and by the test session.
 """
@@ -32,7 +32,7 @@ FUNCTIONS_PORT = 5001
 TASKS_PORT = 9499
 S3_PORT = 9000
 R2_PROXY_PORT = 9010
-GCS_PORT = 9023
+STORAGE_PORT = 9199
 VEO_PORT = 8787
 
 MEDIA_BUCKET = "phoenix-media"
@@ -46,7 +46,10 @@ S3_ENDPOINT = f"http://127.0.0.1:{S3_PORT}"
 R2_PROXY_URL = f"http://127.0.0.1:{R2_PROXY_PORT}"
 R2_ENDPOINT_URL = f"https://127.0.0.1:{R2_PROXY_PORT}"
 R2_CA_FILE = RUN_DIR / "r2-ca.pem"  # functions/.env.local points R2_CA_BUNDLE here
-GCS_ENDPOINT = f"http://127.0.0.1:{GCS_PORT}"
+# The Storage emulator: Veo's temporary output bucket (GCS JSON API, STORAGE_EMULATOR_HOST) and
+# the default Firebase Storage bucket (Firebase API /v0, behind storage.rules).
+STORAGE_ENDPOINT = f"http://127.0.0.1:{STORAGE_PORT}"
+STORAGE_DEFAULT_BUCKET = f"{PROJECT_ID}.appspot.com"
 VEO_URL = f"http://127.0.0.1:{VEO_PORT}"
 FUNCTION_NAMES = (
     "startgeneration",
@@ -67,6 +70,9 @@ def client_env() -> dict[str, str]:
         "FIRESTORE_EMULATOR_HOST": f"127.0.0.1:{FIRESTORE_PORT}",
         "FIREBASE_AUTH_EMULATOR_HOST": f"127.0.0.1:{AUTH_PORT}",
         "CLOUD_TASKS_EMULATOR_HOST": f"127.0.0.1:{TASKS_PORT}",
+        # google-cloud-storage takes a URL here; firebase-admin's storage reads the host alone.
+        "STORAGE_EMULATOR_HOST": STORAGE_ENDPOINT,
+        "FIREBASE_STORAGE_EMULATOR_HOST": f"127.0.0.1:{STORAGE_PORT}",
         "GCLOUD_PROJECT": PROJECT_ID,
         "GOOGLE_CLOUD_PROJECT": PROJECT_ID,
     }
@@ -128,7 +134,6 @@ class Stack:
         try:
             self._start_s3()
             self._start_r2_proxy()
-            self._start_gcs()
             self._start_veo()
             self._start_emulators()
         except BaseException:
@@ -162,23 +167,6 @@ class Stack:
         )
         wait_for("R2 fault proxy", lambda: http_ok(f"{R2_PROXY_URL}/_control/health"), 60, proc, log)
 
-    def _start_gcs(self) -> None:
-        proc, log = self._spawn(
-            "gcs",
-            [
-                str(VENV_BIN / "gcp-storage-emulator"),
-                "start",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(GCS_PORT),
-                "--in-memory",
-                "--default-bucket",
-                TEMP_BUCKET,
-            ],
-        )
-        wait_for("GCS server", lambda: http_ok(f"{GCS_ENDPOINT}/storage/v1/b"), 60, proc, log)
-
     def _start_veo(self) -> None:
         # Short fixed generation time and no quota unless asked: Veo's real 30-120 s
         # (VEO_DELAY_SECONDS=30 VEO_DELAY_MAX_SECONDS=120) and ~50 starts/min
@@ -190,7 +178,7 @@ class Stack:
             "--port",
             str(VEO_PORT),
             "--gcs-endpoint",
-            GCS_ENDPOINT,
+            STORAGE_ENDPOINT,
             "--delay-seconds",
             os.environ.get("VEO_DELAY_SECONDS", "3"),
             "--quota-per-minute",
@@ -212,13 +200,15 @@ class Stack:
                 "--project",
                 PROJECT_ID,
                 "--only",
-                "auth,firestore,functions,tasks,pubsub",
+                "auth,firestore,functions,tasks,pubsub,storage",
             ],
             env,
         )
         wait_for(
             "Firebase emulators with our functions",
-            lambda: set(FUNCTION_NAMES) <= set(loaded_functions()) and http_ok(f"http://127.0.0.1:{AUTH_PORT}/"),
+            lambda: set(FUNCTION_NAMES) <= set(loaded_functions())
+            and http_ok(f"http://127.0.0.1:{AUTH_PORT}/")
+            and storage_ready(),
             180,
             proc,
             log,
@@ -315,5 +305,10 @@ def ensure_media_bucket() -> None:
     s3.put_bucket_policy(Bucket=MEDIA_BUCKET, Policy=json.dumps(policy))
 
 
+def storage_ready(endpoint: str = STORAGE_ENDPOINT) -> bool:
+    """The Storage emulator answers once its rules runtime is up and the rules are loaded."""
+    return http_ok(f"{endpoint}/storage/v1/b")
+
+
 def stack_running() -> bool:
-    return set(FUNCTION_NAMES) <= set(loaded_functions()) and http_ok(f"{VEO_URL}/_control/health")
+    return set(FUNCTION_NAMES) <= set(loaded_functions()) and http_ok(f"{VEO_URL}/_control/health") and storage_ready()
