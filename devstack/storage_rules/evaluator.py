@@ -233,10 +233,8 @@ class Parser:
         left = self.binary(level + 1)
         while self.peek().text in self.LEVELS[level] and self.peek().kind != "str":
             op = self.take().text
-            if op == "is":
-                left = ("is", left, self.take(kind="name").text)
-            else:
-                left = ("op", op, left, self.binary(level + 1))
+            right = self.take(kind="name").text if op == "is" else self.binary(level + 1)
+            left = ("is", left, right) if op == "is" else ("op", op, left, right)
         return left
 
     def unary(self) -> Expr:
@@ -250,10 +248,7 @@ class Parser:
         while True:
             if self.accept("."):
                 name = self.take(kind="name").text
-                if self.accept("("):
-                    node = ("call", node, name, self.args())
-                else:
-                    node = ("get", node, name)
+                node = ("call", node, name, self.args()) if self.accept("(") else ("get", node, name)
             elif self.accept("["):
                 index = self.expr()
                 self.take("]")

@@ -11,6 +11,7 @@ Run as `python -m devstack.storage_rules.runtime serve`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from typing import Any
@@ -38,12 +39,12 @@ class Runtime:
             reply["result"] = {"rulesVersion": ruleset.version}
             return reply
         if action == "verify":
-            ruleset = self.rulesets.get(str(context.get("rulesetName")))
-            if ruleset is None:
+            loaded = self.rulesets.get(str(context.get("rulesetName")))
+            if loaded is None:
                 reply["errors"] = ["no such ruleset"]
                 return reply
             variables = {k: from_expression_value(v) for k, v in context.get("variables", {}).items()}
-            allowed = permits(ruleset, context.get("path", ""), str(context.get("method")), variables)
+            allowed = permits(loaded, context.get("path", ""), str(context.get("method")), variables)
             reply["result"] = {"permit": allowed}
             return reply
         reply["errors"] = [f"unsupported action {action!r}"]
@@ -62,10 +63,8 @@ def serve() -> None:
             reply = runtime.handle(json.loads(line))
         except Exception as exc:  # a bad request denies; it must not kill the runtime
             reply = {"id": None, "status": "ok", "errors": [f"runtime error: {exc}"], "warnings": []}
-            try:
+            with contextlib.suppress(ValueError, AttributeError):
                 reply["id"] = json.loads(line).get("id")
-            except ValueError:
-                pass
         out.write(json.dumps(reply) + "\n")
         out.flush()
 
