@@ -206,9 +206,11 @@ class Stack:
         )
         wait_for(
             "Firebase emulators with our functions",
-            lambda: set(FUNCTION_NAMES) <= set(loaded_functions())
-            and http_ok(f"http://127.0.0.1:{AUTH_PORT}/")
-            and storage_ready(),
+            lambda: (
+                set(FUNCTION_NAMES) <= set(loaded_functions())
+                and http_ok(f"http://127.0.0.1:{AUTH_PORT}/")
+                and storage_ready()
+            ),
             180,
             proc,
             log,
@@ -312,3 +314,52 @@ def storage_ready(endpoint: str = STORAGE_ENDPOINT) -> bool:
 
 def stack_running() -> bool:
     return set(FUNCTION_NAMES) <= set(loaded_functions()) and http_ok(f"{VEO_URL}/_control/health") and storage_ready()
+
+
+@contextlib.contextmanager
+def storage_emulator_alone(work_dir: Path, port: int, hub_port: int, logging_port: int, rules: Path | None = None):
+    """The Storage emulator by itself on the given ports (so it runs beside a full stack), with
+    `rules` (default: this repository's storage.rules): for tests of Veo's output and rules."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    (work_dir / "storage.rules").write_text((rules or ROOT / "storage.rules").read_text())
+    config = {
+        "storage": {"rules": "storage.rules"},
+        "emulators": {
+            "storage": {"port": port},
+            "hub": {"port": hub_port},
+            "logging": {"port": logging_port},
+            "ui": {"enabled": False},
+        },
+    }
+    (work_dir / "firebase.json").write_text(json.dumps(config))
+    log_path = work_dir / "storage-emulator.log"
+    with open(log_path, "w") as log_file:
+        proc = subprocess.Popen(
+            [
+                str(ROOT / "node_modules" / ".bin" / "firebase"),
+                "emulators:start",
+                "--project",
+                "demo-phoenix-storage",
+                "--only",
+                "storage",
+                "--config",
+                str(work_dir / "firebase.json"),
+            ],
+            cwd=work_dir,
+            env={**os.environ, **emulator_process_env()},
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        endpoint = f"http://127.0.0.1:{port}"
+        try:
+            wait_for("Storage emulator", lambda: storage_ready(endpoint), 120, proc, log_path)
+            yield endpoint
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGINT)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=20)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
