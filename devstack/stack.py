@@ -51,6 +51,8 @@ R2_CA_FILE = RUN_DIR / "r2-ca.pem"  # functions/.env.local points R2_CA_BUNDLE h
 STORAGE_ENDPOINT = f"http://127.0.0.1:{STORAGE_PORT}"
 STORAGE_DEFAULT_BUCKET = f"{PROJECT_ID}.appspot.com"
 VEO_URL = f"http://127.0.0.1:{VEO_PORT}"
+# The emulators of the stack (Storage holds Veo's output and enforces storage.rules).
+EMULATORS = "auth,firestore,functions,tasks,pubsub,storage"
 FUNCTION_NAMES = (
     "startgeneration",
     "startveo",
@@ -200,7 +202,7 @@ class Stack:
                 "--project",
                 PROJECT_ID,
                 "--only",
-                "auth,firestore,functions,tasks,pubsub,storage",
+                EMULATORS,
             ],
             env,
         )
