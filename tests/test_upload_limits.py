@@ -42,3 +42,15 @@ def test_the_contract_doc_states_the_domains_photo_limits():
     for content_type in uploads.UPLOAD_CONTENT_TYPES:
         assert f"`{content_type}`" in section
     assert f"within {uploads.UNUSED_UPLOAD_TTL.total_seconds() / 3600:.0f} hours" in section
+
+
+def test_storage_rules_state_the_domains_upload_limits():
+    rules = (ROOT / "storage.rules").read_text()
+    block = rules.split("match /uploads/{uid}/{uploadId} {", 1)[1].split("\n    }\n", 1)[0]
+    create = block.split("allow create:", 1)[1].split(";", 1)[0]
+    assert f"request.resource.size <= {uploads.MAX_UPLOAD_BYTES}" in create
+    assert re.findall(r"contentType in \[(.*?)\]", create) == [", ".join(f"'{t}'" for t in uploads.UPLOAD_CONTENT_TYPES)]
+    assert f"uploadId.matches('{uploads.UPLOAD_ID_PATTERN.pattern}')" in create
+    assert "request.auth.uid == uid" in create
+    # Create and get only: no update (overwrite), delete or list for any client.
+    assert re.findall(r"allow (\w[\w, ]*):", block) == ["create", "get"]
