@@ -267,10 +267,15 @@ def _descendants(root: int) -> set[int]:
     return found
 
 
-def emulator_process_env() -> dict[str, str]:
+def emulator_process_env(tmp_dir: Path = RUN_DIR / "tmp") -> dict[str, str]:
     """What the `firebase emulators:start` process needs here (also the bench's own stack)."""
+    # The Storage emulator keeps its objects in $TMPDIR/firebase/storage/blobs and deletes that
+    # folder when it stops: with the shared /tmp, any other Storage emulator on the machine that
+    # stops takes this one's objects with it (and crashes it on its next upload).
+    tmp_dir.mkdir(parents=True, exist_ok=True)
     return {
         **java.emulator_env(RUN_DIR),
+        "TMPDIR": str(tmp_dir),
         "METADATA_SERVER_DETECTION": "none",
         "PYTHONDONTWRITEBYTECODE": "1",
         # A new Python worker (one per concurrent invocation) must import our functions
@@ -348,7 +353,7 @@ def storage_emulator_alone(work_dir: Path, port: int, hub_port: int, logging_por
                 str(work_dir / "firebase.json"),
             ],
             cwd=work_dir,
-            env={**os.environ, **emulator_process_env()},
+            env={**os.environ, **emulator_process_env(work_dir / "tmp")},
             stdout=log_file,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

@@ -158,7 +158,7 @@ def test_a_python_finalize_trigger_fires_for_a_google_cloud_storage_write_to_its
                 *("--config", str(tmp_path / "firebase.json")),
             ],
             cwd=tmp_path,
-            env={**os.environ, **devstack.emulator_process_env()},
+            env={**os.environ, **devstack.emulator_process_env(tmp_path / "tmp")},
             stdout=log_file,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
