@@ -49,7 +49,8 @@ def test_storage_rules_state_the_domains_upload_limits():
     block = rules.split("match /uploads/{uid}/{uploadId} {", 1)[1].split("\n    }\n", 1)[0]
     create = block.split("allow create:", 1)[1].split(";", 1)[0]
     assert f"request.resource.size <= {uploads.MAX_UPLOAD_BYTES}" in create
-    assert re.findall(r"contentType in \[(.*?)\]", create) == [", ".join(f"'{t}'" for t in uploads.UPLOAD_CONTENT_TYPES)]
+    types = ", ".join(f"'{t}'" for t in uploads.UPLOAD_CONTENT_TYPES)
+    assert re.findall(r"contentType in \[(.*?)\]", create) == [types]
     assert f"uploadId.matches('{uploads.UPLOAD_ID_PATTERN.pattern}')" in create
     assert "request.auth.uid == uid" in create
     # Create and get only: no update (overwrite), delete or list for any client.
