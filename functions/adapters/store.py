@@ -20,6 +20,7 @@ from typing import Any
 from google.cloud import firestore
 
 from adapters.firestore_tx import count, count_now, db, get, get_all, in_transaction, incarnation_of  # noqa: F401
+from adapters.notification_store import write_outbox
 from domain import contract, ledger, media, metrics
 from domain.errors import Failure
 from domain.ledger import Account, EntryType
@@ -156,7 +157,9 @@ def _settle_failure(
         if trail.debited is not None and not trail.refund.exists and not trail.delivered:
             # Money is owed and the balance cannot be read: set aside, never guess.
             raise MalformedDocument(f"user {trail.user_id}: balance unreadable, refund of {cref.id} waits")
-        tx.update(cref, _failed_fields(failure, refunded=trail.debit_ours and trail.refund.exists))
+        refunded = trail.debit_ours and trail.refund.exists
+        tx.update(cref, _failed_fields(failure, refunded=refunded))
+        write_outbox(tx, cref.id, trail.user_id, Status.FAILED, trail.incarnation, error_code=failure.code, refunded=refunded)
         count(tx, metrics.malformed("user"))
         return Settlement(True, 0, status, malformed=True)
     plan = ledger.plan_failure(status, trail.account, trail.debited, trail.refund.exists, trail.delivered)
@@ -173,6 +176,8 @@ def _settle_failure(
     if trail.debited is not None:
         fields["tokenCost"] = trail.debited
     tx.update(cref, fields)
+    # The push notification's outbox document: sent by its own trigger, never on this path.
+    write_outbox(tx, cref.id, trail.user_id, Status.FAILED, trail.incarnation, error_code=failure.code, refunded=plan.refunded)
     # No counter here (issue #14): at 50 generations/s a shared counter would be the hot
     # document of every money transaction. The creation itself is the record the alerts
     # aggregate (adapters/metrics_store.py).
@@ -231,6 +236,8 @@ def debit(creation_id: str, user_id: str, cost: int, max_in_flight: int, incarna
         )
         if isinstance(plan, ledger.DebitRefused):
             tx.update(cref, _failed_fields(plan.failure, refunded=False))
+            if creation.exists:
+                write_outbox(tx, creation_id, _owner(creation), Status.FAILED, current, error_code=plan.failure.code)
             return DebitRefused(plan.failure)
         if isinstance(plan, ledger.DebitSkipped):
             return DebitSkipped(plan.outcome)
@@ -333,6 +340,7 @@ def complete_draft(creation_id: str, media_url: str, usd_per_video_second: float
                 "updatedAt": firestore.SERVER_TIMESTAMP,
             },
         )
+        write_outbox(tx, creation_id, user_id, Status.DRAFT, incarnation_of(snap.create_time))
         return Completion(True, user_gone)
 
     return in_transaction(run)
