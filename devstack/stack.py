@@ -1,4 +1,4 @@
-"""Starts and stops the whole local stack: S3 server (R2), GCS server, Veo stand-in and the
+"""Starts and stops the whole local stack: S3 server (R2), GCS server, Veo and FCM stand-ins and the
 Firebase emulators (Auth, Firestore, Functions, Cloud Tasks, Pub/Sub) running our functions.
 
 Used by `make dev` (foreground, Ctrl-C stops everything) and by the test session.
@@ -34,6 +34,7 @@ S3_PORT = 9000
 R2_PROXY_PORT = 9010
 GCS_PORT = 9023
 VEO_PORT = 8787
+FCM_PORT = 9015
 
 MEDIA_BUCKET = "phoenix-media"
 TEMP_BUCKET = "phoenix-veo-tmp"
@@ -48,6 +49,11 @@ R2_ENDPOINT_URL = f"https://127.0.0.1:{R2_PROXY_PORT}"
 R2_CA_FILE = RUN_DIR / "r2-ca.pem"  # functions/.env.local points R2_CA_BUNDLE here
 GCS_ENDPOINT = f"http://127.0.0.1:{GCS_PORT}"
 VEO_URL = f"http://127.0.0.1:{VEO_PORT}"
+FCM_URL = f"http://127.0.0.1:{FCM_PORT}"
+# A service account key made at every start, trusted by the FCM stand-in only: its token_uri is
+# the stand-in's, so the functions run Google's OAuth exchange against it (functions/.env.local
+# points FCM_CREDENTIALS_FILE here).
+FCM_KEY_FILE = RUN_DIR / "fcm-service-account.json"
 FUNCTION_NAMES = (
     "startgeneration",
     "startveo",
@@ -131,6 +137,7 @@ class Stack:
             self._start_r2_proxy()
             self._start_gcs()
             self._start_veo()
+            self._start_fcm()
             self._start_emulators()
         except BaseException:
             self.stop()
@@ -201,6 +208,16 @@ class Stack:
             args += ["--delay-max-seconds", os.environ["VEO_DELAY_MAX_SECONDS"]]
         proc, log = self._spawn("veo", args)
         wait_for("Veo stand-in", lambda: http_ok(f"{VEO_URL}/_control/health"), 60, proc, log)
+
+    def _start_fcm(self) -> None:
+        from standins.fcm_server import make_service_account_key
+
+        RUN_DIR.mkdir(exist_ok=True)
+        make_service_account_key(str(FCM_KEY_FILE), PROJECT_ID, f"{FCM_URL}/token")
+        args = [str(VENV_BIN / "python"), "-m", "standins.fcm_server", "--port", str(FCM_PORT)]
+        args += ["--project", PROJECT_ID, "--credentials", str(FCM_KEY_FILE), "--quiet"]
+        proc, log = self._spawn("fcm", args)
+        wait_for("FCM stand-in", lambda: http_ok(f"{FCM_URL}/_control/health"), 60, proc, log)
 
     def _start_emulators(self) -> None:
         env = emulator_process_env()
@@ -317,4 +334,8 @@ def ensure_media_bucket() -> None:
 
 
 def stack_running() -> bool:
-    return set(FUNCTION_NAMES) <= set(loaded_functions()) and http_ok(f"{VEO_URL}/_control/health")
+    return (
+        set(FUNCTION_NAMES) <= set(loaded_functions())
+        and http_ok(f"{VEO_URL}/_control/health")
+        and http_ok(f"{FCM_URL}/_control/health")
+    )

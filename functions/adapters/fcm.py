@@ -56,7 +56,11 @@ class Fcm:
         import requests
 
         try:
-            resp = self._authorized().post(self.url, json={"message": message}, timeout=self.timeout_s)
+            session = self._authorized()
+        except Exception as exc:  # noqa: BLE001 — no usable credentials: no message can go, none is retried
+            return SendResult(SendKind.REFUSED, "CREDENTIALS", detail=str(exc)[:300])
+        try:
+            resp = session.post(self.url, json={"message": message}, timeout=self.timeout_s)
         except (requests.RequestException, google.auth.exceptions.TransportError) as exc:
             return SendResult(SendKind.RETRY, "NETWORK", detail=str(exc)[:300])
         except google.auth.exceptions.RefreshError as exc:
