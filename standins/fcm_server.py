@@ -43,7 +43,9 @@ from standins.control import CONTROL_PREFIX, ControlClient, ServedOnPort, run_un
 from standins.faults import FaultQueue, FaultSpecError, check_fields, check_kind, check_times, not_number, specs_of
 
 DEFAULT_PORT = 9015
-SCOPES = frozenset({"https://www.googleapis.com/auth/firebase.messaging", "https://www.googleapis.com/auth/cloud-platform"})
+SCOPES = frozenset(
+    {"https://www.googleapis.com/auth/firebase.messaging", "https://www.googleapis.com/auth/cloud-platform"}
+)
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 TOKEN_LIFETIME_S = 3600
@@ -60,7 +62,16 @@ MESSAGE_FIELDS = frozenset(
 )
 NOTIFICATION_FIELDS = frozenset({"title", "body", "image"})
 ANDROID_FIELDS = frozenset(
-    {"collapse_key", "priority", "ttl", "restricted_package_name", "data", "notification", "fcm_options", "direct_boot_ok"}
+    {
+        "collapse_key",
+        "priority",
+        "ttl",
+        "restricted_package_name",
+        "data",
+        "notification",
+        "fcm_options",
+        "direct_boot_ok",
+    }
 )
 ANDROID_NOTIFICATION_FIELDS = frozenset(
     {
@@ -167,7 +178,7 @@ def _known(value: dict, allowed: frozenset[str], field: str) -> None:
 
 def _string_map(value: Any, field: str) -> dict:
     value = _object(value, field)
-    for index, (key, item) in enumerate(value.items()):
+    for index, item in enumerate(value.values()):
         if not isinstance(item, str):
             shown = json.dumps(item)
             raise invalid(
@@ -219,9 +230,17 @@ def check_message(message: Any) -> str:
 def _check_android(android: dict) -> None:
     _known(android, ANDROID_FIELDS, "message.android")
     if "priority" in android and android["priority"] not in ("NORMAL", "HIGH"):
-        raise invalid(f"Invalid value at 'message.android.priority', {json.dumps(android['priority'])}", "message.android.priority", None)
+        raise invalid(
+            f"Invalid value at 'message.android.priority', {json.dumps(android['priority'])}",
+            "message.android.priority",
+            None,
+        )
     if "ttl" in android and not (isinstance(android["ttl"], str) and re.fullmatch(r"\d+(\.\d{1,9})?s", android["ttl"])):
-        raise invalid("Invalid value at 'message.android.ttl' (type.googleapis.com/google.protobuf.Duration)", "message.android.ttl", None)
+        raise invalid(
+            "Invalid value at 'message.android.ttl' (type.googleapis.com/google.protobuf.Duration)",
+            "message.android.ttl",
+            None,
+        )
     for key in ("collapse_key", "restricted_package_name"):
         if key in android and not isinstance(android[key], str):
             raise invalid(f"Invalid value at 'message.android.{key}' (TYPE_STRING)", f"message.android.{key}", None)
@@ -300,7 +319,9 @@ class Credentials:
         if claims.get("iss") != email or claims.get("aud") not in (GOOGLE_TOKEN_URI, token_uri):
             raise ValueError("Invalid JWT: iss or aud")
         if not (claims.get("iat", 0) - 300 <= now <= claims.get("exp", 0)) or claims["exp"] - claims["iat"] > 3600:
-            raise ValueError("Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe.")
+            raise ValueError(
+                "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe."
+            )
         return set(str(claims.get("scope", "")).split())
 
 
@@ -423,7 +444,11 @@ class FcmStandIn(ServedOnPort):
                 return {"messages": json.loads(json.dumps(self._messages))}
         if method == "GET" and action == "stats":
             with self._lock:
-                return {"messages": len(self._messages), "refused": dict(self._refused), "faults": self.faults.injected()}
+                return {
+                    "messages": len(self._messages),
+                    "refused": dict(self._refused),
+                    "faults": self.faults.injected(),
+                }
         if method == "POST" and action == "unregistered":
             tokens = body.get("tokens") if isinstance(body, dict) else None
             if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):

@@ -159,7 +159,9 @@ def _settle_failure(
             raise MalformedDocument(f"user {trail.user_id}: balance unreadable, refund of {cref.id} waits")
         refunded = trail.debit_ours and trail.refund.exists
         tx.update(cref, _failed_fields(failure, refunded=refunded))
-        write_outbox(tx, cref.id, trail.user_id, Status.FAILED, trail.incarnation, error_code=failure.code, refunded=refunded)
+        write_outbox(
+            tx, cref.id, trail.user_id, Status.FAILED, trail.incarnation, error_code=failure.code, refunded=refunded
+        )
         count(tx, metrics.malformed("user"))
         return Settlement(True, 0, status, malformed=True)
     plan = ledger.plan_failure(status, trail.account, trail.debited, trail.refund.exists, trail.delivered)
@@ -177,7 +179,9 @@ def _settle_failure(
         fields["tokenCost"] = trail.debited
     tx.update(cref, fields)
     # The push notification's outbox document: sent by its own trigger, never on this path.
-    write_outbox(tx, cref.id, trail.user_id, Status.FAILED, trail.incarnation, error_code=failure.code, refunded=plan.refunded)
+    write_outbox(
+        tx, cref.id, trail.user_id, Status.FAILED, trail.incarnation, error_code=failure.code, refunded=plan.refunded
+    )
     # No counter here (issue #14): at 50 generations/s a shared counter would be the hot
     # document of every money transaction. The creation itself is the record the alerts
     # aggregate (adapters/metrics_store.py).

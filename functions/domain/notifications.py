@@ -181,7 +181,7 @@ def title_and_body(status: str, locale: str | None, error_code: str | None = Non
     if status == Status.DRAFT:
         return texts.ready_title, texts.ready_body
     try:
-        code = ErrorCode(error_code)
+        code = ErrorCode(str(error_code))
     except ValueError:
         code = ErrorCode.GENERATION_FAILED
     body = texts.failed[code]

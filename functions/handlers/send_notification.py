@@ -78,7 +78,8 @@ def handle(outbox_id: str, outbox: dict | None, services: Services, policy: Send
     if not keep:
         outcome.skipped = "no_devices"
         return _done(outbox_id, outbox, outcome, services)
-    already = outbox.get("sent") if isinstance(outbox.get("sent"), dict) else {}
+    sent = outbox.get("sent")
+    already: dict = sent if isinstance(sent, dict) else {}
     for device in keep:
         if device.device_id in already:
             continue  # a re-delivered event: this device has its message

@@ -98,7 +98,13 @@ def test_only_the_newest_devices_are_kept_and_undated_ones_go_first():
     "http, status, code, message, kind",
     [
         (404, "NOT_FOUND", "UNREGISTERED", "Requested entity was not found.", SendKind.STALE_TOKEN),
-        (400, "INVALID_ARGUMENT", "INVALID_ARGUMENT", "The registration token is not a valid FCM registration token", SendKind.STALE_TOKEN),
+        (
+            400,
+            "INVALID_ARGUMENT",
+            "INVALID_ARGUMENT",
+            "The registration token is not a valid FCM registration token",
+            SendKind.STALE_TOKEN,
+        ),
         (400, "INVALID_ARGUMENT", None, "Invalid value at 'message.data[0].value'", SendKind.REFUSED),
         (429, "RESOURCE_EXHAUSTED", "QUOTA_EXCEEDED", "", SendKind.RETRY),
         (503, "UNAVAILABLE", "UNAVAILABLE", "", SendKind.RETRY),

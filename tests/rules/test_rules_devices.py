@@ -89,7 +89,9 @@ def test_the_rules_cannot_count_devices_so_the_server_keeps_the_newest(player):
 def test_the_user_sets_notification_preferences_with_or_without_a_display_name(player):
     me = player(0)
     notify = {"ready": False, "failed": True}
-    assert outcome(lambda: me.client.set(f"profiles/{me.uid}", {"notify": notify, "updatedAt": SERVER_TIME})) == "allowed"
+    assert (
+        outcome(lambda: me.client.set(f"profiles/{me.uid}", {"notify": notify, "updatedAt": SERVER_TIME})) == "allowed"
+    )
     both = {"displayName": "Ana", "notify": {"ready": True}, "updatedAt": SERVER_TIME}
     assert outcome(lambda: me.client.set(f"profiles/{me.uid}", both)) == "allowed"
     assert me.client.get(f"profiles/{me.uid}")["notify"] == {"ready": True}

@@ -28,7 +28,11 @@ def url(server, project: str = PROJECT) -> str:
 
 
 def message(**overrides) -> dict:
-    base = {"token": TOKEN, "notification": {"title": "t", "body": "b"}, "data": {"creationId": "c1", "status": "draft"}}
+    base = {
+        "token": TOKEN,
+        "notification": {"title": "t", "body": "b"},
+        "data": {"creationId": "c1", "status": "draft"},
+    }
     base.update(overrides)
     return {k: v for k, v in base.items() if v is not None}
 
