@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from google.cloud.firestore_v1.base_query import FieldFilter
 
 from devstack.stack import FCM_URL
 from domain.notifications import TEXTS
@@ -41,7 +42,7 @@ def outcome_of(admin_db, cid: str) -> dict:
     """The sender's summary on the creation's outbox document, once its run has ended."""
 
     def check():
-        docs = admin_db.collection("notifications").where("creationId", "==", cid).get()
+        docs = admin_db.collection("notifications").where(filter=FieldFilter("creationId", "==", cid)).get()
         done = [d.to_dict()["outcome"] for d in docs if "outcome" in (d.to_dict() or {})]
         return done[0] if done else None
 
