@@ -102,8 +102,8 @@ def cmd_report(args) -> int:
     from google.cloud import firestore
 
     from adapters.firebase_app import firestore_client
-    from adapters.store import CREATIONS
     from adapters.metrics_store import metric_shards_since
+    from adapters.store import CREATIONS
     from domain.report import notification_rows, summarize
 
     if args.hours <= 0:
