@@ -136,3 +136,40 @@ def test_a_lost_summary_does_not_fail_the_run(world):
 
     world.notify.record_outcome = broken
     assert send_notification.handle(NID, draft(), world.services).sent == 1
+
+
+# ---- from the finishing transaction to the devices ----------------------------------------------
+
+
+def test_a_draft_leaves_one_outbox_document_that_reaches_the_owners_devices(world):
+    from tests.handlers.test_finalize_generation import finalize, processing
+
+    given_devices(world, 2)
+    job = processing(world)
+    finalize(world, job)
+    finalize(world, job)  # a task delivered twice: the draft is made once, so is its notification
+    [(nid, doc)] = world.store.outbox.items()
+    assert doc == {"creationId": "c1", "userId": USER, "status": "draft"}
+    assert send_notification.handle(nid, doc, world.services).sent == 2
+
+
+def test_a_filtered_video_leaves_one_failed_outbox_document_saying_refunded(world):
+    from domain.generation import OutcomeKind, VeoOutcome
+    from tests.handlers.test_finalize_generation import finalize, processing
+
+    job = processing(world)
+    world.veo.answers = [VeoOutcome(OutcomeKind.FILTERED, reason="raiMediaFilteredReasons")]
+    finalize(world, job)
+    [doc] = world.store.outbox.values()
+    assert (doc["status"], doc["errorCode"], doc["refunded"]) == ("failed", "content_policy", True)
+
+
+def test_a_request_refused_before_any_charge_leaves_a_failed_outbox_document_not_refunded(world):
+    from handlers import start_generation
+    from tests.handlers.conftest import request
+
+    data = request(duration=8)  # the user has no tokens
+    inc = world.store.create("c1", data)
+    start_generation.handle("c1", dict(data), world.services, inc)
+    [doc] = world.store.outbox.values()
+    assert (doc["errorCode"], doc["refunded"]) == ("insufficient_tokens", False)
