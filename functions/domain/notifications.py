@@ -256,20 +256,22 @@ class SendRetryPolicy:
     attempts: int = 5
     base_delay_s: float = 1.0
     max_delay_s: float = 60.0
-    # Longest total wait on one device: the trigger's timeout bounds the whole run.
+    # Time one run may spend before it stops retrying (tries included): sendnotification's
+    # timeout is 300 s, and a last try per device (10 s at most each) must still fit.
     budget_s: float = 180.0
 
 
-def next_wait(result: SendResult, attempt: int, waited_s: float, policy: SendRetryPolicy) -> float | None:
-    """Seconds to wait before try `attempt + 1`, or None to give up. FCM's Retry-After is
-    honoured as given (never shortened); without it, exponential backoff."""
+def next_wait(result: SendResult, attempt: int, elapsed_s: float, policy: SendRetryPolicy) -> float | None:
+    """Seconds to wait before try `attempt + 1`, or None to give up (`elapsed_s`: since the run
+    began). FCM's Retry-After is honoured as given (never shortened); without it, exponential
+    backoff."""
     if result.kind != SendKind.RETRY or attempt >= policy.attempts:
         return None
     if result.retry_after_s is not None and result.retry_after_s >= 0:
         wait = result.retry_after_s
     else:
         wait = min(policy.max_delay_s, policy.base_delay_s * 2 ** (attempt - 1))
-    if waited_s + wait > policy.budget_s:
+    if elapsed_s + wait > policy.budget_s:
         return None
     return wait
 

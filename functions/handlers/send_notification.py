@@ -80,23 +80,26 @@ def handle(outbox_id: str, outbox: dict | None, services: Services, policy: Send
         return _done(outbox_id, outbox, outcome, services)
     sent = outbox.get("sent")
     already: dict = sent if isinstance(sent, dict) else {}
+    # One budget for the whole run, so that ten devices backing off still end well inside the
+    # function's timeout (each device is tried at least once).
+    started = services.clock.monotonic()
     for device in keep:
         if device.device_id in already:
             continue  # a re-delivered event: this device has its message
-        result = _send_with_retries(message_for(device, outbox), services, policy)
+        result = _send_with_retries(message_for(device, outbox), services, policy, started)
         _apply(outbox_id, uid, device, result, outcome, services)
     return _done(outbox_id, outbox, outcome, services)
 
 
-def _send_with_retries(message: dict, services: Services, policy: SendRetryPolicy) -> SendResult:
-    attempt, waited = 1, 0.0
+def _send_with_retries(message: dict, services: Services, policy: SendRetryPolicy, started: float) -> SendResult:
+    attempt = 1
     while True:
         result = services.notifier.send(message)
-        wait = next_wait(result, attempt, waited, policy)
+        wait = next_wait(result, attempt, services.clock.monotonic() - started, policy)
         if wait is None:
             return result
         services.clock.sleep(wait)
-        attempt, waited = attempt + 1, waited + wait
+        attempt += 1
 
 
 def _apply(outbox_id: str, uid: str, device: Device, result: SendResult, outcome: Outcome, services: Services):

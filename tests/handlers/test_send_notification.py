@@ -173,3 +173,11 @@ def test_a_request_refused_before_any_charge_leaves_a_failed_outbox_document_not
     start_generation.handle("c1", dict(data), world.services, inc)
     [doc] = world.store.outbox.values()
     assert (doc["errorCode"], doc["refunded"]) == ("insufficient_tokens", False)
+
+
+def test_the_retry_budget_is_shared_by_the_run_and_every_device_is_still_tried(world):
+    given_devices(world, 4)
+    world.fcm.faults([{"kind": "quota", "times": 100, "retryAfter": 60}])
+    outcome = send_notification.handle(NID, draft(), world.services)
+    assert sum(world.clock.slept) <= send_notification.POLICY.budget_s
+    assert world.fcm.calls >= 4 and outcome.failed == 4
