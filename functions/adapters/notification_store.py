@@ -9,7 +9,7 @@ from google.cloud import firestore
 from adapters import usage
 from adapters.firestore_tx import count_now, db, get, in_transaction
 from domain import metrics
-from domain.notifications import DEVICES, OUTBOX, Device, device_from, outbox_document, outbox_id
+from domain.notifications import DEVICES, MAX_DEVICES, OUTBOX, Device, device_from, outbox_document, outbox_id
 from domain.states import Status
 
 PROFILES = "profiles"
@@ -43,8 +43,19 @@ def preferences(user_id: str) -> dict | None:
 
 
 def devices(user_id: str) -> list[Device]:
+    """The newest devices, and a few older ones for the sender to prune: a user who wrote
+    thousands (the rules cannot count) costs a bounded read per notification, and loses a
+    batch of the oldest each time."""
+    query = (
+        db()
+        .collection(USERS)
+        .document(user_id)
+        .collection(DEVICES)
+        .order_by("updatedAt", direction=firestore.Query.DESCENDING)
+        .limit(MAX_DEVICES * 3)
+    )
     found = []
-    for snap in db().collection(USERS).document(user_id).collection(DEVICES).stream():
+    for snap in query.stream():
         usage.read()
         device = device_from(snap.id, snap.to_dict())
         if device is not None:

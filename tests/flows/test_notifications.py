@@ -114,3 +114,18 @@ def test_fcm_faults_never_change_a_creation_or_a_balance(new_user, fcm, admin_db
     assert client.get(f"creations/{cid}")["status"] == "draft"
     assert balance(client, user.uid) == start - draft["tokenCost"]
     assert_ledger_ok(user.uid)
+
+
+def test_beyond_ten_devices_the_oldest_are_removed_and_the_newest_get_the_message(new_user, fcm, admin_db):
+    from domain.notifications import MAX_DEVICES
+
+    user, client = new_user(tokens=200)
+    ordered = [register(client, user.uid, 1) for _ in range(MAX_DEVICES + 2)]  # one at a time: oldest first
+    cid = submit(client, user.uid, "a kite over the dunes")
+    wait_status(client, cid)
+    result = outcome_of(admin_db, cid)
+    assert (result["sent"], result["pruned"]) == (MAX_DEVICES, 2)
+    oldest = [device_id for devices in ordered[:2] for device_id in devices]
+    assert all(not admin_db.document(f"users/{user.uid}/devices/{d}").get().exists for d in oldest)
+    newest = {token for devices in ordered[2:] for token in devices.values()}
+    assert {m["token"] for m in messages_for(fcm, cid)} == newest
