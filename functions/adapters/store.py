@@ -157,11 +157,7 @@ def _settle_failure(
         if trail.debited is not None and not trail.refund.exists and not trail.delivered:
             # Money is owed and the balance cannot be read: set aside, never guess.
             raise MalformedDocument(f"user {trail.user_id}: balance unreadable, refund of {cref.id} waits")
-        refunded = trail.debit_ours and trail.refund.exists
-        tx.update(cref, _failed_fields(failure, refunded=refunded))
-        write_outbox(
-            tx, cref.id, trail.user_id, Status.FAILED, trail.incarnation, error_code=failure.code, refunded=refunded
-        )
+        tx.update(cref, _failed_fields(failure, refunded=trail.debit_ours and trail.refund.exists))
         count(tx, metrics.malformed("user"))
         return Settlement(True, 0, status, malformed=True)
     plan = ledger.plan_failure(status, trail.account, trail.debited, trail.refund.exists, trail.delivered)
@@ -178,10 +174,18 @@ def _settle_failure(
     if trail.debited is not None:
         fields["tokenCost"] = trail.debited
     tx.update(cref, fields)
-    # The push notification's outbox document: sent by its own trigger, never on this path.
-    write_outbox(
-        tx, cref.id, trail.user_id, Status.FAILED, trail.incarnation, error_code=failure.code, refunded=plan.refunded
-    )
+    if trail.debited is not None:
+        # Work the user paid for failed: the push notification's outbox document, sent by its own
+        # trigger. A refusal before any charge is not notified: the app shows it at once.
+        write_outbox(
+            tx,
+            cref.id,
+            trail.user_id,
+            Status.FAILED,
+            trail.incarnation,
+            error_code=failure.code,
+            refunded=plan.refunded,
+        )
     # No counter here (issue #14): at 50 generations/s a shared counter would be the hot
     # document of every money transaction. The creation itself is the record the alerts
     # aggregate (adapters/metrics_store.py).
@@ -240,8 +244,6 @@ def debit(creation_id: str, user_id: str, cost: int, max_in_flight: int, incarna
         )
         if isinstance(plan, ledger.DebitRefused):
             tx.update(cref, _failed_fields(plan.failure, refunded=False))
-            if creation.exists:
-                write_outbox(tx, creation_id, _owner(creation), Status.FAILED, current, error_code=plan.failure.code)
             return DebitRefused(plan.failure)
         if isinstance(plan, ledger.DebitSkipped):
             return DebitSkipped(plan.outcome)

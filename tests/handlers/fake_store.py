@@ -206,8 +206,6 @@ class FakeStore(ScaleStoreMixin, Scripted):
         )
         if isinstance(plan, ledger.DebitRefused):
             self._update(creation_id, _failed_fields(plan.failure, refunded=False))
-            if snap is not None:
-                self._notify(creation_id, _owner(snap), Status.FAILED, error_code=plan.failure.code)
             self.count_now(metrics.rejected(plan.failure.code))
             return DebitRefused(plan.failure)
         if isinstance(plan, ledger.DebitSkipped):
@@ -365,9 +363,7 @@ class FakeStore(ScaleStoreMixin, Scripted):
         if trail.account_error:
             if trail.debited is not None and trail.refund is None and not trail.delivered:
                 raise MalformedDocument(f"user {trail.user_id}: balance unreadable, refund of {creation_id} waits")
-            refunded = trail.debit_ours and trail.refund is not None
-            self._update(creation_id, _failed_fields(failure, refunded=refunded))
-            self._notify(creation_id, trail.user_id, Status.FAILED, error_code=failure.code, refunded=refunded)
+            self._update(creation_id, _failed_fields(failure, refunded=trail.debit_ours and trail.refund is not None))
             self.count_now(metrics.malformed("user"))
             return Settlement(True, 0, status, malformed=True)
         plan = ledger.plan_failure(status, trail.account, trail.debited, trail.refund is not None, trail.delivered)
@@ -381,7 +377,8 @@ class FakeStore(ScaleStoreMixin, Scripted):
         if trail.debited is not None:
             fields["tokenCost"] = trail.debited
         self._update(creation_id, fields)
-        self._notify(creation_id, trail.user_id, Status.FAILED, error_code=failure.code, refunded=plan.refunded)
+        if trail.debited is not None:  # only work the user paid for (adapters/store.py)
+            self._notify(creation_id, trail.user_id, Status.FAILED, error_code=failure.code, refunded=plan.refunded)
         if refused and trail.debited is None:
             self.count_now(metrics.rejected(failure.code))
         else:
