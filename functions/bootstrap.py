@@ -1,6 +1,6 @@
 """Builds the set of ports the handlers run with (cosmicpython's bootstrap.py).
 
-`bootstrap(settings)` is production: Firestore, Cloud Tasks, Veo, GCS, R2 and the system
+`bootstrap(settings)` is production: Firestore, Cloud Tasks, Veo, GCS, R2, FCM and the system
 clock. Any port can be replaced by keyword (`bootstrap(settings, veo=FakeVeo())`): the handler
 tests replace them all, the emulator tests only the ones they break on purpose. Adapters (and
 their SDKs) are imported only for the ports not given.
@@ -19,6 +19,8 @@ from ports import (
     FeedStore,
     ImageCodec,
     MediaBucket,
+    NotificationStore,
+    Notifier,
     TaskQueue,
     TempStorage,
     Uploads,
@@ -47,6 +49,8 @@ class Services:
     feed: FeedStore
     tasks: TaskQueue
     clock: Clock
+    notifier: Notifier
+    notifications: NotificationStore
     uploads: Uploads | None = None  # the photos users upload (issue #25)
     images: ImageCodec | None = None
 
@@ -61,6 +65,8 @@ def bootstrap(
     feed: FeedStore | None = None,
     tasks: TaskQueue | None = None,
     clock: Clock | None = None,
+    notifier: Notifier | None = None,
+    notifications: NotificationStore | None = None,
     uploads: Uploads | None = None,
     images: ImageCodec | None = None,
     r2_keys: tuple[str, str] | None = None,
@@ -105,6 +111,15 @@ def bootstrap(
         from adapters import tasks as cloud_tasks
 
         tasks = cloud_tasks
+    if notifier is None:
+        from adapters.fcm import Fcm
+
+        # Builds no client until the first send: triggers that never notify pay nothing.
+        notifier = Fcm(settings.project_id, settings.fcm_base_url, settings.fcm_credentials_file)
+    if notifications is None:
+        from adapters import notification_store
+
+        notifications = notification_store
     if uploads is None and settings.uploads_bucket:
         from adapters.uploads import Uploads as StorageUploads
 
@@ -122,6 +137,8 @@ def bootstrap(
         feed=feed,
         tasks=tasks,
         clock=clock or SystemClock(),
+        notifier=notifier,
+        notifications=notifications,
         uploads=uploads,
         images=images,
     )

@@ -16,6 +16,7 @@ from config import Settings
 from domain.generation import RetryPolicy
 from domain.metrics import Thresholds
 from domain.states import Status
+from tests.handlers.fake_notify import FakeFcm, FakeNotificationStore
 from tests.handlers.fakes import (
     FakeClock,
     FakeFeed,
@@ -87,6 +88,8 @@ class World:
     temp: FakeTempStorage
     media: FakeMediaBucket
     services: Services
+    fcm: FakeFcm
+    notify: FakeNotificationStore
     uploads: FakeUploads = dataclasses.field(default_factory=FakeUploads)
 
     def with_settings(self, **overrides) -> World:
@@ -102,6 +105,7 @@ def world() -> World:
     store = FakeStore(clock)
     feed, tasks, veo = FakeFeed(store), FakeTasks(clock), FakeVeo()
     temp, media, uploads = FakeTempStorage(), FakeMediaBucket(clock), FakeUploads(clock)
+    fcm, notify = FakeFcm(), FakeNotificationStore()
     services = bootstrap(
         settings(),
         veo=veo,
@@ -111,9 +115,11 @@ def world() -> World:
         feed=feed,
         tasks=tasks,
         clock=clock,
+        notifier=fcm,
+        notifications=notify,
         uploads=uploads,
     )
-    return World(clock, store, feed, tasks, veo, temp, media, services, uploads)
+    return World(clock, store, feed, tasks, veo, temp, media, services, fcm, notify, uploads)
 
 
 def dispatch_start(world: World, cid: str = "c1"):
