@@ -100,13 +100,13 @@ def main(argv=None) -> int:
         return 0
     from bench import stack as bench_stack
 
-    if devstack.stack_running():
-        print(
-            "a local stack is already running (make dev?): the bench starts its own with production "
-            "poll settings; stop it, or run the bench in its own network namespace",
-            file=sys.stderr,
-        )
-        return 2
+    from devstack import preflight
+
+    # The bench starts its own stack (production poll settings): its ports must be free.
+    problem = preflight.ports_problem()
+    if problem:
+        print(problem, file=sys.stderr)
+        return preflight.EXIT_NOT_READY
     env = bench_stack.bench_env(args.quota)
     config = bench_stack.lay_out(env, naive=not args.no_naive)
     os.environ.update(devstack.client_env())

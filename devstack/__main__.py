@@ -8,7 +8,7 @@ import signal
 import sys
 import time
 
-from devstack import stack, web
+from devstack import preflight, stack, web
 
 DEMO_EMAIL = "demo@phoenix.test"
 DEMO_PASSWORD = "phoenix-demo"
@@ -40,8 +40,10 @@ def seed_demo_user() -> str:
 
 def dev() -> None:
     os.environ.update(stack.client_env())
-    if stack.stack_running():
-        sys.exit("The stack is already running (ports 5001/8787 answer). Stop it first.")
+    problem = preflight.ports_problem()
+    if problem:
+        print(problem, file=sys.stderr)
+        sys.exit(preflight.EXIT_NOT_READY)
     running = stack.Stack()
     stopping = False
 
