@@ -50,8 +50,6 @@ PARTS: tuple[Part, ...] = (
     Part("gcs", "GCS server", stack.GCS_PORT, "/storage/v1/b"),
 )
 ALL = tuple(p.key for p in PARTS)
-# What a generation needs end to end (`make try`, the browser tests).
-PIPELINE = ALL
 
 
 def _answers(part: Part) -> bool:
@@ -75,8 +73,8 @@ def _parallel(check: Callable[[Part], bool], parts: Iterable[Part]) -> list[Part
     return [part for part, ok in zip(chosen, results, strict=True) if ok]
 
 
-def _named(keys: Iterable[str]) -> list[Part]:
-    wanted = set(keys)
+def _named(keys: Iterable[str] | None) -> list[Part]:
+    wanted = set(ALL if keys is None else keys)
     unknown = wanted - set(ALL)
     if unknown:
         raise ValueError(f"unknown stack parts: {sorted(unknown)}")
@@ -87,7 +85,7 @@ def _list(parts: list[Part]) -> str:
     return ", ".join(f"{p.name} :{p.port}" for p in parts)
 
 
-def stack_problem(keys: Iterable[str] = ALL) -> str | None:
+def stack_problem(keys: Iterable[str] | None = None) -> str | None:
     """One line saying what is missing and how to start it, or None when all of it answers."""
     wanted = _named(keys)
     up = _parallel(_answers, wanted)
@@ -106,7 +104,7 @@ def stack_problem(keys: Iterable[str] = ALL) -> str | None:
     return None
 
 
-def require_stack(keys: Iterable[str] = ALL) -> None:
+def require_stack(keys: Iterable[str] | None = None) -> None:
     problem = stack_problem(keys)
     if problem:
         print(problem, file=sys.stderr)
@@ -119,7 +117,7 @@ def _port_taken(part: Part) -> bool:
         return sock.connect_ex(("127.0.0.1", part.port)) == 0
 
 
-def ports_problem(keys: Iterable[str] = ALL) -> str | None:
+def ports_problem(keys: Iterable[str] | None = None) -> str | None:
     """For commands that start their own stack: which of its ports are already taken."""
     taken = _parallel(_port_taken, _named(keys))
     if not taken:
@@ -130,7 +128,7 @@ def ports_problem(keys: Iterable[str] = ALL) -> str | None:
     )
 
 
-def require_free_ports(keys: Iterable[str] = ALL) -> None:
+def require_free_ports(keys: Iterable[str] | None = None) -> None:
     problem = ports_problem(keys)
     if problem:
         print(problem, file=sys.stderr)

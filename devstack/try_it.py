@@ -63,7 +63,7 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=4, choices=[4, 6, 8])
     parser.add_argument("--aspect", default="16:9", choices=["16:9", "9:16"])
     args = parser.parse_args()
-    preflight.require_stack(preflight.PIPELINE)
+    preflight.require_stack()  # a generation needs every part
 
     uid, token = sign_in(DEMO_EMAIL, DEMO_PASSWORD)
     client = UserClient(token)
