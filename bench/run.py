@@ -99,7 +99,6 @@ def main(argv=None) -> int:
         _write(args, model_only, started)
         return 0
     from bench import stack as bench_stack
-
     from devstack import preflight
 
     # The bench starts its own stack (production poll settings): its ports must be free.

@@ -91,15 +91,22 @@ def stack_problem(keys: Iterable[str] | None = None) -> str | None:
     up = _parallel(_answers, wanted)
     down = [p for p in wanted if p not in up]
     if len(down) == len(wanted):
-        return f"The local stack is not running (nothing answers on {_list(down)}): start it with `{START_COMMAND}` in another terminal."
+        return (
+            f"The local stack is not running (nothing answers on {_list(down)}): "
+            f"start it with `{START_COMMAND}` in another terminal."
+        )
     if down:
-        return f"The local stack is only partly up: {_list(down)} not answering. Stop it (Ctrl-C) and run `{START_COMMAND}` again."
+        return (
+            f"The local stack is only partly up: {_list(down)} not answering. "
+            f"Stop it (Ctrl-C) and run `{START_COMMAND}` again."
+        )
     if any(p.key == "functions" for p in wanted):
         missing = _functions_missing()
         if missing:
+            shown = ", ".join(missing[:3]) + ("…" if len(missing) > 3 else "")
             return (
-                f"The Functions emulator is up but {len(missing)} of our functions are not loaded ({', '.join(missing[:3])}"
-                f"{'…' if len(missing) > 3 else ''}): wait for `{START_COMMAND}` to print its banner, or see .devstack/emulators.log."
+                f"The Functions emulator is up but {len(missing)} of our functions are not loaded ({shown}): "
+                f"wait for `{START_COMMAND}` to print its banner, or see .devstack/emulators.log."
             )
     return None
 

@@ -89,10 +89,11 @@ def cmd_grant(args) -> int:
 
 
 def cmd_ledger(args) -> int:
+    from google.cloud import firestore
+
     from adapters.firebase_app import firestore_client
     from adapters.store import CREATIONS, TRANSACTIONS, USERS
     from domain.ledger_words import describe
-    from google.cloud import firestore
     from ops import accounts
 
     try:

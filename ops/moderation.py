@@ -64,11 +64,13 @@ def cmd_restore(args) -> int:
 def _review_details(creation_id: str) -> dict:
     """What an operator needs to decide without the console: the creation, its author's
     name, its public links and every report (reason, reporter, when)."""
-    from adapters.firebase_app import firestore_client
     from adapters.feed_store import CREATIONS, FEED, PROFILES
+    from adapters.firebase_app import firestore_client
 
     db = firestore_client()
-    creation_snap, entry_snap = db.get_all([db.collection(CREATIONS).document(creation_id), db.collection(FEED).document(creation_id)])
+    creation_snap, entry_snap = db.get_all(
+        [db.collection(CREATIONS).document(creation_id), db.collection(FEED).document(creation_id)]
+    )
     creation = creation_snap.to_dict() if creation_snap.exists else {}
     entry = entry_snap.to_dict() if entry_snap.exists else {}
     reports = [
@@ -106,7 +108,7 @@ def format_review(creation_id: str, review: dict, details: dict, ops_command: st
         when = f"{at:%Y-%m-%d %H:%M} UTC" if hasattr(at, "strftime") else "?"
         who = names.get(r["reporter"]) or "(no display name)"
         lines.append(f"  reporter: {who} (uid {r['reporter']}) — {r.get('reason') or '?'}, {when}")
-    lines.append(f"  take down: {ops_command} takedown {creation_id} --reason \"shown to the owner\"")
+    lines.append(f'  take down: {ops_command} takedown {creation_id} --reason "shown to the owner"')
     lines.append(f"  restore:   {ops_command} restore {creation_id}")
     return lines
 

@@ -1,6 +1,7 @@
 """Runs one browser scenario (a .mjs script in this folder) and plays its pytest side of the
 protocol (tests/e2e/harness.mjs): grants the tokens the scenario asks for with "@@uid", notes
-the ids it reports with "@@id", and keeps the transcript and the verdict ("@@ok" / "@@fail")."""
+the ids it reports with "@@id", hides an entry with "@@hide" (more users report it), and keeps
+the transcript and the verdict ("@@ok" / "@@fail")."""
 
 from __future__ import annotations
 
@@ -36,6 +37,30 @@ class ScenarioRun:
     @property
     def log(self) -> str:
         return "\n".join(self.transcript)
+
+
+def hide_by_reports(creation_id: str, most: int = 20) -> str:
+    """New anonymous users report the entry one by one, each waited for until counted, until
+    the pipeline hides it (whatever REPORTS_TO_HIDE is). "hidden", or why not."""
+    from adapters.firebase_app import firestore_client
+    from tests.support.firestore_rest import SERVER_TIME, UserClient, sign_in_anonymously
+    from tests.support.waiting import wait_until
+
+    review = firestore_client().collection("moderation").document(creation_id)
+
+    def state() -> dict:
+        return review.get().to_dict() or {}
+
+    for _ in range(most):
+        if state().get("hidden"):
+            return "hidden"
+        before = int(state().get("reports") or 0)
+        reporter = sign_in_anonymously()
+        UserClient(reporter.id_token).create(
+            f"feed/{creation_id}/reports/{reporter.uid}", {"reason": "spam", "createdAt": SERVER_TIME}
+        )
+        wait_until(lambda n=before: int(state().get("reports") or 0) > n, timeout=60, what="the report counted")
+    return "hidden" if state().get("hidden") else f"still visible after {most} more reports"
 
 
 def _reader(stream, lines: queue.Queue[str | None]) -> None:
@@ -85,6 +110,11 @@ def run_scenario(
                 store.grant(run.uid, tokens, grant_reason, grant_id="grant_initial")
                 assert proc.stdin is not None
                 proc.stdin.write("granted\n")
+                proc.stdin.flush()
+            elif line.startswith("@@hide "):
+                answer = hide_by_reports(line.split(" ", 1)[1].strip())
+                assert proc.stdin is not None
+                proc.stdin.write(answer + "\n")
                 proc.stdin.flush()
             elif line.startswith("@@id "):
                 run.ids.append(line.split(" ", 1)[1].strip())

@@ -99,7 +99,8 @@ def test_ops_with_no_stack_prints_one_line_no_traceback_and_exits_3():
     ports = [_free_port(), _free_port()]
     code = (
         "import sys; from devstack import preflight as p\n"
-        f"p.PARTS = (p.Part('auth', 'Auth emulator', {ports[0]}, '/'), p.Part('firestore', 'Firestore emulator', {ports[1]}, '/'))\n"
+        f"p.PARTS = (p.Part('auth', 'Auth emulator', {ports[0]}, '/'),"
+        f" p.Part('firestore', 'Firestore emulator', {ports[1]}, '/'))\n"
         "p.ALL = ('auth', 'firestore')\n"
         "from ops.__main__ import main\n"
         "sys.exit(main(['--emulator', 'ledger-check']))\n"
@@ -113,8 +114,12 @@ def test_ops_with_no_stack_prints_one_line_no_traceback_and_exits_3():
 
 def test_a_real_project_without_credentials_says_how_to_log_in():
     env = {k: v for k, v in os.environ.items() if "EMULATOR_HOST" not in k}
-    env.update(GOOGLE_APPLICATION_CREDENTIALS="/nonexistent/key.json", CLOUDSDK_CONFIG="/nonexistent", NO_GCE_CHECK="True")
-    result = _cli("import sys; from ops.__main__ import main; sys.exit(main(['--project', 'some-project', 'ledger-check']))", env)
+    env.update(
+        GOOGLE_APPLICATION_CREDENTIALS="/nonexistent/key.json", CLOUDSDK_CONFIG="/nonexistent", NO_GCE_CHECK="True"
+    )
+    result = _cli(
+        "import sys; from ops.__main__ import main; sys.exit(main(['--project', 'some-project', 'ledger-check']))", env
+    )
     assert result.returncode == preflight.EXIT_NOT_READY, result.stderr
     assert "Traceback" not in result.stderr
     assert "gcloud auth application-default login" in result.stderr
