@@ -75,6 +75,7 @@ Phoenix dev stack is up (project {stack.PROJECT_ID}). Logs: .devstack/*.log
   Web client     {web.url(web_server)}   (clients/web; sign in as the demo user)
 
 Try it:  make try PROMPT="a paper boat on a rainy street"
+Tokens for an account made in the web client:  functions/venv/bin/python -m ops --emulator grant <its email> 200
 Press Ctrl-C to stop everything.
 """,
             flush=True,

@@ -133,10 +133,11 @@ def test_grant_to_an_email_nobody_signed_up_with_is_refused_and_writes_nothing(a
     assert not admin_db.collection("users").document(email).get().exists
 
 
-def test_ledger_prints_each_movement_in_words(new_user):
+def test_ledger_prints_each_movement_in_words(new_user, veo):
     user, client = new_user(tokens=100)
     cid = submit(client, user.uid, "a paper boat on a rainy street")
-    wait_status(client, cid, statuses=("draft",))
+    # Charged once it is processing: the debit is in the ledger from then on.
+    wait_status(client, cid, statuses=("processing", "draft", "failed"), timeout=120)
     result = ops("--emulator", "ledger", user.email)
     assert result.returncode == 0, result.stderr
     assert "Grant — test grant" in result.stdout
