@@ -160,7 +160,7 @@ const steps = [
     expect(reason.includes("40 tokens") && reason.includes("0"), `reason shown: "${reason}"`);
     // Funding in one step: the exact command, with this account's email.
     const command = await text(tid("fund-command"));
-    expect(command === `python -m ops --emulator grant ${email} 200`, `the funding hint shows "${command}"`);
+    expect(command === `functions/venv/bin/python -m ops --emulator grant ${email} 200`, `the funding hint shows "${command}"`);
     // A bad seed is explained by the seed field itself, even while the balance blocks the form.
     await page.locator("[data-testid=more-options] summary").click();
     await tid("seed").fill("12ab");

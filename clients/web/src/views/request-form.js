@@ -43,7 +43,12 @@ function fieldProblems(values) {
   };
 }
 
-const FIELDS = { prompt: ["prompt", "prompt-error"], negativePrompt: ["negativePrompt", "negative-error"], seed: ["seed", "seed-error"] };
+// field -> [its input's id, its error's id]
+const FIELDS = {
+  prompt: ["prompt", "prompt-error"],
+  negativePrompt: ["negativePrompt", "negative-error"],
+  seed: ["seed", "seed-error"],
+};
 
 function showFieldProblems(problems) {
   for (const [name, [inputId, errorId]] of Object.entries(FIELDS)) {
@@ -77,7 +82,7 @@ function keepDurationOnSale(values) {
 // Locally (the emulators) the way to get tokens is one command: show it with the account's key.
 function fundHint() {
   if (!EMULATORS || !state.user || !needsMoreTokens(state.balance)) return "";
-  return `python -m ops --emulator grant ${state.user.email || state.user.uid} 200`;
+  return `functions/venv/bin/python -m ops --emulator grant ${state.user.email || state.user.uid} 200`;
 }
 
 export function updateRequestForm() {
