@@ -40,10 +40,12 @@ class ScenarioRun:
 
 
 def hide_by_reports(creation_id: str, most: int = 20) -> str:
-    """New anonymous users report the entry one by one, each waited for until counted, until
-    the pipeline hides it (whatever REPORTS_TO_HIDE is). "hidden", or why not."""
+    """New users report the entry one by one, each waited for until counted, until the
+    pipeline hides it (whatever REPORTS_TO_HIDE is). "hidden", or why not (one line)."""
+    import uuid
+
     from adapters.firebase_app import firestore_client
-    from tests.support.firestore_rest import SERVER_TIME, UserClient, sign_in_anonymously
+    from tests.support.firestore_rest import SERVER_TIME, UserClient, sign_up
     from tests.support.waiting import wait_until
 
     review = firestore_client().collection("moderation").document(creation_id)
@@ -51,15 +53,18 @@ def hide_by_reports(creation_id: str, most: int = 20) -> str:
     def state() -> dict:
         return review.get().to_dict() or {}
 
-    for _ in range(most):
-        if state().get("hidden"):
-            return "hidden"
-        before = int(state().get("reports") or 0)
-        reporter = sign_in_anonymously()
-        UserClient(reporter.id_token).create(
-            f"feed/{creation_id}/reports/{reporter.uid}", {"reason": "spam", "createdAt": SERVER_TIME}
-        )
-        wait_until(lambda n=before: int(state().get("reports") or 0) > n, timeout=60, what="the report counted")
+    try:
+        for _ in range(most):
+            if state().get("hidden"):
+                return "hidden"
+            before = int(state().get("reports") or 0)
+            reporter = sign_up(f"e2e-reporter-{uuid.uuid4().hex[:10]}@example.test")
+            UserClient(reporter.id_token).create(
+                f"feed/{creation_id}/reports/{reporter.uid}", {"reason": "spam", "createdAt": SERVER_TIME}
+            )
+            wait_until(lambda n=before: int(state().get("reports") or 0) > n, timeout=60, what="the report counted")
+    except Exception as exc:  # the scenario reports it as its step's failure, with the transcript
+        return f"reporting failed: {type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''}"
     return "hidden" if state().get("hidden") else f"still visible after {most} more reports"
 
 
