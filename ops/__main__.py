@@ -126,7 +126,7 @@ def cmd_ledger(args) -> int:
         at = entry.get("createdAt")
         when = f"{at:%Y-%m-%d %H:%M}" if hasattr(at, "strftime") else "just now"
         words = describe(kind, entry.get("reason"), prompts.get(entry.get("creationId")))
-        print(f"  {when}  {sign}{amount:>5}  → {entry.get('balanceAfter', '?'):>6}  {words}")
+        print(f"  {when}  {sign + str(amount):>6}  → {entry.get('balanceAfter', '?'):>6}  {words}")
     return 0
 
 
