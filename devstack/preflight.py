@@ -47,7 +47,7 @@ PARTS: tuple[Part, ...] = (
     Part("veo", "Veo stand-in", stack.VEO_PORT, "/_control/health"),
     Part("s3", "S3 server (R2)", stack.S3_PORT, "/moto-api/"),
     Part("r2proxy", "R2 fault proxy", stack.R2_PROXY_PORT, "/_control/health"),
-    Part("gcs", "GCS server", stack.GCS_PORT, "/storage/v1/b"),
+    Part("storage", "Storage emulator", stack.STORAGE_PORT, "/storage/v1/b"),
 )
 ALL = tuple(p.key for p in PARTS)
 

@@ -123,3 +123,11 @@ def test_a_real_project_without_credentials_says_how_to_log_in():
     assert result.returncode == preflight.EXIT_NOT_READY, result.stderr
     assert "Traceback" not in result.stderr
     assert "gcloud auth application-default login" in result.stderr
+
+
+def test_every_port_the_stack_binds_is_a_part_the_preflight_checks():
+    from devstack import stack
+
+    ports = {name: value for name, value in vars(stack).items() if name.endswith("_PORT") and isinstance(value, int)}
+    checked = {part.port for part in preflight.PARTS}
+    assert ports and {name for name, port in ports.items() if port not in checked} == set()
