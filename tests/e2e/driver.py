@@ -40,32 +40,39 @@ class ScenarioRun:
 
 
 def hide_by_reports(creation_id: str, most: int = 20) -> str:
-    """New users report the entry one by one, each waited for until counted, until the
-    pipeline hides it (whatever REPORTS_TO_HIDE is). "hidden", or why not (one line)."""
+    """New users report the entry one by one until the pipeline hides it (whatever
+    REPORTS_TO_HIDE is). Every report already filed is waited for until counted first, and each
+    new one after it is filed, so no report is filed after the entry is hidden (the rules
+    refuse that). "hidden", or why not (one line)."""
     import uuid
 
     from adapters.firebase_app import firestore_client
     from tests.support.firestore_rest import SERVER_TIME, UserClient, sign_up
     from tests.support.waiting import wait_until
 
-    review = firestore_client().collection("moderation").document(creation_id)
+    db = firestore_client()
+    entry = db.collection("feed").document(creation_id)
+    review = db.collection("moderation").document(creation_id)
 
-    def state() -> dict:
-        return review.get().to_dict() or {}
+    def all_counted() -> bool:
+        return all((snap.to_dict() or {}).get("countedAt") for snap in entry.collection("reports").stream())
+
+    def hidden() -> bool:
+        return bool((review.get().to_dict() or {}).get("hidden"))
 
     try:
+        wait_until(all_counted, timeout=60, what="the reports already filed counted")
         for _ in range(most):
-            if state().get("hidden"):
+            if hidden():
                 return "hidden"
-            before = int(state().get("reports") or 0)
             reporter = sign_up(f"e2e-reporter-{uuid.uuid4().hex[:10]}@example.test")
             UserClient(reporter.id_token).create(
                 f"feed/{creation_id}/reports/{reporter.uid}", {"reason": "spam", "createdAt": SERVER_TIME}
             )
-            wait_until(lambda n=before: int(state().get("reports") or 0) > n, timeout=60, what="the report counted")
+            wait_until(all_counted, timeout=60, what="the report counted")
     except Exception as exc:  # the scenario reports it as its step's failure, with the transcript
         return f"reporting failed: {type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''}"
-    return "hidden" if state().get("hidden") else f"still visible after {most} more reports"
+    return "hidden" if hidden() else f"still visible after {most} more reports"
 
 
 def _reader(stream, lines: queue.Queue[str | None]) -> None:
