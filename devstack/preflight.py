@@ -45,6 +45,7 @@ PARTS: tuple[Part, ...] = (
     Part("functions", "Functions emulator", stack.FUNCTIONS_PORT, "/backends"),
     Part("tasks", "Cloud Tasks emulator", stack.TASKS_PORT, "/"),
     Part("veo", "Veo stand-in", stack.VEO_PORT, "/_control/health"),
+    Part("fcm", "FCM stand-in", stack.FCM_PORT, "/_control/health"),
     Part("s3", "S3 server (R2)", stack.S3_PORT, "/moto-api/"),
     Part("r2proxy", "R2 fault proxy", stack.R2_PROXY_PORT, "/_control/health"),
     Part("storage", "Storage emulator", stack.STORAGE_PORT, "/storage/v1/b"),

@@ -12,6 +12,10 @@ import { announce, isDenied, listen, shorten, state } from "../session.js";
 import { canPublishCreation, canUnpublish, moderationLine, statusBadge } from "../names.js";
 import { refreshFeed } from "./feed.js";
 import { track } from "./request-form.js";
+import { newlyReady, statusesOf } from "../notices.js";
+
+// Statuses of the last snapshot, for the "your video is ready" notice (null: none seen yet).
+let lastStatuses = null;
 
 export function watchCreations() {
   listen(
@@ -21,6 +25,11 @@ export function watchCreations() {
       state.creationsLimit,
       (creations) => {
         $("creations-error").textContent = "";
+        for (const id of newlyReady(lastStatuses, creations)) {
+          const ready = creations.find((c) => c.id === id);
+          announce(`Your video is ready: “${shorten(ready.prompt, 40)}”.`);
+        }
+        lastStatuses = statusesOf(creations);
         state.myCreations = new Set(creations.map((c) => c.id));
         // Creations still in flight after a reload (or from another device) are announced
         // when they finish, as the ones asked for in this page are.
