@@ -19,6 +19,11 @@ REFUND_REASONS: dict[str, str] = {
     ErrorCode.INSUFFICIENT_TOKENS.value: "not enough tokens",
     ErrorCode.TOO_MANY_IN_FLIGHT.value: "too many videos in progress",
     ErrorCode.INVALID_REQUEST.value: "the request was not valid",
+    ErrorCode.IMAGE_NOT_FOUND.value: "the photo was not found",
+    ErrorCode.IMAGE_INVALID.value: "the photo could not be read",
+    ErrorCode.IMAGE_TOO_SMALL.value: "the photo was too small",
+    ErrorCode.IMAGE_TOO_LARGE.value: "the photo was too large",
+    ErrorCode.IMAGE_ASPECT.value: "the photo did not fit the video's shape",
     "deleted": "deleted while it was being made",
 }
 EXCERPT_CHARS = 60

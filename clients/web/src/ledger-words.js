@@ -8,6 +8,11 @@ export const REFUND_REASONS = {
   insufficient_tokens: "not enough tokens",
   too_many_in_flight: "too many videos in progress",
   invalid_request: "the request was not valid",
+  image_not_found: "the photo was not found",
+  image_invalid: "the photo could not be read",
+  image_too_small: "the photo was too small",
+  image_too_large: "the photo was too large",
+  image_aspect: "the photo did not fit the video's shape",
   deleted: "deleted while it was being made",
 };
 export const EXCERPT_CHARS = 60;
