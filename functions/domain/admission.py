@@ -99,23 +99,41 @@ def overdue(creation: dict, now: datetime, orphan_after_minutes: int, queue_max_
 
 
 # ---- the poll schedule of a running generation -----------------------------------------
+# Veo's output object finalizing in the temp bucket finishes a delivered video (the
+# `finishgeneration` event). Polls are the safety net for what writes no object (a filtered
+# or failed generation, a lost operation) and for an event that never comes, so they follow
+# Veo's time distribution instead of chasing every second: nothing before its shortest time,
+# SAFETY_FINE_POLLS polls `fine_s` apart (the first on that time) over its typical range, then further and further
+# apart (see docs/architecture.md, "Finish on the event").
+
+# Polls `fine_s` apart once Veo may be done: with production settings (30 s, 25 s) they fall
+# at 30, 55, 80, 105 and 130 s, covering Veo's typical 30-120 s.
+SAFETY_FINE_POLLS = 5
+# Past that range the gap grows with the operation's age, up to this many coarse intervals.
+TAIL_MAX_COARSE = 4
 
 
 def poll_delay(elapsed_s: float, fine_after_s: float, fine_s: float, coarse_s: float) -> float:
     """Seconds until the next poll of an operation `elapsed_s` old.
 
     Coarse while Veo cannot plausibly be done (before `fine_after_s`, its shortest time),
-    never stepping over that moment, then every `fine_s`: a video is seen at most `fine_s`
-    (plus one poll's latency) after it lands. See docs/architecture.md for the figures."""
+    never stepping over that moment; then every `fine_s` until SAFETY_FINE_POLLS polls were due from it; then a
+    gap as long as the time spent since `fine_after_s` (about doubling), at most
+    TAIL_MAX_COARSE coarse intervals, so a long or lost operation costs a few polls, not
+    hundreds, before the sweep ends it."""
     fine_s = max(0.1, fine_s)
-    if coarse_s <= fine_s or elapsed_s >= fine_after_s:
+    if coarse_s > fine_s and elapsed_s < fine_after_s:
+        return max(fine_s, min(coarse_s, fine_after_s - elapsed_s))
+    if elapsed_s < fine_after_s + (SAFETY_FINE_POLLS - 1) * fine_s - 1e-9:
         return fine_s
-    return max(fine_s, min(coarse_s, fine_after_s - elapsed_s))
+    return max(fine_s, min(TAIL_MAX_COARSE * max(coarse_s, fine_s), elapsed_s - fine_after_s))
 
 
 def polls_for(generation_s: float, fine_after_s: float, fine_s: float, coarse_s: float) -> int:
-    """How many polls a generation of `generation_s` seconds costs under poll_delay
-    (the first poll comes one delay after the start)."""
+    """How many polls a generation of `generation_s` seconds costs under poll_delay until one
+    finds it done (the first poll comes one delay after the start). With the finalize event,
+    a delivered video costs the polls due before its event (this minus one, or this when
+    the event comes after the poll) plus the event's own look at the operation."""
     elapsed, polls = 0.0, 0
     while True:
         elapsed += poll_delay(elapsed, fine_after_s, fine_s, coarse_s)

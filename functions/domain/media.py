@@ -9,6 +9,9 @@ from .profiles import FALLBACK_NAME
 from .states import Status
 
 DRAFTS_PREFIX = "drafts/"
+# Veo's output for a creation goes under this prefix of the temp bucket (its `storageUri`):
+# temp/creations/{id}/<Veo's own folder>/sample_0.mp4. The finalize event reads the id back.
+TEMP_PREFIX = "creations/"
 PUBLISHED_PREFIX = "published/"
 VIDEO_SUFFIX = ".mp4"
 # A poster (issue #16) lives beside its video, same key with this suffix: drafts/…/{secret}.jpg
@@ -168,3 +171,19 @@ def poster_key(media_key: str) -> str:
 
 def published_poster_key(creation_id: str, media_key: str) -> str:
     return published_key(creation_id, media_key)[: -len(VIDEO_SUFFIX)] + POSTER_SUFFIX
+
+
+def temp_object_prefix(creation_id: str) -> str:
+    """The folder of the temp bucket Veo writes one creation's output under."""
+    return f"{TEMP_PREFIX}{creation_id}/"
+
+
+def creation_of_temp_object(name: str) -> str | None:
+    """The creation whose Veo output an object of the temp bucket is, or None for anything else
+    (an object outside the prefix, or the folder itself)."""
+    if not isinstance(name, str) or not name.startswith(TEMP_PREFIX):
+        return None
+    creation_id, sep, rest = name[len(TEMP_PREFIX) :].partition("/")
+    if not creation_id or not sep or not rest or rest.endswith("/"):
+        return None
+    return creation_id
