@@ -5,7 +5,7 @@ no underscores because the finalize function's name is also its Cloud Tasks queu
 which allows only letters, digits and hyphens; the others follow for consistency.
 """
 
-from firebase_functions import firestore_fn, https_fn, options, scheduler_fn, tasks_fn
+from firebase_functions import firestore_fn, https_fn, options, scheduler_fn, storage_fn, tasks_fn
 
 import config
 from domain.shards import finalize_queue
@@ -141,6 +141,28 @@ finalizegeneration4 = _finalize_shard(4)
 finalizegeneration5 = _finalize_shard(5)
 finalizegeneration6 = _finalize_shard(6)
 finalizegeneration7 = _finalize_shard(7)
+
+
+@storage_fn.on_object_finalized(
+    # Veo writes each finished video under creations/{id}/ of this bucket (its storageUri):
+    # the object's finalize event finishes the generation, and the polls are only the safety
+    # net (docs/architecture.md, "Finish on the event").
+    bucket=config.GCS_TEMP_BUCKET,
+    region=REGION,
+    memory=options.MemoryOption.GB_1,  # streams the video to R2, like the last poll
+    cpu=1,
+    timeout_sec=540,  # the longest an event function may run
+    max_instances=20,
+    concurrency=INSTANCE_CONCURRENCY,
+    labels=_labels("finishgeneration"),
+    secrets=config.R2_SECRETS,
+)
+def finishgeneration(event: storage_fn.CloudEvent[storage_fn.StorageObjectData]) -> None:
+    from handlers import finish_generation
+
+    data = event.data
+    with _usage("finishgeneration", finish_generation.creation_of(data.name)):
+        finish_generation.handle(data.bucket, data.name, str(data.generation or ""), _services())
 
 
 @firestore_fn.on_document_updated(

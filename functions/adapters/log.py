@@ -55,6 +55,11 @@ def ledger_movement(
     )
 
 
+def output_event(creation_id: str, name: str, outcome: str) -> None:
+    """Veo's output object was finalized in the temp bucket (the finalize event) and what it did."""
+    _info("veo output finalized", creationId=creation_id, object=name, outcome=str(outcome))
+
+
 def user_gone(creation_id: str, user_id: object) -> None:
     """Charged, but the user document is gone: no refund entry could be written."""
     _warn("user gone", creationId=creation_id, userId=user_id, event="user_gone")

@@ -12,6 +12,7 @@ import yaml
 FUNCTIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "functions")
 SECRETS = {"R2_ACCESS_KEY_ID", "R2_SECRET_ACCESS_KEY"}
 FIRESTORE = "google.cloud.firestore.document.v1"
+STORAGE_FINALIZED = "google.cloud.storage.object.v1.finalized"
 
 EXPECTED = {
     # name: (trigger kind, event type or schedule, timeout, needs R2 secrets)
@@ -22,6 +23,8 @@ EXPECTED = {
     "finalizegeneration": ("task", None, 600, True),
     # issue #14: the poll shards, each its own queue (shard 0 keeps the old name)
     **{f"finalizegeneration{shard}": ("task", None, 600, True) for shard in range(1, 8)},
+    # Veo's output object finalized in the temp bucket finishes the generation
+    "finishgeneration": ("storage", STORAGE_FINALIZED, 540, True),
     "sweeporphans": ("schedule", "every 5 minutes", 300, True),
     "checkalerts": ("schedule", "every 5 minutes", 120, False),
     # issue #16: Firestore only, no R2 secret
@@ -66,6 +69,11 @@ def test_every_function_is_declared_as_intended():
             assert trigger["eventType"] == what
             assert trigger["eventFilterPathPatterns"] == {"document": DOCUMENTS.get(name, "creations/{creationId}")}
             assert trigger["eventFilters"] == {"database": "(default)", "namespace": "(default)"}
+        elif kind == "storage":
+            trigger = ep["eventTrigger"]
+            assert trigger["eventType"] == what
+            # the bucket Veo writes to (its storageUri), whatever the project sets it to
+            assert trigger["eventFilters"] == {"bucket": "{{ params.GCS_TEMP_BUCKET }}"}
         elif kind == "task":
             retry = ep["taskQueueTrigger"]["retryConfig"]
             if name.startswith("finalizegeneration"):
