@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from adapters.shared_clients import one_per_config
 from domain.errors import ExternalServiceError
-from domain.media import temp_object_prefix
 from domain.generation import is_transient_status
+from domain.media import temp_object_prefix
 
 SERVICE = "gcs"
 

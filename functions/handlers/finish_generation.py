@@ -14,6 +14,7 @@ at all, whoever comes first.
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
 from adapters import log
@@ -40,9 +41,7 @@ def creation_of(name: str) -> str | None:
     return creation_of_temp_object(name)
 
 
-def handle(
-    bucket: str, name: str, generation: str | None, services: Services
-) -> FinishOutcome | FinalizeOutcome:
+def handle(bucket: str, name: str, generation: str | None, services: Services) -> FinishOutcome | FinalizeOutcome:
     creation_id = creation_of_temp_object(name)
     if creation_id is None or bucket != services.settings.gcs_temp_bucket:
         return FinishOutcome.NOT_OURS
@@ -50,7 +49,7 @@ def handle(
     if creation is None or creation.get("status") != Status.PROCESSING or not creation.get("operationName"):
         log.output_event(creation_id, name, FinishOutcome.NOT_PROCESSING)
         return FinishOutcome.NOT_PROCESSING
-    outcome = finalize_generation.look(creation_id, creation, services, checked=True)
+    outcome: FinishOutcome | FinalizeOutcome = finalize_generation.look(creation_id, creation, services, checked=True)
     if outcome == FinalizeOutcome.RUNNING:
         _follow_up(creation_id, creation, name, generation, services)
         outcome = FinishOutcome.NOT_DONE_YET
@@ -60,11 +59,12 @@ def handle(
 
 def _follow_up(creation_id: str, creation: dict, name: str, generation: str | None, services: Services) -> None:
     started = creation.get("startedAt")
+    started_at = started.isoformat() if isinstance(started, datetime) else services.clock.now().isoformat()
     job = {
         "operationName": creation["operationName"],
         "mediaKey": creation.get("mediaKey"),
         "userId": creation.get("userId"),
-        "startedAt": started.isoformat() if hasattr(started, "isoformat") else services.clock.now().isoformat(),
+        "startedAt": started_at,
         "once": True,
     }
     # Named by the object's generation: the same event delivered twice queues one look.
