@@ -16,6 +16,13 @@ LABELS = {"app": "phoenix", "phase": "3"}
 # many threads (THREADS=20, deployed to every function): change both together. Cloud Run
 # needs a whole CPU (cpu=1) to send an instance more than one request.
 INSTANCE_CONCURRENCY = 20
+# startveo: starts in flight at once. A start is a claim transaction, Vertex's
+# predictLongRunning (about 1.5-2 s in production, assumed: docs/capacity.md) and the
+# processing transaction, ~2.5 s in all, so 100 starts/s need ~250 at once; the cap leaves
+# room for slow calls and must not exceed what the instances serve (a dispatch above
+# instances x threads is a 429, which Cloud Tasks counts as an attempt).
+START_MAX_CONCURRENT_DISPATCHES = 400
+START_MAX_INSTANCES = START_MAX_CONCURRENT_DISPATCHES // INSTANCE_CONCURRENCY
 
 
 def _labels(service: str) -> dict[str, str]:
@@ -80,12 +87,12 @@ def startgeneration(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | No
     # and 50 starts a minute is 0.83/s.
     rate_limits=options.RateLimits(
         max_dispatches_per_second=config.start_queue_rate(),  # type: ignore[arg-type]
-        max_concurrent_dispatches=50,
+        max_concurrent_dispatches=START_MAX_CONCURRENT_DISPATCHES,
     ),
     memory=options.MemoryOption.MB_512,
     cpu=1,
     timeout_sec=120,
-    max_instances=10,
+    max_instances=START_MAX_INSTANCES,
     concurrency=INSTANCE_CONCURRENCY,
     labels=_labels("startveo"),
 )

@@ -158,3 +158,12 @@ def test_the_start_queue_dispatches_at_the_veo_quota_and_retries_a_refusal_for_t
         # Cloud Tasks retries until BOTH the attempts and the time are spent: the time rules.
         assert trigger["retryConfig"]["maxRetrySeconds"] == 45 * 60
     assert trigger["retryConfig"]["maxBackoffSeconds"] <= 60  # a freed quota is used soon
+
+
+def test_the_start_queue_keeps_100_starts_a_second_in_flight_and_no_more_than_its_instances_serve():
+    # A start holds its dispatch for the claim, Vertex's start call (1.5-2 s, assumed) and the
+    # processing transaction: ~2.5 s. 100 starts/s therefore need 250 dispatches at once.
+    ep = manifest(VEO_STARTS_PER_MINUTE="6000")["endpoints"]["startveo"]
+    dispatches = ep["taskQueueTrigger"]["rateLimits"]["maxConcurrentDispatches"]
+    assert dispatches >= 100 * 2.5
+    assert dispatches <= ep["maxInstances"] * ep["concurrency"]
