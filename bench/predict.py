@@ -97,7 +97,7 @@ def _row(o: model.Outcome) -> dict:
     }
 
 
-KNEE_SCAN = [5, 10, 20, 30, 50, 70, 100, 150, 200, 300]
+KNEE_SCAN: list[float] = [5, 10, 20, 30, 50, 70, 100, 150, 200, 300]
 # The naive peer holds a thread for each whole generation: its limit shows only in a burst
 # longer than a generation, so it gets a longer one (it is cheap to simulate).
 NAIVE_BURST_S = 180.0
