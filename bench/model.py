@@ -383,6 +383,8 @@ class World:
         env, p, cal = self.env, self.p, self.cal
 
         def body():
+            if env.now - g.created > 1.0:
+                self.hit("naive_instances_x_concurrency")  # every thread holds a generation
             wait = self.transaction(2, False)
             if wait is False:
                 self.fail(g, self.abort_reason)

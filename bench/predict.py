@@ -27,18 +27,24 @@ def _threads() -> int:
 
 
 def calibration(warm_runs: list[dict], figures: dict) -> dict:
-    """Service times for the model from the warm runs. The finish step (the poll that finds
-    the video, copy, draft transaction, listener) is the smallest measured Veo-ready ->
-    draft-visible delay: the draft whose video was found by a poll right when it was ready
-    waited for no poll at all (a mean or a median would fold in the poll schedule, which the
-    model plays itself). A Veo call is given production's network (assumed 0.3 s: the
-    stand-in answers in milliseconds)."""
+    """Service times and counts for the model from this run's warm waves. The finish step
+    (the look that finds the video, copy, draft transaction, listener) is the smallest
+    measured Veo-ready -> draft-visible delay: the draft found right when it was ready
+    waited for nothing else (a mean or a median would fold in delays the model plays itself;
+    locally it includes the emulator's event delivery, so the model's production event
+    latency comes on top: conservative). Reads and writes per delivered video are the
+    measured means. A Vertex call is given production's network (assumed: the stand-in
+    answers in milliseconds)."""
     overhead_min = _mean([r["overhead_s"].get("min") for r in warm_runs])
     start = _mean([(r.get("per_success") or {}).get("secondsByFunction", {}).get("startgeneration") for r in warm_runs])
+    measured = figures.get("measured") or {}
+    defaults = model.Calibration()
     cal = model.Calibration(
-        start_s=round(start, 3) if start else model.Calibration.start_s,
-        finish_s=round(max(0.1, overhead_min), 3) if overhead_min is not None else model.Calibration.finish_s,
+        start_s=round(start, 3) if start else defaults.start_s,
+        finish_s=round(max(0.1, overhead_min), 3) if overhead_min is not None else defaults.finish_s,
         listen_s=0.0,  # inside the measured finish step
+        writes_per_video=measured.get("writes_per_video") or defaults.writes_per_video,
+        reads_per_video=measured.get("reads_per_video") or defaults.reads_per_video,
         source="measured: " + (figures.get("date") or "this run"),
     )
     return asdict(cal)
@@ -109,7 +115,7 @@ def _knee(design: str, platform, cal, burst_s: float, max_generations: int) -> d
     return {"knee": found["knee"], "capacity": found["capacity"], "scanned": [_row(o) for o in found["outcomes"]]}
 
 
-def predictions(cal: dict | None, burst_s: float = 60.0, max_generations: int = 4000) -> dict:
+def predictions(cal: dict | None, burst_s: float = 60.0, max_generations: int = 3000) -> dict:
     """The model at the knee scan's rates, fed by `cal` (this run's measurements, or the
     defaults): ours and the naive peer, on a new database (the 500/50/5 ramp) and a warm one,
     the Veo quota matched to the load (so what is found is our own limit); then what binds
