@@ -71,7 +71,7 @@ QUEUE_MAX_WAIT_MINUTES = IntParam(
 VEO_MIN_SECONDS = IntParam(
     "VEO_MIN_SECONDS",
     default=30,
-    description="Shortest plausible Veo generation: coarse polls before it, POLL_INTERVAL_MS polls after it",
+    description="Shortest plausible Veo generation: no poll before it, POLL_INTERVAL_MS polls after it",
 )
 ORPHAN_MEDIA_MINUTES = IntParam(
     "ORPHAN_MEDIA_MINUTES", default=60, description="Age after which an R2 video with no creation using it is deleted"
@@ -84,12 +84,16 @@ RECONCILE_PAGE_SIZE = IntParam(
 )
 BLOCKED_TERMS = ListParam("BLOCKED_TERMS", default=[], description="Prompt words refused before anything is charged")
 POLL_INTERVAL_MS = IntParam(
-    "POLL_INTERVAL_MS", default=1_000, description="Wait between two polls of a Veo operation once it may be done"
+    "POLL_INTERVAL_MS",
+    default=25_000,
+    description="Safety-net polls once Veo may be done (its output event finishes a delivered video): "
+    "how far apart, for the first few; failures that write no object are seen this late at most",
 )
 POLL_COARSE_INTERVAL_MS = IntParam(
     "POLL_COARSE_INTERVAL_MS",
-    default=10_000,
-    description="Wait between polls while the operation is young (before VEO_MIN_SECONDS)",
+    default=30_000,
+    description="Wait between polls while the operation is young (before VEO_MIN_SECONDS); "
+    "past Veo's typical range polls grow apart up to 4 of these",
 )
 PROGRESS_STEP_PCT = IntParam(
     "PROGRESS_STEP_PCT",
