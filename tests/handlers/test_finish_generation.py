@@ -163,3 +163,15 @@ def test_an_object_left_by_an_earlier_document_of_the_id_does_not_finish_the_new
     # Then Veo's answer for this creation's operation decides: nothing is finished or copied
     assert outcome == FinishOutcome.NOT_DONE_YET
     assert world.store.creations["c1"]["status"] == "processing" and not world.media.objects
+
+
+def test_a_poll_whose_creation_now_runs_another_operation_copies_nothing(world):
+    # Given a poll task of an operation the creation no longer runs (its document was
+    # deleted and written again, and the new one started Veo anew)
+    job = processing(world)
+    world.store.creations["c1"]["operationName"] = "projects/p/locations/l/operations/newer"
+    # When the old poll runs and its operation is done
+    outcome = poll(world, job)
+    # Then nothing is copied or finished on the strength of the old operation
+    assert outcome == FinalizeOutcome.ENDED_MEANWHILE
+    assert not world.media.objects and world.store.creations["c1"]["status"] == "processing"
