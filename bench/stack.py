@@ -44,8 +44,11 @@ def bench_env(quota_per_minute: int, extra: dict[str, str] | None = None) -> dic
         if PRODUCTION_PARAMS.match(key) and value:
             env[key] = value
     for key in list(env):
-        if ADMISSION_PARAM.search(key):
+        if ADMISSION_PARAM.search(key) and quota_per_minute > 0:
             env[key] = str(quota_per_minute)
+        # quota 0 (off): the emulator's own admission rate stays (functions/.env.local), so
+        # the queue does not hold back what the stand-in would accept
+
     # devstack writes the R2 CA under .devstack/; the copy's relative path would miss it.
     env["R2_CA_BUNDLE"] = str(devstack.R2_CA_FILE)
     env.update(extra or {})
