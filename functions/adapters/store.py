@@ -22,6 +22,7 @@ from google.cloud import firestore
 from adapters.firestore_tx import count, count_now, db, get, get_all, in_transaction, incarnation_of  # noqa: F401
 from domain import contract, ledger, media, metrics
 from domain.errors import Failure
+from domain.generation import same_operation
 from domain.ledger import Account, EntryType
 from domain.states import IN_FLIGHT, Status, parse_status, server_may_move
 
@@ -302,16 +303,19 @@ def record_progress(creation_id: str, progress: int) -> Status | None:
     return in_transaction(run)
 
 
-def complete_draft(creation_id: str, media_url: str, usd_per_video_second: float = 0.0) -> Completion:
+def complete_draft(
+    creation_id: str, media_url: str, usd_per_video_second: float = 0.0, *, operation: str | None = None
+) -> Completion:
     """processing → draft: the user's in-flight slot is freed and the debit is marked
     delivered (a delivered debit is never refunded, even after a delete). False if it
     already ended. (`usd_per_video_second` is no longer counted here: the spend is aggregated
-    from the creations' durations, adapters/metrics_store.py.)"""
+    from the creations' durations, adapters/metrics_store.py.) `operation`: only if the
+    document still runs that Veo operation (domain.generation.same_operation)."""
 
     def run(tx) -> Completion:
         ref = creation_ref(creation_id)
         snap = get(ref, tx)
-        if not ledger.plan_draft(_status(snap)):
+        if not ledger.plan_draft(_status(snap)) or not same_operation(_field(snap, "operationName"), operation):
             return Completion(False)
         user_id = _owner(snap)
         user_gone = True
@@ -338,15 +342,20 @@ def complete_draft(creation_id: str, media_url: str, usd_per_video_second: float
     return in_transaction(run)
 
 
-def fail_and_refund(creation_id: str, failure: Failure) -> Settlement:
+def fail_and_refund(creation_id: str, failure: Failure, *, operation: str | None = None) -> Settlement:
     """Fail an in-flight creation and give back exactly what its incarnation was charged, once.
+    `operation`: only if the document still runs that Veo operation (a finalizer's failure).
     Raises MalformedDocument when it cannot be settled safely (e.g. a non-numeric balance)."""
 
     def run(tx) -> Settlement:
         cref = creation_ref(creation_id)
         snap = get(cref, tx)
         status = _status(snap)
-        if status is None or not server_may_move(status, Status.FAILED):
+        if (
+            status is None
+            or not server_may_move(status, Status.FAILED)
+            or not same_operation(_field(snap, "operationName"), operation)
+        ):
             return Settlement(False, status_before=status if isinstance(status, str) else None)
         user_id = _owner(snap)
         trail = (
@@ -413,6 +422,10 @@ def settle_deletion(creation_id: str, deleted: dict, incarnation: str | None) ->
 
 def _status(snap) -> str | None:
     return snap.to_dict().get("status") if snap.exists else None
+
+
+def _field(snap, name: str) -> object:
+    return snap.to_dict().get(name) if snap.exists else None
 
 
 def _failed_fields(failure: Failure, *, refunded: bool) -> dict:

@@ -124,7 +124,10 @@ def _deliver(creation_id: str, creation: dict, outcome: VeoOutcome, services: Se
         return _fail(creation_id, creation, failure(ErrorCode.GENERATION_FAILED), services, reason=str(exc))
 
     completion = store.complete_draft(
-        creation_id, services.media.public_url(media_key), settings.veo_usd_per_video_second
+        creation_id,
+        services.media.public_url(media_key),
+        settings.veo_usd_per_video_second,
+        operation=creation.get("operationName"),
     )
     if not completion:
         # Someone else ended it first. If that was a draft of this document, the object is
@@ -231,7 +234,9 @@ def _fail(
 ) -> FinalizeOutcome:
     """`reason` (Veo's or R2's own text) goes to the logs only: the user reads our message."""
     try:
-        settlement = services.store.fail_and_refund(creation_id, problem)
+        # Only this operation's document: a finalizer of an earlier document of the id (or
+        # of a start given up) must not fail and refund the one there now.
+        settlement = services.store.fail_and_refund(creation_id, problem, operation=creation.get("operationName"))
     except MalformedDocument as exc:
         common.set_aside(creation_id, "finalizegeneration", str(exc), services, counter="user")
         return FinalizeOutcome.SET_ASIDE

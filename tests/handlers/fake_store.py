@@ -16,6 +16,7 @@ from datetime import datetime
 
 from domain import contract, ledger, media, metrics, moderation, profiles
 from domain.errors import Failure
+from domain.generation import same_operation
 from domain.ledger import Account, EntryType
 from domain.states import IN_FLIGHT, Status, parse_status, server_may_move
 from ports import (
@@ -258,10 +259,12 @@ class FakeStore(ScaleStoreMixin, Scripted):
             self._update(creation_id, {"progress": progress})
         return status
 
-    def complete_draft(self, creation_id: str, media_url: str, usd_per_video_second: float) -> Completion:
+    def complete_draft(
+        self, creation_id: str, media_url: str, usd_per_video_second: float, *, operation: str | None = None
+    ) -> Completion:
         self._enter("complete_draft")
         snap = self.creations.get(creation_id)
-        if not ledger.plan_draft(_status(snap)):
+        if not ledger.plan_draft(_status(snap)) or not same_operation((snap or {}).get("operationName"), operation):
             return Completion(False)
         assert snap is not None
         user_id, user_gone = _owner(snap), True
@@ -281,11 +284,15 @@ class FakeStore(ScaleStoreMixin, Scripted):
         self.count_now(metrics.succeeded(duration, 0.0, usd_per_video_second))
         return Completion(True, user_gone)
 
-    def fail_and_refund(self, creation_id: str, failure: Failure) -> Settlement:
+    def fail_and_refund(self, creation_id: str, failure: Failure, *, operation: str | None = None) -> Settlement:
         self._enter("fail_and_refund")
         snap = self.creations.get(creation_id)
         status = _status(snap)
-        if status is None or not server_may_move(status, Status.FAILED):
+        if (
+            status is None
+            or not server_may_move(status, Status.FAILED)
+            or not same_operation((snap or {}).get("operationName"), operation)
+        ):
             return Settlement(False, status_before=status if isinstance(status, str) else None)
         user_id = _owner(snap)
         trail = self._trail(creation_id, user_id) if user_id else None

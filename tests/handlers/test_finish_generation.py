@@ -175,3 +175,35 @@ def test_a_poll_whose_creation_now_runs_another_operation_copies_nothing(world):
     # Then nothing is copied or finished on the strength of the old operation
     assert outcome == FinalizeOutcome.ENDED_MEANWHILE
     assert not world.media.objects and world.store.creations["c1"]["status"] == "processing"
+
+
+def test_a_stale_poll_that_loses_its_video_does_not_fail_the_document_now_under_the_id(world):
+    # Given an old poll that passed its check and is copying, when the id's document is
+    # deleted and written again, started anew (another operation), and the old temp object goes
+    job = processing(world)
+
+    def replaced_meanwhile():
+        world.store.creations["c1"]["operationName"] = "projects/p/locations/l/operations/newer"
+        world.temp.objects.clear()
+
+    world.temp.before("open_read", replaced_meanwhile)
+    # When the old poll's copy fails
+    outcome = poll(world, job)
+    # Then the document there now is neither failed nor refunded
+    assert outcome == FinalizeOutcome.ENDED_MEANWHILE
+    assert world.store.creations["c1"]["status"] == "processing"
+    assert world.store.entry(USER, ledger.refund_id("c1")) is None and world.store.tokens(USER) == 60
+
+
+def test_a_stale_finalizer_does_not_make_a_draft_of_the_document_now_under_the_id(world):
+    # Given an old finalizer between its copy and its draft when the id is started anew
+    job = processing(world)
+    world.store.before(
+        "complete_draft",
+        lambda: world.store.creations["c1"].update(operationName="projects/p/locations/l/operations/newer"),
+    )
+    # When it tries to make the draft
+    outcome = poll(world, job)
+    # Then the new document stays processing, and the old copy is removed (its key is not the new one's)
+    assert outcome == FinalizeOutcome.ENDED_MEANWHILE
+    assert world.store.creations["c1"]["status"] == "processing"
