@@ -4,7 +4,7 @@ docs/capacity.md.
 
 Phases (each in bench/results.json; the headline figures under `measured`, `side_by_side`
 and `model`):
-1. cold: the first wave on a freshly started stack (no warm-up, nothing hidden; not in --quick);
+1. cold: the first wave on a freshly started stack (no warm-up, nothing hidden; one request in --quick);
 2. warm: U users x R requests + F filtered, at once, `--runs` times; one in four asks for an
    8 s 1080p clip (about 5x the bytes). Detection p95 over all warm samples with a bootstrap
    95% interval; polls, invocations, reads and writes per delivered video;
@@ -43,7 +43,7 @@ QUICK = dict(
     users=4,
     requests=2,
     refund_requests=2,
-    cold=0,
+    cold=1,  # one request: the first use of each function is reported as cold, not as the warm wave
     ramp_rates="0.1,0.3",
     ramp_step_s=20,
     quota=0,
@@ -69,7 +69,9 @@ INVOCATIONS_GOAL = 15
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="no cold wave, one warm run, a 2-step ramp (~7 min)")
+    parser.add_argument(
+        "--quick", action="store_true", help="a one-request cold wave, one warm run, a 2-step ramp (~8 min)"
+    )
     parser.add_argument("--runs", type=int)
     parser.add_argument("--users", type=int)
     parser.add_argument("--requests", type=int, help="successful requests per user")
