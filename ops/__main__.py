@@ -14,6 +14,8 @@ from datetime import UTC
 import ops  # noqa: F401  (puts functions/ on the path)
 
 EMULATOR_FIRESTORE = "127.0.0.1:8080"
+# Commands that read and write files only: no project, no database, no connection check.
+OFFLINE_COMMANDS = {"prices", "indexes"}
 
 
 def _connect(args) -> None:
@@ -124,6 +126,12 @@ def cmd_prices(args) -> int:
     return prices.main(write_files=args.write, check=args.check)
 
 
+def cmd_indexes(args) -> int:
+    from ops import indexes
+
+    return indexes.main(check=args.check)
+
+
 def cmd_backfill_upload_intents(args) -> int:
     import config
     from adapters import upload_intents
@@ -195,6 +203,15 @@ def main(argv: list[str] | None = None) -> int:
     prices.add_argument("--check", action="store_true", help="exit 1 if a generated price block differs")
     prices.set_defaults(func=cmd_prices)
 
+    indexes = sub.add_parser(
+        "indexes",
+        help="every query of functions/, ops/, the web client and the contract doc, with the index it needs",
+    )
+    indexes.add_argument(
+        "--check", action="store_true", help="exit 1 if an index is missing or declared without a query"
+    )
+    indexes.set_defaults(func=cmd_indexes)
+
     from ops import moderation
 
     moderation.add_commands(sub)  # takedown, restore, review-queue (issue #16)
@@ -208,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     backfill.set_defaults(func=cmd_backfill_upload_intents)
 
     args = parser.parse_args(argv)
-    if args.command == "prices":  # reads and writes files only: no project, no database
+    if args.command in OFFLINE_COMMANDS:  # files only: no project, no database
         return args.func(args)
     if args.emulator and not args.project:
         args.project = "demo-phoenix"
