@@ -123,7 +123,13 @@ def cmd_report(args) -> int:
 def cmd_prices(args) -> int:
     from ops import prices
 
-    return prices.main(write_files=args.write, check=args.check)
+    from domain.pricing import STORE_FEE
+
+    args.store_fee = STORE_FEE if args.store_fee is None else args.store_fee
+    if not 0 <= args.store_fee < 1:
+        print(f"error: --store-fee {args.store_fee} is not a share in [0, 1)", file=sys.stderr)
+        return 2
+    return prices.main(write_files=args.write, check=args.check, store_fee=args.store_fee)
 
 
 def cmd_indexes(args) -> int:
@@ -201,6 +207,12 @@ def main(argv: list[str] | None = None) -> int:
         help="write the generated price blocks (firestore.rules, web client)",
     )
     prices.add_argument("--check", action="store_true", help="exit 1 if a generated price block differs")
+    prices.add_argument(
+        "--store-fee",
+        type=float,
+        default=None,
+        help="the app store's share of a token pack, 0-1 (default: pricing.STORE_FEE) for the margin column",
+    )
     prices.set_defaults(func=cmd_prices)
 
     indexes = sub.add_parser(
