@@ -66,7 +66,9 @@ def test_single_creation_read_returns_the_document(carol, carol_drafts):
 
 def test_balance_read_returns_tokens_and_in_flight(carol, carol_drafts):
     doc = carol.client.get(f"users/{carol.uid}")
-    assert doc["tokens"] == 1_000_000 - 4 * 40  # four of the five were charged 40 tokens
+    from domain.pricing import token_cost
+
+    assert doc["tokens"] == 1_000_000 - 4 * token_cost(4)  # four of the five were charged (4 s each)
     assert doc["inFlight"] == 0
 
 
