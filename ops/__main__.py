@@ -121,9 +121,8 @@ def cmd_report(args) -> int:
 
 
 def cmd_prices(args) -> int:
-    from ops import prices
-
     from domain.pricing import STORE_FEE
+    from ops import prices
 
     args.store_fee = STORE_FEE if args.store_fee is None else args.store_fee
     if not 0 <= args.store_fee < 1:

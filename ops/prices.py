@@ -135,7 +135,8 @@ def table_lines(store_fee: float = pricing.STORE_FEE) -> list[str]:
         lines.append(
             f"{o.quality:<9} {o.resolution:<10} {'yes' if o.audio else 'no':<6} {tokens:>8} "
             f"{tokens * pricing.TOKEN_USD:>9.3f} {pricing.VEO_USD_PER_SECOND[o.key]:>8.3f} "
-            f"{pricing.margin(o, store_fee):>7.0%} {pricing.margin(o, 0):>7.0%}  {per_duration[0]:>4} {per_duration[1]:>4} {per_duration[2]:>4}{default}"
+            f"{pricing.margin(o, store_fee):>7.0%} {pricing.margin(o, 0):>7.0%}  "
+            f"{per_duration[0]:>4} {per_duration[1]:>4} {per_duration[2]:>4}{default}"
         )
     lines.append("— : the model does not make that combination (functions/domain/veo_models.py); not on sale.")
     lines.append(
