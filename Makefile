@@ -79,7 +79,7 @@ ledger-check:
 deploy: install
 	@test -n "$(PROJECT)" || { echo "usage: make deploy PROJECT=<firebase project id>"; exit 2; }
 	@case "$(PROJECT)" in demo-*) echo "refusing to deploy to $(PROJECT): demo-* projects are emulator-only"; exit 2;; esac
-	$(PY) -m ops.deploy_check --project "$(PROJECT)"
+	$(PY) -m ops.deploy_check --project "$(PROJECT)" $(if $(ALLOW_R2_DEV),--allow-r2-dev)
 	$(PY) -m ops.pin_requirements --check
 	node_modules/.bin/firebase deploy --project "$(PROJECT)" --only functions,firestore:rules,firestore:indexes
 

@@ -16,6 +16,12 @@ from ops.indexes import ASC, DESC, Needed, Query
 ROOT = indexes.ROOT
 
 
+@pytest.fixture(autouse=True)
+def _stack():
+    """Overrides tests/ops/conftest.py's autouse stack: the check needs no emulator."""
+    return None
+
+
 @pytest.fixture(scope="module")
 def recorded():
     return indexes.captured_python_queries()
