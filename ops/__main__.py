@@ -137,6 +137,25 @@ def cmd_indexes(args) -> int:
     return indexes.main(check=args.check)
 
 
+def cmd_iam(args) -> int:
+    from ops import iam
+    from ops.connection import google_session
+    from ops.deploy_check import deployed_value
+
+    if args.write_docs:
+        doc = iam.DOC.read_text()
+        new = iam.doc_with_table(doc)
+        if new != doc:
+            iam.DOC.write_text(new)
+        print(f"{'wrote' if new != doc else 'already current:'} {iam.DOC.relative_to(iam.ROOT)} (the IAM table)")
+        return 0
+    session = google_session()
+    bucket, _ = deployed_value("GCS_TEMP_BUCKET", args.project)
+    lines, code = iam.run(session, args.project, bucket, apply=args.apply)
+    print("\n".join(lines))
+    return code
+
+
 def cmd_backfill_upload_intents(args) -> int:
     import config
     from adapters import upload_intents
@@ -223,6 +242,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     indexes.set_defaults(func=cmd_indexes)
 
+    iam_cmd = sub.add_parser(
+        "iam", help="the roles the functions' service accounts need: granted or missing (--apply grants them)"
+    )
+    iam_cmd.add_argument("--apply", action="store_true", help="grant the missing roles")
+    iam_cmd.add_argument(
+        "--write-docs", action="store_true", help="rewrite the role table in docs/operations.md (no project needed)"
+    )
+    iam_cmd.set_defaults(func=cmd_iam)
+
     from ops import moderation
 
     moderation.add_commands(sub)  # takedown, restore, review-queue (issue #16)
@@ -236,12 +264,18 @@ def main(argv: list[str] | None = None) -> int:
     backfill.set_defaults(func=cmd_backfill_upload_intents)
 
     args = parser.parse_args(argv)
-    if args.command in OFFLINE_COMMANDS:  # files only: no project, no database
+    if args.command in OFFLINE_COMMANDS or getattr(args, "write_docs", False):  # files only
         return args.func(args)
     if args.emulator and not args.project:
         args.project = "demo-phoenix"
     _connect(args)
-    return args.func(args)
+    from ops.connection import ConnectionProblem
+
+    try:
+        return args.func(args)
+    except ConnectionProblem as exc:  # one line, no traceback: what to fix is in it
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
