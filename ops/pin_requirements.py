@@ -30,12 +30,17 @@ DEPLOYED = ROOT / "functions" / "requirements.txt"
 LOCK = ROOT / "requirements.lock"
 PIN = re.compile(r"^([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?==([^\s;#]+)")
 # The Cloud Functions runtime firebase.json deploys (python311, Linux x86_64).
-RUNTIME = {**default_environment(), "python_version": "3.11", "sys_platform": "linux", "platform_system": "Linux"}
+RUNTIME: dict[str, str] = {
+    **{k: str(v) for k, v in default_environment().items()},
+    "python_version": "3.11",
+    "sys_platform": "linux",
+    "platform_system": "Linux",
+}
 
 
 def lock_pins(path: Path = LOCK) -> dict[str, tuple[str, str]]:
     """canonical name -> (name as written, version)."""
-    pins = {}
+    pins: dict[str, tuple[str, str]] = {}
     for line in path.read_text().splitlines():
         if (m := PIN.match(line.strip())) is not None:
             pins[canonicalize_name(m.group(1))] = (m.group(1), m.group(2))
