@@ -81,7 +81,9 @@ deploy: install
 	@case "$(PROJECT)" in demo-*) echo "refusing to deploy to $(PROJECT): demo-* projects are emulator-only"; exit 2;; esac
 	$(PY) -m ops.deploy_check --project "$(PROJECT)" $(if $(ALLOW_R2_DEV),--allow-r2-dev)
 	$(PY) -m ops.pin_requirements --check
+	$(PY) -m ops indexes --check
 	node_modules/.bin/firebase deploy --project "$(PROJECT)" --only functions,firestore:rules,firestore:indexes
+	$(PY) -m ops --project "$(PROJECT)" monitoring apply $(if $(NOTIFY_CHANNEL),--notify-channel "$(NOTIFY_CHANNEL)")
 
 # A benchmark, not a test: figures in bench/results.json, explained in docs/performance.md and
 # docs/capacity.md. Starts its own stack (production poll settings): ~30 min in full,

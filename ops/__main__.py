@@ -156,6 +156,18 @@ def cmd_iam(args) -> int:
     return code
 
 
+def cmd_monitoring(args) -> int:
+    from ops import monitoring
+    from ops.connection import google_session
+
+    defs = monitoring.with_channels(monitoring.load(), args.notify_channel or [])
+    session = google_session()
+    apply = args.action == "apply" and not args.dry_run
+    changes = monitoring.plan_and_apply(session, args.project, defs, apply=apply)
+    print("\n".join(monitoring.report(changes, applied=apply)))
+    return 0
+
+
 def cmd_backfill_upload_intents(args) -> int:
     import config
     from adapters import upload_intents
@@ -250,6 +262,19 @@ def main(argv: list[str] | None = None) -> int:
         "--write-docs", action="store_true", help="rewrite the role table in docs/operations.md (no project needed)"
     )
     iam_cmd.set_defaults(func=cmd_iam)
+
+    mon = sub.add_parser(
+        "monitoring",
+        help="log-based metrics, alert policies and the dashboard of monitoring/: what would change, or `apply`",
+    )
+    mon.add_argument("action", nargs="?", choices=["plan", "apply"], default="plan")
+    mon.add_argument("--dry-run", action="store_true", help="with apply: print the difference, change nothing")
+    mon.add_argument(
+        "--notify-channel",
+        action="append",
+        help="projects/P/notificationChannels/ID every alert policy notifies (repeatable)",
+    )
+    mon.set_defaults(func=cmd_monitoring)
 
     from ops import moderation
 
