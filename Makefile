@@ -84,6 +84,7 @@ deploy: install
 	$(PY) -m ops indexes --check
 	node_modules/.bin/firebase deploy --project "$(PROJECT)" --only functions,firestore:rules,firestore:indexes
 	$(PY) -m ops --project "$(PROJECT)" monitoring apply $(if $(NOTIFY_CHANNEL),--notify-channel "$(NOTIFY_CHANNEL)")
+	$(PY) -m ops --project "$(PROJECT)" smoke
 
 # A benchmark, not a test: figures in bench/results.json, explained in docs/performance.md and
 # docs/capacity.md. Starts its own stack (production poll settings): ~30 min in full,

@@ -168,6 +168,14 @@ def cmd_monitoring(args) -> int:
     return 0
 
 
+def cmd_smoke(args) -> int:
+    from ops import smoke
+
+    if args.emulator:
+        os.environ.setdefault("FIREBASE_AUTH_EMULATOR_HOST", f"127.0.0.1:{smoke.emulator_ports()['auth']}")
+    return smoke.main(args.project, args.api_key, emulator=args.emulator)
+
+
 def cmd_backfill_upload_intents(args) -> int:
     import config
     from adapters import upload_intents
@@ -275,6 +283,13 @@ def main(argv: list[str] | None = None) -> int:
         help="projects/P/notificationChannels/ID every alert policy notifies (repeatable)",
     )
     mon.set_defaults(func=cmd_monitoring)
+
+    smoke_cmd = sub.add_parser(
+        "smoke",
+        help="after a deploy: one short video made as the app makes it, checked end to end (~$0.60 of Veo)",
+    )
+    smoke_cmd.add_argument("--api-key", help="the web app's API key (default: FIREBASE_WEB_API_KEY)")
+    smoke_cmd.set_defaults(func=cmd_smoke)
 
     from ops import moderation
 
