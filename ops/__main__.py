@@ -16,11 +16,16 @@ import ops  # noqa: F401  (puts functions/ on the path)
 EMULATOR_FIRESTORE = "127.0.0.1:8080"
 # Commands that read and write files only: no project, no database, no connection check.
 OFFLINE_COMMANDS = {"prices", "indexes"}
+# Commands that talk to Google's APIs but not to Firestore: they check their credentials themselves.
+API_ONLY_COMMANDS = {"iam", "monitoring"}
 
 
 def _connect(args) -> None:
     if args.emulator:
+        from ops.smoke import emulator_ports
+
         os.environ.setdefault("FIRESTORE_EMULATOR_HOST", EMULATOR_FIRESTORE)
+        os.environ.setdefault("FIREBASE_AUTH_EMULATOR_HOST", f"127.0.0.1:{emulator_ports()['auth']}")
     project = args.project or os.environ.get("GOOGLE_CLOUD_PROJECT") or os.environ.get("GCLOUD_PROJECT")
     if not project:
         sys.exit("error: no project: pass --project ID (or --emulator for the local demo-phoenix)")
@@ -171,8 +176,6 @@ def cmd_monitoring(args) -> int:
 def cmd_smoke(args) -> int:
     from ops import smoke
 
-    if args.emulator:
-        os.environ.setdefault("FIREBASE_AUTH_EMULATOR_HOST", f"127.0.0.1:{smoke.emulator_ports()['auth']}")
     return smoke.main(args.project, args.api_key, emulator=args.emulator)
 
 
@@ -309,9 +312,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.emulator and not args.project:
         args.project = "demo-phoenix"
     _connect(args)
-    from ops.connection import ConnectionProblem
+    from ops.connection import ConnectionProblem, check_firestore
 
     try:
+        if args.command not in API_ONLY_COMMANDS:
+            check_firestore()  # before any work: a missing stack or credential is one line
         return args.func(args)
     except ConnectionProblem as exc:  # one line, no traceback: what to fix is in it
         print(f"error: {exc}", file=sys.stderr)
