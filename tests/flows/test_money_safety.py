@@ -286,7 +286,8 @@ def _backdate(cid: str, minutes: int) -> None:
 
 
 def test_orphan_sweep_fails_and_refunds_a_stuck_generation_exactly_once(new_user, veo):
-    user, client = new_user(tokens=100)
+    start = 2 * cost(4)  # the stuck request and a young one
+    user, client = new_user(tokens=start)
     tag = marker()
     veo.faults([{"on": "start", "kind": "hang", "match": tag}])
     cid = submit(client, user.uid, f"{tag} never finishes")
@@ -302,7 +303,7 @@ def test_orphan_sweep_fails_and_refunds_a_stuck_generation_exactly_once(new_user
     assert wait_status(client, young)["status"] == "draft"  # not old enough to be touched
     entries = ledger_of(client, user.uid)
     assert sum(1 for e in entries.values() if e["type"] == "refund") == 1
-    assert balance(client, user.uid) == 100 - cost(4)
+    assert balance(client, user.uid) == start - cost(4)
     assert_ledger_ok(user.uid)
 
 

@@ -128,7 +128,12 @@ def test_a_published_video_shows_its_quality_resolution_and_sound_in_the_feed(ne
     draft = wait_status(client, cid, timeout=90)
     assert draft["status"] == "draft"
     # The resolution the request left out is on the creation as it was priced
-    assert (draft["quality"], draft["resolution"], draft["audio"], draft["tokenCost"]) == ("fast", "720p", False, 28)
+    assert (draft["quality"], draft["resolution"], draft["audio"], draft["tokenCost"]) == (
+        "fast",
+        "720p",
+        False,
+        price(4, Options("fast", "720p", False)),
+    )
     client.update(f"creations/{cid}", {"status": "published", "publishedAt": SERVER_TIME})
 
     def feed_entry():
