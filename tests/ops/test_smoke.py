@@ -28,6 +28,7 @@ def test_the_smoke_test_makes_fetches_and_cleans_up_one_video(admin_db):
     done = ops("--emulator", "smoke")
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
+    print(done.stdout)  # the one screen, for `pytest -s` and for the report of a failure below
     steps = [line for line in lines if line.startswith("  ok  ")]
     assert len(steps) == 8, done.stdout  # every step, the user's removal included
     assert any("video/mp4" in line for line in steps)
