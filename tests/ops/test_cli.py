@@ -87,14 +87,14 @@ def test_fail_and_refund_on_a_malformed_balance_says_why_and_moves_nothing(new_u
     veo.faults([{"on": "start", "kind": "hang", "match": tag}])
     cid = submit(client, user.uid, f"{tag} stuck")
     wait_status(client, cid, statuses=("processing",))
-    OWNER.update(f"users/{user.uid}", {"tokens": "sixty"})
+    OWNER.update(f"users/{user.uid}", {"tokens": "forty-four"})
 
     result = ops("--emulator", "fail-and-refund", cid)
     assert result.returncode == 1
     assert f"cannot settle {cid}" in result.stderr and "Traceback" not in result.stderr
     assert "refund_" + cid not in ledger_of(client, user.uid)
 
-    OWNER.update(f"users/{user.uid}", {"tokens": 60})  # the operator repairs the balance
+    OWNER.update(f"users/{user.uid}", {"tokens": 100 - cost(4)})  # the operator repairs the balance
     assert f"refunded {cost(4)} tokens" in ops("--emulator", "fail-and-refund", cid).stdout
     assert balance(client, user.uid) == 100
 
