@@ -73,7 +73,7 @@ try:
 ledger-check:
 	$(PY) -m ops $(if $(PROJECT),--project $(PROJECT),--emulator) ledger-check
 
-# Ships functions, rules and indexes to a real project: make deploy PROJECT=my-project
+# Ships functions, Firestore rules and indexes, and Storage rules to a real project: make deploy PROJECT=my-project
 # Refuses the local demo-* projects (they exist only in the emulator), and a Veo model that
 # Google has retired or never had (every generation would fail): see ops/deploy_check.py.
 deploy: install
@@ -82,7 +82,7 @@ deploy: install
 	$(PY) -m ops.deploy_check --project "$(PROJECT)" $(if $(ALLOW_R2_DEV),--allow-r2-dev)
 	$(PY) -m ops.pin_requirements --check
 	$(PY) -m ops indexes --check
-	node_modules/.bin/firebase deploy --project "$(PROJECT)" --only functions,firestore:rules,firestore:indexes
+	node_modules/.bin/firebase deploy --project "$(PROJECT)" --only functions,firestore:rules,firestore:indexes,storage
 	$(PY) -m ops --project "$(PROJECT)" monitoring apply $(if $(NOTIFY_CHANNEL),--notify-channel "$(NOTIFY_CHANNEL)")
 	$(PY) -m ops --project "$(PROJECT)" smoke
 

@@ -35,9 +35,6 @@ GCS_TEMP_BUCKET = StringParam(
     default="",
     description="Bucket Veo writes videos to before the copy to R2; empty returns videos inline (small videos only)",
 )
-GCS_ENDPOINT = StringParam(
-    "GCS_ENDPOINT", default="", description="Empty for Google Cloud Storage; a URL for a local server"
-)
 R2_ENDPOINT = StringParam("R2_ENDPOINT", default="", description="https://<account>.r2.cloudflarestorage.com")
 R2_BUCKET = StringParam("R2_BUCKET", default="phoenix-media")
 R2_REGION = StringParam("R2_REGION", default="auto")
@@ -122,6 +119,18 @@ ALERT_DAILY_SPEND_USD = IntParam(
     "ALERT_DAILY_SPEND_USD", default=100, description="Alert when today's estimated Veo spend passes this"
 )
 
+# Push notifications: FCM HTTP v1 with the functions' own service account (it needs the
+# cloudmessaging.messages.create permission, e.g. the "Firebase Cloud Messaging API Admin" role).
+FCM_BASE_URL = StringParam(
+    "FCM_BASE_URL", default="", description="Empty for https://fcm.googleapis.com; a URL to use an FCM stand-in"
+)
+FCM_CREDENTIALS_FILE = StringParam(
+    "FCM_CREDENTIALS_FILE",
+    default="",
+    description="Empty: the function's own credentials (production). A service account key file "
+    "(relative to functions/) whose token_uri is the stand-in's: local stacks only",
+)
+
 R2_SECRETS = [R2_ACCESS_KEY_ID, R2_SECRET_ACCESS_KEY]
 
 
@@ -133,7 +142,6 @@ class Settings:
     veo_expected_seconds: int
     veo_http_timeout_s: float
     gcs_temp_bucket: str
-    gcs_endpoint: str
     r2_endpoint: str
     r2_bucket: str
     r2_region: str
@@ -155,6 +163,8 @@ class Settings:
     queue_max_wait_minutes: int = 60
     veo_min_seconds: float = 30.0
     project_id: str = ""  # the Vertex AI project Veo runs in: this function's own
+    fcm_base_url: str = ""
+    fcm_credentials_file: str = ""
 
 
 def settings() -> Settings:
@@ -166,7 +176,6 @@ def settings() -> Settings:
         veo_expected_seconds=VEO_EXPECTED_SECONDS.value,
         veo_http_timeout_s=float(max(1, VEO_HTTP_TIMEOUT_SECONDS.value)),
         gcs_temp_bucket=GCS_TEMP_BUCKET.value,
-        gcs_endpoint=GCS_ENDPOINT.value,
         r2_endpoint=R2_ENDPOINT.value,
         r2_bucket=R2_BUCKET.value,
         r2_region=R2_REGION.value,
@@ -196,6 +205,8 @@ def settings() -> Settings:
         queue_max_wait_minutes=max(1, QUEUE_MAX_WAIT_MINUTES.value),
         veo_min_seconds=float(max(0, VEO_MIN_SECONDS.value)),
         project_id=_project_id(),
+        fcm_base_url=FCM_BASE_URL.value.rstrip("/"),
+        fcm_credentials_file=_in_source(FCM_CREDENTIALS_FILE.value),
     )
 
 

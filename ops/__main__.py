@@ -109,8 +109,9 @@ def cmd_report(args) -> int:
     from google.cloud import firestore
 
     from adapters.firebase_app import firestore_client
+    from adapters.metrics_store import metric_shards_since
     from adapters.store import CREATIONS
-    from domain.report import summarize
+    from domain.report import notification_rows, summarize
 
     if args.hours <= 0:
         print("error: --hours must be positive", file=sys.stderr)
@@ -118,9 +119,11 @@ def cmd_report(args) -> int:
     since = datetime.now(UTC) - timedelta(hours=args.hours)
     query = firestore_client().collection(CREATIONS).where(filter=firestore.FieldFilter("createdAt", ">=", since))
     report = summarize([snap.to_dict() for snap in query.stream()], args.usd_per_second)
-    width = max(len(name) for name, _ in report.rows())
+    # Notifications are counted in the 10-minute metric shards, not on the creations.
+    rows = report.rows() + notification_rows(metric_shards_since(since))
+    width = max(len(name) for name, _ in rows)
     print(f"Phoenix report, last {args.hours:g} h (since {since:%Y-%m-%d %H:%M} UTC)")
-    for name, value in report.rows():
+    for name, value in rows:
         print(f"  {name:<{width}}  {value:>10}")
     return 0
 

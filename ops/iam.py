@@ -58,6 +58,12 @@ REQUIRED: tuple[Role, ...] = (
     Role(RUNTIME, "roles/eventarc.eventReceiver", PROJECT, "receive the Firestore trigger events"),
     Role(RUNTIME, "roles/secretmanager.secretAccessor", PROJECT, "read the R2 secrets"),
     Role(RUNTIME, "roles/logging.logWriter", PROJECT, "write the named-event logs the metrics read"),
+    Role(
+        RUNTIME,
+        "roles/firebasecloudmessaging.admin",
+        PROJECT,
+        "send push notifications (cloudmessaging.messages.create)",
+    ),
     Role(RUNTIME, "roles/storage.objectAdmin", TEMP_BUCKET, "read and delete Veo's output in GCS_TEMP_BUCKET"),
     Role(VERTEX_AGENT, "roles/storage.objectCreator", TEMP_BUCKET, "Veo writes the finished video there"),
 )

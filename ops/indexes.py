@@ -352,7 +352,7 @@ def _exercise() -> None:
     a different query. tests/ops/test_indexes.py fails when a builder is missing here."""
     import argparse
 
-    from adapters import admission_store, creation_reads, feed_store, metrics_store, upload_intents
+    from adapters import admission_store, creation_reads, feed_store, metrics_store, notification_store, upload_intents
     from ops import __main__ as cli
     from ops import ledger_check
 
@@ -365,6 +365,7 @@ def _exercise() -> None:
     feed_store.published_by("user", None, 10)
     feed_store.feed_page(None, 10)
     feed_store.hidden_pending_review(10)
+    notification_store.devices("user")
     metrics_store.metric_shards_since(now)
     metrics_store.in_flight_summary()
     metrics_store.totals_since(now - timedelta(hours=1), 0.15)

@@ -20,6 +20,7 @@ from typing import Any
 from google.cloud import firestore
 
 from adapters.firestore_tx import count, count_now, db, get, get_all, in_transaction, incarnation_of  # noqa: F401
+from adapters.notification_store import write_outbox
 from domain import contract, ledger, media, metrics
 from domain.errors import Failure
 from domain.ledger import Account, EntryType
@@ -173,6 +174,18 @@ def _settle_failure(
     if trail.debited is not None:
         fields["tokenCost"] = trail.debited
     tx.update(cref, fields)
+    if trail.debited is not None:
+        # Work the user paid for failed: the push notification's outbox document, sent by its own
+        # trigger. A refusal before any charge is not notified: the app shows it at once.
+        write_outbox(
+            tx,
+            cref.id,
+            trail.user_id,
+            Status.FAILED,
+            trail.incarnation,
+            error_code=failure.code,
+            refunded=plan.refunded,
+        )
     # No counter here (issue #14): at 50 generations/s a shared counter would be the hot
     # document of every money transaction. The creation itself is the record the alerts
     # aggregate (adapters/metrics_store.py).
@@ -333,6 +346,7 @@ def complete_draft(creation_id: str, media_url: str, usd_per_video_second: float
                 "updatedAt": firestore.SERVER_TIMESTAMP,
             },
         )
+        write_outbox(tx, creation_id, user_id, Status.DRAFT, incarnation_of(snap.create_time))
         return Completion(True, user_gone)
 
     return in_transaction(run)

@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain import contract, ledger, media, metrics, moderation, profiles
+from domain import contract, ledger, media, metrics, moderation, notifications, profiles
 from domain.errors import Failure
 from domain.ledger import Account, EntryType
 from domain.states import IN_FLIGHT, Status, parse_status, server_may_move
@@ -74,6 +74,7 @@ class FakeStore(ScaleStoreMixin, Scripted):
         self.feed: dict[str, dict] = {}
         self.cursors: dict[str, str | None] = {}
         self.uploads: dict[str, dict] = {}  # upload intents by object key
+        self.outbox: dict[str, dict] = {}  # notifications/{id}: written with a draft or a failure
 
     # ---- what the client and the tests do (not part of the port) --------------------------
 
@@ -277,6 +278,7 @@ class FakeStore(ScaleStoreMixin, Scripted):
             creation_id,
             {"status": Status.DRAFT.value, "mediaUrl": media_url, "progress": 100, "completedAt": self.clock.now()},
         )
+        self._notify(creation_id, user_id, Status.DRAFT)
         duration = snap.get("duration") if type(snap.get("duration")) is int else 0
         self.count_now(metrics.succeeded(duration, 0.0, usd_per_video_second))
         return Completion(True, user_gone)
@@ -375,11 +377,19 @@ class FakeStore(ScaleStoreMixin, Scripted):
         if trail.debited is not None:
             fields["tokenCost"] = trail.debited
         self._update(creation_id, fields)
+        if trail.debited is not None:  # only work the user paid for (adapters/store.py)
+            self._notify(creation_id, trail.user_id, Status.FAILED, error_code=failure.code, refunded=plan.refunded)
         if refused and trail.debited is None:
             self.count_now(metrics.rejected(failure.code))
         else:
             self.count_now(metrics.failed(failure.code, plan.refund_amount))
         return Settlement(True, plan.refund_amount, status, user_gone=plan.user_gone)
+
+    def _notify(self, creation_id: str, user_id: str | None, status: Status, **fields) -> None:
+        """The outbox document the real transaction sets (adapters/notification_store.py)."""
+        if user_id:
+            key = notifications.outbox_id(creation_id, status.value, self.incarnation(creation_id))
+            self.outbox[key] = notifications.outbox_document(creation_id, user_id, status, **fields)
 
     def _update(self, creation_id: str, fields: dict) -> None:
         if fields.get("status") == Status.FAILED.value:

@@ -104,6 +104,14 @@ def test_report_prints_a_readable_table(new_user, veo):
     wait_status(client, submit(client, user.uid, f"{uuid.uuid4().hex[:8]} a red kite"))
     result = ops("--emulator", "report", "--hours", "1")
     assert result.returncode == 0
-    for label in ("success rate", "refund rate", "generation time p95", "in flight", "est. cost per video"):
+    for label in (
+        "success rate",
+        "refund rate",
+        "generation time p95",
+        "in flight",
+        "est. cost per video",
+        "notifications sent",
+        "devices pruned",
+    ):
         assert label in result.stdout
     assert ops("--emulator", "report", "--hours", "0").returncode == 2

@@ -11,6 +11,10 @@ import { optionFacts, tokenCost } from "../pricing.js";
 import { announce, isDenied, listen, shorten, state } from "../session.js";
 import { canPublishCreation, canUnpublish, moderationLine } from "../names.js";
 import { refreshFeed } from "./feed.js";
+import { newlyReady, statusesOf } from "../notices.js";
+
+// Statuses of the last snapshot, for the "your video is ready" notice (null: none seen yet).
+let lastStatuses = null;
 
 export function watchCreations() {
   listen(
@@ -20,6 +24,11 @@ export function watchCreations() {
       state.creationsLimit,
       (creations) => {
         $("creations-error").textContent = "";
+        for (const id of newlyReady(lastStatuses, creations)) {
+          const ready = creations.find((c) => c.id === id);
+          announce(`Your video is ready: “${shorten(ready.prompt, 40)}”.`);
+        }
+        lastStatuses = statusesOf(creations);
         state.myCreations = new Set(creations.map((c) => c.id));
         refreshFeed();
         syncCards($("creations"), creations, {
