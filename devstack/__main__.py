@@ -8,7 +8,7 @@ import signal
 import sys
 import time
 
-from devstack import stack, web
+from devstack import preflight, stack, web
 
 DEMO_EMAIL = "demo@phoenix.test"
 DEMO_PASSWORD = "phoenix-demo"
@@ -40,8 +40,10 @@ def seed_demo_user() -> str:
 
 def dev() -> None:
     os.environ.update(stack.client_env())
-    if stack.stack_running():
-        sys.exit("The stack is already running (ports 5001/8787 answer). Stop it first.")
+    problem = preflight.ports_problem()
+    if problem:
+        print(problem, file=sys.stderr)
+        sys.exit(preflight.EXIT_NOT_READY)
     running = stack.Stack()
     stopping = False
 
@@ -74,6 +76,7 @@ Phoenix dev stack is up (project {stack.PROJECT_ID}). Logs: .devstack/*.log
   Web client     {web.url(web_server)}   (clients/web; sign in as the demo user)
 
 Try it:  make try PROMPT="a paper boat on a rainy street"
+Tokens for an account made in the web client:  functions/venv/bin/python -m ops --emulator grant <its email> 200
 Press Ctrl-C to stop everything.
 """,
             flush=True,

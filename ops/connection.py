@@ -1,6 +1,7 @@
-"""Reaching Google's APIs from the operator CLI: one place that turns "no credentials", "cannot
-connect" and an API's error answer into one line (`ConnectionProblem`), which `python -m ops`
-prints without a traceback. Commands call `google_session()` first, before any work."""
+"""Google's REST APIs from the operator CLI (iam, monitoring): one place that turns "no
+credentials", "cannot connect" and an API's error answer into one line (`ConnectionProblem`),
+which `python -m ops` prints without a traceback. Whether the stack or the credentials are
+there at all is devstack/preflight.py's, checked before any command runs."""
 
 from __future__ import annotations
 
@@ -49,26 +50,3 @@ def call(session, method: str, url: str, body: dict | None = None, params: dict 
         raise ConnectionProblem(f"{method} {url} answered {answer.status_code}: {reason}")
     return answer.json() if answer.content else {}
 
-
-def check_firestore() -> None:
-    """Firestore (and, in the emulator, Auth) answer: before a command does any work."""
-    import os
-    import socket
-
-    hosts = [os.environ.get(v) for v in ("FIRESTORE_EMULATOR_HOST", "FIREBASE_AUTH_EMULATOR_HOST")]
-    emulated = [h for h in hosts if h]
-    for host in emulated:
-        name, _, port = host.rpartition(":")
-        try:
-            socket.create_connection((name, int(port)), timeout=3).close()
-        except OSError:
-            raise ConnectionProblem(f"no emulator at {host}: start the stack (`make dev`) first") from None
-    if emulated:
-        return
-    google_session()  # credentials first: their absence is the usual problem
-    from adapters.firebase_app import firestore_client
-
-    try:
-        firestore_client().collection("system").document("connection-check").get(timeout=20)
-    except Exception as exc:  # noqa: BLE001 — any failure here is "cannot use Firestore", in one line
-        raise ConnectionProblem(f"cannot read Firestore: {type(exc).__name__}: {str(exc)[:160]}") from None

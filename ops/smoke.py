@@ -264,7 +264,7 @@ def smoke(project: str, endpoints: Endpoints, http, wait_seconds: float = WAIT_F
 def main(project: str, api_key: str | None, emulator: bool) -> int:
     import requests
 
-    # `python -m ops` has checked Firestore (and the Auth emulator) before calling this.
+    # `python -m ops` has run the preflight (the stack, or the credentials) before calling this.
     endpoints = Endpoints.for_project(project, api_key or os.environ.get("FIREBASE_WEB_API_KEY"), emulator)
     started = datetime.now(UTC)
     run = smoke(project, endpoints, requests.Session())
