@@ -49,4 +49,3 @@ def call(session, method: str, url: str, body: dict | None = None, params: dict 
             reason = answer.text[:200]
         raise ConnectionProblem(f"{method} {url} answered {answer.status_code}: {reason}")
     return answer.json() if answer.content else {}
-

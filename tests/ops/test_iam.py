@@ -114,6 +114,8 @@ def test_without_credentials_the_command_says_so_in_one_line():
         text=True,
         timeout=120,
     )
-    assert done.returncode == 2
+    from devstack import preflight
+
+    assert done.returncode == preflight.EXIT_NOT_READY  # the shared preflight, before any API call
     assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert "credentials" in done.stderr

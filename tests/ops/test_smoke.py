@@ -49,17 +49,3 @@ def test_a_failed_step_is_named_and_exits_non_zero(veo):
     assert done.returncode == 1, done.stdout
     assert "FAIL wait for the draft" in done.stdout and "smoke: FAILED" in done.stdout
     assert "ok   remove the user" in done.stdout and "Traceback" not in done.stderr
-
-
-def test_without_a_stack_it_says_so_in_one_line():
-    env = {**os.environ, "FIRESTORE_EMULATOR_HOST": "127.0.0.1:1", "FIREBASE_AUTH_EMULATOR_HOST": "127.0.0.1:1"}
-    done = ops("--emulator", "smoke", env=env)
-    assert done.returncode == 2 and "Traceback" not in done.stderr
-    assert len(done.stderr.strip().splitlines()) == 1 and "no emulator" in done.stderr
-
-
-def test_a_firestore_command_without_its_stack_says_so_in_one_line():
-    env = {**os.environ, "FIRESTORE_EMULATOR_HOST": "127.0.0.1:1"}
-    done = ops("--emulator", "ledger-check", env=env)
-    assert done.returncode == 2 and "Traceback" not in done.stderr
-    assert done.stderr.strip().startswith("error: no emulator at 127.0.0.1:1")
