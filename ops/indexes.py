@@ -374,8 +374,16 @@ def _exercise() -> None:
     ledger_check.changed_users(now)
     list(ledger_check._all_user_pages(10))
     ledger_check._check_page(["user"])
-    with contextlib.redirect_stdout(io.StringIO()):
-        cli.cmd_report(argparse.Namespace(hours=1.0, usd_per_second=0.15))
+    from ops import accounts
+
+    resolve = accounts.resolve
+    accounts.resolve = lambda key: accounts.Account(key, key)  # Auth is not asked
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            cli.cmd_report(argparse.Namespace(hours=1.0, usd_per_second=0.15))
+            cli.cmd_ledger(argparse.Namespace(user="user", limit=20))
+    finally:
+        accounts.resolve = resolve
 
 
 def captured_python_queries() -> tuple[list[Query], set[str]]:

@@ -105,7 +105,9 @@ def test_each_role_is_listed_once_for_each_account_and_scope():
 
 
 def test_without_credentials_the_command_says_so_in_one_line():
-    env = {**os.environ, "GOOGLE_APPLICATION_CREDENTIALS": "/nonexistent/adc.json"}
+    # A real project (no emulator in the environment) and no credentials.
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_EMULATOR_HOST")}
+    env["GOOGLE_APPLICATION_CREDENTIALS"] = "/nonexistent/adc.json"
     done = subprocess.run(
         [sys.executable, "-m", "ops", "--project", PROJECT, "iam"],
         cwd=iam.ROOT,
