@@ -24,6 +24,16 @@ INSTANCE_CONCURRENCY = 20
 START_MAX_CONCURRENT_DISPATCHES = 400
 START_MAX_INSTANCES = START_MAX_CONCURRENT_DISPATCHES // INSTANCE_CONCURRENCY
 
+# A poll shard's instances. Its queue dispatches no more at once than they serve: a dispatch
+# beyond instances x concurrency is a Cloud Run 429, and each 429 spends one of the task's
+# attempts (docs/architecture.md, "Queues that cannot starve their chain").
+FINALIZE_MAX_INSTANCES = 20
+# How long a poll task keeps being retried after its first try (Cloud Tasks stops only once
+# both this and max_attempts are spent): it outlasts a burst of 429s or a Vertex outage of
+# several minutes, and ends before the sweep (ORPHAN_AFTER_MINUTES, 15) would judge the
+# creation abandoned.
+FINALIZE_RETRY_SECONDS = 600
+
 
 def _labels(service: str) -> dict[str, str]:
     return {**LABELS, "service": service}
@@ -124,14 +134,20 @@ def _finalize_shard(shard: int):
     finalize.__name__ = finalize.__qualname__ = finalize_queue(shard)
     return tasks_fn.on_task_dispatched(
         region=REGION,
-        retry_config=options.RetryConfig(max_attempts=5, min_backoff_seconds=10, max_backoff_seconds=120),
-        rate_limits=options.RateLimits(max_concurrent_dispatches=1000),
+        retry_config=options.RetryConfig(
+            max_attempts=10,
+            max_retry_seconds=FINALIZE_RETRY_SECONDS,
+            min_backoff_seconds=10,
+            max_backoff_seconds=60,
+            max_doublings=3,
+        ),
+        rate_limits=options.RateLimits(max_concurrent_dispatches=FINALIZE_MAX_INSTANCES * INSTANCE_CONCURRENCY),
         # One poll per task (the next one is a new task): short, except the last, which streams
         # the video to R2: time and memory for that one.
         memory=options.MemoryOption.GB_1,
         cpu=1,
         timeout_sec=600,
-        max_instances=20,
+        max_instances=FINALIZE_MAX_INSTANCES,
         concurrency=INSTANCE_CONCURRENCY,
         labels=_labels(finalize_queue(shard)),
         secrets=config.R2_SECRETS,

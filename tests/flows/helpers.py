@@ -13,6 +13,13 @@ from tests.support.waiting import wait_until
 OWNER = UserClient("owner")  # the emulator's admin token: skips the rules, like a race would
 
 
+def cost(duration: int = 4, **options) -> int:
+    """What a request costs, from the one price table: tests never write a price as a number."""
+    from domain.pricing import Options, price
+
+    return price(duration, Options(**options))
+
+
 def new_id() -> str:
     return f"c-{uuid.uuid4().hex}"
 

@@ -17,6 +17,7 @@ from tests.flows.helpers import (
     Altered,
     assert_ledger_ok,
     balance,
+    cost,
     ledger_of,
     request_doc,
     run_scheduled,
@@ -162,7 +163,7 @@ def test_malformed_in_flight_documents_are_set_aside_and_the_sweep_refunds_every
     run_scheduled("sweeporphans")  # answers 200: nothing raised
 
     assert client.get(f"creations/{stuck}")["status"] == "failed"
-    assert ledger_of(client, user.uid)[f"refund_{stuck}"]["amount"] == 40
+    assert ledger_of(client, user.uid)[f"refund_{stuck}"]["amount"] == cost(4)
     assert balance(client, user.uid) == 100
     for cid in (numeric_uid, no_uid):  # no ledger to find: failed without money
         doc = OWNER.get(f"creations/{cid}")
@@ -170,7 +171,7 @@ def test_malformed_in_flight_documents_are_set_aside_and_the_sweep_refunds_every
     # Money is owed but the balance is unreadable: set aside, never guessed.
     assert OWNER.get(f"creations/{charged_odd}")["status"] == "pending"
     assert_ledger_ok(user.uid)
-    OWNER.update(f"users/{odd.uid}", {"tokens": 60})  # an operator mends it; the next sweep refunds
+    OWNER.update(f"users/{odd.uid}", {"tokens": 100 - cost(4)})  # an operator mends it; the next sweep refunds
     run_scheduled("sweeporphans")
     assert OWNER.get(f"creations/{charged_odd}")["refunded"] is True
     assert_ledger_ok(odd.uid)
@@ -187,7 +188,7 @@ def test_an_in_flight_creation_with_a_string_created_at_is_still_aged_and_swept(
 
     assert cid in [c for c, _ in store.in_flight_without_a_time(later, limit=1000)]
     assert cid not in [c for c, _ in store.in_flight_without_a_time(LONG_AGO, limit=1000)]
-    assert store.fail_and_refund(cid, failure(ErrorCode.TIMEOUT)).refunded_tokens == 40  # what the sweep does
+    assert store.fail_and_refund(cid, failure(ErrorCode.TIMEOUT)).refunded_tokens == cost(4)  # what the sweep does
     assert balance(client, user.uid) == 100
     assert_ledger_ok(user.uid)
 

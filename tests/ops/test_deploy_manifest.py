@@ -79,8 +79,8 @@ def test_every_function_is_declared_as_intended():
             assert trigger["eventFilters"] == {"bucket": "{{ params.GCS_TEMP_BUCKET }}"}
         elif kind == "task":
             retry = ep["taskQueueTrigger"]["retryConfig"]
-            if name.startswith("finalizegeneration"):
-                assert retry == {"maxAttempts": 5, "minBackoffSeconds": 10, "maxBackoffSeconds": 120}
+            if name.startswith("finalizegeneration"):  # see test_no_queue_dispatches_more_than_...
+                assert retry["maxRetrySeconds"] >= 600
             else:  # startveo: see test_the_start_queue_dispatches_at_the_veo_quota_...
                 assert retry["maxRetrySeconds"] >= 600
         else:
@@ -170,3 +170,28 @@ def test_the_start_queue_keeps_100_starts_a_second_in_flight_and_no_more_than_it
     dispatches = ep["taskQueueTrigger"]["rateLimits"]["maxConcurrentDispatches"]
     assert dispatches >= 100 * 2.5
     assert dispatches <= ep["maxInstances"] * ep["concurrency"]
+
+
+def test_no_queue_dispatches_more_than_its_function_serves_and_a_burst_of_429s_cannot_end_a_chain():
+    # Cloud Run answers 429 to a dispatch beyond instances x concurrency, and Cloud Tasks
+    # counts it as an attempt: a cap above capacity spends a poll chain's attempts under load.
+    spec = manifest()
+    endpoints, params = spec["endpoints"], {p["name"]: p for p in spec["params"]}
+    tasks = {name: ep for name, ep in endpoints.items() if "taskQueueTrigger" in ep}
+    assert tasks
+    for name, ep in tasks.items():
+        trigger = ep["taskQueueTrigger"]
+        assert trigger["rateLimits"]["maxConcurrentDispatches"] <= ep["maxInstances"] * ep["concurrency"], name
+        retry = trigger["retryConfig"]
+        # Retries go on until BOTH the attempts and the window are spent: the window rules.
+        assert retry["maxRetrySeconds"] >= 600, name
+        attempts_in_window, waited, backoff = 1, 0.0, retry["minBackoffSeconds"]
+        for _ in range(retry.get("maxDoublings", 16)):
+            if waited + backoff > retry["maxRetrySeconds"]:
+                break
+            waited, attempts_in_window, backoff = waited + backoff, attempts_in_window + 1, backoff * 2
+        assert attempts_in_window >= 4, name  # several tries inside a 10-minute burst
+    for name in (n for n in tasks if n.startswith("finalizegeneration")):
+        # ...and the poll chain ends before the sweep would fail and refund the creation.
+        orphan_seconds = int(params["ORPHAN_AFTER_MINUTES"]["default"]) * 60
+        assert tasks[name]["taskQueueTrigger"]["retryConfig"]["maxRetrySeconds"] < orphan_seconds, name

@@ -235,12 +235,14 @@ class Seeder:
 
         from adapters import store
         from domain import ledger
+        from domain.pricing import token_cost
 
+        cost = token_cost(4)
         cid = _new_id()
         now = dt.datetime.now(dt.UTC)
         fields = {
             **self._fields(uid, cid, "failed", now),
-            "tokenCost": 40,
+            "tokenCost": cost,
             "refunded": True,
             "error": {
                 "code": "content_policy",
@@ -252,13 +254,13 @@ class Seeder:
         def charge_and_refund(tx):
             user_ref = store.user_ref(uid)
             tokens = int(user_ref.get(transaction=tx).get("tokens"))
-            for entry, balance_after in (("debit", tokens - 40), ("refund", tokens)):
+            for entry, balance_after in (("debit", tokens - cost), ("refund", tokens)):
                 entry_id = ledger.debit_id(cid) if entry == "debit" else ledger.refund_id(cid)
                 tx.create(
                     store.ledger_ref(uid, entry_id),
                     {
                         "type": entry,
-                        "amount": 40,
+                        "amount": cost,
                         "balanceAfter": balance_after,
                         "creationId": cid,
                         "reason": "generation" if entry == "debit" else "content_policy",

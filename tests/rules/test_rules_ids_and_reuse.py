@@ -159,7 +159,9 @@ def test_an_id_another_user_was_charged_for_is_judged_by_the_callers_own_ledger(
     alice_debit = (
         admin_db.collection("users").document(alice.uid).collection("transactions").document(f"debit_{cid}").get()
     )
-    assert alice_debit.exists and alice_debit.get("amount") == 40
+    from domain.pricing import token_cost
+
+    assert alice_debit.exists and alice_debit.get("amount") == token_cost(4)  # seed.finished: a 4 s draft
 
 
 def test_a_new_id_is_not_denied_by_ledger_entries_of_other_ids(player, request_doc, seed, new_id):
