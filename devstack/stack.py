@@ -58,6 +58,7 @@ FUNCTION_NAMES = (
     "checkalerts",
     "renameprofile",
     "countreport",
+    "moderatemedia",
 )
 
 

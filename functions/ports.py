@@ -16,6 +16,7 @@ from domain import ledger
 from domain.admission import QueueEstimate, StartClaim
 from domain.errors import Failure
 from domain.generation import VeoOutcome
+from domain.media import FeedWrite
 from domain.metrics import Totals
 from domain.states import Status
 
@@ -161,7 +162,7 @@ class CreationStore(Protocol):
 class FeedStore(Protocol):
     """feed/{id} and the reconciliation cursors."""
 
-    def publish_to_feed(self, creation_id: str, media_url: str, poster_url: str | None = None) -> bool: ...
+    def publish_to_feed(self, creation_id: str, media_url: str, poster_url: str | None = None) -> FeedWrite: ...
 
     def remove_from_feed(self, creation_id: str) -> bool: ...
 
@@ -180,6 +181,8 @@ class FeedStore(Protocol):
     def published_by(self, user_id: str, after_id: str | None, limit: int) -> list[str]: ...
 
     def rename_in_feed(self, creation_id: str, user_id: str) -> bool: ...
+
+    def accept_name(self, user_id: str) -> bool: ...
 
     # -- reports (issue #16): (reports, newly hidden), or None when nothing was counted --
 

@@ -238,3 +238,17 @@ def taken_down(creation_id: str, by: str, reason: str) -> None:
 
 def moderation_restored(creation_id: str, by: str) -> None:
     _info("creation restored", creationId=creation_id, by=by)
+
+
+def moderation_media(creation_id: str, change: str) -> None:
+    """A moderation decision applied to the media (held, released, public copies hidden or back)."""
+    _info("moderation media", creationId=creation_id, change=change)
+
+
+def brigade_flagged(creation_id: str, reporters: list[str]) -> None:
+    """Reporters who hid other entries together: flagged, the entry sent to review instead."""
+    _warn("report brigade flagged", creationId=creation_id, reporters=reporters)
+
+
+def name_refused(user_id: str, code: str) -> None:
+    _info("display name refused", userId=user_id, code=code)

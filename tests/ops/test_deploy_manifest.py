@@ -16,7 +16,8 @@ FIRESTORE = "google.cloud.firestore.document.v1"
 EXPECTED = {
     # name: (trigger kind, event type or schedule, timeout, needs R2 secrets)
     "startgeneration": ("event", f"{FIRESTORE}.created", 120, True),
-    "publishcreation": ("event", f"{FIRESTORE}.updated", 120, True),
+    "publishcreation": ("event", f"{FIRESTORE}.written", 120, True),
+    "moderatemedia": ("event", f"{FIRESTORE}.written", 120, True),
     "cleanupcreation": ("event", f"{FIRESTORE}.deleted", 120, True),
     "startveo": ("task", None, 120, False),
     "finalizegeneration": ("task", None, 600, True),
@@ -29,6 +30,8 @@ EXPECTED = {
     "countreport": ("event", f"{FIRESTORE}.created", 60, False),
 }
 DOCUMENTS = {
+    "publishcreation": "publications/{creationId}",
+    "moderatemedia": "moderation/{creationId}",
     "renameprofile": "profiles/{userId}",
     "countreport": "feed/{creationId}/reports/{reporterId}",
 }
