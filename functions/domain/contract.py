@@ -241,6 +241,19 @@ def normalize_for_matching(text: str) -> str:
     return unicodedata.normalize("NFC", kept).translate(CONFUSABLES)
 
 
+def veo_texts(request: GenerationRequest) -> list[str]:
+    """Every text field of a request that is sent to Veo: each is checked for blocked terms."""
+    return [request.prompt] + ([request.negative_prompt] if request.negative_prompt else [])
+
+
+def find_blocked_in(request: GenerationRequest, blocked_terms: list[str] | tuple[str, ...]) -> str | None:
+    for text in veo_texts(request):
+        found = find_blocked_term(text, blocked_terms)
+        if found:
+            return found
+    return None
+
+
 def find_blocked_term(prompt: str, blocked_terms: list[str] | tuple[str, ...]) -> str | None:
     """Our own content pre-check: the first blocked term found as a whole word, after both
     are normalised (see normalize_for_matching)."""

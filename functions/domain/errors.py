@@ -33,7 +33,7 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.POLICY_COOLDOWN: "Too many of your recent prompts were refused by the content filter. Try again later.",
     ErrorCode.INVALID_NAME: "This name can't be used: it has characters that are not allowed or that don't show.",
     ErrorCode.NAME_TAKEN: "Another creator already uses this name, or one that looks the same.",
-    ErrorCode.RATE_LIMITED: "Too many changes in a short time. Try again later.",
+    ErrorCode.RATE_LIMITED: "Too many requests in a short time. Try again later.",
 }
 
 # Codes raised before any token is taken: nothing to refund.

@@ -11,7 +11,7 @@ from enum import StrEnum
 from adapters import log
 from bootstrap import Services
 from domain.admission import estimate_start, task_id
-from domain.contract import find_blocked_term, parse_request
+from domain.contract import find_blocked_in, parse_request
 from domain.errors import ErrorCode, Failure, failure
 from domain.ledger import DebitOutcome
 from domain.pricing import charged_fields, price
@@ -44,7 +44,7 @@ def handle(creation_id: str, data: dict | None, services: Services, incarnation:
     request = parse_request(creation_id, data)
     if isinstance(request, Failure):
         return _reject(creation_id, data.get("userId"), request, incarnation, services)
-    blocked = find_blocked_term(request.prompt, settings.blocked_terms)
+    blocked = find_blocked_in(request, settings.blocked_terms)
     if blocked:
         return _reject(
             creation_id,
