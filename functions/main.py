@@ -162,9 +162,7 @@ def publishcreation(event: firestore_fn.Event[firestore_fn.Change[firestore_fn.D
 
     after = event.data.after
     with _usage("publishcreation", event.params["creationId"]):
-        publish_creation.handle(
-            event.params["creationId"], after is not None, _services()
-        )
+        publish_creation.handle(event.params["creationId"], after is not None, _services())
 
 
 @firestore_fn.on_document_written(

@@ -87,10 +87,18 @@ class CreationStore(Protocol):
 
     def load_creation(self, creation_id: str) -> dict | None: ...
 
-    def reject(self, creation_id: str, failure: Failure, incarnation: str | None = None) -> bool: ...
+    def reject(
+        self, creation_id: str, failure: Failure, incarnation: str | None = None, refusals_per_hour: int = 20
+    ) -> bool: ...
 
     def debit(
-        self, creation_id: str, user_id: str, cost: int, max_in_flight: int, incarnation: str | None = None
+        self,
+        creation_id: str,
+        user_id: str,
+        cost: int,
+        max_in_flight: int,
+        incarnation: str | None = None,
+        refusals_per_hour: int = 20,
     ) -> Debit: ...
 
     def mark_processing(

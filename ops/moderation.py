@@ -1,10 +1,14 @@
 """Moderation commands of the operator CLI (issue #16; runbook in docs/operations.md).
 
-- takedown: the creation is marked taken down (the owner reads why), moved back to draft if it
-  was published, and its feed entry removed, in one transaction; publishcreation then removes
-  the public copies (video and poster), as for an unpublish. It cannot be published again.
-- restore: ends a takedown (an ordinary draft again) or a hide by reports (visible again).
-- review-queue: the entries hidden by reports, waiting for a decision.
+- takedown: the creation is marked taken down (the owner reads what and why, never who: the
+  operator is kept in the server-only moderation/{id} and moderationAudit), moved back to draft
+  if it was published, its publication and feed entry removed, in one transaction; moderatemedia
+  then moves the draft video and poster where no one can reach them and deletes the public
+  copies. It cannot be published again. The round's reporters are judged right.
+- restore: ends a takedown (an ordinary draft again, its media back) or a hide by reports
+  (visible again, a new round that takes more reporters; the round's reporters judged wrong).
+- review-queue: the entries hidden by reports or held for review after a brigade, with who
+  reported what and how those reporters' past reports were judged.
 - feed-backfill: rewrites feed entries written before issue #16 (with the author's uid, no
   display name, no `visible`), which the new rules no longer let anyone read. Run it once
   after deploying the functions and before deploying the rules (docs/operations.md).
@@ -38,8 +42,10 @@ def cmd_takedown(args) -> int:
         print(f"error: no creation {args.creation_id!r}", file=sys.stderr)
         return 2
     print(f"taken down {args.creation_id} (was {before}) by {by}: {reason}")
-    if before == "published":
-        print("the public copies are removed by publishcreation within seconds; CDN caches keep them up to 5 min")
+    print(
+        "moderatemedia moves the draft video and poster out of reach and deletes the public copies within"
+        " seconds; CDN caches keep a public copy up to 5 min"
+    )
     return 0
 
 
@@ -65,8 +71,22 @@ def cmd_review_queue(args) -> int:
 
     hidden = feed_store.hidden_pending_review(args.limit)
     for creation_id, review in hidden:
-        print(f"{creation_id}  reports={review.get('reports')}")
-    print(f"{len(hidden)} entr{'y' if len(hidden) == 1 else 'ies'} hidden pending review")
+        why = "brigade suspected" if review.get("needsReview") else "hidden"
+        print(
+            f"{creation_id}  {why}  reports={review.get('reports')} weight={float(review.get('weight') or 0):.2f}"
+            f"/{float(review.get('hideAt') or 0):.2f} restores={review.get('restores') or 0}"
+        )
+        reporters = review.get("reporters") or {}
+        standings = feed_store.reporter_standings(sorted(reporters))
+        for uid, report in sorted(reporters.items()):
+            standing = standings.get(uid) or {}
+            flags = " FLAGGED" if standing.get("flagged") or uid in (review.get("brigade") or []) else ""
+            print(
+                f"    {uid}  {report.get('reason')}  weight={float(report.get('weight') or 0):.2f}"
+                f"{' (' + report['zero'] + ')' if report.get('zero') else ''}"
+                f"  past: upheld={standing.get('upheld') or 0} rejected={standing.get('rejected') or 0}{flags}"
+            )
+    print(f"{len(hidden)} entr{'y' if len(hidden) == 1 else 'ies'} waiting for review")
     return 0
 
 
@@ -110,7 +130,9 @@ def add_commands(sub) -> None:
     )
     restore.set_defaults(func=cmd_restore)
 
-    queue = sub.add_parser("review-queue", help="feed entries hidden by reports, waiting for a decision")
+    queue = sub.add_parser(
+        "review-queue", help="feed entries hidden by reports or held after a brigade, with their reporters"
+    )
     queue.add_argument("--limit", type=int, default=100)
     queue.set_defaults(func=cmd_review_queue)
 

@@ -105,7 +105,8 @@ def accept_name(user_id: str) -> bool:
             return False
         changed = after.get("name") != shown
         if changed and old_ref is not None and (new_ref is None or new_ref.path != old_ref.path):
-            if held[old_ref.path].exists and held[old_ref.path].to_dict().get("userId") == user_id:
+            old = held[old_ref.path]
+            if old.exists and old.to_dict().get("userId") == user_id:  # released: someone else may take it
                 tx.delete(old_ref)
         if changed and new_ref is not None and after.get("name") == requested and holder != user_id:
             tx.set(new_ref, {"userId": user_id, "at": firestore.SERVER_TIMESTAMP})
@@ -280,14 +281,18 @@ def count_report(creation_id: str, reporter_id: str, threshold: int) -> tuple[in
             threshold,
             now,
         )
-        tx.update(report_ref, {"countedAt": firestore.SERVER_TIMESTAMP, "counted": plan.weight > 0, "weight": plan.weight})
+        tx.update(
+            report_ref, {"countedAt": firestore.SERVER_TIMESTAMP, "counted": plan.weight > 0, "weight": plan.weight}
+        )
         standing_doc = plan.standing
         if reporter_id in plan.hid_with:
             standing_doc = moderation.with_hide(standing_doc, creation_id, now)
         tx.set(standing_ref, standing_doc)
         for uid in plan.hid_with:
             if uid != reporter_id and uid in contributors:
-                tx.set(db().collection(REPORTERS).document(uid), moderation.with_hide(contributors[uid], creation_id, now))
+                tx.set(
+                    db().collection(REPORTERS).document(uid), moderation.with_hide(contributors[uid], creation_id, now)
+                )
         for uid in plan.flagged:
             if uid != reporter_id:
                 tx.set(db().collection(REPORTERS).document(uid), moderation.flagged(contributors.get(uid)))

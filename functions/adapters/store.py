@@ -14,8 +14,8 @@ is the CreationStore port).
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from google.cloud import firestore
@@ -186,7 +186,7 @@ def _settle_failure(
     return Settlement(True, plan.refund_amount, status, user_gone=plan.user_gone)
 
 
-def reject(creation_id: str, failure: Failure, incarnation: str | None = None) -> bool:
+def reject(creation_id: str, failure: Failure, incarnation: str | None = None, refusals_per_hour: int = 20) -> bool:
     """Fail a pending creation the server refuses (bad request, blocked prompt). Never leaves
     a debit behind: if this incarnation was already charged (a repeated create event after a
     configuration change), the debit is refunded in the same transaction."""
@@ -209,7 +209,7 @@ def reject(creation_id: str, failure: Failure, incarnation: str | None = None) -
             return True
         _settle_failure(tx, ref, snap, trail, Status.PENDING, failure, refused=True)
         if trail.debited is None and trail.user_doc is not None:
-            _spend_refused_id(tx, trail.user_id, creation_id, trail.user_doc)
+            _spend_refused_id(tx, trail.user_id, creation_id, trail.user_doc, refusals_per_hour)
         return True
 
     return in_transaction(run)
@@ -221,15 +221,22 @@ def spent_ref(user_id: str, creation_id: str):
     return user_ref(user_id).collection("spentIds").document(creation_id)
 
 
-def _spend_refused_id(tx, user_id: str, creation_id: str, user_doc: dict) -> None:
+def _spend_refused_id(tx, user_id: str, creation_id: str, user_doc: dict, limit: int) -> None:
     """A refused, never-charged id is spent for good, and the refusal counts towards the
     refusal cooldown (domain/admission.py). Only when nothing else writes the user document in
     this transaction (no refund)."""
     tx.set(spent_ref(user_id, creation_id), {"at": firestore.SERVER_TIMESTAMP})
-    tx.update(user_ref(user_id), admission.refusal(user_doc, datetime.now(UTC)))
+    tx.update(user_ref(user_id), admission.refusal(user_doc, datetime.now(UTC), limit))
 
 
-def debit(creation_id: str, user_id: str, cost: int, max_in_flight: int, incarnation: str | None = None) -> Debit:
+def debit(
+    creation_id: str,
+    user_id: str,
+    cost: int,
+    max_in_flight: int,
+    incarnation: str | None = None,
+    refusals_per_hour: int = 20,
+) -> Debit:
     """Take `cost` tokens for a pending creation, or fail it without taking anything.
     `incarnation` is the create event's document: a newer document of the same id is not
     charged by an old event."""
@@ -260,7 +267,7 @@ def debit(creation_id: str, user_id: str, cost: int, max_in_flight: int, incarna
         if isinstance(plan, ledger.DebitRefused):
             tx.update(cref, _failed_fields(plan.failure, refunded=False))
             if user.exists and creation.exists and not prior.exists:
-                _spend_refused_id(tx, user_id, creation_id, user.to_dict())
+                _spend_refused_id(tx, user_id, creation_id, user.to_dict(), refusals_per_hour)
             return DebitRefused(plan.failure)
         if isinstance(plan, ledger.DebitSkipped):
             return DebitSkipped(plan.outcome)

@@ -141,7 +141,9 @@ def in_policy_cooldown(user: dict | None, now: datetime) -> bool:
 
 def policy_strike(user: dict | None, now: datetime) -> dict:
     """The fields of users/{uid} after one more refusal by Veo's filter."""
-    strikes = [t for t in (user or {}).get("policyStrikes") or [] if isinstance(t, datetime) and now - t < POLICY_WINDOW]
+    strikes = [
+        t for t in (user or {}).get("policyStrikes") or [] if isinstance(t, datetime) and now - t < POLICY_WINDOW
+    ]
     strikes = (strikes + [now])[-POLICY_STRIKES:]
     fields: dict = {"policyStrikes": strikes}
     if len(strikes) >= POLICY_STRIKES:
@@ -153,17 +155,18 @@ def policy_strike(user: dict | None, now: datetime) -> dict:
 # in-flight limit...) cost a function run each, and their ids are spent (never created again):
 # after REFUSALS_PER_WINDOW of them within REFUSAL_WINDOW, new requests are refused up front
 # (rate_limited, in the rules and before any charge) until REFUSAL_COOLDOWN has passed.
-REFUSALS_PER_WINDOW = 20
+REFUSALS_PER_WINDOW = 20  # the default of the REFUSALS_PER_HOUR param
 REFUSAL_WINDOW = timedelta(hours=1)
 REFUSAL_COOLDOWN = timedelta(hours=1)
 
 
-def refusal(user: dict | None, now: datetime) -> dict:
-    """The fields of users/{uid} after one more refused request."""
+def refusal(user: dict | None, now: datetime, limit: int = REFUSALS_PER_WINDOW) -> dict:
+    """The fields of users/{uid} after one more refused request (the last `limit` are kept)."""
+    limit = max(1, int(limit))
     times = [t for t in (user or {}).get("refusals") or [] if isinstance(t, datetime) and now - t < REFUSAL_WINDOW]
-    times = (times + [now])[-REFUSALS_PER_WINDOW:]
+    times = (times + [now])[-min(limit, 100) :]
     fields: dict = {"refusals": times}
-    if len(times) >= REFUSALS_PER_WINDOW:
+    if len(times) >= limit:
         fields["refusalCooldownUntil"] = now + REFUSAL_COOLDOWN
     return fields
 

@@ -136,9 +136,7 @@ def plan_report(
             reporters[uid] = {**reporters[uid], "weight": 0.0, "zero": "flagged"}
         if reporter_id in repeat:
             standing["flagged"] = True
-        review.update(
-            reporters=reporters, weight=max(0.0, total), hidden=False, needsReview=True, brigade=list(repeat)
-        )
+        review.update(reporters=reporters, weight=max(0.0, total), hidden=False, needsReview=True, brigade=list(repeat))
         return ReportPlan(review, standing, 0.0 if reporter_id in repeat else weight, why, False, flagged=repeat)
     review["hidden"] = True
     return ReportPlan(review, standing, weight, why, True, hid_with=tuple(sorted(active)))

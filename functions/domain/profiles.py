@@ -150,9 +150,7 @@ def decide_name(
 _FALLBACK_SKELETON = skeleton(FALLBACK_NAME)  # nobody may look like the name of the nameless
 
 
-def accepted_after(
-    state: dict | None, decision: NameDecision, requested: object, now: datetime
-) -> dict:
+def accepted_after(state: dict | None, decision: NameDecision, requested: object, now: datetime) -> dict:
     """displayNames/{uid} after a decision: the name shown, the error of a refused request, and
     the times of the recent changes (what RENAMES_PER_DAY counts)."""
     state = dict(state or {})

@@ -74,10 +74,12 @@ def test_the_rules_refuse_exactly_the_invisible_ranges_of_the_domain():
 
     from domain.profiles import INVISIBLE_RANGES
 
-    rules = open(os.path.join(os.path.dirname(__file__), "..", "..", "firestore.rules")).read()
+    with open(os.path.join(os.path.dirname(__file__), "..", "..", "firestore.rules")) as f:
+        rules = f.read()
     body = re.search(r"function invisibleChars\(\) \{\s*return \"(.*?)\";", rules).group(1)
     found = [
-        (int(lo, 16), int(hi or lo, 16)) for lo, hi in re.findall(r"\\\\x\{([0-9A-F]+)\}(?:-\\\\x\{([0-9A-F]+)\})?", body)
+        (int(lo, 16), int(hi or lo, 16))
+        for lo, hi in re.findall(r"\\\\x\{([0-9A-F]+)\}(?:-\\\\x\{([0-9A-F]+)\})?", body)
     ]
     assert found == list(INVISIBLE_RANGES)
 

@@ -170,7 +170,9 @@ class FakeStore(ScaleStoreMixin, Scripted):
 
     # ---- the money transactions (each: read, plan, write everything) -----------------------
 
-    def reject(self, creation_id: str, failure: Failure, incarnation: str | None = None) -> bool:
+    def reject(
+        self, creation_id: str, failure: Failure, incarnation: str | None = None, refusals_per_hour: int = 20
+    ) -> bool:
         self._enter("reject")
         snap = self.creations.get(creation_id)
         if _status(snap) != Status.PENDING:
@@ -185,15 +187,21 @@ class FakeStore(ScaleStoreMixin, Scripted):
         trail = self._trail(creation_id, user_id)
         self._settle_failure(creation_id, trail, Status.PENDING, failure, refused=True)
         if trail.debited is None and user_id in self.users:
-            self._spend_refused_id(user_id, creation_id)
+            self._spend_refused_id(user_id, creation_id, refusals_per_hour)
         return True
 
-    def _spend_refused_id(self, user_id: str, creation_id: str) -> None:
+    def _spend_refused_id(self, user_id: str, creation_id: str, limit: int) -> None:
         self.spent.add((user_id, creation_id))
-        self.users[user_id].update(admission.refusal(self.users[user_id], self.clock.now()))
+        self.users[user_id].update(admission.refusal(self.users[user_id], self.clock.now(), limit))
 
     def debit(
-        self, creation_id: str, user_id: str, cost: int, max_in_flight: int, incarnation: str | None = None
+        self,
+        creation_id: str,
+        user_id: str,
+        cost: int,
+        max_in_flight: int,
+        incarnation: str | None = None,
+        refusals_per_hour: int = 20,
     ) -> Debit:
         self._enter("debit")
         snap = self.creations.get(creation_id)
@@ -221,7 +229,7 @@ class FakeStore(ScaleStoreMixin, Scripted):
             self._update(creation_id, _failed_fields(plan.failure, refunded=False))
             self.count_now(metrics.rejected(plan.failure.code))
             if user_id in self.users and snap is not None and prior is None:
-                self._spend_refused_id(user_id, creation_id)
+                self._spend_refused_id(user_id, creation_id, refusals_per_hour)
             return DebitRefused(plan.failure)
         if isinstance(plan, ledger.DebitSkipped):
             return DebitSkipped(plan.outcome)

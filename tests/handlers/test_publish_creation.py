@@ -40,8 +40,8 @@ def test_publication_events_that_do_not_match_the_creation_are_ignored(world):
 
 def test_a_published_draft_gets_a_public_copy_and_a_feed_entry(world):
     # Given a draft the owner publishes
-    before = draft(world)
-    after = published(world)
+    draft(world)
+    published(world)
     # When the update is handled
     outcome = handle("c1", True, world.services)
     # Then the video is copied to its public key and the feed shows it
@@ -54,8 +54,8 @@ def test_a_published_draft_gets_a_public_copy_and_a_feed_entry(world):
 
 
 def test_a_repeated_publish_event_rewrites_the_same_copy_and_entry(world):
-    before = draft(world)
-    after = published(world)
+    draft(world)
+    published(world)
     handle("c1", True, world.services)
     # When the same event comes again
     # Then the outcome and the feed are the same
@@ -65,8 +65,8 @@ def test_a_repeated_publish_event_rewrites_the_same_copy_and_entry(world):
 
 def test_a_published_creation_with_an_unusable_media_key_is_set_aside(world):
     # Given a published creation whose mediaKey is not one of ours
-    before = draft(world, key="elsewhere/video.mp4")
-    after = published(world)
+    draft(world, key="elsewhere/video.mp4")
+    published(world)
     # When the update is handled
     outcome = handle("c1", True, world.services)
     # Then it is set aside and counted, nothing copied
@@ -76,8 +76,8 @@ def test_a_published_creation_with_an_unusable_media_key_is_set_aside(world):
 
 def test_a_creation_deleted_during_the_copy_leaves_no_public_copy(world):
     # Given the owner deletes the creation while its video is copied
-    before = draft(world)
-    after = published(world)
+    draft(world)
+    published(world)
     world.feed.before("publish_to_feed", lambda: world.store.delete("c1"))
     # When the publish tries to write the feed
     outcome = handle("c1", True, world.services)
@@ -88,8 +88,8 @@ def test_a_creation_deleted_during_the_copy_leaves_no_public_copy(world):
 
 def test_a_public_copy_is_noted_before_the_copy_and_the_note_cleared_once_the_feed_holds_it(world):
     # Given a draft the owner publishes, and R2 failing the copy the first time
-    before = draft(world)
-    after = published(world)
+    draft(world)
+    published(world)
     public = media.published_key("c1", KEY)
     world.media.fail("copy", permanent("r2"))
     # When the update is handled and dies at the copy (a trigger is not retried)
@@ -106,7 +106,7 @@ def test_a_public_copy_is_noted_before_the_copy_and_the_note_cleared_once_the_fe
 
 def test_the_feed_entry_carries_the_owners_display_name_and_no_uid(world):
     world.feed.accepted[USER] = {"name": "Alice W"}
-    before = draft(world)
+    draft(world)
     published(world)
     handle("c1", True, world.services)
     entry = world.store.feed["c1"]
@@ -114,8 +114,8 @@ def test_the_feed_entry_carries_the_owners_display_name_and_no_uid(world):
 
 
 def test_unpublish_removes_the_feed_entry_and_the_public_copy_and_keeps_the_draft(world):
-    before = draft(world)
-    after = published(world)
+    draft(world)
+    published(world)
     handle("c1", True, world.services)
     world.store.creations["c1"]["status"] = "draft"
     world.store.creations["c1"].pop("publishedAt", None)
@@ -129,8 +129,8 @@ def test_unpublish_removes_the_feed_entry_and_the_public_copy_and_keeps_the_draf
 
 
 def test_publish_again_while_an_unpublish_runs_ends_published_with_one_entry(world):
-    before = draft(world)
-    after = published(world)
+    draft(world)
+    published(world)
     handle("c1", True, world.services)
     # Given the owner unpublished, then publishes again while the unpublish removes the copies
     world.store.creations["c1"].update(status="draft")
@@ -144,8 +144,8 @@ def test_publish_again_while_an_unpublish_runs_ends_published_with_one_entry(wor
 
 
 def test_a_taken_down_creation_is_not_published_to_the_feed(world):
-    before = draft(world)
-    after = published(world)
+    draft(world)
+    published(world)
     world.store.creations["c1"]["moderation"] = {"state": "taken_down", "reason": "x"}
     assert handle("c1", True, world.services) == PublishOutcome.NOT_PUBLISHED
     assert "c1" not in world.store.feed
@@ -155,8 +155,8 @@ def test_an_unpublish_r2_refuses_to_clean_leaves_the_public_copy_to_the_media_sw
     from handlers import sweep_orphans
     from tests.handlers.fakes import transient
 
-    before = draft(world)
-    after = published(world)
+    draft(world)
+    published(world)
     handle("c1", True, world.services)
     world.store.creations["c1"]["status"] = "draft"
     public = media.published_key("c1", KEY)
