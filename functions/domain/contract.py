@@ -48,7 +48,7 @@ SERVER_FIELDS = frozenset(
 )
 # Issue #16: the draft's poster, and the moderation state its owner is shown (taken down or
 # under review). Server-written only.
-FEED_SERVER_FIELDS = frozenset({"posterUrl", "moderation"})
+FEED_SERVER_FIELDS = frozenset({"posterUrl", "moderation", "firstPublishedAt"})
 SERVER_FIELDS = SERVER_FIELDS | FEED_SERVER_FIELDS
 PROMPT_MAX_CHARS = 2000
 CREATION_ID_MAX_CHARS = 128
