@@ -84,6 +84,20 @@ def test_the_rules_refuse_exactly_the_invisible_ranges_of_the_domain():
     assert found == list(INVISIBLE_RANGES)
 
 
+def test_the_web_client_refuses_exactly_the_invisible_ranges_of_the_domain():
+    import os
+    import re
+
+    from domain.profiles import INVISIBLE_RANGES
+
+    with open(os.path.join(os.path.dirname(__file__), "..", "..", "clients", "web", "src", "names.js")) as f:
+        body = re.search(r"export const INVISIBLE =\s*/\[(.*?)\]/u;", f.read()).group(1)
+    found = [
+        (int(lo, 16), int(hi or lo, 16)) for lo, hi in re.findall(r"\\u\{([0-9A-F]+)\}(?:-\\u\{([0-9A-F]+)\})?", body)
+    ]
+    assert found == list(INVISIBLE_RANGES)
+
+
 # ---- look-alike names: one holder per skeleton --------------------------------------------------
 
 

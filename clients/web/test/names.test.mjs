@@ -15,6 +15,12 @@ test("names the rules refuse are explained before the write", () => {
   }
 });
 
+test("names that render blank or carry invisible characters are refused before the write", () => {
+  for (const name of ["\u3164\u3164", "Mara Lind\u034f", "Mara\ufe0f Lind", "\u115f\u1160ab", "Ma\u00adra"]) {
+    assert.match(nameProblem(name) || "", /don't show/, JSON.stringify(name));
+  }
+});
+
 test("a taken-down draft cannot be published and says why", () => {
   const c = { status: "draft", moderation: { state: "taken_down", reason: "Copyright claim" } };
   assert.equal(canPublishCreation(c), false);

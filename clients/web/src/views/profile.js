@@ -19,6 +19,22 @@ export async function loadDisplayName() {
   }
 }
 
+let stopWatching = null;
+
+// The server's verdict on the requested name (displayNames/{uid}): shown when it refused it.
+export function watchNameVerdict() {
+  if (stopWatching) stopWatching();
+  stopWatching = api.watchAcceptedName(
+    state.user.uid,
+    (accepted) => {
+      if (accepted && accepted.error) {
+        $("name-message").textContent = `${accepted.error.message} The feed shows “${accepted.name || FALLBACK_NAME}”.`;
+      }
+    },
+    () => {},
+  );
+}
+
 export function setupDisplayName() {
   $("name-form").addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -31,7 +47,7 @@ export function setupDisplayName() {
     $("save-name").disabled = true;
     try {
       await api.setDisplayName(state.user.uid, name);
-      $("name-message").textContent = "Saved. Your published videos show it within seconds.";
+      $("name-message").textContent = "Saved. Your published videos show it within seconds, once accepted.";
       announce(`Your name is now “${name}”.`);
     } catch (err) {
       $("name-message").textContent = deniedMessage("name", err);
