@@ -115,6 +115,42 @@ def cmd_feed_backfill(args) -> int:
     return 0
 
 
+def cmd_publications_backfill(args) -> int:
+    """Creations published before publications/{id} existed have none: their owner's unpublish
+    (a batch that deletes a missing publication) would wake no function. This writes one for
+    each published creation that lacks it (publishcreation then rewrites its entry: harmless)."""
+    from google.cloud import firestore
+
+    from adapters import feed_store
+    from adapters.firestore_tx import db
+
+    after, written, seen = None, 0, 0
+    while True:
+        query = (
+            db()
+            .collection("creations")
+            .where(filter=firestore.FieldFilter("status", "==", "published"))
+            .order_by("__name__")
+            .limit(args.page_size)
+        )
+        if after is not None:
+            query = query.start_after(after)
+        page = list(query.stream())
+        for snap in page:
+            seen += 1
+            ref = db().collection(feed_store.PUBLICATIONS).document(snap.id)
+            data = snap.to_dict()
+            if not ref.get().exists:
+                created = data.get("publishedAt") or firestore.SERVER_TIMESTAMP
+                ref.set({"userId": data.get("userId"), "createdAt": created})
+                written += 1
+        if len(page) < args.page_size:
+            break
+        after = page[-1]
+    print(f"publications-backfill: {seen} published creations seen, {written} publications written")
+    return 0
+
+
 def add_commands(sub) -> None:
     takedown = sub.add_parser("takedown", help="take a creation off the feed for good (until restore)")
     takedown.add_argument("creation_id")
@@ -139,3 +175,9 @@ def add_commands(sub) -> None:
     backfill = sub.add_parser("feed-backfill", help="rewrite feed entries of before issue #16 (names, visible)")
     backfill.add_argument("--page-size", type=int, default=200)
     backfill.set_defaults(func=cmd_feed_backfill)
+
+    pubs = sub.add_parser(
+        "publications-backfill", help="write publications/{id} for creations published before it existed (once)"
+    )
+    pubs.add_argument("--page-size", type=int, default=200)
+    pubs.set_defaults(func=cmd_publications_backfill)

@@ -356,18 +356,17 @@ def take_down(creation_id: str, reason: str, by: str) -> str | None:
             tx.set(ref, standing)
         # The held copy's key carries a secret no client ever reads (domain/media.held_key).
         held = prior.get("heldSecret") or secrets.token_urlsafe(24)
-        tx.set(
-            review_ref,
-            {
-                "takenDown": {"reason": reason, "by": by, "at": firestore.SERVER_TIMESTAMP, "heldSecret": held},
-                "hidden": False,
-                "needsReview": False,
-                "reporters": {},
-                "weight": 0.0,
-                "updatedAt": firestore.SERVER_TIMESTAMP,
-            },
-            merge=True,
-        )
+        fields = {
+            "takenDown": {"reason": reason, "by": by, "at": firestore.SERVER_TIMESTAMP, "heldSecret": held},
+            "hidden": False,
+            "needsReview": False,
+            "reporters": {},
+            "weight": 0.0,
+            "updatedAt": firestore.SERVER_TIMESTAMP,
+        }
+        # merge= the field list: each of these fields is replaced whole (merge=True would merge
+        # `reporters: {}` into the old map, i.e. keep it).
+        tx.set(review_ref, fields, merge=list(fields))
         _audit(tx, creation_id, "takedown", by, reason)
         return before
 
@@ -403,7 +402,7 @@ def restore(creation_id: str, by: str, threshold: int) -> str | None:
         cleared["takenDown"] = firestore.DELETE_FIELD
         cleared["restored"] = {"by": by, "at": firestore.SERVER_TIMESTAMP}
         cleared["updatedAt"] = firestore.SERVER_TIMESTAMP
-        tx.set(review_ref, cleared, merge=True)
+        tx.set(review_ref, cleared, merge=list(cleared))  # each field replaced whole (see take_down)
         if entry.exists and _status(snap) == Status.PUBLISHED:
             tx.update(feed_ref, {"visible": True})
         _audit(tx, creation_id, "restore", by)
