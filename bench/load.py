@@ -27,6 +27,7 @@ TASK_FUNCTIONS_EXCLUDED = {
     "checkalerts",
     "renameprofile",
     "countreport",
+    "moderatemedia",
 }
 
 
