@@ -71,14 +71,14 @@ try:
 ledger-check:
 	$(PY) -m ops $(if $(PROJECT),--project $(PROJECT),--emulator) ledger-check
 
-# Ships functions, rules and indexes to a real project: make deploy PROJECT=my-project
+# Ships functions, Firestore rules and indexes, and Storage rules to a real project: make deploy PROJECT=my-project
 # Refuses the local demo-* projects (they exist only in the emulator), and a Veo model that
 # Google has retired or never had (every generation would fail): see ops/deploy_check.py.
 deploy: install
 	@test -n "$(PROJECT)" || { echo "usage: make deploy PROJECT=<firebase project id>"; exit 2; }
 	@case "$(PROJECT)" in demo-*) echo "refusing to deploy to $(PROJECT): demo-* projects are emulator-only"; exit 2;; esac
 	$(PY) -m ops.deploy_check --project "$(PROJECT)"
-	node_modules/.bin/firebase deploy --project "$(PROJECT)" --only functions,firestore:rules,firestore:indexes
+	node_modules/.bin/firebase deploy --project "$(PROJECT)" --only functions,firestore:rules,firestore:indexes,storage
 
 # A benchmark, not a test: figures in bench/results.json, explained in docs/performance.md and
 # docs/capacity.md. Starts its own stack (production poll settings): ~30 min in full,
