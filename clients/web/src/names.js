@@ -34,6 +34,14 @@ export const REPORT_REASONS = Object.freeze({
   other: "Something else",
 });
 
+// Who may report (firestore.rules accountable()): an account with a verified email, not a guest.
+export const REPORT_NEEDS_VERIFIED_EMAIL =
+  "Only an account with a verified email can report a video (guests cannot): sign in with one.";
+
+export function canReport(user) {
+  return Boolean(user && !user.isAnonymous && user.emailVerified);
+}
+
 // What the owner reads on a creation an operator or the reports took off the feed.
 export function moderationLine(creation) {
   const mark = creation && creation.moderation;
