@@ -30,6 +30,7 @@ TASK_FUNCTIONS_EXCLUDED = {
     "checkalerts",
     "renameprofile",
     "countreport",
+    "moderatemedia",
 }
 
 

@@ -82,7 +82,7 @@ def print_all(f: dict) -> None:
         u = warm["per_success"]
         print(
             f"\nper success (run 1): {u['writes']:.1f} writes / {u['reads']:.1f} reads / {u['invocations']:.1f} "
-            f"invocations ({u['progressWrites']:.1f} progress updates), {u['taskDeliveries']:.1f} task deliveries"
+            f"invocations, {u['taskDeliveries']:.1f} task deliveries"
         )
         for name, fn in sorted(u["byFunction"].items()):
             print(

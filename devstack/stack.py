@@ -71,6 +71,7 @@ FUNCTION_NAMES = (
     "renameprofile",
     "countreport",
     "sendnotification",
+    "moderatemedia",
 )
 
 

@@ -50,6 +50,12 @@ R2_CA_BUNDLE = StringParam(
 R2_ACCESS_KEY_ID = SecretParam("R2_ACCESS_KEY_ID")
 R2_SECRET_ACCESS_KEY = SecretParam("R2_SECRET_ACCESS_KEY")
 MAX_IN_FLIGHT = IntParam("MAX_IN_FLIGHT", default=3, description="Creations one user may have pending or processing")
+REFUSALS_PER_HOUR = IntParam(
+    "REFUSALS_PER_HOUR",
+    default=20,
+    description="Requests of one user the server may refuse within an hour before it refuses the next ones up front"
+    " for an hour (rate_limited, in the rules too)",
+)
 ORPHAN_AFTER_MINUTES = IntParam(
     "ORPHAN_AFTER_MINUTES", default=15, description="Age after which a creation still in flight is failed and refunded"
 )
@@ -152,6 +158,7 @@ class Settings:
     r2_public_base_url: str
     r2_ca_bundle: str
     max_in_flight: int
+    refusals_per_hour: int
     orphan_after_minutes: int
     orphan_media_minutes: int
     blocked_terms: tuple[str, ...]
@@ -186,6 +193,7 @@ def settings() -> Settings:
         r2_public_base_url=R2_PUBLIC_BASE_URL.value.rstrip("/"),
         r2_ca_bundle=_in_source(R2_CA_BUNDLE.value),
         max_in_flight=MAX_IN_FLIGHT.value,
+        refusals_per_hour=REFUSALS_PER_HOUR.value,
         orphan_after_minutes=ORPHAN_AFTER_MINUTES.value,
         orphan_media_minutes=ORPHAN_MEDIA_MINUTES.value,
         blocked_terms=tuple(t.strip() for t in BLOCKED_TERMS.value if t.strip()),

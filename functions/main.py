@@ -188,8 +188,11 @@ def finishgeneration(event: storage_fn.CloudEvent[storage_fn.StorageObjectData])
         finish_generation.handle(data.bucket, data.name, str(data.generation or ""), _services())
 
 
-@firestore_fn.on_document_updated(
-    document="creations/{creationId}",
+@firestore_fn.on_document_written(
+    # The app writes publications/{id} in the batch that publishes a creation and deletes it in
+    # the one that unpublishes it (firestore.rules): this runs on those writes only, never on
+    # the server's own progress, poster and state updates of every creation.
+    document="publications/{creationId}",
     region=REGION,
     memory=options.MemoryOption.MB_512,
     cpu=1,  # Cloud Run serves concurrent requests only with a whole CPU
@@ -202,12 +205,33 @@ def finishgeneration(event: storage_fn.CloudEvent[storage_fn.StorageObjectData])
 def publishcreation(event: firestore_fn.Event[firestore_fn.Change[firestore_fn.DocumentSnapshot | None]]) -> None:
     from handlers import publish_creation
 
-    before, after = event.data.before, event.data.after
+    after = event.data.after
     with _usage("publishcreation", event.params["creationId"]):
-        publish_creation.handle(
+        publish_creation.handle(event.params["creationId"], after is not None, _services())
+
+
+@firestore_fn.on_document_written(
+    # A moderation decision reaching the media (held, released, public copies hidden or back):
+    # the handler acts only when the takenDown or hidden state changes.
+    document="moderation/{creationId}",
+    region=REGION,
+    memory=options.MemoryOption.MB_512,
+    cpu=1,
+    timeout_sec=120,
+    max_instances=10,
+    concurrency=INSTANCE_CONCURRENCY,
+    labels=_labels("moderatemedia"),
+    secrets=config.R2_SECRETS,
+)
+def moderatemedia(event: firestore_fn.Event[firestore_fn.Change[firestore_fn.DocumentSnapshot | None]]) -> None:
+    from handlers import moderate_media
+
+    before, after = event.data.before, event.data.after
+    with _usage("moderatemedia", event.params["creationId"]):
+        moderate_media.handle(
             event.params["creationId"],
-            before.to_dict() if before else None,
-            after.to_dict() if after else None,
+            before.to_dict() if before is not None else None,
+            after.to_dict() if after is not None else None,
             _services(),
         )
 

@@ -140,3 +140,62 @@ def polls_for(generation_s: float, fine_after_s: float, fine_s: float, coarse_s:
         polls += 1
         if elapsed >= generation_s:
             return polls
+
+
+# ---- Veo's own filter: a user whose requests it keeps refusing waits (no free queue holding) ----
+# A request Veo's filter refuses was charged, queued, started and refunded: at no net cost to
+# its sender, it held a place in the admission queue and a Veo start. After POLICY_STRIKES such
+# refusals within POLICY_WINDOW, the user's new requests are refused up front (policy_cooldown,
+# before any charge and in the rules) until POLICY_COOLDOWN has passed.
+POLICY_STRIKES = 3
+POLICY_WINDOW = timedelta(hours=1)
+POLICY_COOLDOWN = timedelta(hours=1)
+
+
+def in_policy_cooldown(user: dict | None, now: datetime) -> bool:
+    until = (user or {}).get("policyCooldownUntil")
+    return isinstance(until, datetime) and until > now
+
+
+def policy_strike(user: dict | None, now: datetime) -> dict:
+    """The fields of users/{uid} after one more refusal by Veo's filter."""
+    strikes = [
+        t for t in (user or {}).get("policyStrikes") or [] if isinstance(t, datetime) and now - t < POLICY_WINDOW
+    ]
+    strikes = (strikes + [now])[-POLICY_STRIKES:]
+    fields: dict = {"policyStrikes": strikes}
+    if len(strikes) >= POLICY_STRIKES:
+        fields["policyCooldownUntil"] = now + POLICY_COOLDOWN
+    return fields
+
+
+# Requests the server refuses before any charge (a blocked term, an invalid request, the
+# in-flight limit...) cost a function run each, and their ids are spent (never created again):
+# after REFUSALS_PER_WINDOW of them within REFUSAL_WINDOW, new requests are refused up front
+# (rate_limited, in the rules and before any charge) until REFUSAL_COOLDOWN has passed.
+REFUSALS_PER_WINDOW = 20  # the default of the REFUSALS_PER_HOUR param
+REFUSAL_WINDOW = timedelta(hours=1)
+REFUSAL_COOLDOWN = timedelta(hours=1)
+
+
+def refusal(user: dict | None, now: datetime, limit: int = REFUSALS_PER_WINDOW) -> dict:
+    """The fields of users/{uid} after one more refused request (the last `limit` are kept)."""
+    limit = max(1, int(limit))
+    times = [t for t in (user or {}).get("refusals") or [] if isinstance(t, datetime) and now - t < REFUSAL_WINDOW]
+    times = (times + [now])[-min(limit, 100) :]
+    fields: dict = {"refusals": times}
+    if len(times) >= limit:
+        fields["refusalCooldownUntil"] = now + REFUSAL_COOLDOWN
+    return fields
+
+
+def cooldown_code(user: dict | None, now: datetime):
+    """Why a new request of this user is refused up front right now, or None."""
+    from .errors import ErrorCode
+
+    if in_policy_cooldown(user, now):
+        return ErrorCode.POLICY_COOLDOWN
+    until = (user or {}).get("refusalCooldownUntil")
+    if isinstance(until, datetime) and until > now:
+        return ErrorCode.RATE_LIMITED
+    return None

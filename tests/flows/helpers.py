@@ -41,6 +41,16 @@ def submit(client: UserClient, uid: str, prompt: str, duration: int = 4, cid: st
     return cid
 
 
+def publish(client: UserClient, cid: str) -> None:
+    """The app's publish: the creation's status and publishedAt with publications/{id}, one batch."""
+    client.publish(cid)
+
+
+def unpublish(client: UserClient, cid: str) -> None:
+    """The app's unpublish: back to draft, publishedAt removed, publications/{id} deleted, one batch."""
+    client.unpublish(cid)
+
+
 def wait_status(client: UserClient, cid: str, statuses=("draft", "failed"), timeout: float = 60) -> dict:
     def check():
         doc = client.get(f"creations/{cid}")

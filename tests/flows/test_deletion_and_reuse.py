@@ -19,12 +19,12 @@ from tests.flows.helpers import (
     cost,
     ledger_of,
     new_id,
+    publish,
     request_doc,
     run_scheduled,
     submit,
     wait_status,
 )
-from tests.support.firestore_rest import SERVER_TIME
 from tests.support.waiting import wait_until
 
 
@@ -175,7 +175,7 @@ def test_a_late_delete_event_of_an_old_document_spares_the_new_owners_feed_entry
     submit(bob_client, bob.uid, f"{uuid.uuid4().hex[:8]} bob's", cid=cid)
     assert wait_status(bob_client, cid)["status"] == "draft"
     wait_until(lambda: bob_client.get(f"creations/{cid}").get("posterUrl"), what="bob's poster")
-    bob_client.update(f"creations/{cid}", {"status": "published", "publishedAt": SERVER_TIME})
+    publish(bob_client, cid)
     entry = wait_until(lambda: feed_entry(cid), what="bob's feed entry")
     bobs_objects = r2_keys(f"drafts/{bob.uid}/{cid}/") + r2_keys(f"published/{cid}/")
 

@@ -12,7 +12,7 @@ import av
 import requests
 
 from domain.pricing import Options, price
-from tests.flows.helpers import OWNER, assert_ledger_ok, ledger_of, operations_for, wait_status
+from tests.flows.helpers import OWNER, assert_ledger_ok, ledger_of, operations_for, publish, wait_status
 from tests.support.firestore_rest import SERVER_TIME, outcome
 from tests.support.waiting import wait_until
 
@@ -134,7 +134,7 @@ def test_a_published_video_shows_its_quality_resolution_and_sound_in_the_feed(ne
         False,
         price(4, Options("fast", "720p", False)),
     )
-    client.update(f"creations/{cid}", {"status": "published", "publishedAt": SERVER_TIME})
+    publish(client, cid)
 
     def feed_entry():
         try:

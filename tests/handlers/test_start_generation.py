@@ -259,3 +259,29 @@ def test_a_repeated_event_after_the_creation_finished_schedules_nothing(world):
     outcome = handle("c1", request(), world.services, inc)
     # Then no finalize task is added for a finished creation
     assert outcome == StartOutcome.DUPLICATE and len(world.tasks.enqueued) == 1
+
+
+def test_a_blocked_term_in_the_negative_prompt_fails_as_content_policy_before_any_charge(world):
+    # Every text sent to Veo is checked, not only the prompt
+    world.store.grant(USER, 100)
+    outcome = start(world, data={**request(), "negativePrompt": "no GORE at all"})
+    assert outcome == StartOutcome.REJECTED
+    assert world.store.creations["c1"]["error"]["code"] == ErrorCode.CONTENT_POLICY
+    assert world.store.tokens(USER) == 100 and not world.veo.started
+
+
+def test_a_refused_never_charged_id_is_spent_and_many_refusals_cool_the_user_down(world):
+    from domain.admission import REFUSALS_PER_WINDOW
+
+    world.store.grant(USER, 100)
+    for i in range(REFUSALS_PER_WINDOW):
+        assert start(world, cid=f"bad{i}", prompt="gore") == StartOutcome.REJECTED
+    # Then each refused id is spent (the rules refuse to create it again)
+    assert (USER, "bad0") in world.store.spent
+    # And the next request, even a good one, is refused up front without a charge
+    assert start(world, cid="good") == StartOutcome.REFUSED
+    assert world.store.creations["good"]["error"]["code"] == ErrorCode.RATE_LIMITED
+    assert world.store.tokens(USER) == 100
+    # Until the cooldown has passed
+    world.clock.advance(2 * 3600)
+    assert start(world, cid="later") == StartOutcome.QUEUED

@@ -233,3 +233,22 @@ def test_a_start_retried_after_its_first_poll_was_lost_queues_that_poll_and_star
     assert cid == "c1" and job["operationName"] == world.store.creations["c1"]["operationName"]
     dispatch_start(world)
     assert len(world.tasks.enqueued) == 1 and world.store.tokens(USER) == 100 - COST
+
+
+def test_a_user_whose_prompts_veos_filter_keeps_refusing_is_refused_up_front_for_a_while(world):
+    from domain.admission import POLICY_STRIKES
+
+    # Given a funded user whose requests Veo's own filter refuses (charged, queued, refunded)
+    world.store.grant(USER, 1000)
+    for i in range(POLICY_STRIKES):
+        world.veo.fail("start", permanent("veo", 400, "The prompt violates our Usage Guidelines"))
+        inc = world.store.create(f"p{i}", request())
+        assert start_generation.handle(f"p{i}", request(), world.services, inc) == start_generation.StartOutcome.QUEUED
+        assert dispatch_start(world, f"p{i}") == StartVeoOutcome.VEO_REFUSED
+    # When they send another request
+    inc = world.store.create("next", request())
+    outcome = start_generation.handle("next", request(), world.services, inc)
+    # Then it is refused before any charge, with its own code, and holds no place in the queue
+    assert outcome == start_generation.StartOutcome.REFUSED
+    assert world.store.creations["next"]["error"]["code"] == ErrorCode.POLICY_COOLDOWN
+    assert world.store.tokens(USER) == 1000 and not [c for c, _ in world.tasks.starts if c == "next"]

@@ -333,3 +333,22 @@ def test_a_charged_creation_stuck_before_veo_started_is_refunded_and_has_no_medi
     summary = handle(world.services)
     # Then it fails as timeout and is refunded
     assert summary["swept"] == 1 and world.store.tokens(USER) == 100 and world.store.in_flight(USER) == 0
+
+
+def test_a_feed_entry_kept_because_the_owner_republished_keeps_its_public_copies(world):
+    # Given an entry judged an orphan (its creation back to draft) that the owner publishes
+    # again while the reconciliation runs: the entry is kept, so must be its public copies
+    public = published(world, "c1", "drafts/alice/c1/s.mp4")
+    world.media.put(public)
+    world.store.feed["c1"] = {"mediaUrl": world.media.public_url(public)}
+    world.store.creations["c1"]["status"] = "draft"
+    world.feed.before("remove_from_feed", lambda: world.store.creations["c1"].update(status="published"))
+    reconcile.handle(world.services, T0)
+    assert "c1" in world.store.feed and public in world.media.objects
+
+
+def test_an_entry_hidden_by_reports_gets_no_public_copy_back_from_the_reconciliation(world):
+    public = published(world)
+    world.store.feed["c1"] = {"mediaUrl": world.media.public_url(public), "visible": False}
+    assert reconcile.handle(world.services, T0)["republished"] == 0
+    assert public not in world.media.objects

@@ -17,7 +17,8 @@ STORAGE_FINALIZED = "google.cloud.storage.object.v1.finalized"
 EXPECTED = {
     # name: (trigger kind, event type or schedule, timeout, needs R2 secrets)
     "startgeneration": ("event", f"{FIRESTORE}.created", 120, True),
-    "publishcreation": ("event", f"{FIRESTORE}.updated", 120, True),
+    "publishcreation": ("event", f"{FIRESTORE}.written", 120, True),
+    "moderatemedia": ("event", f"{FIRESTORE}.written", 120, True),
     "cleanupcreation": ("event", f"{FIRESTORE}.deleted", 120, True),
     "startveo": ("task", None, 120, False),
     "finalizegeneration": ("task", None, 600, True),
@@ -34,6 +35,8 @@ EXPECTED = {
     "sendnotification": ("event", f"{FIRESTORE}.created", 300, False),
 }
 DOCUMENTS = {
+    "publishcreation": "publications/{creationId}",
+    "moderatemedia": "moderation/{creationId}",
     "renameprofile": "profiles/{userId}",
     "countreport": "feed/{creationId}/reports/{reporterId}",
     "sendnotification": "notifications/{outboxId}",

@@ -82,10 +82,10 @@ def blocked_prompt() -> str:
     return BLOCKED_PROMPT
 
 
-def make_player(tokens: int) -> Player:
+def make_player(tokens: int, verified: bool = False) -> Player:
     from adapters import store
 
-    user = sign_up(f"rules-{uuid.uuid4().hex[:12]}@example.test")
+    user = sign_up(f"rules-{uuid.uuid4().hex[:12]}@example.test", verified=verified)
     if tokens:
         store.grant(user.uid, tokens, "rules test grant", grant_id="grant_initial")
     return Player(user, UserClient(user.id_token))
@@ -129,7 +129,8 @@ def anonymous_user(anonymous_player) -> UserClient:
 
 @pytest.fixture(scope="session")
 def player(stack):
-    """A fresh signed-up user with the given balance (0: no user document at all)."""
+    """A fresh signed-up user with the given balance (0: no user document at all); `verified`:
+    with a verified email (what filing a report takes)."""
     return make_player
 
 

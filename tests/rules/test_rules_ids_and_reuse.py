@@ -169,3 +169,26 @@ def test_a_new_id_is_not_denied_by_ledger_entries_of_other_ids(player, request_d
     owner = player(1_000)
     seed.finished(owner.uid, "draft")
     assert create_at(owner, request_doc, new_id()) == "allowed"
+
+
+def test_an_id_the_server_refused_cannot_be_deleted_and_sent_again(player, request_doc, new_id, seed):
+    from tests.support.waiting import wait_until
+
+    me = player(1_000)
+    cid = new_id()
+    assert create_at(me, request_doc, cid) == "allowed"  # a blocked prompt: refused, never charged
+    wait_until(lambda: seed.status(cid) == "failed", what="the server's refusal")
+    assert outcome(lambda: me.client.delete(f"creations/{cid}")) == "allowed"
+    assert create_at(me, request_doc, cid) == "denied"
+
+
+@pytest.mark.parametrize("field", ["policyCooldownUntil", "refusalCooldownUntil"])
+def test_a_user_in_a_cooldown_cannot_create_until_it_ends(player, request_doc, new_id, admin_db, field):
+    import datetime as dt
+
+    me = player(1_000)
+    user = admin_db.document(f"users/{me.uid}")
+    user.update({field: dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)})
+    assert create_at(me, request_doc, new_id()) == "denied"
+    user.update({field: dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)})
+    assert create_at(me, request_doc, new_id()) == "allowed"
