@@ -266,6 +266,8 @@ def notification_not_recorded(outbox_id: str, reason: str) -> None:
 
 def device_removed(user_id: str, device_id: str, reason: str) -> None:
     _info("device removed", userId=user_id, deviceId=device_id, reason=reason)
+
+
 def moderation_media(creation_id: str, change: str) -> None:
     """A moderation decision applied to the media (held, released, public copies hidden or back)."""
     _info("moderation media", creationId=creation_id, change=change)

@@ -188,6 +188,8 @@ def creation_of_temp_object(name: str) -> str | None:
     if not creation_id or not sep or not rest or rest.endswith("/"):
         return None
     return creation_id
+
+
 class FeedWrite(StrEnum):
     """What publishing a feed entry came to."""
 

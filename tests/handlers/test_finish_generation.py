@@ -6,12 +6,15 @@ from __future__ import annotations
 from adapters.gcs import temp_prefix_uri
 from domain import ledger
 from domain.generation import OutcomeKind, VeoOutcome
+from domain.pricing import price
 from handlers import finalize_generation
 from handlers.finalize_generation import FinalizeOutcome
 from handlers.finish_generation import FinishOutcome, handle
 from handlers.start_veo import StartVeoOutcome
 from tests.handlers.conftest import TEMP_BUCKET, USER, start_and_dispatch
 from tests.handlers.fakes import RUNNING, video_at
+
+COST = price(4)  # what a default 4 s request costs: the table's, never a literal
 
 OBJECT = "creations/c1/1764000000/sample_0.mp4"
 VIDEO_URI = f"{temp_prefix_uri(TEMP_BUCKET, 'c1')}1764000000/sample_0.mp4"
@@ -38,7 +41,7 @@ def assert_delivered_once(world):
     creation = world.store.creations["c1"]
     assert creation["status"] == "draft"
     assert world.media.objects[creation["mediaKey"]][0] == b"the video"
-    assert world.store.tokens(USER) == 60 and world.store.in_flight(USER) == 0
+    assert world.store.tokens(USER) == 100 - COST and world.store.in_flight(USER) == 0
     assert world.store.entry(USER, ledger.debit_id("c1"))["deliveredAt"]
     assert world.store.entry(USER, ledger.refund_id("c1")) is None
 
@@ -192,7 +195,7 @@ def test_a_stale_poll_that_loses_its_video_does_not_fail_the_document_now_under_
     # Then the document there now is neither failed nor refunded
     assert outcome == FinalizeOutcome.ENDED_MEANWHILE
     assert world.store.creations["c1"]["status"] == "processing"
-    assert world.store.entry(USER, ledger.refund_id("c1")) is None and world.store.tokens(USER) == 60
+    assert world.store.entry(USER, ledger.refund_id("c1")) is None and world.store.tokens(USER) == 100 - COST
 
 
 def test_a_stale_finalizer_does_not_make_a_draft_of_the_document_now_under_the_id(world):
