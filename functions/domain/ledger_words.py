@@ -19,6 +19,11 @@ REFUND_REASONS: dict[str, str] = {
     ErrorCode.INSUFFICIENT_TOKENS.value: "not enough tokens",
     ErrorCode.TOO_MANY_IN_FLIGHT.value: "too many videos in progress",
     ErrorCode.INVALID_REQUEST.value: "the request was not valid",
+    ErrorCode.POLICY_COOLDOWN.value: "paused after prompts the content filter refused",
+    ErrorCode.RATE_LIMITED.value: "too many requests in a short time",
+    # Name codes live on a profile, never on a creation or a ledger entry; worded all the same.
+    ErrorCode.INVALID_NAME.value: "the name could not be used",
+    ErrorCode.NAME_TAKEN.value: "the name is taken",
     ErrorCode.IMAGE_NOT_FOUND.value: "the photo was not found",
     ErrorCode.IMAGE_INVALID.value: "the photo could not be read",
     ErrorCode.IMAGE_TOO_SMALL.value: "the photo was too small",

@@ -8,6 +8,8 @@ import {
 
 const LANDSCAPE = process.env.PHOTO_LANDSCAPE;
 const PORTRAIT = process.env.PHOTO_PORTRAIT;
+// The table's price of a default 4 s video (domain/pricing.py, passed by the pytest side).
+const PRICE = Number(process.env.PHOTO_PRICE);
 const prompt = `the red and blue flag waves (e2e photo ${RUN})`;
 
 const steps = [
@@ -41,7 +43,7 @@ const steps = [
     }, null, { timeout: 10000 });
     await page.waitForFunction(() => !document.querySelector("[data-testid=submit]").disabled, null,
       { timeout: 10000 });
-    expect((await text(tid("cost"))) === "40", `cost shown: ${await text(tid("cost"))}`);
+    expect((await text(tid("cost"))) === String(PRICE), `cost shown: ${await text(tid("cost"))}, not ${PRICE}`);
     await shot("photo-01-preview");
   }],
 
@@ -69,7 +71,7 @@ const steps = [
       (id) => document.querySelector(`[data-testid=creation-card][data-id="${id}"]`)?.dataset.status === "draft",
       cid, { timeout: STEP_TIMEOUT });
     expect(await card(cid).getByTestId("creation-video").count() === 1, "the draft has no video");
-    await balanceIs(60);
+    await balanceIs(100 - PRICE);
     await shot("photo-02-draft");
   }],
 

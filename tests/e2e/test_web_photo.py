@@ -33,6 +33,7 @@ def test_starting_from_a_photo_in_the_web_client_makes_a_draft_that_starts_on_it
         "CHROMIUM": str(chromium),
         "PHOTO_LANDSCAPE": str(landscape),
         "PHOTO_PORTRAIT": str(portrait),
+        "PHOTO_PRICE": str(pricing.price(4)),
     }
     run = run_scenario(
         "photo.mjs", env, tokens=100, grant_reason="e2e photo", timeout_s=TIMEOUT_S, log_file=artifacts / "photo.log"

@@ -19,12 +19,13 @@ from tests.support import images
 PHOTO = uploads.upload_path(USER, "photo1")
 LAST = uploads.upload_path(USER, "photo2")
 PRICE = pricing.price(4)
+START = 10 * PRICE  # tokens each user starts with: several requests' worth
 
 
 def create(world, cid="c1", **fields):
-    """Given a user with 100 tokens; when their request is created and handled."""
+    """Given a user with START tokens; when their request is created and handled."""
     if USER not in world.store.users:
-        world.store.grant(USER, 100)
+        world.store.grant(USER, START)
     data = request(**fields)
     inc = world.store.create(cid, data)
     return start_generation.handle(cid, dict(data), world.services, inc)
@@ -33,14 +34,14 @@ def create(world, cid="c1", **fields):
 def assert_refused_for_free(world, code, cid="c1"):
     creation = world.store.creations[cid]
     assert creation["status"] == "failed" and creation["error"]["code"] == code.value
-    assert world.store.users[USER]["tokens"] == 100
+    assert world.store.users[USER]["tokens"] == START
     assert not world.tasks.starts and not world.veo.started
 
 
 def test_a_request_from_a_photo_is_charged_the_tables_price_and_veo_gets_a_clean_copy(world):
     world.uploads.put(PHOTO, images.with_exif(images.jpeg(1280, 720)))
     assert create(world, image=PHOTO) == start_generation.StartOutcome.QUEUED
-    assert world.store.users[USER]["tokens"] == 100 - PRICE
+    assert world.store.users[USER]["tokens"] == START - PRICE
     assert dispatch_start(world) == StartVeoOutcome.PROCESSING
     sent = world.veo.options[0]["image"]
     assert sent.mime_type == "image/jpeg" and images.GPS_MARKER not in sent.data and b"Exif" not in sent.data
@@ -66,7 +67,7 @@ def test_someone_elses_upload_is_refused_before_any_charge_without_reading_it(wo
     creation = world.store.creations["c1"]
     assert creation["error"]["code"] in (ErrorCode.INVALID_REQUEST.value, ErrorCode.IMAGE_NOT_FOUND.value)
     assert world.uploads.calls.get("read", 0) == 0
-    assert world.store.users[USER]["tokens"] == 100
+    assert world.store.users[USER]["tokens"] == START
 
 
 def test_text_uploaded_as_a_jpeg_is_not_an_image(world):
@@ -133,7 +134,7 @@ def test_a_photo_gone_after_the_charge_is_refunded(world):
     assert dispatch_start(world) == StartVeoOutcome.VEO_REFUSED
     creation = world.store.creations["c1"]
     assert creation["status"] == "failed" and creation["refunded"] is True
-    assert world.store.users[USER]["tokens"] == 100 and not world.veo.started
+    assert world.store.users[USER]["tokens"] == START and not world.veo.started
 
 
 def test_deleting_a_creation_deletes_its_photos(world):
