@@ -63,6 +63,7 @@ FUNCTION_NAMES = (
     "startgeneration",
     "startveo",
     *finalize_queues(),  # the poll shards (issue #14)
+    "finishgeneration",  # Veo's output object finalized in the temp bucket (issue #22)
     "publishcreation",
     "cleanupcreation",
     "sweeporphans",
@@ -70,6 +71,7 @@ FUNCTION_NAMES = (
     "renameprofile",
     "countreport",
     "sendnotification",
+    "moderatemedia",
 )
 
 
