@@ -287,6 +287,9 @@ def _descendants(root: int) -> set[int]:
     return found
 
 
+STORAGE_RANGE_FIX = ROOT / "devstack" / "storage_ranges" / "unsatisfiable_range.js"
+
+
 def emulator_process_env(tmp_dir: Path = RUN_DIR / "tmp") -> dict[str, str]:
     """What the `firebase emulators:start` process needs here (also the bench's own stack)."""
     # The Storage emulator keeps its objects in $TMPDIR/firebase/storage/blobs and deletes that
@@ -303,6 +306,9 @@ def emulator_process_env(tmp_dir: Path = RUN_DIR / "tmp") -> dict[str, str]:
         # with "Failed to load function" and the event is lost: on a busy 2-core machine
         # a cold worker can take longer.
         "FUNCTIONS_DISCOVERY_TIMEOUT": "120",
+        # The Storage emulator must answer a read past the end with 416, as Cloud Storage does
+        # (see the script): google-cloud-storage's streamed reads end on it.
+        "NODE_OPTIONS": f"{os.environ.get('NODE_OPTIONS', '')} --require {STORAGE_RANGE_FIX}".strip(),
     }
 
 
