@@ -20,8 +20,9 @@ from typing import Any
 from google.cloud import firestore
 
 from adapters.firestore_tx import count, count_now, db, get, get_all, in_transaction, incarnation_of  # noqa: F401
-from domain import contract, ledger, media, metrics
+from domain import contract, layouts, ledger, media, metrics
 from domain.errors import Failure
+from domain.layouts import DELIVERED_FIELD
 from domain.ledger import Account, EntryType
 from domain.states import IN_FLIGHT, Status, parse_status, server_may_move
 
@@ -73,10 +74,6 @@ def _account(user_snap) -> Account | None:
     return Account(tokens=tokens, in_flight=in_flight)
 
 
-# Set on a debit once its video was delivered: that debit is never refunded (ledger-check).
-DELIVERED_FIELD = "deliveredAt"
-
-
 def _ledger_doc(
     kind: EntryType,
     amount: int,
@@ -85,17 +82,9 @@ def _ledger_doc(
     reason: str,
     incarnation: str | None = None,
 ):
-    doc = {
-        "type": kind.value,
-        "amount": amount,
-        "balanceAfter": balance_after,
-        "creationId": creation_id,
-        "reason": reason,
-        "createdAt": firestore.SERVER_TIMESTAMP,
-    }
-    if incarnation is not None:  # debits and refunds: the creation document they belong to
-        doc["incarnation"] = incarnation
-    return doc
+    return layouts.ledger_entry(
+        kind, amount, balance_after, creation_id, reason, incarnation, firestore.SERVER_TIMESTAMP
+    )
 
 
 # ---- the money trail of one creation, read inside a transaction --------------------------
@@ -144,9 +133,7 @@ def _owner(snap) -> str | None:
     return user_id if contract.is_safe_user_id(user_id) else None
 
 
-def _settle_failure(
-    tx, cref, snap, trail: _Trail | None, status: str, failure: Failure, refused: bool = False
-) -> Settlement:
+def _settle_failure(tx, cref, snap, trail: _Trail | None, status: str, failure: Failure) -> Settlement:
     """Fails an in-flight creation in `tx` and refunds this incarnation's debit, once."""
     if trail is None:  # no usable userId: no ledger can be found, nothing can be refunded
         tx.update(cref, _failed_fields(failure, refunded=False))
@@ -168,14 +155,14 @@ def _settle_failure(
                 EntryType.REFUND, plan.refund_amount, after.tokens, cref.id, failure.code.value, trail.incarnation
             ),
         )
-        tx.update(user_ref(trail.user_id), {"tokens": after.tokens, "inFlight": after.in_flight})
+        tx.update(user_ref(trail.user_id), layouts.account(after.tokens, after.in_flight))
     fields = _failed_fields(failure, refunded=plan.refunded)
     if trail.debited is not None:
         fields["tokenCost"] = trail.debited
     tx.update(cref, fields)
-    # No counter here (issue #14): at 50 generations/s a shared counter would be the hot
-    # document of every money transaction. The creation itself is the record the alerts
-    # aggregate (adapters/metrics_store.py).
+    # No counter here: at 50 generations/s a shared counter would be the hot document of
+    # every money transaction. The creation itself is the record the alerts aggregate
+    # (adapters/metrics_store.py).
     return Settlement(True, plan.refund_amount, status, user_gone=plan.user_gone)
 
 
@@ -200,7 +187,7 @@ def reject(creation_id: str, failure: Failure, incarnation: str | None = None) -
         if trail is None:
             tx.update(ref, _failed_fields(failure, refunded=False))
             return True
-        _settle_failure(tx, ref, snap, trail, Status.PENDING, failure, refused=True)
+        _settle_failure(tx, ref, snap, trail, Status.PENDING, failure)
         return True
 
     return in_transaction(run)
@@ -237,7 +224,7 @@ def debit(creation_id: str, user_id: str, cost: int, max_in_flight: int, incarna
         after = plan.account_after
         media_key = media.draft_key(user_id, creation_id, secrets.token_urlsafe(18))
         tx.create(dref, _ledger_doc(EntryType.DEBIT, cost, after.tokens, creation_id, "generation", current))
-        tx.update(uref, {"tokens": after.tokens, "inFlight": after.in_flight})
+        tx.update(uref, layouts.account(after.tokens, after.in_flight))
         # The creation document itself is not touched here: the ledger entry marks it as
         # charged, and every update of a creation also wakes publishcreation.
         return Debited(after.tokens, media_key)
@@ -263,20 +250,7 @@ def mark_processing(
             return False
         if incarnation is not None and incarnation_of(snap.create_time) != incarnation:
             return False  # deleted and re-created meanwhile: not the document we charged
-        tx.update(
-            ref,
-            {
-                **(charged or {}),
-                "status": Status.PROCESSING.value,
-                "operationName": operation_name,
-                "tokenCost": cost,
-                "refunded": False,
-                "progress": 0,
-                "mediaKey": media_key,
-                "startedAt": firestore.SERVER_TIMESTAMP,
-                "updatedAt": firestore.SERVER_TIMESTAMP,
-            },
-        )
+        tx.update(ref, layouts.processing(operation_name, cost, media_key, charged, firestore.SERVER_TIMESTAMP))
         return True
 
     return in_transaction(run)
@@ -296,17 +270,17 @@ def record_progress(creation_id: str, progress: int) -> Status | None:
         shown = data.get("progress")
         shown = shown if type(shown) is int else 0
         if status == Status.PROCESSING and progress > shown:
-            tx.update(ref, {"progress": progress, "updatedAt": firestore.SERVER_TIMESTAMP})
+            tx.update(ref, layouts.progress(progress, firestore.SERVER_TIMESTAMP))
         return status
 
     return in_transaction(run)
 
 
-def complete_draft(creation_id: str, media_url: str, usd_per_video_second: float = 0.0) -> Completion:
+def complete_draft(creation_id: str, media_url: str) -> Completion:
     """processing → draft: the user's in-flight slot is freed and the debit is marked
     delivered (a delivered debit is never refunded, even after a delete). False if it
-    already ended. (`usd_per_video_second` is no longer counted here: the spend is aggregated
-    from the creations' durations, adapters/metrics_store.py.)"""
+    already ended. (No spend is counted here: it is aggregated from the creations'
+    durations, adapters/metrics_store.py.)"""
 
     def run(tx) -> Completion:
         ref = creation_ref(creation_id)
@@ -322,17 +296,8 @@ def complete_draft(creation_id: str, media_url: str, usd_per_video_second: float
                 after = ledger.release_in_flight(trail.account)
                 tx.update(user_ref(user_id), {"inFlight": after.in_flight})
             if trail.debit_ours:
-                tx.update(trail.debit.reference, {DELIVERED_FIELD: firestore.SERVER_TIMESTAMP})
-        tx.update(
-            ref,
-            {
-                "status": Status.DRAFT.value,
-                "mediaUrl": media_url,
-                "progress": 100,
-                "completedAt": firestore.SERVER_TIMESTAMP,
-                "updatedAt": firestore.SERVER_TIMESTAMP,
-            },
-        )
+                tx.update(trail.debit.reference, layouts.delivered(firestore.SERVER_TIMESTAMP))
+        tx.update(ref, layouts.draft(media_url, firestore.SERVER_TIMESTAMP))
         return Completion(True, user_gone)
 
     return in_transaction(run)
@@ -405,7 +370,7 @@ def settle_deletion(creation_id: str, deleted: dict, incarnation: str | None) ->
                     debit_snap.to_dict().get("incarnation") or incarnation,
                 ),
             )
-            tx.update(uref, {"tokens": after.tokens, "inFlight": after.in_flight})
+            tx.update(uref, layouts.account(after.tokens, after.in_flight))
         return DeletionSettlement(decision.refund_amount, recreated=recreated)
 
     return in_transaction(run)
@@ -416,13 +381,7 @@ def _status(snap) -> str | None:
 
 
 def _failed_fields(failure: Failure, *, refunded: bool) -> dict:
-    return {
-        "status": Status.FAILED.value,
-        "error": failure.to_document(),
-        "refunded": refunded,
-        "completedAt": firestore.SERVER_TIMESTAMP,
-        "updatedAt": firestore.SERVER_TIMESTAMP,
-    }
+    return layouts.failed(failure, refunded=refunded, now=firestore.SERVER_TIMESTAMP)
 
 
 def grant(user_id: str, amount: int, reason: str, grant_id: str | None = None) -> int:
@@ -440,7 +399,7 @@ def grant(user_id: str, amount: int, reason: str, grant_id: str | None = None) -
         balance = account.tokens + amount
         tx.create(gref, _ledger_doc(EntryType.GRANT, amount, balance, None, reason))
         # The one write that may create a user document: a grant is how a user gets one.
-        tx.set(uref, {"tokens": balance, "inFlight": account.in_flight}, merge=True)
+        tx.set(uref, layouts.account(balance, account.in_flight), merge=True)
         return balance
 
     return in_transaction(run)
@@ -465,7 +424,6 @@ from adapters.metrics_store import (  # noqa: E402,F401
     count_malformed,
     in_flight_summary,
     last_finalized_at,
-    metric_shards_since,
     totals_since,
 )
 from adapters.upload_intents import forget as forget_upload  # noqa: E402,F401

@@ -90,9 +90,7 @@ def handle(
     except ExternalServiceError as exc:
         return _fail(creation_id, creation, failure(ErrorCode.GENERATION_FAILED), services, reason=str(exc))
 
-    completion = store.complete_draft(
-        creation_id, services.media.public_url(media_key), settings.veo_usd_per_video_second
-    )
+    completion = store.complete_draft(creation_id, services.media.public_url(media_key))
     if not completion:
         # Someone else ended it first. If that was a draft of this document, the object is
         # theirs too (same key); otherwise our copy must not outlive a failed or deleted

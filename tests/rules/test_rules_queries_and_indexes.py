@@ -57,7 +57,6 @@ QUERIES = [
         order=(("publishedAt", ASC),),
     ),
     Query("server: feed reconciliation, feed page by name (feed_page)", "feed"),
-    Query("server: metric shards since (metric_shards_since)", "shards", range_on="bucketStart", group=True),
     Query("ops: report since (python -m ops report)", "creations", range_on="createdAt"),
     Query("ops: ledger check of one user", "creations", equals=("userId",)),
     Query("ops: ledger check, one user's ledger", "transactions", order=(("__name__", ASC),)),
