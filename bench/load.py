@@ -102,25 +102,6 @@ def closed_wave(db, jobs: list[tuple], concurrency: int, timeout: float, naive: 
         return list(pool.map(lambda j: one_request(db, j[0], j[1], timeout, naive), jobs))
 
 
-def open_wave(
-    db,
-    users: list,
-    rate_per_s: float,
-    count: int,
-    timeout: float,
-    naive: bool = False,
-    prompt: str = "a calm sea at dusk",
-) -> list[dict]:
-    """`count` creates at `rate_per_s`, each issued on time whatever the others do."""
-    t0 = time.time() + 0.5
-    with ThreadPoolExecutor(max_workers=max(1, count)) as pool:
-        futures = [
-            pool.submit(one_request, db, users[i % len(users)], prompt, timeout, naive, t0 + i / rate_per_s)
-            for i in range(count)
-        ]
-        return [f.result() for f in futures]
-
-
 def open_ramp(
     db,
     users: list,

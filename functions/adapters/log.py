@@ -230,11 +230,3 @@ def report_counted(creation_id: str, reports: int, hidden: bool) -> None:
 def feed_entry_hidden(creation_id: str, reports: int) -> None:
     """What the moderation queue (docs/operations.md) is searched by."""
     _warn("feed entry hidden pending review", creationId=creation_id, reports=reports)
-
-
-def taken_down(creation_id: str, by: str, reason: str) -> None:
-    _warn("creation taken down", creationId=creation_id, by=by, reason=reason)
-
-
-def moderation_restored(creation_id: str, by: str) -> None:
-    _info("creation restored", creationId=creation_id, by=by)

@@ -67,10 +67,6 @@ class DebitDecision:
     failure: Failure | None
     account_after: Account
 
-    @property
-    def approved(self) -> bool:
-        return self.failure is None
-
 
 def decide_debit(account: Account, cost: int, max_in_flight: int) -> DebitDecision:
     """Debit only if the balance covers the cost and the user is under the in-flight limit."""

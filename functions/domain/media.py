@@ -14,6 +14,7 @@ VIDEO_SUFFIX = ".mp4"
 # A poster (issue #16) lives beside its video, same key with this suffix: drafts/…/{secret}.jpg
 # privately, published/{id}/{secret}.jpg once published.
 POSTER_SUFFIX = ".jpg"
+POSTER_CONTENT_TYPE = "image/jpeg"  # what the poster step encodes
 
 # Only these fields leave the owner's document for the public feed: never tokenCost,
 # operation names, media keys or errors, and never the owner's uid (issue #16: the feed shows

@@ -15,7 +15,6 @@ Two server-owned records:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 # Keep equal to REPORT_REASONS in firestore.rules and to docs/client-contract.md.
 REPORT_REASONS = ("spam", "sexual", "violence", "hate", "harassment", "copyright", "other")
@@ -61,14 +60,6 @@ def cleared(review: dict | None, threshold: int) -> dict:
     reports = int(review.get("reports") or 0)
     review.update(hidden=False, hideAt=reports + max(1, threshold))
     return review
-
-
-def takedown_mark(reason: str, by: str, at: datetime) -> dict:
-    return {"state": TAKEN_DOWN, "reason": reason, "by": by, "at": at}
-
-
-def under_review_mark(at: datetime) -> dict:
-    return {"state": UNDER_REVIEW, "at": at}
 
 
 def clean_reason(reason: object) -> str:

@@ -38,7 +38,7 @@ def _add_poster(creation_id: str, media_key: str, services: Services) -> str | N
             log.poster_skipped(creation_id, str(exc))
             return None
     services.store.record_upload(key, creation_id)
-    services.media.upload_bytes(jpeg, key, content_type="image/jpeg")
+    services.media.upload_bytes(jpeg, key, content_type=media.POSTER_CONTENT_TYPE)
     url = services.media.public_url(key)
     status = services.feed.set_poster(creation_id, media_key, url)
     if status is None:

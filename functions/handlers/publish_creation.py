@@ -42,7 +42,9 @@ def _copy_poster(creation_id: str, creation: dict, services: Services) -> str | 
     target = media.published_poster_key(creation_id, creation["mediaKey"])
     services.store.record_upload(target, creation_id)
     try:
-        with_retries(lambda: services.media.copy(source, target, content_type="image/jpeg"), services.settings.retry)
+        with_retries(
+            lambda: services.media.copy(source, target, content_type=media.POSTER_CONTENT_TYPE), services.settings.retry
+        )
     except ExternalServiceError as exc:
         log.poster_skipped(creation_id, f"public copy: {exc}")
         return None
