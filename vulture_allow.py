@@ -29,4 +29,4 @@ _.polls_for  # the poll counts docs/architecture.md quotes (tests/domain/test_ad
 _.token_cost  # the flat rate firestore.rules' price check mirrors (tests/rules)
 
 # Test harness the stand-ins ship for the suites.
-_.ProxyControl  # the R2 fault proxy's control client (tests/flows, tests/standins)
+_.ProxyControl, _.health  # the stand-ins' control clients (tests/flows, tests/standins)

@@ -33,6 +33,17 @@ def print_all(f: dict) -> None:
     )
     if f.get("settings"):
         print("settings: " + ", ".join(f"{k}={v}" for k, v in f["settings"].items()))
+    _print_waves(f)
+    _print_spread(f)
+    _print_per_success(f)
+    _print_targets(f)
+    _print_ramp(f)
+    _print_costs(f)
+    _print_model(f)
+    _print_ledger(f)
+
+
+def _print_waves(f: dict) -> None:
     rows = []
     if f.get("cold"):
         c = f["cold"]
@@ -71,12 +82,18 @@ def print_all(f: dict) -> None:
             ],
             rows,
         )
+
+
+def _print_spread(f: dict) -> None:
     if f.get("spread"):
         _table(
             "spread over the warm runs",
             ["figure", "min", "median", "max"],
             [[k, fmt(v["min"]), fmt(v["median"]), fmt(v["max"])] for k, v in f["spread"].items() if v],
         )
+
+
+def _print_per_success(f: dict) -> None:
     warm = (f.get("warm") or [{}])[0]
     if warm.get("per_success"):
         u = warm["per_success"]
@@ -89,10 +106,16 @@ def print_all(f: dict) -> None:
                 f"    {name}: {fn['invocations']} inv, {fn['reads']} reads, {fn['writes']} writes, "
                 f"{u['secondsByFunction'].get(name, 0):.1f} s"
             )
+
+
+def _print_targets(f: dict) -> None:
     if f.get("targets"):
         print("\ntargets (median of the warm runs):")
         for name, t in f["targets"].items():
             print(f"  {name:<28} {fmt(t['value']):>10}  target <= {t['target']}  {'met' if t['met'] else 'MISSED'}")
+
+
+def _print_ramp(f: dict) -> None:
     ramp = f.get("ramp")
     if ramp:
         rows = []
@@ -129,6 +152,9 @@ def print_all(f: dict) -> None:
             ],
             rows,
         )
+
+
+def _print_costs(f: dict) -> None:
     c = f.get("costs")
     if c:
         rows = []
@@ -157,6 +183,9 @@ def print_all(f: dict) -> None:
             f"  recurring per stored video per month: ${r['totalUsd']:.6f} (R2 ${r['r2StorageUsd']:.6f}, Firestore "
             f"${r['firestoreStorageUsd']:.8f}, media sweep {r['mediaSweepReads']} reads ${r['mediaSweepUsd']:.6f})"
         )
+
+
+def _print_model(f: dict) -> None:
     m = f.get("model")
     if m:
         rows = []
@@ -192,6 +221,9 @@ def print_all(f: dict) -> None:
         print("  knee (p95 detection < 2 s, nothing failed by our limits) / capacity (nothing failed), quota matched:")
         for design, k in m["knees"].items():
             print(f"    {design:<34} knee {fmt(k['knee'], '/s')}   capacity {fmt(k['capacity'], '/s')}")
+
+
+def _print_ledger(f: dict) -> None:
     if "ledgerCheckOk" in f:
         print(
             f"\nledger check: {'OK' if f['ledgerCheckOk'] else f['ledgerProblems']}; "

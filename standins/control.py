@@ -30,6 +30,9 @@ class ControlClient:
     def reset(self) -> dict[str, Any]:
         return self._call("POST", "reset", {})
 
+    def health(self) -> dict[str, Any]:
+        return self._call("GET", "health")
+
     def _call(self, method: str, action: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         data = None if body is None else json.dumps(body).encode("utf-8")
         request = urllib.request.Request(
