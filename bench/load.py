@@ -17,17 +17,9 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from devstack import registry
+
 TERMINAL = ("draft", "failed")
-TASK_FUNCTIONS_EXCLUDED = {
-    "startgeneration",
-    "publishcreation",
-    "cleanupcreation",
-    "naivegeneration",
-    "sweeporphans",
-    "checkalerts",
-    "renameprofile",
-    "countreport",
-}
 
 
 def pct(values, p):
@@ -195,7 +187,7 @@ def usage_by_creation(log_path: Path, creation_ids: set[str]) -> dict[str, dict]
         t["reads"] += entry.get("reads", 0)
         t["writes"] += entry.get("writes", 0)
         t["invocations"] += 1
-        t["taskDeliveries"] += fn_name not in TASK_FUNCTIONS_EXCLUDED
+        t["taskDeliveries"] += entry["function"] in registry.task_functions()
         t["seconds"][fn_name] = t["seconds"].get(fn_name, 0) + entry.get("durationMs", 0) / 1000
         fn = t["byFunction"].setdefault(fn_name, {"invocations": 0, "reads": 0, "writes": 0})
         fn["invocations"] += 1

@@ -17,8 +17,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devstack import java
-from domain.shards import finalize_queues
+from devstack import java, registry
 from standins.tls import make_local_tls
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,17 +47,7 @@ R2_ENDPOINT_URL = f"https://127.0.0.1:{R2_PROXY_PORT}"
 R2_CA_FILE = RUN_DIR / "r2-ca.pem"  # functions/.env.local points R2_CA_BUNDLE here
 GCS_ENDPOINT = f"http://127.0.0.1:{GCS_PORT}"
 VEO_URL = f"http://127.0.0.1:{VEO_PORT}"
-FUNCTION_NAMES = (
-    "startgeneration",
-    "startveo",
-    *finalize_queues(),  # the poll shards (issue #14)
-    "publishcreation",
-    "cleanupcreation",
-    "sweeporphans",
-    "checkalerts",
-    "renameprofile",
-    "countreport",
-)
+FUNCTION_NAMES = registry.function_names()  # what main.py registers
 
 
 def client_env() -> dict[str, str]:
