@@ -18,6 +18,11 @@ LABELS = {"app": "phoenix", "phase": "3"}
 INSTANCE_CONCURRENCY = 20
 
 
+# What every function shares, declared once; a trigger states only what differs. Cloud Run
+# sends an instance concurrent requests only with a whole CPU.
+options.set_global_options(region=REGION, cpu=1, concurrency=INSTANCE_CONCURRENCY)
+
+
 def _labels(service: str) -> dict[str, str]:
     return {**LABELS, "service": service}
 
@@ -43,15 +48,12 @@ def _incarnation(snapshot) -> str | None:
 
 @firestore_fn.on_document_created(
     document="creations/{creationId}",
-    region=REGION,
     # firebase-functions 0.6.0 cannot declare retries on Firestore triggers (deploys with
     # retry off). Delivery is still at-least-once, so the handler is idempotent; a run that
     # dies midway is failed and refunded by sweeporphans.
     memory=options.MemoryOption.MB_512,
-    cpu=1,  # Cloud Run serves concurrent requests only with a whole CPU
     timeout_sec=120,
     max_instances=50,
-    concurrency=INSTANCE_CONCURRENCY,
     labels=_labels("startgeneration"),
     secrets=config.R2_SECRETS,
 )
@@ -64,7 +66,6 @@ def startgeneration(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | No
 
 
 @tasks_fn.on_task_dispatched(
-    region=REGION,
     # The admission control: the queue hands out starts at the rate of the Veo quota
     # (VEO_STARTS_PER_MINUTE, fixed at deploy: config.start_queue_rate). A start Veo still
     # refuses for quota is retried, backing off, for QUEUE_MAX_WAIT_MINUTES (Cloud Tasks
@@ -83,10 +84,8 @@ def startgeneration(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | No
         max_concurrent_dispatches=50,
     ),
     memory=options.MemoryOption.MB_512,
-    cpu=1,
     timeout_sec=120,
     max_instances=10,
-    concurrency=INSTANCE_CONCURRENCY,
     labels=_labels("startveo"),
 )
 def startveo(request: tasks_fn.CallableRequest) -> None:
@@ -116,16 +115,13 @@ def _finalize_shard(shard: int):
 
     finalize.__name__ = finalize.__qualname__ = finalize_queue(shard)
     return tasks_fn.on_task_dispatched(
-        region=REGION,
         retry_config=options.RetryConfig(max_attempts=5, min_backoff_seconds=10, max_backoff_seconds=120),
         rate_limits=options.RateLimits(max_concurrent_dispatches=1000),
         # One poll per task (the next one is a new task): short, except the last, which streams
         # the video to R2: time and memory for that one.
         memory=options.MemoryOption.GB_1,
-        cpu=1,
         timeout_sec=600,
         max_instances=20,
-        concurrency=INSTANCE_CONCURRENCY,
         labels=_labels(finalize_queue(shard)),
         secrets=config.R2_SECRETS,
     )(finalize)
@@ -145,12 +141,9 @@ finalizegeneration7 = _finalize_shard(7)
 
 @firestore_fn.on_document_updated(
     document="creations/{creationId}",
-    region=REGION,
     memory=options.MemoryOption.MB_512,
-    cpu=1,  # Cloud Run serves concurrent requests only with a whole CPU
     timeout_sec=120,
     max_instances=20,
-    concurrency=INSTANCE_CONCURRENCY,
     labels=_labels("publishcreation"),
     secrets=config.R2_SECRETS,
 )
@@ -169,12 +162,9 @@ def publishcreation(event: firestore_fn.Event[firestore_fn.Change[firestore_fn.D
 
 @firestore_fn.on_document_deleted(
     document="creations/{creationId}",
-    region=REGION,
     memory=options.MemoryOption.MB_512,
-    cpu=1,  # Cloud Run serves concurrent requests only with a whole CPU
     timeout_sec=120,
     max_instances=20,
-    concurrency=INSTANCE_CONCURRENCY,
     labels=_labels("cleanupcreation"),
     secrets=config.R2_SECRETS,
 )
@@ -192,11 +182,10 @@ def cleanupcreation(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | No
 
 @scheduler_fn.on_schedule(
     schedule="every 5 minutes",
-    region=REGION,
     memory=options.MemoryOption.MB_512,
     timeout_sec=300,
     max_instances=1,
-    concurrency=1,  # unset, firebase-tools would deploy 80 (on the 1 CPU gen2 gives 512 MB)
+    concurrency=1,  # one run at a time (the shared default is 20)
     labels=_labels("sweeporphans"),
     secrets=config.R2_SECRETS,
 )
@@ -209,7 +198,6 @@ def sweeporphans(event: scheduler_fn.ScheduledEvent) -> None:
 
 @scheduler_fn.on_schedule(
     schedule="every 5 minutes",
-    region=REGION,
     memory=options.MemoryOption.MB_256,
     timeout_sec=120,
     max_instances=1,
@@ -237,12 +225,9 @@ def _services_without_media():
 
 @firestore_fn.on_document_written(
     document="profiles/{userId}",
-    region=REGION,
     memory=options.MemoryOption.MB_256,
     timeout_sec=300,  # a user with thousands of published videos: a page of 100 at a time
     max_instances=10,
-    concurrency=INSTANCE_CONCURRENCY,
-    cpu=1,
     labels=_labels("renameprofile"),
 )
 def renameprofile(event: firestore_fn.Event[firestore_fn.Change[firestore_fn.DocumentSnapshot | None]]) -> None:
@@ -254,12 +239,9 @@ def renameprofile(event: firestore_fn.Event[firestore_fn.Change[firestore_fn.Doc
 
 @firestore_fn.on_document_created(
     document="feed/{creationId}/reports/{reporterId}",
-    region=REGION,
     memory=options.MemoryOption.MB_256,
     timeout_sec=60,
     max_instances=10,
-    concurrency=INSTANCE_CONCURRENCY,
-    cpu=1,
     labels=_labels("countreport"),
 )
 def countreport(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | None]) -> None:
