@@ -26,6 +26,7 @@ _.FINISHED, _.can_transition  # the client's transitions, mirrored by firestore.
 _.MIN_MARGIN  # the pricing floor docs/operations.md names
 _.PRICE_SOURCES, _.SOURCE, _.CHECKED, _.confirmed  # where a price or model fact came from, and when
 _.polls_for  # the poll counts docs/architecture.md quotes (tests/domain/test_admission.py)
+_.finalize_queues  # the poll shards main.py must declare (tests/handlers/test_poll_shards.py)
 _.token_cost  # the flat rate firestore.rules' price check mirrors (tests/rules)
 
 # Test harness the stand-ins ship for the suites.

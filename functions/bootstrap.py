@@ -9,11 +9,10 @@ their SDKs) are imported only for the ports not given.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from config import Settings
-from ports import Clock, CreationStore, FeedStore, MediaBucket, TaskQueue, TempStorage, VideoGenerator
+from ports import Clock, CreationStore, FeedStore, MediaBucket, Services, TaskQueue, TempStorage, VideoGenerator
 
 
 class SystemClock:
@@ -25,18 +24,6 @@ class SystemClock:
 
     def sleep(self, seconds: float) -> None:
         time.sleep(seconds)
-
-
-@dataclass(frozen=True)
-class Services:
-    settings: Settings
-    veo: VideoGenerator
-    temp_storage: TempStorage
-    media: MediaBucket
-    store: CreationStore
-    feed: FeedStore
-    tasks: TaskQueue
-    clock: Clock
 
 
 def bootstrap(

@@ -205,11 +205,12 @@ def sweeporphans(event: scheduler_fn.ScheduledEvent) -> None:
     labels=_labels("checkalerts"),
 )
 def checkalerts(event: scheduler_fn.ScheduledEvent) -> None:
+    from adapters import store
     from handlers import check_alerts
 
     settings = config.settings()
     with _usage("checkalerts"):
-        check_alerts.handle(settings.alerts, usd_per_video_second=settings.veo_usd_per_video_second)
+        check_alerts.handle(settings.alerts, store=store, usd_per_video_second=settings.veo_usd_per_video_second)
 
 
 # ---- the feed: names, reports (issue #16) ---------------------------------------------------

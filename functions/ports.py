@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, BinaryIO, Literal, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal, Protocol
 
 from domain import ledger
 from domain.admission import QueueEstimate, StartClaim
@@ -18,6 +18,9 @@ from domain.errors import Failure
 from domain.generation import VeoOutcome
 from domain.metrics import Totals
 from domain.states import Status
+
+if TYPE_CHECKING:
+    from config import Settings
 
 
 class MalformedDocument(Exception):
@@ -246,3 +249,18 @@ class Clock(Protocol):
     def monotonic(self) -> float: ...
 
     def sleep(self, seconds: float) -> None: ...
+
+
+@dataclass(frozen=True)
+class Services:
+    """The ports a handler runs with (and the settings): what bootstrap.py builds. Handlers
+    import this, never the composition root."""
+
+    settings: Settings
+    veo: VideoGenerator
+    temp_storage: TempStorage
+    media: MediaBucket
+    store: CreationStore
+    feed: FeedStore
+    tasks: TaskQueue
+    clock: Clock

@@ -9,8 +9,8 @@ is one transaction that stamps the report as counted: a re-delivered event count
 from __future__ import annotations
 
 from adapters import log
-from bootstrap import Services
 from domain import contract
+from ports import Services
 
 
 def handle(creation_id: str, reporter_id: str, services: Services, threshold: int) -> bool:

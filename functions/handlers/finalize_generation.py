@@ -16,13 +16,12 @@ from enum import StrEnum
 
 from adapters import log
 from adapters.retry import with_retries
-from bootstrap import Services
 from domain.admission import poll_delay, task_id
 from domain.errors import ErrorCode, ExternalServiceError, Failure, failure
 from domain.generation import OutcomeKind, VeoOutcome, estimate_progress, outcome_failure
 from domain.states import Status
 from handlers import common, poster_step
-from ports import MalformedDocument
+from ports import MalformedDocument, Services
 
 JOB_FIELDS = ("operationName", "mediaKey", "userId", "startedAt")
 STATUS_LOOK_SECONDS = 60

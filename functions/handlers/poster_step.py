@@ -10,10 +10,10 @@ from __future__ import annotations
 import tempfile
 
 from adapters import log
-from bootstrap import Services
 from domain import media
 from domain.states import Status
 from handlers import common
+from ports import Services
 
 
 def add_poster(creation_id: str, media_key: str, services: Services) -> str | None:

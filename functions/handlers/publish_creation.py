@@ -10,11 +10,11 @@ from enum import StrEnum
 
 from adapters import log
 from adapters.retry import with_retries
-from bootstrap import Services
 from domain import media
 from domain.errors import ExternalServiceError
 from domain.states import Status
 from handlers import common
+from ports import Services
 
 
 class PublishOutcome(StrEnum):

@@ -9,7 +9,6 @@ from __future__ import annotations
 from enum import StrEnum
 
 from adapters import log
-from bootstrap import Services
 from domain.admission import estimate_start, task_id
 from domain.contract import find_blocked_term, parse_request
 from domain.errors import ErrorCode, Failure, failure
@@ -17,7 +16,7 @@ from domain.ledger import DebitOutcome
 from domain.pricing import charged_fields, price
 from domain.states import Status
 from handlers import common
-from ports import DebitRefused, DebitSkipped, MalformedDocument
+from ports import DebitRefused, DebitSkipped, MalformedDocument, Services
 
 
 class StartOutcome(StrEnum):

@@ -13,11 +13,10 @@ from functools import partial
 from adapters import log
 from adapters.gcs import temp_prefix_uri
 from adapters.retry import with_retries
-from bootstrap import Services
 from domain import admission, contract, media
 from domain.errors import ErrorCode, ExternalServiceError, failure
 from handlers import common, reconcile
-from ports import MalformedDocument
+from ports import MalformedDocument, Services
 
 
 def handle(services: Services, now: datetime | None = None) -> dict:
