@@ -213,7 +213,7 @@ def checkalerts(event: scheduler_fn.ScheduledEvent) -> None:
         check_alerts.handle(settings.alerts, store=store, usd_per_video_second=settings.veo_usd_per_video_second)
 
 
-# ---- the feed: names, reports (issue #16) ---------------------------------------------------
+# ---- the feed: names, reports ---------------------------------------------------
 
 
 def _services_without_media():

@@ -127,13 +127,13 @@ class CreationStore(Protocol):
 
     def in_flight_summary(self) -> tuple[int, datetime | None]: ...
 
-    # -- the alerts' figures, aggregated from the creations (issue #14) --
+    # -- the alerts' figures, aggregated from the creations --
 
     def totals_since(self, start: datetime, usd_per_video_second: float, end: datetime | None = None) -> Totals: ...
 
     def last_finalized_at(self, now: datetime, look: int = 20) -> datetime | None: ...
 
-    # -- admission under the Veo quota (issue #14) --
+    # -- admission under the Veo quota --
 
     def queued_ahead(self, now: datetime) -> int: ...
 
@@ -150,7 +150,7 @@ class CreationStore(Protocol):
 
     def release_start(self, creation_id: str, claim: str) -> bool: ...
 
-    # -- upload intents: what the media sweep reads instead of listing the bucket (issue #14) --
+    # -- upload intents: what the media sweep reads instead of listing the bucket --
 
     def record_upload(self, key: str, creation_id: str) -> None: ...
 
@@ -174,7 +174,7 @@ class FeedStore(Protocol):
 
     def set_cursor(self, name: str, after: str | None) -> None: ...
 
-    # -- posters and display names (issue #16) --
+    # -- posters and display names --
 
     def set_poster(self, creation_id: str, media_key: str, poster_url: str) -> str | None: ...
 
@@ -182,7 +182,7 @@ class FeedStore(Protocol):
 
     def rename_in_feed(self, creation_id: str, user_id: str) -> bool: ...
 
-    # -- reports (issue #16): (reports, newly hidden), or None when nothing was counted --
+    # -- reports: (reports, newly hidden), or None when nothing was counted --
 
     def count_report(self, creation_id: str, reporter_id: str, threshold: int) -> tuple[int, bool] | None: ...
 

@@ -1,11 +1,11 @@
-"""Moderation commands of the operator CLI (issue #16; runbook in docs/operations.md).
+"""Moderation commands of the operator CLI (runbook in docs/operations.md).
 
 - takedown: the creation is marked taken down (the owner reads why), moved back to draft if it
   was published, and its feed entry removed, in one transaction; publishcreation then removes
   the public copies (video and poster), as for an unpublish. It cannot be published again.
 - restore: ends a takedown (an ordinary draft again) or a hide by reports (visible again).
 - review-queue: the entries hidden by reports, waiting for a decision.
-- feed-backfill: rewrites feed entries written before issue #16 (with the author's uid, no
+- feed-backfill: rewrites feed entries written before names were in the feed (with the author's uid, no
   display name, no `visible`), which the new rules no longer let anyone read. Run it once
   after deploying the functions and before deploying the rules (docs/operations.md).
 """
@@ -114,6 +114,8 @@ def add_commands(sub) -> None:
     queue.add_argument("--limit", type=int, default=100)
     queue.set_defaults(func=cmd_review_queue)
 
-    backfill = sub.add_parser("feed-backfill", help="rewrite feed entries of before issue #16 (names, visible)")
+    backfill = sub.add_parser(
+        "feed-backfill", help="rewrite feed entries written before names were in the feed (names, visible)"
+    )
     backfill.add_argument("--page-size", type=int, default=200)
     backfill.set_defaults(func=cmd_feed_backfill)

@@ -149,7 +149,7 @@ def set_cursor(name: str, after: str | None) -> None:
     usage.wrote()
 
 
-# ---- reports and review (issue #16): the server-only moderation/{id} ------------------------
+# ---- reports and review: the server-only moderation/{id} ------------------------
 
 
 def count_report(creation_id: str, reporter_id: str, threshold: int) -> tuple[int, bool] | None:

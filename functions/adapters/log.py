@@ -198,7 +198,7 @@ def _clean(fields: dict) -> dict:
     return {k: v for k, v in fields.items() if v is not None}
 
 
-# ---- the feed: names, unpublish, posters, reports and takedown (issue #16) --------------------
+# ---- the feed: names, unpublish, posters, reports and takedown --------------------
 
 
 def profile_renamed(user_id: str, feed_entries: int) -> None:

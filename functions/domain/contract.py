@@ -21,7 +21,7 @@ from .pricing import (
 from .states import Status
 
 CLIENT_FIELDS = frozenset({"userId", "prompt", "aspectRatio", "duration", "status", "createdAt"})
-# Veo's choices (issue #15): each optional, its absence meaning the default in domain/pricing.py.
+# Veo's choices: each optional, its absence meaning the default in domain/pricing.py.
 OPTION_FIELDS = frozenset({"quality", "audio", "resolution", "negativePrompt", "seed"})
 NEGATIVE_PROMPT_MAX_CHARS = 500
 SEED_MAX = 2**32 - 1
@@ -46,7 +46,7 @@ SERVER_FIELDS = frozenset(
         "startClaimedAt",
     }
 )
-# Issue #16: the draft's poster, and the moderation state its owner is shown (taken down or
+# The draft's poster, and the moderation state its owner is shown (taken down or
 # under review). Server-written only.
 FEED_SERVER_FIELDS = frozenset({"posterUrl", "moderation"})
 SERVER_FIELDS = SERVER_FIELDS | FEED_SERVER_FIELDS

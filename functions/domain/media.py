@@ -11,13 +11,13 @@ from .states import Status
 DRAFTS_PREFIX = "drafts/"
 PUBLISHED_PREFIX = "published/"
 VIDEO_SUFFIX = ".mp4"
-# A poster (issue #16) lives beside its video, same key with this suffix: drafts/…/{secret}.jpg
+# A poster lives beside its video, same key with this suffix: drafts/…/{secret}.jpg
 # privately, published/{id}/{secret}.jpg once published.
 POSTER_SUFFIX = ".jpg"
 POSTER_CONTENT_TYPE = "image/jpeg"  # what the poster step encodes
 
 # Only these fields leave the owner's document for the public feed: never tokenCost,
-# operation names, media keys or errors, and never the owner's uid (issue #16: the feed shows
+# operation names, media keys or errors, and never the owner's uid (the feed shows
 # the owner's display name; the server finds the owner through creations/{id}).
 FEED_FIELDS = ("prompt", "aspectRatio", "duration", "publishedAt")
 
@@ -110,7 +110,7 @@ def is_publish(before: dict | None, after: dict | None) -> bool:
 
 
 def is_unpublish(before: dict | None, after: dict | None) -> bool:
-    """published -> draft: the owner's unpublish, or an operator's takedown (issue #16)."""
+    """published -> draft: the owner's unpublish, or an operator's takedown."""
     return bool(before and after and before.get("status") == Status.PUBLISHED and after.get("status") == Status.DRAFT)
 
 
@@ -142,7 +142,7 @@ def feed_entry(
 
 
 def feed_options(creation: dict) -> dict:
-    """Issue #15: what the video is (quality, resolution, with sound or not), the defaults
+    """What the video is (quality, resolution, with sound or not), the defaults
     filled in for a request that named none. Never the seed or the negative prompt."""
     return {
         "quality": creation.get("quality", DEFAULT_QUALITY),

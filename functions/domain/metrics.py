@@ -1,7 +1,7 @@
 """Operational figures and the alert rules over them.
 
 The alerts' totals are aggregated from the creations (adapters/metrics_store.py), never
-counted inside a money transaction (issue #14: a shared counter is a hot document at 50
+counted inside a money transaction (a shared counter is a hot document at 50
 generations/s). Rare events (documents set aside, repairs) still add to 10-minute buckets
 (`metrics/{bucket}/shards/{n}`) outside any money transaction.
 """
@@ -48,7 +48,7 @@ def veo_spend_usd(
     seconds_by_option: dict[tuple[str, str, bool], float], total_seconds: float, fallback_usd_per_second: float
 ) -> float:
     """Veo's estimated charge for delivered video: each combination's seconds at its price
-    (issue #15: standard with sound costs Veo 4x fast without), and the seconds recorded
+    (standard with sound costs Veo 4x fast without), and the seconds recorded
     without options (creations older than them) at the fallback rate."""
     priced = sum(seconds_by_option.values())
     spend = sum(seconds * VEO_USD_PER_SECOND[key] for key, seconds in seconds_by_option.items())

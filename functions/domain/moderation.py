@@ -1,5 +1,5 @@
 """Moderation of the public feed: reports by users, hiding at a threshold, takedown by an
-operator, and the review that ends either (issue #16). Pure rules; the writes are in
+operator, and the review that ends either. Pure rules; the writes are in
 adapters/moderation_store.py and adapters/feed_store.py.
 
 Two server-owned records:

@@ -1,5 +1,5 @@
 """onCreate of feed/{id}/reports/{uid}: one more distinct reporter; at REPORTS_TO_HIDE the entry
-is hidden pending an operator's review (issue #16; runbook in docs/operations.md).
+is hidden pending an operator's review (runbook in docs/operations.md).
 
 The rules make each user's report a single document (its id is their uid); the count is kept
 in the server-only moderation/{id}, so neither reporters nor the owner can read it. Counting

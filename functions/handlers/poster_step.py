@@ -1,4 +1,4 @@
-"""The poster of a new draft (issue #16): one JPEG frame of the video, beside it in R2, and
+"""The poster of a new draft: one JPEG frame of the video, beside it in R2, and
 `posterUrl` on the creation. Called by finalizegeneration once the draft is committed, so the
 money is settled before this starts: nothing here can fail the draft or move a token. Any
 failure (a video the decoder cannot read, R2 or Firestore down) leaves the draft without a

@@ -34,7 +34,7 @@ def handle(creation_id: str, before: dict | None, after: dict | None, services: 
 
 
 def _copy_poster(creation_id: str, creation: dict, services: Services) -> str | None:
-    """The public copy of the draft's poster, if it has one (issue #16). A failure publishes
+    """The public copy of the draft's poster, if it has one. A failure publishes
     the video without its poster rather than not at all."""
     if not creation.get("posterUrl"):
         return None
@@ -79,7 +79,7 @@ def publish(creation_id: str, creation: dict, services: Services) -> PublishOutc
     except ValueError as exc:
         common.set_aside(creation_id, "publishcreation", str(exc), services, counter="creation")
         return PublishOutcome.SET_ASIDE
-    # Noted first: a copy this run leaves behind is found by the media sweep (issue #14).
+    # Noted first: a copy this run leaves behind is found by the media sweep.
     services.store.record_upload(public_key, creation_id)
     # Copying again on a re-delivered event rewrites the same object: harmless.
     with_retries(lambda: services.media.copy(creation["mediaKey"], public_key), services.settings.retry)

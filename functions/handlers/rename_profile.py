@@ -1,6 +1,6 @@
 """onWrite of profiles/{uid}: the user's feed entries show their display name as it is now.
 
-Feed entries carry the name, not the uid (issue #16), so a rename (or a deleted profile, which
+Feed entries carry the name, not the uid, so a rename (or a deleted profile, which
 falls back to domain.profiles.FALLBACK_NAME) is copied to every feed entry of the user's
 published creations, a page at a time. Each entry is set to the profile's CURRENT name in its
 own transaction, so a re-delivered or out-of-order event ends on the latest name, and a

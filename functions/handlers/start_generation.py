@@ -1,7 +1,7 @@
 """onCreate of creations/{id}: check the request, take the tokens, queue the Veo start.
 
 The start itself is the `startveo` task (handlers/start_veo.py), dispatched at the rate the
-Veo quota allows (issue #14): this trigger stays short whatever the burst.
+Veo quota allows: this trigger stays short whatever the burst.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def _queue(
         "userId": request.user_id,
         "cost": cost,
         "incarnation": incarnation,
-        # What was paid for (issue #15): startveo asks Veo for exactly this.
+        # What was paid for: startveo asks Veo for exactly this.
         "model": request.model,
         "audio": request.audio,
         "resolution": request.resolution,

@@ -96,7 +96,7 @@ def sweep_media(services: Services, now: datetime) -> int:
     (a crash between upload and the Firestore write, a failed creation's upload, a public
     copy of a creation deleted meanwhile). It pages over the upload intents left older than
     a safe age (a younger one may belong to a finalize that has not committed yet), not over
-    the bucket (issue #14): the work follows the traffic, not the library."""
+    the bucket: the work follows the traffic, not the library."""
     store = services.store
     cutoff = now - timedelta(minutes=services.settings.orphan_media_minutes)
     removed = 0

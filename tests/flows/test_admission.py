@@ -1,4 +1,4 @@
-"""Admission under the Veo quota (issue #14): a burst beyond what Veo accepts waits, visibly
+"""Admission under the Veo quota: a burst beyond what Veo accepts waits, visibly
 queued, and is started as quota frees; nothing is failed or refunded for our own limits."""
 
 from __future__ import annotations

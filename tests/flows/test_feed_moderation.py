@@ -1,4 +1,4 @@
-"""Issue #16, reports and takedown, as the app and an operator do them: distinct reporters hide
+"""Reports and takedown, as the app and an operator do them: distinct reporters hide
 an entry pending review; `python -m ops restore` shows it again; `python -m ops takedown`
 removes it and keeps it from being published until restored."""
 
@@ -116,7 +116,7 @@ def test_feed_backfill_rewrites_entries_of_before_names_so_the_new_rules_show_th
     owner, client, cid = published_video(new_user, veo, "an old-format entry")
     client.set(f"profiles/{owner.uid}", {"displayName": "Old Timer", "updatedAt": SERVER_TIME})
     entry = feed_entry(client, cid)
-    # As the server wrote it before issue #16: the uid, no name, no visible flag.
+    # As the server wrote it before names were in the feed: the uid, no name, no visible flag.
     old = {k: v for k, v in entry.items() if k not in ("displayName", "visible", "posterUrl")}
     admin_db.document(f"feed/{cid}").set({**old, "userId": owner.uid})
     assert outcome(lambda: client.get(f"feed/{cid}")) == "denied"  # the new rules hide it

@@ -1,4 +1,4 @@
-"""Issue #16, as the app does it: a display name instead of a uid in the feed, a rename that
+"""Names and unpublish, as the app does it: a display name instead of a uid in the feed, a rename that
 reaches the user's feed entries, and unpublish (publish -> unpublish -> publish)."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """startgeneration: every refusal, the re-used id, the wrong owner, the queueing of a paid
-request (issue #14; Veo itself is startveo's: test_start_veo.py), and repeated events —
+request (Veo itself is startveo's: test_start_veo.py), and repeated events —
 against fakes, Given / When / Then."""
 
 from __future__ import annotations
