@@ -1,13 +1,15 @@
-# Two commands do all the set-up: `make dev` and `make test`. Both install what is missing.
+# `make install` installs everything `make dev` and `make test` use (Python, the Node packages
+# of the root, clients/web and tests/e2e, Debian's chromium); after it nothing is downloaded:
+# the tests never install, and `make dev` works offline. `make dev` and `make test` run it first.
 SHELL := /bin/bash
 VENV := functions/venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-NPM_STAMP := node_modules/.installed
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: install dev test test-domain test-random-order lint format lock bench ledger-check try deploy clean
+.PHONY: install node-packages chromium dev test test-under-load test-domain test-random-order lint format lock bench ledger-check try deploy clean
 
-install: $(STAMP) $(NPM_STAMP) functions/.secret.local
+install: $(STAMP) node-packages chromium functions/.secret.local
 
 # Python 3.11 is the Cloud Functions runtime we deploy (python311); the emulator needs the
 # venv at functions/venv. requirements.lock pins the whole dependency tree (`make lock`
@@ -29,9 +31,16 @@ lock:
 	  .lockenv/bin/python -m pip freeze --exclude-editable | LC_ALL=C sort -f; } > requirements.lock
 	rm -rf .lockenv
 
-$(NPM_STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
-	touch $@
+# npm ci in each directory whose lock changed since its last install (devstack/node_install.py:
+# the stamps the tests and `make dev` check instead of installing).
+node-packages: $(STAMP)
+	$(PY) -m devstack.node_install
+
+# The browser tests drive Debian's Chromium (never a downloaded browser).
+chromium:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	  else echo "$(CHROMIUM) is missing: sudo apt-get install chromium"; exit 1; fi; }
 
 # Local values for the R2 secrets (the S3 stand-in accepts any key). Never used in deploys.
 functions/.secret.local:
@@ -42,6 +51,11 @@ dev: install
 
 test: install
 	$(PY) -m pytest
+
+# The whole suite three times in a row while two CPU-burning processes run beside it: proof
+# that no test depends on winning a race against the clock (see tests/support/load.py).
+test-under-load: install
+	$(PY) -m tests.support.load --runs 3 --burners 2 -- $(PY) -m pytest $(PYTEST_ARGS)
 
 # The same suite in a random order, to prove no test depends on another's leftovers.
 test-random-order: install
