@@ -7,9 +7,16 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: install node-packages chromium dev test test-under-load test-domain test-random-order lint format lock bench ledger-check try deploy clean
+.PHONY: install venv-here node-packages chromium dev test test-under-load test-domain test-random-order lint format lock bench ledger-check try deploy clean
 
-install: $(STAMP) node-packages chromium functions/.secret.local
+install: venv-here $(STAMP) node-packages chromium functions/.secret.local
+
+# A venv copied from another checkout still runs that checkout's Python: its scripts' first
+# line and bin/activate (which firebase-tools sources to start the functions) name the old
+# path, so the emulator's workers would run the other checkout's interpreter and packages.
+venv-here:
+	@if [ -d $(VENV) ] && ! grep -qs '"$(CURDIR)/$(VENV)"' $(VENV)/bin/activate; then \
+	  echo "$(VENV) was made for another checkout: rebuilding it"; rm -rf $(VENV); fi
 
 # Python 3.11 is the Cloud Functions runtime we deploy (python311); the emulator needs the
 # venv at functions/venv. requirements.lock pins the whole dependency tree (`make lock`
