@@ -1,5 +1,5 @@
 # `make install` installs everything `make dev` and `make test` use (Python, the Node packages
-# of the root, clients/web and tests/e2e, Debian's chromium); after it nothing is downloaded:
+# of the root, clients/web and tests/e2e, Debian's chromium and javac); after it nothing is downloaded:
 # the tests never install, and `make dev` works offline. `make dev` and `make test` run it first.
 SHELL := /bin/bash
 VENV := functions/venv
@@ -7,9 +7,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: install venv-here node-packages chromium dev test test-under-load test-domain test-random-order lint format lock bench ledger-check try deploy clean
+.PHONY: install venv-here node-packages debian-packages dev test test-under-load test-domain test-random-order lint format lock bench ledger-check try deploy clean
 
-install: venv-here $(STAMP) node-packages chromium functions/.secret.local
+install: venv-here $(STAMP) node-packages debian-packages functions/.secret.local
 
 # A venv copied from another checkout still runs that checkout's Python: its scripts' first
 # line and bin/activate (which firebase-tools sources to start the functions) name the old
@@ -43,11 +43,13 @@ lock:
 node-packages: $(STAMP)
 	$(PY) -m devstack.node_install
 
-# The browser tests drive Debian's Chromium (never a downloaded browser).
-chromium:
-	@test -x $(CHROMIUM) || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
-	  else echo "$(CHROMIUM) is missing: sudo apt-get install chromium"; exit 1; fi; }
+# From Debian: the Chromium the browser tests drive (never a downloaded browser) and javac, which
+# builds the local Storage rules runtime's launcher. Installed only when missing.
+DEBIAN_PACKAGES := $(if $(wildcard $(CHROMIUM)),,chromium) $(if $(shell command -v javac),,openjdk-17-jdk-headless)
+debian-packages:
+	@test -z "$(strip $(DEBIAN_PACKAGES))" || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(DEBIAN_PACKAGES); \
+	  else echo "missing Debian packages: sudo apt-get install $(DEBIAN_PACKAGES)"; exit 1; fi; }
 
 # Local values for the R2 secrets (the S3 stand-in accepts any key). Never used in deploys.
 functions/.secret.local:
@@ -95,14 +97,14 @@ try:
 ledger-check:
 	$(PY) -m ops $(if $(PROJECT),--project $(PROJECT),--emulator) ledger-check
 
-# Ships functions, rules and indexes to a real project: make deploy PROJECT=my-project
+# Ships functions, Firestore rules and indexes, and Storage rules to a real project: make deploy PROJECT=my-project
 # Refuses the local demo-* projects (they exist only in the emulator), and a Veo model that
 # Google has retired or never had (every generation would fail): see ops/deploy_check.py.
 deploy: install
 	@test -n "$(PROJECT)" || { echo "usage: make deploy PROJECT=<firebase project id>"; exit 2; }
 	@case "$(PROJECT)" in demo-*) echo "refusing to deploy to $(PROJECT): demo-* projects are emulator-only"; exit 2;; esac
 	$(PY) -m ops.deploy_check --project "$(PROJECT)"
-	node_modules/.bin/firebase deploy --project "$(PROJECT)" --only functions,firestore:rules,firestore:indexes
+	node_modules/.bin/firebase deploy --project "$(PROJECT)" --only functions,firestore:rules,firestore:indexes,storage
 
 # A benchmark, not a test: figures in bench/results.json, explained in docs/performance.md and
 # docs/capacity.md. Starts its own stack (production poll settings): ~30 min in full,

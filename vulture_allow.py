@@ -31,3 +31,5 @@ _.token_cost  # the flat rate firestore.rules' price check mirrors (tests/rules)
 
 # Test harness the stand-ins ship for the suites.
 _.ProxyControl, _.health  # the stand-ins' control clients (tests/flows, tests/standins)
+_.storage_emulator_alone  # one Storage emulator for the stand-in and devstack tests
+_.STORAGE_DEFAULT_BUCKET  # the stack's default Firebase Storage bucket, named for its readers (no code reads it yet)

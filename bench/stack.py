@@ -68,7 +68,7 @@ def _copy_functions(target: Path, env: dict[str, str], main_from: Path | None = 
 def lay_out(env: dict[str, str], naive: bool) -> Path:
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     _copy_functions(BENCH_DIR / "functions", env)
-    for name in ("firestore.rules", "firestore.indexes.json", ".firebaserc"):
+    for name in ("firestore.rules", "firestore.indexes.json", "storage.rules", ".firebaserc"):
         if (ROOT / name).exists():
             shutil.copy(ROOT / name, BENCH_DIR / name)
     import json
@@ -105,7 +105,7 @@ class BenchStack(devstack.Stack):
                 "--config",
                 str(self.config_path),
                 "--only",
-                "auth,firestore,functions,tasks,pubsub",
+                devstack.EMULATORS,
             ],
             env,
         )
@@ -115,6 +115,7 @@ class BenchStack(devstack.Stack):
             lambda: (
                 wanted <= set(devstack.loaded_functions())
                 and devstack.http_ok(f"http://127.0.0.1:{devstack.AUTH_PORT}/")
+                and devstack.storage_ready()
             ),
             240,
             proc,

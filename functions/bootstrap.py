@@ -51,7 +51,7 @@ def bootstrap(
     if temp_storage is None:
         from adapters.gcs import TempStorage as GcsTempStorage
 
-        temp_storage = GcsTempStorage(settings.gcs_endpoint)
+        temp_storage = GcsTempStorage()
     if media is None:
         from adapters.r2 import MediaBucket as R2MediaBucket
         from config import r2_credentials

@@ -35,9 +35,6 @@ GCS_TEMP_BUCKET = StringParam(
     default="",
     description="Bucket Veo writes videos to before the copy to R2; empty returns videos inline (small videos only)",
 )
-GCS_ENDPOINT = StringParam(
-    "GCS_ENDPOINT", default="", description="Empty for Google Cloud Storage; a URL for a local server"
-)
 R2_ENDPOINT = StringParam("R2_ENDPOINT", default="", description="https://<account>.r2.cloudflarestorage.com")
 R2_BUCKET = StringParam("R2_BUCKET", default="phoenix-media")
 R2_REGION = StringParam("R2_REGION", default="auto")
@@ -133,7 +130,6 @@ class Settings:
     veo_expected_seconds: int
     veo_http_timeout_s: float
     gcs_temp_bucket: str
-    gcs_endpoint: str
     r2_endpoint: str
     r2_bucket: str
     r2_region: str
@@ -166,7 +162,6 @@ def settings() -> Settings:
         veo_expected_seconds=VEO_EXPECTED_SECONDS.value,
         veo_http_timeout_s=float(max(1, VEO_HTTP_TIMEOUT_SECONDS.value)),
         gcs_temp_bucket=GCS_TEMP_BUCKET.value,
-        gcs_endpoint=GCS_ENDPOINT.value,
         r2_endpoint=R2_ENDPOINT.value,
         r2_bucket=R2_BUCKET.value,
         r2_region=R2_REGION.value,

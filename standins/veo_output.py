@@ -1,5 +1,5 @@
 """What a finished Veo stand-in operation holds: the clips (inline or written to a
-GCS-compatible server at `storageUri`), the filtered answer, or the failure."""
+GCS server at `storageUri`: the Firebase Storage emulator locally), the filtered answer, or the failure."""
 
 from __future__ import annotations
 
@@ -55,7 +55,6 @@ class OutputWriter:
         self.uploads = 0
         self._count_lock = threading.Lock()
         # One bucket lookup-or-create at a time, so two first uploads do not both create it.
-        self._bucket_lock = threading.Lock()
 
     def reset_count(self) -> None:
         with self._count_lock:
@@ -109,11 +108,9 @@ class OutputWriter:
         # No retries: the library's default retries a refused connection for two minutes, and
         # a local server that is down should fail the operation now, not hang the poll.
         calls = {"retry": None, "timeout": 10}
-        with self._bucket_lock:
-            bucket = client.lookup_bucket(bucket_name, **calls)
-            if bucket is None:
-                bucket = client.create_bucket(bucket_name, **calls)
-        bucket.blob(object_name).upload_from_string(clip, content_type=media.MIME_TYPE, **calls)
+        # Vertex writes into a bucket that exists; the Storage emulator has no bucket-create call
+        # in its GCS API and makes a bucket on its first upload, so nothing is created here.
+        client.bucket(bucket_name).blob(object_name).upload_from_string(clip, content_type=media.MIME_TYPE, **calls)
         with self._count_lock:
             self.uploads += 1
         return f"gs://{bucket_name}/{object_name}"

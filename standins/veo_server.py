@@ -3,8 +3,8 @@
 It answers the two REST calls the SDK makes in Vertex mode (`:predictLongRunning` to start,
 `:fetchPredictOperation` to poll), finishes operations after a delay drawn from a configurable
 range with an MP4 shaped like Veo's (H.264 + AAC at the requested resolution and a realistic
-size), writes it to a GCS-compatible server when the request names a `storageUri`, imitates
-Veo's responsible-AI output filter, and lets tests inject faults through `/_control/`.
+size), writes it to GCS (locally the Firebase Storage emulator) when the request names a
+`storageUri`, imitates Veo's responsible-AI output filter, and lets tests inject faults through `/_control/`.
 
 It is as strict as Vertex (standins/veo_checks.py): retired and unknown models answer 404,
 what a model does not accept answers 400, and an optional per-project per-minute quota
@@ -15,7 +15,7 @@ Layout: this file holds the operations' lifecycle, the control methods and the C
 queued in standins/faults.py (shared with the fault proxy), the HTTP side is veo_http.py, request
 checks veo_checks.py, specs and state veo_state.py, a finished operation's output veo_output.py.
 
-Run:  python -m standins.veo_server --port 8787 --gcs-endpoint http://127.0.0.1:9023
+Run:  python -m standins.veo_server --port 8787 --gcs-endpoint http://127.0.0.1:9199
 Use in-process:  server = VeoStandIn(port=0, ...); server.start(); ...; server.stop()
 """
 

@@ -1,4 +1,8 @@
-"""Veo's temporary output in Google Cloud Storage (or a GCS-compatible local server)."""
+"""Veo's temporary output in Google Cloud Storage.
+
+Locally that is the Firebase Storage emulator: google-cloud-storage itself goes there, with
+anonymous credentials, whenever STORAGE_EMULATOR_HOST is set (the functions emulator sets it).
+"""
 
 from __future__ import annotations
 
@@ -10,16 +14,10 @@ SERVICE = "gcs"
 
 
 @one_per_config
-def _client(endpoint: str):
+def _client():
     from google.cloud import storage  # type: ignore[attr-defined]  # a namespace package to mypy
 
-    if not endpoint:
-        return storage.Client()
-    from google.auth.credentials import AnonymousCredentials
-
-    return storage.Client(
-        project="local", credentials=AnonymousCredentials(), client_options={"api_endpoint": endpoint}
-    )
+    return storage.Client()
 
 
 def temp_prefix_uri(bucket: str, creation_id: str) -> str:
@@ -34,14 +32,11 @@ def _split(uri: str) -> tuple[str, str]:
 
 
 class TempStorage:
-    def __init__(self, endpoint: str = ""):
-        self._endpoint = endpoint
-
     def open_read(self, uri: str):
         """A file-like reader that streams the object in chunks (videos can be large)."""
         bucket, path = _split(uri)
         with _translated_errors():
-            blob = _client(self._endpoint).bucket(bucket).blob(path)
+            blob = _client().bucket(bucket).blob(path)
             return _TranslatingReader(blob.open("rb", chunk_size=8 * 1024 * 1024))
 
     def delete_prefix(self, uri: str) -> int:
@@ -51,7 +46,7 @@ class TempStorage:
         bucket, prefix = _split(uri)
         deleted = 0
         with _translated_errors():
-            client = _client(self._endpoint)
+            client = _client()
             for blob in client.list_blobs(bucket, prefix=prefix):
                 try:
                     blob.delete()

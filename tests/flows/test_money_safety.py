@@ -230,7 +230,7 @@ def test_late_veo_result_does_not_revive_a_failed_and_refunded_creation(new_user
     from google.cloud import storage
 
     from adapters import store
-    from devstack.stack import GCS_ENDPOINT, MEDIA_BUCKET, TEMP_BUCKET, s3_client
+    from devstack.stack import MEDIA_BUCKET, STORAGE_ENDPOINT, TEMP_BUCKET, s3_client
     from domain.errors import ErrorCode, failure
     from domain.generation import OutcomeKind, VeoOutcome
     from handlers import finalize_generation
@@ -245,7 +245,7 @@ def test_late_veo_result_does_not_revive_a_failed_and_refunded_creation(new_user
 
     # The video Veo finally produced, where Veo writes it.
     gcs = storage.Client(
-        project="local", credentials=AnonymousCredentials(), client_options={"api_endpoint": GCS_ENDPOINT}
+        project="local", credentials=AnonymousCredentials(), client_options={"api_endpoint": STORAGE_ENDPOINT}
     )
     gcs.bucket(TEMP_BUCKET).blob(f"creations/{cid}/late/sample_0.mp4").upload_from_string(
         render_mp4(4, "16:9"), content_type="video/mp4"

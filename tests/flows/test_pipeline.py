@@ -76,7 +76,7 @@ def test_veo_temp_output_is_removed_once_the_draft_exists(new_user, veo):
     from google.auth.credentials import AnonymousCredentials
     from google.cloud import storage
 
-    from devstack.stack import GCS_ENDPOINT
+    from devstack.stack import STORAGE_ENDPOINT
 
     user, client = new_user(tokens=100)
     cid = f"c-{uuid.uuid4().hex}"
@@ -84,7 +84,7 @@ def test_veo_temp_output_is_removed_once_the_draft_exists(new_user, veo):
     _, doc = watch_statuses(client, cid)
     assert doc["status"] == "draft"
     gcs = storage.Client(
-        project="local", credentials=AnonymousCredentials(), client_options={"api_endpoint": GCS_ENDPOINT}
+        project="local", credentials=AnonymousCredentials(), client_options={"api_endpoint": STORAGE_ENDPOINT}
     )
     # Veo really wrote there (the stand-in records where), and nothing is left behind.
     assert any(TEMP_BUCKET in str(op) for op in veo.stats()["operations"].values())

@@ -246,7 +246,7 @@ def test_a_failed_creations_uploaded_video_is_deleted(new_user, veo):
     from google.auth.credentials import AnonymousCredentials
     from google.cloud import storage
 
-    from devstack.stack import GCS_ENDPOINT, TEMP_BUCKET
+    from devstack.stack import STORAGE_ENDPOINT, TEMP_BUCKET
     from domain.errors import ExternalServiceError
     from domain.generation import OutcomeKind, VeoOutcome
     from handlers import finalize_generation
@@ -258,7 +258,7 @@ def test_a_failed_creations_uploaded_video_is_deleted(new_user, veo):
     cid = submit(client, user.uid, f"{tag} uploaded then failed")
     wait_status(client, cid, statuses=("processing",), timeout=20)
     gcs = storage.Client(
-        project="local", credentials=AnonymousCredentials(), client_options={"api_endpoint": GCS_ENDPOINT}
+        project="local", credentials=AnonymousCredentials(), client_options={"api_endpoint": STORAGE_ENDPOINT}
     )
     gcs.bucket(TEMP_BUCKET).blob(f"creations/{cid}/v/sample_0.mp4").upload_from_string(
         render_mp4(4, "16:9"), content_type="video/mp4"

@@ -31,7 +31,6 @@ def settings(**overrides) -> Settings:
         veo_expected_seconds=90,
         veo_http_timeout_s=20.0,
         gcs_temp_bucket=TEMP_BUCKET,
-        gcs_endpoint="",
         r2_endpoint="",
         r2_bucket="media",
         r2_region="auto",

@@ -1,5 +1,6 @@
-"""Fixtures for the stand-in tests: an in-memory GCS-compatible server, the Veo stand-in
-in-process, and the real google-genai client pointed at it."""
+"""Fixtures for the stand-in tests: the Firebase Storage emulator on its own ports (Veo's
+output goes there, as in the stack), the Veo stand-in in-process, and the real google-genai
+client pointed at it."""
 
 from __future__ import annotations
 
@@ -8,13 +9,13 @@ from pathlib import Path
 
 import google.oauth2.credentials
 import pytest
-from gcp_storage_emulator.server import create_server
 from google import genai
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import storage
 from google.genai import types
 from moto.server import ThreadedMotoServer
 
+from devstack.stack import storage_emulator_alone
 from standins.fault_proxy import FaultProxy
 from standins.tls import make_local_tls
 from standins.veo_server import VeoControl, VeoStandIn
@@ -43,12 +44,9 @@ def repo_root() -> Path:
 
 
 @pytest.fixture(scope="session")
-def gcs_endpoint():
-    port = free_port()
-    server = create_server("127.0.0.1", port, in_memory=True)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
+def gcs_endpoint(tmp_path_factory):
+    with storage_emulator_alone(tmp_path_factory.mktemp("storage"), free_port(), free_port(), free_port()) as endpoint:
+        yield endpoint
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,7 @@ SLOW_DELAY_SECONDS = 0.8
 
 
 def fresh_prefix() -> str:
-    """A storageUri of its own per test: the in-memory GCS server lives for the whole session."""
+    """A storageUri of its own per test: the Storage emulator lives for the whole session."""
     return f"gs://{BUCKET}/creations/{uuid.uuid4().hex}/"
 
 
