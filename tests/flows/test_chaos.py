@@ -80,10 +80,16 @@ def test_fifty_generations_under_random_faults_all_end_terminal_with_a_balanced_
 
     errors: list[BaseException] = []
 
+    def activity():
+        """What moves while any of the fifty is being worked on: a wait fails only after this
+        has been still for its whole timeout, however slow the machine is."""
+        stats = veo.stats()
+        return stats["starts"], stats["polls"], stats["uploads"], stats["quotaRefused"], r2.stats()
+
     def drive(user, client, cids):
         try:
             for cid in cids:
-                _drive_one(plan, user, client, cid, rng)
+                _drive_one(plan, user, client, cid, rng, activity)
         except BaseException as exc:  # surfaced below, with the seed
             errors.append(exc)
 
@@ -141,7 +147,7 @@ def _inject_faults(plan: dict, veo, r2) -> None:
         r2.faults(r2_faults)
 
 
-def _drive_one(plan: dict, user, client, cid: str, rng) -> None:
+def _drive_one(plan: dict, user, client, cid: str, rng, activity) -> None:
     """One request through its scenario, as its client, an operator or a crash would."""
     import config
     from bootstrap import bootstrap
@@ -156,26 +162,27 @@ def _drive_one(plan: dict, user, client, cid: str, rng) -> None:
         }
         start_generation.handle(cid, data, bootstrap(config.settings()))
     if name == "operator_deletes_in_flight":
-        wait_status(client, cid, statuses=("processing",), timeout=120)
+        wait_status(client, cid, statuses=("processing",), timeout=120, progress=activity)
         OWNER.delete(f"creations/{cid}")
         wait_until(
             lambda: ledger_of(client, user.uid).get(f"refund_{cid}"),
             timeout=120,
             what=f"{cid}: the deletion refund",
+            progress=activity,
         )
         return
     if name == "reused_after_delete":
-        wait_status(client, cid, timeout=180)
+        wait_status(client, cid, timeout=180, progress=activity)
         client.delete(f"creations/{cid}")
         OWNER.create(f"creations/{cid}", request_doc(user.uid, f"{cid} again"))
     if name == "crashed_worker":
         # Its worker never reports back: age it past the limit and let the sweep act, while
         # the other streams' finalizers are busy.
-        wait_status(client, cid, statuses=("processing",), timeout=120)
+        wait_status(client, cid, statuses=("processing",), timeout=120, progress=activity)
         long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=30)
         OWNER.update(f"creations/{cid}", {"createdAt": long_ago, "startedAt": long_ago})
         run_scheduled("sweeporphans")
-    wait_status(client, cid, timeout=180)
+    wait_status(client, cid, timeout=180, progress=activity)
 
 
 def _check_outcomes(plan: dict) -> dict:
