@@ -90,12 +90,13 @@ clean:
 
 PROMPT ?= a paper boat on a rainy street
 # Needs `make dev` running in another terminal.
+# Without the stack it says so in one line and exits 3 (devstack/preflight.py).
 try:
-	$(PY) -m devstack.try_it --prompt "$(PROMPT)"
+	@$(PY) -m devstack.try_it --prompt "$(PROMPT)"
 
 # Audits the ledger of the emulator (`make dev` running) or, with PROJECT=id, a real project.
 ledger-check:
-	$(PY) -m ops $(if $(PROJECT),--project $(PROJECT),--emulator) ledger-check
+	@$(PY) -m ops $(if $(PROJECT),--project $(PROJECT),--emulator) ledger-check
 
 # Ships functions, Firestore rules and indexes, and Storage rules to a real project: make deploy PROJECT=my-project
 # Refuses the local demo-* projects (they exist only in the emulator), and a Veo model that

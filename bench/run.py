@@ -99,14 +99,13 @@ def main(argv=None) -> int:
         _write(args, model_only, started)
         return 0
     from bench import stack as bench_stack
+    from devstack import preflight
 
-    if devstack.stack_running():
-        print(
-            "a local stack is already running (make dev?): the bench starts its own with production "
-            "poll settings; stop it, or run the bench in its own network namespace",
-            file=sys.stderr,
-        )
-        return 2
+    # The bench starts its own stack (production poll settings): its ports must be free.
+    problem = preflight.ports_problem()
+    if problem:
+        print(problem, file=sys.stderr)
+        return preflight.EXIT_NOT_READY
     env = bench_stack.bench_env(args.quota)
     config = bench_stack.lay_out(env, naive=not args.no_naive)
     os.environ.update(devstack.client_env())

@@ -8,7 +8,7 @@ import signal
 import sys
 import time
 
-from devstack import stack, web
+from devstack import preflight, stack, web
 
 DEMO_EMAIL = "demo@phoenix.test"
 DEMO_PASSWORD = "phoenix-demo"
@@ -40,8 +40,10 @@ def seed_demo_user() -> str:
 
 def dev() -> None:
     os.environ.update(stack.client_env())
-    if stack.stack_running():
-        sys.exit("The stack is already running (ports 5001/8787 answer). Stop it first.")
+    problem = preflight.ports_problem()
+    if problem:
+        print(problem, file=sys.stderr)
+        sys.exit(preflight.EXIT_NOT_READY)
     running = stack.Stack()
     stopping = False
 
@@ -53,7 +55,7 @@ def dev() -> None:
     print("Building the web client (clients/web)...", flush=True)
     web.build()
     web_server = None
-    print("Starting S3 (R2) server, Veo stand-in and Firebase emulators (with Storage)...", flush=True)
+    print("Starting S3 (R2) server, Veo and FCM stand-ins and Firebase emulators (with Storage)...", flush=True)
     try:
         running.start()
         uid = seed_demo_user()
@@ -67,12 +69,14 @@ Phoenix dev stack is up (project {stack.PROJECT_ID}). Logs: .devstack/*.log
   Firestore      http://127.0.0.1:{stack.FIRESTORE_PORT}
   Functions      http://127.0.0.1:{stack.FUNCTIONS_PORT}
   Veo stand-in   {stack.VEO_URL}      (faults: POST /_control/faults)
+  FCM stand-in   {stack.FCM_URL}      (messages: GET /_control/messages; faults, unregistered: POST)
   R2 (S3)        {stack.S3_ENDPOINT}/{stack.MEDIA_BUCKET}   (public URLs)
   R2 for the functions  {stack.R2_ENDPOINT_URL}   (HTTPS, as strict as R2; faults: {stack.R2_PROXY_URL}/_control)
   Storage        {stack.STORAGE_ENDPOINT}   (Veo's output: gs://{stack.TEMP_BUCKET}; storage.rules for clients)
   Web client     {web.url(web_server)}   (clients/web; sign in as the demo user)
 
 Try it:  make try PROMPT="a paper boat on a rainy street"
+Tokens for an account made in the web client:  functions/venv/bin/python -m ops --emulator grant <its email> 200
 Press Ctrl-C to stop everything.
 """,
             flush=True,

@@ -1,4 +1,4 @@
-"""Starts and stops the whole local stack: S3 server (R2), Veo stand-in and the Firebase
+"""Starts and stops the whole local stack: S3 server (R2), Veo and FCM stand-ins and the Firebase
 emulators (Auth, Firestore, Functions, Cloud Tasks, Pub/Sub, Storage) running our functions.
 
 Used by `make dev` (foreground, Ctrl-C stops everything) and by the test session.
@@ -33,6 +33,7 @@ S3_PORT = 9000
 R2_PROXY_PORT = 9010
 STORAGE_PORT = 9199
 VEO_PORT = 8787
+FCM_PORT = 9015
 
 MEDIA_BUCKET = "phoenix-media"
 TEMP_BUCKET = "phoenix-veo-tmp"
@@ -50,6 +51,11 @@ R2_CA_FILE = RUN_DIR / "r2-ca.pem"  # functions/.env.local points R2_CA_BUNDLE h
 STORAGE_ENDPOINT = f"http://127.0.0.1:{STORAGE_PORT}"
 STORAGE_DEFAULT_BUCKET = f"{PROJECT_ID}.appspot.com"
 VEO_URL = f"http://127.0.0.1:{VEO_PORT}"
+FCM_URL = f"http://127.0.0.1:{FCM_PORT}"
+# A service account key made at every start, trusted by the FCM stand-in only: its token_uri is
+# the stand-in's, so the functions run Google's OAuth exchange against it (functions/.env.local
+# points FCM_CREDENTIALS_FILE here).
+FCM_KEY_FILE = RUN_DIR / "fcm-service-account.json"
 # The emulators of the stack (Storage holds Veo's output and enforces storage.rules).
 EMULATORS = "auth,firestore,functions,tasks,pubsub,storage"
 FUNCTION_NAMES = registry.function_names()  # what main.py registers
@@ -126,6 +132,7 @@ class Stack:
             self._start_s3()
             self._start_r2_proxy()
             self._start_veo()
+            self._start_fcm()
             self._start_emulators()
         except BaseException:
             self.stop()
@@ -179,6 +186,16 @@ class Stack:
             args += ["--delay-max-seconds", os.environ["VEO_DELAY_MAX_SECONDS"]]
         proc, log = self._spawn("veo", args)
         wait_for("Veo stand-in", lambda: http_ok(f"{VEO_URL}/_control/health"), 60, proc, log)
+
+    def _start_fcm(self) -> None:
+        from standins.fcm_server import make_service_account_key
+
+        RUN_DIR.mkdir(exist_ok=True)
+        make_service_account_key(str(FCM_KEY_FILE), PROJECT_ID, f"{FCM_URL}/token")
+        args = [str(VENV_BIN / "python"), "-m", "standins.fcm_server", "--port", str(FCM_PORT)]
+        args += ["--project", PROJECT_ID, "--credentials", str(FCM_KEY_FILE), "--quiet"]
+        proc, log = self._spawn("fcm", args)
+        wait_for("FCM stand-in", lambda: http_ok(f"{FCM_URL}/_control/health"), 60, proc, log)
 
     def _start_emulators(self) -> None:
         env = emulator_process_env()
@@ -309,7 +326,12 @@ def storage_ready(endpoint: str = STORAGE_ENDPOINT) -> bool:
 
 
 def stack_running() -> bool:
-    return set(FUNCTION_NAMES) <= set(loaded_functions()) and http_ok(f"{VEO_URL}/_control/health") and storage_ready()
+    return (
+        set(FUNCTION_NAMES) <= set(loaded_functions())
+        and http_ok(f"{VEO_URL}/_control/health")
+        and http_ok(f"{FCM_URL}/_control/health")
+        and storage_ready()
+    )
 
 
 @contextlib.contextmanager

@@ -1,6 +1,6 @@
 """Builds the set of ports the handlers run with (cosmicpython's bootstrap.py).
 
-`bootstrap(settings)` is production: Firestore, Cloud Tasks, Veo, GCS, R2 and the system
+`bootstrap(settings)` is production: Firestore, Cloud Tasks, Veo, GCS, R2, FCM and the system
 clock. Any port can be replaced by keyword (`bootstrap(settings, veo=FakeVeo())`): the handler
 tests replace them all, the emulator tests only the ones they break on purpose. Adapters (and
 their SDKs) are imported only for the ports not given.
@@ -12,7 +12,18 @@ import time
 from datetime import UTC, datetime
 
 from config import Settings
-from ports import Clock, CreationStore, FeedStore, MediaBucket, Services, TaskQueue, TempStorage, VideoGenerator
+from ports import (
+    Clock,
+    CreationStore,
+    FeedStore,
+    MediaBucket,
+    NotificationStore,
+    Notifier,
+    Services,
+    TaskQueue,
+    TempStorage,
+    VideoGenerator,
+)
 
 
 class SystemClock:
@@ -36,6 +47,8 @@ def bootstrap(
     feed: FeedStore | None = None,
     tasks: TaskQueue | None = None,
     clock: Clock | None = None,
+    notifier: Notifier | None = None,
+    notifications: NotificationStore | None = None,
     r2_keys: tuple[str, str] | None = None,
 ) -> Services:
     if veo is None:
@@ -78,6 +91,15 @@ def bootstrap(
         from adapters import tasks as cloud_tasks
 
         tasks = cloud_tasks
+    if notifier is None:
+        from adapters.fcm import Fcm
+
+        # Builds no client until the first send: triggers that never notify pay nothing.
+        notifier = Fcm(settings.project_id, settings.fcm_base_url, settings.fcm_credentials_file)
+    if notifications is None:
+        from adapters import notification_store
+
+        notifications = notification_store
     return Services(
         settings=settings,
         veo=veo,
@@ -87,4 +109,6 @@ def bootstrap(
         feed=feed,
         tasks=tasks,
         clock=clock or SystemClock(),
+        notifier=notifier,
+        notifications=notifications,
     )

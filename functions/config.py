@@ -119,6 +119,18 @@ ALERT_DAILY_SPEND_USD = IntParam(
     "ALERT_DAILY_SPEND_USD", default=100, description="Alert when today's estimated Veo spend passes this"
 )
 
+# Push notifications: FCM HTTP v1 with the functions' own service account (it needs the
+# cloudmessaging.messages.create permission, e.g. the "Firebase Cloud Messaging API Admin" role).
+FCM_BASE_URL = StringParam(
+    "FCM_BASE_URL", default="", description="Empty for https://fcm.googleapis.com; a URL to use an FCM stand-in"
+)
+FCM_CREDENTIALS_FILE = StringParam(
+    "FCM_CREDENTIALS_FILE",
+    default="",
+    description="Empty: the function's own credentials (production). A service account key file "
+    "(relative to functions/) whose token_uri is the stand-in's: local stacks only",
+)
+
 R2_SECRETS = [R2_ACCESS_KEY_ID, R2_SECRET_ACCESS_KEY]
 
 
@@ -151,6 +163,8 @@ class Settings:
     queue_max_wait_minutes: int = 60
     veo_min_seconds: float = 30.0
     project_id: str = ""  # the Vertex AI project Veo runs in: this function's own
+    fcm_base_url: str = ""
+    fcm_credentials_file: str = ""
 
 
 def settings() -> Settings:
@@ -191,6 +205,8 @@ def settings() -> Settings:
         queue_max_wait_minutes=max(1, QUEUE_MAX_WAIT_MINUTES.value),
         veo_min_seconds=float(max(0, VEO_MIN_SECONDS.value)),
         project_id=_project_id(),
+        fcm_base_url=FCM_BASE_URL.value.rstrip("/"),
+        fcm_credentials_file=_in_source(FCM_CREDENTIALS_FILE.value),
     )
 
 

@@ -255,3 +255,29 @@ def countreport(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | None])
             _services_without_media(),
             threshold=config.reports_to_hide(),
         )
+
+
+# ---- push notifications ----------------------------------------------------------------------
+
+
+@firestore_fn.on_document_created(
+    document="notifications/{outboxId}",
+    region=REGION,
+    memory=options.MemoryOption.MB_256,
+    # Room for FCM's Retry-After and backoff on up to 10 devices (handlers/send_notification.py);
+    # retries are in the handler: firebase-functions 0.6.0 deploys Firestore triggers without them.
+    timeout_sec=300,
+    max_instances=20,
+    concurrency=INSTANCE_CONCURRENCY,
+    cpu=1,
+    labels=_labels("sendnotification"),
+)
+def sendnotification(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | None]) -> None:
+    from handlers import send_notification
+
+    with _usage("sendnotification"):
+        send_notification.handle(
+            event.params["outboxId"],
+            event.data.to_dict() if event.data is not None else None,
+            _services_without_media(),
+        )

@@ -17,6 +17,7 @@ from domain.admission import QueueEstimate, StartClaim
 from domain.errors import Failure
 from domain.generation import VeoOutcome
 from domain.metrics import Totals
+from domain.notifications import Device, SendResult
 from domain.states import Status
 
 if TYPE_CHECKING:
@@ -243,6 +244,28 @@ class MediaBucket(Protocol):
     def list_keys(self, prefix: str = "") -> list[tuple[str, Any]]: ...
 
 
+class Notifier(Protocol):
+    """FCM HTTP v1: one message to one device. Never raises for an FCM or network error: the
+    answer comes back as a SendResult the handler acts on."""
+
+    def send(self, message: dict) -> SendResult: ...
+
+
+class NotificationStore(Protocol):
+    """The outbox (notifications/{id}), a user's devices (users/{uid}/devices) and
+    preferences (profiles/{uid}.notify)."""
+
+    def preferences(self, user_id: str) -> dict | None: ...
+
+    def devices(self, user_id: str) -> list[Device]: ...
+
+    def remove_device(self, user_id: str, device_id: str, token: str | None = None) -> bool: ...
+
+    def mark_sent(self, outbox_id: str, device_id: str, message_name: str | None) -> None: ...
+
+    def record_outcome(self, outbox_id: str, outcome: dict) -> None: ...
+
+
 class Clock(Protocol):
     def now(self) -> datetime: ...  # aware, UTC
 
@@ -264,3 +287,5 @@ class Services:
     feed: FeedStore
     tasks: TaskQueue
     clock: Clock
+    notifier: Notifier
+    notifications: NotificationStore

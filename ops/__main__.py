@@ -12,17 +12,27 @@ import sys
 from datetime import UTC
 
 import ops  # noqa: F401  (puts functions/ on the path)
+from devstack import stack
 
-EMULATOR_FIRESTORE = "127.0.0.1:8080"
+EMULATOR_FIRESTORE = f"127.0.0.1:{stack.FIRESTORE_PORT}"
+EMULATOR_AUTH = f"127.0.0.1:{stack.AUTH_PORT}"
 
 
 def _connect(args) -> None:
+    from devstack import preflight
+
     if args.emulator:
         os.environ.setdefault("FIRESTORE_EMULATOR_HOST", EMULATOR_FIRESTORE)
+        os.environ.setdefault("FIREBASE_AUTH_EMULATOR_HOST", EMULATOR_AUTH)
     project = args.project or os.environ.get("GOOGLE_CLOUD_PROJECT") or os.environ.get("GCLOUD_PROJECT")
     if not project:
         sys.exit("error: no project: pass --project ID (or --emulator for the local demo-phoenix)")
     os.environ["GOOGLE_CLOUD_PROJECT"] = os.environ["GCLOUD_PROJECT"] = project
+    # Fail in a second with one line, not after minutes of retries with a traceback.
+    if os.environ.get("FIRESTORE_EMULATOR_HOST"):
+        preflight.require_stack(("firestore", "auth"))
+    else:
+        preflight.require_credentials(project)
 
 
 def cmd_ledger_check(args) -> int:
@@ -53,21 +63,70 @@ def cmd_ledger_check(args) -> int:
         f"{report.entries_checked} ledger entries, {report.creations_checked} creations"
     )
     if not args.user:
-        print(f"next: --since {cursor:%Y-%m-%dT%H:%M:%SZ}")
+        # Said in words: a periodic job passes it to its next run, a person can ignore it.
+        print(
+            f"next: --since {cursor:%Y-%m-%dT%H:%M:%SZ}  (for a scheduled run: pass it to the next run "
+            "to check only the users whose ledger moved since this one)"
+        )
     return 0 if report.ok else 1
 
 
 def cmd_grant(args) -> int:
     from adapters import store
+    from ops import accounts
 
     if args.amount <= 0:
         print("error: the amount must be a positive number of tokens", file=sys.stderr)
         return 2
-    if not args.allow_new_user and store.user_ref(args.user).get().exists is False:
-        print(f"error: unknown user {args.user!r} (pass --allow-new-user to create it)", file=sys.stderr)
+    try:
+        account = accounts.resolve(args.user)
+    except accounts.UnknownAccount as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
-    balance = store.grant(args.user, args.amount, args.reason, grant_id=args.grant_id)
-    print(f"granted {args.amount} tokens to {args.user}: balance {balance}")
+    balance = store.grant(account.uid, args.amount, args.reason, grant_id=args.grant_id)
+    print(f"granted {args.amount} tokens to {account.label}: balance {balance}")
+    return 0
+
+
+def cmd_ledger(args) -> int:
+    from google.cloud import firestore
+
+    from adapters.firebase_app import firestore_client
+    from adapters.store import CREATIONS, TRANSACTIONS, USERS
+    from domain.ledger_words import describe
+    from ops import accounts
+
+    try:
+        account = accounts.resolve(args.user)
+    except accounts.UnknownAccount as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    db = firestore_client()
+    user = db.collection(USERS).document(account.uid).get()
+    entries = list(
+        db.collection(USERS)
+        .document(account.uid)
+        .collection(TRANSACTIONS)
+        .order_by("createdAt", direction=firestore.Query.DESCENDING)
+        .limit(args.limit)
+        .stream()
+    )
+    ids = sorted({e.get("creationId") for e in entries if e.get("creationId")})
+    prompts = {}
+    if ids:
+        for snap in db.get_all([db.collection(CREATIONS).document(i) for i in ids]):
+            if snap.exists:
+                prompts[snap.id] = snap.to_dict().get("prompt")
+    balance = user.to_dict().get("tokens", 0) if user.exists else 0
+    print(f"{account.label}: {balance} tokens; the last {len(entries)} movements, newest first")
+    for snap in entries:
+        entry = snap.to_dict()
+        kind, amount = entry.get("type"), entry.get("amount", 0)
+        sign = "-" if kind == "debit" else "+"
+        at = entry.get("createdAt")
+        when = f"{at:%Y-%m-%d %H:%M}" if hasattr(at, "strftime") else "just now"
+        words = describe(kind, entry.get("reason"), prompts.get(entry.get("creationId")))
+        print(f"  {when}  {sign + str(amount):>6}  → {entry.get('balanceAfter', '?'):>6}  {words}")
     return 0
 
 
@@ -102,8 +161,9 @@ def cmd_report(args) -> int:
     from google.cloud import firestore
 
     from adapters.firebase_app import firestore_client
+    from adapters.metrics_store import metric_shards_since
     from adapters.store import CREATIONS
-    from domain.report import summarize
+    from domain.report import notification_rows, summarize
 
     if args.hours <= 0:
         print("error: --hours must be positive", file=sys.stderr)
@@ -111,9 +171,11 @@ def cmd_report(args) -> int:
     since = datetime.now(UTC) - timedelta(hours=args.hours)
     query = firestore_client().collection(CREATIONS).where(filter=firestore.FieldFilter("createdAt", ">=", since))
     report = summarize([snap.to_dict() for snap in query.stream()], args.usd_per_second)
-    width = max(len(name) for name, _ in report.rows())
+    # Notifications are counted in the 10-minute metric shards, not on the creations.
+    rows = report.rows() + notification_rows(metric_shards_since(since))
+    width = max(len(name) for name, _ in rows)
     print(f"Phoenix report, last {args.hours:g} h (since {since:%Y-%m-%d %H:%M} UTC)")
-    for name, value in report.rows():
+    for name, value in rows:
         print(f"  {name:<{width}}  {value:>10}")
     return 0
 
@@ -161,13 +223,19 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--page-size", type=int, default=50, help="users per read-only transaction (default 50)")
     check.set_defaults(func=cmd_ledger_check)
 
-    grant = sub.add_parser("grant", help="give tokens to a user (a ledger grant entry)")
-    grant.add_argument("user")
+    grant = sub.add_parser(
+        "grant", help="give tokens to an account, by uid or by the email it signed up with (a ledger grant entry)"
+    )
+    grant.add_argument("user", help="the uid, or the email of an existing account (resolved to its uid)")
     grant.add_argument("amount", type=int)
     grant.add_argument("--reason", default="operator grant")
     grant.add_argument("--grant-id", help="idempotency key: a repeated grant with the same id is a no-op")
-    grant.add_argument("--allow-new-user", action="store_true")
     grant.set_defaults(func=cmd_grant)
+
+    ledger = sub.add_parser("ledger", help="an account's token movements in words (by uid or email), newest first")
+    ledger.add_argument("user", help="the uid, or the email of an existing account")
+    ledger.add_argument("--limit", type=int, default=20, help="how many entries (default 20)")
+    ledger.set_defaults(func=cmd_ledger)
 
     refund = sub.add_parser("fail-and-refund", help="fail a stuck creation and refund it (idempotent)")
     refund.add_argument("creation_id")
@@ -213,7 +281,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.emulator and not args.project:
         args.project = "demo-phoenix"
     _connect(args)
-    return args.func(args)
+    from google.api_core import exceptions as google_errors
+    from google.auth import exceptions as auth_errors
+
+    try:
+        return args.func(args)
+    except (google_errors.GoogleAPICallError, google_errors.RetryError, auth_errors.GoogleAuthError) as exc:
+        # Expected when the service refuses or cannot be reached: one line, not a traceback.
+        print(f"error: {type(exc).__name__}: {str(exc).splitlines()[0][:300]}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

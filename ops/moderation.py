@@ -4,7 +4,8 @@
   was published, and its feed entry removed, in one transaction; publishcreation then removes
   the public copies (video and poster), as for an unpublish. It cannot be published again.
 - restore: ends a takedown (an ordinary draft again) or a hide by reports (visible again).
-- review-queue: the entries hidden by reports, waiting for a decision.
+- review-queue: the entries hidden by reports, waiting for a decision: prompt, author, links,
+  reasons and reporters, and the two commands that decide.
 - feed-backfill: rewrites feed entries written before names were in the feed (with the author's uid, no
   display name, no `visible`), which the new rules no longer let anyone read. Run it once
   after deploying the functions and before deploying the rules (docs/operations.md).
@@ -60,12 +61,72 @@ def cmd_restore(args) -> int:
     return 0
 
 
+def _review_details(creation_id: str) -> dict:
+    """What an operator needs to decide without the console: the creation, its author's
+    name, its public links and every report (reason, reporter, when)."""
+    from adapters.feed_store import CREATIONS, FEED, PROFILES
+    from adapters.firebase_app import firestore_client
+
+    db = firestore_client()
+    creation_snap, entry_snap = db.get_all(
+        [db.collection(CREATIONS).document(creation_id), db.collection(FEED).document(creation_id)]
+    )
+    creation = creation_snap.to_dict() if creation_snap.exists else {}
+    entry = entry_snap.to_dict() if entry_snap.exists else {}
+    reports = [
+        {"reporter": snap.id, **snap.to_dict()}
+        for snap in db.collection(FEED).document(creation_id).collection("reports").stream()
+    ]
+    uids = sorted({r["reporter"] for r in reports} | ({creation["userId"]} if creation.get("userId") else set()))
+    names = {}
+    if uids:
+        for snap in db.get_all([db.collection(PROFILES).document(u) for u in uids]):
+            if snap.exists:
+                names[snap.id] = snap.to_dict().get("displayName")
+    return {"creation": creation, "entry": entry, "reports": reports, "names": names}
+
+
+def format_review(creation_id: str, review: dict, details: dict, ops_command: str = "python -m ops") -> list[str]:
+    """One queue entry as lines a person reads (pure: tested without a database)."""
+    from collections import Counter
+
+    creation, entry, reports, names = details["creation"], details["entry"], details["reports"], details["names"]
+    author = creation.get("userId")
+    author_name = names.get(author) or entry.get("displayName") or "(no display name)"
+    prompt = creation.get("prompt") or entry.get("prompt") or "(creation deleted)"
+    lines = [
+        f"{creation_id}  hidden after {review.get('reports', len(reports))} report(s)",
+        f"  prompt:   {_excerpt(prompt, 200)}",
+        f"  author:   {author_name} (uid {author or '?'})",
+        f"  video:    {entry.get('mediaUrl') or creation.get('mediaUrl') or '(none)'}",
+        f"  poster:   {entry.get('posterUrl') or creation.get('posterUrl') or '(none)'}",
+    ]
+    reasons = Counter(str(r.get("reason") or "?") for r in reports)
+    lines.append("  reasons:  " + (", ".join(f"{reason} ×{n}" for reason, n in reasons.most_common()) or "(none)"))
+    for r in sorted(reports, key=lambda r: str(r.get("createdAt") or "")):
+        at = r.get("createdAt")
+        when = f"{at:%Y-%m-%d %H:%M} UTC" if hasattr(at, "strftime") else "?"
+        who = names.get(r["reporter"]) or "(no display name)"
+        lines.append(f"  reporter: {who} (uid {r['reporter']}) — {r.get('reason') or '?'}, {when}")
+    lines.append(f'  take down: {ops_command} takedown {creation_id} --reason "shown to the owner"')
+    lines.append(f"  restore:   {ops_command} restore {creation_id}")
+    return lines
+
+
+def _excerpt(text: str, limit: int) -> str:
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
 def cmd_review_queue(args) -> int:
     from adapters import feed_store
 
     hidden = feed_store.hidden_pending_review(args.limit)
+    ops_command = "python -m ops " + ("--emulator" if args.emulator else f"--project {args.project}")
     for creation_id, review in hidden:
-        print(f"{creation_id}  reports={review.get('reports')}")
+        for line in format_review(creation_id, review, _review_details(creation_id), ops_command):
+            print(line)
+        print()
     print(f"{len(hidden)} entr{'y' if len(hidden) == 1 else 'ies'} hidden pending review")
     return 0
 

@@ -269,9 +269,10 @@ def test_every_list_rule_caps_the_limit_and_the_doc_gives_the_same_caps():
         "/creations/{creationId}": 100,
         "/transactions/{txId}": 100,
         "/feed/{creationId}": 50,
+        "/devices/{deviceId}": 50,
     }
     documented = {re.fullmatch(r"`([^`]+)`", row[0]).group(1): int(row[2]) for row in table("Query limits and paging")}
-    assert documented == {"creations": 100, "users/{uid}/transactions": 100, "feed": 50}
+    assert documented == {"creations": 100, "users/{uid}/transactions": 100, "feed": 50, "users/{uid}/devices": 50}
     assert "allow read" not in RULES  # every read is a get or a list, so no list escapes a cap
 
 
@@ -347,3 +348,35 @@ def test_the_display_name_bounds_are_the_same_in_the_rules_the_server_and_the_do
     rule = re.search(r"function validDisplayName\(name\) \{(.*?)\}", RULES, re.DOTALL).group(1)
     assert f"name.size() >= {MIN_LENGTH}" in rule and f"name.size() <= {MAX_LENGTH}" in rule
     assert field_table("`profiles/{uid}`")["displayName"][2].startswith(f"{MIN_LENGTH}–{MAX_LENGTH} characters")
+
+
+# ---- push notifications ---------------------------------------------------------------------
+
+
+def test_the_device_table_and_rules_match_the_domain():
+    from domain.notifications import DEVICE_ID_PATTERN, MAX_DEVICES, PLATFORMS, TOKEN_MAX_CHARS
+
+    documented = field_table("`users/{uid}/devices/{deviceId}`")
+    assert set(documented) == {"token", "platform", "locale", "updatedAt"}
+    quoted = [f"`{p}`" for p in PLATFORMS]
+    assert documented["platform"][2] == ", ".join(quoted[:-1]) + " or " + quoted[-1]
+    assert f"1–{TOKEN_MAX_CHARS} characters" in documented["token"][2]
+    assert f"`{DEVICE_ID_PATTERN.pattern}`" in section("`users/{uid}/devices/{deviceId}`")
+    assert f"{MAX_DEVICES} most recently updated devices" in section("`users/{uid}/devices/{deviceId}`")
+    assert f"data.platform in {list(PLATFORMS)}" in RULES
+    assert f"data.token.size() <= {TOKEN_MAX_CHARS}" in RULES
+    assert f"deviceId.matches('{DEVICE_ID_PATTERN.pattern}')" in RULES
+
+
+def test_the_profile_table_documents_the_notification_switches():
+    assert set(field_table("`profiles/{uid}`")) == {"displayName", "notify", "updatedAt"}
+    assert "`{ready: bool, failed: bool}`" in field_table("`profiles/{uid}`")["notify"][2]
+    assert "notify.keys().hasOnly(['ready', 'failed'])" in RULES
+
+
+def test_the_errors_doc_lists_every_codes_push_notification_text():
+    from domain.notifications import TEXTS
+
+    errors_doc = (ROOT / "docs" / "errors.md").read_text()
+    for code in ErrorCode:
+        assert f"| `{code.value}` | {TEXTS['en'].failed[code]} |" in errors_doc, code

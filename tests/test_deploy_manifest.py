@@ -30,10 +30,13 @@ EXPECTED = {
     # Firestore only, no R2 secret
     "renameprofile": ("event", f"{FIRESTORE}.written", 300, False),
     "countreport": ("event", f"{FIRESTORE}.created", 60, False),
+    # push notifications: the outbox the finishing transaction writes; Firestore and FCM only
+    "sendnotification": ("event", f"{FIRESTORE}.created", 300, False),
 }
 DOCUMENTS = {
     "renameprofile": "profiles/{userId}",
     "countreport": "feed/{creationId}/reports/{reporterId}",
+    "sendnotification": "notifications/{outboxId}",
 }
 
 

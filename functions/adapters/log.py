@@ -230,3 +230,26 @@ def report_counted(creation_id: str, reports: int, hidden: bool) -> None:
 def feed_entry_hidden(creation_id: str, reports: int) -> None:
     """What the moderation queue (docs/operations.md) is searched by."""
     _warn("feed entry hidden pending review", creationId=creation_id, reports=reports)
+
+
+# ---- push notifications -----------------------------------------------------------------------
+
+
+def notification_done(outbox_id: str, creation_id: object, status: object, **outcome) -> None:
+    _info("notification done", outboxId=outbox_id, creationId=creation_id, status=status, **outcome)
+
+
+def notification_skipped(outbox_id: str, reason: str) -> None:
+    _warn("notification skipped", outboxId=outbox_id, reason=reason)
+
+
+def notification_not_sent(outbox_id: str, device_id: str, kind: str, code: str, detail: str) -> None:
+    _warn("notification not sent", outboxId=outbox_id, deviceId=device_id, kind=kind, code=code, detail=detail)
+
+
+def notification_not_recorded(outbox_id: str, reason: str) -> None:
+    _warn("notification outcome not recorded", outboxId=outbox_id, reason=reason)
+
+
+def device_removed(user_id: str, device_id: str, reason: str) -> None:
+    _info("device removed", userId=user_id, deviceId=device_id, reason=reason)

@@ -26,11 +26,20 @@ from domain.pricing import VEO_USD_PER_SECOND
 from domain.states import IN_FLIGHT, Status
 
 CREATIONS = "creations"
+SHARDS = "shards"
 DELIVERED = [Status.DRAFT.value, Status.PUBLISHED.value]
 
 
 def count_malformed(where: str) -> None:
     count_now(metrics.malformed(where))
+
+
+def metric_shards_since(start: datetime) -> list[dict]:
+    """The rare counters' shards since `start` (the operator's report reads them)."""
+    query = db().collection_group(SHARDS).where(filter=firestore.FieldFilter("bucketStart", ">=", start))
+    shards = [snap.to_dict() for snap in query.stream()]
+    usage.read(max(1, len(shards)))
+    return shards
 
 
 def in_flight_summary() -> tuple[int, datetime | None]:

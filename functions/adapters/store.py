@@ -20,6 +20,7 @@ from typing import Any
 from google.cloud import firestore
 
 from adapters.firestore_tx import count, count_now, db, get, get_all, in_transaction, incarnation_of  # noqa: F401
+from adapters.notification_store import write_outbox
 from domain import contract, layouts, ledger, media, metrics
 from domain.errors import Failure
 from domain.layouts import DELIVERED_FIELD
@@ -160,6 +161,18 @@ def _settle_failure(tx, cref, snap, trail: _Trail | None, status: str, failure: 
     if trail.debited is not None:
         fields["tokenCost"] = trail.debited
     tx.update(cref, fields)
+    if trail.debited is not None:
+        # Work the user paid for failed: the push notification's outbox document, sent by its own
+        # trigger. A refusal before any charge is not notified: the app shows it at once.
+        write_outbox(
+            tx,
+            cref.id,
+            trail.user_id,
+            Status.FAILED,
+            trail.incarnation,
+            error_code=failure.code,
+            refunded=plan.refunded,
+        )
     # No counter here: at 50 generations/s a shared counter would be the hot document of
     # every money transaction. The creation itself is the record the alerts aggregate
     # (adapters/metrics_store.py).
@@ -298,6 +311,7 @@ def complete_draft(creation_id: str, media_url: str) -> Completion:
             if trail.debit_ours:
                 tx.update(trail.debit.reference, layouts.delivered(firestore.SERVER_TIMESTAMP))
         tx.update(ref, layouts.draft(media_url, firestore.SERVER_TIMESTAMP))
+        write_outbox(tx, creation_id, user_id, Status.DRAFT, incarnation_of(snap.create_time))
         return Completion(True, user_gone)
 
     return in_transaction(run)

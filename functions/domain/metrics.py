@@ -36,6 +36,13 @@ def malformed(where: str) -> dict[str, float]:
     return {f"malformed_{where}": 1}
 
 
+def notifications(sent: int, failed: int, pruned: int) -> dict[str, float]:
+    """Push notifications of one outbox document: messages FCM accepted, messages given up on,
+    device documents removed (stale tokens and devices beyond the limit)."""
+    counts = {"notificationsSent": sent, "notificationsFailed": failed, "devicesPruned": pruned}
+    return {key: value for key, value in counts.items() if value}
+
+
 def republished() -> dict[str, float]:
     return {"reconciled_published": 1}
 

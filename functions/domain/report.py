@@ -48,6 +48,24 @@ class Report:
         return rows
 
 
+# Push notifications, from the metric shards (domain.metrics.notifications): report label → counter.
+NOTIFICATION_COUNTERS = {
+    "notifications sent": "notificationsSent",
+    "notifications failed": "notificationsFailed",
+    "devices pruned": "devicesPruned",
+}
+
+
+def notification_rows(shards: list[dict]) -> list[tuple[str, str]]:
+    """Messages FCM accepted, messages given up on, and device documents removed (stale tokens
+    and devices beyond the limit), summed over the window's metric shards."""
+    totals = {
+        label: sum(v for s in shards if isinstance(v := s.get(key), (int, float)) and not isinstance(v, bool))
+        for label, key in NOTIFICATION_COUNTERS.items()
+    }
+    return [(label, str(int(total))) for label, total in totals.items()]
+
+
 def percentile(values: list[float], p: float) -> float | None:
     """Nearest-rank percentile."""
     if not values:

@@ -62,3 +62,20 @@ def test_each_video_costs_what_veo_charges_for_its_options_and_older_ones_the_fl
     older = made(10, duration=6)  # recorded before the options existed
     report = summarize([standard, silent_fast, older], usd_per_video_second=0.5)
     assert report.total_cost_usd == 4 * 0.40 + 8 * 0.10 + 6 * 0.5
+
+
+def test_notification_counters_are_summed_over_the_windows_shards_and_junk_is_ignored():
+    from domain.metrics import notifications
+    from domain.report import notification_rows
+
+    shards = [
+        notifications(sent=3, failed=1, pruned=2),
+        notifications(sent=2, failed=0, pruned=0),
+        {"notificationsSent": "x"},
+    ]
+    assert dict(notification_rows(shards)) == {
+        "notifications sent": "5",
+        "notifications failed": "1",
+        "devices pruned": "2",
+    }
+    assert dict(notification_rows([]))["notifications sent"] == "0"

@@ -1,6 +1,7 @@
 """Runs one browser scenario (a .mjs script in this folder) and plays its pytest side of the
 protocol (tests/e2e/harness.mjs): grants the tokens the scenario asks for with "@@uid", notes
-the ids it reports with "@@id", and keeps the transcript and the verdict ("@@ok" / "@@fail")."""
+the ids it reports with "@@id", hides an entry with "@@hide" (more users report it), and keeps
+the transcript and the verdict ("@@ok" / "@@fail")."""
 
 from __future__ import annotations
 
@@ -36,6 +37,42 @@ class ScenarioRun:
     @property
     def log(self) -> str:
         return "\n".join(self.transcript)
+
+
+def hide_by_reports(creation_id: str, most: int = 20) -> str:
+    """New users report the entry one by one until the pipeline hides it (whatever
+    REPORTS_TO_HIDE is). Every report already filed is waited for until counted first, and each
+    new one after it is filed, so no report is filed after the entry is hidden (the rules
+    refuse that). "hidden", or why not (one line)."""
+    import uuid
+
+    from adapters.firebase_app import firestore_client
+    from tests.support.firestore_rest import SERVER_TIME, UserClient, sign_up
+    from tests.support.waiting import wait_until
+
+    db = firestore_client()
+    entry = db.collection("feed").document(creation_id)
+    review = db.collection("moderation").document(creation_id)
+
+    def all_counted() -> bool:
+        return all((snap.to_dict() or {}).get("countedAt") for snap in entry.collection("reports").stream())
+
+    def hidden() -> bool:
+        return bool((review.get().to_dict() or {}).get("hidden"))
+
+    try:
+        wait_until(all_counted, timeout=60, what="the reports already filed counted")
+        for _ in range(most):
+            if hidden():
+                return "hidden"
+            reporter = sign_up(f"e2e-reporter-{uuid.uuid4().hex[:10]}@example.test")
+            UserClient(reporter.id_token).create(
+                f"feed/{creation_id}/reports/{reporter.uid}", {"reason": "spam", "createdAt": SERVER_TIME}
+            )
+            wait_until(all_counted, timeout=60, what="the report counted")
+    except Exception as exc:  # the scenario reports it as its step's failure, with the transcript
+        return f"reporting failed: {type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''}"
+    return "hidden" if hidden() else f"still visible after {most} more reports"
 
 
 def _reader(stream, lines: queue.Queue[str | None]) -> None:
@@ -85,6 +122,11 @@ def run_scenario(
                 store.grant(run.uid, tokens, grant_reason, grant_id="grant_initial")
                 assert proc.stdin is not None
                 proc.stdin.write("granted\n")
+                proc.stdin.flush()
+            elif line.startswith("@@hide "):
+                answer = hide_by_reports(line.split(" ", 1)[1].strip())
+                assert proc.stdin is not None
+                proc.stdin.write(answer + "\n")
                 proc.stdin.flush()
             elif line.startswith("@@id "):
                 run.ids.append(line.split(" ", 1)[1].strip())

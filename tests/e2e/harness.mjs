@@ -6,6 +6,8 @@
 //   out  "@@step <name>"        a step starts
 //        "@@uid <uid>"          the signed-up user's uid: pytest grants tokens, then answers
 //   in   "granted"              (the answer)
+//        "@@hide <cid>"         pytest has more users report it until it is hidden
+//   in   "hidden"               (the answer)
 //        "@@id <cid>"           a creation id pytest checks afterwards
 //        "@@ok"                 every step passed
 //        "@@fail <step>: <why>" a step failed (a screenshot failure-…png is saved); exit 1

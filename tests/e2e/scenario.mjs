@@ -9,6 +9,11 @@ import {
 } from "./harness.mjs";
 
 page.on("dialog", (dialog) => dialog.accept()); // the Delete confirmation
+// Answers of the app's own server (not Firebase's emulators, whose long polls end in errors by design).
+const failedRequests = [];
+page.on("response", (resp) => {
+  if (resp.url().startsWith(APP_URL) && resp.status() >= 400) failedRequests.push(`${resp.status()} ${resp.url()}`);
+});
 
 const feedItem = (cid) => page.locator(`[data-testid=feed-item][data-id="${cid}"]`);
 
@@ -73,8 +78,30 @@ async function posterShown(locator, what) {
   return size;
 }
 
-// Submits the request form and returns the new creation's id (the newest card).
-async function submit(prompt, { aspect = "16:9", duration = 4 } = {}) {
+// Whether the status line (the "toast") covers any card: it must never hide card text.
+async function statusCoversACard() {
+  return page.evaluate(() => {
+    const s = document.getElementById("status").getBoundingClientRect();
+    return [...document.querySelectorAll("[data-testid=creation-card], [data-testid=feed-item]")].some((c) => {
+      const r = c.getBoundingClientRect();
+      return r.width > 0 && !(r.bottom <= s.top || r.top >= s.bottom || r.right <= s.left || r.left >= s.right);
+    });
+  });
+}
+
+// The computed colour of a CSS colour expression (to compare with what an element shows).
+const colourOf = (expr) => page.evaluate((e) => {
+  const probe = document.createElement("span");
+  probe.style.color = e;
+  document.body.append(probe);
+  const c = getComputedStyle(probe).color;
+  probe.remove();
+  return c;
+}, expr);
+
+// Submits the request form and returns the new creation's id (the newest card). `twice`: a
+// script calls requestSubmit() twice in a row, which must still make one creation.
+async function submit(prompt, { aspect = "16:9", duration = 4, twice = false } = {}) {
   await tid("tab-create").click();
   await tid("prompt").fill(prompt);
   await tid(`aspect-${aspect.replace(":", "-")}`).check();
@@ -82,11 +109,23 @@ async function submit(prompt, { aspect = "16:9", duration = 4 } = {}) {
   expect(await text(tid("cost")) === String(duration * 10),
     `cost should show ${duration * 10} tokens, shows ${await text(tid("cost"))}`);
   expect(await tid("submit").isEnabled(), `submit is disabled: ${await text(tid("submit-reason"))}`);
-  await tid("submit").click();
+  if (twice) {
+    await page.evaluate(() => {
+      const form = document.getElementById("request-form");
+      form.requestSubmit();
+      form.requestSubmit();
+    });
+  } else {
+    await tid("submit").click();
+  }
   const newCard = page.locator("[data-testid=creation-card]", { hasText: prompt });
   await newCard.first().waitFor();
+  // The form is emptied once the write is accepted: by then a second write would be there too.
+  await page.waitForFunction(() => document.getElementById("prompt").value === "");
   const err = await text(tid("request-error"));
   expect(!err, `the request was refused: ${err}`);
+  const made = await newCard.count();
+  expect(made === 1, `${made} creations were made for one prompt`);
   return newCard.first().getAttribute("data-id");
 }
 
@@ -119,6 +158,23 @@ const steps = [
     expect(await tid("submit").isDisabled(), "submit should be disabled at 0 tokens");
     const reason = await text(tid("submit-reason"));
     expect(reason.includes("40 tokens") && reason.includes("0"), `reason shown: "${reason}"`);
+    // Funding in one step: the exact command, with this account's email.
+    const command = await text(tid("fund-command"));
+    expect(command === `functions/venv/bin/python -m ops --emulator grant ${email} 200`, `the funding hint shows "${command}"`);
+    // A bad seed is explained by the seed field itself, even while the balance blocks the form.
+    await page.locator("[data-testid=more-options] summary").click();
+    await tid("seed").fill("12ab");
+    const seedError = await text(tid("seed-error"));
+    expect(/whole number/.test(seedError), `the seed's error shows "${seedError}"`);
+    expect(await tid("seed-error").evaluate((el) => el.closest(".field").contains(document.getElementById("seed"))),
+      "the seed's error is not next to the seed field");
+    expect(await tid("seed").getAttribute("aria-invalid") === "true", "the seed field is not marked invalid");
+    expect(await tid("seed-error").evaluate((el) => getComputedStyle(el).color) === await colourOf("var(--danger)"),
+      "the seed's error is not in the error colour");
+    await shot("01b-no-tokens");
+    await tid("seed").fill("");
+    expect(await text(tid("seed-error")) === "", "the seed's error stays after the seed is cleared");
+    await page.locator("[data-testid=more-options] summary").click();
   }],
 
   ["grant 200 tokens (server side): balance updates live", async () => {
@@ -130,14 +186,49 @@ const steps = [
     await tid("prompt").fill("x");
     expect(await tid("submit").isEnabled(), "submit should be enabled with 200 tokens");
     expect(await text(tid("submit-reason")) === "", "no reason should show with 200 tokens");
+    expect(await tid("fund-hint").isHidden(), "the funding hint still shows with 200 tokens");
     // The cost follows the chosen duration.
     await tid("duration-8").check();
     expect(await text(tid("cost")) === "80", "8 s should cost 80 tokens");
     await tid("duration-4").check();
   }],
 
+  ["1080p: only the durations on sale can be chosen", async () => {
+    await tid("resolution-1080p").check();
+    expect(await tid("duration-4").isDisabled() && await tid("duration-6").isDisabled(),
+      "4 s and 6 s can still be chosen at 1080p");
+    expect(await tid("duration-8").isChecked(), "the duration did not move to 8 s");
+    expect(/^\d+$/.test(await text(tid("cost"))), `the cost at 1080p shows "${await text(tid("cost"))}"`);
+    await tid("resolution-720p").check();
+    expect(await tid("duration-4").isEnabled(), "4 s stays disabled at 720p");
+    await tid("duration-4").check();
+  }],
+
+  ["a long prompt: a live counter, a warning near the limit, never cut", async () => {
+    await tid("prompt").fill("");
+    const max = Number((await text(tid("prompt-count"))).split("/")[1]);
+    expect(max > 0, `the counter shows "${await text(tid("prompt-count"))}"`);
+    await tid("prompt").fill("a".repeat(max - 10));
+    expect(await tid("prompt-count").getAttribute("data-level") === "near", "no warning 10 characters from the limit");
+    expect((await text(tid("prompt-count"))).includes("10 left"), `the counter shows "${await text(tid("prompt-count"))}"`);
+    // Pasted past the limit: all of it stays, the field says by how much, the form refuses.
+    await tid("prompt").fill("");
+    await tid("prompt").focus();
+    await page.keyboard.insertText("b".repeat(max + 5));
+    const kept = await tid("prompt").evaluate((el) => el.value.length);
+    expect(kept === max + 5, `the prompt was cut to ${kept} characters`);
+    expect(await tid("prompt-count").getAttribute("data-level") === "over", "the counter does not say over");
+    expect(/5 characters too long/.test(await text(tid("prompt-error"))), `the prompt's error: "${await text(tid("prompt-error"))}"`);
+    expect(await tid("submit").isDisabled(), "a prompt over the limit can be sent");
+    await shot("01c-long-prompt");
+    await tid("prompt").fill("");
+    expect(await text(tid("prompt-error")) === "", "the prompt's error stays after the prompt is cleared");
+  }],
+
   ["submit a prompt: progress bar, then a playable draft", async () => {
-    boatId = await submit(boatPrompt, { aspect: "16:9", duration: 4 });
+    boatId = await submit(boatPrompt, { aspect: "16:9", duration: 4, twice: true });
+    expect(/Request sent/.test(await text(tid("status"))), `the status line shows "${await text(tid("status"))}"`);
+    expect(!(await statusCoversACard()), "the status line covers a card");
     // While pending/processing the card shows a <progress>; record every state the card
     // shows until it is a draft.
     const seen = await page.evaluate(([id, timeout]) => new Promise((resolve) => {
@@ -239,13 +330,34 @@ const steps = [
     const uid = await text(tid("user-uid"));
     const byline = feedItem(boatId).getByTestId("feed-name");
     expect(await text(byline) === "by Phoenix creator", `without a name the feed shows "${await text(byline)}"`);
+    // The header in dark mode: the name field takes the theme's colours, and a message under
+    // it is red and does not change the header's height.
+    await page.emulateMedia({ colorScheme: "dark" });
+    const field = await tid("display-name").evaluate((el) => {
+      const cs = getComputedStyle(el);
+      return { bg: cs.backgroundColor, color: cs.color };
+    });
+    expect(field.bg === await colourOf("var(--surface)") && field.color === await colourOf("var(--text)"),
+      `the name field is unstyled in dark mode: ${JSON.stringify(field)}`);
+    const headerHeight = () => page.locator(".topbar").evaluate((el) => el.getBoundingClientRect().height);
+    const before = await headerHeight();
     await tid("display-name").fill(" bad name");
     await tid("save-name").click();
     expect(/spaces/.test(await text(tid("name-message"))), `a bad name is not explained: "${await text(tid("name-message"))}"`);
+    expect(await tid("name-message").evaluate((el) => getComputedStyle(el).color) === await colourOf("var(--danger)"),
+      "the name's error is not in the error colour");
+    expect(await headerHeight() === before, "the name's message changed the header's height");
+    await shot("03a-header-dark");
+    await page.emulateMedia({ colorScheme: "light" });
     const name = `Captain ${RUN}`;
     await tid("display-name").fill(name);
     await tid("save-name").click();
     await page.waitForFunction(() => /Saved/.test(document.querySelector("[data-testid=name-message]")?.textContent || ""));
+    // "Saved" goes once the name is edited again (and after a few seconds on its own).
+    await tid("display-name").press("End");
+    await tid("display-name").press("x");
+    expect(await text(tid("name-message")) === "", `"${await text(tid("name-message"))}" stays while the name is edited`);
+    await tid("display-name").fill(name);
     try {
       await page.waitForFunction(
         ([id, want]) => document.querySelector(`[data-testid=feed-item][data-id="${id}"] [data-testid=feed-name]`)
@@ -299,9 +411,40 @@ const steps = [
     }
   }],
 
-  ["a filtered prompt fails, refunded, balance restored", async () => {
+  ["more reports hide it: the owner's card says Hidden, never Published", async () => {
+    const answer = await ask(`@@hide ${boatId}`);
+    expect(answer === "hidden", `the test answered "${answer}"`);
+    await tid("tab-create").click();
+    const badge = card(boatId).getByTestId("creation-status");
+    try {
+      await page.waitForFunction((id) => document.querySelector(
+        `[data-testid=creation-card][data-id="${id}"] [data-testid=creation-status]`)?.textContent === "Hidden", boatId);
+    } catch {
+      throw new StepFailure(`the hidden video's badge shows "${await text(badge)}"`);
+    }
+    const line = await text(card(boatId).getByTestId("creation-moderation"));
+    expect(/Hidden from the feed/.test(line), `the card's moderation line: "${line}"`);
+    await card(boatId).scrollIntoViewIfNeeded();
+    await shot("03d-hidden-badge");
+  }],
+
+  ["a filtered prompt fails, refunded, balance restored; announced even after a reload", async () => {
     goreId = await submit(gorePrompt, { aspect: "9:16", duration: 6 });
+    // Reload while it is in flight: the page must still announce how it ends.
+    await page.reload();
+    await tid("app-view").waitFor();
+    await card(goreId).waitFor();
+    const afterReload = await card(goreId).getAttribute("data-status");
     await waitStatus(goreId, ["failed"]);
+    if (afterReload === "pending" || afterReload === "processing") {
+      try {
+        await page.waitForFunction(() => /failed/.test(document.getElementById("status").textContent));
+      } catch {
+        throw new StepFailure(`a creation that failed after the reload was not announced: "${await text(tid("status"))}"`);
+      }
+    } else {
+      console.log(`the filtered creation was already ${afterReload} when the page came back: no announcement to check`);
+    }
     const error = await text(card(goreId).getByTestId("creation-error"));
     expect(/content policy/i.test(error), `error shown: "${error}"`);
     const refund = await text(card(goreId).getByTestId("creation-refund"));
@@ -329,6 +472,18 @@ const steps = [
       tr.querySelector("[data-testid=ledger-balance-after]").textContent.trim(),
     ]));
     expect(JSON.stringify(rows) === JSON.stringify(want), `ledger rows ${JSON.stringify(rows)}, want ${JSON.stringify(want)}`);
+    // Each line says what it was for, in words: the video's prompt and why tokens came back.
+    const wantFor = [
+      `Refund — blocked by the content policy · “${gorePrompt}”`, `Video “${gorePrompt}”`, `Video “${boatPrompt}”`,
+      "Grant — e2e",
+    ];
+    try {
+      await page.waitForFunction((want) => JSON.stringify([...document.querySelectorAll("[data-testid=ledger-for]")]
+        .map((td) => td.textContent)) === JSON.stringify(want), wantFor, { timeout: 15000 });
+    } catch {
+      const shown = await page.getByTestId("ledger-for").allTextContents();
+      throw new StepFailure(`the ledger's "For" column shows ${JSON.stringify(shown)}, want ${JSON.stringify(wantFor)}`);
+    }
     await shot("05-ledger");
   }],
 
@@ -357,6 +512,7 @@ const steps = [
   ["sign out, then continue anonymously", async () => {
     await tid("sign-out").click();
     await tid("signin-view").waitFor();
+    expect(await text(tid("status")) === "", `a message outlives the sign-out: "${await text(tid("status"))}"`);
     await tid("sign-in-anonymous").click();
     await tid("app-view").waitFor();
     expect(await text(tid("user-label")) === "Guest (anonymous)", "anonymous user label");
@@ -364,6 +520,12 @@ const steps = [
     expect(await tid("submit").isDisabled(), "a guest with no tokens should not be able to submit");
     await tid("sign-out").click();
     await tid("signin-view").waitFor();
+  }],
+
+  ["no request of the page fails (favicon included)", async () => {
+    const icon = await page.evaluate(() => document.querySelector("link[rel=icon]")?.href || "");
+    expect(icon.startsWith("data:"), "the page names no icon: the browser asks for /favicon.ico");
+    expect(failedRequests.length === 0, `requests that failed: ${failedRequests.join(", ")}`);
   }],
 
   ["no uncaught page errors", async () => {

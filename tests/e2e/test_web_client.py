@@ -6,7 +6,13 @@ test through the Admin SDK, generates a video and watches it become a playable d
 publishes it and finds it in the feed, has a `gore` prompt filtered by Veo and refunded, checks
 the ledger, deletes both and signs in anonymously. The draft and the feed show the
 poster, the feed shows the display name set in the UI (never the uid), the video is unpublished
-and published again, and another (anonymous) user reports it once. Each step failing fails this test with the
+and published again, and another (anonymous) user reports it once. The 0-token form
+shows the grant command, a bad seed is explained by its field, 1080p offers only its durations,
+a long prompt gets a counter and is never cut, a double requestSubmit() makes one creation, the
+status line covers no card and goes at sign-out, the header's name field follows dark mode and
+its red messages do not move it, more reports (filed by this test) hide the video and its card
+says Hidden, a creation failing after a reload is announced, the ledger says what each line was
+for, and no request of the page fails (favicon). Each step failing fails this test with the
 step's name, the reason and a screenshot in tests/e2e/artifacts/.
 """
 
@@ -67,6 +73,10 @@ def test_reference_client_end_to_end(stack, chromium, playwright_core, web_app, 
     assert report.ok, report.problems
     for name in (
         "01-sign-in",
+        "01b-no-tokens",
+        "01c-long-prompt",
+        "03a-header-dark",
+        "03d-hidden-badge",
         "02-drafts-with-draft",
         "03-feed",
         "03b-feed-name",

@@ -16,6 +16,7 @@ from config import Settings
 from domain.generation import RetryPolicy
 from domain.metrics import Thresholds
 from domain.states import Status
+from tests.handlers.fake_notify import FakeFcm, FakeNotificationStore
 from tests.handlers.fakes import FakeClock, FakeFeed, FakeMediaBucket, FakeStore, FakeTasks, FakeTempStorage, FakeVeo
 
 USER = "alice"
@@ -78,6 +79,8 @@ class World:
     temp: FakeTempStorage
     media: FakeMediaBucket
     services: Services
+    fcm: FakeFcm
+    notify: FakeNotificationStore
 
     def with_settings(self, **overrides) -> World:
         self.services = dataclasses.replace(
@@ -92,10 +95,20 @@ def world() -> World:
     store = FakeStore(clock)
     feed, tasks, veo = FakeFeed(store), FakeTasks(clock), FakeVeo()
     temp, media = FakeTempStorage(), FakeMediaBucket(clock)
+    fcm, notify = FakeFcm(), FakeNotificationStore()
     services = bootstrap(
-        settings(), veo=veo, temp_storage=temp, media=media, store=store, feed=feed, tasks=tasks, clock=clock
+        settings(),
+        veo=veo,
+        temp_storage=temp,
+        media=media,
+        store=store,
+        feed=feed,
+        tasks=tasks,
+        clock=clock,
+        notifier=fcm,
+        notifications=notify,
     )
-    return World(clock, store, feed, tasks, veo, temp, media, services)
+    return World(clock, store, feed, tasks, veo, temp, media, services, fcm, notify)
 
 
 def dispatch_start(world: World, cid: str = "c1"):

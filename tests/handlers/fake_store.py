@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain import contract, layouts, ledger, media, metrics, moderation, profiles
+from domain import contract, layouts, ledger, media, metrics, moderation, notifications, profiles
 from domain.errors import Failure
 from domain.ledger import Account, EntryType
 from domain.states import IN_FLIGHT, Status, parse_status, server_may_move
@@ -75,6 +75,7 @@ class FakeStore(ScaleStoreMixin, Scripted):
         self.feed: dict[str, dict] = {}
         self.cursors: dict[str, str | None] = {}
         self.uploads: dict[str, dict] = {}  # upload intents by object key
+        self.outbox: dict[str, dict] = {}  # notifications/{id}: written with a draft or a failure
 
     # ---- what the client and the tests do (not part of the port) --------------------------
 
@@ -258,6 +259,7 @@ class FakeStore(ScaleStoreMixin, Scripted):
             if trail.debit_ours and trail.debit is not None:
                 trail.debit.update(layouts.delivered(self.clock.now()))
         self._update(creation_id, layouts.draft(media_url, self.clock.now()))
+        self._notify(creation_id, user_id, Status.DRAFT)
         return Completion(True, user_gone)
 
     def fail_and_refund(self, creation_id: str, failure: Failure) -> Settlement:
@@ -357,7 +359,15 @@ class FakeStore(ScaleStoreMixin, Scripted):
         if trail.debited is not None:
             fields["tokenCost"] = trail.debited
         self._update(creation_id, fields)
+        if trail.debited is not None:  # only work the user paid for (adapters/store.py)
+            self._notify(creation_id, trail.user_id, Status.FAILED, error_code=failure.code, refunded=plan.refunded)
         return Settlement(True, plan.refund_amount, status, user_gone=plan.user_gone)
+
+    def _notify(self, creation_id: str, user_id: str | None, status: Status, **fields) -> None:
+        """The outbox document the real transaction sets (adapters/notification_store.py)."""
+        if user_id:
+            key = notifications.outbox_id(creation_id, status.value, self.incarnation(creation_id))
+            self.outbox[key] = notifications.outbox_document(creation_id, user_id, status, **fields)
 
     def _update(self, creation_id: str, fields: dict) -> None:
         self.creations[creation_id].update(fields)

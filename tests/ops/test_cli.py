@@ -104,6 +104,50 @@ def test_report_prints_a_readable_table(new_user, veo):
     wait_status(client, submit(client, user.uid, f"{uuid.uuid4().hex[:8]} a red kite"))
     result = ops("--emulator", "report", "--hours", "1")
     assert result.returncode == 0
-    for label in ("success rate", "refund rate", "generation time p95", "in flight", "est. cost per video"):
+    for label in (
+        "success rate",
+        "refund rate",
+        "generation time p95",
+        "in flight",
+        "est. cost per video",
+        "notifications sent",
+        "devices pruned",
+    ):
         assert label in result.stdout
     assert ops("--emulator", "report", "--hours", "0").returncode == 2
+
+
+def test_grant_by_email_credits_the_accounts_uid_and_never_a_balance_keyed_by_the_email(new_user, admin_db):
+    user, client = new_user(tokens=0)  # signed up, no balance yet: a newcomer
+    result = ops("--emulator", "grant", user.email, "30", "--grant-id", "grant_welcome")
+    assert result.returncode == 0, result.stderr
+    assert f"granted 30 tokens to {user.email} (uid {user.uid}): balance 30" in result.stdout
+    assert balance(client, user.uid) == 30
+    assert not admin_db.collection("users").document(user.email).get().exists
+
+
+def test_grant_to_a_new_accounts_uid_works_without_any_flag(new_user):
+    user, client = new_user(tokens=0)
+    result = ops("--emulator", "grant", user.uid, "200", "--grant-id", "grant_welcome")
+    assert result.returncode == 0, result.stderr
+    assert balance(client, user.uid) == 200
+
+
+def test_grant_to_an_email_nobody_signed_up_with_is_refused_and_writes_nothing(admin_db):
+    email = f"nobody-{uuid.uuid4().hex[:8]}@example.test"
+    result = ops("--emulator", "grant", email, "5")
+    assert result.returncode == 2
+    assert "no account with email" in result.stderr and "Traceback" not in result.stderr
+    assert not admin_db.collection("users").document(email).get().exists
+
+
+def test_ledger_prints_each_movement_in_words(new_user, veo):
+    user, client = new_user(tokens=100)
+    cid = submit(client, user.uid, "a paper boat on a rainy street")
+    # Charged once it is processing: the debit is in the ledger from then on.
+    wait_status(client, cid, statuses=("processing", "draft", "failed"), timeout=120)
+    result = ops("--emulator", "ledger", user.email)
+    assert result.returncode == 0, result.stderr
+    assert "Grant — test grant" in result.stdout
+    assert "Video “a paper boat on a rainy street”" in result.stdout
+    assert cid not in result.stdout  # words, not ids

@@ -58,6 +58,12 @@ QUERIES = [
     ),
     Query("server: feed reconciliation, feed page by name (feed_page)", "feed"),
     Query("ops: report since (python -m ops report)", "creations", range_on="createdAt"),
+    Query(
+        "ops: report, metric shards since (metrics_store.metric_shards_since)",
+        "shards",
+        range_on="bucketStart",
+        group=True,
+    ),
     Query("ops: ledger check of one user", "creations", equals=("userId",)),
     Query("ops: ledger check, one user's ledger", "transactions", order=(("__name__", ASC),)),
     Query(

@@ -121,6 +121,13 @@ export async function creationExists(id) {
   return (await getDocFromServer(doc(db, "creations", id))).exists();
 }
 
+// The prompt of one of the user's creations (the ledger names each entry's video), or null
+// when it no longer exists (a missing id is allowed: the rules answer "not found").
+export async function creationPrompt(id) {
+  const snap = await getDocFromServer(doc(db, "creations", id));
+  return snap.exists() ? snap.data().prompt : null;
+}
+
 // A new id chosen by the client: a retried write of the same id cannot make a second creation.
 export function newCreationId() {
   return doc(collection(db, "creations")).id;

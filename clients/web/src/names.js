@@ -37,6 +37,15 @@ export function moderationLine(creation) {
   return null;
 }
 
+// The card's badge: its status, unless moderation took it off the feed (a green PUBLISHED
+// beside "Hidden from the feed" would contradict the line below it).
+export function statusBadge(creation, labels) {
+  const state = creation && creation.moderation && creation.moderation.state;
+  if (state === "taken_down") return { text: "Taken down", className: "badge-moderated" };
+  if (state === "under_review" && creation.status === "published") return { text: "Hidden", className: "badge-moderated" };
+  return { text: labels[creation.status] || creation.status, className: `badge-${creation.status}` };
+}
+
 export function canPublishCreation(creation) {
   return creation.status === "draft" && !(creation.moderation && creation.moderation.state === "taken_down");
 }

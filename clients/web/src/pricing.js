@@ -105,3 +105,23 @@ export function optionFacts(item) {
   const { quality, resolution, audio } = withDefaults(item || {});
   return [quality === "standard" ? "Standard" : "Fast", resolution, audio ? "with sound" : "silent"];
 }
+
+// True when no video on sale fits the balance (the form then says "You need more tokens.").
+export function needsMoreTokens(balance) {
+  return typeof balance === "number" && balance < Math.min(...Object.values(PRICES));
+}
+
+// The live counter under a text field: never cut silently, warn before the limit.
+//   level: "ok", "near" (the last 10%), or "over" (the form refuses it)
+export const NEAR_LIMIT_SHARE = 0.9;
+export function counter(text, max) {
+  const n = typeof text === "string" ? text.length : 0;
+  if (n > max) return { level: "over", text: `${n} / ${max}: ${n - max} over the limit` };
+  if (n >= Math.ceil(max * NEAR_LIMIT_SHARE)) return { level: "near", text: `${n} / ${max}: ${max - n} left` };
+  return { level: "ok", text: `${n} / ${max}` };
+}
+
+// The durations on sale with these options (1080p: 8 s only), so the form can disable the rest.
+export function offeredDurations(options) {
+  return DURATIONS_SECONDS.filter((d) => isOffered(d, options));
+}

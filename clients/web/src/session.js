@@ -14,6 +14,7 @@ export const state = {
   tracked: new Map(), // creation id -> {prompt, status, unsubscribe}: single-creation listeners
   denied: new Map(), // creation id -> why its last publish/delete was refused (kept across re-renders)
   myCreations: new Set(), // ids of the user's creations: feed entries carry no uid
+  prompts: new Map(), // creation id -> its prompt, or null once known to be deleted (the ledger's words)
   sending: false,
 };
 
@@ -39,6 +40,8 @@ function stop(name) {
 export function stopAll() {
   state.denied.clear();
   state.myCreations.clear();
+  state.prompts.clear();
+  announce(""); // a message about the previous user must not outlive their session
   for (const name of Object.keys(state.listeners)) stop(name);
   for (const tracked of state.tracked.values()) tracked.unsubscribe?.();
   state.tracked.clear();

@@ -9,8 +9,13 @@ import { $, h } from "../dom.js";
 import { STATUS_LABELS, canDelete, canPublish, deniedMessage, errorLine, refundLine } from "../messages.js";
 import { optionFacts, tokenCost } from "../pricing.js";
 import { announce, isDenied, listen, shorten, state } from "../session.js";
-import { canPublishCreation, canUnpublish, moderationLine } from "../names.js";
+import { canPublishCreation, canUnpublish, moderationLine, statusBadge } from "../names.js";
 import { refreshFeed } from "./feed.js";
+import { track } from "./request-form.js";
+import { newlyReady, statusesOf } from "../notices.js";
+
+// Statuses of the last snapshot, for the "your video is ready" notice (null: none seen yet).
+let lastStatuses = null;
 
 export function watchCreations() {
   listen(
@@ -20,7 +25,18 @@ export function watchCreations() {
       state.creationsLimit,
       (creations) => {
         $("creations-error").textContent = "";
+        for (const id of newlyReady(lastStatuses, creations)) {
+          const ready = creations.find((c) => c.id === id);
+          announce(`Your video is ready: “${shorten(ready.prompt, 40)}”.`);
+        }
+        lastStatuses = statusesOf(creations);
         state.myCreations = new Set(creations.map((c) => c.id));
+        // Creations still in flight after a reload (or from another device) are announced
+        // when they finish, as the ones asked for in this page are.
+        for (const c of creations) {
+          state.prompts.set(c.id, c.prompt);
+          if ((c.status === "pending" || c.status === "processing") && !c.pendingWrite) track(c.id, c.prompt, c.status);
+        }
         refreshFeed();
         syncCards($("creations"), creations, {
           testid: "creation-card",
@@ -118,7 +134,7 @@ function creationCard(c) {
     titleId,
     prompt: c.prompt,
     promptTestid: "creation-prompt",
-    badge: { className: `badge-${c.status}`, testid: "creation-status", text: STATUS_LABELS[c.status] || c.status },
+    badge: { ...statusBadge(c, STATUS_LABELS), testid: "creation-status" },
     facts: [c.aspectRatio, `${c.duration} s`, ...optionFacts(c), `${cost} tokens`],
     time: c.createdAt,
     focusable: true,

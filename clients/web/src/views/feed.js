@@ -106,6 +106,7 @@ function reportControls(item, titleId) {
         await api.reportEntry(item.id, state.user.uid, select.value);
         message.textContent = "Reported. Thank you: a moderator will look at it.";
       } catch (err) {
+        message.className = "error-message"; // a refusal reads as one, not as grey help
         message.textContent = isDenied(err)
           ? "You have already reported this video (or it is no longer in the feed)."
           : deniedMessage("report", err);

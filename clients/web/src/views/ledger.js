@@ -3,6 +3,7 @@
 import { PAGE_SIZE } from "../config.js";
 import * as api from "../contract.js";
 import { $, h, when } from "../dom.js";
+import { describe } from "../ledger-words.js";
 import { deniedMessage, ledgerLabel, signedAmount } from "../messages.js";
 import { MAX_LIMIT, canShowMore, nextLimit } from "../paging.js";
 import { announce, listen, state } from "../session.js";
@@ -50,15 +51,32 @@ export function setupLedgerMore() {
   });
 }
 
+// The "For" column in words: the grant's reason, or the video (its prompt) and why tokens
+// came back. A prompt not in the list of videos is read once; a deleted one says so.
 function ledgerRow(entry) {
-  const what = entry.creationId
-    ? h("span", {}, entry.type === "refund" ? `${entry.reason} · ` : "", h("code", {}, entry.creationId))
-    : entry.reason || "";
+  const forCell = h("td", { className: "for", testid: "ledger-for" }, forText(entry));
+  if (entry.creationId && !state.prompts.has(entry.creationId)) {
+    const uid = state.user.uid;
+    api.creationPrompt(entry.creationId).then(
+      (prompt) => {
+        if (state.user?.uid !== uid) return; // signed out meanwhile
+        state.prompts.set(entry.creationId, prompt);
+        forCell.textContent = forText(entry);
+      },
+      () => {}, // unreadable: the row keeps its neutral words
+    );
+  }
   return h("tr", { testid: "ledger-row", "data-type": entry.type, "data-id": entry.id },
     h("td", {}, when(entry.createdAt)),
     h("td", {}, h("span", { className: `badge badge-${entry.type}` }, ledgerLabel(entry.type))),
     h("td", { className: `num amount-${entry.type}`, testid: "ledger-amount" }, signedAmount(entry)),
     h("td", { className: "num", testid: "ledger-balance-after" }, String(entry.balanceAfter ?? "")),
-    h("td", { className: "for" }, what),
+    forCell,
   );
+}
+
+function forText(entry) {
+  if (!entry.creationId) return describe(entry.type, entry.reason, null);
+  if (!state.prompts.has(entry.creationId)) return describe(entry.type, entry.reason, "…");
+  return describe(entry.type, entry.reason, state.prompts.get(entry.creationId));
 }

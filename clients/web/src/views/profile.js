@@ -7,36 +7,54 @@ import { deniedMessage } from "../messages.js";
 import { FALLBACK_NAME, nameProblem } from "../names.js";
 import { announce, state } from "../session.js";
 
+const SAVED_SHOWN_MS = 5000;
+let savedTimer = null;
+
+// kind: "error" (red, stays until the name is edited) or "ok" (goes after a few seconds).
+function say(message, kind = "error") {
+  clearTimeout(savedTimer);
+  $("name-message").textContent = message;
+  $("name-message").dataset.kind = message ? kind : "";
+  if (message) $("display-name").setAttribute("aria-invalid", String(kind === "error"));
+  else $("display-name").removeAttribute("aria-invalid");
+  if (message && kind === "ok") savedTimer = setTimeout(() => say(""), SAVED_SHOWN_MS);
+}
+
 export async function loadDisplayName() {
-  $("name-message").textContent = "";
+  say("");
   $("display-name").value = "";
   try {
     const name = await api.getDisplayName(state.user.uid);
     $("display-name").value = name || "";
     $("display-name").placeholder = FALLBACK_NAME;
   } catch (err) {
-    $("name-message").textContent = `Your name cannot be loaded: ${deniedMessage("read", err)}`;
+    say(`Your name cannot be loaded: ${deniedMessage("read", err)}`);
   }
 }
 
 export function setupDisplayName() {
+  $("display-name").addEventListener("input", () => say(""));
   $("name-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const name = $("display-name").value;
     const problem = nameProblem(name);
     if (problem) {
-      $("name-message").textContent = problem;
+      say(problem);
       return;
     }
     $("save-name").disabled = true;
     try {
       await api.setDisplayName(state.user.uid, name);
-      $("name-message").textContent = "Saved. Your published videos show it within seconds.";
+      say("Saved: your videos in the feed show it within seconds.", "ok");
       announce(`Your name is now “${name}”.`);
     } catch (err) {
-      $("name-message").textContent = deniedMessage("name", err);
+      say(deniedMessage("name", err));
     } finally {
       $("save-name").disabled = false;
     }
   });
+}
+
+export function clearNameMessage() {
+  say("");
 }
