@@ -30,12 +30,14 @@ $(STAMP): requirements.lock
 	printf '%s\n%s\n' "$(CURDIR)" "$(CURDIR)/functions" > "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/phoenix.pth"
 	touch $@
 
-# Re-pins the whole tree after a change to requirements.txt or functions/requirements.txt.
+# Re-pins the whole tree after a change to requirements.txt or functions/requirements.in, and
+# writes functions/requirements.txt (what `firebase deploy` installs) from the new lock.
 lock:
 	rm -rf .lockenv && python3.11 -m venv .lockenv
 	.lockenv/bin/python -m pip install --quiet -r requirements.txt
 	{ echo "# The whole dependency tree, pinned: written by \`make lock\` from requirements.txt; used by \`make install\`."; \
 	  .lockenv/bin/python -m pip freeze --exclude-editable | LC_ALL=C sort -f; } > requirements.lock
+	.lockenv/bin/python -m ops.pin_requirements
 	rm -rf .lockenv
 
 # npm ci in each directory whose lock changed since its last install (devstack/node_install.py:
@@ -104,8 +106,12 @@ ledger-check:
 deploy: install
 	@test -n "$(PROJECT)" || { echo "usage: make deploy PROJECT=<firebase project id>"; exit 2; }
 	@case "$(PROJECT)" in demo-*) echo "refusing to deploy to $(PROJECT): demo-* projects are emulator-only"; exit 2;; esac
-	$(PY) -m ops.deploy_check --project "$(PROJECT)"
+	$(PY) -m ops.deploy_check --project "$(PROJECT)" $(if $(ALLOW_R2_DEV),--allow-r2-dev)
+	$(PY) -m ops.pin_requirements --check
+	$(PY) -m ops indexes --check
 	node_modules/.bin/firebase deploy --project "$(PROJECT)" --only functions,firestore:rules,firestore:indexes,storage
+	$(PY) -m ops --project "$(PROJECT)" monitoring apply $(if $(NOTIFY_CHANNEL),--notify-channel "$(NOTIFY_CHANNEL)")
+	$(PY) -m ops --project "$(PROJECT)" smoke
 
 # A benchmark, not a test: figures in bench/results.json, explained in docs/performance.md and
 # docs/capacity.md. Starts its own stack (production poll settings): ~30 min in full,

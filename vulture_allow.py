@@ -17,6 +17,10 @@ _.server_version, _.protocol_version, _.daemon_threads  # http.server class sett
 _.format, _.signum, _.exc_type, _.tb, _.exc_info  # parameters a caller's signature requires
 _.changes, _.read_time  # Firestore on_snapshot callback parameters (bench/load.py)
 _.pix_fmt, _.flags, _.bit_rate, _.layout, _.sample_rate  # PyAV settings the encoder reads
+# The Firestore API the index check's recording client stands in for (ops/indexes.py): the SDK
+# calls these methods, and reads the attribute the stand-in is installed under.
+_.run_query, _.run_aggregation_query, _.begin_transaction, _.commit, _.rollback, _.batch_get_documents
+_._firestore_api_internal
 
 # The single source a document and its test read (tests/test_client_contract_doc.py,
 # tests/domain, tests/rules): declared with the code they describe, so they cannot drift.
@@ -28,6 +32,7 @@ _.PRICE_SOURCES, _.SOURCE, _.CHECKED, _.confirmed  # where a price or model fact
 _.polls_for  # the poll counts docs/architecture.md quotes (tests/domain/test_admission.py)
 _.finalize_queues  # the poll shards main.py must declare (tests/handlers/test_poll_shards.py)
 _.token_cost  # the flat rate firestore.rules' price check mirrors (tests/rules)
+_.python_query_builders  # the index check's source scan: tests/ops/test_indexes.py proves every query builder it finds was recorded
 
 # Test harness the stand-ins ship for the suites.
 _.ProxyControl, _.health  # the stand-ins' control clients (tests/flows, tests/standins)

@@ -17,16 +17,10 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from bench.stats import pct
 from devstack import registry
 
 TERMINAL = ("draft", "failed")
-
-
-def pct(values, p):
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))]
 
 
 class Watch:
@@ -54,7 +48,18 @@ class Watch:
         self._unsub.unsubscribe()
 
 
-def one_request(db, user, prompt: str, timeout: float, naive: bool = False, at: float | None = None) -> dict:
+# The measured mix: mostly 4 s 720p clips, and 8 s 1080p ones (about 5x the bytes to copy).
+LONG_CLIP = {"duration": 8, "resolution": "1080p"}
+
+
+def clip_for(index: int, every: int = 4) -> dict:
+    """Every `every`th request of a wave asks for an 8 s 1080p clip."""
+    return dict(LONG_CLIP) if every and index % every == every - 1 else {}
+
+
+def one_request(
+    db, user, prompt: str, timeout: float, naive: bool = False, at: float | None = None, clip: dict | None = None
+) -> dict:
     from google.cloud import firestore
 
     from tests.support.firestore_rest import SERVER_TIME
@@ -70,6 +75,7 @@ def one_request(db, user, prompt: str, timeout: float, naive: bool = False, at: 
         "aspectRatio": "16:9",
         "duration": 4,
         "status": "pending",
+        **(clip or {}),
     }
     t0 = time.time()
     if naive:
@@ -85,13 +91,17 @@ def one_request(db, user, prompt: str, timeout: float, naive: bool = False, at: 
         "finished": finished,
         "queued": "queuedAt" in watch.fields,
         "naive": naive,
+        "clip": "8s-1080p" if clip else "4s-720p",
         "error": (watch.last.get("error") or {}).get("code") if watch.last.get("status") == "failed" else None,
     }
 
 
 def closed_wave(db, jobs: list[tuple], concurrency: int, timeout: float, naive: bool = False) -> list[dict]:
+    """`jobs`: (user, prompt) or (user, prompt, clip options)."""
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        return list(pool.map(lambda j: one_request(db, j[0], j[1], timeout, naive), jobs))
+        return list(
+            pool.map(lambda j: one_request(db, j[0], j[1], timeout, naive, clip=j[2] if len(j) > 2 else None), jobs)
+        )
 
 
 def open_ramp(
@@ -102,17 +112,19 @@ def open_ramp(
     timeout: float,
     naive: bool = False,
     prompt: str = "a calm sea at dusk",
+    start_at: float | None = None,
 ) -> list[tuple[float, list[dict]]]:
     """Each rate offered for `step_s` seconds, one after the other with no pause: creates are
-    issued on schedule, whatever completes. Returns each rate with its requests."""
-    schedule, at = [], time.time() + 1.0
+    issued on schedule, whatever completes. Returns each rate with its requests. Two ramps
+    given the same `start_at` offer the same load at the same moments (side by side)."""
+    schedule, at = [], (start_at if start_at is not None else time.time() + 1.0)
     for rate in rates:
         count = max(1, int(round(rate * step_s)))
         schedule += [(rate, at + i / rate) for i in range(count)]
         at += count / rate
     with ThreadPoolExecutor(max_workers=len(schedule)) as pool:
         futures = [
-            (rate, pool.submit(one_request, db, users[i % len(users)], prompt, timeout, naive, when))
+            (rate, pool.submit(one_request, db, users[i % len(users)], prompt, timeout, naive, when, clip_for(i)))
             for i, (rate, when) in enumerate(schedule)
         ]
         done = [(rate, f.result()) for rate, f in futures]

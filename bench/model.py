@@ -33,6 +33,7 @@ import simpy
 
 from bench.limits import MinuteQuota, Pacer, Pool, designed_poll_delay, ramp_rate, today_poll_delay
 from bench.platform import Calibration, Platform
+from domain.admission import poll_delay
 
 __all__ = [
     "Calibration",
@@ -133,6 +134,16 @@ class World:
         self.finalize_pools = [Pool(env, p.finalize_max_instances, p.threads, cal.cold_start_s) for _ in range(shards)]
         self.finalize_pool = self.finalize_pools[0]
         self.startveo_pool = Pool(env, p.startveo_max_instances, p.threads, cal.cold_start_s)
+        self.startveo_dispatches = simpy.Resource(env, capacity=max(1, p.startveo_max_concurrent))
+        self.event_pool = Pool(env, p.finalize_max_instances, p.threads, cal.cold_start_s)
+        self.naive_pool = Pool(env, p.naive_max_instances, p.naive_concurrency, cal.cold_start_s)
+        # Firestore's cap on writes that land at the end of one sequential index of creations
+        self.sequential = Pacer(env, p.sequential_index_writes_per_s, burst=p.sequential_index_writes_per_s / 5)
+        self.vertex = (
+            Pacer(env, p.vertex_requests_per_min / 60.0, burst=p.vertex_requests_per_min / 60.0)
+            if p.vertex_requests_per_min > 0
+            else None
+        )
         self.admission = Pacer(env, max(p.veo_quota_per_min, 1) / 60.0, burst=1)
         self.poll_pacers = [Pacer(env, p.queue_max_rate, burst=p.queue_max_rate / 5) for _ in range(shards)]
         self.finalize_slots = simpy.Resource(env, capacity=p.finalize_max_concurrent)
@@ -164,6 +175,27 @@ class World:
             wait = max(wait, hot_wait)
         return wait
 
+    def book(self, ops: float, sequential: float) -> float | None:
+        """Firestore operations of a step (reads count toward the 500/50/5 ramp, as writes do)
+        and its writes at the end of a sequential index (500/s whatever the ramp). The wait
+        they add, or None when it is past the give-up time (the transaction aborts)."""
+        wait = 0.0
+        for _ in range(int(round(sequential))):
+            w = self.sequential.delay(give_up=self.p.txn_give_up_s)
+            if w is None:
+                self.hit("sequential_index_500_per_s")
+                self.abort_reason = "debit_aborted_sequential_index"
+                return None
+            wait = max(wait, w)
+        for _ in range(int(round(ops))):
+            w = self.db.delay(give_up=self.p.txn_give_up_s)
+            if w is None:
+                self.hit("firestore_500_50_5")
+                self.abort_reason = "debit_aborted_firestore_500_50_5"
+                return None
+            wait = max(wait, w)
+        return wait
+
     def fail(self, g: Gen, cause: str) -> None:
         if g.status in ("pending", "processing"):
             g.status, g.cause = "failed", cause
@@ -183,11 +215,26 @@ class World:
         if wait is False:
             self.fail(g, self.abort_reason)
             return
+        if self.design == "designed":
+            # the rest of its measured reads and writes: half up to the start, half at the end
+            extra = self.book(max(0.0, self._ops() / 2 - 3), cal.sequential_index_writes_per_video / 2)
+            if extra is None:
+                self.fail(g, self.abort_reason)
+                return
+            wait += extra
         yield from self.start_pool.serve(cal.start_s + wait)
         if self.design == "designed":
             yield from self._designed_admit(g)
         else:
             yield from self._today_start(g)
+
+    def _ops(self) -> float:
+        return self.cal.writes_per_video + self.cal.reads_per_video
+
+    def _vertex(self):
+        """One Vertex request, when polls share a per-minute quota with the starts."""
+        if self.vertex is not None:
+            yield self.env.timeout(self.vertex.delay() or 0.0)
 
     def _veo_start(self, g: Gen) -> bool:
         if not self.quota.take(self.env.now):
@@ -209,10 +256,16 @@ class World:
 
             def call(ok=ok):
                 self.db.delay()  # the start's claim (one transaction on the creation)
-                yield env.timeout(cal.veo_call_s)
+                yield from self._vertex()
+                yield env.timeout(cal.veo_start_s)
                 ok[0] = self._veo_start(g)
 
-            yield from self._in(self.startveo_pool, call())
+            with self.startveo_dispatches.request() as dispatch:
+                t0 = env.now
+                yield dispatch
+                if env.now - t0 > 1.0:
+                    self.hit("startveo_max_concurrent_dispatches")
+                yield from self._in(self.startveo_pool, call())
             if ok[0]:
                 self.db.delay()  # mark processing
                 yield env.timeout(cal.start_s)
@@ -227,8 +280,15 @@ class World:
 
     def _designed_polls(self, g: Gen):
         env, p, cal = self.env, self.p, self.cal
+        if p.finish_on_event:
+            env.process(self._output_event(g))
         while g.status == "processing":
-            delay = designed_poll_delay(env.now - _known(g.started), p)
+            elapsed = env.now - _known(g.started)
+            delay = (
+                poll_delay(elapsed, p.designed_fine_after_s, p.poll_fine_s, p.poll_coarse_s)  # functions' own
+                if p.finish_on_event
+                else designed_poll_delay(elapsed, p)  # before the event: every fine interval until done
+            )
             yield env.timeout(delay)  # the task's ETA
             pacer = self.poll_pacers[g.shard]
             queued = pacer.delay() or 0.0
@@ -238,9 +298,10 @@ class World:
             done = [False]
 
             def poll(done=done):
+                yield from self._vertex()
                 yield env.timeout(cal.veo_call_s)
-                g.polls += 1
-                done[0] = g.ready is not None and env.now >= _known(g.ready)
+                g.polls += 1  # the poll queued before the event finished it still looks once
+                done[0] = g.status == "processing" and g.ready is not None and env.now >= _known(g.ready)
                 if done[0]:
                     yield from self._finish(g, hot=False)
 
@@ -248,10 +309,30 @@ class World:
             if done[0]:
                 return
 
+    def _output_event(self, g: Gen):
+        """finishgeneration: the object's finalize event, `event_latency_s` after Veo wrote it;
+        one look at the operation (a Vertex poll) and the finish."""
+        env, cal = self.env, self.cal
+        yield env.timeout(max(0.0, _known(g.ready) - env.now) + cal.event_latency_s)
+        if g.status != "processing":
+            return
+
+        def look():
+            yield from self._vertex()
+            yield env.timeout(cal.veo_call_s)
+            g.polls += 1
+            if g.status == "processing":
+                yield from self._finish(g, hot=False)
+
+        yield from self._in(self.event_pool, look())
+
     def _finish(self, g: Gen, hot: bool):
         """Copy + draft transaction (creation, user, [metric shard])."""
         while True:
             wait = self.transaction(3 if hot else 2, hot)
+            if wait is not False and self.design == "designed":
+                extra = self.book(max(0.0, self._ops() / 2 - 3), self.cal.sequential_index_writes_per_video / 2)
+                wait = False if extra is None else wait + extra
             if wait is not False:
                 break
             # an aborted draft transaction: the task fails and Cloud Tasks retries it
@@ -302,28 +383,31 @@ class World:
         env, p, cal = self.env, self.p, self.cal
 
         def body():
+            if env.now - g.created > 1.0:
+                self.hit("naive_instances_x_concurrency")  # every thread holds a generation
             wait = self.transaction(2, False)
             if wait is False:
                 self.fail(g, self.abort_reason)
                 return
             yield env.timeout(cal.start_s + wait)
             for delay in (0.0,) + p.start_retry_delays:
-                yield env.timeout(delay + cal.veo_call_s)
+                yield env.timeout(delay + cal.veo_start_s)
                 if self._veo_start(g):
                     break
                 self.hit("veo_quota_429")
             else:
                 self.fail(g, "veo_quota_refused")
                 return
-            while g.status == "processing":
-                yield env.timeout(p.naive_poll_s)
-                yield env.timeout(cal.veo_call_s)
-                g.polls += 1
-                if env.now >= _known(g.ready):
-                    yield from self._finish(g, hot=False)
-                    return
+            # sleep-and-poll, holding its thread: the polls until one sees the video, in one
+            # step (the same moments as a loop of sleeps, without simulating each)
+            step = p.naive_poll_s + cal.veo_call_s
+            polls = max(1, math.ceil((_known(g.ready) - env.now) / step))
+            yield env.timeout(polls * step)
+            g.polls += polls
+            if g.status == "processing":
+                yield from self._finish(g, hot=False)
 
-        yield from self._in(self.start_pool, body())
+        yield from self._in(self.naive_pool, body())
 
     def sweeper(self):
         p = self.p
@@ -384,6 +468,8 @@ def simulate(
         world.start_pool.cold_starts
         + sum(pool.cold_starts for pool in world.finalize_pools)
         + world.startveo_pool.cold_starts
+        + world.event_pool.cold_starts
+        + world.naive_pool.cold_starts
     )
     return Outcome(
         design=design,

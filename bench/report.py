@@ -36,6 +36,7 @@ def print_all(f: dict) -> None:
     _print_waves(f)
     _print_spread(f)
     _print_per_success(f)
+    _print_measured(f)
     _print_targets(f)
     _print_ramp(f)
     _print_costs(f)
@@ -99,7 +100,7 @@ def _print_per_success(f: dict) -> None:
         u = warm["per_success"]
         print(
             f"\nper success (run 1): {u['writes']:.1f} writes / {u['reads']:.1f} reads / {u['invocations']:.1f} "
-            f"invocations ({u['progressWrites']:.1f} progress updates), {u['taskDeliveries']:.1f} task deliveries"
+            f"invocations, {u['taskDeliveries']:.1f} task deliveries"
         )
         for name, fn in sorted(u["byFunction"].items()):
             print(
@@ -108,11 +109,25 @@ def _print_per_success(f: dict) -> None:
             )
 
 
+def _print_measured(f: dict) -> None:
+    m = f.get("measured")
+    if m:
+        w = m["warm"]
+        ci = w.get("detection_p95_ci95") or [None, None]
+        print(
+            f"\nmeasured (warm waves): detection p50 {fmt(w.get('detection_p50_s'), ' s')}, p95 "
+            f"{fmt(w['detection_p95_s'], ' s')} (95% interval {fmt(ci[0])}-{fmt(ci[1], ' s')}, {w['samples']} "
+            f"videos); per delivered video {fmt(m['polls_per_video'], '', 1)} polls, "
+            f"{fmt(m['invocations_per_video'], '', 1)} invocations, {fmt(m['writes_per_video'], '', 1)} writes, "
+            f"{fmt(m['reads_per_video'], '', 1)} reads"
+        )
+
+
 def _print_targets(f: dict) -> None:
     if f.get("targets"):
-        print("\ntargets (median of the warm runs):")
+        print("\ntargets:")
         for name, t in f["targets"].items():
-            print(f"  {name:<28} {fmt(t['value']):>10}  target <= {t['target']}  {'met' if t['met'] else 'MISSED'}")
+            print(f"  {name:<28} {fmt(t['value']):>10}  target {t['target']}  {'met' if t['met'] else 'MISSED'}")
 
 
 def _print_ramp(f: dict) -> None:
@@ -130,26 +145,14 @@ def _print_ramp(f: dict) -> None:
                         ", ".join(f"{k} {v}" for k, v in st["failedBy"].items()) or "-",
                         _p(st["detection_s"], "p95"),
                         _p(st["toVeoStart_s"], "p95"),
-                        st["queuedSeen"],
                         "ok" if st["ok"] else "NO",
                     ]
                 )
-            rows.append(
-                [system, "knee", fmt(data["knee"], "/s"), f"quota 429s: {data['quotaRefused']}", "", "", "", "", ""]
-            )
+            rows.append([system, "knee", fmt(data["knee"], "/s"), "", "", "", "", ""])
         _table(
-            f"open-loop ramp, Veo quota {ramp['quotaPerMinute']}/min, {ramp['stepSeconds']:g} s per rate",
-            [
-                "system",
-                "rate",
-                "creates",
-                "drafts/failed/open",
-                "failed by",
-                "detection p95",
-                "to Veo start p95",
-                "queued",
-                "ok",
-            ],
+            f"side by side, the same open-loop ramp at the same moments, {ramp['stepSeconds']:g} s per rate "
+            f"(Veo quota {ramp['quotaPerMinute'] or 'off'})",
+            ["system", "rate", "creates", "drafts/failed/open", "failed by", "detection p95", "to Veo start p95", "ok"],
             rows,
         )
 
@@ -188,39 +191,25 @@ def _print_costs(f: dict) -> None:
 def _print_model(f: dict) -> None:
     m = f.get("model")
     if m:
-        rows = []
-        for o in m["offered"]:
-            rows.append(
-                [
-                    o["design"],
-                    f"{o['offered_per_s']:g}/s",
-                    o["quota"],
-                    f"{o['drafts']}/{o['generations']}",
-                    ", ".join(f"{k} {v}" for k, v in o["failedCauses"].items()) or "-",
-                    fmt(o["detectionP95"], " s", 1),
-                    fmt(o["admissionP95"], " s", 0),
-                    fmt(o["pollsPerVideo"], "", 1),
-                    ", ".join(sorted(o["limitHits"], key=lambda k: -o["limitHits"][k])[:2]) or "-",
-                ]
-            )
-        _table(
-            f"model of production (SimPy; {m['burstSeconds']:g} s bursts, at most {m['maxGenerations']} requests)",
-            [
-                "design",
-                "offered",
-                "Veo quota",
-                "drafts",
-                "failed by our limits",
-                "detection p95",
-                "to Veo start p95",
-                "polls/video",
-                "limits hit",
-            ],
-            rows,
+        print(
+            f"\nmodel of production (SimPy; {m['burstSeconds']:g} s bursts, at most {m['maxGenerations']} requests; "
+            f"calibration: {m['calibration'].get('source')}; {m['writes_per_video']:.1f} writes and "
+            f"{m['reads_per_video']:.1f} reads per video)"
         )
         print("  knee (p95 detection < 2 s, nothing failed by our limits) / capacity (nothing failed), quota matched:")
         for design, k in m["knees"].items():
-            print(f"    {design:<34} knee {fmt(k['knee'], '/s')}   capacity {fmt(k['capacity'], '/s')}")
+            last = (k["scanned"] or [{}])[-1]
+            hits = ", ".join(sorted(last.get("limitHits") or {}, key=lambda x: -last["limitHits"][x])[:2]) or "-"
+            print(
+                f"    {design:<16} knee {fmt(k['knee'], '/s'):>7}   capacity {fmt(k['capacity'], '/s'):>7}"
+                f"   first limit past it: {hits}"
+            )
+        launch = m.get("launch")
+        if launch:
+            print(
+                f"  launch burst 5/s at Veo's {launch['quota']}: {launch['drafts']}/{launch['generations']} drafts, "
+                f"to Veo start p95 {fmt(launch['admissionP95'], ' s', 0)} (the quota binds)"
+            )
 
 
 def _print_ledger(f: dict) -> None:

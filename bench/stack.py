@@ -44,8 +44,11 @@ def bench_env(quota_per_minute: int, extra: dict[str, str] | None = None) -> dic
         if PRODUCTION_PARAMS.match(key) and value:
             env[key] = value
     for key in list(env):
-        if ADMISSION_PARAM.search(key):
+        if ADMISSION_PARAM.search(key) and quota_per_minute > 0:
             env[key] = str(quota_per_minute)
+        # quota 0 (off): the emulator's own admission rate stays (functions/.env.local), so
+        # the queue does not hold back what the stand-in would accept
+
     # devstack writes the R2 CA under .devstack/; the copy's relative path would miss it.
     env["R2_CA_BUNDLE"] = str(devstack.R2_CA_FILE)
     env.update(extra or {})
@@ -76,7 +79,8 @@ def lay_out(env: dict[str, str], naive: bool) -> Path:
     config = json.loads((ROOT / "firebase.json").read_text())
     codebases = config["functions"] if isinstance(config["functions"], list) else [config["functions"]]
     if naive:
-        _copy_functions(BENCH_DIR / "naive", env, main_from=NAIVE_SOURCE)
+        # its threads match its declared concurrency (80), as functions/.env does for ours
+        _copy_functions(BENCH_DIR / "naive", {**env, "THREADS": "80"}, main_from=NAIVE_SOURCE)
         codebases = codebases + [{**codebases[0], "source": "naive", "codebase": "naive"}]
     config["functions"] = codebases
     path = BENCH_DIR / "firebase.json"

@@ -50,6 +50,12 @@ R2_CA_BUNDLE = StringParam(
 R2_ACCESS_KEY_ID = SecretParam("R2_ACCESS_KEY_ID")
 R2_SECRET_ACCESS_KEY = SecretParam("R2_SECRET_ACCESS_KEY")
 MAX_IN_FLIGHT = IntParam("MAX_IN_FLIGHT", default=3, description="Creations one user may have pending or processing")
+REFUSALS_PER_HOUR = IntParam(
+    "REFUSALS_PER_HOUR",
+    default=20,
+    description="Requests of one user the server may refuse within an hour before it refuses the next ones up front"
+    " for an hour (rate_limited, in the rules too)",
+)
 ORPHAN_AFTER_MINUTES = IntParam(
     "ORPHAN_AFTER_MINUTES", default=15, description="Age after which a creation still in flight is failed and refunded"
 )
@@ -68,7 +74,7 @@ QUEUE_MAX_WAIT_MINUTES = IntParam(
 VEO_MIN_SECONDS = IntParam(
     "VEO_MIN_SECONDS",
     default=30,
-    description="Shortest plausible Veo generation: coarse polls before it, POLL_INTERVAL_MS polls after it",
+    description="Shortest plausible Veo generation: no poll before it, POLL_INTERVAL_MS polls after it",
 )
 ORPHAN_MEDIA_MINUTES = IntParam(
     "ORPHAN_MEDIA_MINUTES", default=60, description="Age after which an R2 video with no creation using it is deleted"
@@ -81,12 +87,16 @@ RECONCILE_PAGE_SIZE = IntParam(
 )
 BLOCKED_TERMS = ListParam("BLOCKED_TERMS", default=[], description="Prompt words refused before anything is charged")
 POLL_INTERVAL_MS = IntParam(
-    "POLL_INTERVAL_MS", default=1_000, description="Wait between two polls of a Veo operation once it may be done"
+    "POLL_INTERVAL_MS",
+    default=25_000,
+    description="Safety-net polls once Veo may be done (its output event finishes a delivered video): "
+    "how far apart, for the first few; failures that write no object are seen this late at most",
 )
 POLL_COARSE_INTERVAL_MS = IntParam(
     "POLL_COARSE_INTERVAL_MS",
-    default=10_000,
-    description="Wait between polls while the operation is young (before VEO_MIN_SECONDS)",
+    default=30_000,
+    description="Wait between polls while the operation is young (before VEO_MIN_SECONDS); "
+    "past Veo's typical range polls grow apart up to 4 of these",
 )
 PROGRESS_STEP_PCT = IntParam(
     "PROGRESS_STEP_PCT",
@@ -148,6 +158,7 @@ class Settings:
     r2_public_base_url: str
     r2_ca_bundle: str
     max_in_flight: int
+    refusals_per_hour: int
     orphan_after_minutes: int
     orphan_media_minutes: int
     blocked_terms: tuple[str, ...]
@@ -182,6 +193,7 @@ def settings() -> Settings:
         r2_public_base_url=R2_PUBLIC_BASE_URL.value.rstrip("/"),
         r2_ca_bundle=_in_source(R2_CA_BUNDLE.value),
         max_in_flight=MAX_IN_FLIGHT.value,
+        refusals_per_hour=REFUSALS_PER_HOUR.value,
         orphan_after_minutes=ORPHAN_AFTER_MINUTES.value,
         orphan_media_minutes=ORPHAN_MEDIA_MINUTES.value,
         blocked_terms=tuple(t.strip() for t in BLOCKED_TERMS.value if t.strip()),

@@ -5,7 +5,7 @@ no underscores because the finalize function's name is also its Cloud Tasks queu
 which allows only letters, digits and hyphens; the others follow for consistency.
 """
 
-from firebase_functions import firestore_fn, https_fn, options, scheduler_fn, tasks_fn
+from firebase_functions import firestore_fn, https_fn, options, scheduler_fn, storage_fn, tasks_fn
 
 import config
 from domain.shards import finalize_queue
@@ -16,6 +16,23 @@ LABELS = {"app": "phoenix", "phase": "3"}
 # many threads (THREADS=20, deployed to every function): change both together. Cloud Run
 # needs a whole CPU (cpu=1) to send an instance more than one request.
 INSTANCE_CONCURRENCY = 20
+# startveo: starts in flight at once. A start is a claim transaction, Vertex's
+# predictLongRunning (about 1.5-2 s in production, assumed: docs/capacity.md) and the
+# processing transaction, ~2.5 s in all, so 100 starts/s need ~250 at once; the cap leaves
+# room for slow calls and must not exceed what the instances serve (a dispatch above
+# instances x threads is a 429, which Cloud Tasks counts as an attempt).
+START_MAX_CONCURRENT_DISPATCHES = 400
+START_MAX_INSTANCES = START_MAX_CONCURRENT_DISPATCHES // INSTANCE_CONCURRENCY
+
+# A poll shard's instances. Its queue dispatches no more at once than they serve: a dispatch
+# beyond instances x concurrency is a Cloud Run 429, and each 429 spends one of the task's
+# attempts (docs/architecture.md, "Queues that cannot starve their chain").
+FINALIZE_MAX_INSTANCES = 20
+# How long a poll task keeps being retried after its first try (Cloud Tasks stops only once
+# both this and max_attempts are spent): it outlasts a burst of 429s or a Vertex outage of
+# several minutes, and ends before the sweep (ORPHAN_AFTER_MINUTES, 15) would judge the
+# creation abandoned.
+FINALIZE_RETRY_SECONDS = 600
 
 
 # What every function shares, declared once; a trigger states only what differs. Cloud Run
@@ -81,11 +98,11 @@ def startgeneration(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | No
     # and 50 starts a minute is 0.83/s.
     rate_limits=options.RateLimits(
         max_dispatches_per_second=config.start_queue_rate(),  # type: ignore[arg-type]
-        max_concurrent_dispatches=50,
+        max_concurrent_dispatches=START_MAX_CONCURRENT_DISPATCHES,
     ),
     memory=options.MemoryOption.MB_512,
     timeout_sec=120,
-    max_instances=10,
+    max_instances=START_MAX_INSTANCES,
     labels=_labels("startveo"),
 )
 def startveo(request: tasks_fn.CallableRequest) -> None:
@@ -115,13 +132,19 @@ def _finalize_shard(shard: int):
 
     finalize.__name__ = finalize.__qualname__ = finalize_queue(shard)
     return tasks_fn.on_task_dispatched(
-        retry_config=options.RetryConfig(max_attempts=5, min_backoff_seconds=10, max_backoff_seconds=120),
-        rate_limits=options.RateLimits(max_concurrent_dispatches=1000),
+        retry_config=options.RetryConfig(
+            max_attempts=10,
+            max_retry_seconds=FINALIZE_RETRY_SECONDS,
+            min_backoff_seconds=10,
+            max_backoff_seconds=60,
+            max_doublings=3,
+        ),
+        rate_limits=options.RateLimits(max_concurrent_dispatches=FINALIZE_MAX_INSTANCES * INSTANCE_CONCURRENCY),
         # One poll per task (the next one is a new task): short, except the last, which streams
         # the video to R2: time and memory for that one.
         memory=options.MemoryOption.GB_1,
         timeout_sec=600,
-        max_instances=20,
+        max_instances=FINALIZE_MAX_INSTANCES,
         labels=_labels(finalize_queue(shard)),
         secrets=config.R2_SECRETS,
     )(finalize)
@@ -139,8 +162,30 @@ finalizegeneration6 = _finalize_shard(6)
 finalizegeneration7 = _finalize_shard(7)
 
 
-@firestore_fn.on_document_updated(
-    document="creations/{creationId}",
+@storage_fn.on_object_finalized(
+    # Veo writes each finished video under creations/{id}/ of this bucket (its storageUri):
+    # the object's finalize event finishes the generation, and the polls are only the safety
+    # net (docs/architecture.md, "Finish on the event").
+    bucket=config.GCS_TEMP_BUCKET,
+    memory=options.MemoryOption.GB_1,  # streams the video to R2, like the last poll
+    timeout_sec=540,  # the longest an event function may run
+    max_instances=20,
+    labels=_labels("finishgeneration"),
+    secrets=config.R2_SECRETS,
+)
+def finishgeneration(event: storage_fn.CloudEvent[storage_fn.StorageObjectData]) -> None:
+    from handlers import finish_generation
+
+    data = event.data
+    with _usage("finishgeneration", finish_generation.creation_of(data.name)):
+        finish_generation.handle(data.bucket, data.name, str(data.generation or ""), _services())
+
+
+@firestore_fn.on_document_written(
+    # The app writes publications/{id} in the batch that publishes a creation and deletes it in
+    # the one that unpublishes it (firestore.rules): this runs on those writes only, never on
+    # the server's own progress, poster and state updates of every creation.
+    document="publications/{creationId}",
     memory=options.MemoryOption.MB_512,
     timeout_sec=120,
     max_instances=20,
@@ -150,12 +195,30 @@ finalizegeneration7 = _finalize_shard(7)
 def publishcreation(event: firestore_fn.Event[firestore_fn.Change[firestore_fn.DocumentSnapshot | None]]) -> None:
     from handlers import publish_creation
 
-    before, after = event.data.before, event.data.after
+    after = event.data.after
     with _usage("publishcreation", event.params["creationId"]):
-        publish_creation.handle(
+        publish_creation.handle(event.params["creationId"], after is not None, _services())
+
+
+@firestore_fn.on_document_written(
+    # A moderation decision reaching the media (held, released, public copies hidden or back):
+    # the handler acts only when the takenDown or hidden state changes.
+    document="moderation/{creationId}",
+    memory=options.MemoryOption.MB_512,
+    timeout_sec=120,
+    max_instances=10,
+    labels=_labels("moderatemedia"),
+    secrets=config.R2_SECRETS,
+)
+def moderatemedia(event: firestore_fn.Event[firestore_fn.Change[firestore_fn.DocumentSnapshot | None]]) -> None:
+    from handlers import moderate_media
+
+    before, after = event.data.before, event.data.after
+    with _usage("moderatemedia", event.params["creationId"]):
+        moderate_media.handle(
             event.params["creationId"],
-            before.to_dict() if before else None,
-            after.to_dict() if after else None,
+            before.to_dict() if before is not None else None,
+            after.to_dict() if after is not None else None,
             _services(),
         )
 
@@ -262,14 +325,11 @@ def countreport(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | None])
 
 @firestore_fn.on_document_created(
     document="notifications/{outboxId}",
-    region=REGION,
     memory=options.MemoryOption.MB_256,
     # Room for FCM's Retry-After and backoff on up to 10 devices (handlers/send_notification.py);
     # retries are in the handler: firebase-functions 0.6.0 deploys Firestore triggers without them.
     timeout_sec=300,
     max_instances=20,
-    concurrency=INSTANCE_CONCURRENCY,
-    cpu=1,
     labels=_labels("sendnotification"),
 )
 def sendnotification(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | None]) -> None:

@@ -16,6 +16,7 @@ from domain import ledger
 from domain.admission import QueueEstimate, StartClaim
 from domain.errors import Failure
 from domain.generation import VeoOutcome
+from domain.media import FeedWrite
 from domain.metrics import Totals
 from domain.notifications import Device, SendResult
 from domain.states import Status
@@ -90,10 +91,18 @@ class CreationStore(Protocol):
 
     def load_creation(self, creation_id: str) -> dict | None: ...
 
-    def reject(self, creation_id: str, failure: Failure, incarnation: str | None = None) -> bool: ...
+    def reject(
+        self, creation_id: str, failure: Failure, incarnation: str | None = None, refusals_per_hour: int = 20
+    ) -> bool: ...
 
     def debit(
-        self, creation_id: str, user_id: str, cost: int, max_in_flight: int, incarnation: str | None = None
+        self,
+        creation_id: str,
+        user_id: str,
+        cost: int,
+        max_in_flight: int,
+        incarnation: str | None = None,
+        refusals_per_hour: int = 20,
     ) -> Debit: ...
 
     def mark_processing(
@@ -108,9 +117,9 @@ class CreationStore(Protocol):
 
     def record_progress(self, creation_id: str, progress: int) -> Status | None: ...
 
-    def complete_draft(self, creation_id: str, media_url: str) -> Completion: ...
+    def complete_draft(self, creation_id: str, media_url: str, *, operation: str | None = None) -> Completion: ...
 
-    def fail_and_refund(self, creation_id: str, failure: Failure) -> Settlement: ...
+    def fail_and_refund(self, creation_id: str, failure: Failure, *, operation: str | None = None) -> Settlement: ...
 
     def settle_deletion(self, creation_id: str, deleted: dict, incarnation: str | None) -> DeletionSettlement: ...
 
@@ -163,7 +172,7 @@ class CreationStore(Protocol):
 class FeedStore(Protocol):
     """feed/{id} and the reconciliation cursors."""
 
-    def publish_to_feed(self, creation_id: str, media_url: str, poster_url: str | None = None) -> bool: ...
+    def publish_to_feed(self, creation_id: str, media_url: str, poster_url: str | None = None) -> FeedWrite: ...
 
     def remove_from_feed(self, creation_id: str) -> bool: ...
 
@@ -182,6 +191,8 @@ class FeedStore(Protocol):
     def published_by(self, user_id: str, after_id: str | None, limit: int) -> list[str]: ...
 
     def rename_in_feed(self, creation_id: str, user_id: str) -> bool: ...
+
+    def accept_name(self, user_id: str) -> bool: ...
 
     # -- reports: (reports, newly hidden), or None when nothing was counted --
 

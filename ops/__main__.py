@@ -16,6 +16,8 @@ from devstack import stack
 
 EMULATOR_FIRESTORE = f"127.0.0.1:{stack.FIRESTORE_PORT}"
 EMULATOR_AUTH = f"127.0.0.1:{stack.AUTH_PORT}"
+# Commands that read and write files only: no project, no database, no connection check.
+OFFLINE_COMMANDS = {"prices", "indexes"}
 
 
 def _connect(args) -> None:
@@ -181,9 +183,60 @@ def cmd_report(args) -> int:
 
 
 def cmd_prices(args) -> int:
+    from domain.pricing import STORE_FEE
     from ops import prices
 
-    return prices.main(write_files=args.write, check=args.check)
+    args.store_fee = STORE_FEE if args.store_fee is None else args.store_fee
+    if not 0 <= args.store_fee < 1:
+        print(f"error: --store-fee {args.store_fee} is not a share in [0, 1)", file=sys.stderr)
+        return 2
+    return prices.main(write_files=args.write, check=args.check, store_fee=args.store_fee)
+
+
+def cmd_indexes(args) -> int:
+    from ops import indexes
+
+    return indexes.main(check=args.check)
+
+
+def cmd_iam(args) -> int:
+    from ops import iam
+    from ops.connection import google_session
+    from ops.deploy_check import deployed_value
+
+    if args.write_docs:
+        doc = iam.DOC.read_text()
+        new = iam.doc_with_table(doc)
+        if new != doc:
+            iam.DOC.write_text(new)
+        print(f"{'wrote' if new != doc else 'already current:'} {iam.DOC.relative_to(iam.ROOT)} (the IAM table)")
+        return 0
+    session = google_session()
+    bucket, _ = deployed_value("GCS_TEMP_BUCKET", args.project)
+    lines, code = iam.run(session, args.project, bucket, apply=args.apply)
+    print("\n".join(lines))
+    return code
+
+
+def cmd_monitoring(args) -> int:
+    from ops import monitoring
+    from ops.connection import google_session
+
+    defs = monitoring.with_channels(monitoring.load(), args.notify_channel or [])
+    session = google_session()
+    apply = args.action == "apply" and not args.dry_run
+    changes = monitoring.plan_and_apply(session, args.project, defs, apply=apply)
+    print("\n".join(monitoring.report(changes, applied=apply)))
+    return 0
+
+
+def cmd_smoke(args) -> int:
+    from devstack import preflight
+    from ops import smoke
+
+    if args.emulator:  # the whole pipeline runs: every part that makes a video must answer
+        preflight.require_stack(("firestore", "auth", "functions", "tasks", "veo", "s3", "r2proxy"))
+    return smoke.main(args.project, args.api_key, emulator=args.emulator)
 
 
 def cmd_backfill_upload_intents(args) -> int:
@@ -261,7 +314,51 @@ def main(argv: list[str] | None = None) -> int:
         help="write the generated price blocks (firestore.rules, web client)",
     )
     prices.add_argument("--check", action="store_true", help="exit 1 if a generated price block differs")
+    prices.add_argument(
+        "--store-fee",
+        type=float,
+        default=None,
+        help="the app store's share of a token pack, 0-1 (default: pricing.STORE_FEE) for the margin column",
+    )
     prices.set_defaults(func=cmd_prices)
+
+    indexes = sub.add_parser(
+        "indexes",
+        help="every query of functions/, ops/, the web client and the contract doc, with the index it needs",
+    )
+    indexes.add_argument(
+        "--check", action="store_true", help="exit 1 if an index is missing or declared without a query"
+    )
+    indexes.set_defaults(func=cmd_indexes)
+
+    iam_cmd = sub.add_parser(
+        "iam", help="the roles the functions' service accounts need: granted or missing (--apply grants them)"
+    )
+    iam_cmd.add_argument("--apply", action="store_true", help="grant the missing roles")
+    iam_cmd.add_argument(
+        "--write-docs", action="store_true", help="rewrite the role table in docs/operations.md (no project needed)"
+    )
+    iam_cmd.set_defaults(func=cmd_iam)
+
+    mon = sub.add_parser(
+        "monitoring",
+        help="log-based metrics, alert policies and the dashboard of monitoring/: what would change, or `apply`",
+    )
+    mon.add_argument("action", nargs="?", choices=["plan", "apply"], default="plan")
+    mon.add_argument("--dry-run", action="store_true", help="with apply: print the difference, change nothing")
+    mon.add_argument(
+        "--notify-channel",
+        action="append",
+        help="projects/P/notificationChannels/ID every alert policy notifies (repeatable)",
+    )
+    mon.set_defaults(func=cmd_monitoring)
+
+    smoke_cmd = sub.add_parser(
+        "smoke",
+        help="after a deploy: one short video made as the app makes it, checked end to end (~$0.60 of Veo)",
+    )
+    smoke_cmd.add_argument("--api-key", help="the web app's API key (default: FIREBASE_WEB_API_KEY)")
+    smoke_cmd.set_defaults(func=cmd_smoke)
 
     from ops import moderation
 
@@ -276,7 +373,7 @@ def main(argv: list[str] | None = None) -> int:
     backfill.set_defaults(func=cmd_backfill_upload_intents)
 
     args = parser.parse_args(argv)
-    if args.command == "prices":  # reads and writes files only: no project, no database
+    if args.command in OFFLINE_COMMANDS or getattr(args, "write_docs", False):  # files only
         return args.func(args)
     if args.emulator and not args.project:
         args.project = "demo-phoenix"
@@ -284,11 +381,16 @@ def main(argv: list[str] | None = None) -> int:
     from google.api_core import exceptions as google_errors
     from google.auth import exceptions as auth_errors
 
+    from ops.connection import ConnectionProblem
+
     try:
         return args.func(args)
     except (google_errors.GoogleAPICallError, google_errors.RetryError, auth_errors.GoogleAuthError) as exc:
         # Expected when the service refuses or cannot be reached: one line, not a traceback.
         print(f"error: {type(exc).__name__}: {str(exc).splitlines()[0][:300]}", file=sys.stderr)
+        return 1
+    except ConnectionProblem as exc:  # a REST call of iam / monitoring / smoke: one line too
+        print(f"error: {exc}", file=sys.stderr)
         return 1
 
 

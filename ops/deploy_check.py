@@ -1,8 +1,13 @@
-"""Refuses a deploy whose Veo model Google has retired (or never had): `make deploy` runs it.
+"""Refuses a deploy whose Veo model Google has retired (or never had), or whose videos would be
+served from r2.dev: `make deploy` runs it.
 
-    python -m ops.deploy_check --project my-project [--today 2026-12-01]
+    python -m ops.deploy_check --project my-project [--today 2026-12-01] [--allow-r2-dev]
 
 A retired model answers 404 to every start, so every creation would fail and be refunded.
+An `*.r2.dev` R2_PUBLIC_BASE_URL is Cloudflare's development URL: rate-limited, it answers 429
+at a few hundred requests/s and Cloudflare says it is not for production (R2 docs, "Public
+buckets", checked 2026-12-03); production serves the bucket from a custom domain.
+`--allow-r2-dev` (make deploy ALLOW_R2_DEV=1) lets a staging project use it anyway.
 The model the deploy would use is found the way `firebase deploy` finds param values:
 functions/.env.<project> over functions/.env, else the param's default in functions/config.py.
 The verdict comes from the one table in functions/domain/veo_models.py.
@@ -46,13 +51,34 @@ def param_default() -> str:
     return default
 
 
-def deployed_model(project: str, functions_dir: Path = FUNCTIONS_DIR) -> tuple[str, str]:
-    """(model id, where it came from) for a deploy to `project`."""
+def deployed_value(param: str, project: str, functions_dir: Path = FUNCTIONS_DIR) -> tuple[str | None, str]:
+    """(value, where it came from) of a param for a deploy to `project`; None: its default."""
     for path in (functions_dir / f".env.{project}", functions_dir / ".env"):
-        value = read_env_file(path).get(PARAM)
+        value = read_env_file(path).get(param)
         if value:
             return value, str(path.relative_to(functions_dir.parent))
-    return param_default(), "the VEO_MODEL default in functions/config.py"
+    return None, f"the {param} default in functions/config.py"
+
+
+def deployed_model(project: str, functions_dir: Path = FUNCTIONS_DIR) -> tuple[str, str]:
+    """(model id, where it came from) for a deploy to `project`."""
+    value, source = deployed_value(PARAM, project, functions_dir)
+    return (value or param_default()), source
+
+
+def r2_dev_problem(project: str, functions_dir: Path = FUNCTIONS_DIR) -> str | None:
+    """Why the deploy's R2_PUBLIC_BASE_URL is not for production, or None."""
+    from urllib.parse import urlsplit
+
+    url, source = deployed_value("R2_PUBLIC_BASE_URL", project, functions_dir)
+    host = (urlsplit(url).hostname or "") if url else ""
+    if host == "r2.dev" or host.endswith(".r2.dev"):
+        return (
+            f"R2_PUBLIC_BASE_URL={url} (from {source}) is Cloudflare's r2.dev development URL: "
+            "rate-limited (429s at a few hundred requests/s), not for production. Serve the bucket "
+            "from a custom domain, or pass --allow-r2-dev (make deploy ALLOW_R2_DEV=1) for a staging project"
+        )
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,8 +92,18 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="judge retirement against this date (YYYY-MM-DD; default: today)",
     )
+    parser.add_argument(
+        "--allow-r2-dev", action="store_true", help="accept an *.r2.dev R2_PUBLIC_BASE_URL (staging only)"
+    )
     parser.add_argument("--functions-dir", type=Path, default=FUNCTIONS_DIR, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+
+    r2_dev = r2_dev_problem(args.project, args.functions_dir)
+    if r2_dev and not args.allow_r2_dev:
+        print(f"deploy refused: {r2_dev}", file=sys.stderr)
+        return 1
+    if r2_dev:
+        print(f"deploy check: WARNING {r2_dev.split(':')[0]} is r2.dev, allowed by --allow-r2-dev")
 
     model, source = deployed_model(args.project, args.functions_dir)
     problem = veo_models.deploy_problem(model, args.today or date.today())

@@ -1,11 +1,15 @@
 """Moderation commands of the operator CLI (runbook in docs/operations.md).
 
-- takedown: the creation is marked taken down (the owner reads why), moved back to draft if it
-  was published, and its feed entry removed, in one transaction; publishcreation then removes
-  the public copies (video and poster), as for an unpublish. It cannot be published again.
-- restore: ends a takedown (an ordinary draft again) or a hide by reports (visible again).
-- review-queue: the entries hidden by reports, waiting for a decision: prompt, author, links,
-  reasons and reporters, and the two commands that decide.
+- takedown: the creation is marked taken down (the owner reads what and why, never who: the
+  operator is kept in the server-only moderation/{id} and moderationAudit), moved back to draft
+  if it was published, its publication and feed entry removed, in one transaction; moderatemedia
+  then moves the draft video and poster where no one can reach them and deletes the public
+  copies. It cannot be published again. The round's reporters are judged right.
+- restore: ends a takedown (an ordinary draft again, its media back) or a hide by reports
+  (visible again, a new round that takes more reporters; the round's reporters judged wrong).
+- review-queue: the entries hidden by reports or held for review after a brigade: prompt, author,
+  links, reasons and reporters, how those reporters' past reports were judged, and the two
+  commands that decide.
 - feed-backfill: rewrites feed entries written before names were in the feed (with the author's uid, no
   display name, no `visible`), which the new rules no longer let anyone read. Run it once
   after deploying the functions and before deploying the rules (docs/operations.md).
@@ -39,8 +43,10 @@ def cmd_takedown(args) -> int:
         print(f"error: no creation {args.creation_id!r}", file=sys.stderr)
         return 2
     print(f"taken down {args.creation_id} (was {before}) by {by}: {reason}")
-    if before == "published":
-        print("the public copies are removed by publishcreation within seconds; CDN caches keep them up to 5 min")
+    print(
+        "moderatemedia moves the draft video and poster out of reach and deletes the public copies within"
+        " seconds; CDN caches keep a public copy up to 5 min"
+    )
     return 0
 
 
@@ -124,10 +130,27 @@ def cmd_review_queue(args) -> int:
     hidden = feed_store.hidden_pending_review(args.limit)
     ops_command = "python -m ops " + ("--emulator" if args.emulator else f"--project {args.project}")
     for creation_id, review in hidden:
+        why = "brigade suspected" if review.get("needsReview") else "hidden"
+        print(
+            f"{creation_id}  {why}  reports={review.get('reports')} weight={float(review.get('weight') or 0):.2f}"
+            f"/{float(review.get('hideAt') or 0):.2f} restores={review.get('restores') or 0}"
+        )
         for line in format_review(creation_id, review, _review_details(creation_id), ops_command):
             print(line)
+        reporters = review.get("reporters") or {}
+        standings = feed_store.reporter_standings(sorted(reporters))
+        if reporters:
+            print("  reporters' standing:")
+        for uid, report in sorted(reporters.items()):
+            standing = standings.get(uid) or {}
+            flags = " FLAGGED" if standing.get("flagged") or uid in (review.get("brigade") or []) else ""
+            print(
+                f"    {uid}  {report.get('reason')}  weight={float(report.get('weight') or 0):.2f}"
+                f"{' (' + report['zero'] + ')' if report.get('zero') else ''}"
+                f"  past: upheld={standing.get('upheld') or 0} rejected={standing.get('rejected') or 0}{flags}"
+            )
         print()
-    print(f"{len(hidden)} entr{'y' if len(hidden) == 1 else 'ies'} hidden pending review")
+    print(f"{len(hidden)} entr{'y' if len(hidden) == 1 else 'ies'} waiting for review")
     return 0
 
 
@@ -156,6 +179,42 @@ def cmd_feed_backfill(args) -> int:
     return 0
 
 
+def cmd_publications_backfill(args) -> int:
+    """Creations published before publications/{id} existed have none: their owner's unpublish
+    (a batch that deletes a missing publication) would wake no function. This writes one for
+    each published creation that lacks it (publishcreation then rewrites its entry: harmless)."""
+    from google.cloud import firestore
+
+    from adapters import feed_store
+    from adapters.firestore_tx import db
+
+    after, written, seen = None, 0, 0
+    while True:
+        query = (
+            db()
+            .collection("creations")
+            .where(filter=firestore.FieldFilter("status", "==", "published"))
+            .order_by("__name__")
+            .limit(args.page_size)
+        )
+        if after is not None:
+            query = query.start_after(after)
+        page = list(query.stream())
+        for snap in page:
+            seen += 1
+            ref = db().collection(feed_store.PUBLICATIONS).document(snap.id)
+            data = snap.to_dict()
+            if not ref.get().exists:
+                created = data.get("publishedAt") or firestore.SERVER_TIMESTAMP
+                ref.set({"userId": data.get("userId"), "createdAt": created})
+                written += 1
+        if len(page) < args.page_size:
+            break
+        after = page[-1]
+    print(f"publications-backfill: {seen} published creations seen, {written} publications written")
+    return 0
+
+
 def add_commands(sub) -> None:
     takedown = sub.add_parser("takedown", help="take a creation off the feed for good (until restore)")
     takedown.add_argument("creation_id")
@@ -171,7 +230,9 @@ def add_commands(sub) -> None:
     )
     restore.set_defaults(func=cmd_restore)
 
-    queue = sub.add_parser("review-queue", help="feed entries hidden by reports, waiting for a decision")
+    queue = sub.add_parser(
+        "review-queue", help="feed entries hidden by reports or held after a brigade, with their reporters"
+    )
     queue.add_argument("--limit", type=int, default=100)
     queue.set_defaults(func=cmd_review_queue)
 
@@ -180,3 +241,9 @@ def add_commands(sub) -> None:
     )
     backfill.add_argument("--page-size", type=int, default=200)
     backfill.set_defaults(func=cmd_feed_backfill)
+
+    pubs = sub.add_parser(
+        "publications-backfill", help="write publications/{id} for creations published before it existed (once)"
+    )
+    pubs.add_argument("--page-size", type=int, default=200)
+    pubs.set_defaults(func=cmd_publications_backfill)

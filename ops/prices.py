@@ -116,12 +116,13 @@ def write() -> list[Path]:
     return changed
 
 
-def table_lines() -> list[str]:
+def table_lines(store_fee: float = pricing.STORE_FEE) -> list[str]:
     lines = [
-        f"Price table (functions/domain/pricing.py): 1 token = ${pricing.TOKEN_USD:.3f}; "
+        f"Price table (functions/domain/pricing.py): 1 token = ${pricing.TOKEN_USD:.3f}, "
+        f"${pricing.TOKEN_USD * (1 - store_fee):.4f} after the store's {store_fee:.0%} fee; "
         f"Veo's prices checked {pricing.PRICES_CHECKED_ON} (sources in pricing.PRICE_SOURCES)",
-        f"{'quality':<9} {'resolution':<10} {'audio':<6} {'tokens/s':>8} {'user $/s':>9} {'Veo $/s':>8} {'margin':>7}"
-        f"  {'4 s':>4} {'6 s':>4} {'8 s':>4}",
+        f"{'quality':<9} {'resolution':<10} {'audio':<6} {'tokens/s':>8} {'user $/s':>9} {'Veo $/s':>8} "
+        f"{'margin':>7} {'direct':>7}  {'4 s':>4} {'6 s':>4} {'8 s':>4}",
     ]
     offered = offered_prices()
     for o in pricing.all_options():
@@ -134,13 +135,21 @@ def table_lines() -> list[str]:
         lines.append(
             f"{o.quality:<9} {o.resolution:<10} {'yes' if o.audio else 'no':<6} {tokens:>8} "
             f"{tokens * pricing.TOKEN_USD:>9.3f} {pricing.VEO_USD_PER_SECOND[o.key]:>8.3f} "
-            f"{pricing.margin(o):>6.0%}  {per_duration[0]:>4} {per_duration[1]:>4} {per_duration[2]:>4}{default}"
+            f"{pricing.margin(o, store_fee):>7.0%} {pricing.margin(o, 0):>7.0%}  "
+            f"{per_duration[0]:>4} {per_duration[1]:>4} {per_duration[2]:>4}{default}"
         )
     lines.append("— : the model does not make that combination (functions/domain/veo_models.py); not on sale.")
+    lines.append(
+        f"margin: after the store's fee (tokens bought in the app); direct: tokens sold with no fee. "
+        f"Minimum {pricing.MIN_MARGIN:.0%} after the fee (tests/domain/test_pricing.py)."
+    )
+    low = [o for o in pricing.all_options() if pricing.margin(o, store_fee) < pricing.MIN_MARGIN]
+    for o in low:
+        lines.append(f"BELOW MINIMUM at a {store_fee:.0%} fee: {o.quality} {o.resolution} audio={o.audio}")
     return lines
 
 
-def main(write_files: bool = False, check: bool = False) -> int:
+def main(write_files: bool = False, check: bool = False, store_fee: float = pricing.STORE_FEE) -> int:
     if write_files:
         changed = write()
         for path in changed:
@@ -153,5 +162,5 @@ def main(write_files: bool = False, check: bool = False) -> int:
         for problem in found:
             print(f"DRIFT {problem}")
         return 1 if found else 0
-    print("\n".join(table_lines()))
+    print("\n".join(table_lines(store_fee)))
     return 0

@@ -186,9 +186,10 @@ class VeoStandIn(ServedOnPort):
             # generation (Vertex has started it and will bill it).
             self._operations[name] = operation
         if operation.forced_outcome is None and not operation.blocked_by_filter:
-            # Rendered while the operation "runs", as Veo does, so the poll that finds it done
-            # only uploads (a poll that took seconds would trip the client's timeout).
-            threading.Thread(target=prerender, args=(operation,), daemon=True).start()
+            # Rendered while the operation "runs", then completed at its time by itself, as
+            # Veo does: the video object lands in the bucket when the generation ends, whether
+            # or not anyone polls (its finalize event is what finishes a video in production).
+            threading.Thread(target=self._complete_when_ready, args=(operation,), daemon=True).start()
         else:
             operation.rendered.set()
         network = fault if fault is not None and fault.kind in NETWORK_FAULTS else None
@@ -235,6 +236,25 @@ class VeoStandIn(ServedOnPort):
             # A clip that is nearly rendered gets a moment; a slow one (the first of its shape
             # on a busy machine) leaves the operation running, as a poll of Veo never blocks.
             operation.rendered.wait(RENDER_WAIT_SECONDS)
+        return self._finish_if_due(operation)
+
+    def _complete_when_ready(self, operation: Operation) -> None:
+        prerender(operation)
+        remaining = operation.started_at + operation.delay_seconds - time.monotonic()
+        if remaining > 0:
+            time.sleep(remaining)
+        with self._lock:
+            current = self._operations.get(operation.name) is operation  # not dropped by a reset
+        if not current or not operation.rendered.is_set():
+            return  # a render that failed is retried by the next poll, which reports it
+        try:
+            self._finish_if_due(operation)
+        except Exception as error:  # noqa: BLE001 - the next poll produces (and reports) it
+            _log(f"completing {operation.name} failed: {error!r}")
+
+    def _finish_if_due(self, operation: Operation) -> dict[str, Any]:
+        """The operation's answer now: its result once produced, else produced here if its
+        time has come (once: concurrent callers wait on the operation's lock)."""
         with operation.finish_lock:
             if operation.result is not None:
                 return operation.result

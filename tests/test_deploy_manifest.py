@@ -16,15 +16,19 @@ from domain.shards import finalize_queues
 FUNCTIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "functions")
 SECRETS = {"R2_ACCESS_KEY_ID", "R2_SECRET_ACCESS_KEY"}
 FIRESTORE = "google.cloud.firestore.document.v1"
+STORAGE_FINALIZED = "google.cloud.storage.object.v1.finalized"
 
 EXPECTED = {
     # name: (trigger kind, event type or schedule, timeout, needs R2 secrets)
     "startgeneration": ("event", f"{FIRESTORE}.created", 120, True),
-    "publishcreation": ("event", f"{FIRESTORE}.updated", 120, True),
+    "publishcreation": ("event", f"{FIRESTORE}.written", 120, True),
+    "moderatemedia": ("event", f"{FIRESTORE}.written", 120, True),
     "cleanupcreation": ("event", f"{FIRESTORE}.deleted", 120, True),
     "startveo": ("task", None, 120, False),
     # the poll shards, each its own queue (shard 0 keeps the single queue's old name)
     **{queue: ("task", None, 600, True) for queue in finalize_queues()},
+    # Veo's output object finalized in the temp bucket finishes the generation
+    "finishgeneration": ("storage", STORAGE_FINALIZED, 540, True),
     "sweeporphans": ("schedule", "every 5 minutes", 300, True),
     "checkalerts": ("schedule", "every 5 minutes", 120, False),
     # Firestore only, no R2 secret
@@ -34,6 +38,8 @@ EXPECTED = {
     "sendnotification": ("event", f"{FIRESTORE}.created", 300, False),
 }
 DOCUMENTS = {
+    "publishcreation": "publications/{creationId}",
+    "moderatemedia": "moderation/{creationId}",
     "renameprofile": "profiles/{userId}",
     "countreport": "feed/{creationId}/reports/{reporterId}",
     "sendnotification": "notifications/{outboxId}",
@@ -72,10 +78,15 @@ def test_every_function_is_declared_as_intended():
             assert trigger["eventType"] == what
             assert trigger["eventFilterPathPatterns"] == {"document": DOCUMENTS.get(name, "creations/{creationId}")}
             assert trigger["eventFilters"] == {"database": "(default)", "namespace": "(default)"}
+        elif kind == "storage":
+            trigger = ep["eventTrigger"]
+            assert trigger["eventType"] == what
+            # the bucket Veo writes to (its storageUri), whatever the project sets it to
+            assert trigger["eventFilters"] == {"bucket": "{{ params.GCS_TEMP_BUCKET }}"}
         elif kind == "task":
             retry = ep["taskQueueTrigger"]["retryConfig"]
-            if name.startswith("finalizegeneration"):
-                assert retry == {"maxAttempts": 5, "minBackoffSeconds": 10, "maxBackoffSeconds": 120}
+            if name.startswith("finalizegeneration"):  # see test_no_queue_dispatches_more_than_...
+                assert retry["maxRetrySeconds"] >= 600
             else:  # startveo: see test_the_start_queue_dispatches_at_the_veo_quota_...
                 assert retry["maxRetrySeconds"] >= 600
         else:
@@ -156,3 +167,37 @@ def test_the_start_queue_dispatches_at_the_veo_quota_and_retries_a_refusal_for_t
         # Cloud Tasks retries until BOTH the attempts and the time are spent: the time rules.
         assert trigger["retryConfig"]["maxRetrySeconds"] == 45 * 60
     assert trigger["retryConfig"]["maxBackoffSeconds"] <= 60  # a freed quota is used soon
+
+
+def test_the_start_queue_keeps_100_starts_a_second_in_flight_and_no_more_than_its_instances_serve():
+    # A start holds its dispatch for the claim, Vertex's start call (1.5-2 s, assumed) and the
+    # processing transaction: ~2.5 s. 100 starts/s therefore need 250 dispatches at once.
+    ep = manifest(VEO_STARTS_PER_MINUTE="6000")["endpoints"]["startveo"]
+    dispatches = ep["taskQueueTrigger"]["rateLimits"]["maxConcurrentDispatches"]
+    assert dispatches >= 100 * 2.5
+    assert dispatches <= ep["maxInstances"] * ep["concurrency"]
+
+
+def test_no_queue_dispatches_more_than_its_function_serves_and_a_burst_of_429s_cannot_end_a_chain():
+    # Cloud Run answers 429 to a dispatch beyond instances x concurrency, and Cloud Tasks
+    # counts it as an attempt: a cap above capacity spends a poll chain's attempts under load.
+    spec = manifest()
+    endpoints, params = spec["endpoints"], {p["name"]: p for p in spec["params"]}
+    tasks = {name: ep for name, ep in endpoints.items() if "taskQueueTrigger" in ep}
+    assert tasks
+    for name, ep in tasks.items():
+        trigger = ep["taskQueueTrigger"]
+        assert trigger["rateLimits"]["maxConcurrentDispatches"] <= ep["maxInstances"] * ep["concurrency"], name
+        retry = trigger["retryConfig"]
+        # Retries go on until BOTH the attempts and the window are spent: the window rules.
+        assert retry["maxRetrySeconds"] >= 600, name
+        attempts_in_window, waited, backoff = 1, 0.0, retry["minBackoffSeconds"]
+        for _ in range(retry.get("maxDoublings", 16)):
+            if waited + backoff > retry["maxRetrySeconds"]:
+                break
+            waited, attempts_in_window, backoff = waited + backoff, attempts_in_window + 1, backoff * 2
+        assert attempts_in_window >= 4, name  # several tries inside a 10-minute burst
+    for name in (n for n in tasks if n.startswith("finalizegeneration")):
+        # ...and the poll chain ends before the sweep would fail and refund the creation.
+        orphan_seconds = int(params["ORPHAN_AFTER_MINUTES"]["default"]) * 60
+        assert tasks[name]["taskQueueTrigger"]["retryConfig"]["maxRetrySeconds"] < orphan_seconds, name

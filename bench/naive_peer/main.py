@@ -5,8 +5,8 @@ start, sleep-and-poll, copy, write the draft. No admission queue, no finalize ta
 listens on `naivecreations/{id}` so the bench can offer it the same load as our pipeline
 in the same run. It is laid out by bench/stack.py next to a copy of functions/ and reuses
 its adapters (the same Firestore transactions, Veo client and R2 upload), so the
-comparison is the architecture, not the plumbing. Declared like startgeneration, with the
-longest timeout an event function may have.
+comparison is the architecture, not the plumbing. Declared with the longest timeout an event
+function may have.
 """
 
 from firebase_functions import firestore_fn, options
@@ -20,8 +20,10 @@ import config
     memory=options.MemoryOption.MB_512,
     cpu=1,
     timeout_sec=540,
-    max_instances=50,
-    concurrency=20,
+    # tuned as a good engineer would: Cloud Run's default concurrency (80; its threads mostly
+    # sleep between polls) and default max instances (100)
+    max_instances=100,
+    concurrency=80,
     secrets=config.R2_SECRETS,
 )
 def naivegeneration(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | None]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from adapters.shared_clients import one_per_config
 from domain.errors import ExternalServiceError
 from domain.generation import is_transient_status
+from domain.media import temp_object_prefix
 
 SERVICE = "gcs"
 
@@ -21,7 +22,7 @@ def _client():
 
 
 def temp_prefix_uri(bucket: str, creation_id: str) -> str:
-    return f"gs://{bucket}/creations/{creation_id}/"
+    return f"gs://{bucket}/{temp_object_prefix(creation_id)}"
 
 
 def _split(uri: str) -> tuple[str, str]:

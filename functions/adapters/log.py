@@ -55,6 +55,11 @@ def ledger_movement(
     )
 
 
+def output_event(creation_id: str, name: str, outcome: str) -> None:
+    """Veo's output object was finalized in the temp bucket (the finalize event) and what it did."""
+    _info("veo output finalized", creationId=creation_id, object=name, outcome=str(outcome))
+
+
 def user_gone(creation_id: str, user_id: object) -> None:
     """Charged, but the user document is gone: no refund entry could be written."""
     _warn("user gone", creationId=creation_id, userId=user_id, event="user_gone")
@@ -253,3 +258,17 @@ def notification_not_recorded(outbox_id: str, reason: str) -> None:
 
 def device_removed(user_id: str, device_id: str, reason: str) -> None:
     _info("device removed", userId=user_id, deviceId=device_id, reason=reason)
+
+
+def moderation_media(creation_id: str, change: str) -> None:
+    """A moderation decision applied to the media (held, released, public copies hidden or back)."""
+    _info("moderation media", creationId=creation_id, change=change)
+
+
+def brigade_flagged(creation_id: str, reporters: list[str]) -> None:
+    """Reporters who hid other entries together: flagged, the entry sent to review instead."""
+    _warn("report brigade flagged", creationId=creation_id, reporters=reporters)
+
+
+def name_refused(user_id: str, code: str) -> None:
+    _info("display name refused", userId=user_id, code=code)

@@ -26,7 +26,7 @@ class PosterError(Exception):
 def jpeg_frame(source: BinaryIO | str, width: int = WIDTH) -> bytes:
     try:
         import av
-    except ImportError as exc:  # pragma: no cover — av is in functions/requirements.txt
+    except ImportError as exc:  # pragma: no cover — av is in functions/requirements.in
         raise PosterError(f"PyAV unavailable: {exc}") from exc
     try:
         with av.open(source, mode="r") as container:

@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from google.cloud import firestore
 
 from adapters.firestore_tx import count, count_now, db, get, get_all, in_transaction, incarnation_of  # noqa: F401
 from adapters.notification_store import write_outbox
-from domain import contract, layouts, ledger, media, metrics
-from domain.errors import Failure
+from domain import admission, contract, layouts, ledger, media, metrics
+from domain.errors import ErrorCode, Failure, failure
+from domain.generation import same_operation
 from domain.layouts import DELIVERED_FIELD
 from domain.ledger import Account, EntryType
 from domain.states import IN_FLIGHT, Status, parse_status, server_may_move
@@ -100,6 +102,7 @@ class _Trail:
     refund: Any  # snapshot of refund_{id}
     debit_ours: bool  # debit_{id} exists and belongs to this incarnation
     account_error: bool = False  # the user document is malformed (e.g. a string balance)
+    user_doc: dict | None = None  # users/{uid} as read (the policy strikes live there)
 
     @property
     def debited(self) -> int | None:
@@ -121,7 +124,8 @@ def _trail(tx, creation_id: str, user_id: str, incarnation: str | None, created_
         account, broken = _account(snaps[uref.path]), False
     except MalformedDocument:
         account, broken = Account(0, 0), True
-    return _Trail(user_id, incarnation, account, debit_snap, snaps[rref.path], ours, broken)
+    user_doc = snaps[uref.path].to_dict() if snaps[uref.path].exists else None
+    return _Trail(user_id, incarnation, account, debit_snap, snaps[rref.path], ours, broken, user_doc)
 
 
 def _entry_is_of(entry_snap, incarnation: str | None, created_at) -> bool:
@@ -134,7 +138,9 @@ def _owner(snap) -> str | None:
     return user_id if contract.is_safe_user_id(user_id) else None
 
 
-def _settle_failure(tx, cref, snap, trail: _Trail | None, status: str, failure: Failure) -> Settlement:
+def _settle_failure(
+    tx, cref, snap, trail: _Trail | None, status: str, failure: Failure, refused: bool = False
+) -> Settlement:
     """Fails an in-flight creation in `tx` and refunds this incarnation's debit, once."""
     if trail is None:  # no usable userId: no ledger can be found, nothing can be refunded
         tx.update(cref, _failed_fields(failure, refunded=False))
@@ -156,7 +162,11 @@ def _settle_failure(tx, cref, snap, trail: _Trail | None, status: str, failure: 
                 EntryType.REFUND, plan.refund_amount, after.tokens, cref.id, failure.code.value, trail.incarnation
             ),
         )
-        tx.update(user_ref(trail.user_id), layouts.account(after.tokens, after.in_flight))
+        account_fields = layouts.account(after.tokens, after.in_flight)
+        if failure.code == ErrorCode.CONTENT_POLICY and not refused:
+            # Veo's own filter refused it (our pre-check is `refused`): one strike.
+            account_fields.update(admission.policy_strike(trail.user_doc, datetime.now(UTC)))
+        tx.update(user_ref(trail.user_id), account_fields)
     fields = _failed_fields(failure, refunded=plan.refunded)
     if trail.debited is not None:
         fields["tokenCost"] = trail.debited
@@ -179,7 +189,7 @@ def _settle_failure(tx, cref, snap, trail: _Trail | None, status: str, failure: 
     return Settlement(True, plan.refund_amount, status, user_gone=plan.user_gone)
 
 
-def reject(creation_id: str, failure: Failure, incarnation: str | None = None) -> bool:
+def reject(creation_id: str, failure: Failure, incarnation: str | None = None, refusals_per_hour: int = 20) -> bool:
     """Fail a pending creation the server refuses (bad request, blocked prompt). Never leaves
     a debit behind: if this incarnation was already charged (a repeated create event after a
     configuration change), the debit is refunded in the same transaction."""
@@ -200,13 +210,36 @@ def reject(creation_id: str, failure: Failure, incarnation: str | None = None) -
         if trail is None:
             tx.update(ref, _failed_fields(failure, refunded=False))
             return True
-        _settle_failure(tx, ref, snap, trail, Status.PENDING, failure)
+        _settle_failure(tx, ref, snap, trail, Status.PENDING, failure, refused=True)
+        if trail.debited is None and trail.user_doc is not None:
+            _spend_refused_id(tx, trail.user_id, creation_id, trail.user_doc, refusals_per_hour)
         return True
 
     return in_transaction(run)
 
 
-def debit(creation_id: str, user_id: str, cost: int, max_in_flight: int, incarnation: str | None = None) -> Debit:
+def spent_ref(user_id: str, creation_id: str):
+    """users/{uid}/spentIds/{id}: an id the server refused before any charge (server-only; the
+    rules refuse to create it again, as they do an id that carried a debit)."""
+    return user_ref(user_id).collection("spentIds").document(creation_id)
+
+
+def _spend_refused_id(tx, user_id: str, creation_id: str, user_doc: dict, limit: int) -> None:
+    """A refused, never-charged id is spent for good, and the refusal counts towards the
+    refusal cooldown (domain/admission.py). Only when nothing else writes the user document in
+    this transaction (no refund)."""
+    tx.set(spent_ref(user_id, creation_id), {"at": firestore.SERVER_TIMESTAMP})
+    tx.update(user_ref(user_id), admission.refusal(user_doc, datetime.now(UTC), limit))
+
+
+def debit(
+    creation_id: str,
+    user_id: str,
+    cost: int,
+    max_in_flight: int,
+    incarnation: str | None = None,
+    refusals_per_hour: int = 20,
+) -> Debit:
     """Take `cost` tokens for a pending creation, or fail it without taking anything.
     `incarnation` is the create event's document: a newer document of the same id is not
     charged by an old event."""
@@ -220,6 +253,11 @@ def debit(creation_id: str, user_id: str, cost: int, max_in_flight: int, incarna
         if creation.exists and incarnation is not None and current != incarnation:
             return DebitSkipped(DebitResult.GONE)  # ours was deleted; the new document has its own event
         account = _account(user) or Account(0, 0)
+        cooling = admission.cooldown_code(user.to_dict() if user.exists else None, datetime.now(UTC))
+        if not prior.exists and _status(creation) == Status.PENDING and cooling is not None:
+            refused = failure(cooling)
+            tx.update(cref, _failed_fields(refused, refunded=False))
+            return DebitRefused(refused)
         plan = ledger.plan_debit(
             _status(creation),
             prior.exists,
@@ -231,6 +269,8 @@ def debit(creation_id: str, user_id: str, cost: int, max_in_flight: int, incarna
         )
         if isinstance(plan, ledger.DebitRefused):
             tx.update(cref, _failed_fields(plan.failure, refunded=False))
+            if user.exists and creation.exists and not prior.exists:
+                _spend_refused_id(tx, user_id, creation_id, user.to_dict(), refusals_per_hour)
             return DebitRefused(plan.failure)
         if isinstance(plan, ledger.DebitSkipped):
             return DebitSkipped(plan.outcome)
@@ -289,16 +329,17 @@ def record_progress(creation_id: str, progress: int) -> Status | None:
     return in_transaction(run)
 
 
-def complete_draft(creation_id: str, media_url: str) -> Completion:
+def complete_draft(creation_id: str, media_url: str, *, operation: str | None = None) -> Completion:
     """processing → draft: the user's in-flight slot is freed and the debit is marked
     delivered (a delivered debit is never refunded, even after a delete). False if it
     already ended. (No spend is counted here: it is aggregated from the creations'
-    durations, adapters/metrics_store.py.)"""
+    durations, adapters/metrics_store.py.) `operation`: only if the document still runs that
+    Veo operation (domain.generation.same_operation)."""
 
     def run(tx) -> Completion:
         ref = creation_ref(creation_id)
         snap = get(ref, tx)
-        if not ledger.plan_draft(_status(snap)):
+        if not ledger.plan_draft(_status(snap)) or not same_operation(_field(snap, "operationName"), operation):
             return Completion(False)
         user_id = _owner(snap)
         user_gone = True
@@ -317,15 +358,20 @@ def complete_draft(creation_id: str, media_url: str) -> Completion:
     return in_transaction(run)
 
 
-def fail_and_refund(creation_id: str, failure: Failure) -> Settlement:
+def fail_and_refund(creation_id: str, failure: Failure, *, operation: str | None = None) -> Settlement:
     """Fail an in-flight creation and give back exactly what its incarnation was charged, once.
+    `operation`: only if the document still runs that Veo operation (a finalizer's failure).
     Raises MalformedDocument when it cannot be settled safely (e.g. a non-numeric balance)."""
 
     def run(tx) -> Settlement:
         cref = creation_ref(creation_id)
         snap = get(cref, tx)
         status = _status(snap)
-        if status is None or not server_may_move(status, Status.FAILED):
+        if (
+            status is None
+            or not server_may_move(status, Status.FAILED)
+            or not same_operation(_field(snap, "operationName"), operation)
+        ):
             return Settlement(False, status_before=status if isinstance(status, str) else None)
         user_id = _owner(snap)
         trail = (
@@ -392,6 +438,10 @@ def settle_deletion(creation_id: str, deleted: dict, incarnation: str | None) ->
 
 def _status(snap) -> str | None:
     return snap.to_dict().get("status") if snap.exists else None
+
+
+def _field(snap, name: str) -> object:
+    return snap.to_dict().get(name) if snap.exists else None
 
 
 def _failed_fields(failure: Failure, *, refunded: bool) -> dict:

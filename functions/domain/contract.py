@@ -48,7 +48,7 @@ SERVER_FIELDS = frozenset(
 )
 # The draft's poster, and the moderation state its owner is shown (taken down or
 # under review). Server-written only.
-FEED_SERVER_FIELDS = frozenset({"posterUrl", "moderation"})
+FEED_SERVER_FIELDS = frozenset({"posterUrl", "moderation", "firstPublishedAt"})
 SERVER_FIELDS = SERVER_FIELDS | FEED_SERVER_FIELDS
 PROMPT_MAX_CHARS = 2000
 CREATION_ID_MAX_CHARS = 128
@@ -239,6 +239,19 @@ def normalize_for_matching(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text)
     kept = "".join(ch for ch in decomposed if unicodedata.category(ch) not in ("Cf", "Mn", "Me"))
     return unicodedata.normalize("NFC", kept).translate(CONFUSABLES)
+
+
+def veo_texts(request: GenerationRequest) -> list[str]:
+    """Every text field of a request that is sent to Veo: each is checked for blocked terms."""
+    return [request.prompt] + ([request.negative_prompt] if request.negative_prompt else [])
+
+
+def find_blocked_in(request: GenerationRequest, blocked_terms: list[str] | tuple[str, ...]) -> str | None:
+    for text in veo_texts(request):
+        found = find_blocked_term(text, blocked_terms)
+        if found:
+            return found
+    return None
 
 
 def find_blocked_term(prompt: str, blocked_terms: list[str] | tuple[str, ...]) -> str | None:

@@ -13,6 +13,13 @@ class ErrorCode(StrEnum):
     TIMEOUT = "timeout"
     TOO_MANY_IN_FLIGHT = "too_many_in_flight"
     INVALID_REQUEST = "invalid_request"
+    # Too many of the user's recent requests were refused by Veo's own filter: new requests are
+    # refused up front, before any charge, for a while (domain/admission.py POLICY_*).
+    POLICY_COOLDOWN = "policy_cooldown"
+    # On profiles/{uid}.nameError, not on a creation (domain/profiles.py).
+    INVALID_NAME = "invalid_name"
+    NAME_TAKEN = "name_taken"
+    RATE_LIMITED = "rate_limited"
 
 
 # What the user reads. A detail (e.g. Veo's own reason) may be appended after it.
@@ -23,6 +30,10 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.TIMEOUT: "The video took too long to generate. Your tokens were refunded.",
     ErrorCode.TOO_MANY_IN_FLIGHT: "You already have the maximum number of videos in progress.",
     ErrorCode.INVALID_REQUEST: "The request is not valid.",
+    ErrorCode.POLICY_COOLDOWN: "Too many of your recent prompts were refused by the content filter. Try again later.",
+    ErrorCode.INVALID_NAME: "This name can't be used: it has characters that are not allowed or that don't show.",
+    ErrorCode.NAME_TAKEN: "Another creator already uses this name, or one that looks the same.",
+    ErrorCode.RATE_LIMITED: "Too many requests in a short time. Try again later.",
 }
 
 # Codes raised before any token is taken: nothing to refund.
@@ -31,6 +42,10 @@ BEFORE_DEBIT = frozenset(
         ErrorCode.INSUFFICIENT_TOKENS,
         ErrorCode.TOO_MANY_IN_FLIGHT,
         ErrorCode.INVALID_REQUEST,
+        ErrorCode.POLICY_COOLDOWN,
+        ErrorCode.INVALID_NAME,
+        ErrorCode.NAME_TAKEN,
+        ErrorCode.RATE_LIMITED,
     }
 )
 

@@ -96,3 +96,11 @@ def estimate_progress(elapsed_s: float, expected_s: float) -> int:
     if ratio <= 1:
         return int(90 * ratio)
     return min(99, 90 + int(9 * (1 - 1 / ratio)))
+
+
+def same_operation(current: object, expected: str | None) -> bool:
+    """Whether a finalizer of Veo operation `expected` may still move the creation whose
+    document names `current`: a poll or an output event of an earlier document of a re-used
+    id (or of a start given up) must not finish, fail or refund the document there now.
+    `expected` None: the caller is not a finalizer (the sweep, an operator), no check."""
+    return expected is None or current == expected

@@ -19,6 +19,11 @@ REFUND_REASONS: dict[str, str] = {
     ErrorCode.INSUFFICIENT_TOKENS.value: "not enough tokens",
     ErrorCode.TOO_MANY_IN_FLIGHT.value: "too many videos in progress",
     ErrorCode.INVALID_REQUEST.value: "the request was not valid",
+    ErrorCode.POLICY_COOLDOWN.value: "paused after prompts the content filter refused",
+    ErrorCode.RATE_LIMITED.value: "too many requests in a short time",
+    # Name codes live on a profile, never on a creation or a ledger entry; worded all the same.
+    ErrorCode.INVALID_NAME.value: "the name could not be used",
+    ErrorCode.NAME_TAKEN.value: "the name is taken",
     "deleted": "deleted while it was being made",
 }
 EXCERPT_CHARS = 60

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from urllib.parse import quote
 
 from .pricing import DEFAULT_AUDIO, DEFAULT_QUALITY, DEFAULT_RESOLUTION
@@ -9,6 +10,9 @@ from .profiles import FALLBACK_NAME
 from .states import Status
 
 DRAFTS_PREFIX = "drafts/"
+# Veo's output for a creation goes under this prefix of the temp bucket (its `storageUri`):
+# temp/creations/{id}/<Veo's own folder>/sample_0.mp4. The finalize event reads the id back.
+TEMP_PREFIX = "creations/"
 PUBLISHED_PREFIX = "published/"
 VIDEO_SUFFIX = ".mp4"
 # A poster lives beside its video, same key with this suffix: drafts/…/{secret}.jpg
@@ -105,15 +109,6 @@ def object_is_live(key: str, creation: dict | None) -> bool:
     )
 
 
-def is_publish(before: dict | None, after: dict | None) -> bool:
-    return bool(before and after and before.get("status") == Status.DRAFT and after.get("status") == Status.PUBLISHED)
-
-
-def is_unpublish(before: dict | None, after: dict | None) -> bool:
-    """published -> draft: the owner's unpublish, or an operator's takedown."""
-    return bool(before and after and before.get("status") == Status.PUBLISHED and after.get("status") == Status.DRAFT)
-
-
 def public_keys_of(creation_id: str, creation: dict) -> list[str]:
     """The public copies of THIS document: what an unpublish or a takedown removes."""
     key = creation.get("mediaKey")
@@ -169,3 +164,52 @@ def poster_key(media_key: str) -> str:
 
 def published_poster_key(creation_id: str, media_key: str) -> str:
     return published_key(creation_id, media_key)[: -len(VIDEO_SUFFIX)] + POSTER_SUFFIX
+
+
+def temp_object_prefix(creation_id: str) -> str:
+    """The folder of the temp bucket Veo writes one creation's output under."""
+    return f"{TEMP_PREFIX}{creation_id}/"
+
+
+def creation_of_temp_object(name: str) -> str | None:
+    """The creation whose Veo output an object of the temp bucket is, or None for anything else
+    (an object outside the prefix, or the folder itself)."""
+    if not isinstance(name, str) or not name.startswith(TEMP_PREFIX):
+        return None
+    creation_id, sep, rest = name[len(TEMP_PREFIX) :].partition("/")
+    if not creation_id or not sep or not rest or rest.endswith("/"):
+        return None
+    return creation_id
+
+
+class FeedWrite(StrEnum):
+    """What publishing a feed entry came to."""
+
+    PUBLISHED = "published"
+    HIDDEN = "hidden"  # written, but hidden by reports: its public copies must not be served
+    REFUSED = "refused"  # no longer published, or taken down: nothing written
+
+
+def first_published_at(creation: dict):
+    """The time a creation first reached the feed: what its entry is ordered by, however often
+    it is unpublished and published again (a republish does not move it up)."""
+    return creation.get("firstPublishedAt") or creation.get("publishedAt")
+
+
+# Where a taken-down creation's draft video and poster are kept for an appeal: the public
+# cannot reach them (the key's secret is only in the server-only moderation/{id}).
+HELD_PREFIX = "held/"
+
+
+def held_key(creation_id: str, held_secret: str, draft_key: str) -> str:
+    """The held copy of one of a draft's objects (its video or its poster)."""
+    suffix = POSTER_SUFFIX if draft_key.endswith(POSTER_SUFFIX) else VIDEO_SUFFIX
+    return f"{HELD_PREFIX}{_segment(creation_id)}/{_segment(held_secret)}{suffix}"
+
+
+def draft_keys_of(creation: dict) -> list[str]:
+    """The private objects of THIS document: its draft video and poster."""
+    key = creation.get("mediaKey")
+    if not isinstance(key, str) or secret_of(key) is None:
+        return []
+    return [key, poster_key(key)]

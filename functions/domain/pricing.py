@@ -25,27 +25,34 @@ ASPECT_RATIOS: tuple[str, ...] = ("16:9", "9:16")
 QUALITIES: tuple[str, ...] = ("fast", "standard")
 RESOLUTIONS: tuple[str, ...] = ("720p", "1080p")
 
-# What a request that names none of the options gets: exactly what every request got before
-# the options existed (Veo 3.1 fast, 720p, with sound), at the same price (10 tokens/s).
+# What a request that names none of the options gets: Veo 3.1 fast, 720p, with sound.
 DEFAULT_QUALITY = "fast"
 DEFAULT_RESOLUTION = "720p"
 DEFAULT_AUDIO = True
 
-# (quality, resolution, audio) -> tokens per second of video.
+# (quality, resolution, audio) -> tokens per second of video. Priced so that every option
+# keeps MIN_MARGIN after the app store's fee (STORE_FEE) on the tokens it was bought with;
+# 1080p is dearer than 720p for the ~2.5x bytes we store and serve.
 TOKENS_PER_SECOND: dict[tuple[str, str, bool], int] = {
-    ("fast", "720p", True): 10,
-    ("fast", "720p", False): 7,
-    ("fast", "1080p", True): 12,
-    ("fast", "1080p", False): 9,
-    ("standard", "720p", True): 27,
-    ("standard", "720p", False): 14,
-    ("standard", "1080p", True): 30,
-    ("standard", "1080p", False): 16,
+    ("fast", "720p", True): 14,
+    ("fast", "720p", False): 9,
+    ("fast", "1080p", True): 16,
+    ("fast", "1080p", False): 11,
+    ("standard", "720p", True): 36,
+    ("standard", "720p", False): 18,
+    ("standard", "1080p", True): 39,
+    ("standard", "1080p", False): 20,
 }
 
 # What one token brings in, in US dollars (the token packs' price; a business figure to
 # confirm with whoever sells the packs). Only the margin report reads it.
 TOKEN_USD = 0.02
+
+# The share of a token pack's price the app store keeps (Apple and Google: 30% by default,
+# 15% in their small-business and subscription-after-a-year programmes). Tokens bought in the
+# app bring in TOKEN_USD * (1 - STORE_FEE); the margin test holds the table at this fee.
+# `python -m ops prices --store-fee 0.15` shows the margins at another fee.
+STORE_FEE = 0.30
 
 # (quality, resolution, audio) -> what Veo charges us per second of video, in US dollars.
 VEO_USD_PER_SECOND: dict[tuple[str, str, bool], float] = {
@@ -120,9 +127,12 @@ def veo_usd_per_second_of(creation: dict, fallback: float) -> float:
     return fallback
 
 
-def margin(options: Options) -> float:
-    """Share of what the user pays that is left after Veo's charge (before our own costs)."""
-    revenue = TOKENS_PER_SECOND[options.key] * TOKEN_USD
+def margin(options: Options, store_fee: float = STORE_FEE) -> float:
+    """Share of what reaches us (the user's price less the store's fee) that is left after
+    Veo's charge, before our own costs."""
+    if not 0 <= store_fee < 1:
+        raise ValueError(f"a store fee is a share below 1, not {store_fee!r}")
+    revenue = TOKENS_PER_SECOND[options.key] * TOKEN_USD * (1 - store_fee)
     return (revenue - VEO_USD_PER_SECOND[options.key]) / revenue
 
 

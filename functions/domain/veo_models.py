@@ -88,9 +88,11 @@ RETIRED_MODELS: dict[str, tuple[date, str]] = {
     "veo-2.0-generate-001": (date(2026, 6, 30), "veo-3.1-generate-001"),
     "veo-3.0-generate-001": (date(2026, 6, 30), "veo-3.1-generate-001"),
     "veo-3.0-fast-generate-001": (date(2026, 6, 30), "veo-3.1-fast-generate-001"),
-    "veo-3.1-generate-preview": (date(2026, 10, 22), "veo-3.1-generate-001"),
-    "veo-3.1-fast-generate-preview": (date(2026, 10, 22), "veo-3.1-fast-generate-001"),
-    "veo-3.1-lite-generate-preview": (date(2026, 10, 22), "veo-3.1-fast-generate-001"),
+    # Vertex removed the preview endpoints on 2026-04-02 (checked 2026-12-03; 2026-10-22 is the
+    # Gemini API's date for the same ids, a different service).
+    "veo-3.1-generate-preview": (date(2026, 4, 2), "veo-3.1-generate-001"),
+    "veo-3.1-fast-generate-preview": (date(2026, 4, 2), "veo-3.1-fast-generate-001"),
+    "veo-3.1-lite-generate-preview": (date(2026, 4, 2), "veo-3.1-fast-generate-001"),
 }
 
 DEFAULT_MODEL = "veo-3.1-fast-generate-001"

@@ -32,7 +32,8 @@ MAX_ETA_WAIT_SECONDS = 120
 class FinalizeOutcome(StrEnum):
     NOT_PROCESSING = "not_processing"  # no job, and the creation is gone or not processing
     NO_OPERATION = "no_operation"
-    ENDED_MEANWHILE = "ended_meanwhile"  # swept, deleted or finished by another finalizer
+    ENDED_MEANWHILE = "ended_meanwhile"  # swept, deleted or finished by another finalizer (or the event)
+    RUNNING = "running"  # Veo is not done (what `look` tells its caller; a poll then schedules the next)
     POLLING = "polling"  # still running: the next poll is scheduled as a new task
     DRAFT = "draft"
     FAILED = "failed"  # failed and refunded
@@ -43,11 +44,10 @@ def handle(
     creation_id: str, services: Services, job: dict | None = None, sleep: Callable[[float], None] | None = None
 ) -> FinalizeOutcome:
     """`job` is what startveo (or the previous poll) put in the task; with it no read is
-    needed up front (a creation that ended meanwhile is caught by the guarded writes below).
+    needed up front (a creation that ended meanwhile is caught by the guarded writes below,
+    and a done operation is checked against the creation before anything is copied).
     `sleep` defaults to the services' clock."""
-    sleep = sleep or services.clock.sleep
-    settings, store = services.settings, services.store
-    _wait_until_due(job, services, sleep)
+    _wait_until_due(job, services, sleep or services.clock.sleep)
     if job and all(job.get(f) for f in JOB_FIELDS):
         shown = job.get("shown")
         creation = {
@@ -55,26 +55,59 @@ def handle(
             "startedAt": datetime.fromisoformat(job["startedAt"]),
             "progress": shown if type(shown) is int else 0,
         }
+        checked = False
     else:
-        loaded = store.load_creation(creation_id)
+        loaded = services.store.load_creation(creation_id)
         if loaded is None or loaded.get("status") != Status.PROCESSING:
             return FinalizeOutcome.NOT_PROCESSING
-        creation, job = loaded, None
-    operation = creation.get("operationName")
-    if not operation:
+        creation, job, checked = loaded, None, True
+    if not creation.get("operationName"):
         return FinalizeOutcome.NO_OPERATION
+    outcome = look(creation_id, creation, services, checked=checked)
+    if outcome != FinalizeOutcome.RUNNING:
+        return outcome
+    if (job or {}).get("once"):
+        # A follow-up of the finalize event (the object was there before Veo said done):
+        # the poll chain started by startveo goes on by itself.
+        return FinalizeOutcome.POLLING
+    return _poll_later(creation_id, creation, job, services)
 
+
+def look(creation_id: str, creation: dict, services: Services, *, checked: bool) -> FinalizeOutcome:
+    """Asks Veo once about a processing creation's operation and settles what it says: a
+    draft, a failure (refunded), or RUNNING for the caller to decide when to look again.
+    `checked`: `creation` was read from the store just now (the event, a poll without a
+    job); otherwise a done operation is checked against the store before the copy.
+    Shared by the poll and the finalize event: both may run, twice each, for one creation,
+    and only the guarded transactions (complete_draft, fail_and_refund) decide who counts."""
+    operation = str(creation.get("operationName"))
     try:
-        outcome = with_retries(lambda: services.veo.poll(operation), settings.retry)
+        outcome = with_retries(lambda: services.veo.poll(operation), services.settings.retry)
     except ExternalServiceError as exc:
         return _fail(creation_id, creation, failure(ErrorCode.GENERATION_FAILED), services, reason=str(exc))
     if outcome.kind == OutcomeKind.RUNNING:
-        return _poll_later(creation_id, creation, job, services)
-
+        return FinalizeOutcome.RUNNING
     problem = outcome_failure(outcome)
     if problem:
         return _fail(creation_id, creation, problem, services, reason=outcome.reason)
+    if not checked and not _still_ours(creation_id, creation, services):
+        # The event (or a twin poll) finished it, or the sweep or a delete ended it: copying
+        # the video again would only be undone.
+        return FinalizeOutcome.ENDED_MEANWHILE
+    return _deliver(creation_id, creation, outcome, services)
 
+
+def _still_ours(creation_id: str, creation: dict, services: Services) -> bool:
+    current = services.store.load_creation(creation_id)
+    return (
+        current is not None
+        and current.get("status") == Status.PROCESSING
+        and current.get("operationName") == creation.get("operationName")
+    )
+
+
+def _deliver(creation_id: str, creation: dict, outcome: VeoOutcome, services: Services) -> FinalizeOutcome:
+    settings, store = services.settings, services.store
     media_key = creation.get("mediaKey")
     if not isinstance(media_key, str) or not media_key:
         log.malformed_set_aside(creation_id, "finalizegeneration", "no mediaKey")
@@ -89,7 +122,9 @@ def handle(
     except ExternalServiceError as exc:
         return _fail(creation_id, creation, failure(ErrorCode.GENERATION_FAILED), services, reason=str(exc))
 
-    completion = store.complete_draft(creation_id, services.media.public_url(media_key))
+    completion = store.complete_draft(
+        creation_id, services.media.public_url(media_key), operation=creation.get("operationName")
+    )
     if not completion:
         # Someone else ended it first. If that was a draft of this document, the object is
         # theirs too (same key); otherwise our copy must not outlive a failed or deleted
@@ -195,7 +230,9 @@ def _fail(
 ) -> FinalizeOutcome:
     """`reason` (Veo's or R2's own text) goes to the logs only: the user reads our message."""
     try:
-        settlement = services.store.fail_and_refund(creation_id, problem)
+        # Only this operation's document: a finalizer of an earlier document of the id (or
+        # of a start given up) must not fail and refund the one there now.
+        settlement = services.store.fail_and_refund(creation_id, problem, operation=creation.get("operationName"))
     except MalformedDocument as exc:
         common.set_aside(creation_id, "finalizegeneration", str(exc), services, counter="user")
         return FinalizeOutcome.SET_ASIDE

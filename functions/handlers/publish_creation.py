@@ -1,7 +1,11 @@
-"""onUpdate of creations/{id}: a draft the owner published gets a public copy and a feed entry.
+"""onWrite of publications/{id}: a draft the owner published gets a public copy and a feed
+entry; an unpublished one loses both.
 
-Triggers are not retried: if this run dies between the copy and the feed write, the
-reconciliation pass of sweeporphans redoes the publish (see handlers/reconcile.py).
+The app writes publications/{id} in the batch that publishes the creation, and deletes it in
+the batch that unpublishes it (firestore.rules requires both): this function runs on those two
+writes only, not on every update of every creation (progress, posters, states). Triggers are
+not retried: if this run dies between the copy and the feed write, the reconciliation pass of
+sweeporphans redoes the publish (see handlers/reconcile.py).
 """
 
 from __future__ import annotations
@@ -22,15 +26,25 @@ class PublishOutcome(StrEnum):
     SET_ASIDE = "set_aside"  # no usable mediaKey
     NOT_PUBLISHED = "not_published"  # deleted or unpublished meanwhile: the public copy is removed
     PUBLISHED = "published"
+    HIDDEN = "hidden"  # published while hidden by reports: the entry is written, no public copy stays
     UNPUBLISHED = "unpublished"  # back to draft (the owner, or a takedown): feed entry and public copies gone
 
 
-def handle(creation_id: str, before: dict | None, after: dict | None, services: Services) -> PublishOutcome:
-    if after is not None and media.is_unpublish(before, after):
-        return unpublish(creation_id, after, services)
-    if after is None or not media.is_publish(before, after):
-        return PublishOutcome.IGNORED
-    return publish(creation_id, after, services)
+def handle(creation_id: str, published: bool, services: Services) -> PublishOutcome:
+    """`published`: the publication was created (True) or deleted (False). What is done is
+    decided from the creation as it is now (events may come late or twice)."""
+    creation = services.store.load_creation(creation_id)
+    if creation is None:
+        # Deleted: cleanupcreation removes its media; a feed entry left behind goes here.
+        services.feed.remove_from_feed(creation_id)
+        return PublishOutcome.NOT_PUBLISHED
+    if published:
+        if creation.get("status") != Status.PUBLISHED:
+            return PublishOutcome.IGNORED
+        return publish(creation_id, creation, services)
+    if creation.get("status") == Status.PUBLISHED:
+        return PublishOutcome.IGNORED  # published again since: that publication's event publishes
+    return unpublish(creation_id, creation, services)
 
 
 def _copy_poster(creation_id: str, creation: dict, services: Services) -> str | None:
@@ -85,13 +99,14 @@ def publish(creation_id: str, creation: dict, services: Services) -> PublishOutc
     with_retries(lambda: services.media.copy(creation["mediaKey"], public_key), services.settings.retry)
     poster_key = _copy_poster(creation_id, creation, services)
     poster_url = services.media.public_url(poster_key) if poster_key else None
-    if not services.feed.publish_to_feed(creation_id, services.media.public_url(public_key), poster_url):
+    written = services.feed.publish_to_feed(creation_id, services.media.public_url(public_key), poster_url)
+    if written != media.FeedWrite.PUBLISHED:
         # Deleted (or changed) meanwhile: the delete trigger may already have run, so this
-        # copy is ours to remove.
+        # copy is ours to remove. Hidden by reports: no public copy is served while hidden.
         for key in filter(None, (public_key, poster_key)):
             services.media.delete(key)
             common.forget_upload(key, services)
-        return PublishOutcome.NOT_PUBLISHED
+        return PublishOutcome.HIDDEN if written == media.FeedWrite.HIDDEN else PublishOutcome.NOT_PUBLISHED
     for key in filter(None, (public_key, poster_key)):
         common.forget_upload(key, services)
     log.state_change(creation_id, creation.get("userId"), Status.DRAFT, Status.PUBLISHED)

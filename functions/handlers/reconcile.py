@@ -48,6 +48,8 @@ def _republish_missing(services: Services, now: datetime) -> int:
         except ValueError:
             continue  # malformed: publishcreation set it aside and counted it
         entry = entries.get(creation_id)
+        if entry and entry.get("visible") is False:
+            continue  # hidden by reports: no public copy is served while hidden (moderate_media)
         if (
             entry
             and entry.get("mediaUrl") == services.media.public_url(expected)
@@ -84,10 +86,17 @@ def _remove_feed_orphans(services: Services) -> int:
 
 
 def _remove_public_objects(creation_id: str, services: Services) -> None:
-    """No document of this id is published: none of its public copies may stay."""
+    """No document of this id was published when its entry was judged an orphan; the owner may
+    have published it again since (the entry is then kept): checked again right before the
+    delete, and a public copy the current document uses is never removed."""
+    current = services.store.load_creation(creation_id)
+    if current is not None and current.get("status") == Status.PUBLISHED:
+        return
     prefix = media.published_key(creation_id)[: -len(media.VIDEO_SUFFIX)] + "/"
     keys = [key for key, _ in with_retries(partial(services.media.list_keys, prefix), services.settings.retry)]
     for key in keys + [media.legacy_published_key(creation_id)]:
+        if media.object_is_live(key, services.store.load_creation(creation_id)):
+            continue
         with_retries(partial(services.media.delete, key), services.settings.retry)
 
 

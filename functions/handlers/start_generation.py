@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from adapters import log
 from domain.admission import estimate_start, task_id
-from domain.contract import find_blocked_term, parse_request
+from domain.contract import find_blocked_in, parse_request
 from domain.errors import ErrorCode, Failure, failure
 from domain.ledger import DebitOutcome
 from domain.pricing import charged_fields, price
@@ -43,7 +43,7 @@ def handle(creation_id: str, data: dict | None, services: Services, incarnation:
     request = parse_request(creation_id, data)
     if isinstance(request, Failure):
         return _reject(creation_id, data.get("userId"), request, incarnation, services)
-    blocked = find_blocked_term(request.prompt, settings.blocked_terms)
+    blocked = find_blocked_in(request, settings.blocked_terms)
     if blocked:
         return _reject(
             creation_id,
@@ -56,7 +56,9 @@ def handle(creation_id: str, data: dict | None, services: Services, incarnation:
     # The price table, never the client's figure: the rules' balance check is only a first gate.
     cost = price(request.duration_seconds, request.options)
     try:
-        debit = store.debit(creation_id, request.user_id, cost, settings.max_in_flight, incarnation)
+        debit = store.debit(
+            creation_id, request.user_id, cost, settings.max_in_flight, incarnation, settings.refusals_per_hour
+        )
     except MalformedDocument as exc:
         # Nothing was charged; the sweep fails it (without money) when it is old enough.
         common.set_aside(creation_id, "startgeneration", str(exc), services, counter="user")
@@ -131,7 +133,7 @@ def _queue(
 
 
 def _reject(creation_id: str, user_id, reason: Failure, incarnation: str | None, services: Services) -> StartOutcome:
-    if services.store.reject(creation_id, reason, incarnation):
+    if services.store.reject(creation_id, reason, incarnation, services.settings.refusals_per_hour):
         log.state_change(
             creation_id,
             user_id if isinstance(user_id, str) else None,

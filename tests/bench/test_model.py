@@ -10,6 +10,9 @@ import simpy
 from bench import model
 from bench.model import Calibration, MinuteQuota, Pacer, Platform
 
+# The pipeline before the finalize event: a poll every second once Veo may be done.
+POLL_ONLY = {"finish_on_event": False, "poll_fine_s": 1.0, "poll_coarse_s": 10.0}
+
 
 def test_pacer_spaces_tokens_at_its_rate_once_the_burst_is_spent():
     env = simpy.Environment()
@@ -117,14 +120,14 @@ def test_one_poll_queue_caps_the_designed_system_and_more_queues_lift_it():
         5.0,
         burst_s=40,
         cal=cal,
-        platform=Platform(veo_quota_per_min=10_000, queue_max_rate=50, db_warm=True, poll_queues=1),
+        platform=Platform(veo_quota_per_min=10_000, queue_max_rate=50, db_warm=True, poll_queues=1, **POLL_ONLY),
     )
     four = model.simulate(
         "designed",
         5.0,
         burst_s=40,
         cal=cal,
-        platform=Platform(veo_quota_per_min=10_000, queue_max_rate=50, db_warm=True, poll_queues=4),
+        platform=Platform(veo_quota_per_min=10_000, queue_max_rate=50, db_warm=True, poll_queues=4, **POLL_ONLY),
     )
     assert one.limit_hits.get("poll_queue_500_per_s", 0) > 0
     assert one.detection_p95_s > 2 > four.detection_p95_s
@@ -136,14 +139,15 @@ def test_the_model_polls_over_as_many_shards_as_the_functions_declare_each_with_
     assert Platform().poll_queues == POLL_SHARDS
     # One instance with one thread per shard, 0.3 s a poll: ~3 polls/s per shard. 50
     # creations polling every ~1.3 s need ~40/s: one shard's instance cannot keep up, eight can.
-    tight = {"veo_quota_per_min": 10_000, "db_warm": True, "finalize_max_instances": 1, "threads": 1}
+    tight = {"veo_quota_per_min": 10_000, "db_warm": True, "finalize_max_instances": 1, "threads": 1, **POLL_ONLY}
     one = model.simulate("designed", 2.0, burst_s=25, platform=Platform(**tight, poll_queues=1))
     eight = model.simulate("designed", 2.0, burst_s=25, platform=Platform(**tight, poll_queues=8))
     assert one.detection_p95_s > 2 * eight.detection_p95_s
 
 
 def test_knee_scan_stops_at_the_first_rate_that_fails():
-    found = model.knee("designed", [0.5, 1.0], burst_s=20, platform=Platform(queue_max_wait_s=600))
+    warm = Calibration(cold_start_s=0.0)
+    found = model.knee("designed", [0.5, 1.0], burst_s=20, platform=Platform(queue_max_wait_s=600), cal=warm)
     assert found["knee"] == 1.0 and found["capacity"] == 1.0
     assert len(found["outcomes"]) == 2
 
@@ -159,6 +163,8 @@ def test_a_naive_onCreate_holding_its_instance_for_the_generation_starves_later_
         startveo_max_instances=1,
         finalize_max_instances=1,
         threads=4,
+        naive_max_instances=1,
+        naive_concurrency=4,
         veo_quota_per_min=10_000,
         db_warm=True,
     )
@@ -166,3 +172,44 @@ def test_a_naive_onCreate_holding_its_instance_for_the_generation_starves_later_
     designed = model.simulate("designed", 1.0, burst_s=30, platform=small)
     assert naive.admission_p95_s > 60 and not naive.served  # 4 threads held for 30-120 s each
     assert designed.served and designed.admission_p95_s < 5
+
+
+WARM = {"veo_quota_per_min": 100_000, "db_warm": True}
+
+
+def test_with_the_finalize_event_a_delivered_video_costs_a_handful_of_polls_and_detection_is_the_event():
+    cal = Calibration(cold_start_s=0.0, event_latency_s=0.5, finish_s=0.4, listen_s=0.05, veo_call_s=0.3)
+    outcome = model.simulate("designed", 2.0, burst_s=60, platform=Platform(**WARM), cal=cal)
+    assert outcome.drafts == outcome.generations
+    assert outcome.polls_per_video <= 6
+    assert outcome.detection_p95_s == pytest.approx(0.5 + 0.3 + 0.4 + 0.05, abs=0.05)
+
+
+def test_sequential_index_writes_past_500_a_second_abort_debits():
+    few = Calibration(cold_start_s=0.0, sequential_index_writes_per_video=2)
+    many = Calibration(cold_start_s=0.0, sequential_index_writes_per_video=8)
+    # 100/s x 2 = 200 writes/s at the index's end; x 8 = 800/s once debits and drafts overlap
+    assert model.simulate("designed", 100.0, burst_s=120, platform=Platform(**WARM), cal=few, max_generations=12_000).ok
+    hot = model.simulate("designed", 100.0, burst_s=120, platform=Platform(**WARM), cal=many, max_generations=12_000)
+    assert hot.limit_hits.get("sequential_index_500_per_s", 0) > 0
+    assert hot.failed_causes.get("debit_aborted_sequential_index", 0) > 0
+
+
+def test_reads_count_toward_the_new_database_ramp():
+    light = Calibration(cold_start_s=0.0, writes_per_video=4, reads_per_video=0)
+    heavy = Calibration(cold_start_s=0.0, writes_per_video=16, reads_per_video=16)
+    new_db = Platform(veo_quota_per_min=100_000)
+    # 30/s x 4 ops = 120 ops/s; x 32 = 960 ops/s once debits and drafts overlap: over 500
+    assert model.simulate("designed", 30.0, burst_s=120, platform=new_db, cal=light).ok
+    assert not model.simulate("designed", 30.0, burst_s=120, platform=new_db, cal=heavy).ok
+
+
+def test_start_dispatches_at_a_realistic_vertex_start_time_bound_the_start_rate():
+    cal = Calibration(cold_start_s=0.0, veo_start_s=2.0)
+    narrow = model.simulate(
+        "designed", 60.0, burst_s=30, platform=Platform(**WARM, startveo_max_concurrent=50), cal=cal
+    )
+    wide = model.simulate("designed", 60.0, burst_s=30, platform=Platform(**WARM), cal=cal)
+    assert narrow.limit_hits.get("startveo_max_concurrent_dispatches", 0) > 0  # 50 / 2 s = 25 starts/s
+    assert narrow.admission_p95_s > 10 > wide.admission_p95_s
+    assert Platform().startveo_max_concurrent <= Platform().startveo_max_instances * Platform().threads

@@ -30,7 +30,9 @@ def test_the_web_clients_price_table_is_the_one_generated_from_the_table():
 
 def test_the_drift_check_notices_a_price_edited_by_hand_in_the_rules(tmp_path, monkeypatch):
     edited = tmp_path / "firestore.rules"
-    edited.write_text(RULES.replace("'fast/720p/audio/4': 40", "'fast/720p/audio/4': 4"))
+    default_4s = f"'fast/720p/audio/4': {pricing.price(4)}"
+    assert default_4s in RULES
+    edited.write_text(RULES.replace(default_4s, "'fast/720p/audio/4': 4"))
     monkeypatch.setattr(prices, "RULES_PATH", edited)
     assert prices.problems() and "price block differs" in prices.problems()[0]
 
@@ -38,7 +40,7 @@ def test_the_drift_check_notices_a_price_edited_by_hand_in_the_rules(tmp_path, m
 def test_the_rules_price_block_holds_every_offered_price():
     table = dict(re.findall(r"'([a-z0-9/]+)': (\d+)", RULES[RULES.index(prices.BEGIN) : RULES.index(prices.END)]))
     assert {k: int(v) for k, v in table.items()} == prices.offered_prices()
-    assert table["fast/720p/audio/4"] == "40"  # today's request keeps today's price
+    assert table["fast/720p/audio/4"] == str(pricing.price(4))  # a request naming no option
 
 
 def valid_request(key: str) -> dict:

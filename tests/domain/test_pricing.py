@@ -4,9 +4,9 @@ from domain import pricing
 from domain.pricing import DURATIONS_SECONDS, Options, price, token_cost
 
 
-@pytest.mark.parametrize("duration, expected", [(4, 40), (6, 60), (8, 80)])
-def test_default_price_is_ten_tokens_per_second(duration, expected):
-    assert token_cost(duration) == expected
+@pytest.mark.parametrize("duration", DURATIONS_SECONDS)
+def test_the_flat_price_is_the_default_requests_rate_per_second(duration):
+    assert token_cost(duration) == duration * pricing.TOKENS_PER_SECOND[pricing.DEFAULT_OPTIONS.key]
 
 
 def test_price_follows_the_configured_rate():
@@ -27,8 +27,8 @@ def test_a_free_or_negative_rate_is_refused():
 # ---- the price table ----------------------------------------------------------------
 
 
-def test_a_request_naming_no_option_keeps_the_price_it_had_before_the_options():
-    assert [price(d) for d in DURATIONS_SECONDS] == [40, 60, 80]
+def test_a_request_naming_no_option_is_priced_as_fast_720p_with_sound():
+    assert [price(d) for d in DURATIONS_SECONDS] == [price(d, Options("fast", "720p", True)) for d in DURATIONS_SECONDS]
     assert Options("fast", "720p", True) == pricing.DEFAULT_OPTIONS
 
 
@@ -39,8 +39,25 @@ def test_every_quality_resolution_and_audio_has_a_price_and_a_veo_cost():
 
 
 @pytest.mark.parametrize("options", pricing.all_options(), ids=str)
-def test_no_option_is_sold_below_the_minimum_margin(options):
+def test_no_option_is_sold_below_the_minimum_margin_after_the_store_fee(options):
+    # Tokens bought in an app store bring in 30% less: the table must hold after that cut.
+    assert pricing.STORE_FEE >= 0.30
     assert pricing.margin(options) >= pricing.MIN_MARGIN
+    assert pricing.margin(options, store_fee=0) > pricing.margin(options)
+
+
+def test_the_margin_is_what_is_left_of_the_stores_share():
+    o = pricing.DEFAULT_OPTIONS
+    revenue = pricing.TOKENS_PER_SECOND[o.key] * pricing.TOKEN_USD * 0.7
+    assert pricing.margin(o, 0.3) == pytest.approx((revenue - pricing.VEO_USD_PER_SECOND[o.key]) / revenue)
+    with pytest.raises(ValueError):
+        pricing.margin(o, 1.0)
+
+
+@pytest.mark.parametrize("audio", [True, False])
+@pytest.mark.parametrize("quality", pricing.QUALITIES)
+def test_1080p_costs_more_than_720p_for_the_bytes_it_stores(quality, audio):
+    assert price(8, Options(quality, "1080p", audio)) > price(8, Options(quality, "720p", audio))
 
 
 @pytest.mark.parametrize("resolution", pricing.RESOLUTIONS)

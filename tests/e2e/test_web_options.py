@@ -1,5 +1,5 @@
 """clients/web in a real browser choosing Veo's options: tests/e2e/options.mjs
-drives Debian's Chromium through the form; this test plays the operator (grants 100 tokens)
+drives Debian's Chromium through the form; this test plays the operator (grants a default 8 s video's price)
 and then checks the books and the stored video behind what the page showed."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import av
 import pytest
 import requests
 
+from domain.pricing import Options, price
 from tests.e2e.driver import run_scenario
 
 TIMEOUT_S = 240
@@ -25,7 +26,7 @@ def test_choosing_options_in_the_web_client_prices_and_makes_that_video(
     run = run_scenario(
         "options.mjs",
         env,
-        tokens=100,
+        tokens=price(8),  # a default 8 s video: enough for fast, not for standard (options.mjs)
         grant_reason="e2e options",
         timeout_s=TIMEOUT_S,
         log_file=artifacts / "options-scenario.log",
@@ -42,9 +43,10 @@ def test_choosing_options_in_the_web_client_prices_and_makes_that_video(
     assert uid
     creation = firestore_client().collection("creations").document(cid).get().to_dict()
     assert (creation["quality"], creation["resolution"], creation["audio"]) == ("fast", "1080p", False)
-    assert (creation["negativePrompt"], creation["seed"], creation["tokenCost"]) == ("people, text", 2026, 72)
+    chosen = price(8, Options("fast", "1080p", False))
+    assert (creation["negativePrompt"], creation["seed"], creation["tokenCost"]) == ("people, text", 2026, chosen)
     debit = firestore_client().document(f"users/{uid}/transactions/debit_{cid}").get().to_dict()
-    assert debit["amount"] == 72
+    assert debit["amount"] == chosen
     video = requests.get(creation["mediaUrl"], timeout=20).content
     with av.open(io.BytesIO(video), format="mp4") as container:
         assert (container.streams.video[0].width, container.streams.video[0].height) == (1920, 1080)

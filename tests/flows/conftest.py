@@ -45,8 +45,8 @@ def new_user(admin_db):
     """Signs a fresh user up through the Auth emulator and grants them tokens as the server."""
     from adapters import store
 
-    def make(tokens: int = 100):
-        user = sign_up(f"user-{uuid.uuid4().hex[:12]}@example.test")
+    def make(tokens: int = 100, verified: bool = False):
+        user = sign_up(f"user-{uuid.uuid4().hex[:12]}@example.test", verified=verified)
         if tokens:
             store.grant(user.uid, tokens, "test grant", grant_id="grant_initial")
         return user, UserClient(user.id_token)

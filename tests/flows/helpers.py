@@ -13,6 +13,13 @@ from tests.support.waiting import wait_until
 OWNER = UserClient("owner")  # the emulator's admin token: skips the rules, like a race would
 
 
+def cost(duration: int = 4, **options) -> int:
+    """What a request costs, from the one price table: tests never write a price as a number."""
+    from domain.pricing import Options, price
+
+    return price(duration, Options(**options))
+
+
 def new_id() -> str:
     return f"c-{uuid.uuid4().hex}"
 
@@ -32,6 +39,16 @@ def submit(client: UserClient, uid: str, prompt: str, duration: int = 4, cid: st
     cid = cid or new_id()
     client.create(f"creations/{cid}", request_doc(uid, prompt, duration))
     return cid
+
+
+def publish(client: UserClient, cid: str) -> None:
+    """The app's publish: the creation's status and publishedAt with publications/{id}, one batch."""
+    client.publish(cid)
+
+
+def unpublish(client: UserClient, cid: str) -> None:
+    """The app's unpublish: back to draft, publishedAt removed, publications/{id} deleted, one batch."""
+    client.unpublish(cid)
 
 
 def wait_status(client: UserClient, cid: str, statuses=("draft", "failed"), timeout: float = 60, progress=None) -> dict:

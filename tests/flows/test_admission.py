@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from tests.flows.helpers import assert_ledger_ok, balance, ledger_of, operations_for, submit, wait_status
+from tests.flows.helpers import assert_ledger_ok, balance, cost, ledger_of, operations_for, submit, wait_status
 
 QUOTA = 3
 # Vertex's window is a minute; a shorter one (the stand-in's control API) proves the same
@@ -49,7 +49,7 @@ def test_a_burst_over_the_veo_quota_waits_queued_and_every_request_ends_a_draft(
     for user, client in users:
         entries = ledger_of(client, user.uid)
         assert not [e for e in entries.values() if e["type"] == "refund"], entries
-        assert balance(client, user.uid) == 200 - PER_USER * 40
+        assert balance(client, user.uid) == 200 - PER_USER * cost(4)
     assert len(operations_for(veo, tag)) == len(requests)  # one generation each, none twice
     assert_ledger_ok(*[u.uid for u, _ in users])
 
@@ -86,7 +86,7 @@ def test_a_start_delivered_twice_at_once_asks_veo_once_and_charges_once(new_user
         "aspectRatio": "16:9",
         "duration": 4,
         "userId": user.uid,
-        "cost": 40,
+        "cost": cost(4),
         "mediaKey": f"twin-{cid}",
     }
     # Then the twin delivery finds the claim taken and stays queued, without asking Veo
@@ -99,5 +99,5 @@ def test_a_start_delivered_twice_at_once_asks_veo_once_and_charges_once(new_user
     entries = ledger_of(client, user.uid)
     assert [k for k, e in entries.items() if e["type"] == "debit"] == [f"debit_{cid}"]
     assert not [e for e in entries.values() if e["type"] == "refund"]
-    assert balance(client, user.uid) == 60
+    assert balance(client, user.uid) == 100 - cost(4)
     assert_ledger_ok(user.uid)

@@ -16,14 +16,15 @@ from tests.flows.helpers import (
     OWNER,
     assert_ledger_ok,
     balance,
+    cost,
     ledger_of,
     new_id,
+    publish,
     request_doc,
     run_scheduled,
     submit,
     wait_status,
 )
-from tests.support.firestore_rest import SERVER_TIME
 from tests.support.waiting import wait_until
 
 
@@ -73,7 +74,7 @@ def pending_and_charged(user, client, prompt: str) -> tuple[str, dict]:
     wait_status(client, cid, statuses=("failed",))
     data = request_doc(user.uid, prompt) | {"createdAt": dt.datetime.now(dt.UTC)}
     OWNER.set(f"creations/{cid}", data)
-    charged = store.debit(cid, user.uid, 40, 3, incarnation(cid))
+    charged = store.debit(cid, user.uid, cost(4), 3, incarnation(cid))
     assert charged.result == store.DebitResult.DEBITED
     return cid, data
 
@@ -95,7 +96,7 @@ def test_a_deleted_and_recreated_id_is_refused_and_its_delivered_video_never_ref
     run_scheduled("sweeporphans")
     entries = ledger_of(client, user.uid)
     assert f"refund_{cid}" not in entries and entries[f"debit_{cid}"]["deliveredAt"]
-    assert balance(client, user.uid) == 60 and in_flight(client, user.uid) == 0
+    assert balance(client, user.uid) == 100 - cost(4) and in_flight(client, user.uid) == 0
     assert_ledger_ok(user.uid)
 
 
@@ -109,7 +110,7 @@ def test_an_operator_deleting_a_processing_creation_refunds_it_and_frees_the_slo
     OWNER.delete(f"creations/{cid}")
 
     refund = wait_until(lambda: ledger_of(client, user.uid).get(f"refund_{cid}"), what="the deletion refund")
-    assert refund["amount"] == 40 and refund["reason"] == "deleted"
+    assert refund["amount"] == cost(4) and refund["reason"] == "deleted"
     assert balance(client, user.uid) == 100 and in_flight(client, user.uid) == 0
     veo.config(delaySeconds=0)  # finalize now finds it gone and removes its own copy
     wait_until(
@@ -123,7 +124,7 @@ def test_an_operator_deleting_a_processing_creation_refunds_it_and_frees_the_slo
 def test_an_operator_deleting_a_pending_but_charged_creation_refunds_it(new_user, veo):
     user, client = new_user(tokens=100)
     cid, _ = pending_and_charged(user, client, "a pending fox")
-    assert balance(client, user.uid) == 60 and in_flight(client, user.uid) == 1
+    assert balance(client, user.uid) == 100 - cost(4) and in_flight(client, user.uid) == 1
 
     OWNER.delete(f"creations/{cid}")
 
@@ -153,7 +154,7 @@ def test_a_repeated_create_event_after_a_config_change_refunds_the_debit_it_reje
 
     doc = client.get(f"creations/{cid}")
     assert doc["status"] == "failed" and doc["error"]["code"] == "content_policy"
-    assert doc["refunded"] is True and ledger_of(client, user.uid)[f"refund_{cid}"]["amount"] == 40
+    assert doc["refunded"] is True and ledger_of(client, user.uid)[f"refund_{cid}"]["amount"] == cost(4)
     assert balance(client, user.uid) == 100 and in_flight(client, user.uid) == 0
     assert_ledger_ok(user.uid)
 
@@ -174,7 +175,7 @@ def test_a_late_delete_event_of_an_old_document_spares_the_new_owners_feed_entry
     submit(bob_client, bob.uid, f"{uuid.uuid4().hex[:8]} bob's", cid=cid)
     assert wait_status(bob_client, cid)["status"] == "draft"
     wait_until(lambda: bob_client.get(f"creations/{cid}").get("posterUrl"), what="bob's poster")
-    bob_client.update(f"creations/{cid}", {"status": "published", "publishedAt": SERVER_TIME})
+    publish(bob_client, cid)
     entry = wait_until(lambda: feed_entry(cid), what="bob's feed entry")
     bobs_objects = r2_keys(f"drafts/{bob.uid}/{cid}/") + r2_keys(f"published/{cid}/")
 

@@ -10,8 +10,8 @@ import pytest
 import requests
 
 from devstack.stack import MEDIA_BUCKET, s3_client
-from tests.flows.helpers import run_scheduled, submit, wait_status
-from tests.support.firestore_rest import SERVER_TIME, Denied
+from tests.flows.helpers import publish, run_scheduled, submit, wait_status
+from tests.support.firestore_rest import Denied
 from tests.support.waiting import wait_until
 
 
@@ -58,7 +58,7 @@ def test_drafts_list_delete_and_publish_keep_storage_and_feed_in_step(new_user, 
     # The draft's private URL cannot be derived from its id.
     assert ok not in draft["mediaUrl"].rsplit("/", 1)[1]
     wait_until(lambda: client.get(f"creations/{ok}").get("posterUrl"), what="the draft's poster")
-    client.update(f"creations/{ok}", {"status": "published", "publishedAt": SERVER_TIME})
+    publish(client, ok)
     entry = wait_until(lambda: _feed_entry(client, ok), what="feed entry")
     # No uid in the feed: the owner's display name, or the fallback without a profile;
     # what the video is, defaults filled in.
@@ -106,11 +106,10 @@ def test_publish_event_delivered_twice_writes_one_feed_entry(new_user, veo):
     user, client = new_user(tokens=100)
     cid = submit(client, user.uid, f"{uuid.uuid4().hex[:8]} twice published")
     wait_status(client, cid)
-    before = wait_until(lambda: (c := client.get(f"creations/{cid}")).get("posterUrl") and c, what="poster")
-    client.update(f"creations/{cid}", {"status": "published", "publishedAt": SERVER_TIME})
+    wait_until(lambda: client.get(f"creations/{cid}").get("posterUrl"), what="poster")
+    publish(client, cid)
     first = wait_until(lambda: _feed_entry(client, cid), what="feed entry")
-    after = client.get(f"creations/{cid}")
-    assert publish_creation.handle(cid, before, after, bootstrap(config.settings())) == "published"
+    assert publish_creation.handle(cid, True, bootstrap(config.settings())) == "published"
     assert _feed_entry(client, cid) == first
     assert len(r2_keys(f"published/{cid}")) == 2  # the video and its poster
 

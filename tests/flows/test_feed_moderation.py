@@ -1,6 +1,7 @@
-"""Reports and takedown, as the app and an operator do them: distinct reporters hide
-an entry pending review; `python -m ops restore` shows it again; `python -m ops takedown`
-removes it and keeps it from being published until restored."""
+"""Reports and takedown, as the app, an attacker and an operator do them: distinct qualified
+reporters hide an entry pending review; throw-away accounts and brigades cannot; `python -m ops
+restore` shows it again and takes more reporters next time; `python -m ops takedown` makes the
+video unreachable for everyone and keeps it from being published until restored."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import uuid
 import requests
 
 from devstack.stack import MEDIA_BUCKET, s3_client
-from tests.flows.helpers import submit, wait_status
+from tests.flows.helpers import ledger_of, publish, submit, wait_status
 from tests.support.firestore_rest import SERVER_TIME, Denied, outcome
 from tests.support.waiting import wait_until
 
@@ -41,7 +42,7 @@ def published_video(new_user, veo, tag: str):
     cid = submit(client, user.uid, f"{uuid.uuid4().hex[:8]} {tag}")
     wait_status(client, cid)
     wait_until(lambda: client.get(f"creations/{cid}").get("posterUrl"), what="poster")
-    client.update(f"creations/{cid}", PUBLISH)
+    publish(client, cid)
     wait_until(lambda: feed_entry(client, cid), what="feed entry")
     return user, client, cid
 
@@ -50,14 +51,35 @@ def report(client, uid, cid, reason="spam"):
     client.create(f"feed/{cid}/reports/{uid}", {"reason": reason, "createdAt": SERVER_TIME})
 
 
+def qualified_reporters(new_user, count: int):
+    """Accounts that can be held to account: a verified email, and a paid video (a debit in
+    their ledger: the request is charged at once; its video is left to finish on its own)."""
+    players = [new_user(tokens=100, verified=True) for _ in range(count)]
+    charged = [
+        (user, client, submit(client, user.uid, f"{uuid.uuid4().hex[:8]} a reporter's own video"))
+        for user, client in players
+    ]
+    for user, client, cid in charged:
+        wait_until(lambda c=client, u=user, i=cid: ledger_of(c, u.uid).get(f"debit_{i}"), what="the reporter's debit")
+    return players
+
+
+def review(admin_db, cid) -> dict:
+    return admin_db.document(f"moderation/{cid}").get().to_dict() or {}
+
+
+def served(url: str) -> int:
+    return requests.get(url, timeout=10).status_code
+
+
 def test_three_distinct_reporters_hide_an_entry_pending_review_and_restore_shows_it(new_user, veo, admin_db):
     owner, owner_client, cid = published_video(new_user, veo, "a quiet harbour")
-    reporters = [new_user(tokens=0) for _ in range(3)]
+    reporters = qualified_reporters(new_user, 3)
     assert outcome(lambda: report(owner_client, owner.uid, cid)) == "denied"  # not one's own
     for user, client in reporters[:2]:
         report(client, user.uid, cid)
     viewer = reporters[0][1]
-    wait_until(lambda: (admin_db.document(f"moderation/{cid}").get().to_dict() or {}).get("reports") == 2, what="2")
+    wait_until(lambda: review(admin_db, cid).get("weight") == 2, what="2 counted")
     assert feed_entry(viewer, cid)["visible"] is True  # below the threshold: still shown
 
     user, client = reporters[2]
@@ -72,7 +94,7 @@ def test_three_distinct_reporters_hide_an_entry_pending_review_and_restore_shows
     from tests.flows.helpers import services
 
     assert count_report.handle(cid, user.uid, services(), threshold=3) is False
-    assert admin_db.document(f"moderation/{cid}").get().to_dict()["reports"] == 3
+    assert review(admin_db, cid)["reports"] == 3
 
     queue = ops("review-queue")
     assert queue.returncode == 0 and cid in queue.stdout
@@ -93,14 +115,17 @@ def test_takedown_removes_the_entry_and_public_copies_tells_the_owner_and_blocks
     mine = client.get(f"creations/{cid}")
     assert mine["status"] == "draft" and "publishedAt" not in mine
     assert mine["moderation"]["state"] == "taken_down" and mine["moderation"]["reason"] == "Copyright claim #42"
-    assert mine["moderation"]["by"] == "moderator-1" and mine["moderation"]["at"]
+    assert "by" not in mine["moderation"] and mine["moderation"]["at"]  # operators stay private
+    assert "moderator-1" not in str(mine)
     listed = lambda: s3_client().list_objects_v2(Bucket=MEDIA_BUCKET, Prefix=f"published/{cid}/").get("Contents")  # noqa: E731
     wait_until(lambda: not listed(), what="public video and poster removed")
-    assert requests.get(entry["mediaUrl"], timeout=10).status_code == 404
-    assert requests.get(mine["mediaUrl"], timeout=10).status_code == 200  # the owner keeps the draft
+    # Nothing of it is served to anyone: not the public copies, not the draft's own URLs
+    wait_until(lambda: served(mine["mediaUrl"]) == 404, what="the draft video unreachable")
+    assert served(entry["mediaUrl"]) == 404 and served(entry["posterUrl"]) == 404
+    assert served(mine["posterUrl"]) == 404
 
     try:
-        client.update(f"creations/{cid}", PUBLISH)
+        publish(client, cid)
         raise AssertionError("a taken-down creation was published again")
     except Denied:
         pass
@@ -108,13 +133,17 @@ def test_takedown_removes_the_entry_and_public_copies_tells_the_owner_and_blocks
     restored = ops("restore", cid, "--by", "moderator-2")
     assert restored.returncode == 0 and "taken_down ended" in restored.stdout
     assert "moderation" not in client.get(f"creations/{cid}")
-    client.update(f"creations/{cid}", PUBLISH)
-    assert wait_until(lambda: feed_entry(client, cid), what="published again")["visible"] is True
+    wait_until(lambda: served(mine["mediaUrl"]) == 200, what="the draft back at its own URL")
+    assert served(mine["posterUrl"]) == 200
+    publish(client, cid)
+    again = wait_until(lambda: feed_entry(client, cid), what="published again")
+    assert again["visible"] is True and again["publishedAt"] == entry["publishedAt"]  # no bump
 
 
 def test_feed_backfill_rewrites_entries_of_before_names_so_the_new_rules_show_them(new_user, veo, admin_db):
     owner, client, cid = published_video(new_user, veo, "an old-format entry")
-    client.set(f"profiles/{owner.uid}", {"displayName": "Old Timer", "updatedAt": SERVER_TIME})
+    client.set(f"profiles/{owner.uid}", {"displayName": f"Old Timer {owner.uid[:6]}", "updatedAt": SERVER_TIME})
+    wait_until(lambda: feed_entry(client, cid)["displayName"].startswith("Old Timer"), what="the name accepted")
     entry = feed_entry(client, cid)
     # As the server wrote it before names were in the feed: the uid, no name, no visible flag.
     old = {k: v for k, v in entry.items() if k not in ("displayName", "visible", "posterUrl")}
@@ -124,5 +153,72 @@ def test_feed_backfill_rewrites_entries_of_before_names_so_the_new_rules_show_th
     done = ops("feed-backfill")
     assert done.returncode == 0, done.stderr
     fixed = feed_entry(client, cid)
-    assert fixed["visible"] is True and fixed["displayName"] == "Old Timer" and "userId" not in fixed
+    assert fixed["visible"] is True and fixed["displayName"] == f"Old Timer {owner.uid[:6]}" and "userId" not in fixed
     assert fixed["mediaUrl"] == entry["mediaUrl"] and "posterUrl" not in fixed  # old entries had none
+
+
+# ---- as the attacker ----------------------------------------------------------------------------
+
+
+def test_throwaway_accounts_cannot_hide_an_entry(new_user, veo, admin_db):
+    from tests.support.firestore_rest import UserClient, sign_in_anonymously
+
+    owner, owner_client, cid = published_video(new_user, veo, "a brigaded garden")
+    # Anonymous accounts: refused by the rules
+    for _ in range(3):
+        anon = sign_in_anonymously()
+        assert outcome(lambda a=anon: report(UserClient(a.id_token), a.uid, cid)) == "denied"
+    # Free email accounts, not verified: refused by the rules
+    unverified = [new_user(tokens=0) for _ in range(3)]
+    for user, client in unverified:
+        assert outcome(lambda c=client, u=user: report(c, u.uid, cid)) == "denied"
+    # Verified, but never paid for anything: filed, and weighing nothing
+    verified = [new_user(tokens=0, verified=True) for _ in range(4)]
+    for user, client in verified:
+        report(client, user.uid, cid)
+    wait_until(lambda: review(admin_db, cid).get("reports") == 4, what="the reports recorded")
+    assert review(admin_db, cid)["weight"] == 0 and feed_entry(owner_client, cid)["visible"] is True
+
+
+def test_the_same_reporters_cannot_hide_a_second_entry_and_are_flagged_for_review(new_user, veo, admin_db):
+    first = published_video(new_user, veo, "the first target")[2]
+    owner, owner_client, second = published_video(new_user, veo, "the second target")
+    crew = qualified_reporters(new_user, 3)
+    viewer = crew[0][1]
+    for user, client in crew:
+        report(client, user.uid, first)
+    wait_until(lambda: outcome(lambda: viewer.get(f"feed/{first}")) == "denied", what="the first entry hidden")
+    entry = feed_entry(owner_client, second)
+    for user, client in crew:
+        report(client, user.uid, second)
+    wait_until(lambda: review(admin_db, second).get("needsReview") is True, what="the brigade seen")
+    # The second entry stays visible and served; the crew is flagged; the queue says who and why
+    assert feed_entry(viewer, second)["visible"] is True and served(entry["mediaUrl"]) == 200
+    queue = ops("review-queue")
+    assert queue.returncode == 0 and f"{second}  brigade suspected" in queue.stdout
+    assert all(f"{user.uid}  spam" in queue.stdout for user, _ in crew) and "FLAGGED" in queue.stdout
+
+
+def test_an_entry_hidden_pending_review_is_not_served_and_a_restore_cannot_be_undone_by_fresh_reporters(
+    new_user, veo, admin_db
+):
+    owner, owner_client, cid = published_video(new_user, veo, "a restored lake")
+    entry = feed_entry(owner_client, cid)
+    reporters = qualified_reporters(new_user, 6)
+    for user, client in reporters[:3]:
+        report(client, user.uid, cid)
+    wait_until(lambda: review(admin_db, cid).get("hidden") is True, what="hidden")
+    # While hidden, its public copies are not served
+    wait_until(lambda: served(entry["mediaUrl"]) == 404, what="the public copy unreachable")
+    assert served(entry["posterUrl"]) == 404
+
+    assert ops("restore", cid, "--by", "reviewer").returncode == 0
+    wait_until(lambda: served(entry["mediaUrl"]) == 200, what="the public copy back")
+    # The same number of fresh, qualified reporters no longer hides it
+    for user, client in reporters[3:]:
+        report(client, user.uid, cid)
+    wait_until(lambda: review(admin_db, cid).get("weight") == 3, what="the new round counted")
+    assert feed_entry(owner_client, cid)["visible"] is True
+    # And the reporters the review rejected weigh less next time
+    standing = admin_db.document(f"reporters/{reporters[0][0].uid}").get().to_dict()
+    assert standing["rejected"] == 1

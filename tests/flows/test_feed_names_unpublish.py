@@ -1,5 +1,6 @@
-"""Names and unpublish, as the app does it: a display name instead of a uid in the feed, a rename that
-reaches the user's feed entries, and unpublish (publish -> unpublish -> publish)."""
+"""As the app (and an impersonator) does it: a display name instead of a uid in the feed, a
+rename that reaches the user's feed entries, a name nobody else may take, and unpublish
+(publish -> unpublish -> publish, which keeps the entry's first place)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import uuid
 import requests
 
 from devstack.stack import MEDIA_BUCKET, s3_client
-from tests.flows.helpers import run_scheduled, submit, wait_status
-from tests.support.firestore_rest import SERVER_TIME
+from tests.flows.helpers import publish, run_scheduled, submit, unpublish, wait_status
+from tests.support.firestore_rest import SERVER_TIME, outcome
 from tests.support.waiting import wait_until
 
 PUBLISH = {"status": "published", "publishedAt": SERVER_TIME}
@@ -29,27 +30,24 @@ def r2_keys(prefix: str) -> list[str]:
     return [o["Key"] for o in listed.get("Contents", [])]
 
 
-def unpublish(client, cid):
-    # status back to draft, publishedAt removed (in the mask, not in the data), nothing else
-    client.update_masked(f"creations/{cid}", {"status": "draft"}, ["status", "publishedAt"])
-
-
 def test_the_feed_shows_the_display_name_and_a_rename_reaches_every_entry(new_user, veo):
     user, client = new_user(tokens=200)
     viewer, viewer_client = new_user(tokens=0)
     tag = uuid.uuid4().hex[:8]
-    client.set(f"profiles/{user.uid}", {"displayName": "Ana María", "updatedAt": SERVER_TIME})
+    # Names are held by one user at a time on a stack other runs share: this run's own
+    client.set(f"profiles/{user.uid}", {"displayName": f"Ana María {tag}", "updatedAt": SERVER_TIME})
     ids = [submit(client, user.uid, f"{tag} a lighthouse {i}") for i in range(2)]
     for cid in ids:
         assert wait_status(client, cid)["status"] == "draft"
-        client.update(f"creations/{cid}", PUBLISH)
+        publish(client, cid)
     entries = [wait_until(lambda cid=cid: feed_entry(viewer_client, cid), what="feed entry") for cid in ids]
-    assert [e["displayName"] for e in entries] == ["Ana María", "Ana María"]
+    for cid in ids:
+        wait_until(lambda cid=cid: feed_entry(viewer_client, cid)["displayName"] == f"Ana María {tag}", what="name")
     assert all("userId" not in e and user.uid not in map(str, e.values()) for e in entries)
 
-    client.set(f"profiles/{user.uid}", {"displayName": "Ana M", "updatedAt": SERVER_TIME})
+    client.set(f"profiles/{user.uid}", {"displayName": f"Ana M {tag}", "updatedAt": SERVER_TIME})
     for cid in ids:
-        wait_until(lambda cid=cid: feed_entry(viewer_client, cid)["displayName"] == "Ana M", what="renamed entry")
+        wait_until(lambda cid=cid: feed_entry(viewer_client, cid)["displayName"] == f"Ana M {tag}", what="renamed")
 
     # Deleting the profile: the feed falls back to the documented name.
     client.delete(f"profiles/{user.uid}")
@@ -60,7 +58,7 @@ def test_publish_unpublish_publish_leaves_the_draft_and_exactly_one_feed_entry(n
     user, client = new_user(tokens=100)
     cid = submit(client, user.uid, f"{uuid.uuid4().hex[:8]} a paper boat")
     draft = wait_status(client, cid)
-    client.update(f"creations/{cid}", PUBLISH)
+    publish(client, cid)
     first = wait_until(lambda: feed_entry(client, cid), what="feed entry")
     assert requests.get(first["mediaUrl"], timeout=10).status_code == 200
 
@@ -75,11 +73,51 @@ def test_publish_unpublish_publish_leaves_the_draft_and_exactly_one_feed_entry(n
     run_scheduled("sweeporphans")
     assert feed_entry(client, cid) is None and client.get(f"creations/{cid}")["status"] == "draft"
 
-    client.update(f"creations/{cid}", PUBLISH)
+    publish(client, cid)
     again = wait_until(lambda: feed_entry(client, cid), what="feed entry again")
     assert again["mediaUrl"] == first["mediaUrl"]
+    assert again["publishedAt"] == first["publishedAt"]  # republishing does not move it up the feed
     rows = client.query("feed", where=[("visible", "==", True)], order_by=[("publishedAt", "DESCENDING")], limit=50)
     assert [r for r, _ in rows].count(cid) == 1
     assert requests.get(again["mediaUrl"], timeout=10).status_code == 200
     run_scheduled("sweeporphans")
     assert feed_entry(client, cid) is not None
+
+
+def test_a_second_user_cannot_take_the_name_another_creator_shows_nor_a_lookalike(new_user, veo, admin_db):
+    tag = uuid.uuid4().hex[:8]
+    mara, mara_client = new_user(tokens=100)
+    mara_client.set(f"profiles/{mara.uid}", {"displayName": f"Mara Lind {tag}", "updatedAt": SERVER_TIME})
+    wait_until(lambda: (admin_db.document(f"displayNames/{mara.uid}").get().to_dict() or {}).get("name"), what="Mara")
+
+    evil, evil_client = new_user(tokens=100)
+    cid = submit(evil_client, evil.uid, f"{tag} an impersonator's video")
+    wait_status(evil_client, cid)
+    publish(evil_client, cid)
+    for lookalike in (f"Mara Lind {tag}", f"MARA LIND {tag.upper()}", f"M\u0430ra Lind {tag}"):
+        evil_client.set(f"profiles/{evil.uid}", {"displayName": lookalike, "updatedAt": SERVER_TIME})
+
+        def verdict(lookalike=lookalike):
+            try:
+                judged = evil_client.get(f"displayNames/{evil.uid}")
+            except requests.HTTPError as exc:  # not judged yet: no document
+                if exc.response.status_code == 404:
+                    return None
+                raise
+            return judged if judged.get("requested") == lookalike else None
+
+        judged = wait_until(verdict, what="the server's verdict")
+        assert judged["error"]["code"] == "name_taken" and not judged.get("name")
+    # The impersonator's entry shows the fallback, never Mara's name
+    entry = wait_until(lambda: feed_entry(evil_client, cid), what="feed entry")
+    assert entry["displayName"] == "Phoenix creator"
+    # Names that render blank or hide invisible characters are refused by the rules
+    for invisible in ("\u3164\u3164", f"Mara Lind {tag}\u034f", f"Mara\ufe0f Lind {tag}"):
+        assert (
+            outcome(
+                lambda n=invisible: evil_client.set(
+                    f"profiles/{evil.uid}", {"displayName": n, "updatedAt": SERVER_TIME}
+                )
+            )
+            == "denied"
+        )

@@ -17,6 +17,7 @@ from tests.flows.helpers import (
     Altered,
     assert_ledger_ok,
     balance,
+    cost,
     ledger_of,
     new_id,
     operations_for,
@@ -36,7 +37,7 @@ def marker() -> str:
 def test_insufficient_balance_fails_without_any_ledger_movement(new_user, veo):
     # The rules refuse this write for the client; the server must still hold if the balance
     # dropped between the rules check and the trigger, so the request arrives as that race would.
-    user, client = new_user(tokens=30)
+    user, client = new_user(tokens=cost(4) - 1)
     tag = marker()
     cid = new_id()
     OWNER.create(f"creations/{cid}", request_doc(user.uid, f"{tag} a lighthouse", duration=4))
@@ -44,9 +45,9 @@ def test_insufficient_balance_fails_without_any_ledger_movement(new_user, veo):
     doc = wait_status(client, cid)
     assert doc["status"] == "failed"
     assert doc["error"]["code"] == "insufficient_tokens"
-    assert "40" in doc["error"]["message"] and "30" in doc["error"]["message"]
+    assert str(cost(4)) in doc["error"]["message"] and str(cost(4) - 1) in doc["error"]["message"]
     assert doc["refunded"] is False and "tokenCost" not in doc
-    assert balance(client, user.uid) == 30
+    assert balance(client, user.uid) == cost(4) - 1
     assert [e["type"] for e in ledger_of(client, user.uid).values()] == ["grant"]
     assert operations_for(veo, tag) == []
     assert_ledger_ok(user.uid)
@@ -69,19 +70,19 @@ def test_blocked_term_is_refused_before_any_charge_or_veo_call(new_user, veo):
 def test_prompt_filtered_by_veo_is_refunded_with_our_message_not_veos_text(new_user, veo):
     from domain.errors import MESSAGES, ErrorCode
 
-    user, client = new_user(tokens=100)
+    user, client = new_user(tokens=cost(8))
     cid = submit(client, user.uid, f"{marker()} a gore scene", duration=8)
 
     doc = wait_status(client, cid)
     assert doc["status"] == "failed" and doc["error"]["code"] == "content_policy"
     # Veo's reason (support codes, project and service-agent names) is for the logs only.
     assert doc["error"]["message"] == MESSAGES[ErrorCode.CONTENT_POLICY]
-    assert doc["refunded"] is True and doc["tokenCost"] == 80
+    assert doc["refunded"] is True and doc["tokenCost"] == cost(8)
     entries = ledger_of(client, user.uid)
-    assert entries[f"debit_{cid}"]["amount"] == 80
-    assert entries[f"refund_{cid}"]["amount"] == 80
-    assert entries[f"refund_{cid}"]["balanceAfter"] == 100
-    assert balance(client, user.uid) == 100
+    assert entries[f"debit_{cid}"]["amount"] == cost(8)
+    assert entries[f"refund_{cid}"]["amount"] == cost(8)
+    assert entries[f"refund_{cid}"]["balanceAfter"] == cost(8)
+    assert balance(client, user.uid) == cost(8)
     assert_ledger_ok(user.uid)
 
 
@@ -100,7 +101,7 @@ def test_transient_veo_errors_are_retried_until_the_video_is_made(new_user, veo)
     assert doc["status"] == "draft", doc
     assert veo.stats()["faultsPending"] == 0
     assert len(operations_for(veo, tag)) == 1
-    assert balance(client, user.uid) == 60
+    assert balance(client, user.uid) == 100 - cost(4)
     assert_ledger_ok(user.uid)
 
 
@@ -119,17 +120,17 @@ def test_quota_refusals_keep_the_request_queued_and_charged_never_failed_nor_ref
     doc = client.get(f"creations/{cid}")
     assert doc["status"] == "pending" and doc["queuedAt"] and doc["queuePosition"] >= 1, doc
     assert f"refund_{cid}" not in ledger_of(client, user.uid)
-    assert balance(client, user.uid) == 60
+    assert balance(client, user.uid) == 100 - cost(4)
     # An operator gives up on it (as the sweep would after QUEUE_MAX_WAIT_MINUTES): refunded
     # once, and the queue's next try finds it no longer pending and starts nothing.
-    assert store.fail_and_refund(cid, failure(ErrorCode.TIMEOUT)).refunded_tokens == 40
+    assert store.fail_and_refund(cid, failure(ErrorCode.TIMEOUT)).refunded_tokens == cost(4)
     job = {
         "prompt": f"{tag} a mountain",
         "aspectRatio": "16:9",
         "duration": 4,
         "mediaKey": "drafts/x/y/z.mp4",
         "userId": user.uid,
-        "cost": 40,
+        "cost": cost(4),
         "incarnation": None,
     }
     assert start_veo.handle(cid, job, services()) == "not_pending"
@@ -195,7 +196,7 @@ def test_create_event_delivered_twice_debits_and_starts_veo_once(new_user, veo):
     entries = ledger_of(client, user.uid)
     assert [k for k, e in entries.items() if e["type"] == "debit"] == [f"debit_{cid}"]
     assert len(operations_for(veo, tag)) == 1
-    assert balance(client, user.uid) == 60
+    assert balance(client, user.uid) == 100 - cost(4)
     assert_ledger_ok(user.uid)
 
 
@@ -285,7 +286,8 @@ def _backdate(cid: str, minutes: int) -> None:
 
 
 def test_orphan_sweep_fails_and_refunds_a_stuck_generation_exactly_once(new_user, veo):
-    user, client = new_user(tokens=100)
+    start = 2 * cost(4)  # the stuck request and a young one
+    user, client = new_user(tokens=start)
     tag = marker()
     veo.faults([{"on": "start", "kind": "hang", "match": tag}])
     cid = submit(client, user.uid, f"{tag} never finishes")
@@ -301,7 +303,7 @@ def test_orphan_sweep_fails_and_refunds_a_stuck_generation_exactly_once(new_user
     assert wait_status(client, young)["status"] == "draft"  # not old enough to be touched
     entries = ledger_of(client, user.uid)
     assert sum(1 for e in entries.values() if e["type"] == "refund") == 1
-    assert balance(client, user.uid) == 60
+    assert balance(client, user.uid) == start - cost(4)
     assert_ledger_ok(user.uid)
 
 
@@ -320,7 +322,7 @@ def test_in_flight_limit_refuses_the_next_request_without_a_debit(new_user, veo)
     doc = wait_status(client, extra)
     assert doc["error"]["code"] == "too_many_in_flight" and doc["refunded"] is False
     assert f"debit_{extra}" not in ledger_of(client, user.uid)
-    assert balance(client, user.uid) == 1000 - 3 * 40
+    assert balance(client, user.uid) == 1000 - 3 * cost(4)
     for cid in stuck:
         store.fail_and_refund(cid, failure(ErrorCode.TIMEOUT))
     assert balance(client, user.uid) == 1000
@@ -328,7 +330,7 @@ def test_in_flight_limit_refuses_the_next_request_without_a_debit(new_user, veo)
 
 
 def test_burst_of_requests_debits_only_what_the_balance_covers(new_user, veo):
-    user, client = new_user(tokens=80)  # covers exactly K=2 four-second videos
+    user, client = new_user(tokens=2 * cost(4))  # covers exactly K=2 four-second videos
     tag = marker()
     outcomes: dict[str, str] = {}
 

@@ -9,6 +9,7 @@ import av
 import requests
 
 from devstack.stack import TEMP_BUCKET
+from tests.flows.helpers import cost
 from tests.support.firestore_rest import SERVER_TIME
 from tests.support.waiting import wait_until
 
@@ -43,7 +44,7 @@ def ledger(client, uid: str) -> dict[str, dict]:
 
 
 def test_client_request_becomes_playable_draft_charging_exactly_its_price(new_user, veo):
-    user, client = new_user(tokens=100)
+    user, client = new_user(tokens=100 + cost(6))
     cid = f"c-{uuid.uuid4().hex}"
 
     client.create(f"creations/{cid}", request_doc(user.uid, duration=6, aspect="9:16"))
@@ -52,15 +53,15 @@ def test_client_request_becomes_playable_draft_charging_exactly_its_price(new_us
     assert seen[-1] == "draft", doc
     assert [s for s in ["pending", "processing", "draft"] if s in seen] == seen
     assert "processing" in seen
-    assert doc["tokenCost"] == 60
+    assert doc["tokenCost"] == cost(6)
     assert doc["progress"] == 100 and doc["refunded"] is False
     assert doc["startedAt"] <= doc["completedAt"]
-    assert client.get(f"users/{user.uid}")["tokens"] == 40
+    assert client.get(f"users/{user.uid}")["tokens"] == 100
     entries = ledger(client, user.uid)
     debits = {k: v for k, v in entries.items() if v["type"] == "debit"}
     assert list(debits) == [f"debit_{cid}"]
-    assert debits[f"debit_{cid}"]["amount"] == 60
-    assert debits[f"debit_{cid}"]["balanceAfter"] == 40
+    assert debits[f"debit_{cid}"]["amount"] == cost(6)
+    assert debits[f"debit_{cid}"]["balanceAfter"] == 100
     assert debits[f"debit_{cid}"]["creationId"] == cid
 
     media = requests.get(doc["mediaUrl"], timeout=10)

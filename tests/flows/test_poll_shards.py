@@ -11,7 +11,7 @@ import requests
 
 from devstack.stack import FUNCTIONS_PORT, RUN_DIR
 from domain.shards import finalize_queues, poll_shard, queue_for
-from tests.flows.helpers import assert_ledger_ok, balance, ledger_of, new_id, submit, wait_status
+from tests.flows.helpers import assert_ledger_ok, balance, cost, ledger_of, new_id, submit, wait_status
 from tests.support.waiting import wait_until
 
 
@@ -63,7 +63,7 @@ def test_every_poll_of_a_creation_runs_on_its_shard_and_the_pipeline_ends_in_a_d
     for doc in finals:
         assert requests.get(doc["mediaUrl"], timeout=10).status_code == 200
     assert not [e for e in ledger_of(client, user.uid).values() if e["type"] == "refund"]
-    assert balance(client, user.uid) == 200 - 3 * 40
+    assert balance(client, user.uid) == 200 - 3 * cost(4)
     assert_ledger_ok(user.uid)
     # And every poll of a creation ran on its own shard's function, and only there
     for cid in ids:

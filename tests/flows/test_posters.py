@@ -11,8 +11,7 @@ import av
 import requests
 
 from devstack.stack import MEDIA_BUCKET, s3_client
-from tests.flows.helpers import submit, wait_status
-from tests.support.firestore_rest import SERVER_TIME
+from tests.flows.helpers import publish, submit, unpublish, wait_status
 from tests.support.waiting import wait_until
 
 
@@ -47,12 +46,12 @@ def test_a_draft_gets_a_poster_that_follows_it_to_the_feed_and_away(new_user, ve
     assert jpeg_size(draft["posterUrl"], "private") == (480, 270)  # 16:9 at 480 px wide
     assert draft["posterUrl"].rsplit(".", 1)[0] == draft["mediaUrl"].rsplit(".", 1)[0]  # beside its video
 
-    client.update(f"creations/{cid}", {"status": "published", "publishedAt": SERVER_TIME})
+    publish(client, cid)
     entry = wait_until(lambda: feed_entry(client, cid), what="feed entry")
     assert entry["posterUrl"] != draft["posterUrl"] and f"/published/{cid}/" in entry["posterUrl"]
     assert jpeg_size(entry["posterUrl"], "public") == (480, 270)
 
-    client.update_masked(f"creations/{cid}", {"status": "draft"}, ["status", "publishedAt"])
+    unpublish(client, cid)
     wait_until(lambda: not r2_keys(f"published/{cid}/"), what="public video and poster removed")
     assert requests.get(draft["posterUrl"], timeout=10).status_code == 200  # the draft keeps its poster
 

@@ -17,14 +17,15 @@ from tests.flows.helpers import (
     Altered,
     assert_ledger_ok,
     balance,
+    cost,
     ledger_of,
+    publish,
     request_doc,
     run_scheduled,
     submit,
     wait_status,
 )
 from tests.flows.test_deletion_and_reuse import pending_and_charged
-from tests.support.firestore_rest import SERVER_TIME
 from tests.support.waiting import wait_until
 
 LONG_AGO = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
@@ -69,7 +70,7 @@ def a_draft(new_user):
 def test_a_publish_whose_trigger_died_on_r2_is_redone_by_the_reconciliation(new_user, veo, r2):
     user, client, cid = a_draft(new_user)
     r2.faults([{"method": "PUT", "pathContains": f"published/{cid}", "kind": "internal", "times": 1000}])
-    client.update(f"creations/{cid}", {"status": "published", "publishedAt": SERVER_TIME})
+    publish(client, cid)
     # publishcreation runs, cannot copy, and is not retried: published, but nowhere to be seen.
     wait_until(lambda: r2.stats()["faultsInjected"] >= 4, timeout=30, what="every try of the copy to fail")
     time.sleep(1)  # the handler gives up after its last try
@@ -88,7 +89,6 @@ def test_a_publish_killed_between_the_copy_and_the_feed_write_is_redone(new_user
     from handlers import publish_creation
 
     user, client, cid = a_draft(new_user)
-    before = client.get(f"creations/{cid}")
     # The owner's publish, made through a status publishcreation ignores so that the real
     # trigger stays out of it: its handler is run below, in-process, and killed after the copy.
     OWNER.update(f"creations/{cid}", {"status": "drafting-paused"})
@@ -103,7 +103,7 @@ def test_a_publish_killed_between_the_copy_and_the_feed_write_is_redone(new_user
     svc = dataclasses.replace(real, media=Altered(real.media, copy=copy_then_die))
     after = client.get(f"creations/{cid}")
     with contextlib.suppress(SystemExit):
-        publish_creation.handle(cid, before, after, svc)
+        publish_creation.publish(cid, after, svc)
     assert feed_entry(cid) is None and len(r2_keys(f"published/{cid}/")) == 1
 
     reconcile_now()
@@ -162,7 +162,7 @@ def test_malformed_in_flight_documents_are_set_aside_and_the_sweep_refunds_every
     run_scheduled("sweeporphans")  # answers 200: nothing raised
 
     assert client.get(f"creations/{stuck}")["status"] == "failed"
-    assert ledger_of(client, user.uid)[f"refund_{stuck}"]["amount"] == 40
+    assert ledger_of(client, user.uid)[f"refund_{stuck}"]["amount"] == cost(4)
     assert balance(client, user.uid) == 100
     for cid in (numeric_uid, no_uid):  # no ledger to find: failed without money
         doc = OWNER.get(f"creations/{cid}")
@@ -170,7 +170,7 @@ def test_malformed_in_flight_documents_are_set_aside_and_the_sweep_refunds_every
     # Money is owed but the balance is unreadable: set aside, never guessed.
     assert OWNER.get(f"creations/{charged_odd}")["status"] == "pending"
     assert_ledger_ok(user.uid)
-    OWNER.update(f"users/{odd.uid}", {"tokens": 60})  # an operator mends it; the next sweep refunds
+    OWNER.update(f"users/{odd.uid}", {"tokens": 100 - cost(4)})  # an operator mends it; the next sweep refunds
     run_scheduled("sweeporphans")
     assert OWNER.get(f"creations/{charged_odd}")["refunded"] is True
     assert_ledger_ok(odd.uid)
@@ -187,7 +187,7 @@ def test_an_in_flight_creation_with_a_string_created_at_is_still_aged_and_swept(
 
     assert cid in [c for c, _ in store.in_flight_without_a_time(later, limit=1000)]
     assert cid not in [c for c, _ in store.in_flight_without_a_time(LONG_AGO, limit=1000)]
-    assert store.fail_and_refund(cid, failure(ErrorCode.TIMEOUT)).refunded_tokens == 40  # what the sweep does
+    assert store.fail_and_refund(cid, failure(ErrorCode.TIMEOUT)).refunded_tokens == cost(4)  # what the sweep does
     assert balance(client, user.uid) == 100
     assert_ledger_ok(user.uid)
 
@@ -293,7 +293,7 @@ def test_publish_and_cleanup_set_malformed_documents_aside_without_raising(new_u
     user, client = new_user(tokens=100)
     cid = f"c-{uuid.uuid4().hex}"
     broken = {"status": "published", "userId": user.uid, "mediaKey": 17}
-    assert publish_creation.handle(cid, {"status": "draft"}, broken, services()) == "set_aside"
+    assert publish_creation.publish(cid, broken, services()) == "set_aside"
     assert feed_entry(cid) is None
     for deleted in (
         {"userId": 42, "status": "processing"},

@@ -38,6 +38,7 @@ def settings(**overrides) -> Settings:
         r2_public_base_url="https://media.test",
         r2_ca_bundle="",
         max_in_flight=3,
+        refusals_per_hour=20,
         orphan_after_minutes=15,
         orphan_media_minutes=60,
         blocked_terms=("gore",),

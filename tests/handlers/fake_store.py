@@ -16,8 +16,9 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain import contract, layouts, ledger, media, metrics, moderation, notifications, profiles
-from domain.errors import Failure
+from domain import admission, contract, layouts, ledger, media, metrics, moderation, notifications, profiles
+from domain.errors import MESSAGES, ErrorCode, Failure
+from domain.generation import same_operation
 from domain.ledger import Account, EntryType
 from domain.states import IN_FLIGHT, Status, parse_status, server_may_move
 from ports import (
@@ -76,6 +77,7 @@ class FakeStore(ScaleStoreMixin, Scripted):
         self.cursors: dict[str, str | None] = {}
         self.uploads: dict[str, dict] = {}  # upload intents by object key
         self.outbox: dict[str, dict] = {}  # notifications/{id}: written with a draft or a failure
+        self.spent: set[tuple[str, str]] = set()  # users/{uid}/spentIds/{id}
 
     # ---- what the client and the tests do (not part of the port) --------------------------
 
@@ -169,7 +171,9 @@ class FakeStore(ScaleStoreMixin, Scripted):
 
     # ---- the money transactions (each: read, plan, write everything) -----------------------
 
-    def reject(self, creation_id: str, failure: Failure, incarnation: str | None = None) -> bool:
+    def reject(
+        self, creation_id: str, failure: Failure, incarnation: str | None = None, refusals_per_hour: int = 20
+    ) -> bool:
         self._enter("reject")
         snap = self.creations.get(creation_id)
         if _status(snap) != Status.PENDING:
@@ -180,11 +184,24 @@ class FakeStore(ScaleStoreMixin, Scripted):
         if user_id is None:
             self._update(creation_id, self._failed_fields(failure, refunded=False))
             return True
-        self._settle_failure(creation_id, self._trail(creation_id, user_id), Status.PENDING, failure)
+        trail = self._trail(creation_id, user_id)
+        self._settle_failure(creation_id, trail, Status.PENDING, failure, refused=True)
+        if trail.debited is None and user_id in self.users:
+            self._spend_refused_id(user_id, creation_id, refusals_per_hour)
         return True
 
+    def _spend_refused_id(self, user_id: str, creation_id: str, limit: int) -> None:
+        self.spent.add((user_id, creation_id))
+        self.users[user_id].update(admission.refusal(self.users[user_id], self.clock.now(), limit))
+
     def debit(
-        self, creation_id: str, user_id: str, cost: int, max_in_flight: int, incarnation: str | None = None
+        self,
+        creation_id: str,
+        user_id: str,
+        cost: int,
+        max_in_flight: int,
+        incarnation: str | None = None,
+        refusals_per_hour: int = 20,
     ) -> Debit:
         self._enter("debit")
         snap = self.creations.get(creation_id)
@@ -193,6 +210,11 @@ class FakeStore(ScaleStoreMixin, Scripted):
             return DebitSkipped(ledger.DebitOutcome.GONE)
         account = self._account(user_id) or Account(0, 0)
         prior = self.entries.get((user_id, ledger.debit_id(creation_id)))
+        cooling = admission.cooldown_code(self.users.get(user_id), self.clock.now())
+        if prior is None and _status(snap) == Status.PENDING and cooling is not None:
+            refused = Failure(cooling, MESSAGES[cooling])
+            self._update(creation_id, self._failed_fields(refused, refunded=False))
+            return DebitRefused(refused)
         plan = ledger.plan_debit(
             _status(snap),
             prior is not None,
@@ -204,6 +226,8 @@ class FakeStore(ScaleStoreMixin, Scripted):
         )
         if isinstance(plan, ledger.DebitRefused):
             self._update(creation_id, self._failed_fields(plan.failure, refunded=False))
+            if user_id in self.users and snap is not None and prior is None:
+                self._spend_refused_id(user_id, creation_id, refusals_per_hour)
             return DebitRefused(plan.failure)
         if isinstance(plan, ledger.DebitSkipped):
             return DebitSkipped(plan.outcome)
@@ -211,7 +235,7 @@ class FakeStore(ScaleStoreMixin, Scripted):
         self.entries[(user_id, ledger.debit_id(creation_id))] = self._entry(
             EntryType.DEBIT, cost, after, creation_id, "generation", current
         )
-        self.users[user_id] = layouts.account(after.tokens, after.in_flight)
+        self.users.setdefault(user_id, {}).update(layouts.account(after.tokens, after.in_flight))
         return Debited(after.tokens, media.draft_key(user_id, creation_id, secrets.token_urlsafe(18)))
 
     def mark_processing(
@@ -243,10 +267,10 @@ class FakeStore(ScaleStoreMixin, Scripted):
             self._update(creation_id, layouts.progress(progress, self.clock.now()))
         return status
 
-    def complete_draft(self, creation_id: str, media_url: str) -> Completion:
+    def complete_draft(self, creation_id: str, media_url: str, *, operation: str | None = None) -> Completion:
         self._enter("complete_draft")
         snap = self.creations.get(creation_id)
-        if not ledger.plan_draft(_status(snap)):
+        if not ledger.plan_draft(_status(snap)) or not same_operation((snap or {}).get("operationName"), operation):
             return Completion(False)
         assert snap is not None
         user_id, user_gone = _owner(snap), True
@@ -262,11 +286,15 @@ class FakeStore(ScaleStoreMixin, Scripted):
         self._notify(creation_id, user_id, Status.DRAFT)
         return Completion(True, user_gone)
 
-    def fail_and_refund(self, creation_id: str, failure: Failure) -> Settlement:
+    def fail_and_refund(self, creation_id: str, failure: Failure, *, operation: str | None = None) -> Settlement:
         self._enter("fail_and_refund")
         snap = self.creations.get(creation_id)
         status = _status(snap)
-        if status is None or not server_may_move(status, Status.FAILED):
+        if (
+            status is None
+            or not server_may_move(status, Status.FAILED)
+            or not same_operation((snap or {}).get("operationName"), operation)
+        ):
             return Settlement(False, status_before=status if isinstance(status, str) else None)
         user_id = _owner(snap)
         trail = self._trail(creation_id, user_id) if user_id else None
@@ -308,7 +336,7 @@ class FakeStore(ScaleStoreMixin, Scripted):
                 "deleted",
                 debit.get("incarnation") or incarnation,
             )
-            self.users[user_id] = layouts.account(after.tokens, after.in_flight)
+            self.users.setdefault(user_id, {}).update(layouts.account(after.tokens, after.in_flight))
         return DeletionSettlement(decision.refund_amount, recreated=recreated)
 
     # ---- the transactions' shared reads and writes -------------------------------------------
@@ -336,7 +364,9 @@ class FakeStore(ScaleStoreMixin, Scripted):
             broken,
         )
 
-    def _settle_failure(self, creation_id: str, trail: _Trail | None, status: str, failure: Failure) -> Settlement:
+    def _settle_failure(
+        self, creation_id: str, trail: _Trail | None, status: str, failure: Failure, refused: bool = False
+    ) -> Settlement:
         if trail is None:
             self._update(creation_id, self._failed_fields(failure, refunded=False))
             self.count_now(metrics.malformed("creation"))
@@ -354,7 +384,10 @@ class FakeStore(ScaleStoreMixin, Scripted):
             self.entries[(trail.user_id, ledger.refund_id(creation_id))] = self._entry(
                 EntryType.REFUND, plan.refund_amount, after, creation_id, failure.code.value, trail.incarnation
             )
-            self.users[trail.user_id] = layouts.account(after.tokens, after.in_flight)
+            user = self.users.setdefault(trail.user_id, {})
+            user.update(layouts.account(after.tokens, after.in_flight))
+            if failure.code == ErrorCode.CONTENT_POLICY and not refused:
+                user.update(admission.policy_strike(user, self.clock.now()))
         fields = self._failed_fields(failure, refunded=plan.refunded)
         if trail.debited is not None:
             fields["tokenCost"] = trail.debited
@@ -390,17 +423,46 @@ class FakeFeed(Scripted):
         self.profiles: dict[str, dict] = {}  # profiles/{uid}
         self.reviews: dict[str, dict] = {}  # moderation/{id}
         self.reports: dict[tuple[str, str], dict] = {}  # feed/{id}/reports/{uid}
+        self.standings: dict[str, dict] = {}  # reporters/{uid}
+        self.accepted: dict[str, dict] = {}  # displayNames/{uid}
+        self.names: dict[str, str] = {}  # names/{skeleton key} -> holder
+        self.publications: set[str] = set()  # publications/{id}
 
-    def publish_to_feed(self, creation_id: str, media_url: str, poster_url: str | None = None) -> bool:
+    def publish_to_feed(self, creation_id: str, media_url: str, poster_url: str | None = None) -> media.FeedWrite:
         self._enter("publish_to_feed")
         snap = self.store.creations.get(creation_id)
         if _status(snap) != Status.PUBLISHED or moderation.is_taken_down(snap):
-            return False
+            return media.FeedWrite.REFUSED
         assert snap is not None
-        name = profiles.display_name_of(self.profiles.get(snap.get("userId")))
+        name = profiles.display_name_of(self.accepted.get(snap.get("userId")))
         hidden = moderation.is_hidden(self.reviews.get(creation_id))
-        self.store.feed[creation_id] = media.feed_entry(snap, media_url, name, poster_url, visible=not hidden)
-        return True
+        first = media.first_published_at(snap)
+        if first is not None:
+            snap.setdefault("firstPublishedAt", first)
+        entry = media.feed_entry({**snap, "publishedAt": first}, media_url, name, poster_url, visible=not hidden)
+        self.store.feed[creation_id] = entry
+        return media.FeedWrite.HIDDEN if hidden else media.FeedWrite.PUBLISHED
+
+    def accept_name(self, user_id: str) -> bool:
+        """As adapters/feed_store.accept_name, on dicts."""
+        now = self.store.clock.now()
+        requested = (self.profiles.get(user_id) or {}).get("displayName")
+        state = dict(self.accepted.get(user_id) or {})
+        shown = state.get("name")
+        holder = None
+        if profiles.is_valid_display_name(requested):
+            holder = self.names.get(profiles.name_key(requested))
+        decision = profiles.decide_name(requested, shown, holder, user_id, list(state.get("renames") or []), now)
+        after = profiles.accepted_after(state, decision, requested, now)
+        if after == state:
+            return False
+        changed = after.get("name") != shown
+        if changed and shown is not None and self.names.get(profiles.name_key(shown)) == user_id:
+            del self.names[profiles.name_key(shown)]
+        if changed and after.get("name") is not None:
+            self.names[profiles.name_key(after["name"])] = user_id
+        self.accepted[user_id] = after
+        return changed
 
     def set_poster(self, creation_id: str, media_key: str, poster_url: str) -> str | None:
         self._enter("set_poster")
@@ -411,6 +473,7 @@ class FakeFeed(Scripted):
         return _status(snap)
 
     def count_report(self, creation_id: str, reporter_id: str, threshold: int) -> tuple[int, bool] | None:
+        """As adapters/feed_store.count_report, on dicts: the same domain plan."""
         self._enter("count_report")
         key = (creation_id, reporter_id)
         if key not in self.reports or self.reports[key].get("countedAt"):
@@ -418,11 +481,35 @@ class FakeFeed(Scripted):
         self.reports[key]["countedAt"] = True
         if _owner(self.store.creations.get(creation_id)) == reporter_id:
             return None
-        counted = moderation.count_report(self.reviews.get(creation_id), threshold)
-        self.reviews[creation_id] = counted.review
-        if counted.newly_hidden and creation_id in self.store.feed:
+        now = self.store.clock.now()
+        review = self.reviews.get(creation_id)
+        contributors = {}
+        if moderation.may_hide(review, threshold):
+            contributors = {
+                uid: self.standings.get(uid, {}) for uid in moderation.round_reporters(review) if uid != reporter_id
+            }
+        qualified = any(u == reporter_id and e.get("type") == "debit" for (u, _), e in self.store.entries.items())
+        plan = moderation.plan_report(
+            creation_id,
+            reporter_id,
+            str(self.reports[key].get("reason") or "other"),
+            review,
+            self.standings.get(reporter_id),
+            qualified,
+            contributors,
+            threshold,
+            now,
+        )
+        self.reports[key]["weight"] = plan.weight
+        self.standings[reporter_id] = plan.standing
+        for uid in plan.hid_with:
+            self.standings[uid] = moderation.with_hide(self.standings.get(uid), creation_id, now)
+        for uid in plan.flagged:
+            self.standings[uid] = moderation.flagged(self.standings.get(uid))
+        self.reviews[creation_id] = plan.review
+        if plan.newly_hidden and creation_id in self.store.feed:
             self.store.feed[creation_id]["visible"] = False
-        return counted.review["reports"], counted.newly_hidden
+        return plan.review["reports"], plan.newly_hidden
 
     def published_by(self, user_id: str, after_id: str | None, limit: int) -> list[str]:
         ids = sorted(
@@ -436,7 +523,7 @@ class FakeFeed(Scripted):
         snap, entry = self.store.creations.get(creation_id), self.store.feed.get(creation_id)
         if snap is None or snap.get("userId") != user_id or entry is None:
             return False
-        name = profiles.display_name_of(self.profiles.get(user_id))
+        name = profiles.display_name_of(self.accepted.get(user_id))
         if entry.get("displayName") == name:
             return False
         entry["displayName"] = name
@@ -447,6 +534,7 @@ class FakeFeed(Scripted):
         if _status(self.store.creations.get(creation_id)) == Status.PUBLISHED:
             return False
         self.store.feed.pop(creation_id, None)
+        self.publications.discard(creation_id)
         return True
 
     def feed_page(self, after_id: str | None, limit: int) -> list[tuple[str, dict]]:

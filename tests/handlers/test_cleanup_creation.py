@@ -6,13 +6,16 @@ from __future__ import annotations
 from adapters.gcs import temp_prefix_uri
 from domain import ledger, media
 from domain.generation import OutcomeKind, VeoOutcome
+from domain.pricing import price
 from handlers import finalize_generation, start_generation
 from handlers.cleanup_creation import CleanupOutcome, handle
 from tests.handlers.conftest import TEMP_BUCKET, USER, request, start_and_dispatch
 
+COST = price(4)  # what a default 4 s request costs: the table's, never a literal
+
 
 def started(world, cid="c1"):
-    """A creation charged 40 of 100 tokens and processing."""
+    """A creation charged its price (of 100 tokens) and processing."""
     world.store.grant(USER, 100)
     start_and_dispatch(world, cid)
     return world.tasks.enqueued[-1][1]
@@ -31,11 +34,11 @@ def test_a_processing_creation_deleted_is_refunded_once_and_its_media_removed(wo
     # When it is deleted, and the delete event comes twice
     outcome, deleted, incarnation = delete(world)
     handle("c1", deleted, world.services, incarnation)
-    # Then the 40 tokens come back once, the slot is freed, the draft and temp output are gone
+    # Then its tokens come back once, the slot is freed, the draft and temp output are gone
     assert outcome == CleanupOutcome.CLEANED
     assert world.store.tokens(USER) == 100 and world.store.in_flight(USER) == 0
     refund = world.store.entry(USER, ledger.refund_id("c1"))
-    assert refund["amount"] == 40 and refund["reason"] == "deleted"
+    assert refund["amount"] == COST and refund["reason"] == "deleted"
     assert not world.media.objects and not world.temp.objects
 
 
@@ -43,7 +46,7 @@ def test_a_pending_creation_deleted_after_its_charge_is_refunded(world):
     # Given a creation charged but still pending (Veo not started yet)
     world.store.grant(USER, 100)
     inc = world.store.create("c1", request())
-    world.store.debit("c1", USER, 40, 3, inc)
+    world.store.debit("c1", USER, COST, 3, inc)
     # When it is deleted
     delete(world)
     # Then the charge comes back
@@ -64,7 +67,7 @@ def test_a_deleted_draft_is_not_refunded_but_its_video_goes(world):
     # When it is deleted
     delete(world)
     # Then the tokens stay spent and the video is removed
-    assert world.store.tokens(USER) == 60 and job["mediaKey"] not in world.media.objects
+    assert world.store.tokens(USER) == 100 - COST and job["mediaKey"] not in world.media.objects
 
 
 def test_a_deleted_published_creation_leaves_the_feed_and_its_public_copies(world):
@@ -80,7 +83,7 @@ def test_a_deleted_published_creation_leaves_the_feed_and_its_public_copies(worl
     delete(world)
     # Then the feed entry and every object of it are gone, no refund
     assert "c1" not in world.store.feed and not world.media.objects
-    assert world.store.tokens(USER) == 60
+    assert world.store.tokens(USER) == 100 - COST
 
 
 def test_a_deleted_failed_creation_is_not_refunded_twice(world):
@@ -156,7 +159,7 @@ def test_a_delete_event_without_an_incarnation_leaves_the_debit_of_a_live_docume
     # When the old delete event (without incarnation) is handled
     handle("c1", {**old, "status": "processing"}, world.services, None)
     # Then the live document's debit is not refunded
-    assert world.store.tokens(USER) == 60
+    assert world.store.tokens(USER) == 100 - COST
 
 
 def test_a_delete_event_of_an_earlier_incarnation_leaves_the_current_debit(world):
@@ -166,7 +169,7 @@ def test_a_delete_event_of_an_earlier_incarnation_leaves_the_current_debit(world
     inc = world.store.create("c1", request())
     start_generation.handle("c1", request(), world.services, inc)
     handle("c1", {**request(), "status": "processing"}, world.services, old_inc)
-    assert world.store.tokens(USER) == 60
+    assert world.store.tokens(USER) == 100 - COST
 
 
 def test_an_event_without_a_document_or_a_temp_bucket_still_cleans_the_feed(world):

@@ -10,16 +10,19 @@ from adapters.gcs import temp_prefix_uri
 from domain import ledger
 from domain.errors import ErrorCode, failure
 from domain.generation import OutcomeKind, VeoOutcome
+from domain.pricing import price
 from handlers.finalize_generation import FinalizeOutcome, handle
 from handlers.start_veo import StartVeoOutcome
 from tests.handlers.conftest import TEMP_BUCKET, USER, request, start_and_dispatch
 from tests.handlers.fakes import RUNNING, permanent, transient, video_at
 
+COST = price(4)  # what a default 4 s request costs: the table's, never a literal
+
 VIDEO_URI = f"{temp_prefix_uri(TEMP_BUCKET, 'c1')}sample_0.mp4"
 
 
 def processing(world, cid="c1", tokens=100):
-    """Given: a creation charged 40 tokens, Veo started, its finalize task queued (its job)."""
+    """Given: a creation charged its price, Veo started, its finalize task queued (its job)."""
     world.store.grant(USER, tokens)
     assert start_and_dispatch(world, cid) == StartVeoOutcome.PROCESSING
     world.temp.objects[VIDEO_URI] = b"the video"
@@ -42,7 +45,7 @@ def test_a_ready_video_becomes_a_draft_and_the_slot_is_freed(world):
     assert creation["status"] == "draft" and creation["progress"] == 100
     assert world.media.objects[creation["mediaKey"]][0] == b"the video"
     assert creation["mediaUrl"] == world.media.public_url(creation["mediaKey"])
-    assert world.store.tokens(USER) == 60 and world.store.in_flight(USER) == 0
+    assert world.store.tokens(USER) == 100 - COST and world.store.in_flight(USER) == 0
     assert world.store.entry(USER, ledger.debit_id("c1"))["deliveredAt"]
     assert not world.temp.objects  # Veo's temp copy removed
 
@@ -153,11 +156,15 @@ def test_a_stuck_operation_still_looks_at_the_creation_every_minute(world):
     job = processing(world)
     world.with_settings(veo_expected_seconds=100_000)
     world.veo.answers = [RUNNING] * 120
-    # When Cloud Tasks runs its polls for about two minutes
+    started = world.clock.now()
+    # When Cloud Tasks runs its polls (1 s apart once Veo may be done, the test settings)
     outcome = poll_chain(world, job, limit=100)
     # Then the creation was looked at about once a minute, not at every poll
+    minutes = (world.clock.now() - started).total_seconds() / 60
     assert outcome == FinalizeOutcome.POLLING
-    assert 2 <= world.store.calls["record_progress"] <= 4
+    # (a look is due 60 s after the last: with polls up to 40 s apart, every 60-100 s)
+    assert minutes * 60 / 100 - 1 <= world.store.calls["record_progress"] <= minutes + 2
+    assert world.store.calls["record_progress"] < world.veo.calls["poll"] / 2
     # And once the sweep fails it, the next look stops the chain
     world.store.fail_and_refund("c1", failure(ErrorCode.TIMEOUT))
     world.veo.answers = [RUNNING] * 200
@@ -181,7 +188,7 @@ def test_a_filtered_video_fails_as_content_policy_and_is_refunded(world):
     world.veo.answers = [VeoOutcome(OutcomeKind.FILTERED, reason="raiMediaFilteredReasons")]
     # When finalize runs
     outcome = finalize(world, job)
-    # Then the creation fails (content_policy), the 40 tokens come back, the temp output goes
+    # Then the creation fails (content_policy), its tokens come back, the temp output goes
     assert outcome == FinalizeOutcome.FAILED
     assert world.store.creations["c1"]["error"]["code"] == ErrorCode.CONTENT_POLICY
     assert world.store.tokens(USER) == 100 and world.store.in_flight(USER) == 0
@@ -271,7 +278,7 @@ def test_two_finalizers_only_the_first_draft_counts_and_its_video_stays(world):
     # Then it ends quietly: one draft, the shared video kept, one slot freed, no refund
     assert outcome == FinalizeOutcome.ENDED_MEANWHILE
     assert job["mediaKey"] in world.media.objects
-    assert world.store.in_flight(USER) == 0 and world.store.tokens(USER) == 60
+    assert world.store.in_flight(USER) == 0 and world.store.tokens(USER) == 100 - COST
     assert world.store.entry(USER, ledger.refund_id("c1")) is None
 
 
@@ -319,7 +326,7 @@ def test_a_failure_after_another_finalizer_made_the_draft_leaves_the_draft(world
     outcome = finalize(world, job)
     # Then the draft stands and nothing is refunded
     assert outcome == FinalizeOutcome.ENDED_MEANWHILE
-    assert world.store.creations["c1"]["status"] == "draft" and world.store.tokens(USER) == 60
+    assert world.store.creations["c1"]["status"] == "draft" and world.store.tokens(USER) == 100 - COST
 
 
 def test_a_failure_that_cannot_be_refunded_safely_is_set_aside(world):

@@ -30,8 +30,9 @@ def test_a_standard_silent_1080p_request_is_charged_its_price_and_veo_gets_exact
     assert handle(world, data) == start_generation.StartOutcome.QUEUED
     assert dispatch_start(world) == start_veo.StartVeoOutcome.PROCESSING
     # Then the debit is that combination's price, and Veo is asked for that combination
-    assert charged(world) == price(8, Options("standard", "1080p", False)) == 128
-    assert world.store.tokens(USER) == 500 - 128
+    cost = price(8, Options("standard", "1080p", False))
+    assert charged(world) == cost
+    assert world.store.tokens(USER) == 500 - cost
     assert world.veo.options == [
         {
             "model": "veo-3.1-generate-001",
@@ -43,13 +44,13 @@ def test_a_standard_silent_1080p_request_is_charged_its_price_and_veo_gets_exact
     ]
 
 
-def test_a_request_naming_no_option_costs_what_it_did_before_and_is_fast_720p_with_sound(world):
+def test_a_request_naming_no_option_is_priced_and_made_as_fast_720p_with_sound(world):
     # Given a request as every client wrote it before the options existed
     world.store.grant(USER, 100)
     assert handle(world, request(duration=4)) == start_generation.StartOutcome.QUEUED
     dispatch_start(world)
-    # Then it costs 10 tokens a second, on the fast model, 720p, with sound
-    assert charged(world) == 40
+    # Then it costs what fast 720p with sound costs, on the fast model, 720p, with sound
+    assert charged(world) == price(4, Options("fast", "720p", True))
     assert world.veo.options == [{"model": "veo-3.1-fast-generate-001", "audio": True, "resolution": "720p"}]
 
 
@@ -60,7 +61,7 @@ def test_a_request_naming_no_option_costs_what_it_did_before_and_is_fast_720p_wi
 def test_naming_a_default_explicitly_costs_the_same_as_leaving_it_out(world, explicit):
     world.store.grant(USER, 100)
     assert handle(world, request(duration=6, **explicit)) == start_generation.StartOutcome.QUEUED
-    assert charged(world) == 60
+    assert charged(world) == price(6)
 
 
 @pytest.mark.parametrize(
@@ -90,14 +91,16 @@ def test_a_malformed_or_unsupported_option_fails_as_invalid_request_and_nothing_
 
 
 def test_a_balance_that_covers_fast_but_not_standard_is_refused_for_standard(world):
-    # Given 80 tokens: an 8 s fast video costs 80, a standard one 216
-    world.store.grant(USER, 80)
+    # Given exactly what an 8 s fast video costs (a standard one costs more)
+    balance = price(8, Options("fast"))
+    assert price(8, Options("standard")) > balance
+    world.store.grant(USER, balance)
     # When a standard 8 s request is handled
     outcome = handle(world, request(duration=8, quality="standard"))
     # Then it is refused, nothing is charged
     assert outcome == start_generation.StartOutcome.REFUSED
     assert world.store.creations["c1"]["error"]["code"] == ErrorCode.INSUFFICIENT_TOKENS
-    assert world.store.tokens(USER) == 80
+    assert world.store.tokens(USER) == balance
 
 
 def test_a_start_task_queued_before_the_options_existed_starts_with_the_configured_defaults(world):
@@ -136,4 +139,4 @@ def test_a_start_that_overtakes_the_queue_position_still_records_what_was_charge
     creation = world.store.creations["c1"]
     assert "queuePosition" not in creation
     assert (creation["quality"], creation["resolution"], creation["audio"]) == ("fast", "720p", False)
-    assert creation["tokenCost"] == charged(world) == 28
+    assert creation["tokenCost"] == charged(world) == price(4, Options("fast", "720p", False))

@@ -8,11 +8,14 @@ import functools
 import pytest
 
 from domain import ledger, media
+from domain.pricing import price
 from handlers import poster_step
 from handlers.finalize_generation import FinalizeOutcome, handle
 from handlers.publish_creation import publish
 from tests.handlers.conftest import USER, request, start_and_dispatch
 from tests.handlers.fakes import transient, video_at
+
+COST = price(4)  # what a default 4 s request costs: the table's, never a literal
 
 KEY = "drafts/alice/c1/s3cret.mp4"
 
@@ -93,4 +96,4 @@ def test_finalize_completes_the_paid_draft_even_when_no_poster_can_be_made(world
     assert handle("c1", world.services, job=job) == FinalizeOutcome.DRAFT
     creation = world.store.creations["c1"]
     assert creation["status"] == "draft" and "posterUrl" not in creation
-    assert world.store.tokens(USER) == 60 and world.store.entry(USER, ledger.debit_id("c1"))["deliveredAt"]
+    assert world.store.tokens(USER) == 100 - COST and world.store.entry(USER, ledger.debit_id("c1"))["deliveredAt"]

@@ -1,5 +1,6 @@
-"""publishcreation: what is not a publish, a malformed document, a publish, a repeat, and a
-creation deleted meanwhile — against fakes, Given / When / Then."""
+"""publishcreation (on publications/{id}): what is not a publish, a malformed document, a
+publish, a repeat, a creation deleted meanwhile, and republishing — against fakes, Given / When
+/ Then."""
 
 from __future__ import annotations
 
@@ -25,22 +26,24 @@ def published(world, cid="c1"):
     return dict(world.store.creations[cid])
 
 
-def test_writes_that_are_not_a_publish_are_ignored(world):
-    # Given a draft, and the server's own progress write on a processing creation
-    before = draft(world)
-    # When update events come that do not move draft -> published (or carry no document)
+def test_publication_events_that_do_not_match_the_creation_are_ignored(world):
+    # Given a draft (a publication event came late, or before a batch the rules refused)
+    draft(world)
+    # When a "published" event comes for a creation that is not published, or an
+    # "unpublished" one for a creation published again since
     # Then nothing is copied or written
-    assert handle("c1", {**before, "status": "processing"}, before, world.services) == PublishOutcome.IGNORED
-    assert handle("c1", before, None, world.services) == PublishOutcome.IGNORED
+    assert handle("c1", True, world.services) == PublishOutcome.IGNORED
+    published(world)
+    assert handle("c1", False, world.services) == PublishOutcome.IGNORED
     assert not world.media.calls["copy"] and not world.store.feed
 
 
 def test_a_published_draft_gets_a_public_copy_and_a_feed_entry(world):
     # Given a draft the owner publishes
-    before = draft(world)
-    after = published(world)
+    draft(world)
+    published(world)
     # When the update is handled
-    outcome = handle("c1", before, after, world.services)
+    outcome = handle("c1", True, world.services)
     # Then the video is copied to its public key and the feed shows it
     assert outcome == PublishOutcome.PUBLISHED
     public = media.published_key("c1", KEY)
@@ -51,21 +54,21 @@ def test_a_published_draft_gets_a_public_copy_and_a_feed_entry(world):
 
 
 def test_a_repeated_publish_event_rewrites_the_same_copy_and_entry(world):
-    before = draft(world)
-    after = published(world)
-    handle("c1", before, after, world.services)
+    draft(world)
+    published(world)
+    handle("c1", True, world.services)
     # When the same event comes again
     # Then the outcome and the feed are the same
-    assert handle("c1", before, after, world.services) == PublishOutcome.PUBLISHED
+    assert handle("c1", True, world.services) == PublishOutcome.PUBLISHED
     assert list(world.store.feed) == ["c1"]
 
 
 def test_a_published_creation_with_an_unusable_media_key_is_set_aside(world):
     # Given a published creation whose mediaKey is not one of ours
-    before = draft(world, key="elsewhere/video.mp4")
-    after = published(world)
+    draft(world, key="elsewhere/video.mp4")
+    published(world)
     # When the update is handled
-    outcome = handle("c1", before, after, world.services)
+    outcome = handle("c1", True, world.services)
     # Then it is set aside and counted, nothing copied
     assert outcome == PublishOutcome.SET_ASIDE
     assert world.store.counters["malformed_creation"] == 1 and not world.media.calls["copy"]
@@ -73,11 +76,11 @@ def test_a_published_creation_with_an_unusable_media_key_is_set_aside(world):
 
 def test_a_creation_deleted_during_the_copy_leaves_no_public_copy(world):
     # Given the owner deletes the creation while its video is copied
-    before = draft(world)
-    after = published(world)
+    draft(world)
+    published(world)
     world.feed.before("publish_to_feed", lambda: world.store.delete("c1"))
     # When the publish tries to write the feed
-    outcome = handle("c1", before, after, world.services)
+    outcome = handle("c1", True, world.services)
     # Then no feed entry is written and the public copy is removed
     assert outcome == PublishOutcome.NOT_PUBLISHED
     assert "c1" not in world.store.feed and media.published_key("c1", KEY) not in world.media.objects
@@ -85,16 +88,16 @@ def test_a_creation_deleted_during_the_copy_leaves_no_public_copy(world):
 
 def test_a_public_copy_is_noted_before_the_copy_and_the_note_cleared_once_the_feed_holds_it(world):
     # Given a draft the owner publishes, and R2 failing the copy the first time
-    before = draft(world)
-    after = published(world)
+    draft(world)
+    published(world)
     public = media.published_key("c1", KEY)
     world.media.fail("copy", permanent("r2"))
     # When the update is handled and dies at the copy (a trigger is not retried)
     with pytest.raises(ExternalServiceError):
-        handle("c1", before, after, world.services)
+        handle("c1", True, world.services)
     # Then the upload intent is left for the media sweep; a later publish clears it
     assert public in world.store.uploads
-    assert handle("c1", before, after, world.services) == PublishOutcome.PUBLISHED
+    assert handle("c1", True, world.services) == PublishOutcome.PUBLISHED
     assert public not in world.store.uploads
 
 
@@ -102,22 +105,23 @@ def test_a_public_copy_is_noted_before_the_copy_and_the_note_cleared_once_the_fe
 
 
 def test_the_feed_entry_carries_the_owners_display_name_and_no_uid(world):
-    world.feed.profiles[USER] = {"displayName": "Alice W"}
-    before = draft(world)
-    handle("c1", before, published(world), world.services)
+    world.feed.accepted[USER] = {"name": "Alice W"}
+    draft(world)
+    published(world)
+    handle("c1", True, world.services)
     entry = world.store.feed["c1"]
     assert entry["displayName"] == "Alice W" and USER not in entry.values() and entry["visible"] is True
 
 
 def test_unpublish_removes_the_feed_entry_and_the_public_copy_and_keeps_the_draft(world):
-    before = draft(world)
-    after = published(world)
-    handle("c1", before, after, world.services)
+    draft(world)
+    published(world)
+    handle("c1", True, world.services)
     world.store.creations["c1"]["status"] = "draft"
     world.store.creations["c1"].pop("publishedAt", None)
     # When the unpublish event comes (twice: a re-delivery changes nothing)
     for _ in range(2):
-        assert handle("c1", after, dict(world.store.creations["c1"]), world.services) == PublishOutcome.UNPUBLISHED
+        assert handle("c1", False, world.services) == PublishOutcome.UNPUBLISHED
     # Then the feed entry and the public copy are gone, the private draft stays
     assert "c1" not in world.store.feed
     assert media.published_key("c1", KEY) not in world.media.objects
@@ -125,15 +129,14 @@ def test_unpublish_removes_the_feed_entry_and_the_public_copy_and_keeps_the_draf
 
 
 def test_publish_again_while_an_unpublish_runs_ends_published_with_one_entry(world):
-    before = draft(world)
-    after = published(world)
-    handle("c1", before, after, world.services)
-    unpublished = {**after, "status": "draft"}
-    # Given the owner publishes again just after the unpublish removed the entry
-    world.feed.before("remove_from_feed", lambda: world.store.creations["c1"].update(status="draft"))
+    draft(world)
+    published(world)
+    handle("c1", True, world.services)
+    # Given the owner unpublished, then publishes again while the unpublish removes the copies
+    world.store.creations["c1"].update(status="draft")
     world.media.before("delete", lambda: world.store.creations["c1"].update(status="published"))
     # When the unpublish event is handled
-    outcome = handle("c1", after, unpublished, world.services)
+    outcome = handle("c1", False, world.services)
     # Then the publish is redone: entry and public copy are there
     assert outcome == PublishOutcome.PUBLISHED
     assert list(world.store.feed) == ["c1"]
@@ -141,10 +144,10 @@ def test_publish_again_while_an_unpublish_runs_ends_published_with_one_entry(wor
 
 
 def test_a_taken_down_creation_is_not_published_to_the_feed(world):
-    before = draft(world)
-    after = published(world)
-    world.store.creations["c1"]["moderation"] = {"state": "taken_down", "reason": "x", "by": "ops"}
-    assert handle("c1", before, after, world.services) == PublishOutcome.NOT_PUBLISHED
+    draft(world)
+    published(world)
+    world.store.creations["c1"]["moderation"] = {"state": "taken_down", "reason": "x"}
+    assert handle("c1", True, world.services) == PublishOutcome.NOT_PUBLISHED
     assert "c1" not in world.store.feed
 
 
@@ -152,16 +155,47 @@ def test_an_unpublish_r2_refuses_to_clean_leaves_the_public_copy_to_the_media_sw
     from handlers import sweep_orphans
     from tests.handlers.fakes import transient
 
-    before = draft(world)
-    after = published(world)
-    handle("c1", before, after, world.services)
+    draft(world)
+    published(world)
+    handle("c1", True, world.services)
     world.store.creations["c1"]["status"] = "draft"
     public = media.published_key("c1", KEY)
     world.media.fail("delete", *[transient()] * 2)  # every attempt of the first delete
     # When the unpublish event is handled while R2 refuses
-    assert handle("c1", after, dict(world.store.creations["c1"]), world.services) == PublishOutcome.UNPUBLISHED
+    assert handle("c1", False, world.services) == PublishOutcome.UNPUBLISHED
     # Then the feed entry is gone and the copy is noted; the media sweep removes it
     assert "c1" not in world.store.feed and public in world.media.objects and public in world.store.uploads
     world.clock.advance(3600 * 2)
     sweep_orphans.sweep_media(world.services, world.clock.now())
     assert public not in world.media.objects
+
+
+def test_a_republished_entry_keeps_its_first_published_at_and_does_not_move_up_the_feed(world):
+    import datetime as dt
+
+    first = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    draft(world)
+    world.store.creations["c1"].update(status="published", publishedAt=first)
+    handle("c1", True, world.services)
+    # When the owner unpublishes and publishes again later (the client stamps a new publishedAt)
+    world.store.creations["c1"].update(status="draft")
+    world.store.creations["c1"].pop("publishedAt")
+    handle("c1", False, world.services)
+    world.store.creations["c1"].update(status="published", publishedAt=first + dt.timedelta(days=30))
+    assert handle("c1", True, world.services) == PublishOutcome.PUBLISHED
+    # Then the entry is where it was first
+    assert world.store.feed["c1"]["publishedAt"] == first
+
+
+def test_a_creation_published_while_hidden_by_reports_keeps_no_public_copy(world):
+    # Given an entry hidden pending review, then unpublished and published again by its owner
+    draft(world)
+    published(world)
+    world.feed.reviews["c1"] = {"hidden": True}
+    # When the publish is handled
+    outcome = handle("c1", True, world.services)
+    # Then the entry is there but hidden, and no public copy is served
+    assert outcome == PublishOutcome.HIDDEN
+    assert world.store.feed["c1"]["visible"] is False
+    assert media.published_key("c1", KEY) not in world.media.objects
+    assert media.published_poster_key("c1", KEY) not in world.media.objects

@@ -3,6 +3,8 @@ only theirs — against fakes."""
 
 from __future__ import annotations
 
+import pytest
+
 from domain.profiles import FALLBACK_NAME
 from handlers import rename_profile
 from tests.handlers.conftest import OTHER, USER, request
@@ -28,11 +30,60 @@ def test_a_rename_updates_every_feed_entry_of_the_user_across_pages_and_only_the
     assert rename_profile.handle(USER, world.services, page_size=2) == 0
 
 
-def test_a_deleted_or_invalid_profile_shows_the_fallback_name(world):
+def test_an_invalid_name_is_refused_with_its_error_and_the_accepted_name_stays(world):
     publish(world, "c1")
+    world.feed.profiles[USER] = {"displayName": "Good Name"}
+    rename_profile.handle(USER, world.services)
     world.feed.profiles[USER] = {"displayName": "evil\u202eeman"}
+    assert rename_profile.handle(USER, world.services) == 0
+    assert world.store.feed["c1"]["displayName"] == "Good Name"
+    assert world.feed.accepted[USER]["error"]["code"] == "invalid_name"
+
+
+def test_a_deleted_profile_shows_the_fallback_name_and_releases_the_name(world):
+    publish(world, "c1")
+    world.feed.profiles[USER] = {"displayName": "Good Name"}
+    rename_profile.handle(USER, world.services)
+    del world.feed.profiles[USER]
     rename_profile.handle(USER, world.services)
     assert world.store.feed["c1"]["displayName"] == FALLBACK_NAME
+    # The name is free again: another user may take it
+    world.feed.profiles[OTHER] = {"displayName": "Good Name"}
+    rename_profile.handle(OTHER, world.services)
+    assert world.feed.accepted[OTHER]["name"] == "Good Name"
+
+
+@pytest.mark.parametrize("lookalike", ["Mara Lind", "MARA LIND", "M\u0430ra Lind", "Mara Lind\u034f"], ids=repr)
+def test_a_second_user_cannot_take_a_name_another_creator_shows_or_a_lookalike(world, lookalike):
+    publish(world, "hers", user=OTHER)
+    world.feed.profiles[OTHER] = {"displayName": "Mara Lind"}
+    rename_profile.handle(OTHER, world.services)
+    publish(world, "mine", name="Phoenix creator")
+    # When another user asks for the same name (or one that looks the same)
+    world.feed.profiles[USER] = {"displayName": lookalike}
+    rename_profile.handle(USER, world.services)
+    # Then it is refused, their entries keep what they showed, and the error says why
+    assert world.store.feed["mine"]["displayName"] == "Phoenix creator"
+    assert world.feed.accepted[USER].get("name") is None
+    code = world.feed.accepted[USER]["error"]["code"]
+    assert code == ("invalid_name" if "\u034f" in lookalike else "name_taken")
+    assert world.store.feed["hers"]["displayName"] == "Mara Lind"
+
+
+def test_profile_writes_in_a_loop_walk_the_feed_only_within_the_daily_rename_limit(world):
+    from domain.profiles import RENAMES_PER_DAY
+
+    for i in range(3):
+        publish(world, f"c{i}")
+    walks = 0
+    for i in range(RENAMES_PER_DAY + 5):
+        world.feed.profiles[USER] = {"displayName": f"Name {chr(65 + i)}"}
+        walks += bool(rename_profile.handle(USER, world.services))
+    assert walks == RENAMES_PER_DAY
+    assert world.feed.accepted[USER]["error"]["code"] == "rate_limited"
+    world.clock.advance(24 * 3600)
+    rename_profile.handle(USER, world.services)
+    assert world.store.feed["c0"]["displayName"] == f"Name {chr(65 + RENAMES_PER_DAY + 4)}"
 
 
 def test_a_rename_racing_a_publish_ends_with_the_new_name_either_way(world):

@@ -8,8 +8,11 @@ from datetime import timedelta
 
 from domain import ledger
 from domain.errors import ErrorCode
+from domain.pricing import price
 from handlers.start_generation import StartOutcome, handle
 from tests.handlers.conftest import OTHER, USER, request, start_and_dispatch
+
+COST = price(4)  # what a default 4 s request costs: the table's, never a literal
 
 
 def start(world, cid="c1", data=None, incarnation=None, **req):
@@ -66,13 +69,13 @@ def test_a_refusal_repeated_after_a_charge_refunds_the_charge(world):
     # Given a request that was charged (an earlier configuration allowed the word) and is still pending
     world.store.grant(USER, 100)
     inc = world.store.create("c1", request(prompt="gore"))
-    world.store.debit("c1", USER, 40, 3, inc)
+    world.store.debit("c1", USER, COST, 3, inc)
     # When its create event comes again under a configuration that blocks the word
     outcome = handle("c1", request(prompt="gore"), world.services, inc)
     # Then it fails and the charge is given back exactly once
     assert outcome == StartOutcome.REJECTED
     assert world.store.tokens(USER) == 100 and world.store.in_flight(USER) == 0
-    assert world.store.entry(USER, ledger.refund_id("c1"))["amount"] == 40
+    assert world.store.entry(USER, ledger.refund_id("c1"))["amount"] == COST
 
 
 def test_a_refusal_for_a_document_no_longer_pending_changes_nothing(world):
@@ -111,14 +114,14 @@ def test_a_malformed_balance_sets_the_request_aside_without_a_charge(world):
 
 
 def test_too_few_tokens_is_refused(world):
-    # Given a user with 30 tokens
-    world.store.grant(USER, 30)
-    # When a 4-second video (40 tokens) is requested
+    # Given a user with a token short of a 4-second video
+    world.store.grant(USER, COST - 1)
+    # When a 4-second video is requested
     outcome = start(world)
     # Then it is refused as insufficient_tokens and nothing moves
     assert outcome == StartOutcome.REFUSED
     assert world.store.creations["c1"]["error"]["code"] == ErrorCode.INSUFFICIENT_TOKENS
-    assert world.store.tokens(USER) == 30 and not world.veo.started
+    assert world.store.tokens(USER) == COST - 1 and not world.veo.started
 
 
 def test_too_many_in_flight_is_refused(world):
@@ -142,7 +145,7 @@ def test_a_re_used_id_is_refused_and_the_old_debit_is_not_touched(world):
     # Then it is refused (invalid_request: re-used id) and no second debit is made
     assert outcome == StartOutcome.REFUSED
     assert ledger.REUSED_ID_DETAIL in world.store.creations["c1"]["error"]["message"]
-    assert world.store.tokens(USER) == 60
+    assert world.store.tokens(USER) == 100 - COST
 
 
 def test_a_document_owned_by_someone_else_is_refused(world):
@@ -165,16 +168,16 @@ def test_a_request_is_charged_and_queued_for_a_veo_start_without_asking_veo(worl
         handle(cid, request(user=OTHER), world.services, inc)
     # When a 4-second video is requested
     outcome = start(world)
-    # Then 40 tokens are taken, it stays pending with where it stands, and a startveo task
+    # Then its price is taken, it stays pending with where it stands, and a startveo task
     # carries what the start needs; Veo is not asked here (the queue's rate is the quota's)
     assert outcome == StartOutcome.QUEUED and not world.veo.started
-    assert world.store.tokens(USER) == 60 and world.store.in_flight(USER) == 1
+    assert world.store.tokens(USER) == 100 - COST and world.store.in_flight(USER) == 1
     creation = world.store.creations["c1"]
     assert creation["status"] == "pending" and creation["queuedAt"] == world.clock.now()
     assert creation["queuePosition"] == 3  # two ahead at 50 starts a minute: about 3 s
     assert (creation["estimatedStartAt"] - creation["queuedAt"]).total_seconds() == 3
     cid, job = world.tasks.starts[-1]
-    assert cid == "c1" and job["cost"] == 40 and job["mediaKey"].startswith("drafts/alice/c1/")
+    assert cid == "c1" and job["cost"] == COST and job["mediaKey"].startswith("drafts/alice/c1/")
     assert job["incarnation"] == world.store.incarnation("c1")
 
 
@@ -184,7 +187,7 @@ def test_a_request_cloud_tasks_refuses_to_queue_is_refunded_at_once(world):
     world.tasks.fail("enqueue_start", RuntimeError("queue paused"))
     # When the request is handled
     outcome = start(world)
-    # Then it fails (generation_failed) and the 40 tokens come back now, not after the sweep
+    # Then it fails (generation_failed) and its tokens come back now, not after the sweep
     assert outcome == StartOutcome.NOT_QUEUED
     assert world.store.creations["c1"]["error"]["code"] == ErrorCode.GENERATION_FAILED
     assert world.store.tokens(USER) == 100 and world.store.in_flight(USER) == 0
@@ -205,7 +208,7 @@ def test_a_repeated_event_before_the_start_queues_no_second_start(world):
     outcome = handle("c1", request(), world.services, inc)
     # Then nothing more is charged or queued
     assert outcome == StartOutcome.DUPLICATE
-    assert len(world.tasks.starts) == 1 and world.store.tokens(USER) == 60
+    assert len(world.tasks.starts) == 1 and world.store.tokens(USER) == 100 - COST
 
 
 def test_a_repeated_event_after_veo_started_reschedules_finalize_once(world):
@@ -219,19 +222,23 @@ def test_a_repeated_event_after_veo_started_reschedules_finalize_once(world):
     handle("c1", request(), world.services, inc)
     # Then one finalize task is added (its id names the operation), nothing is charged twice
     assert outcome == StartOutcome.FINALIZE_RESCHEDULED
-    assert len(world.tasks.enqueued) == polls + 1 and world.store.tokens(USER) == 60 and len(world.veo.started) == 1
+    assert (
+        len(world.tasks.enqueued) == polls + 1
+        and world.store.tokens(USER) == 100 - COST
+        and len(world.veo.started) == 1
+    )
 
 
 def test_a_repeated_event_while_the_first_run_is_still_before_veo_is_a_duplicate(world):
     # Given a request charged but not yet processing (the first run is asking Veo)
     world.store.grant(USER, 100)
     inc = world.store.create("c1", request())
-    world.store.debit("c1", USER, 40, 3, inc)
+    world.store.debit("c1", USER, COST, 3, inc)
     # When the event comes again
     outcome = handle("c1", request(), world.services, inc)
     # Then it leaves the work to the first run
     assert outcome == StartOutcome.DUPLICATE
-    assert not world.veo.started and world.store.tokens(USER) == 60
+    assert not world.veo.started and world.store.tokens(USER) == 100 - COST
 
 
 def test_an_event_of_an_earlier_document_of_the_id_charges_nothing(world):
@@ -256,3 +263,29 @@ def test_a_repeated_event_after_the_creation_finished_schedules_nothing(world):
     outcome = handle("c1", request(), world.services, inc)
     # Then no finalize task is added for a finished creation
     assert outcome == StartOutcome.DUPLICATE and len(world.tasks.enqueued) == 1
+
+
+def test_a_blocked_term_in_the_negative_prompt_fails_as_content_policy_before_any_charge(world):
+    # Every text sent to Veo is checked, not only the prompt
+    world.store.grant(USER, 100)
+    outcome = start(world, data={**request(), "negativePrompt": "no GORE at all"})
+    assert outcome == StartOutcome.REJECTED
+    assert world.store.creations["c1"]["error"]["code"] == ErrorCode.CONTENT_POLICY
+    assert world.store.tokens(USER) == 100 and not world.veo.started
+
+
+def test_a_refused_never_charged_id_is_spent_and_many_refusals_cool_the_user_down(world):
+    from domain.admission import REFUSALS_PER_WINDOW
+
+    world.store.grant(USER, 100)
+    for i in range(REFUSALS_PER_WINDOW):
+        assert start(world, cid=f"bad{i}", prompt="gore") == StartOutcome.REJECTED
+    # Then each refused id is spent (the rules refuse to create it again)
+    assert (USER, "bad0") in world.store.spent
+    # And the next request, even a good one, is refused up front without a charge
+    assert start(world, cid="good") == StartOutcome.REFUSED
+    assert world.store.creations["good"]["error"]["code"] == ErrorCode.RATE_LIMITED
+    assert world.store.tokens(USER) == 100
+    # Until the cooldown has passed
+    world.clock.advance(2 * 3600)
+    assert start(world, cid="later") == StartOutcome.QUEUED

@@ -8,14 +8,17 @@ import pytest
 
 from adapters.gcs import temp_prefix_uri
 from domain.errors import ErrorCode, ExternalServiceError, failure
+from domain.pricing import price
 from handlers import start_generation
 from handlers.start_veo import RetryLater, StartVeoOutcome, handle
 from tests.handlers.conftest import TEMP_BUCKET, USER, dispatch_start, request
 from tests.handlers.fakes import permanent
 
+COST = price(4)  # what a default 4 s request costs: the table's, never a literal
+
 
 def queued(world, cid="c1"):
-    """Given: a request charged 40 of 100 tokens and waiting in the startveo queue."""
+    """Given: a request charged its price (of 100 tokens) and waiting in the startveo queue."""
     world.store.grant(USER, 100)
     inc = world.store.create(cid, request())
     assert start_generation.handle(cid, request(), world.services, inc) == start_generation.StartOutcome.QUEUED
@@ -34,7 +37,7 @@ def test_a_queued_request_is_started_and_handed_to_its_first_poll(world):
     # shortest time (coarse polls before it)
     assert outcome == StartVeoOutcome.PROCESSING
     creation = world.store.creations["c1"]
-    assert creation["status"] == "processing" and creation["tokenCost"] == 40
+    assert creation["status"] == "processing" and creation["tokenCost"] == COST
     assert world.veo.started[0][3] == temp_prefix_uri(TEMP_BUCKET, "c1")
     ((cid, job, delay),) = world.tasks.enqueued
     assert cid == "c1" and job["operationName"] == creation["operationName"] and delay == 10.0
@@ -59,7 +62,7 @@ def test_a_quota_refusal_waits_in_the_queue_charged_never_failed_nor_refunded(wo
     assert world.veo.calls["start"] == 1  # one try: the waiting is the queue's
     creation = world.store.creations["c1"]
     assert creation["status"] == "pending" and "error" not in creation
-    assert world.store.tokens(USER) == 60 and world.store.entry(USER, "refund_c1") is None
+    assert world.store.tokens(USER) == 100 - COST and world.store.entry(USER, "refund_c1") is None
     # And when quota frees, the retried task starts it
     assert dispatch_start(world) == StartVeoOutcome.PROCESSING
 
@@ -141,7 +144,7 @@ def test_a_twin_delivery_during_the_veo_call_starts_nothing_and_comes_back_later
     assert len(world.tasks.enqueued) == 1
     # And when the twin comes back it finds the creation started: it is done, nothing twice
     assert dispatch_start(world) == StartVeoOutcome.NOT_PENDING
-    assert len(world.veo.started) == 1 and world.store.tokens(USER) == 60
+    assert len(world.veo.started) == 1 and world.store.tokens(USER) == 100 - COST
 
 
 def queued_now(world, cid="c1"):
@@ -173,7 +176,7 @@ def test_a_run_dead_between_its_claim_and_the_veo_call_is_never_retried_on_veo_a
     # And the sweep does not touch it before ORPHAN_AFTER_MINUTES from the claim ...
     sweep_after(world, 10)
     assert world.store.creations["c1"]["status"] == "pending"
-    # ... then fails it and refunds the 40 tokens, once, however often it sweeps
+    # ... then fails it and refunds its tokens, once, however often it sweeps
     sweep_after(world, 6)
     sweep_after(world, 5)
     creation = world.store.creations["c1"]
@@ -229,4 +232,23 @@ def test_a_start_retried_after_its_first_poll_was_lost_queues_that_poll_and_star
     ((cid, job, _),) = world.tasks.enqueued
     assert cid == "c1" and job["operationName"] == world.store.creations["c1"]["operationName"]
     dispatch_start(world)
-    assert len(world.tasks.enqueued) == 1 and world.store.tokens(USER) == 60
+    assert len(world.tasks.enqueued) == 1 and world.store.tokens(USER) == 100 - COST
+
+
+def test_a_user_whose_prompts_veos_filter_keeps_refusing_is_refused_up_front_for_a_while(world):
+    from domain.admission import POLICY_STRIKES
+
+    # Given a funded user whose requests Veo's own filter refuses (charged, queued, refunded)
+    world.store.grant(USER, 1000)
+    for i in range(POLICY_STRIKES):
+        world.veo.fail("start", permanent("veo", 400, "The prompt violates our Usage Guidelines"))
+        inc = world.store.create(f"p{i}", request())
+        assert start_generation.handle(f"p{i}", request(), world.services, inc) == start_generation.StartOutcome.QUEUED
+        assert dispatch_start(world, f"p{i}") == StartVeoOutcome.VEO_REFUSED
+    # When they send another request
+    inc = world.store.create("next", request())
+    outcome = start_generation.handle("next", request(), world.services, inc)
+    # Then it is refused before any charge, with its own code, and holds no place in the queue
+    assert outcome == start_generation.StartOutcome.REFUSED
+    assert world.store.creations["next"]["error"]["code"] == ErrorCode.POLICY_COOLDOWN
+    assert world.store.tokens(USER) == 1000 and not [c for c, _ in world.tasks.starts if c == "next"]

@@ -9,16 +9,19 @@ from datetime import timedelta
 from adapters.gcs import temp_prefix_uri
 from domain import media
 from domain.errors import ErrorCode
+from domain.pricing import price
 from handlers import reconcile, start_generation
 from handlers.sweep_orphans import handle
 from tests.handlers.conftest import OTHER, TEMP_BUCKET, USER, request, start_and_dispatch
 from tests.handlers.fakes import T0, permanent
 
+COST = price(4)  # what a default 4 s request costs: the table's, never a literal
+
 LONG_AGO = T0 - timedelta(hours=1)
 
 
 def stuck(world, cid="c1", user=USER, created_at=LONG_AGO):
-    """A creation charged 40 tokens, queued, started at once, processing since `created_at`."""
+    """A creation charged its price, queued, started at once, processing since `created_at`."""
     if user not in world.store.users:
         world.store.grant(user, 100)
     start_and_dispatch(world, cid, request(user=user))
@@ -27,7 +30,7 @@ def stuck(world, cid="c1", user=USER, created_at=LONG_AGO):
 
 
 def queued(world, cid="c1", queued_at=LONG_AGO):
-    """A creation charged 40 tokens and waiting in the startveo queue since `queued_at`."""
+    """A creation charged its price and waiting in the startveo queue since `queued_at`."""
     world.store.grant(USER, 100)
     inc = world.store.create(cid, request())
     assert start_generation.handle(cid, request(), world.services, inc) == start_generation.StartOutcome.QUEUED
@@ -43,7 +46,7 @@ def test_a_creation_stuck_past_the_limit_fails_as_timeout_and_is_refunded(world)
     # When the sweep runs
     summary = handle(world.services)
     # Then it fails (timeout), the 40 tokens come back, its media is removed
-    assert summary["swept"] == 1 and summary["refundedTokens"] == 40
+    assert summary["swept"] == 1 and summary["refundedTokens"] == COST
     assert world.store.creations["c1"]["error"]["code"] == ErrorCode.TIMEOUT
     assert world.store.tokens(USER) == 100 and world.store.in_flight(USER) == 0
     assert not world.media.objects and not world.temp.objects
@@ -120,7 +123,7 @@ def test_a_stuck_creation_without_a_usable_owner_fails_without_money(world):
     summary = handle(world.services)
     # Then it fails, counted as malformed, and no ledger is touched
     assert summary["swept"] == 1 and world.store.creations["c1"]["status"] == "failed"
-    assert world.store.counters["malformed_creation"] == 1 and world.store.tokens(USER) == 60
+    assert world.store.counters["malformed_creation"] == 1 and world.store.tokens(USER) == 100 - COST
 
 
 def test_media_that_cannot_be_removed_waits_for_the_next_run(world):
@@ -325,8 +328,27 @@ def test_a_charged_creation_stuck_before_veo_started_is_refunded_and_has_no_medi
     # Given a creation charged but still pending an hour later (its start run died)
     world.store.grant(USER, 100)
     inc = world.store.create("c1", {**request(), "createdAt": LONG_AGO})
-    world.store.debit("c1", USER, 40, 3, inc)
+    world.store.debit("c1", USER, COST, 3, inc)
     # When the sweep runs
     summary = handle(world.services)
     # Then it fails as timeout and is refunded
     assert summary["swept"] == 1 and world.store.tokens(USER) == 100 and world.store.in_flight(USER) == 0
+
+
+def test_a_feed_entry_kept_because_the_owner_republished_keeps_its_public_copies(world):
+    # Given an entry judged an orphan (its creation back to draft) that the owner publishes
+    # again while the reconciliation runs: the entry is kept, so must be its public copies
+    public = published(world, "c1", "drafts/alice/c1/s.mp4")
+    world.media.put(public)
+    world.store.feed["c1"] = {"mediaUrl": world.media.public_url(public)}
+    world.store.creations["c1"]["status"] = "draft"
+    world.feed.before("remove_from_feed", lambda: world.store.creations["c1"].update(status="published"))
+    reconcile.handle(world.services, T0)
+    assert "c1" in world.store.feed and public in world.media.objects
+
+
+def test_an_entry_hidden_by_reports_gets_no_public_copy_back_from_the_reconciliation(world):
+    public = published(world)
+    world.store.feed["c1"] = {"mediaUrl": world.media.public_url(public), "visible": False}
+    assert reconcile.handle(world.services, T0)["republished"] == 0
+    assert public not in world.media.objects

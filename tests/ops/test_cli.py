@@ -7,7 +7,7 @@ import subprocess
 import sys
 import uuid
 
-from tests.flows.helpers import OWNER, balance, ledger_of, submit, wait_status
+from tests.flows.helpers import OWNER, balance, cost, ledger_of, submit, wait_status
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -74,7 +74,7 @@ def test_fail_and_refund_unsticks_a_creation_once(new_user, veo):
 
     first = ops("--emulator", "fail-and-refund", cid)
     second = ops("--emulator", "fail-and-refund", cid)
-    assert first.returncode == 0 and "refunded 40 tokens" in first.stdout
+    assert first.returncode == 0 and f"refunded {cost(4)} tokens" in first.stdout
     assert second.returncode == 0 and "nothing to do: creation is failed" in second.stdout
     assert balance(client, user.uid) == 100
     assert ops("--emulator", "fail-and-refund", "no-such-creation").returncode == 2
@@ -87,15 +87,15 @@ def test_fail_and_refund_on_a_malformed_balance_says_why_and_moves_nothing(new_u
     veo.faults([{"on": "start", "kind": "hang", "match": tag}])
     cid = submit(client, user.uid, f"{tag} stuck")
     wait_status(client, cid, statuses=("processing",))
-    OWNER.update(f"users/{user.uid}", {"tokens": "sixty"})
+    OWNER.update(f"users/{user.uid}", {"tokens": "forty-four"})
 
     result = ops("--emulator", "fail-and-refund", cid)
     assert result.returncode == 1
     assert f"cannot settle {cid}" in result.stderr and "Traceback" not in result.stderr
     assert "refund_" + cid not in ledger_of(client, user.uid)
 
-    OWNER.update(f"users/{user.uid}", {"tokens": 60})  # the operator repairs the balance
-    assert "refunded 40 tokens" in ops("--emulator", "fail-and-refund", cid).stdout
+    OWNER.update(f"users/{user.uid}", {"tokens": 100 - cost(4)})  # the operator repairs the balance
+    assert f"refunded {cost(4)} tokens" in ops("--emulator", "fail-and-refund", cid).stdout
     assert balance(client, user.uid) == 100
 
 

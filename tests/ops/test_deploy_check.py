@@ -83,8 +83,8 @@ def test_deploy_check_refuses_an_unknown_model(tmp_path, run_check):
 def test_deploy_check_refuses_a_model_whose_new_access_is_already_blocked(tmp_path, run_check):
     # Google blocks new access about a month before a retirement: deploying then is too late.
     (tmp_path / ".env.my-project").write_text("VEO_MODEL=veo-3.1-generate-preview\n")
-    result = run_check(tmp_path, today="2026-10-01")
-    assert result.returncode == 1 and "retires on 2026-10-22" in result.stderr
+    result = run_check(tmp_path, today="2026-03-10")
+    assert result.returncode == 1 and "retires on 2026-04-02" in result.stderr
 
 
 def test_project_env_file_wins_over_env_file_and_the_default_applies_without_either(tmp_path, run_check):
@@ -117,3 +117,21 @@ def test_make_deploy_stops_before_firebase_deploy_on_a_retired_model():
     assert result.returncode != 0
     assert "deploy refused: VEO_MODEL='veo-3.0-fast-generate-001' was retired" in result.stderr
     assert "firebase deploy" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "url", ["https://pub-0123456789abcdef.r2.dev", "https://PUB-abc.R2.DEV/", "https://r2.dev", "http://x.r2.dev:443"]
+)
+def test_an_r2_dev_public_url_is_refused_unless_explicitly_allowed(tmp_path, capsys, url):
+    (tmp_path / ".env.my-project").write_text(f"R2_PUBLIC_BASE_URL={url}\n")
+    argv = ["--project", "my-project", "--functions-dir", str(tmp_path)]
+    assert deploy_check.main(argv) == 1
+    assert "r2.dev" in capsys.readouterr().err
+    assert deploy_check.main([*argv, "--allow-r2-dev"]) == 0
+    assert "WARNING" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("url", ["https://media.example.com", "https://r2.dev.example.com", "https://notr2.dev.io"])
+def test_a_custom_domain_passes_the_r2_check(tmp_path, url):
+    (tmp_path / ".env").write_text(f"R2_PUBLIC_BASE_URL={url}\n")
+    assert deploy_check.r2_dev_problem("my-project", tmp_path) is None

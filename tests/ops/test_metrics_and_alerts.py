@@ -9,7 +9,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from domain.metrics import Thresholds, Totals
-from tests.flows.helpers import run_scheduled, submit, wait_status
+from tests.flows.helpers import cost, run_scheduled, submit, wait_status
 
 
 def check(limits: Thresholds, now: datetime | None = None):
@@ -144,12 +144,12 @@ def test_alert_check_runs_as_the_scheduled_function(new_user):
     run_scheduled("checkalerts")
 
 
-def test_a_spammer_with_forty_tokens_cannot_fire_the_failure_rate_alert(new_user, veo, capsys):
+def test_a_spammer_with_one_videos_tokens_cannot_fire_the_failure_rate_alert(new_user, veo, capsys):
     import threading
 
     from tests.support.firestore_rest import Denied
 
-    user, client = new_user(tokens=40)
+    user, client = new_user(tokens=cost(4))  # one default video's worth
     now_totals = window_totals(hours=1)
     rate = now_totals.failure_rate()
     assert rate < 0.8
@@ -158,7 +158,7 @@ def test_a_spammer_with_forty_tokens_cannot_fire_the_failure_rate_alert(new_user
     )
     assert "failure_rate_high" not in [a.code for a in check(limits)]
 
-    # A burst of creates: the rules see 40 tokens for all that arrive before the first debit;
+    # A burst of creates: the rules see one video's tokens for all that arrive before the first debit;
     # the server charges one and refuses the others (insufficient_tokens, too_many_in_flight).
     tag = uuid.uuid4().hex[:8]
     accepted: list[str] = []
@@ -173,7 +173,7 @@ def test_a_spammer_with_forty_tokens_cannot_fire_the_failure_rate_alert(new_user
     for t in threads:
         t.join()
     # How many the rules let in depends on when the first debit lands; the ones that arrive
-    # while the rules still see 40 tokens are what the admin path writes here (the same race).
+    # while the rules still see the full balance are what the admin path writes here (the same race).
     from tests.flows.helpers import OWNER, new_id, request_doc
 
     for i in range(max(0, 5 - len(accepted))):

@@ -82,10 +82,10 @@ def blocked_prompt() -> str:
     return BLOCKED_PROMPT
 
 
-def make_player(tokens: int) -> Player:
+def make_player(tokens: int, verified: bool = False) -> Player:
     from adapters import store
 
-    user = sign_up(f"rules-{uuid.uuid4().hex[:12]}@example.test")
+    user = sign_up(f"rules-{uuid.uuid4().hex[:12]}@example.test", verified=verified)
     if tokens:
         store.grant(user.uid, tokens, "rules test grant", grant_id="grant_initial")
     return Player(user, UserClient(user.id_token))
@@ -129,7 +129,8 @@ def anonymous_user(anonymous_player) -> UserClient:
 
 @pytest.fixture(scope="session")
 def player(stack):
-    """A fresh signed-up user with the given balance (0: no user document at all)."""
+    """A fresh signed-up user with the given balance (0: no user document at all); `verified`:
+    with a verified email (what filing a report takes)."""
     return make_player
 
 
@@ -235,12 +236,14 @@ class Seeder:
 
         from adapters import store
         from domain import ledger
+        from domain.pricing import token_cost
 
+        cost = token_cost(4)
         cid = _new_id()
         now = dt.datetime.now(dt.UTC)
         fields = {
             **self._fields(uid, cid, "failed", now),
-            "tokenCost": 40,
+            "tokenCost": cost,
             "refunded": True,
             "error": {
                 "code": "content_policy",
@@ -252,13 +255,13 @@ class Seeder:
         def charge_and_refund(tx):
             user_ref = store.user_ref(uid)
             tokens = int(user_ref.get(transaction=tx).get("tokens"))
-            for entry, balance_after in (("debit", tokens - 40), ("refund", tokens)):
+            for entry, balance_after in (("debit", tokens - cost), ("refund", tokens)):
                 entry_id = ledger.debit_id(cid) if entry == "debit" else ledger.refund_id(cid)
                 tx.create(
                     store.ledger_ref(uid, entry_id),
                     {
                         "type": entry,
-                        "amount": 40,
+                        "amount": cost,
                         "balanceAfter": balance_after,
                         "creationId": cid,
                         "reason": "generation" if entry == "debit" else "content_policy",

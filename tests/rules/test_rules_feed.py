@@ -131,7 +131,7 @@ def test_a_taken_down_creation_cannot_be_published_again(alice, seed, admin_db):
         {"moderation": {"state": "taken_down", "reason": "copyright", "by": "ops"}}
     )
     publish = {"status": "published", "publishedAt": SERVER_TIME}
-    assert outcome(lambda: alice.client.update(f"creations/{cid}", publish)) == "denied"
+    assert outcome(lambda: alice.client.publish_with(cid, publish)) == "denied"
     # ...and the owner sees that it was taken down and why
     assert alice.client.get(f"creations/{cid}")["moderation"]["reason"] == "copyright"
 
@@ -149,7 +149,7 @@ def test_moderation_and_poster_fields_are_not_client_writable(alice, seed, admin
     cid = seed.finished(alice.uid, "draft")
     admin_db.document(f"creations/{cid}").update({"moderation": {"state": "taken_down", "reason": "x", "by": "ops"}})
     data = {"status": "published", "publishedAt": SERVER_TIME, field: value}
-    assert outcome(lambda: alice.client.update(f"creations/{cid}", data)) == "denied"
+    assert outcome(lambda: alice.client.publish_with(cid, data)) == "denied"
     assert outcome(lambda: alice.client.update(f"creations/{cid}", {field: value})) == "denied"
 
 
@@ -191,9 +191,9 @@ def report(reason: str = "spam") -> dict:
     return {"reason": reason, "createdAt": SERVER_TIME}
 
 
-def test_a_signed_in_user_reports_an_entry_once(player, alice, seed, admin_db):
+def test_a_user_with_a_verified_email_reports_an_entry_once(player, alice, seed, admin_db):
     cid = feed_entry_for(admin_db, seed.finished(alice.uid, "published"))
-    me = player(0)
+    me = player(0, verified=True)
     assert outcome(lambda: me.client.create(f"feed/{cid}/reports/{me.uid}", report())) == "allowed"
     # A second one is an update of the same document (a create of an existing one answers 409).
     assert outcome(lambda: me.client.set(f"feed/{cid}/reports/{me.uid}", report("hate"))) == "denied"
@@ -202,7 +202,7 @@ def test_a_signed_in_user_reports_an_entry_once(player, alice, seed, admin_db):
 
 def test_reports_and_their_count_are_unreadable_even_to_the_reporter(player, alice, seed, admin_db):
     cid = feed_entry_for(admin_db, seed.finished(alice.uid, "published"))
-    me, other = player(0), player(0)
+    me, other = player(0, verified=True), player(0, verified=True)
     me.client.create(f"feed/{cid}/reports/{me.uid}", report())
     assert outcome(lambda: me.client.get(f"feed/{cid}/reports/{me.uid}")) == "denied"
     assert outcome(lambda: other.client.get(f"feed/{cid}/reports/{me.uid}")) == "denied"
@@ -223,12 +223,12 @@ def test_reports_and_their_count_are_unreadable_even_to_the_reporter(player, ali
     ],
 )
 def test_a_malformed_report_is_denied(player, shown_entry, data):
-    me = player(0)
+    me = player(0, verified=True)
     assert outcome(lambda: me.client.create(f"feed/{shown_entry}/reports/{me.uid}", data)) == "denied"
 
 
 def test_reporting_in_someone_elses_name_or_signed_out_is_denied(player, anon, shown_entry):
-    me, other = player(0), player(0)
+    me, other = player(0, verified=True), player(0, verified=True)
     assert outcome(lambda: me.client.create(f"feed/{shown_entry}/reports/{other.uid}", report())) == "denied"
     assert outcome(lambda: anon.create(f"feed/{shown_entry}/reports/anyone", report())) == "denied"
 
@@ -238,6 +238,58 @@ def test_the_owner_cannot_report_their_own_entry(alice, shown_entry):
 
 
 def test_a_hidden_or_missing_entry_cannot_be_reported(player, hidden_entry, new_id):
-    me = player(0)
+    me = player(0, verified=True)
     assert outcome(lambda: me.client.create(f"feed/{hidden_entry}/reports/{me.uid}", report())) == "denied"
     assert outcome(lambda: me.client.create(f"feed/{new_id()}/reports/{me.uid}", report())) == "denied"
+
+
+# ---- who may report: accounts that can be held to account ---------------------------------------
+
+
+def test_an_anonymous_account_cannot_report(anonymous_player, shown_entry):
+    me = anonymous_player
+    assert outcome(lambda: me.client.create(f"feed/{shown_entry}/reports/{me.uid}", report())) == "denied"
+
+
+def test_an_account_whose_email_is_not_verified_cannot_report(player, shown_entry):
+    me = player(0)  # a free email address, signed up, never verified
+    assert outcome(lambda: me.client.create(f"feed/{shown_entry}/reports/{me.uid}", report())) == "denied"
+
+
+def test_the_server_only_standing_of_reporters_is_unreadable(player, alice):
+    me = player(0, verified=True)
+    assert outcome(lambda: me.client.get(f"reporters/{me.uid}")) == "denied"
+    assert outcome(lambda: me.client.get(f"moderationAudit/{me.uid}")) == "denied"
+    assert outcome(lambda: me.client.query("moderationAudit", limit=10)) == "denied"
+
+
+# ---- names: invisible characters, the server's judgement --------------------------------------
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        pytest.param("\u3164\u3164", id="hangul-filler-blank"),
+        pytest.param("Mara Lind\u034f", id="combining-grapheme-joiner"),
+        pytest.param("Mara\ufe0f Lind", id="variation-selector"),
+        pytest.param("\u115f\u1160ab", id="hangul-choseong-jungseong-fillers"),
+        pytest.param("\uffa0\uffa0", id="halfwidth-hangul-filler"),
+        pytest.param("Ma\u00adra", id="soft-hyphen"),
+        pytest.param("Mara\U000e0041", id="tag-character"),
+    ],
+)
+def test_a_display_name_that_renders_blank_or_carries_invisible_characters_is_refused(player, bad):
+    me = player(0)
+    assert outcome(lambda: me.client.set(f"profiles/{me.uid}", name(bad))) == "denied"
+
+
+def test_the_accepted_name_is_readable_by_its_owner_only_and_written_by_the_server_only(player, admin_db):
+    from tests.support.waiting import wait_until
+
+    me, other = player(0), player(0)
+    assert outcome(lambda: me.client.set(f"displayNames/{me.uid}", {"name": "Mara Lind"})) == "denied"
+    me.client.set(f"profiles/{me.uid}", name(f"Rules {me.uid[:8]}"))
+    wait_until(lambda: admin_db.document(f"displayNames/{me.uid}").get().exists, what="the server's judgement")
+    assert outcome(lambda: me.client.get(f"displayNames/{me.uid}")) == "allowed"
+    assert outcome(lambda: other.client.get(f"displayNames/{me.uid}")) == "denied"
+    assert outcome(lambda: me.client.query("names", limit=10)) == "denied"

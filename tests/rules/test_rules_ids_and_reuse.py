@@ -159,7 +159,9 @@ def test_an_id_another_user_was_charged_for_is_judged_by_the_callers_own_ledger(
     alice_debit = (
         admin_db.collection("users").document(alice.uid).collection("transactions").document(f"debit_{cid}").get()
     )
-    assert alice_debit.exists and alice_debit.get("amount") == 40
+    from domain.pricing import token_cost
+
+    assert alice_debit.exists and alice_debit.get("amount") == token_cost(4)  # seed.finished: a 4 s draft
 
 
 def test_a_new_id_is_not_denied_by_ledger_entries_of_other_ids(player, request_doc, seed, new_id):
@@ -167,3 +169,26 @@ def test_a_new_id_is_not_denied_by_ledger_entries_of_other_ids(player, request_d
     owner = player(1_000)
     seed.finished(owner.uid, "draft")
     assert create_at(owner, request_doc, new_id()) == "allowed"
+
+
+def test_an_id_the_server_refused_cannot_be_deleted_and_sent_again(player, request_doc, new_id, seed):
+    from tests.support.waiting import wait_until
+
+    me = player(1_000)
+    cid = new_id()
+    assert create_at(me, request_doc, cid) == "allowed"  # a blocked prompt: refused, never charged
+    wait_until(lambda: seed.status(cid) == "failed", what="the server's refusal")
+    assert outcome(lambda: me.client.delete(f"creations/{cid}")) == "allowed"
+    assert create_at(me, request_doc, cid) == "denied"
+
+
+@pytest.mark.parametrize("field", ["policyCooldownUntil", "refusalCooldownUntil"])
+def test_a_user_in_a_cooldown_cannot_create_until_it_ends(player, request_doc, new_id, admin_db, field):
+    import datetime as dt
+
+    me = player(1_000)
+    user = admin_db.document(f"users/{me.uid}")
+    user.update({field: dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)})
+    assert create_at(me, request_doc, new_id()) == "denied"
+    user.update({field: dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)})
+    assert create_at(me, request_doc, new_id()) == "allowed"

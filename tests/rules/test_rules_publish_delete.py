@@ -1,5 +1,5 @@
-"""creations/{id} update and delete: the client publishes its own draft and deletes its own
-finished creations; every other change is the server's."""
+"""creations/{id} update and delete: the client publishes its own draft (in one batch with
+publications/{id}) and deletes its own finished creations; every other change is the server's."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def bob_finished(seed, bob) -> dict[str, str]:
 def test_owner_publishes_own_draft_stamping_request_time_and_nothing_else(alice, seed, admin_db):
     cid = seed.finished(alice.uid, "draft")
     before = doc_of(admin_db, cid)
-    assert outcome(lambda: alice.client.update(f"creations/{cid}", PUBLISH)) == "allowed"
+    assert outcome(lambda: alice.client.publish_with(cid, PUBLISH)) == "allowed"
     after = doc_of(admin_db, cid)
     assert after["status"] == "published"
     assert abs((after["publishedAt"] - dt.datetime.now(dt.UTC)).total_seconds()) < 60
@@ -42,20 +42,20 @@ def test_owner_publishes_own_draft_stamping_request_time_and_nothing_else(alice,
 @pytest.mark.parametrize("status", ["pending", "processing"])
 def test_publishing_an_in_flight_creation_is_denied(alice, alice_in_flight, seed, status):
     cid = alice_in_flight[status]
-    assert outcome(lambda: alice.client.update(f"creations/{cid}", PUBLISH)) == "denied"
+    assert outcome(lambda: alice.client.publish_with(cid, PUBLISH)) == "denied"
     assert seed.status(cid) == status
 
 
 @pytest.mark.parametrize("status", ["failed", "published"])
 def test_publishing_a_failed_or_already_published_creation_is_denied(alice, alice_finished, seed, status):
     cid = alice_finished[status]
-    assert outcome(lambda: alice.client.update(f"creations/{cid}", PUBLISH)) == "denied"
+    assert outcome(lambda: alice.client.publish_with(cid, PUBLISH)) == "denied"
     assert seed.status(cid) == status
 
 
 def test_publishing_someone_elses_draft_is_denied(alice, bob_finished, seed):
     cid = bob_finished["draft"]
-    assert outcome(lambda: alice.client.update(f"creations/{cid}", PUBLISH)) == "denied"
+    assert outcome(lambda: alice.client.publish_with(cid, PUBLISH)) == "denied"
     assert seed.status(cid) == "draft"
 
 
@@ -99,7 +99,7 @@ def test_publishing_with_a_publishedAt_other_than_request_time_is_denied(alice, 
         change["publishedAt"] = dt.datetime.now(dt.UTC)
     elif published_at != "missing":
         change["publishedAt"] = published_at
-    assert outcome(lambda: alice.client.update(f"creations/{cid}", change)) == "denied"
+    assert outcome(lambda: alice.client.publish_with(cid, change)) == "denied"
     assert seed.status(cid) == "draft"
 
 
@@ -118,7 +118,7 @@ def test_publishing_with_a_publishedAt_other_than_request_time_is_denied(alice, 
 def test_publishing_while_changing_another_field_is_denied(alice, bob, alice_finished, seed, extra):
     cid = alice_finished["draft"]
     extra = {k: (bob.uid if v == "OTHER" else v) for k, v in extra.items()}
-    assert outcome(lambda: alice.client.update(f"creations/{cid}", {**PUBLISH, **extra})) == "denied"
+    assert outcome(lambda: alice.client.publish_with(cid, {**PUBLISH, **extra})) == "denied"
     assert seed.status(cid) == "draft"
 
 
@@ -126,11 +126,7 @@ def test_publishing_while_deleting_a_field_is_denied(alice, alice_finished, admi
     cid = alice_finished["draft"]
 
     def call():
-        return alice.client.update_masked(
-            f"creations/{cid}",
-            PUBLISH,
-            mask=["status", "publishedAt", "mediaUrl"],
-        )
+        return alice.client.publish_with(cid, PUBLISH, mask=["status", "publishedAt", "mediaUrl"])
 
     assert outcome(call) == "denied"
     assert doc_of(admin_db, cid)["mediaUrl"]
@@ -163,8 +159,69 @@ def test_a_full_overwrite_that_only_publishes_is_allowed(alice, seed, admin_db):
     """setData() of the whole document with just status/publishedAt changed is the same publish."""
     cid = seed.finished(alice.uid, "draft")
     doc = {**doc_of(admin_db, cid), **PUBLISH}
-    assert outcome(lambda: alice.client.set(f"creations/{cid}", doc)) == "allowed"
+    batch = [alice.client.write_op(f"creations/{cid}", doc, exists=None), alice.client.publication_op(cid)]
+    assert outcome(lambda: alice.client.commit(batch)) == "allowed"
     assert doc_of(admin_db, cid)["status"] == "published"
+
+
+# ---- publications/{id}: the publish batch ----------------------------------------------------
+
+
+def test_a_publish_without_its_publication_is_denied(alice, seed):
+    # The publication is what wakes the server: a publish that skips it would never reach the feed
+    cid = seed.finished(alice.uid, "draft")
+    assert outcome(lambda: alice.client.update(f"creations/{cid}", PUBLISH)) == "denied"
+    assert seed.status(cid) == "draft"
+
+
+def test_a_publication_without_the_publish_is_denied(alice, seed, admin_db):
+    cid = seed.finished(alice.uid, "draft")
+    assert outcome(lambda: alice.client.commit([alice.client.publication_op(cid)])) == "denied"
+    assert doc_of(admin_db, cid)["status"] == "draft"
+
+
+def test_a_publication_of_someone_elses_creation_is_denied(alice, bob_finished):
+    cid = bob_finished["draft"]
+    assert outcome(lambda: alice.client.commit([alice.client.publication_op(cid)])) == "denied"
+    forged = {"userId": alice.uid, "createdAt": SERVER_TIME}
+    assert outcome(lambda: alice.client.commit([alice.client.publication_op(bob_finished["published"], forged)])) == (
+        "denied"
+    )
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param({"createdAt": SERVER_TIME}, id="no-userId"),
+        pytest.param({"userId": "OTHER", "createdAt": SERVER_TIME}, id="other-userId"),
+        pytest.param({"userId": "ME", "createdAt": dt.datetime(2020, 1, 1, tzinfo=dt.UTC)}, id="backdated"),
+        pytest.param({"userId": "ME", "createdAt": SERVER_TIME, "publishedAt": SERVER_TIME}, id="extra-field"),
+    ],
+)
+def test_a_malformed_publication_is_denied_with_the_publish(alice, bob, seed, data):
+    cid = seed.finished(alice.uid, "draft")
+    data = {k: {"OTHER": bob.uid, "ME": alice.uid}.get(v, v) if isinstance(v, str) else v for k, v in data.items()}
+    change = alice.client.write_op(f"creations/{cid}", PUBLISH, exists=True, mask=list(PUBLISH))
+    assert outcome(lambda: alice.client.commit([change, alice.client.publication_op(cid, data)])) == "denied"
+    assert seed.status(cid) == "draft"
+
+
+def test_the_owner_publishes_and_unpublishes_with_the_batches_and_nobody_else_touches_them(alice, bob, seed, admin_db):
+    cid = seed.finished(alice.uid, "draft")
+    assert outcome(lambda: alice.client.publish(cid)) == "allowed"
+    assert doc_of(admin_db, cid)["status"] == "published"
+    assert alice.client.get(f"publications/{cid}")["userId"] == alice.uid
+    assert outcome(lambda: bob.client.get(f"publications/{cid}")) == "denied"
+    assert outcome(lambda: bob.client.delete(f"publications/{cid}")) == "denied"
+    # Deleting the publication while the creation stays published is denied; so is an
+    # unpublish that keeps the publication
+    assert outcome(lambda: alice.client.delete(f"publications/{cid}")) == "denied"
+    assert outcome(
+        lambda: alice.client.update_masked(f"creations/{cid}", {"status": "draft"}, ["status", "publishedAt"])
+    ) == ("denied")
+    assert outcome(lambda: alice.client.unpublish(cid)) == "allowed"
+    assert doc_of(admin_db, cid)["status"] == "draft"
+    assert admin_db.document(f"publications/{cid}").get().exists is False
 
 
 # ---- delete ---------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from tests.standins.veo_support import (
     start,
     wait_until_done,
 )
+from tests.support.waiting import wait_until
 
 # ----- normal generation
 
@@ -162,6 +163,19 @@ def test_concurrent_polls_after_the_delay_upload_the_video_exactly_once(client, 
     assert len({result.response.generated_videos[0].video.uri for result in results}) == 1
     assert control.stats()["uploads"] == 1
     assert len(gcs_object_names(gcs, storage_uri)) == 1
+
+
+def test_the_video_object_lands_in_the_bucket_at_its_time_without_any_poll(client, control, gcs, delay_seconds):
+    # Vertex writes the output when the generation ends, not when someone asks: the object's
+    # finalize event is what finishes a video (finishgeneration)
+    storage_uri = fresh_prefix()
+    name = start(client, duration_seconds=4, output_gcs_uri=storage_uri).name
+    wait_until(lambda: gcs_object_names(gcs, storage_uri), timeout=delay_seconds + 30, what="the output object")
+    assert control.stats()["operations"][name]["polls"] == 0
+    assert control.stats()["operations"][name]["done"] is True
+    # and a poll then answers done with that very object
+    assert poll(client, name).response.generated_videos[0].video.uri.endswith(gcs_object_names(gcs, storage_uri)[0])
+    assert control.stats()["uploads"] == 1
 
 
 # ----- responsible-AI filter

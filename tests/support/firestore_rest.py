@@ -30,12 +30,29 @@ class User:
     id_token: str
 
 
-def sign_up(email: str, password: str = "secret-pass-1") -> User:
+def sign_up(email: str, password: str = "secret-pass-1", verified: bool = False) -> User:
+    """A new email/password account; `verified`: its email marked verified (as after the user
+    follows the verification link), with an ID token that says so."""
     url = f"http://127.0.0.1:{AUTH_PORT}/identitytoolkit.googleapis.com/v1/accounts:signUp?key=local"
     resp = requests.post(url, json={"email": email, "password": password, "returnSecureToken": True}, timeout=10)
     resp.raise_for_status()
     body = resp.json()
-    return User(uid=body["localId"], email=email, id_token=body["idToken"])
+    if not verified:
+        return User(uid=body["localId"], email=email, id_token=body["idToken"])
+    base = f"http://127.0.0.1:{AUTH_PORT}/identitytoolkit.googleapis.com/v1"
+    requests.post(
+        f"{base}/projects/{PROJECT_ID}/accounts:update",
+        json={"localId": body["localId"], "emailVerified": True},
+        headers={"Authorization": "Bearer owner"},
+        timeout=10,
+    ).raise_for_status()
+    resp = requests.post(
+        f"{base}/accounts:signInWithPassword?key=local",
+        json={"email": email, "password": password, "returnSecureToken": True},
+        timeout=10,
+    )
+    resp.raise_for_status()
+    return User(uid=body["localId"], email=email, id_token=resp.json()["idToken"])
 
 
 def sign_in_anonymously() -> User:
@@ -103,7 +120,9 @@ class UserClient:
         resp.raise_for_status()
         return resp.json() if resp.content else {}
 
-    def _write(self, path: str, data: dict, *, exists: bool | None, mask: list[str] | None = None) -> dict:
+    @staticmethod
+    def write_op(path: str, data: dict, *, exists: bool | None, mask: list[str] | None = None) -> dict:
+        """One REST Write (for commit): SERVER_TIME values become request-time transforms."""
         plain = {k: v for k, v in data.items() if v is not SERVER_TIME}
         write: dict = {
             "update": {"name": f"{DOCS.split('/v1/')[1]}/{path}", "fields": {k: encode(v) for k, v in plain.items()}}
@@ -115,6 +134,10 @@ class UserClient:
             write["updateMask"] = {"fieldPaths": [m for m in mask if data.get(m) is not SERVER_TIME]}
         if exists is not None:
             write["currentDocument"] = {"exists": exists}
+        return write
+
+    def _write(self, path: str, data: dict, *, exists: bool | None, mask: list[str] | None = None) -> dict:
+        write = self.write_op(path, data, exists=exists, mask=mask)
         return self._check(self.session.post(f"{DOCS}:commit", json={"writes": [write]}, timeout=10))
 
     def create(self, path: str, data: dict) -> dict:
@@ -203,6 +226,46 @@ class UserClient:
                 write["delete"] = f"{root}/{write['delete']}"
             fixed.append(write)
         return self._check(self.session.post(f"{DOCS}:commit", json={"writes": fixed}, timeout=10))
+
+    # ---- the app's publish and unpublish: one batch with publications/{id} ---------------------
+
+    @property
+    def uid(self) -> str:
+        """The signed-in user's uid, read from the ID token's payload."""
+        payload = self.session.headers["Authorization"].split(" ", 1)[1].split(".")[1]
+        import json
+
+        return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["user_id"]
+
+    def publication_op(self, creation_id: str, data: dict | None = None) -> dict:
+        """The create of publications/{id} the app puts in its publish batch."""
+        doc = data if data is not None else {"userId": self.uid, "createdAt": SERVER_TIME}
+        return self.write_op(f"publications/{creation_id}", doc, exists=False)
+
+    def publish_with(self, creation_id: str, change: dict, mask: list[str] | None = None) -> dict:
+        """A publish batch whose creation write is `change` (an update, or a masked update)."""
+        return self.commit(
+            [
+                self.write_op(f"creations/{creation_id}", change, exists=True, mask=mask or list(change)),
+                self.publication_op(creation_id),
+            ]
+        )
+
+    def publish(self, creation_id: str) -> dict:
+        """What the app does to publish a draft (docs/client-contract.md): status and publishedAt
+        on the creation, and publications/{id}, in one batch."""
+        return self.publish_with(creation_id, {"status": "published", "publishedAt": SERVER_TIME})
+
+    def unpublish(self, creation_id: str) -> dict:
+        """The app's unpublish: back to draft, publishedAt removed, publications/{id} deleted."""
+        return self.commit(
+            [
+                self.write_op(
+                    f"creations/{creation_id}", {"status": "draft"}, exists=True, mask=["status", "publishedAt"]
+                ),
+                {"delete": f"publications/{creation_id}"},
+            ]
+        )
 
     def collection_group_query(self, collection: str, limit: int | None = None) -> list[tuple[str, dict]]:
         """Every `collection` at any depth (allDescendants), like db.collectionGroup(...)."""

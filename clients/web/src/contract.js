@@ -33,6 +33,7 @@ import {
   startAfter,
   updateDoc,
   where,
+  writeBatch,
 } from "firebase/firestore";
 
 import { EMULATORS, FIREBASE_CONFIG } from "./config.js";
@@ -153,10 +154,14 @@ export function requestCreation(id, uid, { prompt, aspectRatio, duration, qualit
   });
 }
 
-// The client's one update: an own draft becomes published. The server then copies the video
-// and writes feed/{id}.
+// The client's one update: an own draft becomes published, in ONE batch with the create of
+// publications/{id} (the rules refuse either alone; the publication is what wakes the server,
+// which then copies the video and writes feed/{id}).
 export function publishCreation(id) {
-  return updateDoc(doc(db, "creations", id), { status: "published", publishedAt: serverTimestamp() });
+  const batch = writeBatch(db);
+  batch.update(doc(db, "creations", id), { status: "published", publishedAt: serverTimestamp() });
+  batch.set(doc(db, "publications", id), { userId: auth.currentUser.uid, createdAt: serverTimestamp() });
+  return batch.commit();
 }
 
 // Own draft, failed or published creations only (never while pending/processing). The server
@@ -188,10 +193,14 @@ export async function feedPageAfter(after, count) {
 
 // ---- unpublish, display names, reports ---------------------------------------
 
-// Own published creation back to draft: status, and publishedAt removed, nothing else. The
-// server then removes the feed entry and the public copies; the draft stays.
+// Own published creation back to draft: status, and publishedAt removed, nothing else, in one
+// batch with the delete of publications/{id}. The server then removes the feed entry and the
+// public copies; the draft stays. Published again, the entry keeps its first place in the feed.
 export function unpublishCreation(id) {
-  return updateDoc(doc(db, "creations", id), { status: "draft", publishedAt: deleteField() });
+  const batch = writeBatch(db);
+  batch.update(doc(db, "creations", id), { status: "draft", publishedAt: deleteField() });
+  batch.delete(doc(db, "publications", id));
+  return batch.commit();
 }
 
 // profiles/{uid}: only its owner reads or writes it. null when never set.
@@ -202,6 +211,13 @@ export async function getDisplayName(uid) {
 
 export function setDisplayName(uid, displayName) {
   return setDoc(doc(db, "profiles", uid), { displayName, updatedAt: serverTimestamp() });
+}
+
+// displayNames/{uid}: the server's judgement of the requested name (owner-readable only): the
+// name the feed shows, and error {code, message} when the request was refused (a name another
+// creator holds, or looks like; too many changes). onChange(null) until the server wrote it.
+export function watchAcceptedName(uid, onChange, onError) {
+  return onSnapshot(doc(db, "displayNames", uid), (snap) => onChange(snap.exists() ? snap.data() : null), onError);
 }
 
 // Once per user and entry (the document id is the reporter's uid); never readable afterwards.

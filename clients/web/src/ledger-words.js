@@ -8,6 +8,10 @@ export const REFUND_REASONS = {
   insufficient_tokens: "not enough tokens",
   too_many_in_flight: "too many videos in progress",
   invalid_request: "the request was not valid",
+  policy_cooldown: "paused after prompts the content filter refused",
+  rate_limited: "too many requests in a short time",
+  invalid_name: "the name could not be used",
+  name_taken: "the name is taken",
   deleted: "deleted while it was being made",
 };
 export const EXCERPT_CHARS = 60;

@@ -6,7 +6,7 @@ import { state } from "./session.js";
 import { setupAuth } from "./views/auth.js";
 import { setupCreationsMore, watchCreations } from "./views/drafts.js";
 import { setupFeedMore, watchFeed } from "./views/feed.js";
-import { loadDisplayName, setupDisplayName } from "./views/profile.js";
+import { loadDisplayName, setupDisplayName, watchNameVerdict } from "./views/profile.js";
 import { setupLedgerMore, watchBalance, watchLedger } from "./views/ledger.js";
 import { setupRequestForm, updateRequestForm } from "./views/request-form.js";
 import { selectTab, setupTabs, tabFromHash } from "./views/tabs.js";
@@ -20,6 +20,7 @@ function onSignedIn() {
   watchFeed();
   watchLedger();
   loadDisplayName();
+  watchNameVerdict();
   selectTab(tabFromHash() || "create", { focus: false });
 }
 

@@ -3,22 +3,22 @@
 // Tokens per combination on sale, keyed quality/resolution/audio|silent/seconds.
 
 export const PRICES = {
-  "fast/720p/audio/4": 40,
-  "fast/720p/audio/6": 60,
-  "fast/720p/audio/8": 80,
-  "fast/720p/silent/4": 28,
-  "fast/720p/silent/6": 42,
-  "fast/720p/silent/8": 56,
-  "fast/1080p/audio/8": 96,
-  "fast/1080p/silent/8": 72,
-  "standard/720p/audio/4": 108,
-  "standard/720p/audio/6": 162,
-  "standard/720p/audio/8": 216,
-  "standard/720p/silent/4": 56,
-  "standard/720p/silent/6": 84,
-  "standard/720p/silent/8": 112,
-  "standard/1080p/audio/8": 240,
-  "standard/1080p/silent/8": 128
+  "fast/720p/audio/4": 56,
+  "fast/720p/audio/6": 84,
+  "fast/720p/audio/8": 112,
+  "fast/720p/silent/4": 36,
+  "fast/720p/silent/6": 54,
+  "fast/720p/silent/8": 72,
+  "fast/1080p/audio/8": 128,
+  "fast/1080p/silent/8": 88,
+  "standard/720p/audio/4": 144,
+  "standard/720p/audio/6": 216,
+  "standard/720p/audio/8": 288,
+  "standard/720p/silent/4": 72,
+  "standard/720p/silent/6": 108,
+  "standard/720p/silent/8": 144,
+  "standard/1080p/audio/8": 312,
+  "standard/1080p/silent/8": 160
 };
 
 export const QUALITIES = ["fast", "standard"];

@@ -6,20 +6,26 @@ import { test } from "node:test";
 import {
   canDelete, canPublish, deniedMessage, errorLine, refundLine, signedAmount,
 } from "../src/messages.js";
+import { PRICES } from "../src/price-table.js";
 import { isBlank, promptProblem, submitBlocker, tokenCost } from "../src/pricing.js";
 
-test("price: 10 tokens per second, durations 4/6/8 only", () => {
-  assert.deepEqual([4, 6, 8].map(tokenCost), [40, 60, 80]);
+// A request naming no option, from the generated table: tests never write a price as a number.
+const price = (seconds) => PRICES[`fast/720p/audio/${seconds}`];
+
+test("price: the default request's, from the generated table; durations 4/6/8 only", () => {
+  assert.deepEqual([4, 6, 8].map(tokenCost), [price(4), price(6), price(8)]);
   assert.throws(() => tokenCost(5), RangeError);
   assert.throws(() => tokenCost(4.5), RangeError);
 });
 
 test("the form refuses what the balance cannot cover, with the reason", () => {
   assert.match(submitBlocker({ balance: null, duration: 4, prompt: "x" }), /Loading/);
-  assert.match(submitBlocker({ balance: 0, duration: 4, prompt: "x" }), /costs 40 tokens and you have 0\. You need more tokens/);
-  assert.match(submitBlocker({ balance: 50, duration: 8, prompt: "x" }), /costs 80 tokens and you have 50\. Choose a shorter duration/);
-  assert.equal(submitBlocker({ balance: 40, duration: 4, prompt: "x" }), null);
-  assert.equal(submitBlocker({ balance: 200, duration: 8, prompt: "" }), null); // blank is checked on submit
+  assert.match(submitBlocker({ balance: 0, duration: 4, prompt: "x" }),
+    new RegExp(`costs ${price(4)} tokens and you have 0\\. You need more tokens`));
+  assert.match(submitBlocker({ balance: price(4), duration: 8, prompt: "x" }),
+    new RegExp(`costs ${price(8)} tokens and you have ${price(4)}\\. Choose a shorter duration`));
+  assert.equal(submitBlocker({ balance: price(4), duration: 4, prompt: "x" }), null);
+  assert.equal(submitBlocker({ balance: price(8), duration: 8, prompt: "" }), null); // blank is checked on submit
 });
 
 test("prompt: not blank by the server's whitespace list, at most 2000 UTF-16 units", () => {

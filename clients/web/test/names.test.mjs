@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { canPublishCreation, moderationLine, nameProblem } from "../src/names.js";
+import { canPublishCreation, canReport, moderationLine, nameProblem } from "../src/names.js";
 
 test("names the rules accept pass the client check", () => {
   for (const name of ["Al", "Ana María", "zoé_99", "O'Neil", "Jean-Luc P.", "日本", "x".repeat(30)]) {
@@ -13,6 +13,18 @@ test("names the rules refuse are explained before the write", () => {
   for (const name of ["a", "x".repeat(31), " Al", "Al ", "Al  B", ".Al", "Al\u200bB", "Al\u202eB", "Al\nB", "Al<b>"]) {
     assert.ok(nameProblem(name), JSON.stringify(name));
   }
+});
+
+test("names that render blank or carry invisible characters are refused before the write", () => {
+  for (const name of ["\u3164\u3164", "Mara Lind\u034f", "Mara\ufe0f Lind", "\u115f\u1160ab", "Ma\u00adra"]) {
+    assert.match(nameProblem(name) || "", /don't show/, JSON.stringify(name));
+  }
+});
+
+test("only an account with a verified email may report", () => {
+  assert.equal(canReport({ isAnonymous: true, emailVerified: false }), false);
+  assert.equal(canReport({ isAnonymous: false, emailVerified: false }), false);
+  assert.equal(canReport({ isAnonymous: false, emailVerified: true }), true);
 });
 
 test("a taken-down draft cannot be published and says why", () => {

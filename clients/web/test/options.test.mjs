@@ -7,15 +7,18 @@ import {
 } from "../src/pricing.js";
 import { PRICES } from "../src/price-table.js";
 
-test("no option named: today's price, the same as naming the defaults", () => {
-  assert.deepEqual([4, 6, 8].map((d) => tokenCost(d)), [40, 60, 80]);
-  assert.equal(tokenCost(6, { quality: "fast", resolution: "720p", audio: true }), 60);
+// The generated table's price of a combination: tests never write a price as a number.
+const price = (quality, resolution, audio, seconds) => PRICES[`${quality}/${resolution}/${audio ? "audio" : "silent"}/${seconds}`];
+
+test("no option named: the defaults' price, the same as naming them", () => {
+  assert.deepEqual([4, 6, 8].map((d) => tokenCost(d)), [4, 6, 8].map((d) => price("fast", "720p", true, d)));
+  assert.equal(tokenCost(6, { quality: "fast", resolution: "720p", audio: true }), tokenCost(6));
 });
 
 test("each combination costs what the generated table says", () => {
-  assert.equal(tokenCost(8, { quality: "standard", resolution: "1080p", audio: false }), 128);
-  assert.equal(tokenCost(4, { quality: "standard" }), 108);
-  assert.equal(tokenCost(4, { audio: false }), 28);
+  // an option left out is priced at its default
+  assert.equal(tokenCost(4, { quality: "standard" }), price("standard", "720p", true, 4));
+  assert.equal(tokenCost(4, { audio: false }), price("fast", "720p", false, 4));
   for (const [key, tokens] of Object.entries(PRICES)) {
     const [quality, resolution, sound, seconds] = key.split("/");
     assert.equal(tokenCost(Number(seconds), { quality, resolution, audio: sound === "audio" }), tokens);
@@ -29,10 +32,13 @@ test("1080p is sold only at 8 s, and the form says so", () => {
 });
 
 test("a balance enough for fast but not for standard blocks standard, with the reason", () => {
-  assert.equal(submitBlocker({ balance: 80, duration: 8, prompt: "x", quality: "fast" }), null);
-  assert.match(submitBlocker({ balance: 80, duration: 8, prompt: "x", quality: "standard" }),
-    /costs 216 tokens and you have 80\. Choose cheaper options/);
-  assert.match(submitBlocker({ balance: 120, duration: 8, prompt: "x", quality: "standard" }),
+  const fast8 = price("fast", "720p", true, 8);
+  const standard8 = price("standard", "720p", true, 8);
+  assert.ok(standard8 > fast8 && price("standard", "720p", true, 4) > fast8);
+  assert.equal(submitBlocker({ balance: fast8, duration: 8, prompt: "x", quality: "fast" }), null);
+  assert.match(submitBlocker({ balance: fast8, duration: 8, prompt: "x", quality: "standard" }),
+    new RegExp(`costs ${standard8} tokens and you have ${fast8}\\. Choose cheaper options`));
+  assert.match(submitBlocker({ balance: price("standard", "720p", true, 4), duration: 8, prompt: "x", quality: "standard" }),
     /Choose a shorter duration/);
 });
 

@@ -9,7 +9,7 @@ import { PAGE_SIZE } from "../config.js";
 import * as api from "../contract.js";
 import { $, h } from "../dom.js";
 import { deniedMessage } from "../messages.js";
-import { FALLBACK_NAME, REPORT_REASONS } from "../names.js";
+import { FALLBACK_NAME, REPORT_NEEDS_VERIFIED_EMAIL, REPORT_REASONS, canReport } from "../names.js";
 import { optionFacts } from "../pricing.js";
 import { isDenied, listen, state } from "../session.js";
 
@@ -101,6 +101,12 @@ function reportControls(item, titleId) {
   const button = h("button", {
     type: "button", className: "secondary", testid: "report", "aria-describedby": titleId,
     onclick: async () => {
+      // The rules take reports only from accounts that can be held to account: a verified
+      // email, not a guest (docs/client-contract.md, Reports). Said before any write.
+      if (!canReport(state.user)) {
+        message.textContent = REPORT_NEEDS_VERIFIED_EMAIL;
+        return;
+      }
       button.disabled = select.disabled = true;
       try {
         await api.reportEntry(item.id, state.user.uid, select.value);

@@ -32,6 +32,22 @@ export async function loadDisplayName() {
   }
 }
 
+let stopWatching = null;
+
+// The server's verdict on the requested name (displayNames/{uid}): shown when it refused it.
+export function watchNameVerdict() {
+  if (stopWatching) stopWatching();
+  stopWatching = api.watchAcceptedName(
+    state.user.uid,
+    (accepted) => {
+      if (accepted && accepted.error) {
+        $("name-message").textContent = `${accepted.error.message} The feed shows “${accepted.name || FALLBACK_NAME}”.`;
+      }
+    },
+    () => {},
+  );
+}
+
 export function setupDisplayName() {
   $("display-name").addEventListener("input", () => say(""));
   $("name-form").addEventListener("submit", async (event) => {
@@ -45,7 +61,7 @@ export function setupDisplayName() {
     $("save-name").disabled = true;
     try {
       await api.setDisplayName(state.user.uid, name);
-      say("Saved: your videos in the feed show it within seconds.", "ok");
+      say("Saved. Your published videos show it within seconds, once accepted.", "ok");
       announce(`Your name is now “${name}”.`);
     } catch (err) {
       say(deniedMessage("name", err));
