@@ -1,13 +1,22 @@
-# Two commands do all the set-up: `make dev` and `make test`. Both install what is missing.
+# `make install` installs everything `make dev` and `make test` use (Python, the Node packages
+# of the root, clients/web and tests/e2e, Debian's chromium and javac); after it nothing is downloaded:
+# the tests never install, and `make dev` works offline. `make dev` and `make test` run it first.
 SHELL := /bin/bash
 VENV := functions/venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-NPM_STAMP := node_modules/.installed
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: install dev test test-domain test-random-order lint format lock bench ledger-check try deploy clean
+.PHONY: install venv-here node-packages debian-packages dev test test-under-load test-domain test-random-order lint format lock bench ledger-check try deploy clean
 
-install: $(STAMP) $(NPM_STAMP) functions/.secret.local
+install: venv-here $(STAMP) node-packages debian-packages functions/.secret.local
+
+# A venv copied from another checkout still runs that checkout's Python: its scripts' first
+# line and bin/activate (which firebase-tools sources to start the functions) name the old
+# path, so the emulator's workers would run the other checkout's interpreter and packages.
+venv-here:
+	@if [ -d $(VENV) ] && ! grep -qs '"$(CURDIR)/$(VENV)"' $(VENV)/bin/activate; then \
+	  echo "$(VENV) was made for another checkout: rebuilding it"; rm -rf $(VENV); fi
 
 # Python 3.11 is the Cloud Functions runtime we deploy (python311); the emulator needs the
 # venv at functions/venv. requirements.lock pins the whole dependency tree (`make lock`
@@ -31,9 +40,18 @@ lock:
 	.lockenv/bin/python -m ops.pin_requirements
 	rm -rf .lockenv
 
-$(NPM_STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
-	touch $@
+# npm ci in each directory whose lock changed since its last install (devstack/node_install.py:
+# the stamps the tests and `make dev` check instead of installing).
+node-packages: $(STAMP)
+	$(PY) -m devstack.node_install
+
+# From Debian: the Chromium the browser tests drive (never a downloaded browser) and javac, which
+# builds the local Storage rules runtime's launcher. Installed only when missing.
+DEBIAN_PACKAGES := $(if $(wildcard $(CHROMIUM)),,chromium) $(if $(shell command -v javac),,openjdk-17-jdk-headless)
+debian-packages:
+	@test -z "$(strip $(DEBIAN_PACKAGES))" || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(DEBIAN_PACKAGES); \
+	  else echo "missing Debian packages: sudo apt-get install $(DEBIAN_PACKAGES)"; exit 1; fi; }
 
 # Local values for the R2 secrets (the S3 stand-in accepts any key). Never used in deploys.
 functions/.secret.local:
@@ -45,14 +63,22 @@ dev: install
 test: install
 	$(PY) -m pytest
 
+# The whole suite three times in a row while two CPU-burning processes run beside it: proof
+# that no test depends on winning a race against the clock (see tests/support/load.py).
+test-under-load: install
+	$(PY) -m tests.support.load --runs 3 --burners 2 -- $(PY) -m pytest $(PYTEST_ARGS)
+
 # The same suite in a random order, to prove no test depends on another's leftovers.
 test-random-order: install
 	$(PY) -m pytest --random-order
 
+# ruff includes the complexity gate (C901, limit in pyproject.toml); vulture the dead-code
+# check (reviewed exceptions in vulture_allow.py).
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+	$(PY) -m vulture
 
 format: install
 	$(PY) -m ruff check --fix .

@@ -94,7 +94,6 @@ class Pool:
         self.warm = 0
         self.cold_starts = 0
         self.cold_start_s = cold_start_s
-        self.busy_s = 0.0  # request-seconds served
 
     def run(self, body):
         """Runs the generator `body` while holding one thread of one instance."""
@@ -104,9 +103,7 @@ class Pool:
                 self.warm += 1
                 self.cold_starts += 1
                 yield self.env.timeout(self.cold_start_s)
-            started = self.env.now
             yield from body
-            self.busy_s += self.env.now - started
 
     def serve(self, seconds: float):
         def work():

@@ -18,20 +18,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench.stats import pct
+from devstack import registry
 
 TERMINAL = ("draft", "failed")
-TASK_FUNCTIONS_EXCLUDED = {
-    "startgeneration",
-    "publishcreation",
-    "cleanupcreation",
-    "naivegeneration",
-    "finishgeneration",
-    "sweeporphans",
-    "checkalerts",
-    "renameprofile",
-    "countreport",
-    "moderatemedia",
-}
 
 
 class Watch:
@@ -113,25 +102,6 @@ def closed_wave(db, jobs: list[tuple], concurrency: int, timeout: float, naive: 
         return list(
             pool.map(lambda j: one_request(db, j[0], j[1], timeout, naive, clip=j[2] if len(j) > 2 else None), jobs)
         )
-
-
-def open_wave(
-    db,
-    users: list,
-    rate_per_s: float,
-    count: int,
-    timeout: float,
-    naive: bool = False,
-    prompt: str = "a calm sea at dusk",
-) -> list[dict]:
-    """`count` creates at `rate_per_s`, each issued on time whatever the others do."""
-    t0 = time.time() + 0.5
-    with ThreadPoolExecutor(max_workers=max(1, count)) as pool:
-        futures = [
-            pool.submit(one_request, db, users[i % len(users)], prompt, timeout, naive, t0 + i / rate_per_s)
-            for i in range(count)
-        ]
-        return [f.result() for f in futures]
 
 
 def open_ramp(
@@ -229,7 +199,7 @@ def usage_by_creation(log_path: Path, creation_ids: set[str]) -> dict[str, dict]
         t["reads"] += entry.get("reads", 0)
         t["writes"] += entry.get("writes", 0)
         t["invocations"] += 1
-        t["taskDeliveries"] += fn_name not in TASK_FUNCTIONS_EXCLUDED
+        t["taskDeliveries"] += entry["function"] in registry.task_functions()
         t["seconds"][fn_name] = t["seconds"].get(fn_name, 0) + entry.get("durationMs", 0) / 1000
         fn = t["byFunction"].setdefault(fn_name, {"invocations": 0, "reads": 0, "writes": 0})
         fn["invocations"] += 1

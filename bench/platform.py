@@ -43,7 +43,6 @@ class Platform:
     startveo_max_concurrent: int = START_MAX_CONCURRENT_DISPATCHES  # its queue's dispatches at once
     finalize_max_concurrent: int = 200  # today's finalize queue max_concurrent_dispatches
     queue_max_rate: float = 500.0  # Cloud Tasks: max_dispatches_per_second ceiling per queue
-    queue_max_concurrent: int = 1000  # Cloud Tasks default max_concurrent_dispatches
     # designed: finalize queues (one function each) the poll tasks are spread over by a hash
     # of the creation id: domain.shards.POLL_SHARDS
     poll_queues: int = POLL_SHARDS

@@ -81,10 +81,3 @@ PRICES: dict[str, Price] = {
 
 def usd(name: str, quantity: float) -> float:
     return PRICES[name].usd * quantity
-
-
-def table() -> list[dict]:
-    return [
-        {"item": k, "usd": v.usd, "per": v.per, "source": v.source, "confirmed": v.confirmed, "checked": CHECKED}
-        for k, v in PRICES.items()
-    ]

@@ -33,6 +33,18 @@ def print_all(f: dict) -> None:
     )
     if f.get("settings"):
         print("settings: " + ", ".join(f"{k}={v}" for k, v in f["settings"].items()))
+    _print_waves(f)
+    _print_spread(f)
+    _print_per_success(f)
+    _print_measured(f)
+    _print_targets(f)
+    _print_ramp(f)
+    _print_costs(f)
+    _print_model(f)
+    _print_ledger(f)
+
+
+def _print_waves(f: dict) -> None:
     rows = []
     if f.get("cold"):
         c = f["cold"]
@@ -71,12 +83,18 @@ def print_all(f: dict) -> None:
             ],
             rows,
         )
+
+
+def _print_spread(f: dict) -> None:
     if f.get("spread"):
         _table(
             "spread over the warm runs",
             ["figure", "min", "median", "max"],
             [[k, fmt(v["min"]), fmt(v["median"]), fmt(v["max"])] for k, v in f["spread"].items() if v],
         )
+
+
+def _print_per_success(f: dict) -> None:
     warm = (f.get("warm") or [{}])[0]
     if warm.get("per_success"):
         u = warm["per_success"]
@@ -89,6 +107,9 @@ def print_all(f: dict) -> None:
                 f"    {name}: {fn['invocations']} inv, {fn['reads']} reads, {fn['writes']} writes, "
                 f"{u['secondsByFunction'].get(name, 0):.1f} s"
             )
+
+
+def _print_measured(f: dict) -> None:
     m = f.get("measured")
     if m:
         w = m["warm"]
@@ -100,10 +121,16 @@ def print_all(f: dict) -> None:
             f"{fmt(m['invocations_per_video'], '', 1)} invocations, {fmt(m['writes_per_video'], '', 1)} writes, "
             f"{fmt(m['reads_per_video'], '', 1)} reads"
         )
+
+
+def _print_targets(f: dict) -> None:
     if f.get("targets"):
         print("\ntargets:")
         for name, t in f["targets"].items():
             print(f"  {name:<28} {fmt(t['value']):>10}  target {t['target']}  {'met' if t['met'] else 'MISSED'}")
+
+
+def _print_ramp(f: dict) -> None:
     ramp = f.get("ramp")
     if ramp:
         rows = []
@@ -128,6 +155,9 @@ def print_all(f: dict) -> None:
             ["system", "rate", "creates", "drafts/failed/open", "failed by", "detection p95", "to Veo start p95", "ok"],
             rows,
         )
+
+
+def _print_costs(f: dict) -> None:
     c = f.get("costs")
     if c:
         rows = []
@@ -156,6 +186,9 @@ def print_all(f: dict) -> None:
             f"  recurring per stored video per month: ${r['totalUsd']:.6f} (R2 ${r['r2StorageUsd']:.6f}, Firestore "
             f"${r['firestoreStorageUsd']:.8f}, media sweep {r['mediaSweepReads']} reads ${r['mediaSweepUsd']:.6f})"
         )
+
+
+def _print_model(f: dict) -> None:
     m = f.get("model")
     if m:
         print(
@@ -177,6 +210,9 @@ def print_all(f: dict) -> None:
                 f"  launch burst 5/s at Veo's {launch['quota']}: {launch['drafts']}/{launch['generations']} drafts, "
                 f"to Veo start p95 {fmt(launch['admissionP95'], ' s', 0)} (the quota binds)"
             )
+
+
+def _print_ledger(f: dict) -> None:
     if "ledgerCheckOk" in f:
         print(
             f"\nledger check: {'OK' if f['ledgerCheckOk'] else f['ledgerProblems']}; "

@@ -17,8 +17,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devstack import java
-from domain.shards import finalize_queues
+from devstack import java, registry
 from standins.tls import make_local_tls
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,20 +58,7 @@ FCM_URL = f"http://127.0.0.1:{FCM_PORT}"
 FCM_KEY_FILE = RUN_DIR / "fcm-service-account.json"
 # The emulators of the stack (Storage holds Veo's output and enforces storage.rules).
 EMULATORS = "auth,firestore,functions,tasks,pubsub,storage"
-FUNCTION_NAMES = (
-    "startgeneration",
-    "startveo",
-    *finalize_queues(),  # the poll shards (issue #14)
-    "finishgeneration",  # Veo's output object finalized in the temp bucket (issue #22)
-    "publishcreation",
-    "cleanupcreation",
-    "sweeporphans",
-    "checkalerts",
-    "renameprofile",
-    "countreport",
-    "sendnotification",
-    "moderatemedia",
-)
+FUNCTION_NAMES = registry.function_names()  # what main.py registers
 
 
 def client_env() -> dict[str, str]:

@@ -1,7 +1,7 @@
 """The reference web client (clients/web): build it and serve it on localhost.
 
-    build()                 npm ci when node_modules is missing or stale, then the esbuild bundle;
-                            does nothing when both are up to date (a hash of the inputs is kept)
+    build()                 the esbuild bundle (node_modules from `make install`: never installed
+                            here); does nothing when it is up to date (a hash of the inputs is kept)
     serve(port=5173)        serves clients/web/dist from a background thread -> (server, thread)
     python -m devstack.web  builds, then serves in the foreground (Ctrl-C stops it)
 
@@ -19,12 +19,12 @@ import subprocess
 import threading
 from pathlib import Path
 
+from devstack import node_install
+
 ROOT = Path(__file__).resolve().parent.parent
 WEB = ROOT / "clients" / "web"
 DIST = WEB / "dist"
-NODE_MODULES = WEB / "node_modules"
 DEFAULT_PORT = 5173
-_INSTALL_STAMP = NODE_MODULES / ".phoenix-install"
 _BUILD_STAMP = DIST / ".phoenix-build"
 
 
@@ -56,23 +56,14 @@ def _run(args: list[str], what: str) -> None:
         raise RuntimeError(f"{what} failed (exit {result.returncode}) in {WEB}:\n{result.stdout[-4000:]}")
 
 
-def install() -> bool:
-    """`npm ci` when node_modules is missing or was installed from another lock file."""
-    wanted = _hash([WEB / "package.json", WEB / "package-lock.json"])
-    if NODE_MODULES.is_dir() and _read(_INSTALL_STAMP) == wanted:
-        return False
-    _run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], "npm ci")
-    _INSTALL_STAMP.write_text(wanted + "\n")
-    return True
-
-
 def build(force: bool = False) -> Path:
-    """Installs if needed and bundles clients/web/src into clients/web/dist; returns dist."""
-    installed = install()
+    """Bundles clients/web/src into clients/web/dist; returns dist. Its node packages come from
+    `make install` (node_install.NotInstalled otherwise): `make dev` works offline."""
+    node_install.require(WEB)
     inputs = [p for p in (WEB / "src").rglob("*") if p.is_file()]
     inputs += [WEB / "build.mjs", WEB / "package-lock.json"]
     wanted = _hash(inputs)
-    if force or installed or _read(_BUILD_STAMP) != wanted or not (DIST / "app.js").exists():
+    if force or _read(_BUILD_STAMP) != wanted or not (DIST / "app.js").exists():
         _run(["node", "build.mjs"], "the web client build (node build.mjs)")
         _BUILD_STAMP.write_text(wanted + "\n")
     return DIST

@@ -9,7 +9,6 @@ their SDKs) are imported only for the ports not given.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from config import Settings
@@ -21,6 +20,7 @@ from ports import (
     MediaBucket,
     NotificationStore,
     Notifier,
+    Services,
     TaskQueue,
     TempStorage,
     Uploads,
@@ -37,22 +37,6 @@ class SystemClock:
 
     def sleep(self, seconds: float) -> None:
         time.sleep(seconds)
-
-
-@dataclass(frozen=True)
-class Services:
-    settings: Settings
-    veo: VideoGenerator
-    temp_storage: TempStorage
-    media: MediaBucket
-    store: CreationStore
-    feed: FeedStore
-    tasks: TaskQueue
-    clock: Clock
-    notifier: Notifier
-    notifications: NotificationStore
-    uploads: Uploads | None = None  # the photos users upload (issue #25)
-    images: ImageCodec | None = None
 
 
 def bootstrap(

@@ -278,7 +278,7 @@ def r2_credentials() -> tuple[str, str]:
     return R2_ACCESS_KEY_ID.value, R2_SECRET_ACCESS_KEY.value
 
 
-# ---- the feed's moderation (issue #16) ------------------------------------------------------
+# ---- the feed's moderation ------------------------------------------------------
 
 REPORTS_TO_HIDE = IntParam(
     "REPORTS_TO_HIDE",

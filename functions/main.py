@@ -35,6 +35,11 @@ FINALIZE_MAX_INSTANCES = 20
 FINALIZE_RETRY_SECONDS = 600
 
 
+# What every function shares, declared once; a trigger states only what differs. Cloud Run
+# sends an instance concurrent requests only with a whole CPU.
+options.set_global_options(region=REGION, cpu=1, concurrency=INSTANCE_CONCURRENCY)
+
+
 def _labels(service: str) -> dict[str, str]:
     return {**LABELS, "service": service}
 
@@ -60,15 +65,12 @@ def _incarnation(snapshot) -> str | None:
 
 @firestore_fn.on_document_created(
     document="creations/{creationId}",
-    region=REGION,
     # firebase-functions 0.6.0 cannot declare retries on Firestore triggers (deploys with
     # retry off). Delivery is still at-least-once, so the handler is idempotent; a run that
     # dies midway is failed and refunded by sweeporphans.
     memory=options.MemoryOption.MB_512,
-    cpu=1,  # Cloud Run serves concurrent requests only with a whole CPU
     timeout_sec=120,
     max_instances=50,
-    concurrency=INSTANCE_CONCURRENCY,
     labels=_labels("startgeneration"),
     secrets=config.R2_SECRETS,
 )
@@ -81,7 +83,6 @@ def startgeneration(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | No
 
 
 @tasks_fn.on_task_dispatched(
-    region=REGION,
     # The admission control: the queue hands out starts at the rate of the Veo quota
     # (VEO_STARTS_PER_MINUTE, fixed at deploy: config.start_queue_rate). A start Veo still
     # refuses for quota is retried, backing off, for QUEUE_MAX_WAIT_MINUTES (Cloud Tasks
@@ -100,10 +101,8 @@ def startgeneration(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | No
         max_concurrent_dispatches=START_MAX_CONCURRENT_DISPATCHES,
     ),
     memory=options.MemoryOption.MB_512,
-    cpu=1,
     timeout_sec=120,
     max_instances=START_MAX_INSTANCES,
-    concurrency=INSTANCE_CONCURRENCY,
     labels=_labels("startveo"),
 )
 def startveo(request: tasks_fn.CallableRequest) -> None:
@@ -133,7 +132,6 @@ def _finalize_shard(shard: int):
 
     finalize.__name__ = finalize.__qualname__ = finalize_queue(shard)
     return tasks_fn.on_task_dispatched(
-        region=REGION,
         retry_config=options.RetryConfig(
             max_attempts=10,
             max_retry_seconds=FINALIZE_RETRY_SECONDS,
@@ -145,10 +143,8 @@ def _finalize_shard(shard: int):
         # One poll per task (the next one is a new task): short, except the last, which streams
         # the video to R2: time and memory for that one.
         memory=options.MemoryOption.GB_1,
-        cpu=1,
         timeout_sec=600,
         max_instances=FINALIZE_MAX_INSTANCES,
-        concurrency=INSTANCE_CONCURRENCY,
         labels=_labels(finalize_queue(shard)),
         secrets=config.R2_SECRETS,
     )(finalize)
@@ -171,12 +167,9 @@ finalizegeneration7 = _finalize_shard(7)
     # the object's finalize event finishes the generation, and the polls are only the safety
     # net (docs/architecture.md, "Finish on the event").
     bucket=config.GCS_TEMP_BUCKET,
-    region=REGION,
     memory=options.MemoryOption.GB_1,  # streams the video to R2, like the last poll
-    cpu=1,
     timeout_sec=540,  # the longest an event function may run
     max_instances=20,
-    concurrency=INSTANCE_CONCURRENCY,
     labels=_labels("finishgeneration"),
     secrets=config.R2_SECRETS,
 )
@@ -193,12 +186,9 @@ def finishgeneration(event: storage_fn.CloudEvent[storage_fn.StorageObjectData])
     # the one that unpublishes it (firestore.rules): this runs on those writes only, never on
     # the server's own progress, poster and state updates of every creation.
     document="publications/{creationId}",
-    region=REGION,
     memory=options.MemoryOption.MB_512,
-    cpu=1,  # Cloud Run serves concurrent requests only with a whole CPU
     timeout_sec=120,
     max_instances=20,
-    concurrency=INSTANCE_CONCURRENCY,
     labels=_labels("publishcreation"),
     secrets=config.R2_SECRETS,
 )
@@ -214,12 +204,9 @@ def publishcreation(event: firestore_fn.Event[firestore_fn.Change[firestore_fn.D
     # A moderation decision reaching the media (held, released, public copies hidden or back):
     # the handler acts only when the takenDown or hidden state changes.
     document="moderation/{creationId}",
-    region=REGION,
     memory=options.MemoryOption.MB_512,
-    cpu=1,
     timeout_sec=120,
     max_instances=10,
-    concurrency=INSTANCE_CONCURRENCY,
     labels=_labels("moderatemedia"),
     secrets=config.R2_SECRETS,
 )
@@ -238,12 +225,9 @@ def moderatemedia(event: firestore_fn.Event[firestore_fn.Change[firestore_fn.Doc
 
 @firestore_fn.on_document_deleted(
     document="creations/{creationId}",
-    region=REGION,
     memory=options.MemoryOption.MB_512,
-    cpu=1,  # Cloud Run serves concurrent requests only with a whole CPU
     timeout_sec=120,
     max_instances=20,
-    concurrency=INSTANCE_CONCURRENCY,
     labels=_labels("cleanupcreation"),
     secrets=config.R2_SECRETS,
 )
@@ -261,11 +245,10 @@ def cleanupcreation(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | No
 
 @scheduler_fn.on_schedule(
     schedule="every 5 minutes",
-    region=REGION,
     memory=options.MemoryOption.MB_512,
     timeout_sec=300,
     max_instances=1,
-    concurrency=1,  # unset, firebase-tools would deploy 80 (on the 1 CPU gen2 gives 512 MB)
+    concurrency=1,  # one run at a time (the shared default is 20)
     labels=_labels("sweeporphans"),
     secrets=config.R2_SECRETS,
 )
@@ -278,7 +261,6 @@ def sweeporphans(event: scheduler_fn.ScheduledEvent) -> None:
 
 @scheduler_fn.on_schedule(
     schedule="every 5 minutes",
-    region=REGION,
     memory=options.MemoryOption.MB_256,
     timeout_sec=120,
     max_instances=1,
@@ -286,14 +268,15 @@ def sweeporphans(event: scheduler_fn.ScheduledEvent) -> None:
     labels=_labels("checkalerts"),
 )
 def checkalerts(event: scheduler_fn.ScheduledEvent) -> None:
+    from adapters import store
     from handlers import check_alerts
 
     settings = config.settings()
     with _usage("checkalerts"):
-        check_alerts.handle(settings.alerts, usd_per_video_second=settings.veo_usd_per_video_second)
+        check_alerts.handle(settings.alerts, store=store, usd_per_video_second=settings.veo_usd_per_video_second)
 
 
-# ---- the feed: names, reports (issue #16) ---------------------------------------------------
+# ---- the feed: names, reports ---------------------------------------------------
 
 
 def _services_without_media():
@@ -306,12 +289,9 @@ def _services_without_media():
 
 @firestore_fn.on_document_written(
     document="profiles/{userId}",
-    region=REGION,
     memory=options.MemoryOption.MB_256,
     timeout_sec=300,  # a user with thousands of published videos: a page of 100 at a time
     max_instances=10,
-    concurrency=INSTANCE_CONCURRENCY,
-    cpu=1,
     labels=_labels("renameprofile"),
 )
 def renameprofile(event: firestore_fn.Event[firestore_fn.Change[firestore_fn.DocumentSnapshot | None]]) -> None:
@@ -323,12 +303,9 @@ def renameprofile(event: firestore_fn.Event[firestore_fn.Change[firestore_fn.Doc
 
 @firestore_fn.on_document_created(
     document="feed/{creationId}/reports/{reporterId}",
-    region=REGION,
     memory=options.MemoryOption.MB_256,
     timeout_sec=60,
     max_instances=10,
-    concurrency=INSTANCE_CONCURRENCY,
-    cpu=1,
     labels=_labels("countreport"),
 )
 def countreport(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | None]) -> None:
@@ -348,14 +325,11 @@ def countreport(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | None])
 
 @firestore_fn.on_document_created(
     document="notifications/{outboxId}",
-    region=REGION,
     memory=options.MemoryOption.MB_256,
     # Room for FCM's Retry-After and backoff on up to 10 devices (handlers/send_notification.py);
     # retries are in the handler: firebase-functions 0.6.0 deploys Firestore triggers without them.
     timeout_sec=300,
     max_instances=20,
-    concurrency=INSTANCE_CONCURRENCY,
-    cpu=1,
     labels=_labels("sendnotification"),
 )
 def sendnotification(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | None]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, BinaryIO, Literal, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal, Protocol
 
 from domain import ledger
 from domain.admission import QueueEstimate, StartClaim
@@ -21,6 +21,9 @@ from domain.metrics import Totals
 from domain.notifications import Device, SendResult
 from domain.states import Status
 from domain.uploads import ImageFacts, ImageInput
+
+if TYPE_CHECKING:
+    from config import Settings
 
 
 class MalformedDocument(Exception):
@@ -115,9 +118,7 @@ class CreationStore(Protocol):
 
     def record_progress(self, creation_id: str, progress: int) -> Status | None: ...
 
-    def complete_draft(
-        self, creation_id: str, media_url: str, usd_per_video_second: float, *, operation: str | None = None
-    ) -> Completion: ...
+    def complete_draft(self, creation_id: str, media_url: str, *, operation: str | None = None) -> Completion: ...
 
     def fail_and_refund(self, creation_id: str, failure: Failure, *, operation: str | None = None) -> Settlement: ...
 
@@ -135,17 +136,15 @@ class CreationStore(Protocol):
 
     def count_now(self, increments: dict) -> None: ...
 
-    def metric_shards_since(self, start: datetime) -> list[dict]: ...
-
     def in_flight_summary(self) -> tuple[int, datetime | None]: ...
 
-    # -- the alerts' figures, aggregated from the creations (issue #14) --
+    # -- the alerts' figures, aggregated from the creations --
 
     def totals_since(self, start: datetime, usd_per_video_second: float, end: datetime | None = None) -> Totals: ...
 
     def last_finalized_at(self, now: datetime, look: int = 20) -> datetime | None: ...
 
-    # -- admission under the Veo quota (issue #14) --
+    # -- admission under the Veo quota --
 
     def queued_ahead(self, now: datetime) -> int: ...
 
@@ -162,7 +161,7 @@ class CreationStore(Protocol):
 
     def release_start(self, creation_id: str, claim: str) -> bool: ...
 
-    # -- upload intents: what the media sweep reads instead of listing the bucket (issue #14) --
+    # -- upload intents: what the media sweep reads instead of listing the bucket --
 
     def record_upload(self, key: str, creation_id: str) -> None: ...
 
@@ -192,7 +191,7 @@ class FeedStore(Protocol):
 
     def set_cursor(self, name: str, after: str | None) -> None: ...
 
-    # -- posters and display names (issue #16) --
+    # -- posters and display names --
 
     def set_poster(self, creation_id: str, media_key: str, poster_url: str) -> str | None: ...
 
@@ -202,7 +201,7 @@ class FeedStore(Protocol):
 
     def accept_name(self, user_id: str) -> bool: ...
 
-    # -- reports (issue #16): (reports, newly hidden), or None when nothing was counted --
+    # -- reports: (reports, newly hidden), or None when nothing was counted --
 
     def count_report(self, creation_id: str, reporter_id: str, threshold: int) -> tuple[int, bool] | None: ...
 
@@ -326,3 +325,22 @@ class Clock(Protocol):
     def monotonic(self) -> float: ...
 
     def sleep(self, seconds: float) -> None: ...
+
+
+@dataclass(frozen=True)
+class Services:
+    """The ports a handler runs with (and the settings): what bootstrap.py builds. Handlers
+    import this, never the composition root."""
+
+    settings: Settings
+    veo: VideoGenerator
+    temp_storage: TempStorage
+    media: MediaBucket
+    store: CreationStore
+    feed: FeedStore
+    tasks: TaskQueue
+    clock: Clock
+    notifier: Notifier
+    notifications: NotificationStore
+    uploads: Uploads | None = None  # the photos users upload, for image-to-video
+    images: ImageCodec | None = None

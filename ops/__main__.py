@@ -362,7 +362,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from ops import moderation
 
-    moderation.add_commands(sub)  # takedown, restore, review-queue (issue #16)
+    moderation.add_commands(sub)  # takedown, restore, review-queue
 
     backfill = sub.add_parser(
         "backfill-upload-intents",

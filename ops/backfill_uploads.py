@@ -1,6 +1,6 @@
 """One-off backfill: upload intents for the R2 objects written before intents existed.
 
-The media sweep (issue #14) judges only objects with an upload intent (`uploads/*`): it never
+The media sweep judges only objects with an upload intent (`uploads/*`): it never
 lists the bucket. Objects uploaded by releases before it have none, so an orphan among them
 (a crash between upload and draft, a failed creation's copy) would stay for ever. This lists
 the bucket ONCE, page by page, and notes an intent for every object whose key names a

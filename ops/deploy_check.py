@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    # Issue #15: each quality the app sells runs on its own model (veo_models.MODEL_FOR_TIER);
+    # Each quality the app sells runs on its own model (veo_models.MODEL_FOR_TIER);
     # VEO_MODEL only serves start tasks queued before the options existed.
     for quality, tier_model in sorted(veo_models.MODEL_FOR_TIER.items()):
         problem = veo_models.deploy_problem(tier_model, args.today or date.today())

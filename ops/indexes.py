@@ -354,7 +354,7 @@ def _exercise() -> None:
 
     from adapters import admission_store, creation_reads, feed_store, metrics_store, notification_store, upload_intents
     from ops import __main__ as cli
-    from ops import ledger_check
+    from ops import ledger_check, moderation
 
     now = datetime.now(UTC)
     upload_intents.older_than(now, 10)
@@ -365,6 +365,7 @@ def _exercise() -> None:
     feed_store.published_by("user", None, 10)
     feed_store.feed_page(None, 10)
     feed_store.hidden_pending_review(10)
+    feed_store._has_paid("user")
     notification_store.devices("user")
     metrics_store.metric_shards_since(now)
     metrics_store.in_flight_summary()
@@ -382,6 +383,7 @@ def _exercise() -> None:
         with contextlib.redirect_stdout(io.StringIO()):
             cli.cmd_report(argparse.Namespace(hours=1.0, usd_per_second=0.15))
             cli.cmd_ledger(argparse.Namespace(user="user", limit=20))
+            moderation.cmd_publications_backfill(argparse.Namespace(page_size=10))
     finally:
         accounts.resolve = resolve
 

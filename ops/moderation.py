@@ -1,4 +1,4 @@
-"""Moderation commands of the operator CLI (issue #16; runbook in docs/operations.md).
+"""Moderation commands of the operator CLI (runbook in docs/operations.md).
 
 - takedown: the creation is marked taken down (the owner reads what and why, never who: the
   operator is kept in the server-only moderation/{id} and moderationAudit), moved back to draft
@@ -10,7 +10,7 @@
 - review-queue: the entries hidden by reports or held for review after a brigade: prompt, author,
   links, reasons and reporters, how those reporters' past reports were judged, and the two
   commands that decide.
-- feed-backfill: rewrites feed entries written before issue #16 (with the author's uid, no
+- feed-backfill: rewrites feed entries written before names were in the feed (with the author's uid, no
   display name, no `visible`), which the new rules no longer let anyone read. Run it once
   after deploying the functions and before deploying the rules (docs/operations.md).
 """
@@ -236,7 +236,9 @@ def add_commands(sub) -> None:
     queue.add_argument("--limit", type=int, default=100)
     queue.set_defaults(func=cmd_review_queue)
 
-    backfill = sub.add_parser("feed-backfill", help="rewrite feed entries of before issue #16 (names, visible)")
+    backfill = sub.add_parser(
+        "feed-backfill", help="rewrite feed entries written before names were in the feed (names, visible)"
+    )
     backfill.add_argument("--page-size", type=int, default=200)
     backfill.set_defaults(func=cmd_feed_backfill)
 

@@ -1,4 +1,4 @@
-"""The price table, printed and copied where it must be repeated (issue #15).
+"""The price table, printed and copied where it must be repeated.
 
     python -m ops prices            the table: tokens, what the user pays, what Veo costs, margin
     python -m ops prices --write    writes the generated blocks of firestore.rules and of the

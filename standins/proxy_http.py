@@ -48,138 +48,143 @@ def _log(message: str) -> None:
     print(f"fault-proxy: {message}", file=sys.stderr, flush=True)
 
 
-def make_handler(proxy: FaultProxy) -> type[RelayHandler]:
-    def note(message: str) -> None:
-        if proxy.log_requests:
+class _Handler(RelayHandler):
+    proxy: FaultProxy  # set by make_handler
+
+    def note(self, message: str) -> None:
+        if self.proxy.log_requests:
             _log(message)
 
-    class Handler(RelayHandler):
-        server_version = "FaultProxy/1.0"
+    server_version = "FaultProxy/1.0"
 
-        def _dispatch(self) -> None:
-            method, target = self.command, self.path
-            if target.split("?", 1)[0].startswith(CONTROL_PREFIX):
-                self._control(method, target.split("?", 1)[0][len(CONTROL_PREFIX) :])
+    def _dispatch(self) -> None:
+        method, target = self.command, self.path
+        if target.split("?", 1)[0].startswith(CONTROL_PREFIX):
+            self._control(method, target.split("?", 1)[0][len(CONTROL_PREFIX) :])
+            return
+        try:
+            self._proxy(method, target)
+        except ClientGone as gone:
+            self.note(f"{method} {target}: client connection unusable ({gone})")
+            self.close_connection = True
+
+    # ----- proxying: fault, refusal, or relay
+
+    def _proxy(self, method: str, target: str) -> None:
+        chunked = is_chunked(self.headers)
+        if chunked is None:
+            self.proxy.take_fault(method, target, consume=False)  # counted, but no fault is used up
+            self.close_connection = True  # its body cannot be framed, so the line is lost
+            self.send_plain(501, "fault-proxy: unsupported Transfer-Encoding for a request body")
+            return
+        if self.proxy.speaks_tls and not isinstance(self.connection, ssl.SSLSocket):
+            self.proxy.take_fault(method, target, consume=False)
+            # Not R2's answer (R2 is reached by https:// only): a loud local guard, because a
+            # client on plain HTTP would hide what R2 refuses (see standins/r2_compat.py).
+            self.discard_request_body(chunked)
+            self.send_plain(
+                400,
+                "fault-proxy: this local R2 endpoint takes S3 requests over "
+                "HTTPS only, like R2: use https:// and trust R2_CA_BUNDLE",
+            )
+            return
+        fault = self.proxy.take_fault(method, target)
+        if fault is not None and fault.kind != "delay":
+            # Read the whole body first, so the client is not left blocked on a send.
+            self.discard_request_body(chunked)
+            if fault.kind == "reset":
+                self.note(f"{method} {target} -> fault reset (connection dropped)")
+                self.reset_connection()
                 return
-            try:
-                self._proxy(method, target)
-            except ClientGone as gone:
-                note(f"{method} {target}: client connection unusable ({gone})")
-                self.close_connection = True
+            status, code, message = ERROR_FAULTS[fault.kind]
+            self.note(f"{method} {target} -> fault {fault.kind} ({status})")
+            self._send_s3_error(status, code, message, target)
+            return
+        if fault is not None:  # delay, then forward as usual
+            self.note(f"{method} {target}: fault delay {fault.delay_seconds}s")
+            time.sleep(fault.delay_seconds)
+        refused = r2_refusal(self.headers.items())
+        if refused is not None:
+            self.discard_request_body(chunked)
+            self.proxy.count_refused()
+            self.note(f"{method} {target} -> refused as R2 does ({refused.status} {refused.code})")
+            self._send_s3_error(refused.status, refused.code, refused.message, target)
+            return
+        self.forward(self.proxy.upstream_server, method, target, chunked)
 
-        # ----- proxying: fault, refusal, or relay
+    def relay_answered(self, method: str, target: str, status: int) -> None:
+        self.proxy.count_forwarded()
+        self.note(f"{method} {target} -> {status}")
 
-        def _proxy(self, method: str, target: str) -> None:
-            chunked = is_chunked(self.headers)
-            if chunked is None:
-                proxy.take_fault(method, target, consume=False)  # counted, but no fault is used up
-                self.close_connection = True  # its body cannot be framed, so the line is lost
-                self.send_plain(501, "fault-proxy: unsupported Transfer-Encoding for a request body")
-                return
-            if proxy.speaks_tls and not isinstance(self.connection, ssl.SSLSocket):
-                proxy.take_fault(method, target, consume=False)
-                # Not R2's answer (R2 is reached by https:// only): a loud local guard, because a
-                # client on plain HTTP would hide what R2 refuses (see standins/r2_compat.py).
-                self.discard_request_body(chunked)
-                self.send_plain(
-                    400,
-                    "fault-proxy: this local R2 endpoint takes S3 requests over "
-                    "HTTPS only, like R2: use https:// and trust R2_CA_BUNDLE",
-                )
-                return
-            fault = proxy.take_fault(method, target)
-            if fault is not None and fault.kind != "delay":
-                # Read the whole body first, so the client is not left blocked on a send.
-                self.discard_request_body(chunked)
-                if fault.kind == "reset":
-                    note(f"{method} {target} -> fault reset (connection dropped)")
-                    self.reset_connection()
-                    return
-                status, code, message = ERROR_FAULTS[fault.kind]
-                note(f"{method} {target} -> fault {fault.kind} ({status})")
-                self._send_s3_error(status, code, message, target)
-                return
-            if fault is not None:  # delay, then forward as usual
-                note(f"{method} {target}: fault delay {fault.delay_seconds}s")
-                time.sleep(fault.delay_seconds)
-            refused = r2_refusal(self.headers.items())
-            if refused is not None:
-                self.discard_request_body(chunked)
-                proxy.count_refused()
-                note(f"{method} {target} -> refused as R2 does ({refused.status} {refused.code})")
-                self._send_s3_error(refused.status, refused.code, refused.message, target)
-                return
-            self.forward(proxy.upstream_server, method, target, chunked)
+    def relay_failed(self, method: str, target: str, error: BaseException) -> None:
+        self.proxy.count_upstream_error()
+        self.note(f"{method} {target} -> 502 (upstream {self.proxy.upstream}: {error!r})")
 
-        def relay_answered(self, method: str, target: str, status: int) -> None:
-            proxy.count_forwarded()
-            note(f"{method} {target} -> {status}")
+    def relay_broken(self, method: str, error: BaseException) -> None:
+        self.note(f"{method} {self.path}: response relay broken ({error!r})")
 
-        def relay_failed(self, method: str, target: str, error: BaseException) -> None:
-            proxy.count_upstream_error()
-            note(f"{method} {target} -> 502 (upstream {proxy.upstream}: {error!r})")
+    def _send_s3_error(self, status: int, code: str, message: str, target: str) -> None:
+        request_id = uuid.uuid4().hex[:16].upper()
+        body = s3_error_body(code, message, target.split("?", 1)[0], request_id)
+        self.send_response(status)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("x-amz-request-id", request_id)
+        self.send_header("Content-Length", str(len(body)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":  # as S3 does: a HEAD error has no body
+            self.wfile.write(body)
 
-        def relay_broken(self, method: str, error: BaseException) -> None:
-            note(f"{method} {self.path}: response relay broken ({error!r})")
+    # ----- control API
 
-        def _send_s3_error(self, status: int, code: str, message: str, target: str) -> None:
-            request_id = uuid.uuid4().hex[:16].upper()
-            body = s3_error_body(code, message, target.split("?", 1)[0], request_id)
-            self.send_response(status)
-            self.send_header("Content-Type", "application/xml")
-            self.send_header("x-amz-request-id", request_id)
-            self.send_header("Content-Length", str(len(body)))
-            if self.close_connection:
-                self.send_header("Connection", "close")
-            self.end_headers()
-            if self.command != "HEAD":  # as S3 does: a HEAD error has no body
-                self.wfile.write(body)
+    def _control(self, method: str, action: str) -> None:
+        try:
+            body = self._read_json()
+            if method == "GET" and action == "health":
+                status, payload = 200, {"status": "ok", "upstream": self.proxy.upstream}
+            elif method == "GET" and action == "stats":
+                status, payload = 200, self.proxy.stats()
+            elif method == "GET" and action == "faults":
+                status, payload = 200, self.proxy.pending_faults()
+            elif method == "POST" and action == "faults":
+                status, payload = 200, self.proxy.add_faults(body)
+            elif method == "POST" and action == "reset":
+                status, payload = 200, self.proxy.reset()
+            else:
+                raise ControlError(f"No such control call: {method} {CONTROL_PREFIX}{action}", 404)
+        except ControlError as error:
+            status, payload = error.http_status, {"error": error.message}
+        self.note(f"{method} {CONTROL_PREFIX}{action} {status}")
+        data = json.dumps(payload).encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=UTF-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if method != "HEAD":
+            self.wfile.write(data)
 
-        # ----- control API
+    def _read_json(self) -> Any:
+        if is_chunked(self.headers) is not False:
+            self.close_connection = True
+            raise ControlError("control calls take a Content-Length body")
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        if not raw.strip():
+            return {}
+        try:
+            return json.loads(raw)
+        except json.JSONDecodeError as error:
+            raise ControlError(f"Invalid JSON payload received: {error}") from error
 
-        def _control(self, method: str, action: str) -> None:
-            try:
-                body = self._read_json()
-                if method == "GET" and action == "health":
-                    status, payload = 200, {"status": "ok", "upstream": proxy.upstream}
-                elif method == "GET" and action == "stats":
-                    status, payload = 200, proxy.stats()
-                elif method == "GET" and action == "faults":
-                    status, payload = 200, proxy.pending_faults()
-                elif method == "POST" and action == "faults":
-                    status, payload = 200, proxy.add_faults(body)
-                elif method == "POST" and action == "reset":
-                    status, payload = 200, proxy.reset()
-                else:
-                    raise ControlError(f"No such control call: {method} {CONTROL_PREFIX}{action}", 404)
-            except ControlError as error:
-                status, payload = error.http_status, {"error": error.message}
-            note(f"{method} {CONTROL_PREFIX}{action} {status}")
-            data = json.dumps(payload).encode("utf-8")
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=UTF-8")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            if method != "HEAD":
-                self.wfile.write(data)
+    def log_message(self, format: str, *args: Any) -> None:
+        # One line per request is written by the proxy itself; silence the default access log.
+        pass
 
-        def _read_json(self) -> Any:
-            if is_chunked(self.headers) is not False:
-                self.close_connection = True
-                raise ControlError("control calls take a Content-Length body")
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            if not raw.strip():
-                return {}
-            try:
-                return json.loads(raw)
-            except json.JSONDecodeError as error:
-                raise ControlError(f"Invalid JSON payload received: {error}") from error
 
-        def log_message(self, format: str, *args: Any) -> None:
-            # One line per request is written by the proxy itself; silence the default access log.
-            pass
+for proxied_method in PROXIED_METHODS:
+    setattr(_Handler, f"do_{proxied_method}", _Handler._dispatch)
 
-    for proxied_method in PROXIED_METHODS:
-        setattr(Handler, f"do_{proxied_method}", Handler._dispatch)
-    return Handler
+
+def make_handler(proxy: FaultProxy) -> type[RelayHandler]:
+    return type("Handler", (_Handler,), {"proxy": proxy})

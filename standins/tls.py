@@ -22,10 +22,6 @@ class LocalTls:
     cert_file: Path  # the server's certificate followed by the CA's
     key_file: Path
 
-    @property
-    def files(self) -> tuple[Path, Path, Path]:
-        return self.ca_file, self.cert_file, self.key_file
-
 
 def make_local_tls(
     directory: Path, hosts: tuple[str, ...] = ("127.0.0.1", "localhost"), prefix: str = "r2"

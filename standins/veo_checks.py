@@ -111,6 +111,34 @@ def parse_start(
 ) -> StartRequest:
     """The start request, or a 400 for anything this model does not accept. `read_gcs`
     fetches an image's gcsUri (None: no GCS to read from)."""
+    prompt, parameters, image, last_frame = _instance_and_parameters(body, model, read_gcs)
+    duration, aspect, resolution = _video_shape(parameters, model)
+    sample_count = parameters.get("sampleCount", 1)
+    if not _is_int(sample_count) or not 1 <= sample_count <= model.max_sample_count:
+        raise invalid(
+            f"sampleCount must be between 1 and {model.max_sample_count} for model {model.model_id}, "
+            f"got {sample_count}."
+        )
+    generate_audio = _generate_audio(parameters, model)
+    seed, negative_prompt, storage_uri = _optional_parameters(parameters)
+    return StartRequest(
+        prompt,
+        duration,
+        aspect,
+        resolution,
+        sample_count,
+        generate_audio,
+        storage_uri,
+        seed,
+        negative_prompt,
+        image,
+        last_frame,
+    )
+
+
+def _instance_and_parameters(
+    body: Any, model: veo_models.VeoModel, read_gcs: Callable[[str], bytes | None] | None
+) -> tuple[str, dict, Any, Any]:
     from standins.veo_images import parse_images
 
     if not isinstance(body, dict):
@@ -132,6 +160,10 @@ def parse_start(
         raise invalid(
             f"Invalid JSON payload received. Unknown name \"{unknown[0]}\" at 'parameters': Cannot find field."
         )
+    return prompt, parameters, image, last_frame
+
+
+def _video_shape(parameters: dict, model: veo_models.VeoModel) -> tuple[int, str, str]:
     mid = model.model_id
 
     duration = parameters.get("durationSeconds", DEFAULT_DURATION_SECONDS)
@@ -157,11 +189,11 @@ def parse_start(
             f"Unsupported output video duration {duration} seconds at resolution {resolution} for model "
             f"{mid}, supported durations are [{','.join(map(str, model.durations_for(resolution)))}]."
         )
-    sample_count = parameters.get("sampleCount", 1)
-    if not _is_int(sample_count) or not 1 <= sample_count <= model.max_sample_count:
-        raise invalid(
-            f"sampleCount must be between 1 and {model.max_sample_count} for model {mid}, got {sample_count}."
-        )
+    return duration, aspect, resolution
+
+
+def _generate_audio(parameters: dict, model: veo_models.VeoModel) -> bool:
+    mid = model.model_id
     if "generateAudio" not in parameters and model.requires_generate_audio:
         raise invalid(f"generateAudio is required for model {mid}. Set parameters.generateAudio to true or false.")
     generate_audio = parameters.get("generateAudio", False)
@@ -169,6 +201,10 @@ def parse_start(
         raise invalid(f"generateAudio must be a boolean, got {generate_audio!r}.")
     if generate_audio and not model.supports_audio:
         raise invalid(f"Audio generation is not supported by model {mid}.")
+    return generate_audio
+
+
+def _optional_parameters(parameters: dict) -> tuple[int | None, str | None, str | None]:
     seed = parameters.get("seed")
     if seed is not None and (not _is_int(seed) or not 0 <= seed <= MAX_SEED):
         raise invalid(f"seed must be an integer between 0 and {MAX_SEED}, got {seed!r}.")
@@ -185,19 +221,7 @@ def parse_start(
         or not storage_uri[len("gs://") :].partition("/")[0]
     ):
         raise invalid(f"storageUri must be a gs://bucket/path URI, got {storage_uri!r}.")
-    return StartRequest(
-        prompt,
-        duration,
-        aspect,
-        resolution,
-        sample_count,
-        generate_audio,
-        storage_uri,
-        seed,
-        negative_prompt,
-        image,
-        last_frame,
-    )
+    return seed, negative_prompt, storage_uri
 
 
 def base_model_name(model_id: str) -> str:

@@ -299,7 +299,7 @@ def publish_keys_in_rules() -> list[str]:
 
 
 def test_the_rules_client_updates_are_the_domains_client_transitions():
-    # Publish and, since issue #16, unpublish: one `allow update` of creations each.
+    # Publish and, since unpublishing exists, unpublish: one `allow update` of creations each.
     client_moves = {
         (s, t) for s, targets in TRANSITIONS.items() for t in targets if t not in SERVER_TRANSITIONS.get(s, frozenset())
     }
@@ -337,7 +337,7 @@ def test_the_documented_reused_id_message_is_the_servers():
     assert REUSED_ID_DETAIL in section("Creation ids")
 
 
-# ---- issue #16: reports and display names say the same in rules, server and doc --------------
+# ---- reports and display names say the same in rules, server and doc --------------
 
 
 def test_the_report_reasons_are_the_same_in_the_rules_the_server_and_the_doc():

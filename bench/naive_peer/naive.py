@@ -70,5 +70,5 @@ def _run(creation_id: str, data: dict | None) -> str:
         services.media.upload_stream(reader, debit.media_key)
     finally:
         reader.close()
-    store.complete_draft(creation_id, services.media.public_url(debit.media_key), settings.veo_usd_per_video_second)
+    store.complete_draft(creation_id, services.media.public_url(debit.media_key))
     return "draft"

@@ -103,13 +103,10 @@ def _shard_fields(increments: dict, now: datetime) -> dict:
     return fields
 
 
-def count(tx: CountingTransaction, increments: dict, finalized: bool = False) -> None:
+def count(tx: CountingTransaction, increments: dict) -> None:
     """Adds to this 10-minute bucket's counters in the caller's transaction (no read: no contention)."""
     now = datetime.now(UTC)
-    fields = _shard_fields(increments, now)
-    if finalized:
-        fields["lastFinalizedAt"] = firestore.SERVER_TIMESTAMP
-    tx.set(_shard_ref(now), fields, merge=True)
+    tx.set(_shard_ref(now), _shard_fields(increments, now), merge=True)
 
 
 def count_now(increments: dict) -> None:

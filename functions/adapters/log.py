@@ -203,7 +203,7 @@ def _clean(fields: dict) -> dict:
     return {k: v for k, v in fields.items() if v is not None}
 
 
-# ---- the feed: names, unpublish, posters, reports and takedown (issue #16) --------------------
+# ---- the feed: names, unpublish, posters, reports and takedown --------------------
 
 
 def profile_renamed(user_id: str, feed_entries: int) -> None:
@@ -235,14 +235,6 @@ def report_counted(creation_id: str, reports: int, hidden: bool) -> None:
 def feed_entry_hidden(creation_id: str, reports: int) -> None:
     """What the moderation queue (docs/operations.md) is searched by."""
     _warn("feed entry hidden pending review", creationId=creation_id, reports=reports)
-
-
-def taken_down(creation_id: str, by: str, reason: str) -> None:
-    _warn("creation taken down", creationId=creation_id, by=by, reason=reason)
-
-
-def moderation_restored(creation_id: str, by: str) -> None:
-    _info("creation restored", creationId=creation_id, by=by)
 
 
 # ---- push notifications -----------------------------------------------------------------------
@@ -292,10 +284,6 @@ def image_unreadable(creation_id: str, field: str, reason: str) -> None:
 def upload_removed(path: str, reason: str) -> None:
     # The path names the uid: logs are operators' only (the feed never shows a source image).
     _info("upload removed", path=path, reason=reason)
-
-
-def upload_not_removed(path: str, reason: str) -> None:
-    _warn("upload not removed", path=path, reason=reason)
 
 
 def upload_sweep_skipped(reason: str) -> None:

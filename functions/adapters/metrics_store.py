@@ -1,6 +1,6 @@
 """The operational figures outside any state change.
 
-Alerts (issue #14): no counter document sits in a money transaction (at 50 generations/s a
+Alerts: no counter document sits in a money transaction (at 50 generations/s a
 shared counter is written far more than once a second). A finished creation carries what the
 alerts need: `status`, `completedAt`, `refunded` and `error.code`; a few count/sum
 aggregations over a `completedAt` window (each billed as one read per 1000 index entries)
@@ -35,6 +35,7 @@ def count_malformed(where: str) -> None:
 
 
 def metric_shards_since(start: datetime) -> list[dict]:
+    """The rare counters' shards since `start` (the operator's report reads them)."""
     query = db().collection_group(SHARDS).where(filter=firestore.FieldFilter("bucketStart", ">=", start))
     shards = [snap.to_dict() for snap in query.stream()]
     usage.read(max(1, len(shards)))
@@ -134,7 +135,6 @@ def last_finalized_at(now: datetime, look: int = 20) -> datetime | None:
 __all__ = [
     "count_now",
     "count_malformed",
-    "metric_shards_since",
     "in_flight_summary",
     "totals_since",
     "last_finalized_at",

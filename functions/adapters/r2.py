@@ -25,7 +25,6 @@ from domain.generation import is_transient_status
 
 SERVICE = "r2"
 VIDEO_CONTENT_TYPE = "video/mp4"
-POSTER_CONTENT_TYPE = "image/jpeg"
 PART_SIZE = 8 * 1024 * 1024
 
 

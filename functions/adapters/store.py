@@ -22,9 +22,10 @@ from google.cloud import firestore
 
 from adapters.firestore_tx import count, count_now, db, get, get_all, in_transaction, incarnation_of  # noqa: F401
 from adapters.notification_store import write_outbox
-from domain import admission, contract, ledger, media, metrics
+from domain import admission, contract, layouts, ledger, media, metrics
 from domain.errors import ErrorCode, Failure, failure
 from domain.generation import same_operation
+from domain.layouts import DELIVERED_FIELD
 from domain.ledger import Account, EntryType
 from domain.states import IN_FLIGHT, Status, parse_status, server_may_move
 
@@ -76,10 +77,6 @@ def _account(user_snap) -> Account | None:
     return Account(tokens=tokens, in_flight=in_flight)
 
 
-# Set on a debit once its video was delivered: that debit is never refunded (ledger-check).
-DELIVERED_FIELD = "deliveredAt"
-
-
 def _ledger_doc(
     kind: EntryType,
     amount: int,
@@ -88,17 +85,9 @@ def _ledger_doc(
     reason: str,
     incarnation: str | None = None,
 ):
-    doc = {
-        "type": kind.value,
-        "amount": amount,
-        "balanceAfter": balance_after,
-        "creationId": creation_id,
-        "reason": reason,
-        "createdAt": firestore.SERVER_TIMESTAMP,
-    }
-    if incarnation is not None:  # debits and refunds: the creation document they belong to
-        doc["incarnation"] = incarnation
-    return doc
+    return layouts.ledger_entry(
+        kind, amount, balance_after, creation_id, reason, incarnation, firestore.SERVER_TIMESTAMP
+    )
 
 
 # ---- the money trail of one creation, read inside a transaction --------------------------
@@ -173,7 +162,7 @@ def _settle_failure(
                 EntryType.REFUND, plan.refund_amount, after.tokens, cref.id, failure.code.value, trail.incarnation
             ),
         )
-        account_fields: dict = {"tokens": after.tokens, "inFlight": after.in_flight}
+        account_fields = layouts.account(after.tokens, after.in_flight)
         if failure.code == ErrorCode.CONTENT_POLICY and not refused:
             # Veo's own filter refused it (our pre-check is `refused`): one strike.
             account_fields.update(admission.policy_strike(trail.user_doc, datetime.now(UTC)))
@@ -194,9 +183,9 @@ def _settle_failure(
             error_code=failure.code,
             refunded=plan.refunded,
         )
-    # No counter here (issue #14): at 50 generations/s a shared counter would be the hot
-    # document of every money transaction. The creation itself is the record the alerts
-    # aggregate (adapters/metrics_store.py).
+    # No counter here: at 50 generations/s a shared counter would be the hot document of
+    # every money transaction. The creation itself is the record the alerts aggregate
+    # (adapters/metrics_store.py).
     return Settlement(True, plan.refund_amount, status, user_gone=plan.user_gone)
 
 
@@ -288,7 +277,7 @@ def debit(
         after = plan.account_after
         media_key = media.draft_key(user_id, creation_id, secrets.token_urlsafe(18))
         tx.create(dref, _ledger_doc(EntryType.DEBIT, cost, after.tokens, creation_id, "generation", current))
-        tx.update(uref, {"tokens": after.tokens, "inFlight": after.in_flight})
+        tx.update(uref, layouts.account(after.tokens, after.in_flight))
         # The creation document itself is not touched here: the ledger entry marks it as
         # charged, and every update of a creation also wakes publishcreation.
         return Debited(after.tokens, media_key)
@@ -314,20 +303,7 @@ def mark_processing(
             return False
         if incarnation is not None and incarnation_of(snap.create_time) != incarnation:
             return False  # deleted and re-created meanwhile: not the document we charged
-        tx.update(
-            ref,
-            {
-                **(charged or {}),
-                "status": Status.PROCESSING.value,
-                "operationName": operation_name,
-                "tokenCost": cost,
-                "refunded": False,
-                "progress": 0,
-                "mediaKey": media_key,
-                "startedAt": firestore.SERVER_TIMESTAMP,
-                "updatedAt": firestore.SERVER_TIMESTAMP,
-            },
-        )
+        tx.update(ref, layouts.processing(operation_name, cost, media_key, charged, firestore.SERVER_TIMESTAMP))
         return True
 
     return in_transaction(run)
@@ -347,20 +323,18 @@ def record_progress(creation_id: str, progress: int) -> Status | None:
         shown = data.get("progress")
         shown = shown if type(shown) is int else 0
         if status == Status.PROCESSING and progress > shown:
-            tx.update(ref, {"progress": progress, "updatedAt": firestore.SERVER_TIMESTAMP})
+            tx.update(ref, layouts.progress(progress, firestore.SERVER_TIMESTAMP))
         return status
 
     return in_transaction(run)
 
 
-def complete_draft(
-    creation_id: str, media_url: str, usd_per_video_second: float = 0.0, *, operation: str | None = None
-) -> Completion:
+def complete_draft(creation_id: str, media_url: str, *, operation: str | None = None) -> Completion:
     """processing → draft: the user's in-flight slot is freed and the debit is marked
     delivered (a delivered debit is never refunded, even after a delete). False if it
-    already ended. (`usd_per_video_second` is no longer counted here: the spend is aggregated
-    from the creations' durations, adapters/metrics_store.py.) `operation`: only if the
-    document still runs that Veo operation (domain.generation.same_operation)."""
+    already ended. (No spend is counted here: it is aggregated from the creations'
+    durations, adapters/metrics_store.py.) `operation`: only if the document still runs that
+    Veo operation (domain.generation.same_operation)."""
 
     def run(tx) -> Completion:
         ref = creation_ref(creation_id)
@@ -376,17 +350,8 @@ def complete_draft(
                 after = ledger.release_in_flight(trail.account)
                 tx.update(user_ref(user_id), {"inFlight": after.in_flight})
             if trail.debit_ours:
-                tx.update(trail.debit.reference, {DELIVERED_FIELD: firestore.SERVER_TIMESTAMP})
-        tx.update(
-            ref,
-            {
-                "status": Status.DRAFT.value,
-                "mediaUrl": media_url,
-                "progress": 100,
-                "completedAt": firestore.SERVER_TIMESTAMP,
-                "updatedAt": firestore.SERVER_TIMESTAMP,
-            },
-        )
+                tx.update(trail.debit.reference, layouts.delivered(firestore.SERVER_TIMESTAMP))
+        tx.update(ref, layouts.draft(media_url, firestore.SERVER_TIMESTAMP))
         write_outbox(tx, creation_id, user_id, Status.DRAFT, incarnation_of(snap.create_time))
         return Completion(True, user_gone)
 
@@ -465,7 +430,7 @@ def settle_deletion(creation_id: str, deleted: dict, incarnation: str | None) ->
                     debit_snap.to_dict().get("incarnation") or incarnation,
                 ),
             )
-            tx.update(uref, {"tokens": after.tokens, "inFlight": after.in_flight})
+            tx.update(uref, layouts.account(after.tokens, after.in_flight))
         return DeletionSettlement(decision.refund_amount, recreated=recreated)
 
     return in_transaction(run)
@@ -480,13 +445,7 @@ def _field(snap, name: str) -> object:
 
 
 def _failed_fields(failure: Failure, *, refunded: bool) -> dict:
-    return {
-        "status": Status.FAILED.value,
-        "error": failure.to_document(),
-        "refunded": refunded,
-        "completedAt": firestore.SERVER_TIMESTAMP,
-        "updatedAt": firestore.SERVER_TIMESTAMP,
-    }
+    return layouts.failed(failure, refunded=refunded, now=firestore.SERVER_TIMESTAMP)
 
 
 def grant(user_id: str, amount: int, reason: str, grant_id: str | None = None) -> int:
@@ -504,7 +463,7 @@ def grant(user_id: str, amount: int, reason: str, grant_id: str | None = None) -
         balance = account.tokens + amount
         tx.create(gref, _ledger_doc(EntryType.GRANT, amount, balance, None, reason))
         # The one write that may create a user document: a grant is how a user gets one.
-        tx.set(uref, {"tokens": balance, "inFlight": account.in_flight}, merge=True)
+        tx.set(uref, layouts.account(balance, account.in_flight), merge=True)
         return balance
 
     return in_transaction(run)
@@ -530,7 +489,6 @@ from adapters.metrics_store import (  # noqa: E402,F401
     count_malformed,
     in_flight_summary,
     last_finalized_at,
-    metric_shards_since,
     totals_since,
 )
 from adapters.upload_intents import forget as forget_upload  # noqa: E402,F401

@@ -21,7 +21,7 @@ from .pricing import (
 from .states import Status
 
 CLIENT_FIELDS = frozenset({"userId", "prompt", "aspectRatio", "duration", "status", "createdAt"})
-# Veo's choices (issue #15): each optional, its absence meaning the default in domain/pricing.py.
+# Veo's choices: each optional, its absence meaning the default in domain/pricing.py.
 OPTION_FIELDS = frozenset({"quality", "audio", "resolution", "negativePrompt", "seed"})
 # Start from a photo (issue #25): `uploads/{uid}/{uploadId}` objects of the requester's, the
 # first frame and (only with it) the last frame. Optional; the price does not depend on them.
@@ -49,7 +49,7 @@ SERVER_FIELDS = frozenset(
         "startClaimedAt",
     }
 )
-# Issue #16: the draft's poster, and the moderation state its owner is shown (taken down or
+# The draft's poster, and the moderation state its owner is shown (taken down or
 # under review). Server-written only.
 FEED_SERVER_FIELDS = frozenset({"posterUrl", "moderation", "firstPublishedAt"})
 SERVER_FIELDS = SERVER_FIELDS | FEED_SERVER_FIELDS

@@ -67,10 +67,6 @@ class DebitDecision:
     failure: Failure | None
     account_after: Account
 
-    @property
-    def approved(self) -> bool:
-        return self.failure is None
-
 
 def decide_debit(account: Account, cost: int, max_in_flight: int) -> DebitDecision:
     """Debit only if the balance covers the cost and the user is under the in-flight limit."""
@@ -284,100 +280,174 @@ def check_ledger(
     entries: list[LedgerEntry],
     creations: list[CreationFacts],
 ) -> LedgerReport:
-    """Every invariant the money rules promise, checked over a snapshot of the data."""
+    """Every invariant the money rules promise, checked over a snapshot of the data: one
+    function below per invariant (docs/operations.md, "ledger-check")."""
     report = LedgerReport(
         users_checked=len(balances),
         entries_checked=len(entries),
         creations_checked=len(creations),
     )
-    expected: dict[str, int] = defaultdict(int)
-    # Ledger entries are per user: (user, creation id) names one creation's money trail. Two
-    # users may each have used an id (one after the other deleted it).
-    debits: dict[tuple[str, str], LedgerEntry] = {}
-    refunds: dict[tuple[str, str], LedgerEntry] = {}
+    trails = _index_entries(entries, report.problems)
+    report.problems += _refunds_match_their_debits(trails)
+    report.problems += _balances_equal_their_ledgers(balances, trails.expected)
+    live = _creations_agree_with_their_money(creations, balances, trails, report.problems)
+    report.problems += _debits_of_deleted_creations_are_settled(trails, live.keys, balances)
+    report.problems += _in_flight_counts_match_open_debits(in_flight_counts, live.open_debits)
+    return report
+
+
+@dataclass
+class _Trails:
+    """The ledger indexed: what each balance should be, and each (user, creation id)'s debit
+    and refund. Entries are per user: two users may each have used an id (one after the
+    other deleted it)."""
+
+    expected: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    debits: dict[tuple[str, str], LedgerEntry] = field(default_factory=dict)
+    refunds: dict[tuple[str, str], LedgerEntry] = field(default_factory=dict)
+
+
+_SIGN = {EntryType.GRANT.value: 1, EntryType.DEBIT.value: -1, EntryType.REFUND.value: 1}
+
+
+def _index_entries(entries: list[LedgerEntry], problems: list[str]) -> _Trails:
+    """Each entry is well formed: a positive amount, a known type, a creation's money under
+    its deterministic id, at most one debit and one refund per creation and user."""
+    trails = _Trails()
     for entry in entries:
+        where = f"{entry.user_id}/{entry.entry_id}"
         if entry.amount <= 0:
-            report.problems.append(f"{entry.user_id}/{entry.entry_id}: amount {entry.amount} is not positive")
-        if entry.type == EntryType.GRANT:
-            expected[entry.user_id] += entry.amount
-        elif entry.type == EntryType.DEBIT:
-            expected[entry.user_id] -= entry.amount
-        elif entry.type == EntryType.REFUND:
-            expected[entry.user_id] += entry.amount
-        else:
-            report.problems.append(f"{entry.user_id}/{entry.entry_id}: unknown type {entry.type!r}")
+            problems.append(f"{where}: amount {entry.amount} is not positive")
+        sign = _SIGN.get(entry.type)
+        if sign is None:
+            problems.append(f"{where}: unknown type {entry.type!r}")
             continue
-        if entry.type in (EntryType.DEBIT, EntryType.REFUND):
-            if not entry.creation_id:
-                report.problems.append(f"{entry.user_id}/{entry.entry_id}: {entry.type} without creationId")
-                continue
-            want_id = debit_id(entry.creation_id) if entry.type == EntryType.DEBIT else refund_id(entry.creation_id)
-            if entry.entry_id != want_id:
-                report.problems.append(f"{entry.user_id}/{entry.entry_id}: id should be {want_id}")
-            target = debits if entry.type == EntryType.DEBIT else refunds
-            key = (entry.user_id, entry.creation_id)
-            if key in target:
-                report.problems.append(f"creation {entry.creation_id}: 2 {entry.type} entries for {entry.user_id}")
-            target[key] = entry
-    for (user_id, cid), refund in refunds.items():
-        debit = debits.get((user_id, cid))
+        trails.expected[entry.user_id] += sign * entry.amount
+        if entry.type != EntryType.GRANT:
+            _index_money_entry(entry, trails, problems)
+    return trails
+
+
+def _index_money_entry(entry: LedgerEntry, trails: _Trails, problems: list[str]) -> None:
+    if not entry.creation_id:
+        problems.append(f"{entry.user_id}/{entry.entry_id}: {entry.type} without creationId")
+        return
+    is_debit = entry.type == EntryType.DEBIT
+    want_id = debit_id(entry.creation_id) if is_debit else refund_id(entry.creation_id)
+    if entry.entry_id != want_id:
+        problems.append(f"{entry.user_id}/{entry.entry_id}: id should be {want_id}")
+    target = trails.debits if is_debit else trails.refunds
+    key = (entry.user_id, entry.creation_id)
+    if key in target:
+        problems.append(f"creation {entry.creation_id}: 2 {entry.type} entries for {entry.user_id}")
+    target[key] = entry
+
+
+def _refunds_match_their_debits(trails: _Trails) -> list[str]:
+    """A refund gives back exactly its debit, of the same incarnation, and never the debit of
+    a delivered video (the free-video hole, even once its creation document is gone)."""
+    problems = []
+    for (user_id, cid), refund in trails.refunds.items():
+        debit = trails.debits.get((user_id, cid))
         if debit is None:
-            report.problems.append(f"creation {cid}: refunded but never debited")
+            problems.append(f"creation {cid}: refunded but never debited")
             continue
         if refund.amount != debit.amount:
-            report.problems.append(f"creation {cid}: refund {refund.amount} != debit {debit.amount}")
-        # The free-video hole: a delivered video must never also be refunded, even once its
-        # creation document is gone.
+            problems.append(f"creation {cid}: refund {refund.amount} != debit {debit.amount}")
         if debit.delivered:
-            report.problems.append(f"creation {cid}: refund of a debit whose video was delivered")
-        if refund.incarnation is not None and debit.incarnation is not None and refund.incarnation != debit.incarnation:
-            report.problems.append(f"creation {cid}: refund and debit of different incarnations")
+            problems.append(f"creation {cid}: refund of a debit whose video was delivered")
+        if None not in (refund.incarnation, debit.incarnation) and refund.incarnation != debit.incarnation:
+            problems.append(f"creation {cid}: refund and debit of different incarnations")
+    return problems
+
+
+def _balances_equal_their_ledgers(balances: dict[str, int], expected: dict[str, int]) -> list[str]:
+    """balance = grants − debits + refunds, never negative, and no ledger without its user."""
+    problems = []
     for user_id in sorted(set(balances) | set(expected)):
         balance = balances.get(user_id)
         if balance is None:
-            report.problems.append(f"user {user_id}: ledger entries but no user document")
+            problems.append(f"user {user_id}: ledger entries but no user document")
         elif balance != expected[user_id]:
-            report.problems.append(f"user {user_id}: balance {balance} but ledger says {expected[user_id]}")
+            problems.append(f"user {user_id}: balance {balance} but ledger says {expected[user_id]}")
         elif balance < 0:
-            report.problems.append(f"user {user_id}: negative balance {balance}")
-    open_debits: Counter[str] = Counter()
-    live_debits: set[tuple[str, str]] = set()
+            problems.append(f"user {user_id}: negative balance {balance}")
+    return problems
+
+
+@dataclass
+class _Live:
+    keys: set[tuple[str, str]] = field(default_factory=set)  # debits whose creation document exists
+    open_debits: Counter[str] = field(default_factory=Counter)  # per user: debited, in flight, not refunded
+
+
+def _creations_agree_with_their_money(
+    creations: list[CreationFacts], balances: dict[str, int], trails: _Trails, problems: list[str]
+) -> _Live:
+    """A creation's status and `refunded` flag agree with its own incarnation's debit and
+    refund: failed after a debit means refunded; a delivered video was debited and not
+    refunded. Creations of a deleted user fail without money (docs) and are not judged."""
+    live = _Live()
     for creation in creations:
-        cid, status = creation.creation_id, parse_status(creation.status)
         if creation.user_id not in balances:
-            continue  # a deleted user (user_gone): its creations fail without money, see docs
-        key = (creation.user_id, cid)
-        live_debit: LedgerEntry | None = debits.get(key)
-        live_refund: LedgerEntry | None = refunds.get(key)
-        if live_debit is not None and not same_incarnation(
-            live_debit.incarnation, live_debit.created_at, creation.incarnation, creation.created_at
-        ):
-            # A re-used id: that debit belongs to an earlier document, this one took nothing.
-            live_debit = live_refund = None
-        if live_debit is not None:
-            live_debits.add(key)
-        was_debited, was_refunded = live_debit is not None, live_refund is not None
-        if status == Status.FAILED and was_debited and not was_refunded:
-            report.problems.append(f"creation {cid}: failed after a debit but not refunded")
-        if status in (Status.DRAFT, Status.PUBLISHED) and was_refunded:
-            report.problems.append(f"creation {cid}: {status} but refunded")
-        if status in (Status.DRAFT, Status.PUBLISHED) and not was_debited:
-            report.problems.append(f"creation {cid}: {status} but never debited")
-        if creation.refunded != was_refunded:
-            report.problems.append(f"creation {cid}: refunded flag {creation.refunded} but ledger says {was_refunded}")
-        if status in IN_FLIGHT and was_debited and not was_refunded:
-            open_debits[creation.user_id] += 1
-    # A debit made for a document that is gone must be settled: delivered or refunded.
-    # (Debits older than incarnations carry no delivery mark and are not judged here.)
-    for key, debit in debits.items():
-        if key in live_debits or debit.incarnation is None or debit.user_id not in balances:
             continue
-        if not debit.delivered and key not in refunds:
-            report.problems.append(f"creation {key[1]}: debit of a deleted creation neither delivered nor refunded")
-    for user_id, count in in_flight_counts.items():
-        if count != open_debits.get(user_id, 0):
-            report.problems.append(
-                f"user {user_id}: inFlight {count} but {open_debits.get(user_id, 0)} creations "
-                "are debited and in flight"
-            )
-    return report
+        key = (creation.user_id, creation.creation_id)
+        debit, refund = _money_of(creation, trails.debits.get(key), trails.refunds.get(key))
+        if debit is not None:
+            live.keys.add(key)
+        problems += _status_problems(creation, debit is not None, refund is not None)
+        if parse_status(creation.status) in IN_FLIGHT and debit is not None and refund is None:
+            live.open_debits[creation.user_id] += 1
+    return live
+
+
+def _money_of(
+    creation: CreationFacts, debit: LedgerEntry | None, refund: LedgerEntry | None
+) -> tuple[LedgerEntry | None, LedgerEntry | None]:
+    """The debit and refund of THIS document: those of an earlier document of a re-used id
+    are not its money (it took nothing)."""
+    if debit is not None and not same_incarnation(
+        debit.incarnation, debit.created_at, creation.incarnation, creation.created_at
+    ):
+        return None, None
+    return debit, refund
+
+
+def _status_problems(creation: CreationFacts, debited: bool, refunded: bool) -> list[str]:
+    cid, status = creation.creation_id, parse_status(creation.status)
+    delivered = status in (Status.DRAFT, Status.PUBLISHED)
+    problems = []
+    if status == Status.FAILED and debited and not refunded:
+        problems.append(f"creation {cid}: failed after a debit but not refunded")
+    if delivered and refunded:
+        problems.append(f"creation {cid}: {status} but refunded")
+    if delivered and not debited:
+        problems.append(f"creation {cid}: {status} but never debited")
+    if creation.refunded != refunded:
+        problems.append(f"creation {cid}: refunded flag {creation.refunded} but ledger says {refunded}")
+    return problems
+
+
+def _debits_of_deleted_creations_are_settled(
+    trails: _Trails, live_keys: set[tuple[str, str]], balances: dict[str, int]
+) -> list[str]:
+    """A debit made for a document that is gone is settled: delivered or refunded. (Debits
+    older than incarnations carry no delivery mark and are not judged.)"""
+    return [
+        f"creation {key[1]}: debit of a deleted creation neither delivered nor refunded"
+        for key, debit in trails.debits.items()
+        if key not in live_keys
+        and debit.incarnation is not None
+        and debit.user_id in balances
+        and not debit.delivered
+        and key not in trails.refunds
+    ]
+
+
+def _in_flight_counts_match_open_debits(in_flight_counts: dict[str, int], open_debits: Counter[str]) -> list[str]:
+    """A user's inFlight counts exactly their debited, unrefunded creations in flight."""
+    return [
+        f"user {user_id}: inFlight {count} but {open_debits.get(user_id, 0)} creations are debited and in flight"
+        for user_id, count in in_flight_counts.items()
+        if count != open_debits.get(user_id, 0)
+    ]

@@ -15,12 +15,13 @@ DRAFTS_PREFIX = "drafts/"
 TEMP_PREFIX = "creations/"
 PUBLISHED_PREFIX = "published/"
 VIDEO_SUFFIX = ".mp4"
-# A poster (issue #16) lives beside its video, same key with this suffix: drafts/…/{secret}.jpg
+# A poster lives beside its video, same key with this suffix: drafts/…/{secret}.jpg
 # privately, published/{id}/{secret}.jpg once published.
 POSTER_SUFFIX = ".jpg"
+POSTER_CONTENT_TYPE = "image/jpeg"  # what the poster step encodes
 
 # Only these fields leave the owner's document for the public feed: never tokenCost,
-# operation names, media keys or errors, and never the owner's uid (issue #16: the feed shows
+# operation names, media keys or errors, and never the owner's uid (the feed shows
 # the owner's display name; the server finds the owner through creations/{id}).
 FEED_FIELDS = ("prompt", "aspectRatio", "duration", "publishedAt")
 
@@ -108,15 +109,6 @@ def object_is_live(key: str, creation: dict | None) -> bool:
     )
 
 
-def is_publish(before: dict | None, after: dict | None) -> bool:
-    return bool(before and after and before.get("status") == Status.DRAFT and after.get("status") == Status.PUBLISHED)
-
-
-def is_unpublish(before: dict | None, after: dict | None) -> bool:
-    """published -> draft: the owner's unpublish, or an operator's takedown (issue #16)."""
-    return bool(before and after and before.get("status") == Status.PUBLISHED and after.get("status") == Status.DRAFT)
-
-
 def public_keys_of(creation_id: str, creation: dict) -> list[str]:
     """The public copies of THIS document: what an unpublish or a takedown removes."""
     key = creation.get("mediaKey")
@@ -145,7 +137,7 @@ def feed_entry(
 
 
 def feed_options(creation: dict) -> dict:
-    """Issue #15: what the video is (quality, resolution, with sound or not), the defaults
+    """What the video is (quality, resolution, with sound or not), the defaults
     filled in for a request that named none. Never the seed or the negative prompt."""
     return {
         "quality": creation.get("quality", DEFAULT_QUALITY),

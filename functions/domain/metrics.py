@@ -1,7 +1,7 @@
 """Operational figures and the alert rules over them.
 
 The alerts' totals are aggregated from the creations (adapters/metrics_store.py), never
-counted inside a money transaction (issue #14: a shared counter is a hot document at 50
+counted inside a money transaction (a shared counter is a hot document at 50
 generations/s). Rare events (documents set aside, repairs) still add to 10-minute buckets
 (`metrics/{bucket}/shards/{n}`) outside any money transaction.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from .errors import ErrorCode
 from .pricing import VEO_USD_PER_SECOND
 
 BUCKET_MINUTES = 10
@@ -32,26 +31,9 @@ def day_id(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d")
 
 
-def requested() -> dict[str, float]:
-    return {"requested": 1}
-
-
-def rejected(code: ErrorCode) -> dict[str, float]:
-    """A request refused before any generation (no tokens, too many in flight, invalid, our
-    own blocked terms): not a generation failure, so it never moves the failure rate."""
-    return {"requested": 1, f"refused_{code.value}": 1}
-
-
 def malformed(where: str) -> dict[str, float]:
     """A document a handler could not act on and set aside (see the structured log)."""
     return {f"malformed_{where}": 1}
-
-
-def deleted_in_flight(refunded_tokens: int) -> dict[str, float]:
-    counts: dict[str, float] = {"deletedInFlight": 1}
-    if refunded_tokens:
-        counts["refundedTokens"] = refunded_tokens
-    return counts
 
 
 def notifications(sent: int, failed: int, pruned: int) -> dict[str, float]:
@@ -69,31 +51,15 @@ def unpublished_orphan() -> dict[str, float]:
     return {"reconciled_feed_orphan": 1}
 
 
-def succeeded(video_seconds: int, generation_seconds: float, usd_per_video_second: float) -> dict[str, float]:
-    return {
-        "succeeded": 1,
-        "videoSeconds": video_seconds,
-        "generationSeconds": round(generation_seconds, 3),
-        "veoCostUsd": round(video_seconds * usd_per_video_second, 4),
-    }
-
-
 def veo_spend_usd(
     seconds_by_option: dict[tuple[str, str, bool], float], total_seconds: float, fallback_usd_per_second: float
 ) -> float:
     """Veo's estimated charge for delivered video: each combination's seconds at its price
-    (issue #15: standard with sound costs Veo 4x fast without), and the seconds recorded
+    (standard with sound costs Veo 4x fast without), and the seconds recorded
     without options (creations older than them) at the fallback rate."""
     priced = sum(seconds_by_option.values())
     spend = sum(seconds * VEO_USD_PER_SECOND[key] for key, seconds in seconds_by_option.items())
     return round(spend + max(0.0, total_seconds - priced) * fallback_usd_per_second, 4)
-
-
-def failed(code: ErrorCode, refunded_tokens: int) -> dict[str, float]:
-    counts: dict[str, float] = {f"failed_{code.value}": 1}
-    if refunded_tokens:
-        counts["refundedTokens"] = refunded_tokens
-    return counts
 
 
 @dataclass

@@ -86,8 +86,7 @@ def _recent_other_hides(standing: dict | None, creation_id: str, now: datetime) 
 class ReportPlan:
     review: dict  # the new moderation/{id} document
     standing: dict  # the new reporters/{reporter} document
-    weight: float  # what this report weighed
-    why_zero: str | None
+    weight: float  # what this report weighed (why it weighs 0 is on the review, `zero`)
     newly_hidden: bool
     flagged: tuple[str, ...] = ()  # reporters flagged as a brigade (their standing: flagged)
     # Contributors of a hide: each gets this entry in its recentHides.
@@ -125,7 +124,7 @@ def plan_report(
     review.update(reporters=reporters, weight=total, hideAt=hide_at, reports=int(review.get("reports") or 0) + 1)
     if hidden or weight == 0 or total < hide_at:
         review["hidden"] = hidden
-        return ReportPlan(review, standing, weight, why, False)
+        return ReportPlan(review, standing, weight, False)
     # This report hides the entry, unless the ones hiding it are the ones who hid others.
     standings = {**contributors, reporter_id: standing}
     active = [uid for uid, r in reporters.items() if float((r or {}).get("weight") or 0) > 0]
@@ -137,9 +136,9 @@ def plan_report(
         if reporter_id in repeat:
             standing["flagged"] = True
         review.update(reporters=reporters, weight=max(0.0, total), hidden=False, needsReview=True, brigade=list(repeat))
-        return ReportPlan(review, standing, 0.0 if reporter_id in repeat else weight, why, False, flagged=repeat)
+        return ReportPlan(review, standing, 0.0 if reporter_id in repeat else weight, False, flagged=repeat)
     review["hidden"] = True
-    return ReportPlan(review, standing, weight, why, True, hid_with=tuple(sorted(active)))
+    return ReportPlan(review, standing, weight, True, hid_with=tuple(sorted(active)))
 
 
 def may_hide(review: dict | None, threshold: int) -> bool:
@@ -193,15 +192,6 @@ def cleared(review: dict | None, threshold: int) -> dict:
         hideAt=float(max(1, threshold) * (1 + restores)),
     )
     return review
-
-
-def takedown_mark(reason: str, at: datetime) -> dict:
-    """What the owner reads on creations/{id}.moderation: what and why, never who."""
-    return {"state": TAKEN_DOWN, "reason": reason, "at": at}
-
-
-def under_review_mark(at: datetime) -> dict:
-    return {"state": UNDER_REVIEW, "at": at}
 
 
 def clean_reason(reason: object) -> str:

@@ -1,4 +1,4 @@
-"""What a generation costs: THE price table (issue #15).
+"""What a generation costs: THE price table.
 
 Every price anywhere comes from TOKENS_PER_SECOND below:
 - the server's debit (handlers/start_generation.py, through `price`);

@@ -16,7 +16,7 @@ class Status(StrEnum):
 IN_FLIGHT = frozenset({Status.PENDING, Status.PROCESSING})
 FINISHED = frozenset({Status.DRAFT, Status.FAILED, Status.PUBLISHED})
 
-# Only these moves exist. Publishing and unpublishing (issue #16) are the client's moves
+# Only these moves exist. Publishing and unpublishing are the client's moves
 # (allowed by the rules); every other move is the server's.
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.PENDING: frozenset({Status.PROCESSING, Status.FAILED}),

@@ -14,23 +14,16 @@ from ports import CreationStore
 def handle(
     limits: Thresholds,
     now: datetime | None = None,
-    store: CreationStore | None = None,
-    usd_per_video_second: float | None = None,
+    *,
+    store: CreationStore,
+    usd_per_video_second: float,
 ) -> list[metrics.Alert]:
-    """`store` defaults to Firestore's (checkalerts needs no other port); the spend rate to
-    the param in force."""
-    if store is None:
-        from adapters import store as firestore_store
-
-        store = firestore_store
-    if usd_per_video_second is None:
-        import config
-
-        usd_per_video_second = config.settings().veo_usd_per_video_second
+    """`store`: the only port checkalerts needs; `usd_per_video_second`: the fallback spend
+    rate for videos recorded without options (both given by main.py)."""
     now = now or datetime.now(UTC)
     hour_ago = now - timedelta(hours=1)
     day_start = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    # Aggregations over the creations (issue #14): no counter document in a money transaction.
+    # Aggregations over the creations: no counter document sits in a money transaction.
     last_hour = store.totals_since(hour_ago, usd_per_video_second, end=now)
     today = store.totals_since(day_start, usd_per_video_second, end=now)
     last_finalized = store.last_finalized_at(now)

@@ -21,10 +21,9 @@ from functools import partial
 from adapters import log
 from adapters.gcs import temp_prefix_uri
 from adapters.retry import with_retries
-from bootstrap import Services
 from domain import contract, media, uploads
 from handlers import common
-from ports import DeletionSettlement, MalformedDocument
+from ports import DeletionSettlement, MalformedDocument, Services
 
 
 class CleanupOutcome(StrEnum):

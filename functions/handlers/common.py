@@ -6,9 +6,9 @@ from __future__ import annotations
 from adapters import log
 from adapters.gcs import temp_prefix_uri
 from adapters.retry import with_retries
-from bootstrap import Services
 from domain.errors import ExternalServiceError
 from domain.states import Status
+from ports import Services
 
 
 def failure_settled(

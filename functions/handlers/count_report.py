@@ -1,5 +1,5 @@
 """onCreate of feed/{id}/reports/{uid}: one more distinct reporter; at REPORTS_TO_HIDE the entry
-is hidden pending an operator's review (issue #16; runbook in docs/operations.md).
+is hidden pending an operator's review (runbook in docs/operations.md).
 
 The rules make each user's report a single document (its id is their uid); the count is kept
 in the server-only moderation/{id}, so neither reporters nor the owner can read it. Counting
@@ -9,8 +9,8 @@ is one transaction that stamps the report as counted: a re-delivered event count
 from __future__ import annotations
 
 from adapters import log
-from bootstrap import Services
 from domain import contract
+from ports import Services
 
 
 def handle(creation_id: str, reporter_id: str, services: Services, threshold: int) -> bool:

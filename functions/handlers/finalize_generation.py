@@ -16,13 +16,12 @@ from enum import StrEnum
 
 from adapters import log
 from adapters.retry import with_retries
-from bootstrap import Services
 from domain.admission import poll_delay, task_id
 from domain.errors import ErrorCode, ExternalServiceError, Failure, failure
 from domain.generation import OutcomeKind, VeoOutcome, estimate_progress, outcome_failure
 from domain.states import Status
 from handlers import common, poster_step
-from ports import MalformedDocument
+from ports import MalformedDocument, Services
 
 JOB_FIELDS = ("operationName", "mediaKey", "userId", "startedAt")
 STATUS_LOOK_SECONDS = 60
@@ -124,10 +123,7 @@ def _deliver(creation_id: str, creation: dict, outcome: VeoOutcome, services: Se
         return _fail(creation_id, creation, failure(ErrorCode.GENERATION_FAILED), services, reason=str(exc))
 
     completion = store.complete_draft(
-        creation_id,
-        services.media.public_url(media_key),
-        settings.veo_usd_per_video_second,
-        operation=creation.get("operationName"),
+        creation_id, services.media.public_url(media_key), operation=creation.get("operationName")
     )
     if not completion:
         # Someone else ended it first. If that was a draft of this document, the object is

@@ -18,12 +18,12 @@ from datetime import datetime
 from enum import StrEnum
 
 from adapters import log
-from bootstrap import Services
 from domain.admission import task_id
 from domain.media import creation_of_temp_object
 from domain.states import Status
 from handlers import finalize_generation
 from handlers.finalize_generation import FinalizeOutcome
+from ports import Services
 
 # Vertex may write the object a moment before it marks the operation done: one more look
 # this much later (the poll chain goes on regardless).

@@ -15,11 +15,11 @@ from functools import partial
 
 from adapters import log
 from adapters.retry import with_retries
-from bootstrap import Services
 from domain import uploads
 from domain.contract import GenerationRequest
 from domain.errors import ErrorCode, ExternalServiceError, Failure, failure
 from domain.uploads import ImageInput
+from ports import Services
 
 # The job fields (Cloud Tasks carries the paths, never the bytes: a task holds 1 MB at most).
 JOB_FIELDS = {"image": "image", "lastFrame": "lastFrame"}

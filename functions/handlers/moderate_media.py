@@ -17,10 +17,10 @@ from functools import partial
 
 from adapters import log
 from adapters.retry import with_retries
-from bootstrap import Services
 from domain import media, moderation
 from domain.states import Status
 from handlers import common, publish_creation
+from ports import Services
 
 
 def handle(creation_id: str, before: dict | None, after: dict | None, services: Services) -> str:

@@ -1,4 +1,4 @@
-"""The poster of a new draft (issue #16): one JPEG frame of the video, beside it in R2, and
+"""The poster of a new draft: one JPEG frame of the video, beside it in R2, and
 `posterUrl` on the creation. Called by finalizegeneration once the draft is committed, so the
 money is settled before this starts: nothing here can fail the draft or move a token. Any
 failure (a video the decoder cannot read, R2 or Firestore down) leaves the draft without a
@@ -10,10 +10,10 @@ from __future__ import annotations
 import tempfile
 
 from adapters import log
-from bootstrap import Services
 from domain import media
 from domain.states import Status
 from handlers import common
+from ports import Services
 
 
 def add_poster(creation_id: str, media_key: str, services: Services) -> str | None:
@@ -38,7 +38,7 @@ def _add_poster(creation_id: str, media_key: str, services: Services) -> str | N
             log.poster_skipped(creation_id, str(exc))
             return None
     services.store.record_upload(key, creation_id)
-    services.media.upload_bytes(jpeg, key, content_type="image/jpeg")
+    services.media.upload_bytes(jpeg, key, content_type=media.POSTER_CONTENT_TYPE)
     url = services.media.public_url(key)
     status = services.feed.set_poster(creation_id, media_key, url)
     if status is None:

@@ -14,11 +14,11 @@ from enum import StrEnum
 
 from adapters import log
 from adapters.retry import with_retries
-from bootstrap import Services
 from domain import media
 from domain.errors import ExternalServiceError
 from domain.states import Status
 from handlers import common
+from ports import Services
 
 
 class PublishOutcome(StrEnum):
@@ -48,7 +48,7 @@ def handle(creation_id: str, published: bool, services: Services) -> PublishOutc
 
 
 def _copy_poster(creation_id: str, creation: dict, services: Services) -> str | None:
-    """The public copy of the draft's poster, if it has one (issue #16). A failure publishes
+    """The public copy of the draft's poster, if it has one. A failure publishes
     the video without its poster rather than not at all."""
     if not creation.get("posterUrl"):
         return None
@@ -56,7 +56,9 @@ def _copy_poster(creation_id: str, creation: dict, services: Services) -> str | 
     target = media.published_poster_key(creation_id, creation["mediaKey"])
     services.store.record_upload(target, creation_id)
     try:
-        with_retries(lambda: services.media.copy(source, target, content_type="image/jpeg"), services.settings.retry)
+        with_retries(
+            lambda: services.media.copy(source, target, content_type=media.POSTER_CONTENT_TYPE), services.settings.retry
+        )
     except ExternalServiceError as exc:
         log.poster_skipped(creation_id, f"public copy: {exc}")
         return None
@@ -91,7 +93,7 @@ def publish(creation_id: str, creation: dict, services: Services) -> PublishOutc
     except ValueError as exc:
         common.set_aside(creation_id, "publishcreation", str(exc), services, counter="creation")
         return PublishOutcome.SET_ASIDE
-    # Noted first: a copy this run leaves behind is found by the media sweep (issue #14).
+    # Noted first: a copy this run leaves behind is found by the media sweep.
     services.store.record_upload(public_key, creation_id)
     # Copying again on a re-delivered event rewrites the same object: harmless.
     with_retries(lambda: services.media.copy(creation["mediaKey"], public_key), services.settings.retry)

@@ -18,11 +18,11 @@ from functools import partial
 
 from adapters import log
 from adapters.retry import with_retries
-from bootstrap import Services
 from domain import media, metrics
 from domain.states import Status
 from handlers import publish_creation
 from handlers.publish_creation import PublishOutcome
+from ports import Services
 
 PUBLISH_CURSOR = "reconcile-published"
 FEED_CURSOR = "reconcile-feed"

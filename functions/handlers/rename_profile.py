@@ -15,8 +15,8 @@ whichever commits second sees the other's write.
 from __future__ import annotations
 
 from adapters import log
-from bootstrap import Services
 from domain import contract
+from ports import Services
 
 PAGE_SIZE = 100
 

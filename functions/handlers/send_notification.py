@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from adapters import log
-from bootstrap import Services
 from domain import contract
 from domain.notifications import (
     NOTIFIED,
@@ -30,6 +29,7 @@ from domain.notifications import (
     next_wait,
     wants,
 )
+from ports import Services
 
 POLICY = SendRetryPolicy()
 

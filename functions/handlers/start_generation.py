@@ -1,7 +1,7 @@
 """onCreate of creations/{id}: check the request, take the tokens, queue the Veo start.
 
 The start itself is the `startveo` task (handlers/start_veo.py), dispatched at the rate the
-Veo quota allows (issue #14): this trigger stays short whatever the burst.
+Veo quota allows: this trigger stays short whatever the burst.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 from enum import StrEnum
 
 from adapters import log
-from bootstrap import Services
 from domain.admission import estimate_start, task_id
 from domain.contract import find_blocked_in, parse_request
 from domain.errors import ErrorCode, Failure, failure
@@ -17,7 +16,7 @@ from domain.ledger import DebitOutcome
 from domain.pricing import charged_fields, price
 from domain.states import Status
 from handlers import common, image_inputs
-from ports import DebitRefused, DebitSkipped, MalformedDocument
+from ports import DebitRefused, DebitSkipped, MalformedDocument, Services
 
 
 class StartOutcome(StrEnum):
@@ -95,7 +94,7 @@ def _queue(
         "userId": request.user_id,
         "cost": cost,
         "incarnation": incarnation,
-        # What was paid for (issue #15): startveo asks Veo for exactly this.
+        # What was paid for: startveo asks Veo for exactly this.
         "model": request.model,
         "audio": request.audio,
         "resolution": request.resolution,

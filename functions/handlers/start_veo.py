@@ -14,11 +14,11 @@ from enum import StrEnum
 
 from adapters import log
 from adapters.gcs import temp_prefix_uri
-from bootstrap import Services
 from domain.admission import StartClaim, StartVerdict, classify_start_error, poll_delay, task_id
 from domain.errors import ErrorCode, ExternalServiceError, Failure, failure
 from domain.states import Status
 from handlers import common, image_inputs
+from ports import Services
 
 JOB_FIELDS = ("prompt", "aspectRatio", "duration", "mediaKey", "userId", "cost")
 

@@ -13,11 +13,10 @@ from functools import partial
 from adapters import log
 from adapters.gcs import temp_prefix_uri
 from adapters.retry import with_retries
-from bootstrap import Services
 from domain import admission, contract, media, uploads
 from domain.errors import ErrorCode, ExternalServiceError, failure
 from handlers import common, reconcile
-from ports import MalformedDocument
+from ports import MalformedDocument, Services
 
 
 def handle(services: Services, now: datetime | None = None) -> dict:
@@ -103,7 +102,7 @@ def sweep_media(services: Services, now: datetime) -> int:
     (a crash between upload and the Firestore write, a failed creation's upload, a public
     copy of a creation deleted meanwhile). It pages over the upload intents left older than
     a safe age (a younger one may belong to a finalize that has not committed yet), not over
-    the bucket (issue #14): the work follows the traffic, not the library."""
+    the bucket: the work follows the traffic, not the library."""
     store = services.store
     cutoff = now - timedelta(minutes=services.settings.orphan_media_minutes)
     removed = 0

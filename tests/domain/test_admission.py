@@ -1,4 +1,4 @@
-"""Admission under the Veo quota and the poll schedule: the pure rules (issue #14)."""
+"""Admission under the Veo quota and the poll schedule: the pure rules."""
 
 from __future__ import annotations
 

@@ -88,7 +88,7 @@ def test_blocked_terms_match_whole_words_ignoring_case(prompt, found):
     assert find_blocked_term(prompt, ["gore", "  "]) == found
 
 
-# ---- the options (issue #15) ---------------------------------------------------------------------
+# ---- the options ---------------------------------------------------------------------
 
 
 def test_the_options_parse_with_their_defaults_when_absent():

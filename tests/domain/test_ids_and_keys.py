@@ -42,7 +42,7 @@ def test_a_new_owners_public_copy_is_not_the_old_documents():
     assert media.keys_of("x", {"mediaKey": media.draft_key("u", "x", "s1")}) == [
         "drafts/u/x/s1.mp4",
         "published/x/s1.mp4",
-        "drafts/u/x/s1.jpg",  # the posters (issue #16)
+        "drafts/u/x/s1.jpg",  # the posters
         "published/x/s1.jpg",
     ]
 

@@ -14,7 +14,7 @@ from domain.ledger import (
 
 def test_debit_takes_the_cost_and_one_in_flight_slot():
     decision = decide_debit(Account(100, 1), 40, max_in_flight=3)
-    assert decision.approved and decision.account_after == Account(60, 2)
+    assert decision.failure is None and decision.account_after == Account(60, 2)
 
 
 def test_debit_refused_when_the_balance_is_short_and_nothing_moves():

@@ -24,7 +24,7 @@ def test_a_free_or_negative_rate_is_refused():
         token_cost(4, 0)
 
 
-# ---- the price table (issue #15) ----------------------------------------------------------------
+# ---- the price table ----------------------------------------------------------------
 
 
 def test_a_request_naming_no_option_is_priced_as_fast_720p_with_sound():

@@ -1,4 +1,4 @@
-"""Which finalize queue carries a creation's polls (domain/shards.py, issue #14)."""
+"""Which finalize queue carries a creation's polls (domain/shards.py)."""
 
 from __future__ import annotations
 

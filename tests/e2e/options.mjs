@@ -1,4 +1,4 @@
-// The browser scenario of tests/e2e/test_web_options.py (issue #15): a person choosing Veo's
+// The browser scenario of tests/e2e/test_web_options.py: a person choosing Veo's
 // options in clients/web — the price follows each choice before submit, a balance enough for
 // fast but not for standard blocks standard with the reason, 1080p offers 8 s only, and a
 // fast 1080p silent video with a negative prompt and a seed becomes a 1920x1080 draft.

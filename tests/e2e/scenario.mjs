@@ -42,7 +42,7 @@ async function videoPlayable(locator, what) {
   const handle = await locator.elementHandle();
   const result = await page.evaluate(
     (video) => new Promise((resolve) => {
-      // A video with a poster loads nothing until it is opened (issue #16): open it.
+      // A video with a poster loads nothing until it is opened: open it.
       if (video.preload === "none") {
         video.preload = "metadata";
         video.load();
@@ -68,7 +68,7 @@ async function videoPlayable(locator, what) {
   return result;
 }
 
-// A poster (issue #16): the <video> shows it (poster attribute) and it is a real image, 480 px wide.
+// A poster: the <video> shows it (poster attribute) and it is a real image, 480 px wide.
 async function posterShown(locator, what) {
   try {
     await locator.waitFor({ timeout: 30000 });
@@ -263,7 +263,7 @@ const steps = [
     expect(seen.some((s) => s.startsWith("pending+progress") || s.startsWith("processing+progress")),
       `no progress bar while in flight: ${seen.join(" → ")}`);
     await waitStatus(boatId, ["draft"], 5000);
-    // The poster follows the draft within seconds (issue #16): the list shows it.
+    // The poster follows the draft within seconds: the list shows it.
     await posterShown(card(boatId).locator("[data-testid=creation-video][data-poster=yes]"), "the draft's poster");
     const video = card(boatId).getByTestId("creation-video");
     const meta = await videoPlayable(video, "the draft's video");
@@ -324,7 +324,7 @@ const steps = [
     await tid("panel-feed").waitFor();
     await feedItem(boatId).waitFor();
     expect(await text(feedItem(boatId).getByTestId("feed-prompt")) === boatPrompt, "feed item shows another prompt");
-    // What the video is (issue #15): a request that chose nothing is Fast, 720p, with sound.
+    // What the video is: a request that chose nothing is Fast, 720p, with sound.
     const facts = await text(feedItem(boatId).locator(".meta"));
     expect(["Fast", "720p", "with sound"].every((f) => facts.includes(f)), `the feed card's facts are "${facts}"`);
     await posterShown(feedItem(boatId).locator("[data-testid=feed-video][data-poster=yes]"), "the feed's poster");
@@ -332,7 +332,7 @@ const steps = [
     await shot("03-feed");
   }],
 
-  // ---- issue #16: names, unpublish, reports ---------------------------------------------
+  // ---- names, unpublish, reports ---------------------------------------------
   ["the feed shows a display name, never the uid, and a rename reaches it", async () => {
     const uid = await text(tid("user-uid"));
     const byline = feedItem(boatId).getByTestId("feed-name");

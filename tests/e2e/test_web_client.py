@@ -4,9 +4,9 @@ The scenario (tests/e2e/scenario.mjs, playwright-core driving Debian's Chromium)
 user up in the UI, sees the form refuse a request at 0 tokens, gets 200 tokens granted by this
 test through the Admin SDK, generates a video and watches it become a playable draft,
 publishes it and finds it in the feed, has a `gore` prompt filtered by Veo and refunded, checks
-the ledger, deletes both and signs in anonymously. Issue #16: the draft and the feed show the
+the ledger, deletes both and signs in anonymously. The draft and the feed show the
 poster, the feed shows the display name set in the UI (never the uid), the video is unpublished
-and published again, and another (anonymous) user reports it once. Issue #26: the 0-token form
+and published again, and another (anonymous) user reports it once. The 0-token form
 shows the grant command, a bad seed is explained by its field, 1080p offers only its durations,
 a long prompt gets a counter and is never cut, a double requestSubmit() makes one creation, the
 status line covers no card and goes at sign-out, the header's name field follows dark mode and

@@ -1,4 +1,4 @@
-"""clients/web in a real browser choosing Veo's options (issue #15): tests/e2e/options.mjs
+"""clients/web in a real browser choosing Veo's options: tests/e2e/options.mjs
 drives Debian's Chromium through the form; this test plays the operator (grants a default 8 s video's price)
 and then checks the books and the stored video behind what the page showed."""
 

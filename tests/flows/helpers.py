@@ -51,12 +51,14 @@ def unpublish(client: UserClient, cid: str) -> None:
     client.unpublish(cid)
 
 
-def wait_status(client: UserClient, cid: str, statuses=("draft", "failed"), timeout: float = 60) -> dict:
+def wait_status(client: UserClient, cid: str, statuses=("draft", "failed"), timeout: float = 60, progress=None) -> dict:
+    """`progress`: see tests/support/waiting.wait_until (then `timeout` is a silence, not a budget)."""
+
     def check():
         doc = client.get(f"creations/{cid}")
         return doc if doc.get("status") in statuses else None
 
-    return wait_until(check, timeout=timeout, interval=0.1, what=f"{cid} to reach {statuses}")
+    return wait_until(check, timeout=timeout, interval=0.1, what=f"{cid} to reach {statuses}", progress=progress)
 
 
 def ledger_of(client: UserClient, uid: str) -> dict[str, dict]:

@@ -1,4 +1,4 @@
-"""Admission under the Veo quota (issue #14): a burst beyond what Veo accepts waits, visibly
+"""Admission under the Veo quota: a burst beyond what Veo accepts waits, visibly
 queued, and is started as quota frees; nothing is failed or refunded for our own limits."""
 
 from __future__ import annotations
@@ -70,8 +70,13 @@ def test_a_start_delivered_twice_at_once_asks_veo_once_and_charges_once(new_user
     cid = submit(client, user.uid, prompt)
 
     def asked_and_waiting():
+        # Veo first, then the document: the claim commits before Veo is asked, so a document
+        # read after Veo shows the operation must carry it. (Read the other way round, a
+        # document read just before the claim met a Veo read just after the start.)
+        if not operations_for(veo, tag):
+            return None
         doc = client.get(f"creations/{cid}")
-        return doc if doc["status"] == "pending" and operations_for(veo, tag) else None
+        return doc if doc["status"] == "pending" else None
 
     # When the first delivery has asked Veo and is waiting for its answer
     waiting = wait_until(asked_and_waiting, timeout=90, what="the first delivery to be waiting for Veo")

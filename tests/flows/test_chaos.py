@@ -72,71 +72,24 @@ R2_FAULTS = {
 
 @pytest.mark.slow
 def test_fifty_generations_under_random_faults_all_end_terminal_with_a_balanced_ledger(new_user, veo, r2):
-    import config
-    from bootstrap import bootstrap
-    from handlers import start_generation
-
     rng = random.Random(SEED)
     veo.config(delaySeconds=1)
     users = [new_user(tokens=10_000) for _ in range(USERS)]
-    plan = {}  # cid -> (user, client, scenario)
-    for user, client in users:
-        for _ in range(PER_USER):
-            plan[new_id()] = (user, client, rng.choice(SCENARIOS))
-    # Whatever the seed, the deletion scenarios are in the mix (one each, first user's stream).
-    first_user = [cid for cid, (u, _, _) in plan.items() if u.uid == users[0][0].uid]
-    for cid, scenario in zip(first_user, SCENARIOS[-2:], strict=False):
-        plan[cid] = (plan[cid][0], plan[cid][1], scenario)
-    # And so are the network faults (second user's stream).
-    second_user = [cid for cid, (u, _, _) in plan.items() if u.uid == users[1][0].uid]
-    network = [sc for sc in SCENARIOS if sc[0].startswith(("veo_", "r2_connection"))]
-    for cid, scenario in zip(second_user, network, strict=False):
-        plan[cid] = (plan[cid][0], plan[cid][1], scenario)
-
-    faults = []
-    for cid, (_, _, (_, scenario_faults, _, _)) in plan.items():
-        faults += [{**f, "match": cid} for f in scenario_faults]
-    veo.faults(faults)
-    r2_faults = [
-        {**f, "pathContains": cid} for cid, (_, _, (name, _, _, _)) in plan.items() for f in R2_FAULTS.get(name, [])
-    ]
-    if r2_faults:
-        r2.faults(r2_faults)
+    plan = _plan(users, rng)
+    _inject_faults(plan, veo, r2)
 
     errors: list[BaseException] = []
-    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=30)
+
+    def activity():
+        """What moves while any of the fifty is being worked on: a wait fails only after this
+        has been still for its whole timeout, however slow the machine is."""
+        stats = veo.stats()
+        return stats["starts"], stats["polls"], stats["uploads"], stats["quotaRefused"], r2.stats()
 
     def drive(user, client, cids):
         try:
             for cid in cids:
-                name, _, suffix, _ = plan[cid][2]
-                submit(client, user.uid, f"{cid} chaos {name}{suffix}", cid=cid, duration=rng.choice([4, 6, 8]))
-                if name == "duplicate_event":
-                    data = OWNER.get(f"creations/{cid}")
-                    data = {k: data[k] for k in ("userId", "prompt", "aspectRatio", "duration", "createdAt")} | {
-                        "status": "pending"
-                    }
-                    start_generation.handle(cid, data, bootstrap(config.settings()))
-                if name == "operator_deletes_in_flight":
-                    wait_status(client, cid, statuses=("processing",), timeout=120)
-                    OWNER.delete(f"creations/{cid}")
-                    wait_until(
-                        lambda cid=cid: ledger_of(client, user.uid).get(f"refund_{cid}"),
-                        timeout=120,
-                        what=f"{cid}: the deletion refund",
-                    )
-                    continue
-                if name == "reused_after_delete":
-                    wait_status(client, cid, timeout=180)
-                    client.delete(f"creations/{cid}")
-                    OWNER.create(f"creations/{cid}", request_doc(user.uid, f"{cid} again"))
-                if name == "crashed_worker":
-                    # Its worker never reports back: age it past the limit and let the sweep
-                    # act, while the other streams' finalizers are busy.
-                    wait_status(client, cid, statuses=("processing",), timeout=120)
-                    OWNER.update(f"creations/{cid}", {"createdAt": long_ago, "startedAt": long_ago})
-                    run_scheduled("sweeporphans")
-                wait_status(client, cid, timeout=180)
+                _drive_one(plan, user, client, cid, rng, activity)
         except BaseException as exc:  # surfaced below, with the seed
             errors.append(exc)
 
@@ -152,6 +105,88 @@ def test_fifty_generations_under_random_faults_all_end_terminal_with_a_balanced_
         t.join()
     assert not errors, f"seed {SEED}: {errors[0]!r}"
 
+    outcomes = _check_outcomes(plan)
+    # The owners delete some of what is left (finished only, as the rules allow).
+    for cid, (_, client, _) in list(plan.items())[::7]:
+        if outcomes[cid][1] in ("draft", "failed"):
+            client.delete(f"creations/{cid}")
+    for user, client in users:
+        debits = [e for e in ledger_of(client, user.uid).values() if e["type"] == "debit"]
+        assert len(debits) == PER_USER
+    assert_ledger_ok(*[u.uid for u, _ in users])
+    assert len({name for name, _, _ in outcomes.values()}) >= 10  # the mix really was mixed
+    assert {"operator_deletes_in_flight", "reused_after_delete"} <= {n for n, _, _ in outcomes.values()}
+
+
+def _plan(users, rng) -> dict:
+    """cid -> (user, client, scenario): random, but whatever the seed the deletion scenarios
+    (first user's stream) and the network faults (second user's) are in the mix."""
+    plan = {}
+    for user, client in users:
+        for _ in range(PER_USER):
+            plan[new_id()] = (user, client, rng.choice(SCENARIOS))
+    first_user = [cid for cid, (u, _, _) in plan.items() if u.uid == users[0][0].uid]
+    for cid, scenario in zip(first_user, SCENARIOS[-2:], strict=False):
+        plan[cid] = (plan[cid][0], plan[cid][1], scenario)
+    second_user = [cid for cid, (u, _, _) in plan.items() if u.uid == users[1][0].uid]
+    network = [sc for sc in SCENARIOS if sc[0].startswith(("veo_", "r2_connection"))]
+    for cid, scenario in zip(second_user, network, strict=False):
+        plan[cid] = (plan[cid][0], plan[cid][1], scenario)
+    return plan
+
+
+def _inject_faults(plan: dict, veo, r2) -> None:
+    faults = []
+    for cid, (_, _, (_, scenario_faults, _, _)) in plan.items():
+        faults += [{**f, "match": cid} for f in scenario_faults]
+    veo.faults(faults)
+    r2_faults = [
+        {**f, "pathContains": cid} for cid, (_, _, (name, _, _, _)) in plan.items() for f in R2_FAULTS.get(name, [])
+    ]
+    if r2_faults:
+        r2.faults(r2_faults)
+
+
+def _drive_one(plan: dict, user, client, cid: str, rng, activity) -> None:
+    """One request through its scenario, as its client, an operator or a crash would."""
+    import config
+    from bootstrap import bootstrap
+    from handlers import start_generation
+
+    name, _, suffix, _ = plan[cid][2]
+    submit(client, user.uid, f"{cid} chaos {name}{suffix}", cid=cid, duration=rng.choice([4, 6, 8]))
+    if name == "duplicate_event":
+        data = OWNER.get(f"creations/{cid}")
+        data = {k: data[k] for k in ("userId", "prompt", "aspectRatio", "duration", "createdAt")} | {
+            "status": "pending"
+        }
+        start_generation.handle(cid, data, bootstrap(config.settings()))
+    if name == "operator_deletes_in_flight":
+        wait_status(client, cid, statuses=("processing",), timeout=120, progress=activity)
+        OWNER.delete(f"creations/{cid}")
+        wait_until(
+            lambda: ledger_of(client, user.uid).get(f"refund_{cid}"),
+            timeout=120,
+            what=f"{cid}: the deletion refund",
+            progress=activity,
+        )
+        return
+    if name == "reused_after_delete":
+        wait_status(client, cid, timeout=180, progress=activity)
+        client.delete(f"creations/{cid}")
+        OWNER.create(f"creations/{cid}", request_doc(user.uid, f"{cid} again"))
+    if name == "crashed_worker":
+        # Its worker never reports back: age it past the limit and let the sweep act, while
+        # the other streams' finalizers are busy.
+        wait_status(client, cid, statuses=("processing",), timeout=120, progress=activity)
+        long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=30)
+        OWNER.update(f"creations/{cid}", {"createdAt": long_ago, "startedAt": long_ago})
+        run_scheduled("sweeporphans")
+    wait_status(client, cid, timeout=180, progress=activity)
+
+
+def _check_outcomes(plan: dict) -> dict:
+    """Every creation ended as its scenario says, refunded exactly when it failed after a charge."""
     outcomes = {}
     for cid, (user, client, (name, _, _, (status, code))) in plan.items():
         if status == "deleted":
@@ -165,13 +200,4 @@ def test_fifty_generations_under_random_faults_all_end_terminal_with_a_balanced_
         )
         refunded = status == "failed" and code != "invalid_request"  # a re-used id took nothing
         assert doc["refunded"] is refunded, f"seed {SEED}: {cid} {name}: {doc}"
-    # The owners delete some of what is left (finished only, as the rules allow).
-    for cid, (_, client, _) in list(plan.items())[::7]:
-        if outcomes[cid][1] in ("draft", "failed"):
-            client.delete(f"creations/{cid}")
-    for user, client in users:
-        debits = [e for e in ledger_of(client, user.uid).values() if e["type"] == "debit"]
-        assert len(debits) == PER_USER
-    assert_ledger_ok(*[u.uid for u, _ in users])
-    assert len({name for name, _, _ in outcomes.values()}) >= 10  # the mix really was mixed
-    assert {"operator_deletes_in_flight", "reused_after_delete"} <= {n for n, _, _ in outcomes.values()}
+    return outcomes

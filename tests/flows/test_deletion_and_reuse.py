@@ -182,7 +182,7 @@ def test_a_late_delete_event_of_an_old_document_spares_the_new_owners_feed_entry
     # alice's delete event, delivered again now
     cleanup_creation.handle(cid, old, services(), old_incarnation)
 
-    assert feed_entry(cid) == entry and "userId" not in entry  # issue #16: names, not uids
+    assert feed_entry(cid) == entry and "userId" not in entry  # names, not uids
     assert r2_keys(f"drafts/{bob.uid}/{cid}/") + r2_keys(f"published/{cid}/") == bobs_objects
     assert len(bobs_objects) == 4  # his draft and public copy, each a video and a poster
     assert_ledger_ok(alice.uid, bob.uid)

@@ -57,11 +57,11 @@ def test_drafts_list_delete_and_publish_keep_storage_and_feed_in_step(new_user, 
 
     # The draft's private URL cannot be derived from its id.
     assert ok not in draft["mediaUrl"].rsplit("/", 1)[1]
-    wait_until(lambda: client.get(f"creations/{ok}").get("posterUrl"), what="the draft's poster (issue #16)")
+    wait_until(lambda: client.get(f"creations/{ok}").get("posterUrl"), what="the draft's poster")
     publish(client, ok)
     entry = wait_until(lambda: _feed_entry(client, ok), what="feed entry")
-    # No uid in the feed (issue #16): the owner's display name, or the fallback without a profile;
-    # what the video is (issue #15), defaults filled in.
+    # No uid in the feed: the owner's display name, or the fallback without a profile;
+    # what the video is, defaults filled in.
     assert set(entry) == {"prompt", "aspectRatio", "duration", "publishedAt", "mediaUrl", "displayName", "visible"} | {
         "quality",
         "resolution",

@@ -145,7 +145,7 @@ def test_feed_backfill_rewrites_entries_of_before_names_so_the_new_rules_show_th
     client.set(f"profiles/{owner.uid}", {"displayName": f"Old Timer {owner.uid[:6]}", "updatedAt": SERVER_TIME})
     wait_until(lambda: feed_entry(client, cid)["displayName"].startswith("Old Timer"), what="the name accepted")
     entry = feed_entry(client, cid)
-    # As the server wrote it before issue #16: the uid, no name, no visible flag.
+    # As the server wrote it before names were in the feed: the uid, no name, no visible flag.
     old = {k: v for k, v in entry.items() if k not in ("displayName", "visible", "posterUrl")}
     admin_db.document(f"feed/{cid}").set({**old, "userId": owner.uid})
     assert outcome(lambda: client.get(f"feed/{cid}")) == "denied"  # the new rules hide it

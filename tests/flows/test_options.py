@@ -1,4 +1,4 @@
-"""Issue #15 end to end, as the app: a request with non-default options goes through the rules,
+"""The options end to end, as the app: a request with non-default options goes through the rules,
 is charged its combination's price, runs on the model of its quality with its resolution, sound,
 seed and negative prompt, and becomes a draft whose stored video is what was paid for; a
 failure refunds exactly what was charged; the feed shows quality, resolution and sound."""

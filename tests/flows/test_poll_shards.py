@@ -1,4 +1,4 @@
-"""The finalize poll shards on the emulator (issue #14): every shard is a loaded task-queue
+"""The finalize poll shards on the emulator: every shard is a loaded task-queue
 function, every poll of a creation runs on its own shard's function, and the pipeline still
 ends in a draft with one debit and no refund."""
 

@@ -1,4 +1,4 @@
-"""Posters (issue #16), as the app sees them: every draft gets a JPEG frame beside its video,
+"""Posters, as the app sees them: every draft gets a JPEG frame beside its video,
 private like the draft; publishing makes a public copy in the feed entry; unpublish and delete
 remove them."""
 

@@ -1,4 +1,4 @@
-"""Objects uploaded before upload intents existed (issue #14): the media sweep never lists the
+"""Objects uploaded before upload intents existed: the media sweep never lists the
 bucket, so it cannot see them until `python -m ops backfill-upload-intents` notes an intent
 for each; then the sweep removes the orphans among them and keeps what a creation uses."""
 
@@ -28,7 +28,7 @@ def test_old_objects_are_invisible_to_the_sweep_until_backfilled_then_orphans_go
     user, client = new_user(tokens=100)
     cid = submit(client, user.uid, f"{uuid.uuid4().hex[:8]} an old harbour")
     assert wait_status(client, cid)["status"] == "draft"
-    # The draft's poster (issue #16) is the other object it owns: wait for it, so the counts
+    # The draft's poster is the other object it owns: wait for it, so the counts
     # below do not depend on whether it landed yet
     wait_until(lambda: client.get(f"creations/{cid}").get("posterUrl"), what="the draft's poster")
     live_key, poster_key = sorted(r2_keys(f"drafts/{user.uid}/{cid}/"), key=lambda k: not k.endswith(".mp4"))

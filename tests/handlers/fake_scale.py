@@ -1,4 +1,4 @@
-"""The issue-#14 part of the in-memory CreationStore (mixed into FakeStore): the alerts'
+"""The scale part of the in-memory CreationStore (mixed into FakeStore): the alerts'
 aggregations over the creations, admission (queue estimate, queued mark, still-waiting
 check, start claim) and upload intents. Same rules as the Firestore adapters, over the fake's dicts."""
 

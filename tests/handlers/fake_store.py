@@ -2,9 +2,11 @@
 the feed (the CreationStore and FeedStore ports).
 
 The money decisions are NOT re-implemented here: each transaction reads its documents, asks
-the same domain plans the Firestore adapter asks (domain/ledger.py plan_*), and writes what
-they say, all or nothing — as adapters/store.py does and as the hypothesis model
-(tests/domain/test_ledger_properties.py) does. What is faked is only the storage.
+the same domain plans the Firestore adapter asks (domain/ledger.py plan_*), and writes the
+fields domain/layouts.py declares for that transition, all or nothing — as adapters/store.py
+does. What is faked is only the storage; tests/contracts runs the same assertions against
+this fake and against the adapter on the emulator, so anything the fake does that the adapter
+does not fails there. Counters: only those the adapter writes (documents set aside, repairs).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain import admission, contract, ledger, media, metrics, moderation, notifications, profiles
+from domain import admission, contract, layouts, ledger, media, metrics, moderation, notifications, profiles
 from domain.errors import MESSAGES, ErrorCode, Failure
 from domain.generation import same_operation
 from domain.ledger import Account, EntryType
@@ -71,7 +73,6 @@ class FakeStore(ScaleStoreMixin, Scripted):
         self.users: dict[str, dict] = {}
         self.entries: dict[tuple[str, str], dict] = {}
         self.counters: Counter[str] = Counter()
-        self.shards: list[dict] = []
         self.feed: dict[str, dict] = {}
         self.cursors: dict[str, str | None] = {}
         self.uploads: dict[str, dict] = {}  # upload intents by object key
@@ -90,9 +91,11 @@ class FakeStore(ScaleStoreMixin, Scripted):
         return set(paths) & named
 
     def grant(self, user_id: str, tokens: int, in_flight: int = 0) -> None:
-        self.users[user_id] = {"tokens": tokens, "inFlight": in_flight}
+        self.users[user_id] = layouts.account(tokens, in_flight)
         if tokens:
-            self.entries[(user_id, f"grant_{len(self.entries)}")] = {"type": EntryType.GRANT.value, "amount": tokens}
+            self.entries[(user_id, f"grant_{len(self.entries)}")] = layouts.ledger_entry(
+                EntryType.GRANT, tokens, tokens, None, "test grant", None, self.clock.now()
+            )
 
     def create(self, creation_id: str, data: dict) -> str:
         """A client's create; returns the document's incarnation (what the create event carries)."""
@@ -160,10 +163,6 @@ class FakeStore(ScaleStoreMixin, Scripted):
         )
         return found[:limit]
 
-    def metric_shards_since(self, start: datetime) -> list[dict]:
-        self._enter("metric_shards_since")
-        return [s for s in self.shards if not isinstance(s.get("bucketStart"), datetime) or s["bucketStart"] >= start]
-
     def in_flight_summary(self) -> tuple[int, datetime | None]:
         self._enter("in_flight_summary")
         flying = [c for c in self.creations.values() if c.get("status") in IN_FLIGHT]
@@ -192,8 +191,7 @@ class FakeStore(ScaleStoreMixin, Scripted):
             return False
         user_id = _owner(snap)
         if user_id is None:
-            self._update(creation_id, _failed_fields(failure, refunded=False))
-            self.count_now(metrics.rejected(failure.code))
+            self._update(creation_id, self._failed_fields(failure, refunded=False))
             return True
         trail = self._trail(creation_id, user_id)
         self._settle_failure(creation_id, trail, Status.PENDING, failure, refused=True)
@@ -224,8 +222,7 @@ class FakeStore(ScaleStoreMixin, Scripted):
         cooling = admission.cooldown_code(self.users.get(user_id), self.clock.now())
         if prior is None and _status(snap) == Status.PENDING and cooling is not None:
             refused = Failure(cooling, MESSAGES[cooling])
-            self._update(creation_id, _failed_fields(refused, refunded=False))
-            self.count_now(metrics.rejected(refused.code))
+            self._update(creation_id, self._failed_fields(refused, refunded=False))
             return DebitRefused(refused)
         plan = ledger.plan_debit(
             _status(snap),
@@ -237,19 +234,17 @@ class FakeStore(ScaleStoreMixin, Scripted):
             owner_matches=snap is not None and snap.get("userId") == user_id,
         )
         if isinstance(plan, ledger.DebitRefused):
-            self._update(creation_id, _failed_fields(plan.failure, refunded=False))
-            self.count_now(metrics.rejected(plan.failure.code))
+            self._update(creation_id, self._failed_fields(plan.failure, refunded=False))
             if user_id in self.users and snap is not None and prior is None:
                 self._spend_refused_id(user_id, creation_id, refusals_per_hour)
             return DebitRefused(plan.failure)
         if isinstance(plan, ledger.DebitSkipped):
             return DebitSkipped(plan.outcome)
         after = plan.account_after
-        self.entries[(user_id, ledger.debit_id(creation_id))] = _entry(
-            EntryType.DEBIT, cost, after, creation_id, current
+        self.entries[(user_id, ledger.debit_id(creation_id))] = self._entry(
+            EntryType.DEBIT, cost, after, creation_id, "generation", current
         )
-        self.users.setdefault(user_id, {}).update(tokens=after.tokens, inFlight=after.in_flight)
-        self.count_now(metrics.requested())
+        self.users.setdefault(user_id, {}).update(layouts.account(after.tokens, after.in_flight))
         return Debited(after.tokens, media.draft_key(user_id, creation_id, secrets.token_urlsafe(18)))
 
     def mark_processing(
@@ -267,19 +262,7 @@ class FakeStore(ScaleStoreMixin, Scripted):
             return False
         if incarnation is not None and self.incarnation(creation_id) != incarnation:
             return False
-        self._update(
-            creation_id,
-            {
-                **(charged or {}),
-                "status": Status.PROCESSING.value,
-                "operationName": operation_name,
-                "tokenCost": cost,
-                "refunded": False,
-                "progress": 0,
-                "mediaKey": media_key,
-                "startedAt": self.clock.now(),
-            },
-        )
+        self._update(creation_id, layouts.processing(operation_name, cost, media_key, charged, self.clock.now()))
         return True
 
     def record_progress(self, creation_id: str, progress: int) -> Status | None:
@@ -290,12 +273,10 @@ class FakeStore(ScaleStoreMixin, Scripted):
         status = parse_status(snap.get("status"))
         shown = snap.get("progress") if type(snap.get("progress")) is int else 0
         if status == Status.PROCESSING and progress > shown:
-            self._update(creation_id, {"progress": progress})
+            self._update(creation_id, layouts.progress(progress, self.clock.now()))
         return status
 
-    def complete_draft(
-        self, creation_id: str, media_url: str, usd_per_video_second: float, *, operation: str | None = None
-    ) -> Completion:
+    def complete_draft(self, creation_id: str, media_url: str, *, operation: str | None = None) -> Completion:
         self._enter("complete_draft")
         snap = self.creations.get(creation_id)
         if not ledger.plan_draft(_status(snap)) or not same_operation((snap or {}).get("operationName"), operation):
@@ -309,14 +290,9 @@ class FakeStore(ScaleStoreMixin, Scripted):
                 after = ledger.release_in_flight(trail.account)
                 self.users[user_id]["inFlight"] = after.in_flight
             if trail.debit_ours and trail.debit is not None:
-                trail.debit["deliveredAt"] = self.clock.now()
-        self._update(
-            creation_id,
-            {"status": Status.DRAFT.value, "mediaUrl": media_url, "progress": 100, "completedAt": self.clock.now()},
-        )
+                trail.debit.update(layouts.delivered(self.clock.now()))
+        self._update(creation_id, layouts.draft(media_url, self.clock.now()))
         self._notify(creation_id, user_id, Status.DRAFT)
-        duration = snap.get("duration") if type(snap.get("duration")) is int else 0
-        self.count_now(metrics.succeeded(duration, 0.0, usd_per_video_second))
         return Completion(True, user_gone)
 
     def fail_and_refund(self, creation_id: str, failure: Failure, *, operation: str | None = None) -> Settlement:
@@ -361,11 +337,15 @@ class FakeStore(ScaleStoreMixin, Scripted):
             return DeletionSettlement(user_gone=True, recreated=recreated)
         if decision.refund_amount:
             after = decision.account_after
-            self.entries[(user_id, ledger.refund_id(creation_id))] = _entry(
-                EntryType.REFUND, decision.refund_amount, after, creation_id, debit.get("incarnation") or incarnation
+            self.entries[(user_id, ledger.refund_id(creation_id))] = self._entry(
+                EntryType.REFUND,
+                decision.refund_amount,
+                after,
+                creation_id,
+                "deleted",
+                debit.get("incarnation") or incarnation,
             )
-            self.users.setdefault(user_id, {}).update(tokens=after.tokens, inFlight=after.in_flight)
-            self.count_now(metrics.deleted_in_flight(decision.refund_amount))
+            self.users.setdefault(user_id, {}).update(layouts.account(after.tokens, after.in_flight))
         return DeletionSettlement(decision.refund_amount, recreated=recreated)
 
     # ---- the transactions' shared reads and writes -------------------------------------------
@@ -397,35 +377,32 @@ class FakeStore(ScaleStoreMixin, Scripted):
         self, creation_id: str, trail: _Trail | None, status: str, failure: Failure, refused: bool = False
     ) -> Settlement:
         if trail is None:
-            self._update(creation_id, _failed_fields(failure, refunded=False))
+            self._update(creation_id, self._failed_fields(failure, refunded=False))
             self.count_now(metrics.malformed("creation"))
             return Settlement(True, 0, status, malformed=True)
         if trail.account_error:
             if trail.debited is not None and trail.refund is None and not trail.delivered:
                 raise MalformedDocument(f"user {trail.user_id}: balance unreadable, refund of {creation_id} waits")
-            self._update(creation_id, _failed_fields(failure, refunded=trail.debit_ours and trail.refund is not None))
+            refunded = trail.debit_ours and trail.refund is not None
+            self._update(creation_id, self._failed_fields(failure, refunded=refunded))
             self.count_now(metrics.malformed("user"))
             return Settlement(True, 0, status, malformed=True)
         plan = ledger.plan_failure(status, trail.account, trail.debited, trail.refund is not None, trail.delivered)
         if isinstance(plan, ledger.FailWithRefund):
             after = plan.account_after
-            self.entries[(trail.user_id, ledger.refund_id(creation_id))] = _entry(
-                EntryType.REFUND, plan.refund_amount, after, creation_id, trail.incarnation
+            self.entries[(trail.user_id, ledger.refund_id(creation_id))] = self._entry(
+                EntryType.REFUND, plan.refund_amount, after, creation_id, failure.code.value, trail.incarnation
             )
             user = self.users.setdefault(trail.user_id, {})
-            user.update(tokens=after.tokens, inFlight=after.in_flight)
+            user.update(layouts.account(after.tokens, after.in_flight))
             if failure.code == ErrorCode.CONTENT_POLICY and not refused:
                 user.update(admission.policy_strike(user, self.clock.now()))
-        fields = _failed_fields(failure, refunded=plan.refunded)
+        fields = self._failed_fields(failure, refunded=plan.refunded)
         if trail.debited is not None:
             fields["tokenCost"] = trail.debited
         self._update(creation_id, fields)
         if trail.debited is not None:  # only work the user paid for (adapters/store.py)
             self._notify(creation_id, trail.user_id, Status.FAILED, error_code=failure.code, refunded=plan.refunded)
-        if refused and trail.debited is None:
-            self.count_now(metrics.rejected(failure.code))
-        else:
-            self.count_now(metrics.failed(failure.code, plan.refund_amount))
         return Settlement(True, plan.refund_amount, status, user_gone=plan.user_gone)
 
     def _notify(self, creation_id: str, user_id: str | None, status: Status, **fields) -> None:
@@ -435,9 +412,15 @@ class FakeStore(ScaleStoreMixin, Scripted):
             self.outbox[key] = notifications.outbox_document(creation_id, user_id, status, **fields)
 
     def _update(self, creation_id: str, fields: dict) -> None:
-        if fields.get("status") == Status.FAILED.value:
-            fields = {"completedAt": self.clock.now(), **fields}  # as _failed_fields does in Firestore
         self.creations[creation_id].update(fields)
+
+    def _failed_fields(self, failure: Failure, *, refunded: bool) -> dict:
+        return layouts.failed(failure, refunded=refunded, now=self.clock.now())
+
+    def _entry(
+        self, kind: EntryType, amount: int, after: Account, creation_id: str, reason: str, incarnation: str | None
+    ) -> dict:
+        return layouts.ledger_entry(kind, amount, after.tokens, creation_id, reason, incarnation, self.clock.now())
 
 
 class FakeFeed(Scripted):
@@ -585,17 +568,3 @@ def _status(snap: dict | None) -> str | None:
 def _owner(snap: dict | None) -> str | None:
     user_id = snap.get("userId") if snap is not None else None
     return user_id if contract.is_safe_user_id(user_id) else None
-
-
-def _failed_fields(failure: Failure, *, refunded: bool) -> dict:
-    return {"status": Status.FAILED.value, "error": failure.to_document(), "refunded": refunded}
-
-
-def _entry(kind: EntryType, amount: int, after: Account, creation_id: str, incarnation: str | None) -> dict:
-    return {
-        "type": kind.value,
-        "amount": amount,
-        "balanceAfter": after.tokens,
-        "creationId": creation_id,
-        "incarnation": incarnation,
-    }

@@ -209,6 +209,7 @@ class FakeMediaBucket(Scripted):
     def upload_stream(self, reader, key: str) -> None:
         self._enter("upload_stream")
         self.objects[key] = (reader.read(), self.clock.now())
+        self.content_types[key] = "video/mp4"  # as adapters/r2.py streams a video
 
     def upload_bytes(self, data: bytes, key: str, *, content_type: str = "video/mp4") -> None:
         self._enter("upload_bytes")
@@ -226,6 +227,7 @@ class FakeMediaBucket(Scripted):
         if source_key not in self.objects:
             raise permanent("r2", 404, f"no object {source_key}")
         self.objects[target_key] = (self.objects[source_key][0], self.clock.now())
+        self.content_types[target_key] = content_type  # set on the copy, never inherited (R2's REPLACE)
 
     def delete(self, key: str) -> None:
         self._enter("delete")

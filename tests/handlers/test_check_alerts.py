@@ -1,5 +1,5 @@
 """checkalerts: which finished creations are aggregated, which are not, and the alerts that
-follow — against a fake store, Given / When / Then. (Issue #14: the figures come from the
+follow — against a fake store, Given / When / Then. (The figures come from the
 creations themselves, never from counters written in the money transactions.)"""
 
 from __future__ import annotations

@@ -321,7 +321,7 @@ def test_a_failure_after_another_finalizer_made_the_draft_leaves_the_draft(world
     # Given another finalizer made the draft just before this one's copy failed
     job = processing(world)
     world.media.fail("upload_stream", permanent("r2"))
-    world.store.before("fail_and_refund", lambda: world.store.complete_draft("c1", "url", 0.15))
+    world.store.before("fail_and_refund", lambda: world.store.complete_draft("c1", "url"))
     # When this one tries to fail it
     outcome = finalize(world, job)
     # Then the draft stands and nothing is refunded

@@ -1,4 +1,4 @@
-"""Issue #15 through startgeneration and startveo: the chosen options decide the debit and
+"""Through startgeneration and startveo: the chosen options decide the debit and
 reach Veo, the defaults keep today's request and price, and an old queued task without them
 still starts as it was paid — against fakes, Given / When / Then."""
 

@@ -1,4 +1,4 @@
-"""The finalize poll shards (issue #14): main.py declares one task-queue function per shard,
+"""The finalize poll shards: main.py declares one task-queue function per shard,
 all alike, and the tasks adapter puts every poll of a creation on its own shard's queue.
 Runs without the emulators (the manifest is the one `firebase deploy` reads)."""
 

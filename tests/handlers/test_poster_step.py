@@ -1,4 +1,4 @@
-"""The poster step of finalizegeneration (issue #16): a JPEG frame beside the draft, never at
+"""The poster step of finalizegeneration: a JPEG frame beside the draft, never at
 the draft's expense — against fakes, with a real MP4 and the real decoder."""
 
 from __future__ import annotations

@@ -49,7 +49,7 @@ def test_a_published_draft_gets_a_public_copy_and_a_feed_entry(world):
     public = media.published_key("c1", KEY)
     assert world.media.objects[public][0] == b"the video"
     assert world.store.feed["c1"]["mediaUrl"] == world.media.public_url(public)
-    assert "userId" not in world.store.feed["c1"]  # issue #16: the feed shows names, not uids
+    assert "userId" not in world.store.feed["c1"]  # the feed shows names, not uids
     assert world.store.feed["c1"]["displayName"] == "Phoenix creator"
 
 
@@ -101,7 +101,7 @@ def test_a_public_copy_is_noted_before_the_copy_and_the_note_cleared_once_the_fe
     assert public not in world.store.uploads
 
 
-# ---- names and unpublish (issue #16) ---------------------------------------------------------
+# ---- names and unpublish ---------------------------------------------------------
 
 
 def test_the_feed_entry_carries_the_owners_display_name_and_no_uid(world):

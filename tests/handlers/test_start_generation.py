@@ -1,8 +1,10 @@
 """startgeneration: every refusal, the re-used id, the wrong owner, the queueing of a paid
-request (issue #14; Veo itself is startveo's: test_start_veo.py), and repeated events —
+request (Veo itself is startveo's: test_start_veo.py), and repeated events —
 against fakes, Given / When / Then."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from domain import ledger
 from domain.errors import ErrorCode
@@ -33,11 +35,13 @@ def test_a_request_that_breaks_the_contract_fails_without_a_charge(world):
     world.store.grant(USER, 100)
     # When it is handled
     outcome = start(world, duration=5)
-    # Then it fails as invalid_request, nothing moves, Veo is never asked
+    # Then it fails as invalid_request, nothing moves, Veo is never asked, and the alerts'
+    # figures (aggregated from the creations) count it as a refusal, not a failure
     assert outcome == StartOutcome.REJECTED
     assert world.store.creations["c1"]["error"]["code"] == ErrorCode.INVALID_REQUEST
     assert world.store.tokens(USER) == 100 and not world.veo.started
-    assert world.store.counters["refused_invalid_request"] == 1
+    totals = world.store.totals_since(world.clock.now() - timedelta(hours=1), 0.0)
+    assert totals.get("refused_invalid_request") == 1 and totals.failed == 0
 
 
 def test_a_request_with_an_unusable_user_id_fails_without_reading_any_ledger(world):
@@ -254,7 +258,7 @@ def test_a_repeated_event_after_the_creation_finished_schedules_nothing(world):
     world.store.grant(USER, 100)
     start_and_dispatch(world)
     inc = world.store.incarnation("c1")
-    world.store.complete_draft("c1", "https://media.test/x", 0.15)
+    world.store.complete_draft("c1", "https://media.test/x")
     # When its create event comes again, late
     outcome = handle("c1", request(), world.services, inc)
     # Then no finalize task is added for a finished creation

@@ -1,4 +1,4 @@
-"""startveo (issue #14): a queued request started on Veo, a quota refusal that waits in the
+"""startveo: a queued request started on Veo, a quota refusal that waits in the
 queue, Veo's final refusals, and a creation that ended or was re-created while it waited —
 against fakes, Given / When / Then."""
 
@@ -122,7 +122,7 @@ def test_a_start_task_without_its_fields_is_set_aside(world):
     assert not world.veo.started
 
 
-# ----- one start per creation, whatever Cloud Tasks delivers twice (issue #14)
+# ----- one start per creation, whatever Cloud Tasks delivers twice
 
 
 def test_a_twin_delivery_during_the_veo_call_starts_nothing_and_comes_back_later(world):

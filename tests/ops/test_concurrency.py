@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.ops import test_deploy_manifest
-from tests.ops.test_deploy_manifest import FUNCTIONS_DIR
+from tests import test_deploy_manifest
+from tests.test_deploy_manifest import FUNCTIONS_DIR
 
 FUNCTIONS = Path(FUNCTIONS_DIR)
 # firebase-tools' default when a gen2 function declares no concurrency and has a whole CPU

@@ -1,4 +1,4 @@
-"""Issue #15: every quality the app sells runs on its own model (veo_models.MODEL_FOR_TIER),
+"""Every quality the app sells runs on its own model (veo_models.MODEL_FOR_TIER),
 so `make deploy` refuses a table whose model for any quality is retired or retiring, not only
 a retired VEO_MODEL. Pure: runs the check in-process; starts no stack."""
 

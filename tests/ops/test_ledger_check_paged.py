@@ -1,4 +1,4 @@
-"""ledger-check per user and paged, and incremental (issue #14): the work follows what
+"""ledger-check per user and paged, and incremental: the work follows what
 changed, and no transaction spans the whole ledger."""
 
 from __future__ import annotations

@@ -12,6 +12,16 @@ from domain.metrics import Thresholds, Totals
 from tests.flows.helpers import cost, run_scheduled, submit, wait_status
 
 
+def check(limits: Thresholds, now: datetime | None = None):
+    """checkalerts as main.py runs it: Firestore's store and the spend rate in force."""
+    import config
+    from adapters import store
+    from handlers import check_alerts
+
+    rate = config.settings().veo_usd_per_video_second
+    return check_alerts.handle(limits, now, store=store, usd_per_video_second=rate)
+
+
 def window_totals(hours: float = 2) -> Totals:
     from adapters import metrics_store
 
@@ -49,7 +59,6 @@ def test_aggregated_metrics_count_each_real_outcome_once_and_tell_refusals_apart
 
 
 def test_failure_rate_alert_fires_once_real_failures_cross_the_threshold(new_user, veo, capsys):
-    from handlers import check_alerts
 
     user, client = new_user(tokens=200)
     now_totals = window_totals(hours=1)
@@ -63,12 +72,12 @@ def test_failure_rate_alert_fires_once_real_failures_cross_the_threshold(new_use
         daily_spend_usd=1e9,
         stalled_minutes=60,
     )
-    assert "failure_rate_high" not in [a.code for a in check_alerts.handle(limits)]
+    assert "failure_rate_high" not in [a.code for a in check(limits)]
     capsys.readouterr()
 
     for i in range(3):
         wait_status(client, submit(client, user.uid, f"{uuid.uuid4().hex[:8]} gore {i}"))
-    fired = check_alerts.handle(limits)
+    fired = check(limits)
 
     assert "failure_rate_high" in [a.code for a in fired]
     assert [a["alert"] for a in logged_alerts(capsys)] == ["failure_rate_high"]
@@ -92,26 +101,24 @@ def test_the_spend_counts_each_video_at_what_veo_charges_for_its_options(new_use
 
 
 def test_spend_alert_fires_when_a_real_video_passes_todays_budget(new_user, veo, capsys):
-    from handlers import check_alerts
 
     user, client = new_user(tokens=200)
     today = window_totals(hours=24).get("veoCostUsd")
     limits = Thresholds(failure_rate=1.0, max_in_flight=10_000, daily_spend_usd=today + 0.3, stalled_minutes=60)
-    assert "daily_spend_high" not in [a.code for a in check_alerts.handle(limits)]
+    assert "daily_spend_high" not in [a.code for a in check(limits)]
     assert wait_status(client, submit(client, user.uid, f"{uuid.uuid4().hex[:8]} a quiet lake"))["status"] == "draft"
-    assert "daily_spend_high" in [a.code for a in check_alerts.handle(limits)]
+    assert "daily_spend_high" in [a.code for a in check(limits)]
 
 
 def test_backlog_and_stalled_worker_alerts_fire_for_stuck_work(new_user, veo, capsys):
     from adapters import store
     from domain.errors import ErrorCode, failure
-    from handlers import check_alerts
 
     user, client = new_user(tokens=200)
     already, _ = store.in_flight_summary()  # work other tests (or a killed run) left in flight
     limits = Thresholds(failure_rate=1.0, max_in_flight=already, daily_spend_usd=1e9, stalled_minutes=5)
     later = datetime.now(UTC) + timedelta(minutes=30)  # as the check would see it then
-    before = [a.code for a in check_alerts.handle(limits, now=later)]
+    before = [a.code for a in check(limits, now=later)]
     assert "backlog_high" not in before
     if not already:
         assert before == []  # nothing in flight: nothing stuck
@@ -120,12 +127,12 @@ def test_backlog_and_stalled_worker_alerts_fire_for_stuck_work(new_user, veo, ca
     cid = submit(client, user.uid, f"{tag} stuck")
     wait_status(client, cid, statuses=("processing",))
     try:
-        fired = sorted(a.code for a in check_alerts.handle(limits, now=later))
+        fired = sorted(a.code for a in check(limits, now=later))
         assert fired == ["backlog_high", "workers_stalled"]
         alerts = logged_alerts(capsys)
         assert {"backlog_high", "workers_stalled"} <= {a["alert"] for a in alerts}
         # Seen now, this work is young (not stalled) and under a backlog limit above it.
-        now_codes = [a.code for a in check_alerts.handle(dataclasses.replace(limits, max_in_flight=already + 5))]
+        now_codes = [a.code for a in check(dataclasses.replace(limits, max_in_flight=already + 5))]
         assert "backlog_high" not in now_codes
         if not already:
             assert now_codes == []
@@ -140,7 +147,6 @@ def test_alert_check_runs_as_the_scheduled_function(new_user):
 def test_a_spammer_with_one_videos_tokens_cannot_fire_the_failure_rate_alert(new_user, veo, capsys):
     import threading
 
-    from handlers import check_alerts
     from tests.support.firestore_rest import Denied
 
     user, client = new_user(tokens=cost(4))  # one default video's worth
@@ -150,7 +156,7 @@ def test_a_spammer_with_one_videos_tokens_cannot_fire_the_failure_rate_alert(new
     limits = Thresholds(
         failure_rate=rate + 0.1, min_finished_for_rate=1, max_in_flight=10_000, daily_spend_usd=1e9, stalled_minutes=60
     )
-    assert "failure_rate_high" not in [a.code for a in check_alerts.handle(limits)]
+    assert "failure_rate_high" not in [a.code for a in check(limits)]
 
     # A burst of creates: the rules see one video's tokens for all that arrive before the first debit;
     # the server charges one and refuses the others (insufficient_tokens, too_many_in_flight).
@@ -177,6 +183,6 @@ def test_a_spammer_with_one_videos_tokens_cannot_fire_the_failure_rate_alert(new
     finals = [wait_status(client, cid)["status"] for cid in accepted]
     assert finals.count("failed") >= 2, finals  # refusals did happen
 
-    fired = check_alerts.handle(limits)
+    fired = check(limits)
     assert "failure_rate_high" not in [a.code for a in fired]
     assert window_totals(hours=1).refused >= now_totals.refused + finals.count("failed")

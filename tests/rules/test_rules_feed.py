@@ -1,4 +1,4 @@
-"""Issue #16 through the real rules engine: display names (profiles/{uid}), unpublish, hidden
+"""Through the real rules engine: display names (profiles/{uid}), unpublish, hidden
 feed entries, reports, and the moderation fields no client may write."""
 
 from __future__ import annotations

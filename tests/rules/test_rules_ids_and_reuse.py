@@ -1,5 +1,5 @@
 """creations/{id} ids: which ids a client may choose, and that an id which ever carried money
-in the caller's ledger can never be created again (the free-video hole of issue #11)."""
+in the caller's ledger can never be created again (the free-video hole)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""creations/{id} create with Veo's choices (issue #15): quality, audio, resolution,
+"""creations/{id} create with Veo's choices: quality, audio, resolution,
 negativePrompt, seed — each valid value, each invalid kind (wrong type, out of range, unknown
 value, a combination the model does not make), and the price of each combination against the
 balance: no field combination buys a video for less than the table says."""

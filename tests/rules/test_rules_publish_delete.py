@@ -78,7 +78,7 @@ def test_unpublishing_or_republishing_is_denied(alice, alice_finished, seed, cha
     assert seed.status(cid) == "published"
 
 
-# Unpublishing by removing publishedAt is allowed since issue #16: tests/rules/test_rules_feed.py
+# Unpublishing by removing publishedAt is allowed since unpublishing exists: tests/rules/test_rules_feed.py
 # (test_owner_unpublishes_removing_publishedAt_and_changing_nothing_else).
 
 

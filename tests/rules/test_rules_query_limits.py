@@ -12,7 +12,7 @@ FEED_MAX, CREATIONS_MAX, LEDGER_MAX = 50, 100, 100
 
 
 def feed(client, **kwargs):
-    # The app's feed query: hidden entries (issue #16) are filtered out, as the rules require.
+    # The app's feed query: hidden entries are filtered out, as the rules require.
     return client.query("feed", where=[("visible", "==", True)], order_by=[("publishedAt", "DESCENDING")], **kwargs)
 
 

@@ -1,4 +1,4 @@
-"""Issue #15: the stand-in honours every option a request can pay for — the model of the chosen
+"""The stand-in honours every option a request can pay for — the model of the chosen
 quality, resolution, sound, seed and negative prompt — in the file it serves, and refuses the
 combination the catalog says the model does not make, through the real google-genai client."""
 

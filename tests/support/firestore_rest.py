@@ -105,6 +105,9 @@ def decode_document(doc: dict) -> dict:
     return {k: decode(v) for k, v in doc.get("fields", {}).items()}
 
 
+READ_ATTEMPTS = 6
+
+
 class UserClient:
     def __init__(self, id_token: str | None):
         self.session = requests.Session()
@@ -147,7 +150,16 @@ class UserClient:
         return self._write(path, data, exists=True, mask=list(data))
 
     def get(self, path: str) -> dict:
-        return decode_document(self._check(self.session.get(f"{DOCS}/{path}", timeout=10)))
+        # A read is safe to repeat: on a busy machine the emulator may take longer than one
+        # HTTP timeout to answer, which says nothing about the document. (Writes are not
+        # retried here: a lost answer to a write is a different question.)
+        for attempt in range(READ_ATTEMPTS):
+            try:
+                return decode_document(self._check(self.session.get(f"{DOCS}/{path}", timeout=10)))
+            except (requests.ConnectionError, requests.Timeout):
+                if attempt == READ_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
 
     def delete(self, path: str) -> None:
         self._check(self.session.delete(f"{DOCS}/{path}", timeout=10))

@@ -15,7 +15,7 @@ export function card({ titleId, prompt, promptTestid, badge, facts, time, focusa
   );
 }
 
-// With a poster (issue #16) the list shows the poster and loads nothing of the video until the
+// With a poster the list shows the poster and loads nothing of the video until the
 // user opens (plays) it; without one (not made yet, or the video could not be decoded) the
 // browser shows the video's first frame from its metadata.
 export function video({ src, aspectRatio, prompt, testid, poster }) {

@@ -168,7 +168,7 @@ export function requestCreation(
     prompt,
     aspectRatio,
     duration, // a JS integer is stored as an integer: the rules require `duration is int`
-    // Veo's choices (issue #15): each optional; the price is the same whether a default is
+    // Veo's choices: each optional; the price is the same whether a default is
     // sent or left out. An empty negative prompt or seed is left out (the rules refuse "").
     ...(quality === undefined ? {} : { quality }),
     ...(resolution === undefined ? {} : { resolution }),
@@ -220,7 +220,7 @@ export async function feedPageAfter(after, count) {
   return feedItems(await getDocs(feedQuery(startAfter(after.cursor), limit(count))));
 }
 
-// ---- issue #16: unpublish, display names, reports ---------------------------------------
+// ---- unpublish, display names, reports ---------------------------------------
 
 // Own published creation back to draft: status, and publishedAt removed, nothing else, in one
 // batch with the delete of publications/{id}. The server then removes the feed entry and the

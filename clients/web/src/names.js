@@ -1,4 +1,4 @@
-// Display names and reports (issue #16), pure: the same checks as firestore.rules
+// Display names and reports, pure: the same checks as firestore.rules
 // (validDisplayName, reportReasons) so the user gets a real message before a refused write.
 
 export const NAME_MIN = 2;

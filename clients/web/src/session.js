@@ -13,7 +13,7 @@ export const state = {
   listeners: {}, // name -> unsubscribe
   tracked: new Map(), // creation id -> {prompt, status, unsubscribe}: single-creation listeners
   denied: new Map(), // creation id -> why its last publish/delete was refused (kept across re-renders)
-  myCreations: new Set(), // ids of the user's creations: feed entries carry no uid (issue #16)
+  myCreations: new Set(), // ids of the user's creations: feed entries carry no uid
   prompts: new Map(), // creation id -> its prompt, or null once known to be deleted (the ledger's words)
   sending: false,
 };

@@ -1,4 +1,4 @@
-// The request options and their prices in the web client (issue #15): `node --test test/`.
+// The request options and their prices in the web client: `node --test test/`.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 

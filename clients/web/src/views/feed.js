@@ -2,7 +2,7 @@
 // The newest page is live; "Show more" fetches older pages once each, after the last item
 // shown (a cursor: the rules cap every query at 50, so the feed is never one growing query).
 // Each card shows the author's display name (never a uid), the poster until the video is
-// opened, and Report for other people's videos (issue #16).
+// opened, and Report for other people's videos.
 
 import { card, syncCards, video } from "../cards.js";
 import { PAGE_SIZE } from "../config.js";

@@ -1,4 +1,4 @@
-// The user's public display name (profiles/{uid}, issue #16): what the feed shows on their
+// The user's public display name (profiles/{uid}): what the feed shows on their
 // videos instead of their uid. Checked here as the rules check it, so a refusal is explained.
 
 import * as api from "../contract.js";

@@ -1,5 +1,6 @@
 """The function manifest the SDK hands to `firebase deploy`, checked so a wrong deploy
-config fails in CI rather than in production. Runs without the emulators."""
+config fails in CI rather than in production. Runs without the emulators (it lives outside
+tests/ops, whose fixtures start the stack)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ import sys
 
 import yaml
 
-FUNCTIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "functions")
+from devstack import registry
+from domain.shards import finalize_queues
+
+FUNCTIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "functions")
 SECRETS = {"R2_ACCESS_KEY_ID", "R2_SECRET_ACCESS_KEY"}
 FIRESTORE = "google.cloud.firestore.document.v1"
 STORAGE_FINALIZED = "google.cloud.storage.object.v1.finalized"
@@ -21,14 +25,13 @@ EXPECTED = {
     "moderatemedia": ("event", f"{FIRESTORE}.written", 120, True),
     "cleanupcreation": ("event", f"{FIRESTORE}.deleted", 120, True),
     "startveo": ("task", None, 120, False),
-    "finalizegeneration": ("task", None, 600, True),
-    # issue #14: the poll shards, each its own queue (shard 0 keeps the old name)
-    **{f"finalizegeneration{shard}": ("task", None, 600, True) for shard in range(1, 8)},
+    # the poll shards, each its own queue (shard 0 keeps the single queue's old name)
+    **{queue: ("task", None, 600, True) for queue in finalize_queues()},
     # Veo's output object finalized in the temp bucket finishes the generation
     "finishgeneration": ("storage", STORAGE_FINALIZED, 540, True),
     "sweeporphans": ("schedule", "every 5 minutes", 300, True),
     "checkalerts": ("schedule", "every 5 minutes", 120, False),
-    # issue #16: Firestore only, no R2 secret
+    # Firestore only, no R2 secret
     "renameprofile": ("event", f"{FIRESTORE}.written", 300, False),
     "countreport": ("event", f"{FIRESTORE}.created", 60, False),
     # push notifications: the outbox the finishing transaction writes; Firestore and FCM only
@@ -61,7 +64,7 @@ def manifest(**env: str) -> dict:
 def test_every_function_is_declared_as_intended():
     spec = manifest()
     endpoints = spec["endpoints"]
-    assert set(endpoints) == set(EXPECTED)
+    assert set(endpoints) == set(EXPECTED) == set(registry.function_names())
     for name, (kind, what, timeout, needs_r2) in EXPECTED.items():
         ep = endpoints[name]
         assert ep["region"] == ["us-central1"], name

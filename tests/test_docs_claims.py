@@ -1,0 +1,72 @@
+"""Sentences of the docs that name code, checked against the code so they stay true.
+
+A log event the runbook tells an operator to search for must exist in adapters/log.py and be
+written by some caller: a doc naming a log line nobody writes sends people looking for nothing.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = sorted((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"]
+LEVELS = {"_info", "_warn", "_error"}
+COMMANDS = {"make", "python", "npm", "node", "firebase", "git", "pip", "gcloud"}
+
+
+def _level_call(node: ast.AST) -> bool:
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    candidates = [func.body, func.orelse] if isinstance(func, ast.IfExp) else [func]
+    return any(isinstance(c, ast.Name) and c.id in LEVELS for c in candidates)
+
+
+def log_events() -> dict[str, str]:
+    """message -> the adapters/log.py function that writes it."""
+    events = {}
+    for fn in ast.parse((ROOT / "functions" / "adapters" / "log.py").read_text()).body:
+        if isinstance(fn, ast.FunctionDef):
+            for node in ast.walk(fn):
+                if _level_call(node) and node.args and isinstance(node.args[0], ast.Constant):
+                    events[node.args[0].value] = fn.name
+    return events
+
+
+def events_named_in_docs() -> dict[str, list[str]]:
+    """Back-quoted phrases on a line that speaks of logs: `creation state change`, ..."""
+    named: dict[str, list[str]] = {}
+    for path in DOCS:
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if not re.search(r"\blog", line, re.IGNORECASE):
+                continue
+            for phrase in re.findall(r"`([a-z][a-z_ ]*[a-z])`", line):
+                if " " in phrase and phrase.split()[0] not in COMMANDS:
+                    named.setdefault(phrase, []).append(f"{path.name}:{number}")
+    return named
+
+
+def callers_of(function: str) -> list[Path]:
+    pattern = re.compile(rf"\blog\.{function}\(")
+    sources = [p for d in ("functions", "ops") for p in (ROOT / d).rglob("*.py") if "venv" not in p.parts]
+    return [p for p in sources if p.name != "log.py" and pattern.search(p.read_text())]
+
+
+def test_every_log_event_a_doc_names_exists():
+    events = log_events()
+    missing = {phrase: where for phrase, where in events_named_in_docs().items() if phrase not in events}
+    assert not missing, f"docs name log events adapters/log.py never writes: {missing}"
+
+
+def test_every_log_event_a_doc_names_is_written_by_some_caller():
+    events = log_events()
+    for phrase in events_named_in_docs():
+        if phrase in events:
+            assert callers_of(events[phrase]), f"`{phrase}` (log.{events[phrase]}) has no caller"
+
+
+def test_the_check_finds_the_events_the_runbook_relies_on():
+    named = events_named_in_docs()
+    assert {"creation state change", "ledger movement", "malformed document set aside"} <= set(named)
