@@ -13,7 +13,7 @@ import uuid
 import requests
 
 from devstack.stack import MEDIA_BUCKET, s3_client
-from tests.flows.helpers import ledger_of, publish, submit, wait_status
+from tests.flows.helpers import accountable_reporters, publish, submit, wait_status
 from tests.support.firestore_rest import SERVER_TIME, Denied, outcome
 from tests.support.waiting import wait_until
 
@@ -51,19 +51,6 @@ def report(client, uid, cid, reason="spam"):
     client.create(f"feed/{cid}/reports/{uid}", {"reason": reason, "createdAt": SERVER_TIME})
 
 
-def qualified_reporters(new_user, count: int):
-    """Accounts that can be held to account: a verified email, and a paid video (a debit in
-    their ledger: the request is charged at once; its video is left to finish on its own)."""
-    players = [new_user(tokens=100, verified=True) for _ in range(count)]
-    charged = [
-        (user, client, submit(client, user.uid, f"{uuid.uuid4().hex[:8]} a reporter's own video"))
-        for user, client in players
-    ]
-    for user, client, cid in charged:
-        wait_until(lambda c=client, u=user, i=cid: ledger_of(c, u.uid).get(f"debit_{i}"), what="the reporter's debit")
-    return players
-
-
 def review(admin_db, cid) -> dict:
     return admin_db.document(f"moderation/{cid}").get().to_dict() or {}
 
@@ -74,7 +61,7 @@ def served(url: str) -> int:
 
 def test_three_distinct_reporters_hide_an_entry_pending_review_and_restore_shows_it(new_user, veo, admin_db):
     owner, owner_client, cid = published_video(new_user, veo, "a quiet harbour")
-    reporters = qualified_reporters(new_user, 3)
+    reporters = accountable_reporters(3, tokens=100)
     assert outcome(lambda: report(owner_client, owner.uid, cid)) == "denied"  # not one's own
     for user, client in reporters[:2]:
         report(client, user.uid, cid)
@@ -183,7 +170,7 @@ def test_throwaway_accounts_cannot_hide_an_entry(new_user, veo, admin_db):
 def test_the_same_reporters_cannot_hide_a_second_entry_and_are_flagged_for_review(new_user, veo, admin_db):
     first = published_video(new_user, veo, "the first target")[2]
     owner, owner_client, second = published_video(new_user, veo, "the second target")
-    crew = qualified_reporters(new_user, 3)
+    crew = accountable_reporters(3, tokens=100)
     viewer = crew[0][1]
     for user, client in crew:
         report(client, user.uid, first)
@@ -204,7 +191,7 @@ def test_an_entry_hidden_pending_review_is_not_served_and_a_restore_cannot_be_un
 ):
     owner, owner_client, cid = published_video(new_user, veo, "a restored lake")
     entry = feed_entry(owner_client, cid)
-    reporters = qualified_reporters(new_user, 6)
+    reporters = accountable_reporters(6, tokens=100)
     for user, client in reporters[:3]:
         report(client, user.uid, cid)
     wait_until(lambda: review(admin_db, cid).get("hidden") is True, what="hidden")
