@@ -67,6 +67,25 @@ def test_blocked_term_is_refused_before_any_charge_or_veo_call(new_user, veo):
     assert_ledger_ok(user.uid)
 
 
+def test_a_user_whose_requests_keep_being_refused_is_rate_limited_and_nothing_is_charged(new_user, veo):
+    import config
+
+    # The dev stack runs production's limit, so an attacker's script meets it too.
+    limit = config.settings().refusals_per_hour
+    user, client = new_user(tokens=100)
+    tag = marker()
+    refused = [submit(client, user.uid, f"{tag} forbiddenword {n}") for n in range(limit)]
+    assert {wait_status(client, cid)["error"]["code"] for cid in refused} == {"content_policy"}
+
+    cid = submit(client, user.uid, f"{tag} a calm lake at dawn")
+    doc = wait_status(client, cid)
+    assert doc["status"] == "failed" and doc["error"]["code"] == "rate_limited", doc
+    assert doc["refunded"] is False
+    assert balance(client, user.uid) == 100
+    assert operations_for(veo, tag) == []
+    assert_ledger_ok(user.uid)
+
+
 def test_prompt_filtered_by_veo_is_refunded_with_our_message_not_veos_text(new_user, veo):
     from domain.errors import MESSAGES, ErrorCode
 
