@@ -1,15 +1,14 @@
 """What the JSON-over-HTTP stand-ins share (FCM here; Google's IAM and Monitoring APIs in the
-tests): a request handler that answers JSON, reads a body, checks for an OAuth bearer and
-refuses in Google's JSON error shape (`{"error": {"code", "status", "message"}}`). Serving it in
-a thread is control.ServedOnPort's. Each stand-in keeps its own routes and its own strictness."""
+tests, through tests/support/google_json.py): a request handler that answers JSON, reads a
+body, finds the OAuth bearer and refuses in Google's JSON error shape
+(`{"error": {"code", "status", "message"}}`). Serving it in a thread is control.ServedOnPort's.
+Each stand-in keeps its own routes and its own strictness."""
 
 from __future__ import annotations
 
 import json
 from http.server import BaseHTTPRequestHandler
 from typing import Any, ClassVar
-
-UNAUTHENTICATED = "Request is missing required authentication credential."
 
 
 def google_error(code: int, status: str, message: str) -> dict[str, Any]:
@@ -19,7 +18,7 @@ def google_error(code: int, status: str, message: str) -> dict[str, Any]:
 
 class JsonHandler(BaseHTTPRequestHandler):
     """A handler whose `do_<METHOD>` for each of `methods` calls `route(method)`; other methods
-    get http.server's own 501, as before."""
+    get http.server's own 501."""
 
     methods: ClassVar[tuple[str, ...]] = ("GET", "POST")
     content_type: ClassVar[str] = "application/json"
@@ -53,17 +52,7 @@ class JsonHandler(BaseHTTPRequestHandler):
     def raw_body(self) -> bytes:
         return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
-    def json_body(self) -> Any:
-        return json.loads(self.raw_body() or b"{}")
-
     def bearer(self) -> str | None:
         """The OAuth access token the request carries, or None."""
         authorization = self.headers.get("Authorization") or ""
         return authorization[len("Bearer ") :] if authorization.startswith("Bearer ") else None
-
-    def refused_without_bearer(self) -> bool:
-        """Answers 401 UNAUTHENTICATED (and says so) when the request carries no bearer."""
-        if self.bearer() is None:
-            self.error(401, "UNAUTHENTICATED", UNAUTHENTICATED)
-            return True
-        return False

@@ -10,10 +10,9 @@ from __future__ import annotations
 import base64
 import copy
 import re
-from urllib.parse import parse_qs, urlsplit
 
 from standins.control import ServedOnPort, threading_server
-from standins.json_http import JsonHandler
+from tests.support.google_json import GoogleJsonHandler, Route
 
 
 class IamStandin(ServedOnPort):
@@ -52,26 +51,19 @@ def _policy_problem(policy: dict) -> str | None:
     return None
 
 
-class _Handler(JsonHandler):
+class _Handler(GoogleJsonHandler):
     standin: IamStandin  # bound by IamStandin._make_httpd
     methods = ("GET", "POST", "PUT")
 
-    def route(self, method: str) -> None:
-        if self.refused_without_bearer():
-            return
-        url = urlsplit(self.path)
+    def routes(self) -> tuple[Route, ...]:
         p = re.escape(self.standin.project)
-        routes = (
+        return (
             ("GET", rf"/v1/projects/{p}", self._project),
             ("POST", rf"/v1/projects/{p}:getIamPolicy", self._get_project_policy),
             ("POST", rf"/v1/projects/{p}:setIamPolicy", self._set_project_policy),
             ("GET", r"/storage/v1/b/([^/]+)/iam", self._get_bucket_policy),
             ("PUT", r"/storage/v1/b/([^/]+)/iam", self._set_bucket_policy),
         )
-        for verb, pattern, serve in routes:
-            if verb == method and (m := re.fullmatch(pattern, url.path)):
-                return serve(*m.groups(), query=parse_qs(url.query))
-        return self.error(404, "NOT_FOUND", f"no such method: {method} {url.path}")
 
     def _project(self, query: dict) -> None:
         self.answer(200, {"projectId": self.standin.project, "projectNumber": self.standin.number})

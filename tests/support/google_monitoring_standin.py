@@ -13,13 +13,12 @@ import copy
 import itertools
 import json
 import re
-from urllib.parse import parse_qs, urlsplit
 
 from google.cloud import monitoring_dashboard_v1, monitoring_v3
 from google.cloud.logging_v2.types import LogMetric
 
 from standins.control import ServedOnPort, threading_server
-from standins.json_http import JsonHandler
+from tests.support.google_json import GoogleJsonHandler, Route
 
 PAGE = 2
 METRIC_NAME = re.compile(r"[A-Za-z0-9_\-.,+!*',()%/]{1,100}")
@@ -63,16 +62,13 @@ class MonitoringStandin(ServedOnPort):
         return None
 
 
-class _Handler(JsonHandler):
+class _Handler(GoogleJsonHandler):
     standin: MonitoringStandin  # bound by MonitoringStandin._make_httpd
     methods = ("GET", "POST", "PUT", "PATCH")
 
-    def route(self, method: str) -> None:
-        if self.refused_without_bearer():
-            return
-        url = urlsplit(self.path)
+    def routes(self) -> tuple[Route, ...]:
         p = re.escape(self.standin.project)
-        routes = (
+        return (
             # logging v2: log metrics
             ("GET", rf"/v2/projects/{p}/metrics", self._list_metrics),
             ("POST", rf"/v2/projects/{p}/metrics", self._create_metric),
@@ -86,10 +82,6 @@ class _Handler(JsonHandler):
             ("POST", rf"/v1/projects/{p}/dashboards", self._create_dashboard),
             ("PATCH", rf"/v1/(projects/{p}/dashboards/\d+)", self._update_dashboard),
         )
-        for verb, pattern, serve in routes:
-            if verb == method and (m := re.fullmatch(pattern, url.path)):
-                return serve(*m.groups(), query=parse_qs(url.query))
-        return self.error(404, "NOT_FOUND", f"no such method: {method} {url.path}")
 
     def _body(self, message_type) -> dict | None:
         """The body, if the API's own message type reads it with no unknown field; else None,
