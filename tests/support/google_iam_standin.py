@@ -11,34 +11,7 @@ import base64
 import copy
 import re
 
-from standins.control import ServedOnPort, threading_server
-from tests.support.google_json import GoogleJsonHandler, Route
-
-
-class IamStandin(ServedOnPort):
-    thread_name = "google-iam-standin"
-
-    def __init__(self, project: str, number: str):
-        self.host = "127.0.0.1"
-        self.project, self.number = project, number
-        self.policies: dict[str, dict] = {}  # "project" or "bucket:<name>" -> policy
-        self.writes: list[tuple[str, dict]] = []
-        self._version = 0
-
-    @property
-    def url(self) -> str:
-        return self.base_url
-
-    def _make_httpd(self):
-        return threading_server(self.host, self.requested_port, type("Handler", (_Handler,), {"standin": self}))
-
-    def set_policy(self, key: str, bindings: list[dict]) -> None:
-        self.policies[key] = {"version": 3 if any("condition" in b for b in bindings) else 1, "bindings": bindings}
-        self._new_etag(key)
-
-    def _new_etag(self, key: str) -> None:
-        self._version += 1
-        self.policies[key]["etag"] = base64.b64encode(f"v{self._version}".encode()).decode()
+from tests.support.google_json import GoogleJsonHandler, GoogleStandin, Route
 
 
 def _policy_problem(policy: dict) -> str | None:
@@ -52,7 +25,7 @@ def _policy_problem(policy: dict) -> str | None:
 
 
 class _Handler(GoogleJsonHandler):
-    standin: IamStandin  # bound by IamStandin._make_httpd
+    standin: IamStandin  # bound by GoogleStandin._make_httpd
     methods = ("GET", "POST", "PUT")
 
     def routes(self) -> tuple[Route, ...]:
@@ -114,3 +87,22 @@ class _Handler(GoogleJsonHandler):
         standin.writes.append((key, copy.deepcopy(policy)))
         standin._new_etag(key)
         return self.answer(200, standin.policies[key])
+
+
+class IamStandin(GoogleStandin):
+    handler = _Handler
+    thread_name = "google-iam-standin"
+
+    def __init__(self, project: str, number: str):
+        self.project, self.number = project, number
+        self.policies: dict[str, dict] = {}  # "project" or "bucket:<name>" -> policy
+        self.writes: list[tuple[str, dict]] = []
+        self._version = 0
+
+    def set_policy(self, key: str, bindings: list[dict]) -> None:
+        self.policies[key] = {"version": 3 if any("condition" in b for b in bindings) else 1, "bindings": bindings}
+        self._new_etag(key)
+
+    def _new_etag(self, key: str) -> None:
+        self._version += 1
+        self.policies[key]["etag"] = base64.b64encode(f"v{self._version}".encode()).decode()

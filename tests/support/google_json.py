@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from standins.control import ServedOnPort, threading_server
 from standins.json_http import JsonHandler
 
 UNAUTHENTICATED = "Request is missing required authentication credential."
@@ -33,3 +34,18 @@ class GoogleJsonHandler(JsonHandler):
 
     def json_body(self) -> Any:
         return json.loads(self.raw_body() or b"{}")
+
+
+class GoogleStandin(ServedOnPort):
+    """A Google API stand-in on a free local port (`url` once started): its `handler` class is
+    bound to it as `standin`."""
+
+    host = "127.0.0.1"
+    handler: type[GoogleJsonHandler]
+
+    @property
+    def url(self) -> str:
+        return self.base_url
+
+    def _make_httpd(self):
+        return threading_server(self.host, self.requested_port, type("Handler", (self.handler,), {"standin": self}))

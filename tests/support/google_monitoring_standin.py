@@ -17,53 +17,14 @@ import re
 from google.cloud import monitoring_dashboard_v1, monitoring_v3
 from google.cloud.logging_v2.types import LogMetric
 
-from standins.control import ServedOnPort, threading_server
-from tests.support.google_json import GoogleJsonHandler, Route
+from tests.support.google_json import GoogleJsonHandler, GoogleStandin, Route
 
 PAGE = 2
 METRIC_NAME = re.compile(r"[A-Za-z0-9_\-.,+!*',()%/]{1,100}")
 
 
-class MonitoringStandin(ServedOnPort):
-    thread_name = "google-monitoring-standin"
-
-    def __init__(self, project: str, channels: tuple[str, ...] = ()):
-        self.host = "127.0.0.1"
-        self.project = project
-        self.channels = set(channels)
-        self.metrics: dict[str, dict] = {}
-        self.policies: dict[str, dict] = {}
-        self.dashboards: dict[str, dict] = {}
-        self.writes: list[tuple[str, str]] = []
-        self._ids = itertools.count(1)
-
-    @property
-    def url(self) -> str:
-        return self.base_url
-
-    def _make_httpd(self):
-        return threading_server(self.host, self.requested_port, type("Handler", (_Handler,), {"standin": self}))
-
-    def snapshot(self) -> dict:
-        return copy.deepcopy({"metrics": self.metrics, "policies": self.policies, "dashboards": self.dashboards})
-
-    def policy_problem(self, body: dict) -> str | None:
-        """Why Cloud Monitoring would refuse this alert policy (400 INVALID_ARGUMENT), or None."""
-        if not body.get("displayName") or not body.get("conditions"):
-            return "displayName and at least one condition are required"
-        for channel in body.get("notificationChannels", []):
-            if channel not in self.channels:
-                return f"notification channel {channel} does not exist"
-        logged = any("conditionMatchedLog" in c for c in body["conditions"])
-        if logged and not body.get("alertStrategy", {}).get("notificationRateLimit"):
-            return "a log-match condition needs alertStrategy.notificationRateLimit"
-        if logged and len(body["conditions"]) > 1:
-            return "a log-match policy has exactly one condition"
-        return None
-
-
 class _Handler(GoogleJsonHandler):
-    standin: MonitoringStandin  # bound by MonitoringStandin._make_httpd
+    standin: MonitoringStandin  # bound by GoogleStandin._make_httpd
     methods = ("GET", "POST", "PUT", "PATCH")
 
     def routes(self) -> tuple[Route, ...]:
@@ -180,3 +141,34 @@ class _Handler(GoogleJsonHandler):
             return self.error(409, "ABORTED", "etag mismatch: the dashboard changed meanwhile")
         self.standin.dashboards[name] = {**body, "name": name, "etag": f"e{next(self.standin._ids)}"}
         return self._stored("update", body["displayName"], self.standin.dashboards[name])
+
+
+class MonitoringStandin(GoogleStandin):
+    handler = _Handler
+    thread_name = "google-monitoring-standin"
+
+    def __init__(self, project: str, channels: tuple[str, ...] = ()):
+        self.project = project
+        self.channels = set(channels)
+        self.metrics: dict[str, dict] = {}
+        self.policies: dict[str, dict] = {}
+        self.dashboards: dict[str, dict] = {}
+        self.writes: list[tuple[str, str]] = []
+        self._ids = itertools.count(1)
+
+    def snapshot(self) -> dict:
+        return copy.deepcopy({"metrics": self.metrics, "policies": self.policies, "dashboards": self.dashboards})
+
+    def policy_problem(self, body: dict) -> str | None:
+        """Why Cloud Monitoring would refuse this alert policy (400 INVALID_ARGUMENT), or None."""
+        if not body.get("displayName") or not body.get("conditions"):
+            return "displayName and at least one condition are required"
+        for channel in body.get("notificationChannels", []):
+            if channel not in self.channels:
+                return f"notification channel {channel} does not exist"
+        logged = any("conditionMatchedLog" in c for c in body["conditions"])
+        if logged and not body.get("alertStrategy", {}).get("notificationRateLimit"):
+            return "a log-match condition needs alertStrategy.notificationRateLimit"
+        if logged and len(body["conditions"]) > 1:
+            return "a log-match policy has exactly one condition"
+        return None
