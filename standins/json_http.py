@@ -7,6 +7,7 @@ Each stand-in keeps its own routes and its own strictness."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from typing import Any, ClassVar
 
@@ -14,6 +15,17 @@ from typing import Any, ClassVar
 def google_error(code: int, status: str, message: str) -> dict[str, Any]:
     """Google's JSON error body (AIP-193), without details."""
     return {"error": {"code": code, "status": status, "message": message}}
+
+
+def parse_json(raw: bytes, refuse: Callable[[str], Exception]) -> Any:
+    """A request's JSON body (blank: {}); malformed JSON raises `refuse(reason)`, each stand-in
+    its own error (Google's 400 INVALID_ARGUMENT for Veo, a control error for the proxy)."""
+    if not raw.strip():
+        return {}
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise refuse(f"Invalid JSON payload received: {error}") from error
 
 
 class JsonHandler(BaseHTTPRequestHandler):
