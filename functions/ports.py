@@ -191,6 +191,10 @@ class FeedStore(Protocol):
 
     def set_cursor(self, name: str, after: str | None) -> None: ...
 
+    def decided_since(self, since: datetime, limit: int) -> list[tuple[str, dict]]:
+        """moderation/{id} decided (taken down, hidden, restored) at or after `since`, oldest first."""
+        ...
+
     # -- posters and display names --
 
     def set_poster(self, creation_id: str, media_key: str, poster_url: str) -> str | None: ...

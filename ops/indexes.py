@@ -368,6 +368,7 @@ def _exercise() -> None:
     feed_store.published_by("user", None, 10)
     feed_store.feed_page(None, 10)
     feed_store.hidden_pending_review(10)
+    feed_store.decided_since(now, 10)
     feed_store._has_paid("user")
     notification_store.devices("user")
     metrics_store.metric_shards_since(now)

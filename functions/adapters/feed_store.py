@@ -296,7 +296,8 @@ def count_report(creation_id: str, reporter_id: str, threshold: int) -> tuple[in
         for uid in plan.flagged:
             if uid != reporter_id:
                 tx.set(db().collection(REPORTERS).document(uid), moderation.flagged(contributors.get(uid)))
-        tx.set(review_ref, {**plan.review, "updatedAt": firestore.SERVER_TIMESTAMP})
+        decided = {moderation.DECIDED_AT: firestore.SERVER_TIMESTAMP} if plan.newly_hidden else {}
+        tx.set(review_ref, {**plan.review, "updatedAt": firestore.SERVER_TIMESTAMP, **decided})
         if plan.flagged:
             log.brigade_flagged(creation_id, list(plan.flagged))
         if plan.newly_hidden:
@@ -364,6 +365,7 @@ def take_down(creation_id: str, reason: str, by: str) -> str | None:
             "reporters": {},
             "weight": 0.0,
             "updatedAt": firestore.SERVER_TIMESTAMP,
+            moderation.DECIDED_AT: firestore.SERVER_TIMESTAMP,
         }
         # merge= the field list: each of these fields is replaced whole (merge=True would merge
         # `reporters: {}` into the old map, i.e. keep it).
@@ -403,6 +405,7 @@ def restore(creation_id: str, by: str, threshold: int) -> str | None:
         cleared["takenDown"] = firestore.DELETE_FIELD
         cleared["restored"] = {"by": by, "at": firestore.SERVER_TIMESTAMP}
         cleared["updatedAt"] = firestore.SERVER_TIMESTAMP
+        cleared[moderation.DECIDED_AT] = firestore.SERVER_TIMESTAMP
         tx.set(review_ref, cleared, merge=list(cleared))  # each field replaced whole (see take_down)
         if entry.exists and _status(snap) == Status.PUBLISHED:
             tx.update(feed_ref, {"visible": True})
@@ -421,6 +424,22 @@ def hidden_pending_review(limit: int) -> list[tuple[str, dict]]:
         found.update((snap.id, snap.to_dict()) for snap in query.stream())
     usage.read(max(1, len(found)))
     return sorted(found.items())[:limit]
+
+
+def decided_since(since: datetime, limit: int) -> list[tuple[str, dict]]:
+    """moderation/{id} whose media state was decided at or after `since`, oldest first, at most
+    `limit` (one field: its automatic index serves it): the work grows with decisions, not with
+    everything ever taken down."""
+    query = (
+        db()
+        .collection(MODERATION)
+        .where(filter=firestore.FieldFilter(moderation.DECIDED_AT, ">=", since))
+        .order_by(moderation.DECIDED_AT)
+        .limit(limit)
+    )
+    found = [(snap.id, snap.to_dict()) for snap in query.stream()]
+    usage.read(max(1, len(found)))
+    return found
 
 
 def reporter_standings(uids: list[str]) -> dict[str, dict]:

@@ -265,6 +265,17 @@ def moderation_media(creation_id: str, change: str) -> None:
     _info("moderation media", creationId=creation_id, change=change)
 
 
+def moderation_media_repaired(creation_id: str, change: str) -> None:
+    """The reconciliation finished a moderation media step whose run had died midway (the
+    trigger is never retried), or moved a poster written after the media were held."""
+    _warn("moderation media repaired", creationId=creation_id, change=change)
+
+
+def moderation_media_not_repaired(creation_id: str, reason: str) -> None:
+    """The reconciliation could not finish a moderation media step; its next run tries again."""
+    _error("moderation media not repaired", creationId=creation_id, reason=reason)
+
+
 def brigade_flagged(creation_id: str, reporters: list[str]) -> None:
     """Reporters who hid other entries together: flagged, the entry sent to review instead."""
     _warn("report brigade flagged", creationId=creation_id, reporters=reporters)

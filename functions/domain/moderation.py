@@ -42,6 +42,9 @@ REPORTS_PER_DAY = 10
 BRIGADE_WINDOW = timedelta(days=7)
 BRIGADE_MIN_OVERLAP = 2
 RECENT_HIDES_KEPT = 20
+# On moderation/{id}: when the media state was last decided (a takedown, a hide by reports, a
+# restore). The reconciliation re-applies the decisions of its window (handlers/reconcile.py).
+DECIDED_AT = "decidedAt"
 # A round's reporters recorded on moderation/{id} (the review queue shows them); more still count.
 REPORTERS_KEPT = 200
 

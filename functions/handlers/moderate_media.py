@@ -13,7 +13,10 @@ A write wakes the handler only when the takenDown or hidden state changes
 is now (domain/moderation.media_target), read again after acting: events come at least once and
 in any order, so a takedown's event delivered after its restore (or a restore running while the
 takedown's moves still run) brings the media back instead of holding them for good. Every step
-is safe to repeat. The documented delay before nothing is served is this run (seconds) plus the
+is safe to repeat. The trigger is never retried (firebase-functions cannot declare retries on
+Firestore triggers): a run that dies midway is finished by the reconciliation, which runs this
+same step (`repair`) for every decision of its window (moderation/{id}.decidedAt), as does a
+poster the poster step wrote to the draft after the media were held. The documented delay before nothing is served is this run (seconds) plus the
 CDN's cache time of a public copy (Cache-Control max-age=300, adapters/r2.py).
 """
 
@@ -39,51 +42,91 @@ def handle(creation_id: str, before: dict | None, after: dict | None, services: 
         return moderation.MediaChange.NONE
     # The same secret before and after (moderation/{id} keeps it across restores); either
     # side has it when the write was a takedown or its end.
-    secret = moderation.held_secret(after) or moderation.held_secret(before)
-    done = moderation.MediaChange.NONE
+    return _follow(creation_id, moderation.held_secret(after) or moderation.held_secret(before), services, False)[0]
+
+
+def repair(creation_id: str, review: dict, services: Services) -> bool:
+    """The same step, run by the reconciliation (handlers/reconcile.py) for a decision of its
+    window: this trigger is never retried, so a run that died midway (an R2 error, a timeout)
+    is finished there. A public copy already served is not copied again (the repair runs every
+    reconcile period of the window). Whether anything was out of step (and is no longer)."""
+    return _follow(creation_id, moderation.held_secret(review), services, True)[1]
+
+
+def _follow(creation_id: str, secret: str | None, services: Services, repairing: bool) -> tuple[str, bool]:
+    """Makes the media what the creation's moderation mark asks for now, re-read after acting:
+    (what they were made to be, whether anything changed). Repairing, it is logged only when
+    something changed."""
+    done, changed = moderation.MediaChange.NONE, False
     creation = services.store.load_creation(creation_id)
     for _ in range(MAX_ROUNDS):
         if creation is None:
             break  # deleted: cleanupcreation removed its media
         target = moderation.media_target(creation)
-        _converge(creation_id, creation, target, secret, services)
+        changed = _converge(creation_id, creation, target, secret, services, repairing) or changed
         done = target
         creation = services.store.load_creation(creation_id)
         if creation is None or moderation.media_target(creation) == target:
             break
-    if done != moderation.MediaChange.NONE:
+    if done != moderation.MediaChange.NONE and not repairing:
         log.moderation_media(creation_id, done)
-    return done
+    elif repairing and changed:
+        log.moderation_media_repaired(creation_id, done)
+    return done, changed
 
 
-def _converge(creation_id: str, creation: dict, target: str, secret: str | None, services: Services) -> None:
+def _converge(
+    creation_id: str, creation: dict, target: str, secret: str | None, services: Services, repairing: bool
+) -> bool:
+    """Whether anything was moved, removed or published (a repair only knows of what it found)."""
+    changed = False
     if target == moderation.MediaChange.HOLD:
-        _remove_public(creation_id, creation, services)
+        changed = _remove_public(creation_id, creation, services, repairing)
         if secret is not None:
             for key in media.draft_keys_of(creation):
-                _move(key, media.held_key(creation_id, secret, key), services)
-        return
+                changed = _move(key, media.held_key(creation_id, secret, key), services) or changed
+        return changed
     if secret is not None:  # no longer taken down: whatever is held comes back
         for key in media.draft_keys_of(creation):
-            _move(media.held_key(creation_id, secret, key), key, services)
+            changed = _move(media.held_key(creation_id, secret, key), key, services) or changed
     if target == moderation.MediaChange.HIDE:
-        _remove_public(creation_id, creation, services)
-    elif creation.get("status") == Status.PUBLISHED:
+        changed = _remove_public(creation_id, creation, services, repairing) or changed
+    elif creation.get("status") == Status.PUBLISHED and not (
+        repairing and _public_copy_served(creation_id, creation, services)
+    ):
         publish_creation.publish(creation_id, creation, services)
+        changed = True
+    return changed
 
 
-def _remove_public(creation_id: str, creation: dict, services: Services) -> None:
+def _public_copy_served(creation_id: str, creation: dict, services: Services) -> bool:
+    try:
+        key = media.published_key(creation_id, creation.get("mediaKey"))
+    except ValueError:
+        return True  # malformed: publishcreation sets it aside, nothing to bring back
+    return _exists(key, services)
+
+
+def _remove_public(creation_id: str, creation: dict, services: Services, repairing: bool) -> bool:
+    """Deletes are safe to repeat; a repair first looks, so that it knows whether it repaired."""
+    removed = False
     for key in media.public_keys_of(creation_id, creation):
+        if repairing and not _exists(key, services):
+            continue
         common.delete_media(creation_id, key, services)
+        removed = True
+    return removed
 
 
 def _exists(key: str, services: Services) -> bool:
     return any(k == key for k, _ in with_retries(partial(services.media.list_keys, key), services.settings.retry))
 
 
-def _move(source: str, target: str, services: Services) -> None:
+def _move(source: str, target: str, services: Services) -> bool:
     """Copy then delete, each safe to repeat: a source already moved (a repeated event) is skipped."""
-    if _exists(source, services):
-        content_type = "image/jpeg" if source.endswith(media.POSTER_SUFFIX) else "video/mp4"
-        with_retries(partial(services.media.copy, source, target, content_type=content_type), services.settings.retry)
-        with_retries(partial(services.media.delete, source), services.settings.retry)
+    if not _exists(source, services):
+        return False
+    content_type = "image/jpeg" if source.endswith(media.POSTER_SUFFIX) else "video/mp4"
+    with_retries(partial(services.media.copy, source, target, content_type=content_type), services.settings.retry)
+    with_retries(partial(services.media.delete, source), services.settings.retry)
+    return True

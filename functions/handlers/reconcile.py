@@ -8,7 +8,16 @@ out of step with the creations. Each run repairs both directions, with bounded w
   object: the publish is redone (copy + feed write, both idempotent);
 - feed entries, RECONCILE_PAGE_SIZE per run with a stored cursor that wraps around, whose
   creation is gone or no longer published: the entry and every public object of the id go.
-The first pass costs what recent publishing costs; the second a constant page per run.
+- moderation decisions (takedown, hide by reports, restore) of the last
+  RECONCILE_WINDOW_MINUTES (moderation/{id}.decidedAt, a cursor through the window like the
+  first pass): the media step of moderatemedia is run again (handlers/moderate_media.repair,
+  the same idempotent step), so a run that died midway (an R2 error, a timeout) is finished
+  within one reconcile period, and a poster written to the draft after the media were held
+  is held too. Only the decisions of the window, not every creation ever held: a decision
+  applied once stays applied (nothing but a new decision moves the media back), and the ones
+  whose run failed are recent; each look costs a few R2 listings.
+The first and third passes cost what recent publishing and moderation cost; the second a
+constant page per run.
 """
 
 from __future__ import annotations
@@ -18,18 +27,45 @@ from functools import partial
 
 from adapters import log
 from adapters.retry import with_retries
-from domain import media, metrics
+from domain import media, metrics, moderation
+from domain.errors import ExternalServiceError
 from domain.states import Status
-from handlers import publish_creation
+from handlers import moderate_media, publish_creation
 from handlers.publish_creation import PublishOutcome
 from ports import Services
 
 PUBLISH_CURSOR = "reconcile-published"
 FEED_CURSOR = "reconcile-feed"
+MODERATION_CURSOR = "reconcile-moderation"
 
 
 def handle(services: Services, now: datetime) -> dict:
-    return {"republished": _republish_missing(services, now), "feedOrphans": _remove_feed_orphans(services)}
+    return {
+        "republished": _republish_missing(services, now),
+        "feedOrphans": _remove_feed_orphans(services),
+        "moderationRepaired": _repair_moderation_media(services, now),
+    }
+
+
+def _repair_moderation_media(services: Services, now: datetime) -> int:
+    """Each decision of the window: its media made what the creation's mark asks for now.
+    How many were out of step (the step logs each repair)."""
+    settings, feed = services.settings, services.feed
+    window_start = now - timedelta(minutes=settings.reconcile_window_minutes)
+    cursor = _as_time(feed.get_cursor(MODERATION_CURSOR))
+    since = max(window_start, cursor) if cursor else window_start
+    page = feed.decided_since(since, settings.reconcile_page_size)
+    repaired = 0
+    for creation_id, review in page:
+        try:
+            if moderate_media.repair(creation_id, review, services):
+                repaired += 1
+        except ExternalServiceError as exc:
+            # R2 still failing for this one: the next run tries again (it is still in the window).
+            log.moderation_media_not_repaired(creation_id, str(exc))
+    last = page[-1][1].get(moderation.DECIDED_AT) if len(page) >= settings.reconcile_page_size else None
+    feed.set_cursor(MODERATION_CURSOR, last.isoformat() if isinstance(last, datetime) else None)
+    return repaired
 
 
 def _republish_missing(services: Services, now: datetime) -> int:

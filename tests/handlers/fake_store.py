@@ -563,6 +563,15 @@ class FakeFeed(Scripted):
     def set_cursor(self, name: str, after: str | None) -> None:
         self.store.cursors[name] = after
 
+    def decided_since(self, since: datetime, limit: int) -> list[tuple[str, dict]]:
+        self._enter("decided_since")
+        found = [
+            (cid, dict(r))
+            for cid, r in self.reviews.items()
+            if isinstance(r.get(moderation.DECIDED_AT), datetime) and r[moderation.DECIDED_AT] >= since
+        ]
+        return sorted(found, key=lambda item: item[1][moderation.DECIDED_AT])[:limit]
+
 
 def _status(snap: dict | None) -> str | None:
     return snap.get("status") if snap is not None else None

@@ -41,6 +41,7 @@ def take_down(world, cid: str = "c1") -> tuple[dict, dict]:
         "heldSecret": moderation.held_secret(before) or SECRET,
         "takenDown": {"reason": "r", "by": "op"},
         "hidden": False,
+        moderation.DECIDED_AT: world.clock.now(),
     }
     world.feed.reviews[cid] = after
     return before, after
@@ -52,6 +53,7 @@ def restore(world, cid: str = "c1") -> tuple[dict, dict]:
     world.store.creations[cid].pop("moderation", None)
     after = {k: v for k, v in moderation.cleared(before, 3).items() if k != "takenDown"}
     after["restored"] = {"by": "op"}
+    after[moderation.DECIDED_AT] = world.clock.now()
     world.feed.reviews[cid] = after
     if cid in world.store.feed and world.store.creations[cid].get("status") == Status.PUBLISHED:
         world.store.feed[cid]["visible"] = True
@@ -61,7 +63,7 @@ def restore(world, cid: str = "c1") -> tuple[dict, dict]:
 def hide(world, cid: str = "c1") -> tuple[dict, dict]:
     """As feed_store.count_report when a report hides the entry."""
     before = dict(world.feed.reviews.get(cid) or {})
-    after = {**before, "hidden": True}
+    after = {**before, "hidden": True, moderation.DECIDED_AT: world.clock.now()}
     world.feed.reviews[cid] = after
     world.store.creations[cid]["moderation"] = {"state": moderation.UNDER_REVIEW}
     if cid in world.store.feed:
