@@ -15,9 +15,10 @@ in any order, so a takedown's event delivered after its restore (or a restore ru
 takedown's moves still run) brings the media back instead of holding them for good. Every step
 is safe to repeat. The trigger is never retried (firebase-functions cannot declare retries on
 Firestore triggers): a run that dies midway is finished by the reconciliation, which runs this
-same step (`repair`) for every decision of its window (moderation/{id}.decidedAt), as does a
-poster the poster step wrote to the draft after the media were held. The documented delay before nothing is served is this run (seconds) plus the
-CDN's cache time of a public copy (Cache-Control max-age=300, adapters/r2.py).
+same step (`repair`) for every decision of its window (moderation/{id}.decidedAt); that also
+holds a poster the poster step wrote to the draft after the media were held. The documented
+delay before nothing is served is this run (seconds) plus the CDN's cache time of a public copy
+(Cache-Control max-age=300, adapters/r2.py); after a failed run, one reconcile period more.
 """
 
 from __future__ import annotations
