@@ -211,3 +211,35 @@ def test_an_entry_hidden_pending_review_is_not_served_and_a_restore_cannot_be_un
     # And the reporters the review rejected weigh less next time
     standing = admin_db.document(f"reporters/{reporters[0][0].uid}").get().to_dict()
     assert standing["rejected"] == 1
+
+
+def test_a_takedown_whose_media_move_died_on_r2_is_repaired_by_the_next_reconcile(new_user, veo, r2):
+    from tests.flows.helpers import run_scheduled
+
+    owner, client, cid = published_video(new_user, veo, "a stolen skyline")
+    mine = client.get(f"creations/{cid}")
+    held = lambda: sorted(  # noqa: E731
+        o["Key"].rsplit(".", 1)[1]
+        for o in s3_client().list_objects_v2(Bucket=MEDIA_BUCKET, Prefix=f"held/{cid}/").get("Contents", [])
+    )
+    # Every copy to the held keys fails: moderatemedia spends its tries and is not retried.
+    r2.faults([{"method": "PUT", "pathContains": f"held/{cid}", "kind": "internal", "times": 1000}])
+    done = ops("takedown", cid, "--reason", "Copyright claim #7", "--by", "moderator-1")
+    assert done.returncode == 0, done.stderr
+    attempts = _env_local("RETRY_ATTEMPTS")
+    wait_until(lambda: r2.stats()["faultsInjected"] >= attempts, timeout=MEDIA_WITHIN, what="every try to fail")
+    r2.reset()
+    # The run raised on its last try (the poster goes first): nothing was held, the video is served.
+    assert held() == [] and served(mine["mediaUrl"]) == 200
+
+    run_scheduled("sweeporphans")
+    assert held() == ["jpg", "mp4"]
+    assert served(mine["mediaUrl"]) == 404 and served(mine["posterUrl"]) == 404
+    run_scheduled("sweeporphans")  # a second run changes nothing
+    assert held() == ["jpg", "mp4"] and served(mine["mediaUrl"]) == 404
+
+
+def _env_local(name: str) -> int:
+    """A param as the emulator's functions read it."""
+    with open(os.path.join(ROOT, "functions", ".env.local")) as env:
+        return int(dict(line.strip().split("=", 1) for line in env if "=" in line and not line.startswith("#"))[name])
