@@ -63,6 +63,8 @@ export const signInWithPassword = (email, password) => signInWithEmailAndPasswor
 export const signUpWithPassword = (email, password) => createUserWithEmailAndPassword(auth, email, password);
 export const signInAsGuest = () => signInAnonymously(auth);
 export const signOutUser = () => signOut(auth);
+// A new ID token now (its claims, e.g. email_verified, read again from the account).
+export const refreshIdToken = () => auth.currentUser.getIdToken(true);
 
 // ---- balance: users/{uid} (server-written; readable by its owner) ----------------------
 

@@ -42,6 +42,21 @@ export function canReport(user) {
   return Boolean(user && !user.isAnonymous && user.emailVerified);
 }
 
+// The rules read email_verified from the ID token, which keeps the value it had when it was
+// minted (up to an hour): a user who has just verified their email (user.reload() says so)
+// is refused until the token is refreshed. So a refused report is written once more after
+// one forced refresh (getIdToken(true)) before the refusal is shown; any other error, or a
+// second refusal, is the caller's to show. `write` and `refreshToken` return promises.
+export async function reportRetryingWithFreshToken(write, refreshToken, isDenied) {
+  try {
+    return await write();
+  } catch (err) {
+    if (!isDenied(err)) throw err;
+    await refreshToken();
+    return write();
+  }
+}
+
 // What the owner reads on a creation an operator or the reports took off the feed.
 export function moderationLine(creation) {
   const mark = creation && creation.moderation;

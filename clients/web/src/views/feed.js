@@ -9,7 +9,13 @@ import { PAGE_SIZE } from "../config.js";
 import * as api from "../contract.js";
 import { $, h } from "../dom.js";
 import { deniedMessage } from "../messages.js";
-import { FALLBACK_NAME, REPORT_NEEDS_VERIFIED_EMAIL, REPORT_REASONS, canReport } from "../names.js";
+import {
+  FALLBACK_NAME,
+  REPORT_NEEDS_VERIFIED_EMAIL,
+  REPORT_REASONS,
+  canReport,
+  reportRetryingWithFreshToken,
+} from "../names.js";
 import { optionFacts } from "../pricing.js";
 import { isDenied, listen, state } from "../session.js";
 
@@ -109,7 +115,9 @@ function reportControls(item, titleId) {
       }
       button.disabled = select.disabled = true;
       try {
-        await api.reportEntry(item.id, state.user.uid, select.value);
+        // An email verified since the ID token was minted: refreshed once, then told.
+        await reportRetryingWithFreshToken(
+          () => api.reportEntry(item.id, state.user.uid, select.value), api.refreshIdToken, isDenied);
         message.textContent = "Reported. Thank you: a moderator will look at it.";
       } catch (err) {
         message.className = "error-message"; // a refusal reads as one, not as grey help
