@@ -98,6 +98,7 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    args.load_at_start = list(os.getloadavg())  # the machine is shared: each run says how busy it was
     started = time.time()
     if args.model_only:
         from bench import predict
@@ -144,6 +145,7 @@ def _write(args, figures, started) -> None:
     figures["benchMinutes"] = (time.time() - started) / 60
     figures["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     figures["machine"] = f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end"
+    figures["loadAverage"] = {"start": args.load_at_start, "end": list(os.getloadavg())}
     Path(args.json).write_text(json.dumps(figures, indent=2, default=str))
     report.print_all(figures)
     print(f"\nJSON written to {args.json}")
