@@ -399,11 +399,18 @@ def _md_side_by_side(f: dict) -> list[str]:
         out += [
             "",
             "Knee measured on this machine (`side_by_side.*.knee_per_s`, the last step with nothing failed or open "
-            'and detection p95 < 2 s; at the highest rate offered it means "at least"): '
-            + "; ".join(f"**{name} {fmt(v.get('knee_per_s'), '/s')}**" for name, v in knees.items())
+            "and detection p95 < 2 s): "
+            + "; ".join(f"**{name} {_measured_knee(v)}**" for name, v in knees.items())
             + f" (highest rate offered {offered:g}/s).",
         ]
     return out
+
+
+def _measured_knee(system: dict) -> str:
+    knee = system.get("knee_per_s")
+    if system.get("broke") is False:
+        return f"≥ {fmt(knee, '/s')} (did not break)"
+    return fmt(knee, "/s") if knee is not None else "none (broke at the first step)"
 
 
 def _md_costs(f: dict) -> list[str]:

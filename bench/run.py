@@ -200,8 +200,10 @@ def run(args, figures: dict) -> int:
     # 3. side by side: ours and the naive peer, the same ramp at the same moments
     if not args.no_ramp:
         figures["ramp"] = side_by_side(args, db, veo, timeout, all_results, ledger_users)
+        # `broke`: a step failed; if not, the knee is only "at least the highest rate offered"
         figures["side_by_side"] = {
-            name: {"knee_per_s": data["knee"]} for name, data in figures["ramp"]["systems"].items()
+            name: {"knee_per_s": data["knee"], "broke": any(not row["ok"] for row in data["steps"])}
+            for name, data in figures["ramp"]["systems"].items()
         }
 
     # 4. costs, 5. model fed by this run's measurements
