@@ -494,7 +494,7 @@ def capacity_md(f: dict, path: str) -> str:
     scan_top = max(_scanned_rates(m), default=None)
     rows = []
     for label, k in m["knees"].items():
-        at = next((r for r in k.get("scanned") or [] if r["offered_per_s"] == k.get("knee")), {})
+        at: dict = next((r for r in k.get("scanned") or [] if r["offered_per_s"] == k.get("knee")), {})
         knee_text = fmt(k.get("knee"), "/s")
         if k.get("knee") is not None and k.get("knee") == scan_top:
             knee_text = f"≥ {knee_text} (top of the scan)"
