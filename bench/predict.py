@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import statistics
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -51,7 +52,7 @@ def calibration(warm_runs: list[dict], figures: dict) -> dict:
         event_latency_s=0.0 if overhead_min is not None else defaults.event_latency_s,
         writes_per_video=measured.get("writes_per_video") or defaults.writes_per_video,
         reads_per_video=measured.get("reads_per_video") or defaults.reads_per_video,
-        source="measured: " + (figures.get("date") or "this run"),
+        source="measured: run of " + (figures.get("date") or time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())),
     )
     return asdict(cal)
 

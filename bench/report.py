@@ -477,19 +477,23 @@ def capacity_md(f: dict, path: str) -> str:
     measured = bool(f.get("measured"))
     source = "measured" if measured else "defaults"
     fed = (
-        f"fed by the counts measured in the same run ({_run_label(f)})"
+        f"fed by the counts measured in the same run, {_run_label(f)}"
         if measured
-        else "fed by the defaults of `bench.platform.Calibration` (a `--model-only` run: nothing measured)"
+        else "fed by the defaults of `bench.platform.Calibration`: a `--model-only` run, nothing measured"
+    )
+    event = (
+        "event delivery inside the measured finish step"
+        if measured
+        else f"event latency {fmt(cal['event_latency_s'], ' s')} (assumed)"
     )
     out.append(
-        f"**Modelled** ({fed}): {fmt(m['writes_per_video'], '', 1)} writes and {fmt(m['reads_per_video'], '', 1)} "
+        f"**Modelled**, {fed}: {fmt(m['writes_per_video'], '', 1)} writes and {fmt(m['reads_per_video'], '', 1)} "
         f"reads per video ({source}), onCreate {fmt(cal['start_s'], ' s')} and finish step "
-        f"{fmt(cal['finish_s'], ' s')} ({source}); Vertex start {fmt(cal['veo_start_s'], ' s')}, Vertex look "
-        f"{fmt(cal['veo_call_s'], ' s')}, event latency {fmt(cal['event_latency_s'], ' s')}, cold start "
-        f"{fmt(cal['cold_start_s'], ' s')} (assumed). Bursts of {fmt(m['burstSeconds'], ' s', 0)}, at most "
-        f"{m['maxGenerations']} requests (the naive peer: {fmt(m.get('naiveBurstSeconds'), ' s', 0)}, at most "
-        f"{m.get('naiveMaxGenerations', '-')}); knees found with Veo's quota matched to the offered rate (+20%), so "
-        "they are our limits, not Google's."
+        f"{fmt(cal['finish_s'], ' s')} ({source}; {event}); Vertex start {fmt(cal['veo_start_s'], ' s')}, Vertex "
+        f"look {fmt(cal['veo_call_s'], ' s')}, cold start {fmt(cal['cold_start_s'], ' s')} (assumed). Bursts of "
+        f"{fmt(m['burstSeconds'], ' s', 0)}, at most {m['maxGenerations']} requests (the naive peer: "
+        f"{fmt(m.get('naiveBurstSeconds'), ' s', 0)}, at most {m.get('naiveMaxGenerations', '-')}); knees found with "
+        "Veo's quota matched to the offered rate (+20%), so they are our limits, not Google's."
     )
     scan_top = max(_scanned_rates(m), default=None)
     rows = []
@@ -498,6 +502,11 @@ def capacity_md(f: dict, path: str) -> str:
         knee_text = fmt(k.get("knee"), "/s")
         if k.get("knee") is not None and k.get("knee") == scan_top:
             knee_text = f"≥ {knee_text} (top of the scan)"
+        elif k.get("knee") is None and k.get("scanned"):
+            first = k["scanned"][0]
+            knee_text = (
+                f"none (at {fmt(first['offered_per_s'], '/s')}: detection p95 {fmt(first['detectionP95'], ' s')})"
+            )
         rows.append(
             [
                 label,

@@ -124,7 +124,7 @@ def test_measured_figures_are_labelled_with_their_run_and_its_load():
 
 def test_modelled_figures_say_what_fed_them_and_whether_the_warm_knee_reaches_100_per_s():
     text = report.capacity_md(_figures(), "bench/results.json")
-    assert "**Modelled** (fed by the counts measured in the same run" in text
+    assert "**Modelled**, fed by the counts measured in the same run" in text
     assert "15.0 writes and 14.0 reads per video (measured)" in text
     assert "≥ 300/s (the top of the scan)**, meeting the goal of 100" in text
     assert "50 starts/min = 0.83 generations/s" in text
