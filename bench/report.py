@@ -270,6 +270,14 @@ def performance_md(f: dict, path: str) -> str:
         f"**Measured** by {_run_label(f)} on {f.get('machine', '?')}, {fmt(f.get('benchMinutes'), ' min', 1)} "
         f"(stack start {fmt(f.get('stackStartSeconds'), ' s', 0)}); pipeline: {f.get('design', '-')}."
     )
+    phases = f.get("phaseSeconds")
+    if phases:
+        out += [
+            "",
+            "Phases (measured, after the stack's start): "
+            + ", ".join(f"{k} {v:.0f} s" for k, v in phases.items())
+            + ".",
+        ]
     load = f.get("loadAverage")
     if load:
         out += [

@@ -164,6 +164,15 @@ def run(args, figures: dict) -> int:
     users = load.make_users(max(args.users, args.cold, 1))
     ledger_users = list(users)
     all_results: list[dict] = []
+    # How long each phase took (the budgets: docs/performance.md), from the stack being up.
+    phases: dict[str, float] = {}
+    figures["phaseSeconds"] = phases
+    mark = time.time()
+
+    def phase(name: str) -> None:
+        nonlocal mark
+        phases[name] = round(time.time() - mark, 1)
+        mark = time.time()
 
     # 1. cold: nothing ran on this stack yet
     if args.cold:
@@ -171,6 +180,7 @@ def run(args, figures: dict) -> int:
         _finish(veo, cold)
         figures["cold"] = load.summarize(cold)
         all_results += cold
+        phase("cold")
 
     # 2. warm: --runs waves at once, one in `long_every` an 8 s 1080p clip
     warm_runs = []
@@ -191,6 +201,7 @@ def run(args, figures: dict) -> int:
 
             store.grant(u.uid, 1000, "bench top-up", grant_id=f"grant_bench_topup_{n}")
     figures["warm"] = warm_runs
+    phase("warm")
     figures["spread"] = _spread(warm_runs)
     figures["design"] = (
         "designed (queuedAt seen)" if any(r["queued"] for r in all_results) else "today's (no queuedAt on any creation)"
@@ -200,6 +211,7 @@ def run(args, figures: dict) -> int:
     # 3. side by side: ours and the naive peer, the same ramp at the same moments
     if not args.no_ramp:
         figures["ramp"] = side_by_side(args, db, veo, timeout, all_results, ledger_users)
+        phase("side_by_side")
         # `broke`: a step failed; if not, the knee is only "at least the highest rate offered"
         figures["side_by_side"] = {
             name: {"knee_per_s": data["knee"], "broke": any(not row["ok"] for row in data["steps"])}
@@ -212,10 +224,12 @@ def run(args, figures: dict) -> int:
     figures["costs"] = predict.costs(warm_runs, figures)
     figures["calibration"] = predict.calibration(warm_runs, figures)
     figures["model"] = predict.predictions(figures["calibration"], burst_s=args.model_burst_s)
+    phase("costs_and_model")
     figures["coldImport"] = cold_import()
     figures["targets"] = targets(figures)
     report_check = ledger_check.run([u.uid for u in ledger_users])
     figures["ledgerCheckOk"] = report_check.ok
+    phase("cold_import_and_ledger_check")
     figures["ledgerProblems"] = report_check.problems[:10]
     non_terminal = sum(1 for r in all_results if not r["finished"])
     figures["nonTerminal"] = non_terminal

@@ -73,6 +73,7 @@ def _figures(**overrides) -> dict:
         "machine": "2 cores",
         "config": {"quick": False, "model_only": False, "ramp_rates": [0.1, 0.2]},
         "loadAverage": {"start": [3.0, 2.0, 1.0], "end": [4.0, 3.0, 2.0]},
+        "phaseSeconds": {"cold": 90.0, "warm": 300.4},
         "measured": {
             "warm": {"detection_p95_s": 1.234, "detection_p95_ci95": [1.0, 1.9], "samples": 30},
             "polls_per_video": 2.5,
@@ -117,6 +118,7 @@ def test_measured_figures_are_labelled_with_their_run_and_its_load():
     text = report.performance_md(_figures(), "bench/results.json")
     assert "**Measured** by `make bench` (full) of 2026-12-04 14:00 UTC" in text
     assert "3.0 at the start, 4.0 at the end" in text
+    assert "Phases (measured, after the stack's start): cold 90 s, warm 300 s." in text
     assert "| detection p95 (`warm.detection_p95_s`) | 1.23 s | 2.0 (met) |" in text
     assert "1.00-1.90 s" in text
     assert "**ours ≥ 0.20/s (did not break)**; **naive 0.10/s**" in text
