@@ -239,7 +239,11 @@ def run(args, figures: dict) -> int:
     figures["ledgerProblems"] = report_check.problems[:10]
     non_terminal = sum(1 for r in all_results if not r["finished"])
     figures["nonTerminal"] = non_terminal
-    return 0 if report_check.ok and not non_terminal else 1
+    # The ramp is meant to break each system: its open requests are its knee (in its table), not
+    # a failed run. A wave's open request is one.
+    ours_ramp = ((figures.get("ramp") or {}).get("systems") or {}).get("ours") or {}
+    ramp_open = sum(step["nonTerminal"] for step in ours_ramp.get("steps", []))
+    return 0 if report_check.ok and non_terminal - ramp_open == 0 else 1
 
 
 def measured(warm_runs: list[dict]) -> dict:
