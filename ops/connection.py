@@ -1,7 +1,8 @@
 """Google's REST APIs from the operator CLI (iam, monitoring): one place that turns "no
 credentials", "cannot connect" and an API's error answer into one line (`ConnectionProblem`),
-which `python -m ops` prints without a traceback. Whether the stack or the credentials are
-there at all is devstack/preflight.py's, checked before any command runs."""
+which `python -m ops` prints without a traceback, and that reads a paged list to its end.
+Whether the stack or the credentials are there at all is devstack/preflight.py's, checked
+before any command runs."""
 
 from __future__ import annotations
 
@@ -49,3 +50,14 @@ def call(session, method: str, url: str, body: dict | None = None, params: dict 
             reason = answer.text[:200]
         raise ConnectionProblem(f"{method} {url} answered {answer.status_code}: {reason}")
     return answer.json() if answer.content else {}
+
+
+def list_all(session, url: str, key: str) -> list[dict]:
+    """Every item of a paged Google list call (`key` on each page, `nextPageToken` to the next)."""
+    items, token = [], None
+    while True:
+        page = call(session, "GET", url, params={"pageToken": token} if token else None)
+        items += page.get(key, [])
+        token = page.get("nextPageToken")
+        if not token:
+            return items

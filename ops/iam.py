@@ -138,6 +138,27 @@ def _bucket_policy(session, apis: Apis, bucket: str) -> dict:
     return call(session, "GET", f"{apis.storage}/b/{bucket}/iam", params={"optionsRequestedPolicyVersion": "3"})
 
 
+def _set_policy(session, apis: Apis, project: str, temp_bucket: str | None, scope: str, policy: dict) -> None:
+    if scope == PROJECT:
+        call(session, "POST", f"{apis.crm}/projects/{project}:setIamPolicy", {"policy": policy})
+    else:
+        call(session, "PUT", f"{apis.storage}/b/{temp_bucket}/iam", policy)
+
+
+def _check(policies: dict[str, dict], members: dict[str, str]) -> tuple[list[str], list[Role]]:
+    """One line per required role (ok, MISSING or skipped) and the missing roles."""
+    lines, missing = [], []
+    for r in REQUIRED:
+        if r.on not in policies:
+            lines.append(f"skipped  {r.role:<36} {r.on}: GCS_TEMP_BUCKET is not set for this project")
+            continue
+        ok = granted(policies[r.on], members[r.who], r.role)
+        lines.append(f"{'ok' if ok else 'MISSING':<8} {r.role:<36} {r.on:<11} {members[r.who].split(':', 1)[1]}")
+        if not ok:
+            missing.append(r)
+    return lines, missing
+
+
 def run(
     session, project: str, temp_bucket: str | None, apply: bool = False, apis: Apis | None = None
 ) -> tuple[list[str], int]:
@@ -150,25 +171,12 @@ def run(
     policies = {PROJECT: _project_policy(session, apis, project)}
     if temp_bucket:
         policies[TEMP_BUCKET] = _bucket_policy(session, apis, temp_bucket)
-    lines, missing = [], []
-    for r in REQUIRED:
-        if r.on not in policies:
-            lines.append(f"skipped  {r.role:<36} {r.on}: GCS_TEMP_BUCKET is not set for this project")
-            continue
-        ok = granted(policies[r.on], members[r.who], r.role)
-        lines.append(f"{'ok' if ok else 'MISSING':<8} {r.role:<36} {r.on:<11} {members[r.who].split(':', 1)[1]}")
-        if not ok:
-            missing.append(r)
+    lines, missing = _check(policies, members)
     if missing and apply:
         for scope in (PROJECT, TEMP_BUCKET):
             grants = [(members[r.who], r.role) for r in missing if r.on == scope]
-            if not grants:
-                continue
-            policy = with_grants(policies[scope], grants)
-            if scope == PROJECT:
-                call(session, "POST", f"{apis.crm}/projects/{project}:setIamPolicy", {"policy": policy})
-            else:
-                call(session, "PUT", f"{apis.storage}/b/{temp_bucket}/iam", policy)
+            if grants:
+                _set_policy(session, apis, project, temp_bucket, scope, with_grants(policies[scope], grants))
         lines.append(f"iam: granted {len(missing)} role(s)")
         return lines, 0
     lines.append(

@@ -22,11 +22,12 @@ monitoring.googleapis.com/v1 projects.dashboards list / create / patch (with the
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ops.connection import call
+from ops.connection import call, list_all
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = ROOT / "monitoring"
@@ -100,16 +101,6 @@ class Apis:
     dashboards: str = DASHBOARDS
 
 
-def _list(session, url: str, key: str) -> list[dict]:
-    items, token = [], None
-    while True:
-        page = call(session, "GET", url, params={"pageToken": token} if token else None)
-        items += page.get(key, [])
-        token = page.get("nextPageToken")
-        if not token:
-            return items
-
-
 @dataclass
 class Change:
     kind: str  # "log metric", "alert policy", "dashboard"
@@ -117,44 +108,73 @@ class Change:
     action: str  # "create", "update", "unchanged"
 
 
+def _sync(
+    session,
+    kind: str,
+    collection: str,
+    have: dict[Any, dict],  # by name or display name (a listed object may lack one)
+    wanted: dict[str, dict],
+    apply: bool,
+    update: Callable[[str, dict, dict], tuple[str, str, dict]],
+) -> list[Change]:
+    """Each wanted object's Change against what the project has; with `apply`, a missing one
+    is POSTed to `collection` and a differing one sent as `update(name, wanted, current)`
+    says (method, url, body)."""
+    changes = []
+    for name, definition in wanted.items():
+        current = have.get(name)
+        action = "create" if current is None else "update" if differs(definition, current) else "unchanged"
+        changes.append(Change(kind, name, action))
+        if apply and action == "create":
+            call(session, "POST", collection, definition)
+        elif apply and action == "update" and current is not None:
+            call(session, *update(name, definition, current))
+    return changes
+
+
 def plan_and_apply(session, project: str, defs: Definitions, apply: bool, apis: Apis | None = None) -> list[Change]:
     apis = apis or Apis()
-    changes: list[Change] = []
-
-    have_metrics = {m["name"]: m for m in _list(session, f"{apis.logging}/projects/{project}/metrics", "metrics")}
-    for name, metric in defs.log_metrics.items():
-        current = have_metrics.get(name)
-        action = "create" if current is None else "update" if differs(metric, current) else "unchanged"
-        changes.append(Change("log metric", name, action))
-        if apply and action == "create":
-            call(session, "POST", f"{apis.logging}/projects/{project}/metrics", metric)
-        elif apply and action == "update":
-            call(session, "PUT", f"{apis.logging}/projects/{project}/metrics/{name}", metric)
-
-    policies = _list(session, f"{apis.monitoring}/projects/{project}/alertPolicies", "alertPolicies")
-    have_policies = {p.get("displayName"): p for p in policies}
-    for display, policy in defs.alert_policies.items():
-        current = have_policies.get(display)
-        action = "create" if current is None else "update" if differs(policy, current) else "unchanged"
-        changes.append(Change("alert policy", display, action))
-        if apply and action == "create":
-            call(session, "POST", f"{apis.monitoring}/projects/{project}/alertPolicies", policy)
-        elif apply and action == "update" and current is not None:
+    metrics = f"{apis.logging}/projects/{project}/metrics"
+    policies = f"{apis.monitoring}/projects/{project}/alertPolicies"
+    dashboards = f"{apis.dashboards}/projects/{project}/dashboards"
+    return [
+        *_sync(
+            session,
+            "log metric",
+            metrics,
+            {m["name"]: m for m in list_all(session, metrics, "metrics")},
+            defs.log_metrics,
+            apply,
+            lambda name, metric, current: ("PUT", f"{metrics}/{name}", metric),
+        ),
+        *_sync(
+            session,
+            "alert policy",
+            policies,
+            {p.get("displayName"): p for p in list_all(session, policies, "alertPolicies")},
+            defs.alert_policies,
+            apply,
             # No update mask: the policy is replaced by the file's (conditions included).
-            call(session, "PATCH", f"{apis.monitoring}/{current['name']}", {**policy, "name": current["name"]})
-
-    dashboards = _list(session, f"{apis.dashboards}/projects/{project}/dashboards", "dashboards")
-    have_dashboards = {d.get("displayName"): d for d in dashboards}
-    for display, dashboard in defs.dashboards.items():
-        current = have_dashboards.get(display)
-        action = "create" if current is None else "update" if differs(dashboard, current) else "unchanged"
-        changes.append(Change("dashboard", display, action))
-        if apply and action == "create":
-            call(session, "POST", f"{apis.dashboards}/projects/{project}/dashboards", dashboard)
-        elif apply and action == "update" and current is not None:
-            body = {**dashboard, "name": current["name"], "etag": current.get("etag", "")}
-            call(session, "PATCH", f"{apis.dashboards}/{current['name']}", body)
-    return changes
+            lambda _, policy, current: (
+                "PATCH",
+                f"{apis.monitoring}/{current['name']}",
+                {**policy, "name": current["name"]},
+            ),
+        ),
+        *_sync(
+            session,
+            "dashboard",
+            dashboards,
+            {d.get("displayName"): d for d in list_all(session, dashboards, "dashboards")},
+            defs.dashboards,
+            apply,
+            lambda _, dashboard, current: (
+                "PATCH",
+                f"{apis.dashboards}/{current['name']}",
+                {**dashboard, "name": current["name"], "etag": current.get("etag", "")},
+            ),
+        ),
+    ]
 
 
 def report(changes: list[Change], applied: bool) -> list[str]:

@@ -132,45 +132,62 @@ def _decode(value: dict) -> Any:
     return v
 
 
-def smoke(project: str, endpoints: Endpoints, http, wait_seconds: float = WAIT_FOR_DRAFT_SECONDS) -> Run:
-    """Runs the steps; the throw-away user is removed whatever failed."""
-    from firebase_admin import auth
+class Smoke:
+    """One run's throw-away user and creation; each step is a method that returns its note or
+    raises SmokeFailure (the SDKs are imported when a step runs: the module stays cheap)."""
 
-    from adapters import store
-    from adapters.firebase_app import app, firestore_client
-    from domain.pricing import price
-    from ops import ledger_check
+    def __init__(self, endpoints: Endpoints, http, wait_seconds: float):
+        self.endpoints, self.http, self.wait_seconds = endpoints, http, wait_seconds
+        tag = uuid.uuid4().hex[:10]
+        self.email, self.password = f"smoke-{tag}@phoenix.invalid", uuid.uuid4().hex
+        self.cid = f"smoke-{tag}"
+        self.uid = ""  # set once the account exists
+        self.token = ""
+        self.doc: dict[str, Any] = {}
 
-    run = Run()
-    tag = uuid.uuid4().hex[:10]
-    email, password = f"smoke-{tag}@phoenix.invalid", uuid.uuid4().hex
-    state: dict[str, Any] = {"cid": f"smoke-{tag}"}
-    cost = price(DURATION)
+    def steps(self) -> tuple[tuple[str, Callable[[], str]], ...]:
+        return (
+            ("make a throw-away user, sign in", self.make_user),
+            ("grant one short video's tokens", self.grant),
+            ("write the request (rules, ID token)", self.write_request),
+            ("wait for the draft", self.wait_for_draft),
+            ("fetch the video", self.fetch_video),
+            ("delete the creation", self.delete_it),
+            ("audit the user's ledger", self.check_ledger),
+        )
 
-    def as_user(method: str, url: str, **kw):
-        answer = http.request(method, url, headers={"Authorization": f"Bearer {state['token']}"}, timeout=30, **kw)
-        return answer
+    def _as_user(self, method: str, url: str, **kw):
+        return self.http.request(method, url, headers={"Authorization": f"Bearer {self.token}"}, timeout=30, **kw)
 
-    def make_user() -> str:
-        state["uid"] = auth.create_user(email=email, password=password, app=app()).uid
-        answer = http.post(
-            f"{endpoints.identity}/accounts:signInWithPassword",
-            params={"key": endpoints.api_key},
-            json={"email": email, "password": password, "returnSecureToken": True},
+    def make_user(self) -> str:
+        from firebase_admin import auth
+
+        from adapters.firebase_app import app
+
+        self.uid = uid = auth.create_user(email=self.email, password=self.password, app=app()).uid
+        answer = self.http.post(
+            f"{self.endpoints.identity}/accounts:signInWithPassword",
+            params={"key": self.endpoints.api_key},
+            json={"email": self.email, "password": self.password, "returnSecureToken": True},
             timeout=30,
         )
         if answer.status_code != 200:
             raise SmokeFailure(f"sign-in answered {answer.status_code}: {answer.text[:160]}")
-        state["token"] = answer.json()["idToken"]
-        return state["uid"]
+        self.token = answer.json()["idToken"]
+        return uid
 
-    def grant() -> str:
-        balance = store.grant(state["uid"], cost, "smoke test", grant_id="grant_smoke")
+    def grant(self) -> str:
+        from adapters import store
+        from domain.pricing import price
+
+        cost = price(DURATION)
+        balance = store.grant(self.uid, cost, "smoke test", grant_id="grant_smoke")
         return f"{cost} tokens (one default {DURATION} s video), balance {balance}"
 
-    def write_request() -> str:
-        name = f"{endpoints.firestore.split('/v1/', 1)[1]}/creations/{state['cid']}"
-        fields = {"userId": state["uid"], "prompt": PROMPT, "aspectRatio": "16:9", "duration": DURATION}
+    def write_request(self) -> str:
+        firestore = self.endpoints.firestore
+        name = f"{firestore.split('/v1/', 1)[1]}/creations/{self.cid}"
+        fields = {"userId": self.uid, "prompt": PROMPT, "aspectRatio": "16:9", "duration": DURATION}
         body = {
             "writes": [
                 {
@@ -183,81 +200,90 @@ def smoke(project: str, endpoints: Endpoints, http, wait_seconds: float = WAIT_F
                 }
             ]
         }
-        answer = as_user("POST", f"{endpoints.firestore.rsplit('/documents', 1)[0]}/documents:commit", json=body)
+        answer = self._as_user("POST", f"{firestore.rsplit('/documents', 1)[0]}/documents:commit", json=body)
         if answer.status_code != 200:
             raise SmokeFailure(f"the rules refused the request ({answer.status_code}): {answer.text[:160]}")
-        return f"creations/{state['cid']}"
+        return f"creations/{self.cid}"
 
-    def wait_for_draft() -> str:
-        deadline = time.monotonic() + wait_seconds
+    def _read_creation(self) -> dict[str, Any]:
+        answer = self._as_user("GET", f"{self.endpoints.firestore}/creations/{self.cid}")
+        if answer.status_code != 200:
+            raise SmokeFailure(f"reading the creation answered {answer.status_code}")
+        return {k: _decode(v) for k, v in answer.json().get("fields", {}).items()}
+
+    def wait_for_draft(self) -> str:
+        deadline = time.monotonic() + self.wait_seconds
         seen: list[str] = []
         while time.monotonic() < deadline:
-            answer = as_user("GET", f"{endpoints.firestore}/creations/{state['cid']}")
-            if answer.status_code != 200:
-                raise SmokeFailure(f"reading the creation answered {answer.status_code}")
-            doc = {k: _decode(v) for k, v in answer.json().get("fields", {}).items()}
+            doc = self._read_creation()
             if not seen or seen[-1] != str(doc.get("status")):
                 seen.append(str(doc.get("status")))
             if doc.get("status") == "draft":
-                state["doc"] = doc
+                self.doc = doc
                 return " → ".join(seen)
             if doc.get("status") == "failed":
                 raise SmokeFailure(f"the creation failed: {doc.get('error')} (refunded: {doc.get('refunded')})")
             time.sleep(1)
-        raise SmokeFailure(f"no draft after {wait_seconds:.0f} s (last: {' → '.join(seen)})")
+        raise SmokeFailure(f"no draft after {self.wait_seconds:.0f} s (last: {' → '.join(seen)})")
 
-    def fetch_video() -> str:
-        answer = http.get(state["doc"]["mediaUrl"], timeout=60)
+    def fetch_video(self) -> str:
+        answer = self.http.get(self.doc["mediaUrl"], timeout=60)
         kind = answer.headers.get("Content-Type", "")
         if answer.status_code != 200 or not answer.content or not kind.startswith("video/mp4"):
             raise SmokeFailure(f"GET mediaUrl: {answer.status_code}, {len(answer.content)} bytes, {kind or 'no type'}")
         return f"{len(answer.content)} bytes, {kind}"
 
-    def delete_it() -> str:
-        answer = as_user("DELETE", f"{endpoints.firestore}/creations/{state['cid']}")
+    def delete_it(self) -> str:
+        answer = self._as_user("DELETE", f"{self.endpoints.firestore}/creations/{self.cid}")
         if answer.status_code != 200:
             raise SmokeFailure(f"the owner's delete answered {answer.status_code}: {answer.text[:160]}")
         return "deleted by its owner"
 
-    def check_ledger() -> str:
-        report = ledger_check.run([state["uid"]])
+    def check_ledger(self) -> str:
+        from adapters.firebase_app import firestore_client
+        from ops import ledger_check
+
+        report = ledger_check.run([self.uid])
         if not report.ok:
             raise SmokeFailure("; ".join(report.problems))
-        entries = {s.id for s in firestore_client().collection(f"users/{state['uid']}/transactions").stream()}
-        if entries != {"grant_smoke", f"debit_{state['cid']}"}:
+        entries = {s.id for s in firestore_client().collection(f"users/{self.uid}/transactions").stream()}
+        if entries != {"grant_smoke", f"debit_{self.cid}"}:
             raise SmokeFailure(f"ledger entries {sorted(entries)}: expected the grant and one debit")
-        return f"grant + debit of {state['doc'].get('tokenCost')} tokens, balances agree"
+        return f"grant + debit of {self.doc.get('tokenCost')} tokens, balances agree"
 
-    def remove_user() -> str:
+    def remove_user(self) -> str:
+        from firebase_admin import auth
+
+        from adapters.firebase_app import app, firestore_client
+
         db = firestore_client()
-        if "uid" in state:
-            for snap in db.collection(f"users/{state['uid']}/transactions").stream():
+        if self.uid:
+            for snap in db.collection(f"users/{self.uid}/transactions").stream():
                 snap.reference.delete()
-            db.document(f"users/{state['uid']}").delete()
-            db.document(f"profiles/{state['uid']}").delete()
-            auth.delete_user(state["uid"], app=app())
+            db.document(f"users/{self.uid}").delete()
+            db.document(f"profiles/{self.uid}").delete()
+            auth.delete_user(self.uid, app=app())
         return "account, balance and ledger removed"
 
+
+def _failed(exc: Exception) -> str:
+    """A failed step's note: SmokeFailure says it in words; anything else is named, no traceback."""
+    return str(exc) if isinstance(exc, SmokeFailure) else f"{type(exc).__name__}: {exc}"[:200]
+
+
+def smoke(project: str, endpoints: Endpoints, http, wait_seconds: float = WAIT_FOR_DRAFT_SECONDS) -> Run:
+    """Runs the steps; the throw-away user is removed whatever failed."""
+    run, user = Run(), Smoke(endpoints, http, wait_seconds)
     try:
-        for name, body in (
-            ("make a throw-away user, sign in", make_user),
-            ("grant one short video's tokens", grant),
-            ("write the request (rules, ID token)", write_request),
-            ("wait for the draft", wait_for_draft),
-            ("fetch the video", fetch_video),
-            ("delete the creation", delete_it),
-            ("audit the user's ledger", check_ledger),
-        ):
+        for name, body in user.steps():
             run.step(name, body)
-    except SmokeFailure as exc:
-        run.steps[-1].note = str(exc)
     except Exception as exc:  # noqa: BLE001 — the screen names the step and the error, no traceback
-        run.steps[-1].note = f"{type(exc).__name__}: {exc}"[:200]
+        run.steps[-1].note = _failed(exc)
     finally:
         try:
-            run.step("remove the user", remove_user)
+            run.step("remove the user", user.remove_user)
         except Exception as exc:  # noqa: BLE001
-            run.steps[-1].note = f"{type(exc).__name__}: {exc}"[:200]
+            run.steps[-1].note = _failed(exc)
     return run
 
 

@@ -1,5 +1,5 @@
-"""What the stand-ins share: a JSON client for their `/_control/` APIs and the CLI's
-run-until-signalled loop."""
+"""What the stand-ins share: a JSON client for their `/_control/` APIs, serving in a thread,
+and the CLI's run-until-signalled loop."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import socketserver
 import threading
 import urllib.error
 import urllib.request
-from typing import Any
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Self
 
 CONTROL_PREFIX = "/_control/"
 
@@ -50,19 +51,43 @@ class ControlClient:
 
 
 class ServedOnPort:
-    """The address and `with` support of a stand-in that runs an http.server in a thread;
-    the class provides `host`, `_httpd`, `start()` (returning self) and `stop()`."""
+    """The lifecycle, address and `with` support of a stand-in that runs an http.server in a
+    daemon thread: the class provides `host`, `requested_port` and `_make_httpd()`; a stand-in
+    with more to let go on stop overrides `stop()` around `super().stop()`."""
 
     host: str
-    _httpd: socketserver.TCPServer | None
+    requested_port: int = 0
+    thread_name: str = "stand-in"
+    _httpd: socketserver.TCPServer | None = None
+    _thread: threading.Thread | None = None
 
-    def start(self) -> Any:
+    def _make_httpd(self) -> socketserver.TCPServer:
         raise NotImplementedError
+
+    def start(self) -> Self:
+        if self._httpd is not None:
+            raise RuntimeError("already started")
+        self._httpd = self._make_httpd()
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.1},  # stop() waits up to one interval
+            name=f"{self.thread_name}-{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
 
     def stop(self) -> None:
-        raise NotImplementedError
+        if self._httpd is None:
+            return
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._httpd = None
+        self._thread = None
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc_info: Any) -> None:
@@ -77,6 +102,13 @@ class ServedOnPort:
     @property
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+
+def threading_server(host: str, port: int, handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
+    """An HTTP server whose request threads do not hold the process up at exit."""
+    httpd = ThreadingHTTPServer((host, port), handler)
+    httpd.daemon_threads = True
+    return httpd
 
 
 def run_until_signalled(server) -> threading.Event:

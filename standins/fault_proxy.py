@@ -95,6 +95,8 @@ class Fault:
 class FaultProxy(ServedOnPort):
     """The proxy. `start()` serves from a background thread; `stop()` ends it."""
 
+    thread_name = "fault-proxy"
+
     def __init__(
         self,
         upstream: str = DEFAULT_UPSTREAM,
@@ -123,34 +125,19 @@ class FaultProxy(ServedOnPort):
         self._refused = 0
         self._by_method: dict[str, int] = {}
         self._httpd: RelayServer | None = None
-        self._thread: threading.Thread | None = None
 
     # ----- lifecycle
 
-    def start(self) -> FaultProxy:
-        if self._httpd is not None:
-            raise RuntimeError("already started")
-        self._httpd = RelayServer((self.host, self.requested_port), make_handler(self))
-        self._httpd.tls_context = self._tls_context
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.1},  # stop() waits up to one interval
-            name=f"fault-proxy-{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
+    def _make_httpd(self) -> RelayServer:
+        httpd = RelayServer((self.host, self.requested_port), make_handler(self))
+        httpd.tls_context = self._tls_context
+        return httpd
 
     def stop(self) -> None:
-        if self._httpd is None:
-            return
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._httpd.close_connections()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._httpd = None
-        self._thread = None
+        httpd = self._httpd
+        super().stop()
+        if httpd is not None:
+            httpd.close_connections()  # the relayed connections a fault still holds
 
     @property
     def s3_url(self) -> str:

@@ -31,7 +31,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -39,8 +39,9 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from standins.control import CONTROL_PREFIX, ControlClient, ServedOnPort, run_until_signalled
+from standins.control import CONTROL_PREFIX, ControlClient, ServedOnPort, run_until_signalled, threading_server
 from standins.faults import FaultQueue, FaultSpecError, check_fields, check_kind, check_times, not_number, specs_of
+from standins.json_http import JsonHandler
 
 DEFAULT_PORT = 9015
 SCOPES = frozenset(
@@ -349,8 +350,10 @@ def make_service_account_key(path: str, project: str, token_uri: str) -> dict:
 
 
 class FcmStandIn(ServedOnPort):
+    thread_name = "fcm-standin"
+
     def __init__(self, host: str = "127.0.0.1", port: int = 0, project: str = "demo-phoenix", quiet: bool = True):
-        self.host, self._port, self.project, self.quiet = host, port, project, quiet
+        self.host, self.requested_port, self.project, self.quiet = host, port, project, quiet
         self.credentials = Credentials()
         self.faults: FaultQueue[Fault] = FaultQueue()
         self._lock = threading.Lock()
@@ -358,21 +361,9 @@ class FcmStandIn(ServedOnPort):
         self._unregistered: set[str] = set()
         self._messages: list[dict] = []
         self._refused: dict[str, int] = {}
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> FcmStandIn:
-        self._httpd = ThreadingHTTPServer((self.host, self._port), _handler(self))
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
+    def _make_httpd(self) -> ThreadingHTTPServer:
+        return threading_server(self.host, self.requested_port, _handler(self))
 
     @property
     def token_uri(self) -> str:
@@ -389,10 +380,9 @@ class FcmStandIn(ServedOnPort):
             self._tokens[token] = (time.time() + TOKEN_LIFETIME_S, scopes)
         return {"access_token": token, "expires_in": TOKEN_LIFETIME_S, "token_type": "Bearer"}
 
-    def send(self, project: str, authorization: str | None, raw: bytes) -> dict:
-        bearer = (authorization or "")[len("Bearer ") :] if (authorization or "").startswith("Bearer ") else ""
+    def send(self, project: str, bearer: str | None, raw: bytes) -> dict:
         with self._lock:
-            granted = self._tokens.get(bearer)
+            granted = self._tokens.get(bearer or "")
         if granted is None or granted[0] < time.time():
             raise FcmError(
                 401,
@@ -472,62 +462,48 @@ class FcmStandIn(ServedOnPort):
             self._refused[status] = self._refused.get(status, 0) + 1
 
 
-def _handler(server: FcmStandIn):
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+class _Handler(JsonHandler):
+    stand_in: FcmStandIn  # bound by _handler
+    protocol_version = "HTTP/1.1"
+    content_type = "application/json; charset=UTF-8"
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
-            if not server.quiet:
-                super().log_message(format, *args)
+    def route(self, method: str) -> None:
+        path = urlsplit(self.path).path
+        raw = self.raw_body() if method == "POST" else b""
+        if path.startswith(CONTROL_PREFIX):
+            self._control(method, path[len(CONTROL_PREFIX) :], raw)
+        elif method == "POST" and path == "/token":
+            self._token(raw)
+        elif method == "POST" and (match := SEND_PATH.match(path)) is not None:
+            self._send(match.group(1), raw)
+        else:
+            self.error(404, "NOT_FOUND", "The requested URL was not found.")
 
-        def _reply(self, code: int, body: dict, headers: dict[str, str] | None = None) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json; charset=UTF-8")
-            self.send_header("Content-Length", str(len(data)))
-            for key, value in (headers or {}).items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(data)
+    def _control(self, method: str, action: str, raw: bytes) -> None:
+        try:
+            body = json.loads(raw) if raw else {}
+            self.answer(200, self.stand_in.control(method, action, body))
+        except (FaultSpecError, ValueError) as exc:
+            self.answer(400, {"error": str(exc)})
+        except KeyError:
+            self.answer(404, {"error": f"no control {method} {CONTROL_PREFIX}{action}"})
 
-        def _body(self) -> bytes:
-            return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+    def _token(self, raw: bytes) -> None:
+        try:
+            self.answer(200, self.stand_in.issue_token(parse_qs(raw.decode())))
+        except ValueError as exc:
+            self.answer(400, {"error": "invalid_grant", "error_description": str(exc)})
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
-            self._route("GET")
+    def _send(self, project: str, raw: bytes) -> None:
+        try:
+            self.answer(200, self.stand_in.send(project, self.bearer(), raw))
+        except FcmError as exc:
+            self.stand_in.note_refused(exc.fcm_code or exc.status)
+            self.answer(exc.http, exc.body(), exc.headers)
 
-        def do_POST(self) -> None:  # noqa: N802
-            self._route("POST")
 
-        def _route(self, method: str) -> None:
-            path = urlsplit(self.path).path
-            raw = self._body() if method == "POST" else b""
-            if path.startswith(CONTROL_PREFIX):
-                try:
-                    body = json.loads(raw) if raw else {}
-                    self._reply(200, server.control(method, path[len(CONTROL_PREFIX) :], body))
-                except (FaultSpecError, ValueError) as exc:
-                    self._reply(400, {"error": str(exc)})
-                except KeyError:
-                    self._reply(404, {"error": f"no control {method} {path}"})
-                return
-            if method == "POST" and path == "/token":
-                try:
-                    self._reply(200, server.issue_token(parse_qs(raw.decode())))
-                except ValueError as exc:
-                    self._reply(400, {"error": "invalid_grant", "error_description": str(exc)})
-                return
-            match = SEND_PATH.match(path)
-            if method != "POST" or match is None:
-                self._reply(404, FcmError(404, "NOT_FOUND", "The requested URL was not found.").body())
-                return
-            try:
-                self._reply(200, server.send(match.group(1), self.headers.get("Authorization"), raw))
-            except FcmError as exc:
-                server.note_refused(exc.fcm_code or exc.status)
-                self._reply(exc.http, exc.body(), exc.headers)
-
-    return Handler
+def _handler(server: FcmStandIn) -> type[_Handler]:
+    return type("Handler", (_Handler,), {"stand_in": server, "quiet": server.quiet})
 
 
 class FcmControl(ControlClient):

@@ -14,6 +14,7 @@ from xml.sax.saxutils import escape
 
 from standins.control import CONTROL_PREFIX
 from standins.http_relay import ClientGone, RelayHandler, is_chunked
+from standins.json_http import parse_json
 from standins.r2_compat import refusal as r2_refusal
 
 if TYPE_CHECKING:
@@ -169,13 +170,7 @@ class _Handler(RelayHandler):
             self.close_connection = True
             raise ControlError("control calls take a Content-Length body")
         length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        if not raw.strip():
-            return {}
-        try:
-            return json.loads(raw)
-        except json.JSONDecodeError as error:
-            raise ControlError(f"Invalid JSON payload received: {error}") from error
+        return parse_json(self.rfile.read(length) if length else b"", ControlError)
 
     def log_message(self, format: str, *args: Any) -> None:
         # One line per request is written by the proxy itself; silence the default access log.

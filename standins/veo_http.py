@@ -11,6 +11,7 @@ from datetime import date
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 
+from standins.json_http import parse_json
 from standins.veo_checks import ApiError, check_model
 from standins.veo_checks import invalid as _invalid
 from standins.veo_state import _MODEL_CALL_PATH, DEFAULT_STALL_SECONDS, Fault, _log
@@ -103,13 +104,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _read_json(self) -> Any:
         length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        if not raw.strip():
-            return {}
-        try:
-            return json.loads(raw)
-        except json.JSONDecodeError as error:
-            raise _invalid(f"Invalid JSON payload received: {error}") from error
+        return parse_json(self.rfile.read(length) if length else b"", _invalid)
 
     def _send_json(self, status: int, payload: Any) -> None:
         data = json.dumps(payload).encode("utf-8")

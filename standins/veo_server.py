@@ -31,7 +31,7 @@ from datetime import date
 from http.server import ThreadingHTTPServer
 from typing import Any
 
-from standins.control import ControlClient, ServedOnPort, run_until_signalled
+from standins.control import ControlClient, ServedOnPort, run_until_signalled, threading_server
 from standins.faults import FaultQueue, FaultSpecError, specs_of
 from standins.veo_checks import ApiError, MinuteQuota, check_model, parse_start
 from standins.veo_checks import invalid as _invalid
@@ -62,6 +62,8 @@ CONFIG_FIELDS = frozenset({"delaySeconds", "delayMaxSeconds", "blockedTerms", "q
 
 class VeoStandIn(ServedOnPort):
     """The stand-in server. `start()` serves from a background thread; `stop()` ends it."""
+
+    thread_name = "veo-standin"
 
     def __init__(
         self,
@@ -102,36 +104,17 @@ class VeoStandIn(ServedOnPort):
         self._starts = 0
         self._polls = 0
         self._output = OutputWriter(self.gcs_endpoint, gcs_project)
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # ----- lifecycle
 
-    def start(self) -> VeoStandIn:
-        if self._httpd is not None:
-            raise RuntimeError("already started")
-        handler = make_handler(self)
-        self._httpd = ThreadingHTTPServer((self.host, self.requested_port), handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.1},  # stop() waits up to one interval
-            name=f"veo-standin-{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
+    def _make_httpd(self) -> ThreadingHTTPServer:
+        return threading_server(self.host, self.requested_port, make_handler(self))
 
     def stop(self) -> None:
         if self._httpd is None:
             return
         self._stopping.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._httpd = None
-        self._thread = None
+        super().stop()
         self._stopping.clear()
 
     def hold(self, seconds: float) -> None:

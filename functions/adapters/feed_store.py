@@ -344,7 +344,6 @@ def take_down(creation_id: str, reason: str, by: str) -> str | None:
         review_doc = review.to_dict() if review.exists else None
         judged = _judge(tx, review_doc, upheld=True)
         before = _status(snap)
-        prior = (review_doc or {}).get("takenDown") or {}
         mark = {"state": moderation.TAKEN_DOWN, "reason": reason, "at": firestore.SERVER_TIMESTAMP}
         change: dict = {"moderation": mark}
         if before == Status.PUBLISHED:
@@ -354,10 +353,12 @@ def take_down(creation_id: str, reason: str, by: str) -> str | None:
         tx.delete(db().collection(PUBLICATIONS).document(creation_id))
         for ref, standing in judged:
             tx.set(ref, standing)
-        # The held copy's key carries a secret no client ever reads (domain/media.held_key).
-        held = prior.get("heldSecret") or secrets.token_urlsafe(24)
+        # The held copy's key carries a secret no client ever reads (domain/media.held_key),
+        # the same for every takedown of the creation: a restore keeps it (see held_secret).
+        held = moderation.held_secret(review_doc) or secrets.token_urlsafe(24)
         fields = {
-            "takenDown": {"reason": reason, "by": by, "at": firestore.SERVER_TIMESTAMP, "heldSecret": held},
+            "heldSecret": held,
+            "takenDown": {"reason": reason, "by": by, "at": firestore.SERVER_TIMESTAMP},
             "hidden": False,
             "needsReview": False,
             "reporters": {},

@@ -202,14 +202,21 @@ HELD_PREFIX = "held/"
 
 
 def held_key(creation_id: str, held_secret: str, draft_key: str) -> str:
-    """The held copy of one of a draft's objects (its video or its poster)."""
+    """The held copy of one of a draft's objects (its video or its poster). It names the draft's
+    own secret too: the held secret outlives a restore (moderation/{id} keeps it), so a later
+    document with the same id must never find, or get back, an earlier one's held bytes."""
     suffix = POSTER_SUFFIX if draft_key.endswith(POSTER_SUFFIX) else VIDEO_SUFFIX
-    return f"{HELD_PREFIX}{_segment(creation_id)}/{_segment(held_secret)}{suffix}"
+    incarnation = secret_of(draft_key[: -len(suffix)] + VIDEO_SUFFIX)
+    if incarnation is None:
+        raise ValueError(f"no draft key: {draft_key!r}")
+    return f"{HELD_PREFIX}{_segment(creation_id)}/{_segment(held_secret)}/{_segment(incarnation)}{suffix}"
 
 
 def draft_keys_of(creation: dict) -> list[str]:
-    """The private objects of THIS document: its draft video and poster."""
+    """The private objects of THIS document: its draft poster, then its video. In that order,
+    whichever way they move (held or back): the video is the last to go and the last to come
+    back, so whoever sees the video's URL answer (or not) sees its poster's do the same."""
     key = creation.get("mediaKey")
     if not isinstance(key, str) or secret_of(key) is None:
         return []
-    return [key, poster_key(key)]
+    return [poster_key(key), key]

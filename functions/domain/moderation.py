@@ -230,5 +230,25 @@ def media_change(before: dict | None, after: dict | None) -> str:
 
 
 def held_secret(review: dict | None) -> str | None:
-    secret = ((review or {}).get("takenDown") or {}).get("heldSecret")
-    return secret if isinstance(secret, str) and secret else None
+    """The secret of the held keys (domain/media.held_key). Kept at the top of moderation/{id}
+    across restores, so every takedown of a creation holds its media at the same keys and an
+    event delivered late (a takedown's after its restore, a restore's after a new takedown)
+    still knows where they are. Records written before kept it only in `takenDown`."""
+    review = review or {}
+    for secret in (review.get("heldSecret"), (review.get("takenDown") or {}).get("heldSecret")):
+        if isinstance(secret, str) and secret:
+            return secret
+    return None
+
+
+def media_target(creation: dict) -> str:
+    """What the media of a creation must be now, read from the creation's own moderation mark
+    (written in the same transaction as moderation/{id}): HOLD while taken down, HIDE while
+    hidden by reports, SHOW otherwise. An event only wakes the handler; what it does comes from
+    here, so a late or repeated event never undoes a later decision."""
+    state = state_of(creation)
+    if state == TAKEN_DOWN:
+        return MediaChange.HOLD
+    if state == UNDER_REVIEW:
+        return MediaChange.HIDE
+    return MediaChange.SHOW

@@ -1,14 +1,20 @@
 """onWrite of moderation/{id}: a moderation decision reaches the media.
 
-- taken down: the draft video and poster are moved to a held key (domain/media.held_key) whose
+- taken down: the draft poster and video are moved to held keys (domain/media.held_key) whose
   secret only the server-only moderation/{id} holds, so the owner's mediaUrl/posterUrl and the
   public copies answer 404 to everyone; the bytes are kept for an appeal;
 - restored from a takedown: the held objects come back to the draft's own keys (same URLs);
 - hidden by reports (pending review): the public copies are deleted, the draft stays;
 - visible again: the publish is redone (public copies and feed entry) if still published.
-Acts only when the takenDown or hidden state changes (domain/moderation.media_change); every
-step is safe to repeat. The documented delay before nothing is served is this run (seconds)
-plus the CDN's cache time of a public copy (Cache-Control max-age=300, adapters/r2.py).
+The poster moves first and the video last, both ways (domain/media.draft_keys_of).
+
+A write wakes the handler only when the takenDown or hidden state changes
+(domain/moderation.media_change), but what it does follows the creation's moderation mark as it
+is now (domain/moderation.media_target), read again after acting: events come at least once and
+in any order, so a takedown's event delivered after its restore (or a restore running while the
+takedown's moves still run) brings the media back instead of holding them for good. Every step
+is safe to repeat. The documented delay before nothing is served is this run (seconds) plus the
+CDN's cache time of a public copy (Cache-Control max-age=300, adapters/r2.py).
 """
 
 from __future__ import annotations
@@ -22,33 +28,48 @@ from domain.states import Status
 from handlers import common, publish_creation
 from ports import Services
 
+# A decision taken while a run moves the media is applied by that run; more than this many
+# decisions during one run are left to their own events.
+MAX_ROUNDS = 3
+
 
 def handle(creation_id: str, before: dict | None, after: dict | None, services: Services) -> str:
-    change = moderation.media_change(before, after)
-    if change == moderation.MediaChange.NONE:
-        return change
+    """What the media were made to be (HOLD, HIDE or SHOW), or NONE: nothing to do."""
+    if moderation.media_change(before, after) == moderation.MediaChange.NONE:
+        return moderation.MediaChange.NONE
+    # The same secret before and after (moderation/{id} keeps it across restores); either
+    # side has it when the write was a takedown or its end.
+    secret = moderation.held_secret(after) or moderation.held_secret(before)
+    done = moderation.MediaChange.NONE
     creation = services.store.load_creation(creation_id)
-    if creation is None:
-        return moderation.MediaChange.NONE  # deleted: cleanupcreation removed its media
-    if change == moderation.MediaChange.HOLD:
-        secret = moderation.held_secret(after)
-        if secret is None:
-            return moderation.MediaChange.NONE
+    for _ in range(MAX_ROUNDS):
+        if creation is None:
+            break  # deleted: cleanupcreation removed its media
+        target = moderation.media_target(creation)
+        _converge(creation_id, creation, target, secret, services)
+        done = target
+        creation = services.store.load_creation(creation_id)
+        if creation is None or moderation.media_target(creation) == target:
+            break
+    if done != moderation.MediaChange.NONE:
+        log.moderation_media(creation_id, done)
+    return done
+
+
+def _converge(creation_id: str, creation: dict, target: str, secret: str | None, services: Services) -> None:
+    if target == moderation.MediaChange.HOLD:
         _remove_public(creation_id, creation, services)
-        for key in media.draft_keys_of(creation):
-            _move(key, media.held_key(creation_id, secret, key), services)
-    elif change == moderation.MediaChange.RELEASE:
-        secret = moderation.held_secret(before)
-        if secret is None:
-            return moderation.MediaChange.NONE
+        if secret is not None:
+            for key in media.draft_keys_of(creation):
+                _move(key, media.held_key(creation_id, secret, key), services)
+        return
+    if secret is not None:  # no longer taken down: whatever is held comes back
         for key in media.draft_keys_of(creation):
             _move(media.held_key(creation_id, secret, key), key, services)
-    elif change == moderation.MediaChange.HIDE:
+    if target == moderation.MediaChange.HIDE:
         _remove_public(creation_id, creation, services)
-    elif change == moderation.MediaChange.SHOW and creation.get("status") == Status.PUBLISHED:
+    elif creation.get("status") == Status.PUBLISHED:
         publish_creation.publish(creation_id, creation, services)
-    log.moderation_media(creation_id, change)
-    return change
 
 
 def _remove_public(creation_id: str, creation: dict, services: Services) -> None:

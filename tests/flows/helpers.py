@@ -69,6 +69,31 @@ def balance(client: UserClient, uid: str) -> int:
     return client.get(f"users/{uid}")["tokens"]
 
 
+def accountable_reporters(count: int, tokens: int | None = None) -> list[tuple]:
+    """Users whose reports count (docs/client-contract.md, Reports): signed up with a verified
+    email (the rules' half) and charged for a video of their own (the server's half: a debit in
+    their ledger; the video is left to finish on its own). (user, client) pairs."""
+    from adapters import store
+    from tests.support.firestore_rest import sign_up
+
+    players = []
+    for _ in range(count):
+        user = sign_up(f"reporter-{uuid.uuid4().hex[:12]}@example.test", verified=True)
+        store.grant(user.uid, cost() if tokens is None else tokens, "test grant", grant_id="grant_initial")
+        players.append((user, UserClient(user.id_token)))
+    charged = [
+        (user, client, submit(client, user.uid, f"{uuid.uuid4().hex[:8]} a reporter's own video"))
+        for user, client in players
+    ]
+    for user, client, cid in charged:
+        wait_until(
+            lambda c=client, u=user, i=cid: ledger_of(c, u.uid).get(f"debit_{i}"),
+            timeout=90,
+            what="the reporter's debit",
+        )
+    return players
+
+
 def assert_ledger_ok(*uids: str) -> None:
     from ops import ledger_check
 

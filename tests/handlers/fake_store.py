@@ -518,6 +518,9 @@ class FakeFeed(Scripted):
         self.reviews[creation_id] = plan.review
         if plan.newly_hidden and creation_id in self.store.feed:
             self.store.feed[creation_id]["visible"] = False
+        creation = self.store.creations.get(creation_id)
+        if plan.newly_hidden and creation is not None and not moderation.is_taken_down(creation):
+            creation["moderation"] = {"state": moderation.UNDER_REVIEW, "at": now}  # as feed_store marks the owner's
         return plan.review["reports"], plan.newly_hidden
 
     def published_by(self, user_id: str, after_id: str | None, limit: int) -> list[str]:

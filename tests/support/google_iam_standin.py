@@ -9,30 +9,95 @@ from __future__ import annotations
 
 import base64
 import copy
-import json
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+
+from tests.support.google_json import GoogleJsonHandler, GoogleStandin, Route
 
 
-class IamStandin:
+def _policy_problem(policy: dict) -> str | None:
+    """Why Google would refuse to store this policy (400 INVALID_ARGUMENT), or None."""
+    for b in policy.get("bindings", []):
+        if not str(b.get("role", "")).startswith("roles/") or not b.get("members"):
+            return f"invalid binding {b}"
+        if b.get("condition") and policy.get("version") != 3:
+            return "conditional bindings need policy version 3"
+    return None
+
+
+class _Handler(GoogleJsonHandler):
+    standin: IamStandin  # bound by GoogleStandin._make_httpd
+    methods = ("GET", "POST", "PUT")
+
+    def routes(self) -> tuple[Route, ...]:
+        p = re.escape(self.standin.project)
+        return (
+            ("GET", rf"/v1/projects/{p}", self._project),
+            ("POST", rf"/v1/projects/{p}:getIamPolicy", self._get_project_policy),
+            ("POST", rf"/v1/projects/{p}:setIamPolicy", self._set_project_policy),
+            ("GET", r"/storage/v1/b/([^/]+)/iam", self._get_bucket_policy),
+            ("PUT", r"/storage/v1/b/([^/]+)/iam", self._set_bucket_policy),
+        )
+
+    def _project(self, query: dict) -> None:
+        self.answer(200, {"projectId": self.standin.project, "projectNumber": self.standin.number})
+
+    def _get_project_policy(self, query: dict) -> None:
+        self._read("project", self.json_body().get("options", {}).get("requestedPolicyVersion"))
+
+    def _set_project_policy(self, query: dict) -> None:
+        body = self.json_body()
+        if set(body) - {"policy", "updateMask"} or "policy" not in body:
+            return self.error(400, "INVALID_ARGUMENT", "Invalid JSON payload: expected {policy}.")
+        return self._write("project", body["policy"])
+
+    def _bucket(self, bucket: str) -> str | None:
+        """The bucket's policy key; None (and 404 answered) when there is no such bucket."""
+        key = f"bucket:{bucket}"
+        if key not in self.standin.policies:
+            self.error(404, "NOT_FOUND", "The specified bucket does not exist.")
+            return None
+        return key
+
+    def _get_bucket_policy(self, bucket: str, query: dict) -> None:
+        if (key := self._bucket(bucket)) is not None:
+            asked = (query.get("optionsRequestedPolicyVersion") or [None])[0]
+            self._read(key, int(asked) if asked else None)
+
+    def _set_bucket_policy(self, bucket: str, query: dict) -> None:
+        if (key := self._bucket(bucket)) is not None:
+            self._write(key, self.json_body())
+
+    def _read(self, key: str, asked) -> None:
+        policy = self.standin.policies.get(key)
+        if policy is None:
+            return self.error(403, "PERMISSION_DENIED", "The caller does not have permission")
+        if policy["version"] == 3 and asked != 3:
+            return self.error(400, "INVALID_ARGUMENT", "a policy with conditions is read as version 3")
+        return self.answer(200, policy)
+
+    def _write(self, key: str, policy: dict) -> None:
+        standin = self.standin
+        if policy.get("etag") != standin.policies[key]["etag"]:
+            return self.error(
+                409, "ABORTED", "There were concurrent policy changes. Please retry the whole read-modify-write"
+            )
+        if (problem := _policy_problem(policy)) is not None:
+            return self.error(400, "INVALID_ARGUMENT", problem)
+        standin.policies[key] = {k: copy.deepcopy(v) for k, v in policy.items()}
+        standin.writes.append((key, copy.deepcopy(policy)))
+        standin._new_etag(key)
+        return self.answer(200, standin.policies[key])
+
+
+class IamStandin(GoogleStandin):
+    handler = _Handler
+    thread_name = "google-iam-standin"
+
     def __init__(self, project: str, number: str):
         self.project, self.number = project, number
         self.policies: dict[str, dict] = {}  # "project" or "bucket:<name>" -> policy
         self.writes: list[tuple[str, dict]] = []
         self._version = 0
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
 
     def set_policy(self, key: str, bindings: list[dict]) -> None:
         self.policies[key] = {"version": 3 if any("condition" in b for b in bindings) else 1, "bindings": bindings}
@@ -41,87 +106,3 @@ class IamStandin:
     def _new_etag(self, key: str) -> None:
         self._version += 1
         self.policies[key]["etag"] = base64.b64encode(f"v{self._version}".encode()).decode()
-
-    def _handler(self):
-        standin = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def _answer(self, code: int, body: dict) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def _error(self, code: int, status: str, message: str) -> None:
-                self._answer(code, {"error": {"code": code, "status": status, "message": message}})
-
-            def _body(self) -> dict:
-                length = int(self.headers.get("Content-Length") or 0)
-                return json.loads(self.rfile.read(length) or b"{}")
-
-            def _route(self, method: str) -> None:
-                if not (self.headers.get("Authorization") or "").startswith("Bearer "):
-                    return self._error(401, "UNAUTHENTICATED", "Request is missing required authentication credential.")
-                url = urlsplit(self.path)
-                query = parse_qs(url.query)
-                p = re.escape(standin.project)
-                if method == "GET" and re.fullmatch(rf"/v1/projects/{p}", url.path):
-                    return self._answer(200, {"projectId": standin.project, "projectNumber": standin.number})
-                if method == "POST" and re.fullmatch(rf"/v1/projects/{p}:getIamPolicy", url.path):
-                    asked = self._body().get("options", {}).get("requestedPolicyVersion")
-                    return self._read("project", asked)
-                if method == "POST" and re.fullmatch(rf"/v1/projects/{p}:setIamPolicy", url.path):
-                    body = self._body()
-                    if set(body) - {"policy", "updateMask"} or "policy" not in body:
-                        return self._error(400, "INVALID_ARGUMENT", "Invalid JSON payload: expected {policy}.")
-                    return self._write("project", body["policy"])
-                if m := re.fullmatch(r"/storage/v1/b/([^/]+)/iam", url.path):
-                    key = f"bucket:{m.group(1)}"
-                    if key not in standin.policies:
-                        return self._error(404, "NOT_FOUND", "The specified bucket does not exist.")
-                    if method == "GET":
-                        asked = (query.get("optionsRequestedPolicyVersion") or [None])[0]
-                        return self._read(key, int(asked) if asked else None)
-                    if method == "PUT":
-                        return self._write(key, self._body())
-                return self._error(404, "NOT_FOUND", f"no such method: {method} {url.path}")
-
-            def _read(self, key: str, asked) -> None:
-                policy = standin.policies.get(key)
-                if policy is None:
-                    return self._error(403, "PERMISSION_DENIED", "The caller does not have permission")
-                if policy["version"] == 3 and asked != 3:
-                    return self._error(400, "INVALID_ARGUMENT", "a policy with conditions is read as version 3")
-                return self._answer(200, policy)
-
-            def _write(self, key: str, policy: dict) -> None:
-                current = standin.policies[key]
-                if policy.get("etag") != current["etag"]:
-                    return self._error(
-                        409, "ABORTED", "There were concurrent policy changes. Please retry the whole read-modify-write"
-                    )
-                for b in policy.get("bindings", []):
-                    if not str(b.get("role", "")).startswith("roles/") or not b.get("members"):
-                        return self._error(400, "INVALID_ARGUMENT", f"invalid binding {b}")
-                    if b.get("condition") and policy.get("version") != 3:
-                        return self._error(400, "INVALID_ARGUMENT", "conditional bindings need policy version 3")
-                standin.policies[key] = {k: copy.deepcopy(v) for k, v in policy.items()}
-                standin.writes.append((key, copy.deepcopy(policy)))
-                standin._new_etag(key)
-                return self._answer(200, standin.policies[key])
-
-            def do_GET(self):
-                self._route("GET")
-
-            def do_POST(self):
-                self._route("POST")
-
-            def do_PUT(self):
-                self._route("PUT")
-
-        return Handler
