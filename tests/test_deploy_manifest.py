@@ -142,11 +142,12 @@ def test_env_example_lists_every_param():
 
 def test_make_deploy_refuses_demo_projects_and_a_missing_project():
     root = os.path.dirname(FUNCTIONS_DIR)
-    demo = subprocess.run(
-        ["make", "-s", "deploy", "PROJECT=demo-phoenix"], cwd=root, capture_output=True, text=True, timeout=600
-    )
+    # `-o install`: a test never installs. The install step may rebuild the venv the running
+    # suite (and its emulator's workers) import from, and it needs the network.
+    make = ["make", "-s", "-o", "install", "deploy"]
+    demo = subprocess.run([*make, "PROJECT=demo-phoenix"], cwd=root, capture_output=True, text=True, timeout=600)
     assert demo.returncode != 0 and "refusing to deploy to demo-phoenix" in demo.stdout
-    missing = subprocess.run(["make", "-s", "deploy"], cwd=root, capture_output=True, text=True, timeout=600)
+    missing = subprocess.run(make, cwd=root, capture_output=True, text=True, timeout=600)
     assert missing.returncode != 0 and "usage: make deploy PROJECT=" in missing.stdout
 
 
