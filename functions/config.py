@@ -182,7 +182,7 @@ class Settings:
     project_id: str = ""  # the Vertex AI project Veo runs in: this function's own
     fcm_base_url: str = ""
     fcm_credentials_file: str = ""
-    uploads_bucket: str = ""  # the photos users upload (issue #25); "" when unknown
+    uploads_bucket: str = ""  # the photos users upload; "" when unknown
 
 
 def settings() -> Settings:

@@ -169,7 +169,7 @@ class CreationStore(Protocol):
 
     def upload_intents_older_than(self, cutoff: datetime, limit: int) -> list[tuple[str, str]]: ...
 
-    # -- photos named by creations (issue #25) --
+    # -- photos named by creations --
 
     def uploads_in_use(self, paths: list[str]) -> set[str]:
         """Those of `paths` a creation that has not failed names as image or lastFrame."""

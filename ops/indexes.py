@@ -82,7 +82,9 @@ def required_index(q: Query) -> Needed | None:
     equality filters on several fields are served by merging them. A collection group query
     gets no automatic single-field index. Inequality fields are ordered first (implicitly);
     the document name ends every index. A sum/avg reads the aggregated field from the index
-    entries, so that field comes last."""
+    entries, so that field comes last. An `in` is an OR of equalities on its one field, and an
+    ascending order by document name is the order of every index's entries: neither needs a
+    composite index on its own (Firestore's index overview and query docs, checked 2026-12-04)."""
     tail = _tail(q)
     scope = "COLLECTION_GROUP" if q.group else "COLLECTION"
     if (q.equals and tail) or len(tail) > 1:
@@ -361,6 +363,7 @@ def _exercise() -> None:
     creation_reads.in_flight_older_than(now)
     creation_reads.in_flight_without_a_time(now)
     creation_reads.published_since(now, 10)
+    creation_reads.uploads_in_use(["uploads/user/a", "uploads/user/b"])
     admission_store.queued_ahead(now)
     feed_store.published_by("user", None, 10)
     feed_store.feed_page(None, 10)

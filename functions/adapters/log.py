@@ -274,7 +274,7 @@ def name_refused(user_id: str, code: str) -> None:
     _info("display name refused", userId=user_id, code=code)
 
 
-# ---- start from a photo (issue #25) ------------------------------------------------------------
+# ---- start from a photo ------------------------------------------------------------
 
 
 def image_unreadable(creation_id: str, field: str, reason: str) -> None:

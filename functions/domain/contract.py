@@ -23,7 +23,7 @@ from .states import Status
 CLIENT_FIELDS = frozenset({"userId", "prompt", "aspectRatio", "duration", "status", "createdAt"})
 # Veo's choices: each optional, its absence meaning the default in domain/pricing.py.
 OPTION_FIELDS = frozenset({"quality", "audio", "resolution", "negativePrompt", "seed"})
-# Start from a photo (issue #25): `uploads/{uid}/{uploadId}` objects of the requester's, the
+# Start from a photo: `uploads/{uid}/{uploadId}` objects of the requester's, the
 # first frame and (only with it) the last frame. Optional; the price does not depend on them.
 INPUT_FIELDS = frozenset(uploads.IMAGE_FIELDS)
 NEGATIVE_PROMPT_MAX_CHARS = 500

@@ -69,7 +69,7 @@ PRICES_CHECKED_ON = date(2026, 11, 28)
 PRICE_SOURCES = (
     "docs.qingbo.dev/en/api-reference/video/veo (Vertex direct tiers: 720p and 1080p one price, audio dearer); "
     "aifreeapi.com/es/posts/veo-3-1-api-rate-limit (fast $0.15/s, standard $0.40/s at 720p/1080p); "
-    "issue #15 and docs/veo-protocol.md (without audio: fast $0.10/s, standard $0.20/s). "
+    "docs/veo-protocol.md (without audio: fast $0.10/s, standard $0.20/s). "
     "cloud.google.com/vertex-ai/generative-ai/pricing itself: not reachable, UNCONFIRMED"
 )
 

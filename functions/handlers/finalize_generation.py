@@ -1,6 +1,6 @@
 """Task `finalizegeneration`: poll Veo once; when done store the video in R2 and make the draft.
 
-One poll per task (issue #14): still running, the next poll is a new task scheduled by the
+One poll per task: still running, the next poll is a new task scheduled by the
 poll schedule, and no instance waits for Veo.
 
 Runs any number of times for one creation (task retries, re-delivered create events, a

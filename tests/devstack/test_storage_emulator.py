@@ -1,5 +1,6 @@
 """The Storage emulator as the stack runs it offline: our local rules runtime really enforces
-storage.rules, admin writes pass, and a Python storage trigger on a non-default bucket fires."""
+the repository's storage.rules (an owner's photo passes, the rest is refused), admin writes pass
+them, and a Python storage trigger on a non-default bucket fires."""
 
 from __future__ import annotations
 
@@ -13,12 +14,14 @@ import subprocess
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 
 import pytest
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import storage
 
 from devstack import stack as devstack
+from domain import uploads
 
 DEFAULT_BUCKET = "demo-phoenix-storage.appspot.com"
 OWNER_RULES = """rules_version = '2';
@@ -47,10 +50,12 @@ def id_token(uid: str) -> str:
     return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part({'user_id': uid, 'sub': uid})}."
 
 
-def client_upload(endpoint: str, bucket: str, name: str, authorization: str | None) -> int:
+def client_upload(
+    endpoint: str, bucket: str, name: str, authorization: str | None, content_type: str = "image/jpeg"
+) -> int:
     """An upload through the Firebase Storage API (/v0), the one the client SDKs use."""
     url = f"{endpoint}/v0/b/{bucket}/o?name={urllib.parse.quote(name, safe='')}"
-    headers = {"Content-Type": "image/jpeg"}
+    headers = {"Content-Type": content_type}
     if authorization:
         headers["Authorization"] = authorization
     request = urllib.request.Request(url, data=b"\xff\xd8jpeg", method="POST", headers=headers)
@@ -75,29 +80,52 @@ def storage_endpoint(tmp_path_factory):
         yield endpoint
 
 
-def test_the_repository_rules_refuse_a_client_write_signed_in_or_not(storage_endpoint):
-    for authorization in (None, f"Bearer {id_token('alice')}"):
-        assert client_upload(storage_endpoint, DEFAULT_BUCKET, "uploads/alice/a", authorization) == 403
+@pytest.mark.parametrize(
+    ("path", "uid", "content_type", "status"),
+    [
+        (uploads.upload_path("alice", "{id}"), "alice", "image/jpeg", 200),  # the owner's photo
+        (uploads.upload_path("bob", "{id}"), "alice", "image/jpeg", 403),  # another user's folder
+        ("elsewhere/alice/{id}", "alice", "image/jpeg", 403),  # outside uploads/
+        (uploads.upload_path("alice", "{id}"), "alice", "text/plain", 403),  # not an image type
+        (uploads.upload_path("alice", "{id}"), None, "image/jpeg", 403),  # signed out
+    ],
+    ids=["own-photo", "other-users-folder", "outside-uploads", "wrong-content-type", "signed-out"],
+)
+def test_a_client_upload_is_decided_by_the_repository_rules(storage_endpoint, path, uid, content_type, status):
+    """The emulator the stack starts runs OUR storage.rules through devstack/storage_rules/:
+    neither a blanket refusal nor the emulator's defaults. Each rule's detail is the hostile
+    client suite's (tests/rules/test_storage_rules.py); this is the wiring."""
+    authorization = f"Bearer {id_token(uid)}" if uid else None
+    name = path.format(id=uuid.uuid4().hex)
+    assert client_upload(storage_endpoint, DEFAULT_BUCKET, name, authorization, content_type) == status
 
 
 def test_an_admin_write_passes_the_rules_through_both_apis(storage_endpoint):
-    admin_client(storage_endpoint).bucket(DEFAULT_BUCKET).blob("uploads/alice/b").upload_from_string(b"x")
-    assert client_upload(storage_endpoint, DEFAULT_BUCKET, "uploads/alice/c", "Bearer owner") == 200
-    names = {blob.name for blob in admin_client(storage_endpoint).list_blobs(DEFAULT_BUCKET, prefix="uploads/alice/")}
-    assert names == {"uploads/alice/b", "uploads/alice/c"}
+    """Writes the rules refuse every client (a folder outside uploads/, not an image) land for
+    the Admin SDK (the GCS JSON API, as the server writes) and for `Bearer owner` on the
+    Firebase API (/v0)."""
+    prefix = f"server-{uuid.uuid4().hex}/"
+    alice = f"Bearer {id_token('alice')}"
+    assert client_upload(storage_endpoint, DEFAULT_BUCKET, prefix + "client.mp4", alice, "video/mp4") == 403
+    blob = admin_client(storage_endpoint).bucket(DEFAULT_BUCKET).blob(prefix + "gcs.mp4")
+    blob.upload_from_string(b"x", content_type="video/mp4")
+    assert client_upload(storage_endpoint, DEFAULT_BUCKET, prefix + "firebase.mp4", "Bearer owner", "video/mp4") == 200
+    names = {blob.name for blob in admin_client(storage_endpoint).list_blobs(DEFAULT_BUCKET, prefix=prefix)}
+    assert names == {prefix + "gcs.mp4", prefix + "firebase.mp4"}
 
 
 def test_the_rules_runtime_evaluates_the_rules_it_is_given(tmp_path):
-    """Not a blanket refusal: a rule that admits the owner admits exactly the owner."""
+    """Rules other than the repository's are the ones enforced when given: these admit any
+    content type from the owner, which storage.rules refuse."""
     rules = tmp_path / "owner.rules"
     rules.write_text(OWNER_RULES)
     with devstack.storage_emulator_alone(
         tmp_path / "emulator", free_port(), free_port(), free_port(), rules=rules
     ) as endpoint:
         alice = f"Bearer {id_token('alice')}"
-        assert client_upload(endpoint, DEFAULT_BUCKET, "uploads/alice/1", alice) == 200
-        assert client_upload(endpoint, DEFAULT_BUCKET, "uploads/bob/1", alice) == 403
-        assert client_upload(endpoint, DEFAULT_BUCKET, "elsewhere/1", alice) == 403
+        assert client_upload(endpoint, DEFAULT_BUCKET, "uploads/alice/1", alice, "text/plain") == 200
+        assert client_upload(endpoint, DEFAULT_BUCKET, "uploads/bob/1", alice, "text/plain") == 403
+        assert client_upload(endpoint, DEFAULT_BUCKET, "elsewhere/1", alice, "text/plain") == 403
 
 
 TRIGGER_MAIN = """

@@ -37,11 +37,18 @@ def request(uid: str | None, size: int = 1000, content_type: str = "image/jpeg")
     }
 
 
-@pytest.mark.parametrize("method", ["get", "list", "create", "update", "delete"])
-def test_the_repository_rules_refuse_every_client_operation_even_signed_in(method):
+@pytest.mark.parametrize(
+    ("method", "owner_may"),
+    [("create", True), ("get", True), ("list", False), ("update", False), ("delete", False)],
+)
+def test_the_repository_rules_give_a_photos_owner_create_and_get_and_nobody_anything_else(method, owner_may):
     rules = parse((ROOT / "storage.rules").read_text())
     assert rules.version == 2
-    assert not permits(rules, "/b/demo-phoenix.appspot.com/o/uploads/alice/a", method, request("alice"))
+    photo = "/b/demo-phoenix.appspot.com/o/uploads/alice/a"
+    assert permits(rules, photo, method, request("alice")) == owner_may
+    assert not permits(rules, photo, method, request("bob"))
+    assert not permits(rules, photo, method, request(None))
+    assert not permits(rules, "/b/demo-phoenix.appspot.com/o/elsewhere/alice/a", method, request("alice"))
 
 
 def test_an_owner_rule_admits_the_owner_and_refuses_everyone_else():

@@ -151,7 +151,7 @@ def test_the_longest_negative_prompt_and_the_edges_of_the_seed_are_valid():
         assert isinstance(parse_request("c1", valid(**extra)), GenerationRequest), extra
 
 
-# ---- start from a photo (issue #25) -------------------------------------------------------------
+# ---- start from a photo -------------------------------------------------------------
 
 
 def _photo_request(**fields):

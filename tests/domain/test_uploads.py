@@ -1,4 +1,4 @@
-"""Start from a photo (issue #25): which uploaded pictures Veo may be given, decided from what
+"""Start from a photo: which uploaded pictures Veo may be given, decided from what
 the codec found in the bytes."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-// The browser scenario of tests/e2e/test_web_photo.py (issue #25): a person starting a video
+// The browser scenario of tests/e2e/test_web_photo.py: a person starting a video
 // from a photo in clients/web — a portrait photo is refused for a 16:9 video with the reason,
 // the chosen photo is previewed, the price is the table's, the upload shows its progress, and
 // the request becomes a draft. Driven by pytest (tests/e2e/driver.py) with harness.mjs.

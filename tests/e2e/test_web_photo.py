@@ -1,4 +1,4 @@
-"""clients/web in a real browser starting a video from a photo (issue #25): tests/e2e/photo.mjs
+"""clients/web in a real browser starting a video from a photo: tests/e2e/photo.mjs
 drives Debian's Chromium through the form (photo chosen, previewed, uploaded with a progress
 bar); this test plays the operator (grants 100 tokens), then checks that the draft's first frame
 is the photo and that the books say the table's price."""

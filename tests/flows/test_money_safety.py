@@ -10,6 +10,7 @@ import datetime as dt
 import threading
 import uuid
 
+import pytest
 import requests
 
 from tests.flows.helpers import (
@@ -27,6 +28,7 @@ from tests.flows.helpers import (
     submit,
     wait_status,
 )
+from tests.support.firestore_rest import Denied
 from tests.support.waiting import wait_until
 
 
@@ -49,6 +51,28 @@ def test_insufficient_balance_fails_without_any_ledger_movement(new_user, veo):
     assert doc["refunded"] is False and "tokenCost" not in doc
     assert balance(client, user.uid) == cost(4) - 1
     assert [e["type"] for e in ledger_of(client, user.uid).values()] == ["grant"]
+    assert operations_for(veo, tag) == []
+    assert_ledger_ok(user.uid)
+
+
+def test_a_user_whose_requests_keep_being_refused_is_refused_up_front_and_nothing_is_charged(new_user, veo):
+    import config
+
+    # The dev stack runs production's limit, so an attacker's script meets it too.
+    from domain.admission import REFUSALS_PER_WINDOW
+
+    limit = config.settings().refusals_per_hour
+    assert limit == REFUSALS_PER_WINDOW, "functions/.env.local must keep production's refusal limit"
+    user, client = new_user(tokens=100)
+    tag = marker()
+    refused = [submit(client, user.uid, f"{tag} forbiddenword {n}") for n in range(limit)]
+    assert {wait_status(client, cid)["error"]["code"] for cid in refused} == {"content_policy"}
+
+    # Cooling down: the rules refuse the next create up front (the contract doc's rate_limited).
+    with pytest.raises(Denied):
+        submit(client, user.uid, f"{tag} a calm lake at dawn")
+    assert client.get(f"users/{user.uid}")["refusalCooldownUntil"]
+    assert balance(client, user.uid) == 100
     assert operations_for(veo, tag) == []
     assert_ledger_ok(user.uid)
 

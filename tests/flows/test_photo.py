@@ -1,4 +1,4 @@
-"""Start from a photo on the emulator stack (issue #25), as the app does it: the photo goes up
+"""Start from a photo on the emulator stack, as the app does it: the photo goes up
 with the Firebase Storage API under storage.rules, the request names it, and the draft's first
 frame is that photo, charged the table's price. Every refusal is a clear error with no token
 lost; Veo's filter refusing a photo is refunded; photos leave with their creation, or after a

@@ -173,13 +173,16 @@ def test_an_in_flight_creation_with_a_string_created_at_is_still_aged_and_swept(
 
 
 def test_check_alerts_survives_a_malformed_in_flight_document(new_user, veo):
+    import config
+    from adapters import store as firestore_store
     from domain.metrics import Thresholds
     from handlers import check_alerts
 
     user, client = new_user(tokens=100)
     cid = f"c-{uuid.uuid4().hex}"
     _planted_in_flight(client, user.uid, cid, {"status": "pending", "userId": user.uid, "createdAt": "yesterday"})
-    check_alerts.handle(Thresholds())  # does not raise
+    rate = config.settings().veo_usd_per_video_second
+    check_alerts.handle(Thresholds(), store=firestore_store, usd_per_video_second=rate)  # does not raise
     OWNER.delete(f"creations/{cid}")
 
 

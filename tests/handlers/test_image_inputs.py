@@ -1,4 +1,4 @@
-"""Start from a photo (issue #25), against fakes: every refusal of a photo comes before any token
+"""Start from a photo, against fakes: every refusal of a photo comes before any token
 moves, Veo is sent a clean copy, and photos leave with their creation or after a day unused.
 Given / When / Then."""
 

@@ -45,6 +45,20 @@ def test_the_alerts_sums_are_recorded_with_the_field_they_aggregate(recorded):
     assert sums == {(("sum", "duration"),)}
 
 
+def test_the_photo_reuse_check_is_recorded_as_one_in_filter_per_field(recorded):
+    # An `in` is equality-like: it is served by the field's automatic index as long as the
+    # query filters nothing else (the "not failed" test is done on the documents read).
+    shapes = {
+        (q.collection, q.equals, q.ranges, q.order)
+        for q in recorded[0]
+        if q.source == "adapters.creation_reads:uploads_in_use"
+    }
+    assert shapes == {
+        ("creations", frozenset({"image"}), frozenset(), ()),
+        ("creations", frozenset({"lastFrame"}), frozenset(), ()),
+    }
+
+
 def test_the_web_client_and_every_snippet_language_are_read():
     sources = {q.source.split(":")[0] for q in indexes.snippet_queries()}
     assert sources == {"clients/web/src/contract.js", "docs/client-contract.md"}

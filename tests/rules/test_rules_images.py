@@ -1,4 +1,4 @@
-"""creations/{id} create with photos (issue #25): `image` and `lastFrame` name the caller's own
+"""creations/{id} create with photos: `image` and `lastFrame` name the caller's own
 upload, `uploads/{uid}/{uploadId}`, and lastFrame only with image. Hostile values: another
 user's path, traversal, odd characters, wrong types, a last frame alone."""
 

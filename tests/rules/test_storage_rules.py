@@ -1,4 +1,4 @@
-"""storage.rules against a hostile client (issue #25): photos go to uploads/{uid}/{uploadId},
+"""storage.rules against a hostile client: photos go to uploads/{uid}/{uploadId},
 written once by their owner, a JPEG, PNG or WebP of at most 10 MiB, read by their owner only.
 Every call goes through the Storage emulator's Firebase API with a real ID token, so the rules
 decide; nothing else in the bucket is readable or writable by a client."""

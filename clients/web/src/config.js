@@ -4,7 +4,7 @@ export const FIREBASE_CONFIG = {
   projectId: "demo-phoenix",
   apiKey: "demo-phoenix-local-key",
   authDomain: "demo-phoenix.firebaseapp.com",
-  // The default Storage bucket: photos go to uploads/{uid}/{uploadId} in it (issue #25).
+  // The default Storage bucket: photos go to uploads/{uid}/{uploadId} in it.
   storageBucket: "demo-phoenix.appspot.com",
 };
 

@@ -141,7 +141,7 @@ export function newCreationId() {
 
 // The generation request: exactly these six fields (firestore.rules, validRequest).
 // Resolves when the server accepted it; rejects with permission-denied when the rules refuse.
-// ---- photos: uploads/{uid}/{uploadId} in the default Storage bucket (issue #25) ------------
+// ---- photos: uploads/{uid}/{uploadId} in the default Storage bucket ------------
 
 // Uploads a photo (a File or Blob with its type) under a new id; onProgress(fraction 0..1).
 // Resolves with the path a request names as `image` / `lastFrame`. storage.rules refuse

@@ -1,4 +1,4 @@
-// Start from a photo (issue #25): what the app checks before uploading and requesting, as
+// Start from a photo: what the app checks before uploading and requesting, as
 // functions/domain/uploads.py and storage.rules define it (tests/test_upload_limits.py holds
 // these numbers to the server's). Pure: no Firebase here.
 

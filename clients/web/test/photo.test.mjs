@@ -1,4 +1,4 @@
-// Start from a photo in the web client (issue #25): `node --test test/`.
+// Start from a photo in the web client: `node --test test/`.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
