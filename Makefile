@@ -114,7 +114,8 @@ deploy: install
 	$(PY) -m ops --project "$(PROJECT)" smoke
 
 # A benchmark, not a test: figures in bench/results.json, explained in docs/performance.md and
-# docs/capacity.md. Starts its own stack (production poll settings): ~30 min in full,
-# BENCH_ARGS=--quick ~18 min, BENCH_ARGS=--model-only a few minutes and no stack.
+# docs/capacity.md (their figures: python -m bench.report --write-docs). Starts its own stack
+# (production poll settings); budgets on 2 idle cores: 20 min in full, BENCH_ARGS=--quick 8 min,
+# BENCH_ARGS=--model-only 60 s and no stack.
 bench: install
 	$(PY) -m bench.run $(BENCH_ARGS)

@@ -4,6 +4,8 @@ tests/ops, whose fixtures start the stack)."""
 
 from __future__ import annotations
 
+import copy
+import functools
 import os
 import subprocess
 import sys
@@ -47,6 +49,15 @@ DOCUMENTS = {
 
 
 def manifest(**env: str) -> dict:
+    """The manifest a deploy would see with these variables set. A fresh interpreter takes
+    seconds to import the functions, so each environment is asked once per session (the key
+    is the whole environment, so a variable changed meanwhile asks again)."""
+    environment = {**{k: v for k, v in os.environ.items() if not k.startswith("R2_")}, **env}
+    return copy.deepcopy(_manifest(tuple(sorted(environment.items()))))
+
+
+@functools.cache
+def _manifest(environment: tuple[tuple[str, str], ...]) -> dict:
     # The same code path firebase-tools uses (it serves this YAML at /__/functions.yaml),
     # in a fresh interpreter so this test sees exactly what a deploy would.
     code = "from firebase_functions.private import serving;print(serving.functions_as_yaml(serving.get_functions()))"
@@ -56,7 +67,7 @@ def manifest(**env: str) -> dict:
         capture_output=True,
         text=True,
         check=True,
-        env={**{k: v for k, v in os.environ.items() if not k.startswith("R2_")}, **env},
+        env=dict(environment),
     )
     return yaml.safe_load(out.stdout)
 
@@ -131,11 +142,12 @@ def test_env_example_lists_every_param():
 
 def test_make_deploy_refuses_demo_projects_and_a_missing_project():
     root = os.path.dirname(FUNCTIONS_DIR)
-    demo = subprocess.run(
-        ["make", "-s", "deploy", "PROJECT=demo-phoenix"], cwd=root, capture_output=True, text=True, timeout=600
-    )
+    # `-o install`: a test never installs. The install step may rebuild the venv the running
+    # suite (and its emulator's workers) import from, and it needs the network.
+    make = ["make", "-s", "-o", "install", "deploy"]
+    demo = subprocess.run([*make, "PROJECT=demo-phoenix"], cwd=root, capture_output=True, text=True, timeout=600)
     assert demo.returncode != 0 and "refusing to deploy to demo-phoenix" in demo.stdout
-    missing = subprocess.run(["make", "-s", "deploy"], cwd=root, capture_output=True, text=True, timeout=600)
+    missing = subprocess.run(make, cwd=root, capture_output=True, text=True, timeout=600)
     assert missing.returncode != 0 and "usage: make deploy PROJECT=" in missing.stdout
 
 

@@ -76,6 +76,19 @@ def test_a_debit_without_enough_tokens_fails_the_request_with_the_refusal_layout
     assert side.entry(uid, ledger.debit_id(cid)) is None and side.account(uid)["tokens"] == COST - 1
 
 
+def test_a_debit_past_the_in_flight_limit_fails_the_request_without_a_ledger_entry(side, ids):
+    charged(side, ids)  # holds the user's one slot
+    second, uid = f"{ids['creation']}-2", ids["user"]
+    inc = side.create(second, request(user=uid))
+    refused = side.store.debit(second, uid, COST, 1, inc)
+    assert isinstance(refused, DebitRefused) and refused.failure.code == ErrorCode.TOO_MANY_IN_FLIGHT
+    doc = side.creation(second)
+    assert doc["status"] == Status.FAILED and doc["refunded"] is False
+    assert side.entry(uid, ledger.debit_id(second)) is None
+    account = side.account(uid)
+    assert (account["tokens"], account["inFlight"]) == (100 - COST, 1)
+
+
 def test_an_event_of_a_deleted_document_does_not_charge_its_successor(side, ids):
     cid, uid = ids["creation"], ids["user"]
     side.grant(uid, 100)

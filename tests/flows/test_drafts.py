@@ -98,22 +98,6 @@ def _feed_entry(client, cid):
         raise
 
 
-def test_publish_event_delivered_twice_writes_one_feed_entry(new_user, veo):
-    import config
-    from bootstrap import bootstrap
-    from handlers import publish_creation
-
-    user, client = new_user(tokens=100)
-    cid = submit(client, user.uid, f"{uuid.uuid4().hex[:8]} twice published")
-    wait_status(client, cid)
-    wait_until(lambda: client.get(f"creations/{cid}").get("posterUrl"), what="poster")
-    publish(client, cid)
-    first = wait_until(lambda: _feed_entry(client, cid), what="feed entry")
-    assert publish_creation.handle(cid, True, bootstrap(config.settings())) == "published"
-    assert _feed_entry(client, cid) == first
-    assert len(r2_keys(f"published/{cid}")) == 2  # the video and its poster
-
-
 def test_media_sweep_removes_orphan_objects_and_keeps_live_ones(new_user, veo):
     from adapters import upload_intents
     from adapters.firebase_app import firestore_client as OWNER_DB

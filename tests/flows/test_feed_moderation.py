@@ -13,7 +13,7 @@ import uuid
 import requests
 
 from devstack.stack import MEDIA_BUCKET, s3_client
-from tests.flows.helpers import accountable_reporters, publish, submit, wait_status
+from tests.flows.helpers import accountable_reporters, publish, run_scheduled, submit, wait_status
 from tests.support.firestore_rest import SERVER_TIME, Denied, outcome
 from tests.support.waiting import wait_until
 
@@ -146,76 +146,10 @@ def test_feed_backfill_rewrites_entries_of_before_names_so_the_new_rules_show_th
     assert fixed["mediaUrl"] == entry["mediaUrl"] and "posterUrl" not in fixed  # old entries had none
 
 
-# ---- as the attacker ----------------------------------------------------------------------------
-
-
-def test_throwaway_accounts_cannot_hide_an_entry(new_user, veo, admin_db):
-    from tests.support.firestore_rest import UserClient, sign_in_anonymously
-
-    owner, owner_client, cid = published_video(new_user, veo, "a brigaded garden")
-    # Anonymous accounts: refused by the rules
-    for _ in range(3):
-        anon = sign_in_anonymously()
-        assert outcome(lambda a=anon: report(UserClient(a.id_token), a.uid, cid)) == "denied"
-    # Free email accounts, not verified: refused by the rules
-    unverified = [new_user(tokens=0) for _ in range(3)]
-    for user, client in unverified:
-        assert outcome(lambda c=client, u=user: report(c, u.uid, cid)) == "denied"
-    # Verified, but never paid for anything: filed, and weighing nothing
-    verified = [new_user(tokens=0, verified=True) for _ in range(4)]
-    for user, client in verified:
-        report(client, user.uid, cid)
-    wait_until(lambda: review(admin_db, cid).get("reports") == 4, what="the reports recorded")
-    assert review(admin_db, cid)["weight"] == 0 and feed_entry(owner_client, cid)["visible"] is True
-
-
-def test_the_same_reporters_cannot_hide_a_second_entry_and_are_flagged_for_review(new_user, veo, admin_db):
-    first = published_video(new_user, veo, "the first target")[2]
-    owner, owner_client, second = published_video(new_user, veo, "the second target")
-    crew = accountable_reporters(3, tokens=100)
-    viewer = crew[0][1]
-    for user, client in crew:
-        report(client, user.uid, first)
-    wait_until(lambda: outcome(lambda: viewer.get(f"feed/{first}")) == "denied", what="the first entry hidden")
-    entry = feed_entry(owner_client, second)
-    for user, client in crew:
-        report(client, user.uid, second)
-    wait_until(lambda: review(admin_db, second).get("needsReview") is True, what="the brigade seen")
-    # The second entry stays visible and served; the crew is flagged; the queue says who and why
-    assert feed_entry(viewer, second)["visible"] is True and served(entry["mediaUrl"]) == 200
-    queue = ops("review-queue")
-    assert queue.returncode == 0 and f"{second}  brigade suspected" in queue.stdout
-    assert all(f"{user.uid}  spam" in queue.stdout for user, _ in crew) and "FLAGGED" in queue.stdout
-
-
-def test_an_entry_hidden_pending_review_is_not_served_and_a_restore_cannot_be_undone_by_fresh_reporters(
-    new_user, veo, admin_db
-):
-    owner, owner_client, cid = published_video(new_user, veo, "a restored lake")
-    entry = feed_entry(owner_client, cid)
-    reporters = accountable_reporters(6, tokens=100)
-    for user, client in reporters[:3]:
-        report(client, user.uid, cid)
-    wait_until(lambda: review(admin_db, cid).get("hidden") is True, what="hidden")
-    # While hidden, its public copies are not served
-    wait_until(lambda: served(entry["mediaUrl"]) == 404, what="the public copy unreachable", timeout=MEDIA_WITHIN)
-    assert served(entry["posterUrl"]) == 404
-
-    assert ops("restore", cid, "--by", "reviewer").returncode == 0
-    wait_until(lambda: served(entry["mediaUrl"]) == 200, what="the public copy back", timeout=MEDIA_WITHIN)
-    # The same number of fresh, qualified reporters no longer hides it
-    for user, client in reporters[3:]:
-        report(client, user.uid, cid)
-    wait_until(lambda: review(admin_db, cid).get("weight") == 3, what="the new round counted")
-    assert feed_entry(owner_client, cid)["visible"] is True
-    # And the reporters the review rejected weigh less next time
-    standing = admin_db.document(f"reporters/{reporters[0][0].uid}").get().to_dict()
-    assert standing["rejected"] == 1
+# ---- when a moderatemedia run dies (it is never retried) -----------------------------------------
 
 
 def test_a_takedown_whose_media_move_died_on_r2_is_repaired_by_the_next_reconcile(new_user, veo, r2):
-    from tests.flows.helpers import run_scheduled
-
     owner, client, cid = published_video(new_user, veo, "a stolen skyline")
     mine = client.get(f"creations/{cid}")
     held = lambda: sorted(  # noqa: E731

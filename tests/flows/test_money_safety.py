@@ -55,20 +55,6 @@ def test_insufficient_balance_fails_without_any_ledger_movement(new_user, veo):
     assert_ledger_ok(user.uid)
 
 
-def test_blocked_term_is_refused_before_any_charge_or_veo_call(new_user, veo):
-    user, client = new_user(tokens=100)
-    tag = marker()
-    cid = submit(client, user.uid, f"{tag} a forbiddenword in the park")
-
-    doc = wait_status(client, cid)
-    assert doc["error"]["code"] == "content_policy"
-    assert "forbiddenword" in doc["error"]["message"]
-    assert doc["refunded"] is False
-    assert balance(client, user.uid) == 100
-    assert operations_for(veo, tag) == []
-    assert_ledger_ok(user.uid)
-
-
 def test_a_user_whose_requests_keep_being_refused_is_refused_up_front_and_nothing_is_charged(new_user, veo):
     import config
 
@@ -88,25 +74,6 @@ def test_a_user_whose_requests_keep_being_refused_is_refused_up_front_and_nothin
     assert client.get(f"users/{user.uid}")["refusalCooldownUntil"]
     assert balance(client, user.uid) == 100
     assert operations_for(veo, tag) == []
-    assert_ledger_ok(user.uid)
-
-
-def test_prompt_filtered_by_veo_is_refunded_with_our_message_not_veos_text(new_user, veo):
-    from domain.errors import MESSAGES, ErrorCode
-
-    user, client = new_user(tokens=cost(8))
-    cid = submit(client, user.uid, f"{marker()} a gore scene", duration=8)
-
-    doc = wait_status(client, cid)
-    assert doc["status"] == "failed" and doc["error"]["code"] == "content_policy"
-    # Veo's reason (support codes, project and service-agent names) is for the logs only.
-    assert doc["error"]["message"] == MESSAGES[ErrorCode.CONTENT_POLICY]
-    assert doc["refunded"] is True and doc["tokenCost"] == cost(8)
-    entries = ledger_of(client, user.uid)
-    assert entries[f"debit_{cid}"]["amount"] == cost(8)
-    assert entries[f"refund_{cid}"]["amount"] == cost(8)
-    assert entries[f"refund_{cid}"]["balanceAfter"] == cost(8)
-    assert balance(client, user.uid) == cost(8)
     assert_ledger_ok(user.uid)
 
 
@@ -159,19 +126,6 @@ def test_quota_refusals_keep_the_request_queued_and_charged_never_failed_nor_ref
     }
     assert start_veo.handle(cid, job, services()) == "not_pending"
     assert operations_for(veo, tag) == []
-    assert balance(client, user.uid) == 100
-    assert_ledger_ok(user.uid)
-
-
-def test_permanent_veo_error_fails_at_once_and_refunds(new_user, veo):
-    user, client = new_user(tokens=100)
-    tag = marker()
-    veo.faults([{"on": "start", "kind": "invalid_argument", "times": 5, "match": tag}])
-    cid = submit(client, user.uid, f"{tag} a forest")
-
-    doc = wait_status(client, cid)
-    assert doc["error"]["code"] == "generation_failed" and doc["refunded"] is True
-    assert veo.stats()["faultsPending"] == 4  # tried once, not retried
     assert balance(client, user.uid) == 100
     assert_ledger_ok(user.uid)
 
@@ -331,28 +285,6 @@ def test_orphan_sweep_fails_and_refunds_a_stuck_generation_exactly_once(new_user
     assert_ledger_ok(user.uid)
 
 
-def test_in_flight_limit_refuses_the_next_request_without_a_debit(new_user, veo):
-    from adapters import store
-    from domain.errors import ErrorCode, failure
-
-    user, client = new_user(tokens=1000)
-    tag = marker()
-    veo.faults([{"on": "start", "kind": "hang", "times": 3, "match": tag}])
-    stuck = [submit(client, user.uid, f"{tag} stuck {i}") for i in range(3)]
-    for cid in stuck:
-        wait_status(client, cid, statuses=("processing",), timeout=20)
-    extra = submit(client, user.uid, f"{tag} one too many")
-
-    doc = wait_status(client, extra)
-    assert doc["error"]["code"] == "too_many_in_flight" and doc["refunded"] is False
-    assert f"debit_{extra}" not in ledger_of(client, user.uid)
-    assert balance(client, user.uid) == 1000 - 3 * cost(4)
-    for cid in stuck:
-        store.fail_and_refund(cid, failure(ErrorCode.TIMEOUT))
-    assert balance(client, user.uid) == 1000
-    assert_ledger_ok(user.uid)
-
-
 def test_burst_of_requests_debits_only_what_the_balance_covers(new_user, veo):
     user, client = new_user(tokens=2 * cost(4))  # covers exactly K=2 four-second videos
     tag = marker()
@@ -415,58 +347,4 @@ def test_r2_down_past_the_retry_budget_fails_refunds_and_leaves_no_object(new_us
     r2.reset()
     listed = s3_client().list_objects_v2(Bucket=MEDIA_BUCKET, Prefix=f"drafts/{user.uid}/{cid}/")
     assert listed.get("KeyCount", 0) == 0
-    assert_ledger_ok(user.uid)
-
-
-def test_finalize_stops_polling_a_swept_creation_instead_of_scheduling_the_next_poll(new_user, veo):
-    from adapters import store
-    from domain.errors import ErrorCode, failure
-    from handlers import finalize_generation
-
-    user, client = new_user(tokens=100)
-    tag = marker()
-    veo.faults([{"on": "start", "kind": "hang", "match": tag}])
-    cid = submit(client, user.uid, f"{tag} swept while polled")
-    wait_status(client, cid, statuses=("processing",), timeout=20)
-    store.fail_and_refund(cid, failure(ErrorCode.TIMEOUT))
-    svc = services()
-    # One poll, still running: this finalize must schedule the next poll, unless it sees the
-    # creation is no longer processing.
-    doc = client.get(f"creations/{cid}")
-    job = {
-        "operationName": doc["operationName"],
-        "mediaKey": doc["mediaKey"],
-        "userId": user.uid,
-        "startedAt": doc["startedAt"].isoformat(),
-    }
-    assert finalize_generation.handle(cid, svc, job=job) == "ended_meanwhile"
-
-
-def test_one_finalize_task_polls_once_and_schedules_the_next_poll_instead_of_waiting(new_user, veo):
-    import time
-
-    from handlers import finalize_generation
-
-    user, client = new_user(tokens=100)
-    tag = marker()
-    veo.faults([{"on": "start", "kind": "hang", "match": tag}])
-    cid = submit(client, user.uid, f"{tag} a long one")
-    wait_status(client, cid, statuses=("processing",), timeout=20)
-    doc = client.get(f"creations/{cid}")
-    job = {
-        "operationName": doc["operationName"],
-        "mediaKey": doc["mediaKey"],
-        "userId": user.uid,
-        "startedAt": doc["startedAt"].isoformat(),
-    }
-    polls = veo.stats()["polls"]
-
-    started = time.monotonic()
-    assert finalize_generation.handle(cid, services(), job=job) == "polling"
-    assert time.monotonic() - started < 5  # no instance held while Veo works
-    assert veo.stats()["polls"] - polls >= 1
-    from adapters import store
-    from domain.errors import ErrorCode, failure
-
-    store.fail_and_refund(cid, failure(ErrorCode.TIMEOUT))
     assert_ledger_ok(user.uid)

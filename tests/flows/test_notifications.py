@@ -12,7 +12,7 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 from devstack.stack import FCM_URL
 from domain.notifications import TEXTS
 from standins.fcm_server import FcmControl
-from tests.flows.helpers import assert_ledger_ok, balance, submit, wait_status
+from tests.flows.helpers import submit, wait_status
 from tests.support.firestore_rest import SERVER_TIME
 from tests.support.waiting import wait_until
 
@@ -78,16 +78,6 @@ def test_a_refunded_failure_sends_one_message_per_device_saying_so(new_user, fcm
     assert all(TEXTS["fr"].refunded in m["message"]["notification"]["body"] for m in sent)
 
 
-def test_a_user_who_turned_ready_notifications_off_gets_none(new_user, fcm, admin_db):
-    user, client = new_user(tokens=200)
-    register(client, user.uid, 1)
-    client.set(f"profiles/{user.uid}", {"notify": {"ready": False}, "updatedAt": SERVER_TIME})
-    cid = submit(client, user.uid, "a lighthouse at dawn")
-    assert wait_status(client, cid)["status"] == "draft"
-    assert outcome_of(admin_db, cid)["skipped"] == "preference"
-    assert messages_for(fcm, cid) == []
-
-
 def test_an_unregistered_tokens_device_is_removed_after_one_send(new_user, fcm, admin_db):
     user, client = new_user(tokens=200)
     devices = register(client, user.uid, 2)
@@ -99,21 +89,6 @@ def test_an_unregistered_tokens_device_is_removed_after_one_send(new_user, fcm, 
     assert (result["sent"], result["stale"]) == (1, 1)
     assert not admin_db.document(f"users/{user.uid}/devices/{gone_id}").get().exists
     assert [m["token"] for m in messages_for(fcm, cid)] == [devices[d] for d in devices if d != gone_id]
-
-
-def test_fcm_faults_never_change_a_creation_or_a_balance(new_user, fcm, admin_db):
-    user, client = new_user(tokens=200)
-    register(client, user.uid, 1)
-    start = balance(client, user.uid)
-    fcm.faults([{"kind": "quota", "retryAfter": 1, "times": 2}, {"kind": "unavailable"}, {"kind": "internal"}])
-    cid = submit(client, user.uid, "a hot air balloon")
-    draft = wait_status(client, cid)
-    assert draft["status"] == "draft"
-    assert outcome_of(admin_db, cid)["sent"] == 1  # retried through every fault, then delivered
-    assert len(messages_for(fcm, cid)) == 1
-    assert client.get(f"creations/{cid}")["status"] == "draft"
-    assert balance(client, user.uid) == start - draft["tokenCost"]
-    assert_ledger_ok(user.uid)
 
 
 def test_beyond_ten_devices_the_oldest_are_removed_and_the_newest_get_the_message(new_user, fcm, admin_db):

@@ -12,8 +12,8 @@ import av
 import requests
 
 from domain.pricing import Options, price
-from tests.flows.helpers import OWNER, assert_ledger_ok, ledger_of, operations_for, publish, wait_status
-from tests.support.firestore_rest import SERVER_TIME, outcome
+from tests.flows.helpers import assert_ledger_ok, ledger_of, operations_for, publish, wait_status
+from tests.support.firestore_rest import SERVER_TIME
 from tests.support.waiting import wait_until
 
 
@@ -85,38 +85,6 @@ def test_a_standard_1080p_silent_request_becomes_the_draft_it_paid_for(new_user,
     assert abs(video["seconds"] - 8) < 0.3
     assert "model=veo-3.1-generate-001" in video["comment"]
     assert_ledger_ok(user.uid)
-
-
-def test_a_failed_optioned_request_is_refunded_exactly_what_it_was_charged(new_user, veo):
-    cost = price(8, Options("fast", "1080p", True))
-    user, client = new_user(tokens=cost)
-    tag = f"options-fail-{uuid.uuid4().hex[:8]}"
-    veo.faults([{"on": "start", "kind": "operation_error", "match": tag}])
-    cid = f"c-{uuid.uuid4().hex}"
-    client.create(f"creations/{cid}", request_doc(user.uid, f"{tag} a kite", resolution="1080p"))
-
-    doc = wait_status(client, cid, timeout=90)
-    assert doc["status"] == "failed" and doc["refunded"] is True, doc
-    assert doc["tokenCost"] == cost
-    entries = ledger_of(client, user.uid)
-    assert entries[f"debit_{cid}"]["amount"] == entries[f"refund_{cid}"]["amount"] == cost
-    assert client.get(f"users/{user.uid}")["tokens"] == cost
-    assert_ledger_ok(user.uid)
-
-
-def test_a_request_the_model_cannot_make_is_refused_by_the_rules_and_by_the_server(new_user, veo):
-    user, client = new_user(tokens=1000)
-    doc = request_doc(user.uid, "a fox at dawn", resolution="1080p", duration=4)
-    # The rules refuse it...
-    assert outcome(lambda: client.create(f"creations/c-{uuid.uuid4().hex}", doc)) == "denied"
-    # ...and a write that skips them (the emulator's owner token, like a rules bug would) is
-    # failed by the server as invalid_request with the reason, nothing charged.
-    cid = f"c-{uuid.uuid4().hex}"
-    OWNER.create(f"creations/{cid}", doc)
-    failed = wait_status(client, cid)
-    assert failed["status"] == "failed" and failed["error"]["code"] == "invalid_request"
-    assert "1080p is only available for 8 s" in failed["error"]["message"]
-    assert client.get(f"users/{user.uid}")["tokens"] == 1000 and f"debit_{cid}" not in ledger_of(client, user.uid)
 
 
 def test_a_published_video_shows_its_quality_resolution_and_sound_in_the_feed(new_user, veo):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import time
 import uuid
 
 import requests
@@ -19,7 +18,6 @@ from tests.flows.helpers import (
     balance,
     cost,
     ledger_of,
-    publish,
     request_doc,
     run_scheduled,
     submit,
@@ -65,24 +63,6 @@ def a_draft(new_user):
     assert wait_status(client, cid)["status"] == "draft"
     wait_until(lambda: client.get(f"creations/{cid}").get("posterUrl"), what="the draft's poster")
     return user, client, cid
-
-
-def test_a_publish_whose_trigger_died_on_r2_is_redone_by_the_reconciliation(new_user, veo, r2):
-    user, client, cid = a_draft(new_user)
-    r2.faults([{"method": "PUT", "pathContains": f"published/{cid}", "kind": "internal", "times": 1000}])
-    publish(client, cid)
-    # publishcreation runs, cannot copy, and is not retried: published, but nowhere to be seen.
-    wait_until(lambda: r2.stats()["faultsInjected"] >= 4, timeout=30, what="every try of the copy to fail")
-    time.sleep(1)  # the handler gives up after its last try
-    r2.reset()
-    assert feed_entry(cid) is None
-
-    assert reconcile_now()["republished"] >= 1
-
-    entry = feed_entry(cid)
-    assert entry and entry["displayName"] == "Phoenix creator" and "userId" not in entry
-    assert sorted(k.rsplit(".", 1)[1] for k in r2_keys(f"published/{cid}/")) == ["jpg", "mp4"]
-    assert requests.get(entry["mediaUrl"], timeout=10).status_code == 200
 
 
 def test_a_publish_killed_between_the_copy_and_the_feed_write_is_redone(new_user, veo):

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from adapters.gcs import temp_prefix_uri
 from domain import ledger
-from domain.errors import ErrorCode, failure
+from domain.errors import MESSAGES, ErrorCode, failure
 from domain.generation import OutcomeKind, VeoOutcome
 from domain.pricing import price
 from handlers.finalize_generation import FinalizeOutcome, handle
@@ -182,6 +182,20 @@ def test_a_creation_deleted_while_veo_runs_stops_the_polling(world):
     assert outcome == FinalizeOutcome.ENDED_MEANWHILE and not world.media.objects
 
 
+def test_a_creation_swept_while_veo_runs_stops_the_polling_instead_of_scheduling_the_next_poll(world):
+    # Given a processing creation the sweep failed and refunded while Veo still runs
+    job = processing(world)
+    world.store.fail_and_refund("c1", failure(ErrorCode.TIMEOUT))
+    world.veo.answers = [RUNNING]
+    queued = len(world.tasks.enqueued)
+    # When its finalize task polls
+    outcome = finalize(world, job)
+    # Then it ends there: no next poll, nothing uploaded, the refund stands
+    assert outcome == FinalizeOutcome.ENDED_MEANWHILE
+    assert len(world.tasks.enqueued) == queued and not world.media.objects
+    assert world.store.tokens(USER) == 100
+
+
 def test_a_filtered_video_fails_as_content_policy_and_is_refunded(world):
     # Given Veo filtered the video
     job = processing(world)
@@ -193,6 +207,8 @@ def test_a_filtered_video_fails_as_content_policy_and_is_refunded(world):
     assert world.store.creations["c1"]["error"]["code"] == ErrorCode.CONTENT_POLICY
     assert world.store.tokens(USER) == 100 and world.store.in_flight(USER) == 0
     assert not world.temp.objects
+    # The user reads our message; Veo's reason (support codes, project names) is for the logs
+    assert world.store.creations["c1"]["error"]["message"] == MESSAGES[ErrorCode.CONTENT_POLICY]
 
 
 def test_a_failed_operation_fails_as_generation_failed_and_is_refunded(world):

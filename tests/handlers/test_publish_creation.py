@@ -170,6 +170,25 @@ def test_an_unpublish_r2_refuses_to_clean_leaves_the_public_copy_to_the_media_sw
     assert public not in world.media.objects
 
 
+def test_a_publish_r2_keeps_refusing_writes_no_entry_and_the_reconciliation_redoes_it(world):
+    from handlers import reconcile
+    from tests.handlers.fakes import transient
+
+    # Given a draft just published, and R2 refusing every try of the public copy
+    draft(world)
+    published(world)
+    world.store.creations["c1"]["publishedAt"] = world.clock.now()
+    world.media.fail("copy", *[transient()] * world.services.settings.retry.attempts)
+    # When the publication event is handled, it gives up (the trigger is not retried)
+    with pytest.raises(ExternalServiceError):
+        handle("c1", True, world.services)
+    # Then nothing is in the feed; with R2 back, the reconciliation publishes it
+    assert "c1" not in world.store.feed
+    assert reconcile.handle(world.services, world.clock.now())["republished"] == 1
+    public = media.published_key("c1", KEY)
+    assert public in world.media.objects and world.store.feed["c1"]["mediaUrl"] == world.media.public_url(public)
+
+
 def test_a_republished_entry_keeps_its_first_published_at_and_does_not_move_up_the_feed(world):
     import datetime as dt
 
