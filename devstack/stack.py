@@ -112,6 +112,9 @@ class Stack:
     quiet: bool = True
     procs: list[tuple[str, subprocess.Popen]] = field(default_factory=list)
     _tls: LocalTls | None = field(default=None, repr=False)
+    # Whatever listens on the emulators' ports once they are up: the Pub/Sub emulator's Java
+    # is started through a script that exits, so it is nobody's descendant by stop time.
+    _port_owners: set[int] = field(default_factory=set, repr=False)
 
     def _spawn(self, name: str, args: list[str], env: dict | None = None) -> tuple[subprocess.Popen, Path]:
         RUN_DIR.mkdir(exist_ok=True)
@@ -142,6 +145,7 @@ class Stack:
             self._start_emulators()
             for started in standins:
                 started.result()
+            self._port_owners = _listening_pids(emulator_ports())
         except BaseException:
             self.stop()  # a stand-in still waiting sees its process end and gives up at once
             pool.shutdown(wait=True)
@@ -242,7 +246,8 @@ class Stack:
     def stop(self) -> None:
         # firebase-tools starts the Java emulators detached (their own session), so ending the
         # emulators' process group does not reach them: note every descendant first.
-        descendants = {pid for _, proc in self.procs for pid in _descendants(proc.pid)}
+        descendants = {pid for _, proc in self.procs for pid in _descendants(proc.pid)} | self._port_owners
+        descendants.discard(os.getpid())
         for name, proc in reversed(self.procs):
             if proc.poll() is None:
                 try:
@@ -259,6 +264,35 @@ class Stack:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         self.procs.clear()
+        self._port_owners = set()
+
+
+def emulator_ports() -> set[int]:
+    """The ports firebase.json gives the emulators."""
+    emulators = json.loads((ROOT / "firebase.json").read_text())["emulators"]
+    return {spec["port"] for spec in emulators.values() if isinstance(spec, dict) and "port" in spec}
+
+
+def _listening_pids(ports: set[int]) -> set[int]:
+    """The processes holding a listening TCP socket on one of `ports` in this network namespace
+    (Linux's /proc; elsewhere an empty set)."""
+    inodes: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError), open(table) as lines:
+            for line in list(lines)[1:]:
+                cols = line.split()
+                if len(cols) > 9 and cols[3] == "0A" and int(cols[1].rsplit(":", 1)[1], 16) in ports:
+                    inodes.add(f"socket:[{cols[9]}]")
+    pids: set[int] = set()
+    if not inodes:
+        return pids
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            if any(os.readlink(f"/proc/{entry}/fd/{fd}") in inodes for fd in os.listdir(f"/proc/{entry}/fd")):
+                pids.add(int(entry))
+    return pids
 
 
 def _descendants(root: int) -> set[int]:
