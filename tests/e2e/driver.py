@@ -67,18 +67,32 @@ def hide_by_reports(creation_id: str, most: int = 20) -> str:
         return max(1, math.ceil(float(doc.get("hideAt") or 1) - float(doc.get("weight") or 0)))
 
     filed = 0
+    reporters: list[str] = []
     try:
         wait_until(all_counted, timeout=60, what="the reports already filed counted")
         while filed < most and (needed := lacking()):
-            for user, client in accountable_reporters(min(needed, most - filed)):
+            batch = accountable_reporters(min(needed, most - filed))
+            reporters += [user.uid for user, _ in batch]
+            for user, client in batch:
                 if not lacking():
                     break
                 client.create(f"feed/{creation_id}/reports/{user.uid}", {"reason": "spam", "createdAt": SERVER_TIME})
                 filed += 1
                 wait_until(all_counted, timeout=60, what="the report counted")
+        # The reporters' own videos finish before the scenario goes on: a scenario after this
+        # one must not share the stack with their finishing work.
+        wait_until(lambda: _all_finished(db, reporters), timeout=180, what="the reporters' videos finished")
     except Exception as exc:  # the scenario reports it as its step's failure, with the transcript
         return f"reporting failed: {type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''}"
     return "hidden" if not lacking() else f"still visible after {filed} more reports"
+
+
+def _all_finished(db, uids: list[str]) -> bool:
+    return all(
+        (snap.to_dict() or {}).get("status") in ("draft", "failed")
+        for uid in uids
+        for snap in db.collection("creations").where("userId", "==", uid).stream()
+    )
 
 
 def _reader(stream, lines: queue.Queue[str | None]) -> None:
