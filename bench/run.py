@@ -88,8 +88,12 @@ def parse_args(argv=None):
     parser.add_argument("--no-ramp", action="store_true")
     parser.add_argument("--model-only", action="store_true", help="only the SimPy model (no stack)")
     parser.add_argument("--model-burst-s", type=float)
-    parser.add_argument("--json", default=str(ROOT / "bench" / "results.json"))
+    parser.add_argument("--json", help="where the results go (default: bench/results.json for the full run)")
     args = parser.parse_args(argv)
+    if args.json is None:
+        # Only a full run replaces the results the docs are written from (tests/bench checks them).
+        kind = "model-only" if args.model_only else "quick" if args.quick else ""
+        args.json = str(ROOT / "bench" / (f"results-{kind}.json" if kind else "results.json"))
     for key, value in (QUICK if args.quick else FULL).items():
         if getattr(args, key) is None:
             setattr(args, key, value)
