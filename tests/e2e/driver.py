@@ -88,10 +88,12 @@ def hide_by_reports(creation_id: str, most: int = 20) -> str:
 
 
 def _all_finished(db, uids: list[str]) -> bool:
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
     return all(
         (snap.to_dict() or {}).get("status") in ("draft", "failed")
         for uid in uids
-        for snap in db.collection("creations").where("userId", "==", uid).stream()
+        for snap in db.collection("creations").where(filter=FieldFilter("userId", "==", uid)).stream()
     )
 
 
