@@ -52,7 +52,9 @@ def print_all(f: dict) -> None:
     _print_ledger(f)
 
 
-def _print_waves(f: dict) -> None:
+def _wave_rows(f: dict, sep: str) -> list[list]:
+    """One row per wave (cold, then each warm run), for the console and the docs alike; `sep`
+    joins drafts, failed and open."""
     rows = []
     if f.get("cold"):
         c = f["cold"]
@@ -62,8 +64,8 @@ def _print_waves(f: dict) -> None:
                 c["requests"],
                 f"{_p(c['toProcessing_s'])} / {_p(c['toProcessing_s'], 'p95')}",
                 f"{_p(c['detection_s'])} / {_p(c['detection_s'], 'p95')}",
-                fmt(c["pollsPerVideo"], "", 1),
-                f"{c['drafts']}/{c['failed']}/{c['nonTerminal']}",
+                fmt(c.get("pollsPerVideo"), "", 1),
+                sep.join(str(c[k]) for k in ("drafts", "failed", "nonTerminal")),
             ]
         )
     for i, w in enumerate(f.get("warm") or []):
@@ -74,10 +76,15 @@ def _print_waves(f: dict) -> None:
                 w["requests"],
                 f"{_p(w['to_processing_s'])} / {_p(w['to_processing_s'], 'p95')}",
                 f"{_p(w['overhead_s'])} / {_p(w['overhead_s'], 'p95')}",
-                fmt(w["pollsPerVideo"], "", 1),
-                f"{s['drafts']}/{w['refunded']} refunded/{s['nonTerminal']}",
+                fmt(w.get("pollsPerVideo"), "", 1),
+                sep.join((str(s["drafts"]), f"{w['refunded']} refunded", str(s["nonTerminal"]))),
             ]
         )
+    return rows
+
+
+def _print_waves(f: dict) -> None:
+    rows = _wave_rows(f, "/")
     if rows:
         _table(
             "waves (Veo 30-120 s, production polls)",
@@ -330,31 +337,7 @@ def _md_headline(f: dict) -> list[str]:
 
 
 def _md_waves(f: dict) -> list[str]:
-    rows = []
-    if f.get("cold"):
-        c = f["cold"]
-        rows.append(
-            [
-                "cold (first wave)",
-                c["requests"],
-                f"{_p(c['toProcessing_s'])} / {_p(c['toProcessing_s'], 'p95')}",
-                f"{_p(c['detection_s'])} / {_p(c['detection_s'], 'p95')}",
-                fmt(c.get("pollsPerVideo"), "", 1),
-                f"{c['drafts']} / {c['failed']} / {c['nonTerminal']}",
-            ]
-        )
-    for i, run_ in enumerate(f.get("warm") or []):
-        s = run_["summary"]
-        rows.append(
-            [
-                f"warm run {i + 1}",
-                run_["requests"],
-                f"{_p(run_['to_processing_s'])} / {_p(run_['to_processing_s'], 'p95')}",
-                f"{_p(run_['overhead_s'])} / {_p(run_['overhead_s'], 'p95')}",
-                fmt(run_.get("pollsPerVideo"), "", 1),
-                f"{s['drafts']} / {run_['refunded']} refunded / {s['nonTerminal']}",
-            ]
-        )
+    rows = _wave_rows(f, " / ")
     header = ["wave", "requests", "to `processing` p50 / p95", "detection p50 / p95", "polls per video"]
     out = ["", "### Waves (measured; Veo 30-120 s, production poll settings)", ""]
     out += _md_table([*header, "drafts / failed / open"], rows)
