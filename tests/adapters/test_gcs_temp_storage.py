@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import socket
 from types import SimpleNamespace
 
 import boto3
@@ -18,7 +17,6 @@ from moto.server import ThreadedMotoServer
 
 from adapters import gcs
 from adapters.r2 import MediaBucket
-from devstack.stack import storage_emulator_alone
 from domain.generation import OutcomeKind, VeoOutcome
 from handlers.finalize_generation import _copy_to_media
 from standins.fault_proxy import FaultProxy
@@ -29,16 +27,9 @@ MB = 1024 * 1024
 BUCKET = "phoenix-veo-tmp"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def gcs_endpoint(tmp_path_factory):
-    with storage_emulator_alone(tmp_path_factory.mktemp("storage"), free_port(), free_port(), free_port()) as endpoint:
-        yield endpoint
+def gcs_endpoint(storage_alone):
+    return storage_alone  # the session's lone Storage emulator (tests/conftest.py)
 
 
 @pytest.fixture

@@ -73,11 +73,8 @@ def admin_client(endpoint: str) -> storage.Client:
 
 
 @pytest.fixture(scope="module")
-def storage_endpoint(tmp_path_factory):
-    with devstack.storage_emulator_alone(
-        tmp_path_factory.mktemp("storage"), free_port(), free_port(), free_port()
-    ) as endpoint:
-        yield endpoint
+def storage_endpoint(storage_alone):
+    return storage_alone  # the session's lone Storage emulator (tests/conftest.py)
 
 
 @pytest.mark.parametrize(

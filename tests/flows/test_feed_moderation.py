@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import uuid
 
 import requests
@@ -15,6 +14,7 @@ import requests
 from devstack.stack import MEDIA_BUCKET, s3_client
 from tests.flows.helpers import accountable_reporters, publish, run_scheduled, submit, wait_status
 from tests.support.firestore_rest import SERVER_TIME, Denied, outcome
+from tests.support.ops_cli import run_ops
 from tests.support.waiting import wait_until
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -25,9 +25,7 @@ VISIBLE_FEED = {"where": [("visible", "==", True)], "order_by": [("publishedAt",
 
 
 def ops(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "ops", "--emulator", *args], cwd=ROOT, capture_output=True, text=True, timeout=60
-    )
+    return run_ops("--emulator", *args)
 
 
 def feed_entry(client, cid):

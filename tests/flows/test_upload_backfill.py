@@ -4,16 +4,13 @@ for each; then the sweep removes the orphans among them and keeps what a creatio
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import uuid
 
 from devstack.stack import MEDIA_BUCKET, s3_client
 from tests.flows.helpers import run_scheduled, submit, wait_status
+from tests.support.ops_cli import run_ops
 from tests.support.waiting import wait_until
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def r2_keys(prefix: str) -> list[str]:
@@ -42,15 +39,7 @@ def test_old_objects_are_invisible_to_the_sweep_until_backfilled_then_orphans_go
 
     # When the operator backfills this user's drafts (a dry run first writes nothing)
     def backfill(*extra: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "ops", "--emulator", "backfill-upload-intents", "--prefix", f"drafts/{user.uid}/"]
-            + list(extra),
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            env=os.environ.copy(),
-            timeout=120,
-        )
+        return run_ops("--emulator", "backfill-upload-intents", "--prefix", f"drafts/{user.uid}/", *extra)
 
     dry = backfill("--dry-run")
     assert dry.returncode == 0 and "would note 3 upload intents" in dry.stdout, dry.stderr

@@ -1,4 +1,5 @@
-"""The operator CLI, run as an operator runs it, against the emulator."""
+"""The operator CLI against the emulator: its `main` called in-process (tests/support/ops_cli.py),
+and the real entry point, `python -m ops` in a new interpreter, where only it can be proven."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ import sys
 import uuid
 
 from tests.flows.helpers import OWNER, balance, cost, ledger_of, submit, wait_status
+from tests.support.ops_cli import run_ops as ops
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def ops(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+def python_m_ops(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "ops", *args],
         cwd=ROOT,
@@ -23,8 +25,8 @@ def ops(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     )
 
 
-def test_help_lists_every_command():
-    out = ops("--help").stdout
+def test_python_m_ops_help_lists_every_command():
+    out = python_m_ops("--help").stdout
     for command in ("ledger-check", "grant", "fail-and-refund", "report"):
         assert command in out
 
@@ -49,9 +51,10 @@ def test_grant_refuses_unknown_users_and_bad_amounts(new_user):
     assert ops("--emulator", "grant", user.uid, "ten").returncode == 2
 
 
-def test_missing_project_is_a_clear_error():
+def test_python_m_ops_without_a_project_exits_non_zero_with_a_clear_error():
+    """The module's sys.exit(main()) turns the refusal into what a shell sees."""
     env = {k: v for k, v in os.environ.items() if k not in ("GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT")}
-    result = ops("ledger-check", env=env)
+    result = python_m_ops("ledger-check", env=env)
     assert result.returncode != 0 and "no project" in result.stderr
 
 

@@ -1,6 +1,6 @@
 """Fixtures for the stand-in tests: the Firebase Storage emulator on its own ports (Veo's
-output goes there, as in the stack), the Veo stand-in in-process, and the real google-genai
-client pointed at it."""
+output goes there, as in the stack; the session's, shared with other tiers), the Veo stand-in
+in-process, and the real google-genai client pointed at it."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from google.cloud import storage
 from google.genai import types
 from moto.server import ThreadedMotoServer
 
-from devstack.stack import storage_emulator_alone
 from standins.fault_proxy import FaultProxy
 from standins.tls import make_local_tls
 from standins.veo_server import VeoControl, VeoStandIn
@@ -44,9 +43,8 @@ def repo_root() -> Path:
 
 
 @pytest.fixture(scope="session")
-def gcs_endpoint(tmp_path_factory):
-    with storage_emulator_alone(tmp_path_factory.mktemp("storage"), free_port(), free_port(), free_port()) as endpoint:
-        yield endpoint
+def gcs_endpoint(storage_alone):
+    return storage_alone  # the session's lone Storage emulator (tests/conftest.py)
 
 
 @pytest.fixture(scope="session")
