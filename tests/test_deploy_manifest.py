@@ -51,8 +51,12 @@ DOCUMENTS = {
 def manifest(**env: str) -> dict:
     """The manifest a deploy would see with these variables set. A fresh interpreter takes
     seconds to import the functions, so each environment is asked once per session (the key
-    is the whole environment, so a variable changed meanwhile asks again)."""
-    environment = {**{k: v for k, v in os.environ.items() if not k.startswith("R2_")}, **env}
+    is the whole environment, so a variable changed meanwhile asks again; pytest's own
+    PYTEST_CURRENT_TEST, which names each test, is left out or no test would share an answer)."""
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("R2_", "PYTEST_CURRENT_TEST"))},
+        **env,
+    }
     return copy.deepcopy(_manifest(tuple(sorted(environment.items()))))
 
 
