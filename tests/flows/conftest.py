@@ -8,6 +8,12 @@ from devstack.stack import VEO_URL
 from standins.veo_server import VeoControl
 from tests.support.firestore_rest import UserClient, sign_up
 
+# The stack's Veo stand-in takes 3 s per video (what `make dev` shows a person). A flow waits
+# on states, never on time, so a shorter generation proves the same for less: 1 s still leaves
+# the creation processing until its video is rendered and copied. A test that needs a longer
+# window in flight sets its own (veo.config), or makes Veo hang.
+FLOW_VEO_DELAY_SECONDS = 1
+
 
 @pytest.fixture(autouse=True)
 def _stack(stack):
@@ -18,8 +24,14 @@ def _stack(stack):
 def veo():
     control = VeoControl(VEO_URL)
     control.reset()
+    control.config(delaySeconds=FLOW_VEO_DELAY_SECONDS)
     yield control
     control.reset()
+
+
+@pytest.fixture(autouse=True)
+def _quick_veo(veo):
+    """Every flow, whether it names `veo` or not, meets the short generation time."""
 
 
 @pytest.fixture

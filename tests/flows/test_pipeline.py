@@ -46,6 +46,8 @@ def ledger(client, uid: str) -> dict[str, dict]:
 def test_client_request_becomes_playable_draft_charging_exactly_its_price(new_user, veo):
     user, client = new_user(tokens=100 + cost(6))
     cid = f"c-{uuid.uuid4().hex}"
+    # Long enough in flight that the watch below, sampling the document, sees it processing.
+    veo.config(delaySeconds=3)
 
     client.create(f"creations/{cid}", request_doc(user.uid, duration=6, aspect="9:16"))
     seen, doc = watch_statuses(client, cid)
