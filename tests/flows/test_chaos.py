@@ -1,7 +1,14 @@
-"""Chaos: many generations across several users with random faults, duplicate events,
+"""Chaos: many generations at once across several users with faults, duplicate events,
 crashed workers, deletions (the owner's of finished creations, an operator's at any state)
 and re-created ids. Whatever happens, every creation ends terminal (or deleted and settled)
-and the ledger balances, with no refund of a delivered video."""
+and the ledger balances, with no refund of a delivered video.
+
+Every scenario below runs at least once in every run, the rest of the plan and the order are
+drawn from the seed: the claim is that each kind of fault, side by side with all the others,
+ends settled; how many generations prove that is a cost, not part of the claim. 24 (eight
+request streams of three, at most two of a user's in flight at once) cover the eighteen
+kinds with room for random repeats; the run once drew 50 at random, which cost twice the
+time and guaranteed only the deletion and network kinds."""
 
 from __future__ import annotations
 
@@ -24,8 +31,8 @@ from tests.flows.helpers import (
 )
 from tests.support.waiting import wait_until
 
-USERS = 5
-PER_USER = 10  # 50 generations
+USERS = 4
+PER_USER = 6  # 24 generations
 SEED = int(os.environ.get("CHAOS_SEED", "20261128"))
 
 # (name, Veo faults for this request's prompt, prompt suffix, expected outcome);
@@ -71,7 +78,7 @@ R2_FAULTS = {
 
 
 @pytest.mark.slow
-def test_fifty_generations_under_random_faults_all_end_terminal_with_a_balanced_ledger(new_user, veo, r2):
+def test_every_fault_scenario_at_once_across_users_ends_terminal_with_a_balanced_ledger(new_user, veo, r2):
     rng = random.Random(SEED)
     veo.config(delaySeconds=1)
     users = [new_user(tokens=10_000) for _ in range(USERS)]
@@ -81,7 +88,7 @@ def test_fifty_generations_under_random_faults_all_end_terminal_with_a_balanced_
     errors: list[BaseException] = []
 
     def activity():
-        """What moves while any of the fifty is being worked on: a wait fails only after this
+        """What moves while any of them is being worked on: a wait fails only after this
         has been still for its whole timeout, however slow the machine is."""
         stats = veo.stats()
         return stats["starts"], stats["polls"], stats["uploads"], stats["quotaRefused"], r2.stats()
@@ -114,24 +121,21 @@ def test_fifty_generations_under_random_faults_all_end_terminal_with_a_balanced_
         debits = [e for e in ledger_of(client, user.uid).values() if e["type"] == "debit"]
         assert len(debits) == PER_USER
     assert_ledger_ok(*[u.uid for u, _ in users])
-    assert len({name for name, _, _ in outcomes.values()}) >= 10  # the mix really was mixed
-    assert {"operator_deletes_in_flight", "reused_after_delete"} <= {n for n, _, _ in outcomes.values()}
+    assert {name for name, _, _ in outcomes.values()} == {sc[0] for sc in SCENARIOS}  # every kind ran
 
 
 def _plan(users, rng) -> dict:
-    """cid -> (user, client, scenario): random, but whatever the seed the deletion scenarios
-    (first user's stream) and the network faults (second user's) are in the mix."""
+    """cid -> (user, client, scenario): every scenario once, the remaining places drawn from the
+    weighted list, all shuffled by the seed and dealt to the users' request streams."""
+    every_kind = list({scenario[0]: scenario for scenario in SCENARIOS}.values())  # one of each name
+    places = USERS * PER_USER
+    assert places >= len(every_kind), "the plan must have room for every scenario"
+    scenarios = every_kind + [rng.choice(SCENARIOS) for _ in range(places - len(every_kind))]
+    rng.shuffle(scenarios)
     plan = {}
-    for user, client in users:
-        for _ in range(PER_USER):
-            plan[new_id()] = (user, client, rng.choice(SCENARIOS))
-    first_user = [cid for cid, (u, _, _) in plan.items() if u.uid == users[0][0].uid]
-    for cid, scenario in zip(first_user, SCENARIOS[-2:], strict=False):
-        plan[cid] = (plan[cid][0], plan[cid][1], scenario)
-    second_user = [cid for cid, (u, _, _) in plan.items() if u.uid == users[1][0].uid]
-    network = [sc for sc in SCENARIOS if sc[0].startswith(("veo_", "r2_connection"))]
-    for cid, scenario in zip(second_user, network, strict=False):
-        plan[cid] = (plan[cid][0], plan[cid][1], scenario)
+    for index, (user, client) in enumerate(users):
+        for scenario in scenarios[index * PER_USER : (index + 1) * PER_USER]:
+            plan[new_id()] = (user, client, scenario)
     return plan
 
 
