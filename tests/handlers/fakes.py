@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from domain.errors import ErrorCode, ExternalServiceError
 from domain.generation import OutcomeKind, VeoOutcome
+from domain.shards import queue_for
 
 T0 = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
@@ -83,19 +84,19 @@ class FakeTasks(Scripted):
         self.clock = clock
         self.enqueued: list[tuple[str, dict | None, float]] = []  # finalize polls
         self.starts: list[tuple[str, dict]] = []  # startveo tasks
-        self.ids: set[str] = set()
+        self.ids: set[tuple[str, str]] = set()  # (queue, task id): Cloud Tasks names are per queue
 
-    def _new_id(self, task_id: str | None) -> bool:
+    def _new_id(self, queue: str, task_id: str | None) -> bool:
         if task_id is None:
             return True
-        if task_id in self.ids:
+        if (queue, task_id) in self.ids:
             return False
-        self.ids.add(task_id)
+        self.ids.add((queue, task_id))
         return True
 
     def enqueue_start(self, creation_id: str, job: dict, task_id: str) -> bool:
         self._enter("enqueue_start")
-        if not self._new_id(task_id):
+        if not self._new_id("start", task_id):
             return False
         self.starts.append((creation_id, job))
         return True
@@ -104,7 +105,7 @@ class FakeTasks(Scripted):
         self, creation_id: str, job: dict | None = None, delay_seconds: float = 0, task_id: str | None = None
     ) -> bool:
         self._enter("enqueue_finalize")
-        if not self._new_id(task_id):
+        if not self._new_id(queue_for(creation_id), task_id):
             return False
         if job is not None and delay_seconds and self.clock is not None:
             # As adapters/tasks.py does: the due time travels in the payload.
