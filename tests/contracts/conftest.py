@@ -1,6 +1,7 @@
 """One contract per port: every test here runs twice, against the handler tier's in-memory fake
-(tests/handlers/fake_store.py) and against the Firestore adapter (adapters/store.py) on the
-emulator. What the fake does that the adapter does not, fails here.
+(tests/handlers/) and against the adapter on what it talks to in the stack (Firestore, Cloud
+Tasks and Storage emulators, the Veo stand-in). What the fake does that the adapter does not,
+fails here. (Notifier's contract: tests/adapters/test_notifier_contract.py.)
 
 The adapter side talks to the stack's Firestore emulator under its own project id, so the
 functions' triggers (bound to the stack's project) never see these documents: the adapter's

@@ -13,7 +13,7 @@ import io
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from domain.errors import ErrorCode, ExternalServiceError
 from domain.generation import OutcomeKind, VeoOutcome
@@ -134,6 +134,7 @@ class FakeVeo(Scripted):
         self, prompt: str, aspect_ratio: str, duration_seconds: int, output_gcs_uri: str | None, **options
     ) -> str:
         self._enter("start")
+        _refuse_as_the_stand_in_does(aspect_ratio, duration_seconds, options)
         self.started.append((prompt, aspect_ratio, duration_seconds, output_gcs_uri))
         self.options.append(options)
         return f"projects/p/locations/l/operations/op{len(self.started)}"
@@ -141,6 +142,20 @@ class FakeVeo(Scripted):
     def poll(self, operation_name: str) -> VeoOutcome:
         self._enter("poll")
         return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+
+
+def _refuse_as_the_stand_in_does(aspect_ratio: str, duration_seconds: int, options: dict) -> None:
+    """What Vertex refuses of a start's model and shape, with the Veo stand-in's own checks
+    (tests/contracts/test_video_generator_contract.py holds the fake and the adapter to it)."""
+    from domain import veo_models
+    from standins import veo_checks
+
+    try:
+        model = veo_checks.check_model("p", "l", options.get("model") or veo_models.DEFAULT_MODEL, date.today())
+        shape = {"durationSeconds": duration_seconds, "aspectRatio": aspect_ratio}
+        veo_checks.video_shape({**shape, "resolution": options.get("resolution", "720p")}, model)
+    except veo_checks.ApiError as exc:
+        raise permanent("veo", exc.http_status, exc.message) from exc
 
 
 class FakeUploads(Scripted):
