@@ -3,7 +3,7 @@
 // the chosen photo is previewed, the price is the table's, the upload shows its progress, and
 // the request becomes a draft. Driven by pytest (tests/e2e/driver.py) with harness.mjs.
 import {
-  APP_URL, RUN, STEP_TIMEOUT, ask, balanceIs, card, expect, page, pageErrors, runSteps, shot, text, tid,
+  APP_URL, RUN, ask, balanceIs, card, cardReaches, expect, page, pageErrors, runSteps, shot, text, tid,
 } from "./harness.mjs";
 
 const LANDSCAPE = process.env.PHOTO_LANDSCAPE;
@@ -67,9 +67,7 @@ const steps = [
     console.log(`@@id ${cid}`);
     const progress = await page.evaluate(() => window.__progress);
     expect(progress.some(([hidden, v]) => !hidden && v === 1), `the bar never showed a finished upload: ${JSON.stringify(progress)}`);
-    await page.waitForFunction(
-      (id) => document.querySelector(`[data-testid=creation-card][data-id="${id}"]`)?.dataset.status === "draft",
-      cid, { timeout: STEP_TIMEOUT });
+    await cardReaches(cid, ["draft"]);
     expect(await card(cid).getByTestId("creation-video").count() === 1, "the draft has no video");
     await balanceIs(100 - PRICE);
     await shot("photo-02-draft");
