@@ -183,9 +183,17 @@ def remove_from_feed(creation_id: str) -> bool:
         snap = get(db().collection(CREATIONS).document(creation_id), tx)
         if _status(snap) == Status.PUBLISHED:
             return False
-        tx.delete(db().collection(FEED).document(creation_id))
+        entry = db().collection(FEED).document(creation_id)
         # A published creation deleted by its owner leaves its publication behind: it goes too.
-        tx.delete(db().collection(PUBLICATIONS).document(creation_id))
+        publication = db().collection(PUBLICATIONS).document(creation_id)
+        found = get_all(tx, [entry, publication])
+        # Only what exists is deleted. The emulator fires publishcreation on a delete of a
+        # missing publication, and publishcreation calls this: deleting it unconditionally was an
+        # endless trigger loop, and its feed deletes reset every feed listener ~40 times a second
+        # (a browser's other listeners then stalled).
+        for ref in (entry, publication):
+            if found.get(ref.path) is not None and found[ref.path].exists:
+                tx.delete(ref)
         return True
 
     return in_transaction(run)

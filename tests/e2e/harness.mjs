@@ -97,21 +97,6 @@ export async function text(locator) {
   return ((await locator.textContent()) || "").trim();
 }
 
-// The first grant after a sign-up, in a scenario that runs after another on the same stack: the
-// first page load's Firestore listeners have been seen to deliver nothing at all there (a reload
-// shows the grant at once; cause not found yet, see the project's issue notes). Wait live first;
-// if still stale, say so in the transcript and reload once: the grant must then show.
-export async function grantShows(n) {
-  try {
-    await balanceIs(n, 30000);
-  } catch {
-    console.log(`@@note the page's listeners were stale after sign-up (balance ${await text(tid("balance"))}): reloading once`);
-    await page.reload();
-    await tid("app-view").waitFor();
-    await balanceIs(n);
-  }
-}
-
 export async function balanceIs(n, timeout = STEP_TIMEOUT) {
   try {
     await page.waitForFunction(

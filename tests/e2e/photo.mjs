@@ -3,7 +3,7 @@
 // the chosen photo is previewed, the price is the table's, the upload shows its progress, and
 // the request becomes a draft. Driven by pytest (tests/e2e/driver.py) with harness.mjs.
 import {
-  APP_URL, RUN, ask, balanceIs, card, cardReaches, expect, grantShows, page, pageErrors, runSteps, shot, text, tid,
+  APP_URL, RUN, ask, balanceIs, card, cardReaches, expect, page, pageErrors, runSteps, shot, text, tid,
 } from "./harness.mjs";
 
 const LANDSCAPE = process.env.PHOTO_LANDSCAPE;
@@ -22,7 +22,7 @@ const steps = [
     await balanceIs(0);
     const answer = await ask(`@@uid ${await text(tid("user-uid"))}`);
     expect(answer === "granted", `the test answered "${answer}"`);
-    await grantShows(100);
+    await balanceIs(100);
   }],
 
   ["a portrait photo for a 16:9 video is refused with the reason", async () => {
