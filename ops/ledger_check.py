@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from adapters.firebase_app import firestore_client
-from adapters.firestore_tx import incarnation_of
+from adapters.firestore_tx import after_document, incarnation_of
 from adapters.store import CREATIONS, DELIVERED_FIELD, TRANSACTIONS, USERS
 from domain.ledger import CreationFacts, LedgerEntry, LedgerReport, check_ledger
 
@@ -66,7 +66,7 @@ def _all_user_pages(page_size: int):
     while True:
         query = db.collection(USERS).order_by("__name__").select([])
         if after:
-            query = query.start_after(db.collection(USERS).document(after))
+            query = after_document(query, db.collection(USERS), after)
         ids = [snap.id for snap in query.limit(page_size).stream()]
         if ids:
             yield ids

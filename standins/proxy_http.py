@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 ERROR_FAULTS = {
     "slowdown": (503, "SlowDown", "Please reduce your request rate."),
     "internal": (500, "InternalError", "We encountered an internal error. Please try again."),
+    # A revoked or wrong-scoped token: R2 answers 403 until someone fixes the credentials.
+    "access_denied": (403, "AccessDenied", "Access Denied"),
 }
 PROXIED_METHODS = ("GET", "HEAD", "PUT", "POST", "DELETE", "PATCH", "OPTIONS")
 

@@ -112,7 +112,7 @@ def parse_start(
     """The start request, or a 400 for anything this model does not accept. `read_gcs`
     fetches an image's gcsUri (None: no GCS to read from)."""
     prompt, parameters, image, last_frame = _instance_and_parameters(body, model, read_gcs)
-    duration, aspect, resolution = _video_shape(parameters, model)
+    duration, aspect, resolution = video_shape(parameters, model)
     sample_count = parameters.get("sampleCount", 1)
     if not _is_int(sample_count) or not 1 <= sample_count <= model.max_sample_count:
         raise invalid(
@@ -163,7 +163,7 @@ def _instance_and_parameters(
     return prompt, parameters, image, last_frame
 
 
-def _video_shape(parameters: dict, model: veo_models.VeoModel) -> tuple[int, str, str]:
+def video_shape(parameters: dict, model: veo_models.VeoModel) -> tuple[int, str, str]:
     mid = model.model_id
 
     duration = parameters.get("durationSeconds", DEFAULT_DURATION_SECONDS)

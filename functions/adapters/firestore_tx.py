@@ -87,6 +87,13 @@ def get_many(refs: list) -> dict[str, dict]:
     return found
 
 
+def after_document(query, collection, doc_id: str):
+    """`query` (ordered by __name__) resumed after the document `doc_id` of `collection`. The
+    client refuses a bare DocumentReference as a cursor (TypeError: it wants a snapshot, a dict
+    or values), so the reference goes in as the value of the __name__ order."""
+    return query.start_after({"__name__": collection.document(doc_id)})
+
+
 def _shard_ref(now: datetime):
     return (
         db()

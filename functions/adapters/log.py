@@ -95,6 +95,12 @@ def veo_start_deferred(creation_id: str, status: int | None, reason: str) -> Non
     _info("veo start deferred", creationId=creation_id, status=status, reason=reason)
 
 
+def finish_deferred(creation_id: str, step: str, reason: str) -> None:
+    """Veo (`poll`) or GCS/R2 (`copy`) kept failing transiently past the retries: the creation
+    stays processing and the next poll tries again."""
+    _warn("finish deferred", creationId=creation_id, step=step, reason=reason)
+
+
 def start_task_malformed(creation_id: str) -> None:
     _warn("malformed start task set aside", creationId=creation_id, where="startveo")
 

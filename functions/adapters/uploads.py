@@ -57,6 +57,15 @@ class Uploads:
     def page(self, after: str | None, limit: int) -> list[tuple[str, datetime | None]]:
         """Up to `limit` uploads (path, created) in name order after `after`; fewer: the end."""
         with _translated_errors():
-            blobs = _client().list_blobs(self._bucket, prefix=UPLOADS_PREFIX, start_offset=after, max_results=limit + 1)
-            found = [(b.name, b.time_created) for b in blobs if b.name != after]
-        return found[:limit]
+            # Cloud Storage starts AT start_offset; the Storage emulator ignores it (firebase-tools
+            # passes only prefix, delimiter, pageToken and maxResults on): names up to `after`
+            # are skipped here, so both give the page after the cursor.
+            blobs = _client().list_blobs(self._bucket, prefix=UPLOADS_PREFIX, start_offset=after, page_size=limit + 1)
+            found: list[tuple[str, datetime | None]] = []
+            for blob in blobs:
+                if after is not None and blob.name <= after:
+                    continue
+                found.append((blob.name, blob.time_created))
+                if len(found) == limit:
+                    break
+        return found

@@ -84,6 +84,11 @@ def look(creation_id: str, creation: dict, services: Services, *, checked: bool)
     try:
         outcome = with_retries(lambda: services.veo.poll(operation), services.settings.retry)
     except ExternalServiceError as exc:
+        if exc.transient:
+            # Vertex unreachable for now, not the video failed: Veo goes on (and bills), so the
+            # next poll asks again; the sweep's ORPHAN_AFTER_MINUTES bounds how long.
+            log.finish_deferred(creation_id, "poll", str(exc))
+            return FinalizeOutcome.RUNNING
         return _fail(creation_id, creation, failure(ErrorCode.GENERATION_FAILED), services, reason=str(exc))
     if outcome.kind == OutcomeKind.RUNNING:
         return FinalizeOutcome.RUNNING
@@ -120,6 +125,12 @@ def _deliver(creation_id: str, creation: dict, outcome: VeoOutcome, services: Se
     try:
         with_retries(lambda: _copy_to_media(outcome, media_key, services), settings.retry)
     except ExternalServiceError as exc:
+        if exc.transient:
+            # R2 or GCS down for now: the video is still in the temp bucket, so the next poll
+            # copies it again (same key: a partial object is overwritten) rather than throwing
+            # away a video Veo billed; the sweep's ORPHAN_AFTER_MINUTES bounds how long.
+            log.finish_deferred(creation_id, "copy", str(exc))
+            return FinalizeOutcome.RUNNING
         return _fail(creation_id, creation, failure(ErrorCode.GENERATION_FAILED), services, reason=str(exc))
 
     completion = store.complete_draft(

@@ -64,23 +64,37 @@ export const tid = (id) => page.getByTestId(id);
 export const card = (cid) => page.locator(`[data-testid=creation-card][data-id="${cid}"]`);
 export const shot = (name) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 
-export async function text(locator) {
-  return ((await locator.textContent()) || "").trim();
+// What a creation's card shows: its status, and its progress bar's value while in flight.
+const CARD_STATE = (id) => {
+  const li = document.querySelector(`[data-testid=creation-card][data-id="${id}"]`);
+  const bar = li?.querySelector("progress[data-testid=creation-progress]");
+  return li ? `${li.dataset.status}${bar ? `+${bar.getAttribute("value") ?? "?"}` : ""}` : "(no card)";
+};
+const FINAL = ["draft", "failed", "published"];
+
+// Waits for a creation's card to show one of `statuses`. The server's work takes longer on a
+// busy machine, so this waits on progress: it fails after `silence` ms in which the card did
+// not change at all (status or progress), or at once on a final status not asked for.
+export async function cardReaches(cid, statuses, silence = STEP_TIMEOUT) {
+  let state = await page.evaluate(CARD_STATE, cid);
+  for (;;) {
+    const status = state.split("+")[0];
+    if (statuses.includes(status)) return;
+    if (FINAL.includes(status)) break;
+    try {
+      await page.waitForFunction(`(${CARD_STATE})(${JSON.stringify(cid)}) !== ${JSON.stringify(state)}`, null,
+        { timeout: silence });
+    } catch {
+      break;
+    }
+    state = await page.evaluate(CARD_STATE, cid);
+  }
+  const why = await card(cid).getByTestId("creation-error").textContent({ timeout: 1000 }).catch(() => "");
+  throw new StepFailure(`creation ${cid} should reach ${statuses.join("/")}, is ${state}${why ? `: ${why}` : ""}`);
 }
 
-// The first grant after a sign-up, in a scenario that runs after another on the same stack: the
-// first page load's Firestore listeners have been seen to deliver nothing at all there (a reload
-// shows the grant at once; cause not found yet, see the project's issue notes). Wait live first;
-// if still stale, say so in the transcript and reload once: the grant must then show.
-export async function grantShows(n) {
-  try {
-    await balanceIs(n, 30000);
-  } catch {
-    console.log(`@@note the page's listeners were stale after sign-up (balance ${await text(tid("balance"))}): reloading once`);
-    await page.reload();
-    await tid("app-view").waitFor();
-    await balanceIs(n);
-  }
+export async function text(locator) {
+  return ((await locator.textContent()) || "").trim();
 }
 
 export async function balanceIs(n, timeout = STEP_TIMEOUT) {

@@ -4,8 +4,7 @@
 // fast 1080p silent video with a negative prompt and a seed becomes a 1920x1080 draft.
 // Driven by pytest (tests/e2e/driver.py) with the protocol of harness.mjs.
 import {
-  APP_URL, RUN, STEP_TIMEOUT, StepFailure, ask, balanceIs, card, expect, grantShows, page, pageErrors, runSteps, shot,
-  text, tid,
+  APP_URL, RUN, StepFailure, ask, balanceIs, card, cardReaches, expect, page, pageErrors, runSteps, shot, text, tid,
 } from "./harness.mjs";
 import { PRICES } from "../../clients/web/src/price-table.js";
 
@@ -38,7 +37,7 @@ const steps = [
     await balanceIs(0); // the live balance is attached before the grant, as scenario.mjs does
     const answer = await ask(`@@uid ${await text(tid("user-uid"))}`);
     expect(answer === "granted", `the test answered "${answer}"`);
-    await grantShows(GRANT);
+    await balanceIs(GRANT);
   }],
 
   ["the price follows each option before submit", async () => {
@@ -86,9 +85,7 @@ const steps = [
     await newCard.waitFor();
     cid = await newCard.getAttribute("data-id");
     console.log(`@@id ${cid}`);
-    await page.waitForFunction(
-      (id) => document.querySelector(`[data-testid=creation-card][data-id="${id}"]`)?.dataset.status === "draft",
-      cid, { timeout: STEP_TIMEOUT });
+    await cardReaches(cid, ["draft"]);
     const size = await card(cid).getByTestId("creation-video").evaluate((video) => new Promise((resolve) => {
       const report = () => resolve([video.videoWidth, video.videoHeight]);
       if (video.readyState >= 1) return report();

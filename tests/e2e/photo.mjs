@@ -3,7 +3,7 @@
 // the chosen photo is previewed, the price is the table's, the upload shows its progress, and
 // the request becomes a draft. Driven by pytest (tests/e2e/driver.py) with harness.mjs.
 import {
-  APP_URL, RUN, STEP_TIMEOUT, ask, balanceIs, card, expect, grantShows, page, pageErrors, runSteps, shot, text, tid,
+  APP_URL, RUN, ask, balanceIs, card, cardReaches, expect, page, pageErrors, runSteps, shot, text, tid,
 } from "./harness.mjs";
 
 const LANDSCAPE = process.env.PHOTO_LANDSCAPE;
@@ -22,7 +22,7 @@ const steps = [
     await balanceIs(0);
     const answer = await ask(`@@uid ${await text(tid("user-uid"))}`);
     expect(answer === "granted", `the test answered "${answer}"`);
-    await grantShows(100);
+    await balanceIs(100);
   }],
 
   ["a portrait photo for a 16:9 video is refused with the reason", async () => {
@@ -67,9 +67,7 @@ const steps = [
     console.log(`@@id ${cid}`);
     const progress = await page.evaluate(() => window.__progress);
     expect(progress.some(([hidden, v]) => !hidden && v === 1), `the bar never showed a finished upload: ${JSON.stringify(progress)}`);
-    await page.waitForFunction(
-      (id) => document.querySelector(`[data-testid=creation-card][data-id="${id}"]`)?.dataset.status === "draft",
-      cid, { timeout: STEP_TIMEOUT });
+    await cardReaches(cid, ["draft"]);
     expect(await card(cid).getByTestId("creation-video").count() === 1, "the draft has no video");
     await balanceIs(100 - PRICE);
     await shot("photo-02-draft");

@@ -13,7 +13,7 @@ import requests
 from domain.pricing import Options, price
 from tests.e2e.driver import run_scenario
 
-TIMEOUT_S = 240
+SILENCE_S = 240
 
 
 def test_choosing_options_in_the_web_client_prices_and_makes_that_video(
@@ -28,13 +28,14 @@ def test_choosing_options_in_the_web_client_prices_and_makes_that_video(
         env,
         tokens=price(8),  # a default 8 s video: enough for fast, not for standard (options.mjs)
         grant_reason="e2e options",
-        timeout_s=TIMEOUT_S,
+        silence_s=SILENCE_S,
         log_file=artifacts / "options-scenario.log",
     )
     if not run.ok:
         pytest.fail(
             f"options scenario failed at step {run.last_step!r}: {run.outcome or 'no verdict'}"
-            f" (exit {run.returncode})\n--- transcript ---\n{run.log[-4000:]}",
+            f" (exit {run.returncode})\n--- transcript ---\n{run.log[-4000:]}"
+            f"\n--- server log ---\n{run.server_story()}",
             pytrace=False,
         )
 

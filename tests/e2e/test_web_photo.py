@@ -15,7 +15,7 @@ from domain import pricing
 from tests.e2e.driver import run_scenario
 from tests.support import images
 
-TIMEOUT_S = 240
+SILENCE_S = 240
 
 
 def test_starting_from_a_photo_in_the_web_client_makes_a_draft_that_starts_on_it(
@@ -36,12 +36,13 @@ def test_starting_from_a_photo_in_the_web_client_makes_a_draft_that_starts_on_it
         "PHOTO_PRICE": str(pricing.price(4)),
     }
     run = run_scenario(
-        "photo.mjs", env, tokens=100, grant_reason="e2e photo", timeout_s=TIMEOUT_S, log_file=artifacts / "photo.log"
+        "photo.mjs", env, tokens=100, grant_reason="e2e photo", silence_s=SILENCE_S, log_file=artifacts / "photo.log"
     )
     if not run.ok:
         pytest.fail(
             f"photo scenario failed at step {run.last_step!r}: {run.outcome or 'no verdict'}"
-            f" (exit {run.returncode})\n--- transcript ---\n{run.log[-4000:]}",
+            f" (exit {run.returncode})\n--- transcript ---\n{run.log[-4000:]}"
+            f"\n--- server log ---\n{run.server_story()}",
             pytrace=False,
         )
 

@@ -333,13 +333,13 @@ def test_r2_hiccups_are_retried_and_the_draft_is_stored(new_user, veo, r2):
     assert_ledger_ok(user.uid)
 
 
-def test_r2_down_past_the_retry_budget_fails_refunds_and_leaves_no_object(new_user, veo, r2):
+def test_r2_refusing_for_good_fails_refunds_and_leaves_no_object(new_user, veo, r2):
     from devstack.stack import MEDIA_BUCKET, s3_client
 
     user, client = new_user(tokens=100)
     cid = new_id()
-    r2.faults([{"method": None, "pathContains": cid, "kind": "internal", "times": 100}])
-    submit(client, user.uid, f"{marker()} r2 down", cid=cid)
+    r2.faults([{"method": None, "pathContains": cid, "kind": "access_denied", "times": 100}])
+    submit(client, user.uid, f"{marker()} r2 refuses", cid=cid)
 
     doc = wait_status(client, cid)
     assert doc["error"]["code"] == "generation_failed" and doc["refunded"] is True
@@ -347,4 +347,22 @@ def test_r2_down_past_the_retry_budget_fails_refunds_and_leaves_no_object(new_us
     r2.reset()
     listed = s3_client().list_objects_v2(Bucket=MEDIA_BUCKET, Prefix=f"drafts/{user.uid}/{cid}/")
     assert listed.get("KeyCount", 0) == 0
+    assert_ledger_ok(user.uid)
+
+
+def test_r2_down_past_one_runs_retries_keeps_the_video_and_a_later_poll_delivers_it(new_user, veo, r2):
+    from config import RETRY_ATTEMPTS
+
+    user, client = new_user(tokens=100)
+    cid = new_id()
+    # Two whole finishing runs' worth of 5xx: the old design failed the video at the first.
+    failing = 2 * RETRY_ATTEMPTS.value
+    r2.faults([{"method": "PUT", "pathContains": cid, "kind": "internal", "times": failing}])
+    submit(client, user.uid, f"{marker()} r2 down a while", cid=cid)
+
+    doc = wait_status(client, cid, timeout=120)
+    assert doc["status"] == "draft", doc
+    assert r2.stats()["faultsInjected"] >= failing
+    assert requests.get(doc["mediaUrl"], timeout=10).status_code == 200
+    assert balance(client, user.uid) == 100 - cost(4)
     assert_ledger_ok(user.uid)

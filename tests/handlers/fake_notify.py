@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from domain.notifications import Device, SendKind, SendResult, device_from
+from domain.notifications import MAX_DEVICES, Device, SendKind, SendResult, device_from
 from standins.fcm_server import FAULT_KINDS, FcmError, check_message
 
 
@@ -76,7 +76,9 @@ class FakeNotificationStore:
         return notify if isinstance(notify, dict) else None
 
     def devices(self, user_id: str) -> list[Device]:
-        found = [device_from(d, data) for d, data in self.user_devices.get(user_id, {}).items()]
+        """As the adapter's query: the newest MAX_DEVICES * 3 documents, the usable ones of them."""
+        docs = sorted(self.user_devices.get(user_id, {}).items(), key=lambda item: item[1]["updatedAt"], reverse=True)
+        found = [device_from(d, data) for d, data in docs[: MAX_DEVICES * 3]]
         return [d for d in found if d is not None]
 
     def remove_device(self, user_id: str, device_id: str, token: str | None = None) -> bool:

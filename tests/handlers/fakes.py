@@ -13,10 +13,11 @@ import io
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from domain.errors import ErrorCode, ExternalServiceError
 from domain.generation import OutcomeKind, VeoOutcome
+from domain.shards import queue_for
 
 T0 = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
@@ -83,19 +84,19 @@ class FakeTasks(Scripted):
         self.clock = clock
         self.enqueued: list[tuple[str, dict | None, float]] = []  # finalize polls
         self.starts: list[tuple[str, dict]] = []  # startveo tasks
-        self.ids: set[str] = set()
+        self.ids: set[tuple[str, str]] = set()  # (queue, task id): Cloud Tasks names are per queue
 
-    def _new_id(self, task_id: str | None) -> bool:
+    def _new_id(self, queue: str, task_id: str | None) -> bool:
         if task_id is None:
             return True
-        if task_id in self.ids:
+        if (queue, task_id) in self.ids:
             return False
-        self.ids.add(task_id)
+        self.ids.add((queue, task_id))
         return True
 
     def enqueue_start(self, creation_id: str, job: dict, task_id: str) -> bool:
         self._enter("enqueue_start")
-        if not self._new_id(task_id):
+        if not self._new_id("start", task_id):
             return False
         self.starts.append((creation_id, job))
         return True
@@ -104,7 +105,7 @@ class FakeTasks(Scripted):
         self, creation_id: str, job: dict | None = None, delay_seconds: float = 0, task_id: str | None = None
     ) -> bool:
         self._enter("enqueue_finalize")
-        if not self._new_id(task_id):
+        if not self._new_id(queue_for(creation_id), task_id):
             return False
         if job is not None and delay_seconds and self.clock is not None:
             # As adapters/tasks.py does: the due time travels in the payload.
@@ -133,6 +134,7 @@ class FakeVeo(Scripted):
         self, prompt: str, aspect_ratio: str, duration_seconds: int, output_gcs_uri: str | None, **options
     ) -> str:
         self._enter("start")
+        _refuse_as_the_stand_in_does(aspect_ratio, duration_seconds, options)
         self.started.append((prompt, aspect_ratio, duration_seconds, output_gcs_uri))
         self.options.append(options)
         return f"projects/p/locations/l/operations/op{len(self.started)}"
@@ -140,6 +142,20 @@ class FakeVeo(Scripted):
     def poll(self, operation_name: str) -> VeoOutcome:
         self._enter("poll")
         return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+
+
+def _refuse_as_the_stand_in_does(aspect_ratio: str, duration_seconds: int, options: dict) -> None:
+    """What Vertex refuses of a start's model and shape, with the Veo stand-in's own checks
+    (tests/contracts/test_video_generator_contract.py holds the fake and the adapter to it)."""
+    from domain import veo_models
+    from standins import veo_checks
+
+    try:
+        model = veo_checks.check_model("p", "l", options.get("model") or veo_models.DEFAULT_MODEL, date.today())
+        shape = {"durationSeconds": duration_seconds, "aspectRatio": aspect_ratio}
+        veo_checks.video_shape({**shape, "resolution": options.get("resolution", "720p")}, model)
+    except veo_checks.ApiError as exc:
+        raise permanent("veo", exc.http_status, exc.message) from exc
 
 
 class FakeUploads(Scripted):

@@ -219,10 +219,24 @@ def test_a_failed_operation_fails_as_generation_failed_and_is_refunded(world):
     assert world.store.tokens(USER) == 100
 
 
-def test_polling_that_keeps_failing_fails_and_refunds(world):
-    # Given every poll fails transiently past the retries
+def test_a_poll_that_keeps_failing_transiently_asks_again_later_and_the_video_still_comes(world):
+    # Given every try of this poll fails transiently past the retries (Vertex unreachable)
     job = processing(world)
-    world.veo.fail("poll", transient("veo"), transient("veo"))
+    world.veo.fail("poll", *[transient("veo")] * world.services.settings.retry.attempts)
+    # When finalize runs
+    outcome = finalize(world, job)
+    # Then nothing is settled: the creation stays processing and the next poll is queued
+    assert outcome == FinalizeOutcome.POLLING and world.store.tokens(USER) == 100 - COST
+    assert world.store.creations["c1"]["status"] == "processing"
+    # And when that poll runs, Veo answers and the video is delivered, charged once
+    assert finalize(world, world.tasks.enqueued[-1][1]) == FinalizeOutcome.DRAFT
+    assert world.store.tokens(USER) == 100 - COST
+
+
+def test_a_poll_refused_for_good_fails_and_refunds(world):
+    # Given Vertex answers the poll with a permanent error (the operation is unknown)
+    job = processing(world)
+    world.veo.fail("poll", permanent("veo", 404, "operation not found"))
     # When finalize runs
     outcome = finalize(world, job)
     # Then the creation fails and is refunded
@@ -257,6 +271,21 @@ def test_a_copy_that_fails_fails_the_creation_refunds_and_removes_a_partial_uplo
     # Then the creation fails, is refunded, and keeps no video
     assert outcome == FinalizeOutcome.FAILED
     assert world.store.tokens(USER) == 100 and job["mediaKey"] not in world.media.objects
+
+
+def test_a_copy_that_keeps_failing_transiently_is_tried_again_by_the_next_poll(world):
+    # Given R2 is down for every try of this finalize (a partial object may be left)
+    job = processing(world)
+    world.media.before("upload_stream", lambda: world.media.put(job["mediaKey"]))
+    world.media.fail("upload_stream", *[transient("r2")] * world.services.settings.retry.attempts)
+    # When finalize runs
+    outcome = finalize(world, job)
+    # Then the creation stays processing, charged, with the next poll queued and Veo's video kept
+    assert outcome == FinalizeOutcome.POLLING and world.store.tokens(USER) == 100 - COST
+    assert world.store.creations["c1"]["status"] == "processing" and VIDEO_URI in world.temp.objects
+    # And the next poll copies it again and makes the draft
+    assert finalize(world, world.tasks.enqueued[-1][1]) == FinalizeOutcome.DRAFT
+    assert world.store.creations["c1"]["status"] == "draft" and world.media.objects[job["mediaKey"]]
 
 
 def test_a_media_removal_that_fails_does_not_undo_the_failure(world):

@@ -43,3 +43,16 @@ def test_ledger_check_since_a_cursor_checks_only_users_whose_ledger_moved(new_us
     report = ledger_check.run(since=cursor)
     assert report.ok, report.problems
     assert report.users_checked == len(changed)
+
+
+def test_ledger_check_of_every_user_walks_every_page_of_users(new_user):
+    from adapters.firebase_app import firestore_client
+    from ops import ledger_check
+
+    for _ in range(3):
+        new_user(tokens=100)
+    every = len(list(firestore_client().collection("users").select([]).stream()))
+
+    report = ledger_check.run(page_size=2)  # every page after the first resumes after a user id
+
+    assert report.users_checked == every

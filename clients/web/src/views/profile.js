@@ -44,7 +44,8 @@ export function watchNameVerdict() {
         $("name-message").textContent = `${accepted.error.message} The feed shows “${accepted.name || FALLBACK_NAME}”.`;
       }
     },
-    () => {},
+    // A listener that errs is dead: say so, or a refused name would never be explained.
+    (err) => say(`Whether your name was accepted cannot be loaded: ${deniedMessage("read", err)}`),
   );
 }
 
