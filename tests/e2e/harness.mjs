@@ -70,11 +70,11 @@ const CARD_STATE = (id) => {
   const bar = li?.querySelector("progress[data-testid=creation-progress]");
   return li ? `${li.dataset.status}${bar ? `+${bar.getAttribute("value") ?? "?"}` : ""}` : "(no card)";
 };
-const FINAL = ["draft", "failed", "published"];
+const FINAL = ["failed"]; // a failed creation never changes again (a draft may still be published)
 
 // Waits for a creation's card to show one of `statuses`. The server's work takes longer on a
 // busy machine, so this waits on progress: it fails after `silence` ms in which the card did
-// not change at all (status or progress), or at once on a final status not asked for.
+// not change at all (status or progress), or at once when it failed and that was not asked for.
 export async function cardReaches(cid, statuses, silence = STEP_TIMEOUT) {
   let state = await page.evaluate(CARD_STATE, cid);
   for (;;) {
