@@ -40,12 +40,7 @@ def storage_alone(tmp_path_factory):
     stack) for the whole session: the stand-in, adapter and devstack tiers share it, since a
     Java start costs tens of seconds on a busy machine. Tests keep to their own object names
     (fresh uuids or their own prefixes), so sharing it hides nothing."""
-    import socket
-
-    def free_port() -> int:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            return probe.getsockname()[1]
+    from tests.support.ports import free_port
 
     work_dir = tmp_path_factory.mktemp("storage-alone")
     with devstack.storage_emulator_alone(work_dir, free_port(), free_port(), free_port()) as endpoint:

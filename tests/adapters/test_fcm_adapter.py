@@ -3,8 +3,6 @@ that fails, and every message the domain builds passing FCM's checks."""
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from adapters.fcm import Fcm
@@ -12,6 +10,7 @@ from domain.errors import ErrorCode
 from domain.notifications import TEXTS, Device, SendKind, message_for
 from standins.fcm_server import check_message, make_service_account_key
 from tests.support.fcm import PROJECT, TOKEN, running_fcm
+from tests.support.ports import free_port
 
 
 def msg() -> dict:
@@ -33,9 +32,7 @@ def test_another_project_is_refused(tmp_path):
 
 
 def test_a_connection_refused_is_retried(tmp_path):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()  # nothing listens there
     with running_fcm(tmp_path) as (_, key):
         result = Fcm(PROJECT, f"http://127.0.0.1:{port}", str(key), timeout_s=2).send(msg())
     assert result.kind == SendKind.RETRY

@@ -6,7 +6,6 @@ Starts only an in-process stand-in on a free port (no emulators).
 
 from __future__ import annotations
 
-import socket
 import time
 
 import httpx
@@ -19,6 +18,7 @@ from domain.errors import ExternalServiceError
 from domain.generation import OutcomeKind, RetryPolicy, VeoCall
 from domain.veo_models import DEFAULT_MODEL
 from standins.veo_server import VeoControl, VeoStandIn
+from tests.support.ports import free_port
 
 PROJECT, LOCATION = "demo-phoenix", "us-central1"
 FAST_RETRIES = RetryPolicy(attempts=4, base_delay_s=0.01)
@@ -124,9 +124,7 @@ def test_start_over_the_stand_ins_real_quota_is_a_transient_429(server, control,
 
 
 def test_connection_refused_on_start_is_transient_because_nothing_was_sent():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]  # closed again: nothing listens there
+    port = free_port()  # closed again: nothing listens there
     veo = Veo(PROJECT, LOCATION, DEFAULT_MODEL, f"http://127.0.0.1:{port}", http_timeout_s=1)
     attempts = []
 

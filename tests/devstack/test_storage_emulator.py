@@ -9,7 +9,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import urllib.error
 import urllib.parse
@@ -22,6 +21,7 @@ from google.cloud import storage
 
 from devstack import stack as devstack
 from domain import uploads
+from tests.support.ports import free_port
 
 DEFAULT_BUCKET = "demo-phoenix-storage.appspot.com"
 OWNER_RULES = """rules_version = '2';
@@ -33,12 +33,6 @@ service firebase.storage {
   }
 }
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def id_token(uid: str) -> str:

@@ -12,7 +12,6 @@ import functools
 import http.client
 import json
 import os
-import socket
 import subprocess
 import threading
 import time
@@ -23,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests import test_deploy_manifest
+from tests.support.ports import free_port
 from tests.test_deploy_manifest import FUNCTIONS_DIR
 
 FUNCTIONS = Path(FUNCTIONS_DIR)
@@ -134,12 +134,6 @@ class VeoBarrier:
         self.released.set()
         self.httpd.shutdown()
         self.httpd.server_close()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def finalize_task(port: int, operation: str, timeout: float) -> int:

@@ -16,22 +16,17 @@ import time
 import pytest
 
 from devstack import preflight
+from tests.support.ports import free_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
 def parts(monkeypatch):
     """Two parts on closed ports; the test opens what it needs."""
     chosen = (
-        preflight.Part("auth", "Auth emulator", _free_port(), "/"),
-        preflight.Part("firestore", "Firestore emulator", _free_port(), "/"),
+        preflight.Part("auth", "Auth emulator", free_port(), "/"),
+        preflight.Part("firestore", "Firestore emulator", free_port(), "/"),
     )
     monkeypatch.setattr(preflight, "PARTS", chosen)
     monkeypatch.setattr(preflight, "ALL", tuple(p.key for p in chosen))
@@ -96,7 +91,7 @@ def _cli(code: str, env: dict | None = None) -> subprocess.CompletedProcess:
 
 def test_ops_with_no_stack_prints_one_line_no_traceback_and_exits_3():
     # The real CLI, with its parts moved to closed ports (a running stack does not matter).
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     code = (
         "import sys; from devstack import preflight as p\n"
         f"p.PARTS = (p.Part('auth', 'Auth emulator', {ports[0]}, '/'),"

@@ -4,7 +4,6 @@ in-process, and the real google-genai client pointed at it."""
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import google.oauth2.credentials
@@ -19,17 +18,12 @@ from standins.fault_proxy import FaultProxy
 from standins.tls import make_local_tls
 from standins.veo_server import VeoControl, VeoStandIn
 from tests.standins.proxy_support import RecordingUpstream
+from tests.support.ports import free_port
 
 # Short, so the suite is fast, but long enough that an immediate poll still sees "running".
 DELAY_SECONDS = 0.3
 PROJECT = "demo-phoenix"
 LOCATION = "us-central1"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ R2's error without reaching upstream."""
 from __future__ import annotations
 
 import http.client
-import socket
 import urllib.error
 import urllib.request
 
@@ -14,6 +13,7 @@ import pytest
 
 from standins.fault_proxy import FaultProxy, ProxyControl
 from tests.standins.proxy_support import raw_request
+from tests.support.ports import free_port
 
 
 def test_control_paths_are_answered_by_the_proxy_never_forwarded(relay):
@@ -85,9 +85,7 @@ def test_chunked_and_close_delimited_responses_arrive_whole(relay):
 
 
 def test_unreachable_upstream_answers_502_and_counts_an_upstream_error():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        dead_port = probe.getsockname()[1]  # nothing listens here once the probe closes
+    dead_port = free_port()  # nothing listens here once the probe closes
     with FaultProxy(f"http://127.0.0.1:{dead_port}", port=0, log_requests=False) as proxy:
         status, _, _, _ = raw_request(proxy.port, "GET", "/b/k", [("Host", "h")])
         stats = ProxyControl(proxy.base_url).stats()
