@@ -192,7 +192,7 @@ def remove_from_feed(creation_id: str) -> bool:
         # endless trigger loop, and its feed deletes reset every feed listener ~40 times a second
         # (a browser's other listeners then stalled).
         for ref in (entry, publication):
-            if found.get(ref.path) is not None and found[ref.path].exists:
+            if found[ref.path].exists:
                 tx.delete(ref)
         return True
 
