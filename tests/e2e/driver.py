@@ -98,6 +98,7 @@ def hide_by_reports(creation_id: str, most: int = 20) -> str:
         wait_until(
             lambda: all(status in ("draft", "failed") for _, status in _statuses(db, reporters)),
             timeout=60,
+            interval=1.0,  # a query per reporter each look: videos take seconds, not tenths
             what="the reporters' videos finished",
             progress=lambda: _statuses(db, reporters),
         )
