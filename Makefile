@@ -60,13 +60,18 @@ functions/.secret.local:
 dev: install
 	$(PY) -m devstack dev
 
+# One pytest-xdist worker per core, each with a whole stack in its own network namespace
+# (tests/support/parallel.py); a test file runs on one worker. Without the right to make a
+# namespace, `-n auto` is 0 workers: the suite runs in one process.
+PARALLEL := -n auto --dist loadfile
+
 test: install
-	$(PY) -m pytest
+	$(PY) -m pytest $(PARALLEL)
 
 # The whole suite three times in a row while two CPU-burning processes run beside it: proof
 # that no test depends on winning a race against the clock (see tests/support/load.py).
 test-under-load: install
-	$(PY) -m tests.support.load --runs 3 --burners 2 -- $(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m tests.support.load --runs 3 --burners 2 -- $(PY) -m pytest $(PARALLEL) $(PYTEST_ARGS)
 
 # The same suite in a random order, to prove no test depends on another's leftovers.
 test-random-order: install

@@ -335,7 +335,7 @@ def _per_draft(results: list[dict]) -> dict | None:
     """Counted operations and function seconds per draft, for the side-by-side costs."""
     time.sleep(2)
     drafts = [r for r in results if "draft" in r["seen"]]
-    usage = load.usage_by_creation(devstack.RUN_DIR / "emulators.log", {r["creationId"] for r in drafts})
+    usage = load.usage_by_creation(devstack.log_path("emulators"), {r["creationId"] for r in drafts})
     rows = list(usage.values())
     if not rows:
         return None
@@ -413,7 +413,7 @@ def _warm_figures(results: list[dict], t_start: float) -> dict:
     time.sleep(2)  # the last invocations log their usage
     success = [r for r in results if "gore" not in r.get("op", {}).get("prompt", "gore")]
     refund = [r for r in results if r not in success]
-    usage = load.usage_by_creation(devstack.RUN_DIR / "emulators.log", {r["creationId"] for r in results})
+    usage = load.usage_by_creation(devstack.log_path("emulators"), {r["creationId"] for r in results})
     drafts = [r for r in success if "draft" in r["seen"]]
     ratio = [
         (r["seen"]["draft"] - r["writtenAt"]) / r["op"]["delaySeconds"] for r in drafts if r["op"].get("delaySeconds")

@@ -7,6 +7,7 @@ Used by `make dev` (foreground, Ctrl-C stops everything) and by the test session
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import signal
@@ -18,11 +19,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devstack import java, registry
-from standins.tls import LocalTls, make_local_tls
+from devstack import java, locks, registry
+from standins.tls import LocalTls, local_tls_files, make_local_tls
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / "functions" / "venv" / "bin"
+# What every stack of this checkout shares: the credentials functions/.env.local names (so
+# several stacks, each in its own network namespace, trust the same ones) and the bench.
 RUN_DIR = ROOT / ".devstack"
 PROJECT_ID = "demo-phoenix"
 
@@ -41,7 +44,7 @@ TEMP_BUCKET = "phoenix-veo-tmp"
 S3_ENDPOINT = f"http://127.0.0.1:{S3_PORT}"
 # The functions reach R2 through a fault-injecting proxy so tests can make R2 fail, and
 # refuse what R2 refuses. Like R2 it takes S3 requests over HTTPS only (R2_ENDPOINT_URL,
-# with a CA made at every start: R2_CA_FILE, the functions' R2_CA_BUNDLE); its control API
+# with a CA made by a stack that starts alone: R2_CA_FILE, the functions' R2_CA_BUNDLE); its control API
 # answers plain HTTP on the same port (R2_PROXY_URL). Public media URLs go to the S3 server
 # directly over HTTP, as browsers reach R2's public domain.
 R2_PROXY_URL = f"http://127.0.0.1:{R2_PROXY_PORT}"
@@ -53,13 +56,27 @@ STORAGE_ENDPOINT = f"http://127.0.0.1:{STORAGE_PORT}"
 STORAGE_DEFAULT_BUCKET = f"{PROJECT_ID}.appspot.com"
 VEO_URL = f"http://127.0.0.1:{VEO_PORT}"
 FCM_URL = f"http://127.0.0.1:{FCM_PORT}"
-# A service account key made at every start, trusted by the FCM stand-in only: its token_uri is
+# A service account key made by a stack that starts alone (the checkout's other running stacks
+# share it: Stack._write_credentials), trusted by the FCM stand-in only: its token_uri is
 # the stand-in's, so the functions run Google's OAuth exchange against it (functions/.env.local
 # points FCM_CREDENTIALS_FILE here).
 FCM_KEY_FILE = RUN_DIR / "fcm-service-account.json"
+CREDENTIALS_IN_USE = RUN_DIR / "credentials.in-use"
 # The emulators of the stack (Storage holds Veo's output and enforces storage.rules).
 EMULATORS = "auth,firestore,functions,tasks,pubsub,storage"
 FUNCTION_NAMES = registry.function_names()  # what main.py registers
+
+
+def stack_dir() -> Path:
+    """Where this process's stack keeps its logs, its emulators' TMPDIR and its Java launchers:
+    .devstack, or a directory of its own (PHOENIX_STACK_DIR) when several stacks run from one
+    checkout at once, as the test workers' do (tests/support/parallel.py)."""
+    return Path(os.environ.get("PHOENIX_STACK_DIR") or RUN_DIR)
+
+
+def log_path(name: str) -> Path:
+    """The log of one part of this process's stack, e.g. log_path("emulators")."""
+    return stack_dir() / f"{name}.log"
 
 
 def client_env() -> dict[str, str]:
@@ -115,11 +132,11 @@ class Stack:
     # Whatever listens on the emulators' ports once they are up: the Pub/Sub emulator's Java
     # is started through a script that exits, so it is nobody's descendant by stop time.
     _port_owners: set[int] = field(default_factory=set, repr=False)
+    _credentials_in_use: int | None = field(default=None, repr=False)  # a shared flock, see _write_credentials
 
     def _spawn(self, name: str, args: list[str], env: dict | None = None) -> tuple[subprocess.Popen, Path]:
-        RUN_DIR.mkdir(exist_ok=True)
-        log_path = RUN_DIR / f"{name}.log"
-        log_file = open(log_path, "w")  # noqa: SIM115 - the child keeps it open for its whole life
+        stack_dir().mkdir(parents=True, exist_ok=True)
+        log_file = open(log_path(name), "w")  # noqa: SIM115 - the child keeps it open for its whole life
         proc = subprocess.Popen(
             args,
             cwd=ROOT,
@@ -130,7 +147,7 @@ class Stack:
             start_new_session=True,  # its own process group, so stop() ends its children too
         )
         self.procs.append((name, proc))
-        return proc, log_path
+        return proc, log_path(name)
 
     def start(self) -> Stack:
         # The stand-ins and the emulators do not need each other to come up (they meet at
@@ -155,11 +172,32 @@ class Stack:
         return self
 
     def _write_credentials(self) -> None:
+        """Fresh R2 CA and FCM key, unless another stack of this checkout runs on them now.
+
+        functions/.env.local names one path for each, so every stack of the checkout (the test
+        workers' run side by side) must use the same files, and a starting stack must never
+        replace the files a running one's functions still read. A running stack holds a shared
+        lock on CREDENTIALS_IN_USE for its whole life; a starter, one at a time, makes new files
+        only when it can take that lock exclusively (nobody runs on the old ones)."""
         from standins.fcm_server import make_service_account_key
 
         RUN_DIR.mkdir(exist_ok=True)
-        self._tls = make_local_tls(RUN_DIR, prefix="r2")
-        make_service_account_key(str(FCM_KEY_FILE), PROJECT_ID, f"{FCM_URL}/token")
+        in_use = os.open(CREDENTIALS_IN_USE, os.O_RDWR | os.O_CREAT, 0o600)
+        with locks.exclusive(RUN_DIR / "credentials.lock"):
+            try:
+                fcntl.flock(in_use, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                alone = True
+            except BlockingIOError:
+                alone = False
+            tls = local_tls_files(RUN_DIR, prefix="r2")
+            have_files = FCM_KEY_FILE.exists() and all(p.exists() for p in (tls.ca_file, tls.cert_file, tls.key_file))
+            if alone or not have_files:
+                tls = make_local_tls(RUN_DIR, prefix="r2")
+                make_service_account_key(str(FCM_KEY_FILE), PROJECT_ID, f"{FCM_URL}/token")
+            # Starters are serialized by the lock above and running stacks never ask for
+            # LOCK_EX, so turning ours into a shared one cannot let anyone in between.
+            fcntl.flock(in_use, fcntl.LOCK_SH)
+        self._tls, self._credentials_in_use = tls, in_use
 
     def _start_s3(self) -> None:
         proc, log = self._spawn("s3", [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(S3_PORT)])
@@ -265,6 +303,9 @@ class Stack:
                 os.kill(pid, signal.SIGKILL)
         self.procs.clear()
         self._port_owners = set()
+        if self._credentials_in_use is not None:
+            os.close(self._credentials_in_use)  # lets the next lone start make fresh credentials
+            self._credentials_in_use = None
 
 
 def emulator_ports() -> set[int]:
@@ -325,14 +366,15 @@ def _descendants(root: int) -> set[int]:
 STORAGE_RANGE_FIX = ROOT / "devstack" / "storage_ranges" / "unsatisfiable_range.js"
 
 
-def emulator_process_env(tmp_dir: Path = RUN_DIR / "tmp") -> dict[str, str]:
+def emulator_process_env(tmp_dir: Path | None = None) -> dict[str, str]:
     """What the `firebase emulators:start` process needs here (also the bench's own stack)."""
+    tmp_dir = tmp_dir or stack_dir() / "tmp"
     # The Storage emulator keeps its objects in $TMPDIR/firebase/storage/blobs and deletes that
     # folder when it stops: with the shared /tmp, any other Storage emulator on the machine that
     # stops takes this one's objects with it (and crashes it on its next upload).
     tmp_dir.mkdir(parents=True, exist_ok=True)
     return {
-        **java.emulator_env(RUN_DIR),
+        **java.emulator_env(stack_dir()),
         "TMPDIR": str(tmp_dir),
         "METADATA_SERVER_DETECTION": "none",
         "PYTHONDONTWRITEBYTECODE": "1",
@@ -405,8 +447,8 @@ def storage_emulator_alone(work_dir: Path, port: int, hub_port: int, logging_por
         },
     }
     (work_dir / "firebase.json").write_text(json.dumps(config))
-    log_path = work_dir / "storage-emulator.log"
-    with open(log_path, "w") as log_file:
+    log_file_path = work_dir / "storage-emulator.log"
+    with open(log_file_path, "w") as log_file:
         proc = subprocess.Popen(
             [
                 str(ROOT / "node_modules" / ".bin" / "firebase"),
@@ -427,7 +469,7 @@ def storage_emulator_alone(work_dir: Path, port: int, hub_port: int, logging_por
         )
         endpoint = f"http://127.0.0.1:{port}"
         try:
-            wait_for("Storage emulator", lambda: storage_ready(endpoint), 120, proc, log_path)
+            wait_for("Storage emulator", lambda: storage_ready(endpoint), 120, proc, log_file_path)
             yield endpoint
         finally:
             with contextlib.suppress(ProcessLookupError):

@@ -19,7 +19,7 @@ import subprocess
 import threading
 from pathlib import Path
 
-from devstack import node_install
+from devstack import locks, node_install
 
 ROOT = Path(__file__).resolve().parent.parent
 WEB = ROOT / "clients" / "web"
@@ -63,9 +63,11 @@ def build(force: bool = False) -> Path:
     inputs = [p for p in (WEB / "src").rglob("*") if p.is_file()]
     inputs += [WEB / "build.mjs", WEB / "package-lock.json"]
     wanted = _hash(inputs)
-    if force or _read(_BUILD_STAMP) != wanted or not (DIST / "app.js").exists():
-        _run(["node", "build.mjs"], "the web client build (node build.mjs)")
-        _BUILD_STAMP.write_text(wanted + "\n")
+    # Test workers build at once from one checkout: one builds, the others then find it built.
+    with locks.exclusive(ROOT / ".devstack" / "web-build.lock"):
+        if force or _read(_BUILD_STAMP) != wanted or not (DIST / "app.js").exists():
+            _run(["node", "build.mjs"], "the web client build (node build.mjs)")
+            _BUILD_STAMP.write_text(wanted + "\n")
     return DIST
 
 

@@ -2,8 +2,9 @@
 
 R2's S3 API is HTTPS only, and boto3 behaves differently over HTTPS (it moves its default
 checksum into an aws-chunked trailer, which R2 refuses), so the local R2 path must be HTTPS
-too. The stack makes a fresh pair at every start; the functions trust the CA through the
-R2_CA_BUNDLE param. Nothing here is secret: the files live under .devstack/ and die with it.
+too. The stack makes a fresh pair whenever no other stack of the checkout runs on the old one;
+the functions trust the CA through the R2_CA_BUNDLE param. Nothing here is secret: the files
+live under .devstack/ and die with it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,11 @@ class LocalTls:
     ca_file: Path  # what clients trust (R2_CA_BUNDLE)
     cert_file: Path  # the server's certificate followed by the CA's
     key_file: Path
+
+
+def local_tls_files(directory: Path, prefix: str = "r2") -> LocalTls:
+    """Where make_local_tls(directory, prefix=prefix) writes its files."""
+    return LocalTls(directory / f"{prefix}-ca.pem", directory / f"{prefix}-cert.pem", directory / f"{prefix}-key.pem")
 
 
 def make_local_tls(
@@ -89,7 +95,7 @@ def make_local_tls(
     )
 
     directory.mkdir(parents=True, exist_ok=True)
-    tls = LocalTls(directory / f"{prefix}-ca.pem", directory / f"{prefix}-cert.pem", directory / f"{prefix}-key.pem")
+    tls = local_tls_files(directory, prefix)
     pem = serialization.Encoding.PEM
     tls.ca_file.write_bytes(ca_cert.public_bytes(pem))
     tls.cert_file.write_bytes(cert.public_bytes(pem) + ca_cert.public_bytes(pem))

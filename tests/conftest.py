@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from devstack import stack as devstack
+from tests.support import parallel
 
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS = ROOT / "functions"
@@ -32,6 +33,16 @@ def _load_env_file(path: Path) -> None:
 os.environ.update(devstack.client_env())
 _load_env_file(FUNCTIONS / ".env.local")
 _load_env_file(FUNCTIONS / ".secret.local")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config):
+    return parallel.worker_count()
+
+
+def pytest_configure(config):
+    # Before any test starts a server: each xdist worker gets its own loopback for its stack.
+    parallel.isolate_this_worker()
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,8 @@ missing piece fails the test, naming the command):
 - playwright-core from npm, pinned in tests/e2e/package.json / package-lock.json.
 - the web client, built by devstack.web.build() and served by devstack.web.serve() on a free port.
 
-Screenshots and the page's console go to tests/e2e/artifacts/ (not committed).
+Screenshots and the page's console go to tests/e2e/artifacts/ (per xdist worker: artifacts/gw0/ ...;
+not committed).
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ import pytest
 from devstack import node_install
 
 E2E = Path(__file__).resolve().parent
-ARTIFACTS = E2E / "artifacts"
+# One folder per xdist worker: a worker's session clears its own old screenshots, never the
+# ones another worker's scenario has just taken.
+ARTIFACTS = E2E / "artifacts" / os.environ.get("PYTEST_XDIST_WORKER", "")
 CHROMIUM = Path(os.environ.get("PHOENIX_CHROMIUM", "/usr/bin/chromium"))
 
 
@@ -59,7 +62,7 @@ def web_app() -> str:
 
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for old in ARTIFACTS.glob("*.png"):
         old.unlink()
     return ARTIFACTS

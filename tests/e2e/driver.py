@@ -42,10 +42,10 @@ class ScenarioRun:
     def server_story(self, most: int = 40) -> str:
         """What the stack's functions logged about this run's creations (the ids it printed or
         named in its failure): why a video failed is there, not on the page."""
-        from devstack.stack import RUN_DIR
+        from devstack.stack import log_path
 
         ids = set(self.ids) | set(re.findall(r"creation ([A-Za-z0-9_-]{8,})", self.outcome or ""))
-        path = RUN_DIR / "emulators.log"
+        path = log_path("emulators")
         if not ids or not path.exists():
             return "(no server log for this run)"
         lines = [line for line in path.read_text(errors="replace").splitlines() if any(i in line for i in ids)]

@@ -19,7 +19,7 @@ from tests.support.waiting import wait_until
 def finalize_events(creation_id: str) -> list[dict]:
     """The `veo output finalized` log events of one creation (the emulator's log)."""
     found = []
-    for line in (devstack.RUN_DIR / "emulators.log").read_text(errors="replace").splitlines():
+    for line in devstack.log_path("emulators").read_text(errors="replace").splitlines():
         if "veo output finalized" not in line or creation_id not in line:
             continue
         match = re.search(r"\{.*\}", line)

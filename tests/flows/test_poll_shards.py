@@ -9,7 +9,7 @@ import uuid
 
 import requests
 
-from devstack.stack import FUNCTIONS_PORT, RUN_DIR
+from devstack.stack import FUNCTIONS_PORT, log_path
 from domain.shards import finalize_queues, poll_shard, queue_for
 from tests.flows.helpers import assert_ledger_ok, balance, cost, ledger_of, new_id, submit, wait_status
 from tests.support.waiting import wait_until
@@ -23,7 +23,7 @@ def loaded_functions() -> set[str]:
 def finalize_runs(creation_id: str) -> list[str]:
     """The finalize functions that ran for a creation, from their usage lines in the log."""
     runs = []
-    for line in (RUN_DIR / "emulators.log").read_text(errors="replace").splitlines():
+    for line in log_path("emulators").read_text(errors="replace").splitlines():
         if "invocation usage" not in line or creation_id not in line:
             continue
         entry = json.loads(line[line.index("{") : line.rindex("}") + 1])
