@@ -182,7 +182,8 @@ class Stack:
         from standins.fcm_server import make_service_account_key
 
         RUN_DIR.mkdir(exist_ok=True)
-        in_use = os.open(CREDENTIALS_IN_USE, os.O_RDWR | os.O_CREAT, 0o600)
+        # Kept on self at once: if anything below fails, stop() still lets go of the lock.
+        in_use = self._credentials_in_use = os.open(CREDENTIALS_IN_USE, os.O_RDWR | os.O_CREAT, 0o600)
         with locks.exclusive(RUN_DIR / "credentials.lock"):
             try:
                 fcntl.flock(in_use, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -197,7 +198,7 @@ class Stack:
             # Starters are serialized by the lock above and running stacks never ask for
             # LOCK_EX, so turning ours into a shared one cannot let anyone in between.
             fcntl.flock(in_use, fcntl.LOCK_SH)
-        self._tls, self._credentials_in_use = tls, in_use
+        self._tls = tls
 
     def _start_s3(self) -> None:
         proc, log = self._spawn("s3", [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(S3_PORT)])
