@@ -2,6 +2,8 @@
 
 A log event the runbook tells an operator to search for must exist in adapters/log.py and be
 written by some caller: a doc naming a log line nobody writes sends people looking for nothing.
+Likewise every file (`tests/support/parallel.py`) and module attribute (`domain/shards.POLL_SHARDS`)
+a doc names must exist: a renamed module leaves the docs pointing at nothing.
 """
 
 from __future__ import annotations
@@ -83,3 +85,55 @@ def test_every_log_event_a_doc_names_is_written_by_some_caller():
 def test_the_check_finds_the_events_the_runbook_relies_on():
     named = events_named_in_docs()
     assert {"creation state change", "ledger movement", "malformed document set aside"} <= set(named)
+
+
+# Where a doc's relative paths are rooted: the repository, the functions' source (docs speak of
+# `domain/ledger.py`), the web client and its sources, the tests.
+PATH_BASES = (ROOT, ROOT / "functions", ROOT / "clients" / "web", ROOT / "clients" / "web" / "src", ROOT / "tests")
+CLIENT_README = ROOT / "clients" / "web" / "README.md"
+FILE_NAMED = re.compile(r"^[\w.\-/]+/[\w.\-]+\.(?:py|md|json|rules|mjs|js|lock|toml|html|css|yaml|txt)$")
+ATTRIBUTE_NAMED = re.compile(r"^([\w\-/]*\w)\.([A-Za-z_]\w*)$")  # `domain/admission.overdue`
+
+
+def code_named_in_docs() -> dict[str, list[str]]:
+    """Back-quoted repository paths with a folder (`tests/support/parallel.py`) and module
+    attributes (`domain/shards.POLL_SHARDS`); IAM roles (`roles/run.invoker`) are not code."""
+    named: dict[str, list[str]] = {}
+    for path in [*DOCS, CLIENT_README]:
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            for phrase in re.findall(r"`([\w.\-/]+)`", line):
+                code = FILE_NAMED.match(phrase) or ATTRIBUTE_NAMED.match(phrase)
+                if code and "/" in phrase and not phrase.startswith(("roles/", "/", "../", "http")):
+                    named.setdefault(phrase, []).append(f"{path.name}:{number}")
+    return named
+
+
+def _defined_names(module: Path) -> set[str]:
+    tree = ast.parse(module.read_text())
+    names = {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef | ast.ClassDef)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {t.id for t in targets if isinstance(t, ast.Name)}
+    return names
+
+
+def _resolves(phrase: str) -> bool:
+    if FILE_NAMED.match(phrase):
+        return any((base / phrase).exists() for base in PATH_BASES)
+    match = ATTRIBUTE_NAMED.match(phrase)
+    assert match is not None
+    modules = [base / f"{match.group(1)}.py" for base in PATH_BASES if (base / f"{match.group(1)}.py").exists()]
+    return any(match.group(2) in _defined_names(module) for module in modules)
+
+
+def test_every_file_and_function_a_doc_names_exists():
+    missing = {phrase: where for phrase, where in code_named_in_docs().items() if not _resolves(phrase)}
+    assert not missing, f"docs name files or functions that do not exist: {missing}"
+
+
+def test_the_check_sees_paths_and_attributes_and_refuses_a_made_up_one():
+    named = code_named_in_docs()
+    assert {"tests/support/parallel.py", "domain/shards.POLL_SHARDS", "domain/admission.overdue"} <= set(named)
+    assert not _resolves("domain/shards.NO_SUCH_NAME")
+    assert not _resolves("tests/support/no_such_file.py")
