@@ -12,6 +12,7 @@ import ast
 import functools
 import os
 import re
+import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,9 +119,17 @@ def _defined_names(module: Path) -> set[str]:
     return names
 
 
+def _generated(phrase: str) -> bool:
+    """A file git ignores (`bench/results-quick.json`): a command writes it, a clone has none."""
+    candidates = [str((base / phrase).relative_to(ROOT)) for base in PATH_BASES]
+    done = subprocess.run(["git", "check-ignore", "--", *candidates], cwd=ROOT, capture_output=True)
+    assert done.returncode in (0, 1), done.stderr  # 0: one is ignored, 1: none is
+    return done.returncode == 0
+
+
 def _resolves(phrase: str) -> bool:
     if FILE_NAMED.match(phrase):
-        return any((base / phrase).exists() for base in PATH_BASES)
+        return any((base / phrase).exists() for base in PATH_BASES) or _generated(phrase)
     match = ATTRIBUTE_NAMED.match(phrase)
     assert match is not None
     modules = [base / f"{match.group(1)}.py" for base in PATH_BASES if (base / f"{match.group(1)}.py").exists()]
@@ -137,3 +146,4 @@ def test_the_check_sees_paths_and_attributes_and_refuses_a_made_up_one():
     assert {"tests/support/parallel.py", "domain/shards.POLL_SHARDS", "domain/admission.overdue"} <= set(named)
     assert not _resolves("domain/shards.NO_SUCH_NAME")
     assert not _resolves("tests/support/no_such_file.py")
+    assert _resolves("bench/results-quick.json")  # ignored by git: written by `make bench BENCH_ARGS=--quick`
