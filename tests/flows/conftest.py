@@ -21,7 +21,7 @@ def _stack(stack):
 
 
 @pytest.fixture
-def veo():
+def veo(stack):  # the stack first: a session's first test may ask for Veo before anything started it
     control = VeoControl(VEO_URL)
     control.reset()
     control.config(delaySeconds=FLOW_VEO_DELAY_SECONDS)
@@ -35,7 +35,7 @@ def _quick_veo(veo):
 
 
 @pytest.fixture
-def r2():
+def r2(stack):
     from devstack.stack import R2_PROXY_URL
     from standins.fault_proxy import ProxyControl
 
