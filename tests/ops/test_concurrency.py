@@ -86,11 +86,12 @@ def test_every_function_runs_as_many_threads_as_the_requests_it_is_sent_at_once(
 
 
 class VeoBarrier:
-    """Stands in for Veo and holds every poll until `expected` are in flight at once (or the
-    deadline passes), then answers each 404. `max_in_flight` is what the functions achieved."""
+    """Stands in for Veo and holds every poll until `expected` are in flight at once, then
+    answers each 404. `max_in_flight` is what the functions achieved. `give_up_seconds` only
+    bounds a failing run (fewer ever in flight): a busy machine may take long to send them all."""
 
-    def __init__(self, expected: int, hold_seconds: float):
-        self.expected, self.hold_seconds = expected, hold_seconds
+    def __init__(self, expected: int, give_up_seconds: float):
+        self.expected, self.give_up_seconds = expected, give_up_seconds
         self.in_flight = self.max_in_flight = 0
         self.released = threading.Event()
         lock = threading.Lock()
@@ -100,14 +101,15 @@ class VeoBarrier:
             protocol_version = "HTTP/1.1"
 
             def _any(self):
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                if "warmup" not in self.path and "warmup" not in self.headers.get("X-Probe", ""):
+                # A poll names its operation in the body (fetchPredictOperation), not in the path.
+                asked = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if b"warmup" not in asked and "warmup" not in self.path:
                     with lock:
                         barrier.in_flight += 1
                         barrier.max_in_flight = max(barrier.max_in_flight, barrier.in_flight)
                         if barrier.in_flight >= barrier.expected:
                             barrier.released.set()
-                    barrier.released.wait(barrier.hold_seconds)
+                    barrier.released.wait(barrier.give_up_seconds)
                     with lock:
                         barrier.in_flight -= 1
                 body = json.dumps({"error": {"code": 404, "message": "not found", "status": "NOT_FOUND"}}).encode()
@@ -158,7 +160,10 @@ def test_one_instance_serves_its_declared_concurrency_at_once_under_functions_fr
     # functions-framework CLI (gunicorn, one worker) with the environment the deploy sets.
     concurrency = manifest()["endpoints"]["finalizegeneration"]["concurrency"]
     port = free_port()
-    with VeoBarrier(expected=concurrency, hold_seconds=10) as veo:
+    # Waits for all of them in flight, however long a busy machine takes to send them; the
+    # handler's Veo timeout and the clients' outlast that wait, so nothing gives up before it.
+    give_up = 120
+    with VeoBarrier(expected=concurrency, give_up_seconds=give_up) as veo:
         params = {k: v for k, v in dotenv(FUNCTIONS / ".env.local").items()}
         env = {
             "PATH": os.environ["PATH"],
@@ -167,6 +172,7 @@ def test_one_instance_serves_its_declared_concurrency_at_once_under_functions_fr
             **deployed_env(),
             "VEO_BASE_URL": veo.url,
             "RETRY_ATTEMPTS": "1",
+            "VEO_HTTP_TIMEOUT_SECONDS": str(give_up + 30),
             "R2_ACCESS_KEY_ID": "local",
             "R2_SECRET_ACCESS_KEY": "local",
             "GCLOUD_PROJECT": "demo-phoenix",
@@ -197,31 +203,31 @@ def test_one_instance_serves_its_declared_concurrency_at_once_under_functions_fr
             start_new_session=True,
         )
         try:
-            deadline = time.monotonic() + 40  # a cold start imports the SDKs: seconds on a busy machine
+            # Only bounds a server that never comes up: a cold start imports the SDKs, which takes
+            # seconds when idle and far longer on a busy machine.
+            deadline = time.monotonic() + give_up
             while True:  # up, and the lazily imported handler loaded once (warm instance)
                 try:
-                    finalize_task(port, "warmup", timeout=30)
+                    finalize_task(port, "warmup", timeout=give_up)
                     break
                 except OSError as exc:
                     if time.monotonic() > deadline or server.poll() is not None:
-                        raise AssertionError((tmp_path / "server.log").read_text()[-3000:]) from exc
+                        raise AssertionError(repr(exc) + (tmp_path / "server.log").read_text()[-3000:]) from exc
                     time.sleep(0.2)
 
             statuses: list[int | str] = []
 
             def one(i: int) -> None:
                 try:
-                    statuses.append(finalize_task(port, f"op{i}", timeout=20))
+                    statuses.append(finalize_task(port, f"op{i}", timeout=give_up + 60))
                 except OSError as error:
                     statuses.append(repr(error))
 
-            started = time.monotonic()
             clients = [threading.Thread(target=one, args=(i,)) for i in range(concurrency)]
             for client in clients:
                 client.start()
             for client in clients:
-                client.join(30)
-            elapsed = time.monotonic() - started
+                client.join()  # each ends by its own timeout at the latest
         finally:
             server.terminate()
             try:
@@ -234,5 +240,4 @@ def test_one_instance_serves_its_declared_concurrency_at_once_under_functions_fr
         f"only {veo.max_in_flight} of {concurrency} requests ran at once; server log:\n"
         + (tmp_path / "server.log").read_text()[-3000:]
     )
-    assert elapsed < veo.hold_seconds, elapsed  # released because all arrived, not by the deadline
     assert len(statuses) == concurrency and all(isinstance(s, int) for s in statuses), statuses
