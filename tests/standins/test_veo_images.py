@@ -115,7 +115,7 @@ def test_the_clip_starts_on_the_image_and_ends_on_the_last_frame(client, gcs):
             last_frame=types.Image(image_bytes=last, mime_type="image/png"),
         ),
     )
-    done = wait_until_done(client, operation.name, timeout=30)
+    done = wait_until_done(client, operation.name)
     uri = done.response.generated_videos[0].video.uri
     bucket, name = uri[len("gs://") :].split("/", 1)
     first, final = first_and_last_frames(gcs.bucket(bucket).blob(name).download_as_bytes())
@@ -131,7 +131,7 @@ def test_a_text_only_clip_does_not_start_on_that_image(client):
         source=types.GenerateVideosSource(prompt="a plain clip"),
         config=types.GenerateVideosConfig(number_of_videos=1, generate_audio=False, duration_seconds=4),
     )
-    done = wait_until_done(client, operation.name, timeout=30)
+    done = wait_until_done(client, operation.name)
     first, _ = first_and_last_frames(done.response.generated_videos[0].video.video_bytes)
     left, right = images.pixel_pair(first)
     assert not (images.close(left, images.RED) and images.close(right, images.BLUE))

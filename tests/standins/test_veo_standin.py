@@ -273,11 +273,9 @@ def test_unreachable_gcs_ends_the_operation_with_an_error_instead_of_hanging(mak
         port=0, delay_seconds=0, gcs_endpoint=f"http://127.0.0.1:{unused_port}", log_requests=False
     ) as server:
         client = make_client(server.base_url)
-        started = time.monotonic()
-        # Done once the clip is rendered (a second or two the first time) and the upload failed.
+        # Done once the clip is rendered and the upload failed: a hanging operation fails the wait.
         operation = wait_until_done(client, start(client, output_gcs_uri=fresh_prefix()).name)
 
-    assert time.monotonic() - started < 5
     assert operation.done and operation.response is None
     assert operation.error["code"] == 13 and "gs://" in operation.error["message"]
 
@@ -289,7 +287,7 @@ def test_new_delay_applies_to_operations_started_afterwards(client, control):
     control.config(delaySeconds=0)
     name = start(client).name
     assert control.stats()["operations"][name]["delaySeconds"] == 0
-    assert wait_until_done(client, name, timeout=10).done
+    assert wait_until_done(client, name).done
 
 
 def test_reset_clears_operations_faults_counters_and_restores_settings(client, control, delay_seconds):

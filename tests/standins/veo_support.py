@@ -42,7 +42,9 @@ def poll(client, name: str) -> types.GenerateVideosOperation:
     return client.operations.get(types.GenerateVideosOperation(name=name))
 
 
-def wait_until_done(client, name: str, timeout: float = 5.0) -> types.GenerateVideosOperation:
+def wait_until_done(client, name: str, timeout: float = 60.0) -> types.GenerateVideosOperation:
+    """The operation once done. `timeout` only bounds a failing test (one that never ends): a
+    busy machine renders a clip in far more than the second or two it takes when idle."""
     deadline = time.monotonic() + timeout
     while True:
         operation = poll(client, name)
