@@ -62,8 +62,9 @@ dev: install
 
 # One pytest-xdist worker per core, each with a whole stack in its own network namespace
 # (tests/support/parallel.py); a test file runs on one worker. Without the right to make a
-# namespace, `-n auto` is 0 workers: the suite runs in one process.
-PARALLEL := -n auto --dist loadfile
+# namespace, `-n auto` is 0 workers: the suite runs in one process. The files are handed out
+# in the order tests/conftest.py sets (the long ones first), not by their number of tests.
+PARALLEL := -n auto --dist loadfile --no-loadscope-reorder
 
 test: install
 	$(PY) -m pytest $(PARALLEL)

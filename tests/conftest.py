@@ -45,6 +45,15 @@ def pytest_configure(config):
     parallel.isolate_this_worker()
 
 
+def pytest_collection_modifyitems(config, items):
+    # xdist hands test files out in the order its workers collected them (`make test` turns off
+    # its own reordering, which puts files with many tests first: the few long ones, chaos and
+    # the browser tier, came last and one worker ran them alone). Files that run on a stack, the
+    # long ones, go first, so the last minute is made of short files both workers share.
+    if hasattr(config, "workerinput"):
+        items[:] = parallel.stack_files_first(items)
+
+
 @pytest.fixture(scope="session")
 def storage_alone(tmp_path_factory):
     """One Storage emulator by itself (the repository's storage.rules, free ports, beside any

@@ -67,3 +67,11 @@ def isolate_this_worker() -> str | None:
     enter_private_network()
     os.environ["PHOENIX_STACK_DIR"] = str(STACKS_DIR / worker)
     return worker
+
+
+def stack_files_first(items: list) -> list:
+    """The test items with every file that has a test on the stack (the `stack` fixture,
+    directly or through another) before the files that have none; each group, and the tests
+    of each file, in their collected order."""
+    on_stack = {item.path for item in items if "stack" in item.fixturenames}
+    return sorted(items, key=lambda item: item.path not in on_stack)

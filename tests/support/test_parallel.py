@@ -91,3 +91,17 @@ def test_without_namespaces_or_with_one_core_the_suite_runs_in_one_process(monke
     assert parallel.worker_count() == 0
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(16)))
     assert parallel.worker_count() == parallel.MAX_WORKERS
+
+
+def test_files_with_a_test_on_the_stack_are_handed_out_first_each_in_its_own_order():
+    from types import SimpleNamespace as Item
+
+    items = [
+        Item(path="domain/a.py", fixturenames=[], name="a1"),
+        Item(path="flows/b.py", fixturenames=["stack", "veo"], name="b1"),
+        Item(path="mixed/c.py", fixturenames=[], name="c1"),
+        Item(path="mixed/c.py", fixturenames=["stack"], name="c2"),
+        Item(path="domain/d.py", fixturenames=["tmp_path"], name="d1"),
+        Item(path="flows/b.py", fixturenames=["stack"], name="b2"),
+    ]
+    assert [i.name for i in parallel.stack_files_first(items)] == ["b1", "c1", "c2", "b2", "a1", "d1"]
