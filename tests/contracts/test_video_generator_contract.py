@@ -34,7 +34,7 @@ def veo(request):
 def test_a_started_generation_polls_to_a_video(veo):
     name = veo.start("a paper boat", "16:9", 4, None, audio=True, resolution="720p")
 
-    outcome = wait_until(lambda: (o := veo.poll(name)).kind != OutcomeKind.RUNNING and o, timeout=30)
+    outcome = wait_until(lambda: (o := veo.poll(name)).kind != OutcomeKind.RUNNING and o)
 
     assert name and outcome.kind == OutcomeKind.READY
     assert outcome.video_bytes or outcome.video_uri

@@ -82,7 +82,7 @@ def hide_by_reports(creation_id: str, most: int = 20) -> str:
     filed = 0
     reporters: list[str] = []
     try:
-        wait_until(all_counted, timeout=60, what="the reports already filed counted")
+        wait_until(all_counted, what="the reports already filed counted")
         while filed < most and (needed := lacking()):
             batch = accountable_reporters(min(needed, most - filed))
             reporters += [user.uid for user, _ in batch]
@@ -91,7 +91,7 @@ def hide_by_reports(creation_id: str, most: int = 20) -> str:
                     break
                 client.create(f"feed/{creation_id}/reports/{user.uid}", {"reason": "spam", "createdAt": SERVER_TIME})
                 filed += 1
-                wait_until(all_counted, timeout=60, what="the report counted")
+                wait_until(all_counted, what="the report counted")
         # The reporters' own videos finish before the scenario goes on: a scenario after this
         # one must not share the stack with their finishing work.
         # On progress: each video's status moving restarts the minute a busy machine may take.

@@ -8,7 +8,7 @@ import requests
 
 from devstack.stack import FUNCTIONS_PORT, PROJECT_ID
 from tests.support.firestore_rest import SERVER_TIME, UserClient
-from tests.support.waiting import wait_until
+from tests.support.waiting import PATIENCE_S, wait_until
 
 OWNER = UserClient("owner")  # the emulator's admin token: skips the rules, like a race would
 
@@ -51,7 +51,9 @@ def unpublish(client: UserClient, cid: str) -> None:
     client.unpublish(cid)
 
 
-def wait_status(client: UserClient, cid: str, statuses=("draft", "failed"), timeout: float = 60, progress=None) -> dict:
+def wait_status(
+    client: UserClient, cid: str, statuses=("draft", "failed"), timeout: float = PATIENCE_S, progress=None
+) -> dict:
     """`progress`: see tests/support/waiting.wait_until (then `timeout` is a silence, not a budget)."""
 
     def check():

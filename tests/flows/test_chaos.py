@@ -199,7 +199,7 @@ def _check_outcomes(plan: dict) -> dict:
             assert ledger_of(client, user.uid)[f"refund_{cid}"]["reason"] == "deleted"
             outcomes[cid] = (name, "deleted", None)
             continue
-        doc = wait_status(client, cid, timeout=30)
+        doc = wait_status(client, cid)
         outcomes[cid] = (name, doc["status"], (doc.get("error") or {}).get("code"))
         assert (doc["status"], (doc.get("error") or {}).get("code")) == (status, code), (
             f"seed {SEED}: {cid} {name}: {doc}"

@@ -36,7 +36,7 @@ def test_veo_s_output_object_fires_finishgeneration_and_the_video_is_delivered_o
     assert seen[-1] == "draft", doc
     # The object's event reached finishgeneration: it made the draft, or found the draft a
     # poll made a moment before (the test settings poll fast)
-    events = wait_until(lambda: finalize_events(cid), timeout=60, what="finishgeneration's log event")
+    events = wait_until(lambda: finalize_events(cid), what="finishgeneration's log event")
     assert {e["outcome"] for e in events} <= {"draft", "not_processing", "ended_meanwhile"}, events
     assert events[0]["object"].startswith(f"creations/{cid}/")
     # and whoever finished it, the money moved once
@@ -56,5 +56,5 @@ def test_an_object_of_no_processing_creation_is_looked_at_and_left_alone():
     gcs.bucket(devstack.TEMP_BUCKET).blob(f"creations/{cid}/1/sample_0.mp4").upload_from_string(
         b"not a video", content_type="video/mp4"
     )
-    events = wait_until(lambda: finalize_events(cid), timeout=60, what="finishgeneration's log event")
+    events = wait_until(lambda: finalize_events(cid), what="finishgeneration's log event")
     assert [e["outcome"] for e in events] == ["not_processing"]

@@ -107,7 +107,7 @@ def test_quota_refusals_keep_the_request_queued_and_charged_never_failed_nor_ref
     cid = submit(client, user.uid, f"{tag} a mountain")
 
     # The queue tries again, backing off (5 s, 10 s, ...): no in-process retries, no failure.
-    wait_until(lambda: veo.stats()["faultsPending"] <= 48, timeout=30, what="a retry by the queue")
+    wait_until(lambda: veo.stats()["faultsPending"] <= 48, what="a retry by the queue")
     doc = client.get(f"creations/{cid}")
     assert doc["status"] == "pending" and doc["queuedAt"] and doc["queuePosition"] >= 1, doc
     assert f"refund_{cid}" not in ledger_of(client, user.uid)
@@ -184,7 +184,7 @@ def test_finalize_running_three_times_at_once_makes_one_draft_and_no_refund(new_
     user, client = new_user(tokens=100)
     veo.config(delaySeconds=2)
     cid = submit(client, user.uid, f"{marker()} three finalizers")
-    wait_status(client, cid, statuses=("processing",), timeout=20)
+    wait_status(client, cid, statuses=("processing",))
 
     results = []
     threads = [
@@ -220,7 +220,7 @@ def test_late_veo_result_does_not_revive_a_failed_and_refunded_creation(new_user
     # Veo never answers the pipeline's own finalize task, so the one below is alone with it.
     veo.faults([{"on": "start", "kind": "hang", "match": tag}])
     cid = submit(client, user.uid, f"{tag} late result")
-    wait_status(client, cid, statuses=("processing",), timeout=20)
+    wait_status(client, cid, statuses=("processing",))
 
     # The video Veo finally produced, where Veo writes it.
     gcs = storage.Client(
@@ -269,7 +269,7 @@ def test_orphan_sweep_fails_and_refunds_a_stuck_generation_exactly_once(new_user
     tag = marker()
     veo.faults([{"on": "start", "kind": "hang", "match": tag}])
     cid = submit(client, user.uid, f"{tag} never finishes")
-    wait_status(client, cid, statuses=("processing",), timeout=20)
+    wait_status(client, cid, statuses=("processing",))
     young = submit(client, user.uid, f"{marker()} young and healthy")
     _backdate(cid, 20)
 

@@ -46,7 +46,7 @@ def outcome_of(admin_db, cid: str) -> dict:
         done = [d.to_dict()["outcome"] for d in docs if "outcome" in (d.to_dict() or {})]
         return done[0] if done else None
 
-    return wait_until(check, timeout=60, what=f"the notification of {cid} to be sent")
+    return wait_until(check, what=f"the notification of {cid} to be sent")
 
 
 def messages_for(fcm, cid: str) -> list[dict]:

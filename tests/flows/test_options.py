@@ -110,6 +110,6 @@ def test_a_published_video_shows_its_quality_resolution_and_sound_in_the_feed(ne
         except requests.HTTPError:
             return None
 
-    entry = wait_until(feed_entry, timeout=30, what="the feed entry")
+    entry = wait_until(feed_entry, what="the feed entry")
     assert (entry["quality"], entry["resolution"], entry["audio"]) == ("fast", "720p", False)
     assert "seed" not in entry and "negativePrompt" not in entry

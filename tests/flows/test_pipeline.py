@@ -11,7 +11,7 @@ import requests
 from devstack.stack import TEMP_BUCKET
 from tests.flows.helpers import cost
 from tests.support.firestore_rest import SERVER_TIME
-from tests.support.waiting import wait_until
+from tests.support.waiting import PATIENCE_S, wait_until
 
 
 def request_doc(
@@ -27,7 +27,7 @@ def request_doc(
     }
 
 
-def watch_statuses(client, cid: str, timeout: float = 60) -> tuple[list[str], dict]:
+def watch_statuses(client, cid: str, timeout: float = PATIENCE_S) -> tuple[list[str], dict]:
     seen: list[str] = []
 
     def finished():

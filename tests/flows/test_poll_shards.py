@@ -67,5 +67,5 @@ def test_every_poll_of_a_creation_runs_on_its_shard_and_the_pipeline_ends_in_a_d
     assert_ledger_ok(user.uid)
     # And every poll of a creation ran on its own shard's function, and only there
     for cid in ids:
-        runs = wait_until(lambda cid=cid: (r := finalize_runs(cid)) and len(r) >= 2 and r, timeout=30)
+        runs = wait_until(lambda cid=cid: (r := finalize_runs(cid)) and len(r) >= 2 and r)
         assert set(runs) == {queue_for(cid)}, (cid, runs)

@@ -239,7 +239,7 @@ def test_a_failed_creations_uploaded_video_is_deleted(new_user, veo):
     tag = uuid.uuid4().hex[:8]
     veo.faults([{"on": "start", "kind": "hang", "match": tag}])  # the pipeline's finalize never ends
     cid = submit(client, user.uid, f"{tag} uploaded then failed")
-    wait_status(client, cid, statuses=("processing",), timeout=20)
+    wait_status(client, cid, statuses=("processing",))
     gcs = storage.Client(
         project="local", credentials=AnonymousCredentials(), client_options={"api_endpoint": STORAGE_ENDPOINT}
     )

@@ -239,7 +239,7 @@ def test_a_retried_create_of_the_same_id_is_refused_and_charged_once(alice, requ
     assert outcome(lambda: alice.client.set(path, real)) == "denied"  # setData = an update
 
     debit = admin_db.collection("users").document(alice.uid).collection("transactions").document(f"debit_{cid}")
-    wait_until(lambda: debit.get().exists, timeout=20, what="the one debit")
+    wait_until(lambda: debit.get().exists, what="the one debit")
     charged = [
         e
         for _, e in alice.client.query(
