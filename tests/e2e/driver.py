@@ -44,7 +44,8 @@ class ScenarioRun:
         named in its failure): why a video failed is there, not on the page."""
         from devstack.stack import log_path
 
-        ids = set(self.ids) | set(re.findall(r"creation ([A-Za-z0-9_-]{8,})", self.outcome or ""))
+        named = re.findall(r'(?:creation |data-id=")([A-Za-z0-9_-]{8,})', self.outcome or "")
+        ids = set(self.ids) | set(named) | ({self.uid} if self.uid else set())  # the uid: every line of the user
         path = log_path("emulators")
         if not ids or not path.exists():
             return "(no server log for this run)"

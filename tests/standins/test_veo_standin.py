@@ -170,9 +170,11 @@ def test_the_video_object_lands_in_the_bucket_at_its_time_without_any_poll(clien
     # finalize event is what finishes a video (finishgeneration)
     storage_uri = fresh_prefix()
     name = start(client, duration_seconds=4, output_gcs_uri=storage_uri).name
-    wait_until(lambda: gcs_object_names(gcs, storage_uri), timeout=delay_seconds + 30, what="the output object")
+    wait_until(lambda: gcs_object_names(gcs, storage_uri), what="the output object")
+    # The object is written a moment before the operation is marked done (a busy machine widens
+    # that moment): both happen with nobody polling.
+    wait_until(lambda: control.stats()["operations"][name]["done"], what="the operation done")
     assert control.stats()["operations"][name]["polls"] == 0
-    assert control.stats()["operations"][name]["done"] is True
     # and a poll then answers done with that very object
     assert poll(client, name).response.generated_videos[0].video.uri.endswith(gcs_object_names(gcs, storage_uri)[0])
     assert control.stats()["uploads"] == 1
