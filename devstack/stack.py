@@ -136,6 +136,10 @@ class Stack:
 
     def _spawn(self, name: str, args: list[str], env: dict | None = None) -> tuple[subprocess.Popen, Path]:
         stack_dir().mkdir(parents=True, exist_ok=True)
+        # The previous start's log is kept beside (<name>.log.1): a failure of one test run can
+        # still be read while the next run (make test-under-load runs three) has begun.
+        if log_path(name).exists():
+            log_path(name).replace(log_path(name).with_suffix(".log.1"))
         log_file = open(log_path(name), "w")  # noqa: SIM115 - the child keeps it open for its whole life
         proc = subprocess.Popen(
             args,

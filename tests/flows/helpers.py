@@ -90,7 +90,6 @@ def accountable_reporters(count: int, tokens: int | None = None) -> list[tuple]:
     for user, client, cid in charged:
         wait_until(
             lambda c=client, u=user, i=cid: ledger_of(c, u.uid).get(f"debit_{i}"),
-            timeout=90,
             what="the reporter's debit",
         )
     return players

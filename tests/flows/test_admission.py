@@ -44,7 +44,7 @@ def test_a_burst_over_the_veo_quota_waits_queued_and_every_request_ends_a_draft(
         assert "error" not in doc and doc.get("refunded") is not True
 
     # The stand-in's window ends; the queue's retries start the rest.
-    finals = [wait_status(client, cid, timeout=90) for _, client, cid in requests]
+    finals = [wait_status(client, cid) for _, client, cid in requests]
     assert [d["status"] for d in finals] == ["draft"] * len(requests), finals
     for user, client in users:
         entries = ledger_of(client, user.uid)
@@ -79,7 +79,7 @@ def test_a_start_delivered_twice_at_once_asks_veo_once_and_charges_once(new_user
         return doc if doc["status"] == "pending" else None
 
     # When the first delivery has asked Veo and is waiting for its answer
-    waiting = wait_until(asked_and_waiting, timeout=90, what="the first delivery to be waiting for Veo")
+    waiting = wait_until(asked_and_waiting, what="the first delivery to be waiting for Veo")
     assert waiting.get("startClaimedAt")  # it claimed the start before asking
     twin = {
         "prompt": prompt,
@@ -92,7 +92,7 @@ def test_a_start_delivered_twice_at_once_asks_veo_once_and_charges_once(new_user
     # Then the twin delivery finds the claim taken and stays queued, without asking Veo
     with pytest.raises(start_veo.RetryLater):
         start_veo.handle(cid, twin, services())
-    final = wait_status(client, cid, timeout=90)
+    final = wait_status(client, cid)
     assert final["status"] == "draft" and final["refunded"] is False
     assert len(operations_for(veo, tag)) == 1  # one generation started, one billed
     assert veo.stats()["faultsPending"] == 1  # the second slow start was never asked for

@@ -60,7 +60,7 @@ def test_a_standard_1080p_silent_request_becomes_the_draft_it_paid_for(new_user,
         ),
     )
 
-    doc = wait_status(client, cid, timeout=90)
+    doc = wait_status(client, cid)
     assert doc["status"] == "draft", doc
     # What was chosen stays on the creation, and what was charged is the combination's price.
     assert (doc["quality"], doc["resolution"], doc["audio"], doc["negativePrompt"], doc["seed"]) == (
@@ -93,7 +93,7 @@ def test_a_published_video_shows_its_quality_resolution_and_sound_in_the_feed(ne
     client.create(
         f"creations/{cid}", request_doc(user.uid, "a red fox in snow", duration=4, audio=False, quality="fast")
     )
-    draft = wait_status(client, cid, timeout=90)
+    draft = wait_status(client, cid)
     assert draft["status"] == "draft"
     # The resolution the request left out is on the creation as it was priced
     assert (draft["quality"], draft["resolution"], draft["audio"], draft["tokenCost"]) == (
