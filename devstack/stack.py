@@ -135,12 +135,13 @@ class Stack:
     _credentials_in_use: int | None = field(default=None, repr=False)  # a shared flock, see _write_credentials
 
     def _spawn(self, name: str, args: list[str], env: dict | None = None) -> tuple[subprocess.Popen, Path]:
-        stack_dir().mkdir(parents=True, exist_ok=True)
+        log = log_path(name)
+        log.parent.mkdir(parents=True, exist_ok=True)
         # The previous start's log is kept beside (<name>.log.1): a failure of one test run can
         # still be read while the next run (make test-under-load runs three) has begun.
-        if log_path(name).exists():
-            log_path(name).replace(log_path(name).with_suffix(".log.1"))
-        log_file = open(log_path(name), "w")  # noqa: SIM115 - the child keeps it open for its whole life
+        if log.exists():
+            log.replace(log.with_suffix(".log.1"))
+        log_file = open(log, "w")  # noqa: SIM115 - the child keeps it open for its whole life
         proc = subprocess.Popen(
             args,
             cwd=ROOT,
@@ -151,7 +152,7 @@ class Stack:
             start_new_session=True,  # its own process group, so stop() ends its children too
         )
         self.procs.append((name, proc))
-        return proc, log_path(name)
+        return proc, log
 
     def start(self) -> Stack:
         # The stand-ins and the emulators do not need each other to come up (they meet at

@@ -20,6 +20,7 @@ import threading
 from pathlib import Path
 
 from devstack import locks, node_install
+from devstack.stack import RUN_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 WEB = ROOT / "clients" / "web"
@@ -64,7 +65,7 @@ def build(force: bool = False) -> Path:
     inputs += [WEB / "build.mjs", WEB / "package-lock.json"]
     wanted = _hash(inputs)
     # Test workers build at once from one checkout: one builds, the others then find it built.
-    with locks.exclusive(ROOT / ".devstack" / "web-build.lock"):
+    with locks.exclusive(RUN_DIR / "web-build.lock"):
         if force or _read(_BUILD_STAMP) != wanted or not (DIST / "app.js").exists():
             _run(["node", "build.mjs"], "the web client build (node build.mjs)")
             _BUILD_STAMP.write_text(wanted + "\n")

@@ -20,14 +20,15 @@ import socket
 import struct
 import subprocess
 import sys
-from pathlib import Path
+
+from devstack.stack import RUN_DIR
 
 CLONE_NEWNET = 0x40000000  # <sched.h>
 SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1  # <linux/sockios.h>, <net/if.h>
 # Each worker runs a whole stack (JVMs for Firestore, Pub/Sub and Storage, a Python worker per
 # busy function): beyond a few, they fight over memory and disk more than they gain.
 MAX_WORKERS = 4
-STACKS_DIR = Path(__file__).resolve().parents[2] / ".devstack" / "workers"
+STACKS_DIR = RUN_DIR / "workers"
 
 
 def enter_private_network() -> None:
