@@ -83,8 +83,9 @@ def lay_out(env: dict[str, str], naive: bool) -> Path:
     config = json.loads((ROOT / "firebase.json").read_text())
     codebases = config["functions"] if isinstance(config["functions"], list) else [config["functions"]]
     if naive:
-        # its threads match its declared concurrency (80), as functions/.env does for ours
-        _copy_functions(BENCH_DIR / "naive", {**env, "THREADS": "80"}, main_from=NAIVE_SOURCE)
+        # THREADS as ours in the emulator (1, from functions/.env.local): it sends a worker one
+        # event at a time, and more threads make gunicorn keep connections the emulator loses events on
+        _copy_functions(BENCH_DIR / "naive", env, main_from=NAIVE_SOURCE)
         codebases = codebases + [{**codebases[0], "source": "naive", "codebase": "naive"}]
     config["functions"] = codebases
     path = BENCH_DIR / "firebase.json"

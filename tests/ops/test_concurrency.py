@@ -11,21 +11,15 @@ from __future__ import annotations
 import functools
 import http.client
 import json
-import os
-import subprocess
 import threading
-import time
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
 from tests import test_deploy_manifest
-from tests.support.ports import free_port
-from tests.test_deploy_manifest import FUNCTIONS_DIR
+from tests.support.functions_framework import FUNCTIONS, dotenv, serve
 
-FUNCTIONS = Path(FUNCTIONS_DIR)
 # firebase-tools' default when a gen2 function declares no concurrency and has a whole CPU
 # (node_modules/firebase-tools/lib/deploy/functions/prepare.js, resolveCpuAndConcurrency).
 FIREBASE_DEFAULT_CONCURRENCY = 80
@@ -40,18 +34,6 @@ def _stack():
 @functools.lru_cache(maxsize=1)
 def manifest() -> dict:
     return test_deploy_manifest.manifest()  # a fresh interpreter each time: seconds, so once
-
-
-def dotenv(path: Path) -> dict[str, str]:
-    values: dict[str, str] = {}
-    if not path.exists():
-        return values
-    for line in path.read_text().splitlines():
-        line = line.strip()
-        if line and not line.startswith("#") and "=" in line:
-            key, value = line.split("=", 1)
-            values[key.strip()] = value.strip()
-    return values
 
 
 def deployed_env() -> dict[str, str]:
@@ -159,15 +141,12 @@ def test_one_instance_serves_its_declared_concurrency_at_once_under_functions_fr
     # The finalize function of functions/main.py, served as Cloud Run serves it: the
     # functions-framework CLI (gunicorn, one worker) with the environment the deploy sets.
     concurrency = manifest()["endpoints"]["finalizegeneration"]["concurrency"]
-    port = free_port()
     # Waits for all of them in flight, however long a busy machine takes to send them; the
     # handler's Veo timeout and the clients' outlast that wait, so nothing gives up before it.
     give_up = 120
     with VeoBarrier(expected=concurrency, give_up_seconds=give_up) as veo:
         params = {k: v for k, v in dotenv(FUNCTIONS / ".env.local").items()}
         env = {
-            "PATH": os.environ["PATH"],
-            "HOME": os.environ.get("HOME", "/tmp"),
             **params,
             **deployed_env(),
             "VEO_BASE_URL": veo.url,
@@ -180,40 +159,10 @@ def test_one_instance_serves_its_declared_concurrency_at_once_under_functions_fr
             # No Google credentials here: after Veo's answer the handler's Firestore call fails
             # at once (500) instead of asking gcloud for credentials, seconds per request.
             "GOOGLE_APPLICATION_CREDENTIALS": str(tmp_path / "no-credentials.json"),
-            "FUNCTION_TARGET": "finalizegeneration",
             "FUNCTION_SIGNATURE_TYPE": "http",
         }
-        log = open(tmp_path / "server.log", "wb")  # noqa: SIM115 - the server writes to it until the end
-        server = subprocess.Popen(
-            [
-                str(FUNCTIONS / "venv" / "bin" / "functions-framework"),
-                "--source",
-                "main.py",
-                "--target",
-                "finalizegeneration",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
-            cwd=FUNCTIONS,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            # Only bounds a server that never comes up: a cold start imports the SDKs, which takes
-            # seconds when idle and far longer on a busy machine.
-            deadline = time.monotonic() + give_up
-            while True:  # up, and the lazily imported handler loaded once (warm instance)
-                try:
-                    finalize_task(port, "warmup", timeout=give_up)
-                    break
-                except OSError as exc:
-                    if time.monotonic() > deadline or server.poll() is not None:
-                        raise AssertionError(repr(exc) + (tmp_path / "server.log").read_text()[-3000:]) from exc
-                    time.sleep(0.2)
+        with serve("finalizegeneration", env, tmp_path / "server.log") as port:
+            finalize_task(port, "warmup", timeout=give_up)  # the handler imported once: a warm instance
 
             statuses: list[int | str] = []
 
@@ -228,13 +177,6 @@ def test_one_instance_serves_its_declared_concurrency_at_once_under_functions_fr
                 client.start()
             for client in clients:
                 client.join()  # each ends by its own timeout at the latest
-        finally:
-            server.terminate()
-            try:
-                server.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, 9)
-            log.close()
 
     assert veo.max_in_flight == concurrency, (
         f"only {veo.max_in_flight} of {concurrency} requests ran at once; server log:\n"
