@@ -128,6 +128,7 @@ def loaded_functions() -> list[str]:
 class Stack:
     quiet: bool = True
     procs: list[tuple[str, subprocess.Popen]] = field(default_factory=list)
+    logs: dict[str, Path] = field(default_factory=dict)  # each part's log, by name ("emulators")
     _tls: LocalTls | None = field(default=None, repr=False)
     # Whatever listens on the emulators' ports once they are up: the Pub/Sub emulator's Java
     # is started through a script that exits, so it is nobody's descendant by stop time.
@@ -141,7 +142,7 @@ class Stack:
         # still be read while the next run (make test-under-load runs three) has begun.
         if log.exists():
             log.replace(log.with_suffix(".log.1"))
-        log_file = open(log, "w")  # noqa: SIM115 - the child keeps it open for its whole life
+        log_file = open(log, "a")  # noqa: SIM115 - the child keeps it open for its whole life
         proc = subprocess.Popen(
             args,
             cwd=ROOT,
@@ -152,6 +153,7 @@ class Stack:
             start_new_session=True,  # its own process group, so stop() ends its children too
         )
         self.procs.append((name, proc))
+        self.logs[name] = log
         return proc, log
 
     def start(self) -> Stack:

@@ -13,6 +13,7 @@ import pytest
 
 from devstack import stack as devstack
 from tests.support import parallel
+from tests.support.emulator_log import lost_events
 
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS = ROOT / "functions"
@@ -77,3 +78,7 @@ def stack():
         yield running
     finally:
         running.stop()
+    # A lost event fails some test's wait, or passes one by luck: either way the run says so.
+    lost = lost_events(running.logs["emulators"].read_text(errors="replace"))
+    if lost:
+        pytest.fail(f"the functions emulator lost {len(lost)} event(s):\n" + "\n--\n".join(lost), pytrace=False)
