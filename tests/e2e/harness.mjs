@@ -93,6 +93,36 @@ export async function cardReaches(cid, statuses, silence = STEP_TIMEOUT) {
   throw new StepFailure(`creation ${cid} should reach ${statuses.join("/")}, is ${state}${why ? `: ${why}` : ""}`);
 }
 
+// Whether a <video> is playable: the browser has its metadata (readyState >= 1, a duration),
+// or says why not (video.error). Looked at afresh each time, because a card re-renders as its
+// poster arrives; a video with a poster loads nothing until it is opened (preload=none), so it
+// is opened. Fails only after `timeout` ms with neither; a busy machine only makes it wait.
+export async function videoPlayable(locator, what, timeout = STEP_TIMEOUT) {
+  const look = () => locator.evaluate((video) => {
+    if (video.preload === "none") {
+      video.preload = "metadata";
+      video.load();
+    }
+    return {
+      readyState: video.readyState, duration: video.duration, width: video.videoWidth, height: video.videoHeight,
+      error: video.error ? `${video.error.code} ${video.error.message}` : null, src: video.currentSrc,
+    };
+  });
+  const deadline = Date.now() + timeout;
+  let seen = await look();
+  while (!(seen.readyState >= 1 && seen.duration > 0) && !seen.error && Date.now() < deadline) {
+    await page.waitForTimeout(200);
+    seen = await look();
+  }
+  expect(seen.readyState >= 1 && seen.duration > 0, `${what} is not playable: ${JSON.stringify(seen)}`);
+  // The first frame too if it comes soon, so that screenshots show the picture, not a spinner.
+  for (let i = 0; i < 15 && seen.readyState < 2; i++) {
+    await page.waitForTimeout(200);
+    seen = await look();
+  }
+  return seen;
+}
+
 export async function text(locator) {
   return ((await locator.textContent()) || "").trim();
 }

@@ -4,7 +4,8 @@
 // fast 1080p silent video with a negative prompt and a seed becomes a 1920x1080 draft.
 // Driven by pytest (tests/e2e/driver.py) with the protocol of harness.mjs.
 import {
-  APP_URL, RUN, StepFailure, ask, balanceIs, card, cardReaches, expect, page, pageErrors, runSteps, shot, text, tid,
+  APP_URL, RUN, STEP_TIMEOUT, StepFailure, ask, balanceIs, card, cardReaches, expect, page, pageErrors, runSteps, shot, text,
+  tid, videoPlayable,
 } from "./harness.mjs";
 import { PRICES } from "../../clients/web/src/price-table.js";
 
@@ -18,7 +19,7 @@ const chosen = price("fast", "1080p", false, 8); // the video this scenario make
 async function waitText(locator, want, what) {
   try {
     await page.waitForFunction(([el, w]) => el && el.textContent.trim() === w,
-      [await locator.elementHandle(), want], { timeout: 5000 });
+      [await locator.elementHandle(), want], { timeout: STEP_TIMEOUT });
   } catch {
     throw new StepFailure(`${what} should show "${want}", shows "${await text(locator)}"`);
   }
@@ -86,13 +87,8 @@ const steps = [
     cid = await newCard.getAttribute("data-id");
     console.log(`@@id ${cid}`);
     await cardReaches(cid, ["draft"]);
-    const size = await card(cid).getByTestId("creation-video").evaluate((video) => new Promise((resolve) => {
-      const report = () => resolve([video.videoWidth, video.videoHeight]);
-      if (video.readyState >= 1) return report();
-      video.addEventListener("loadedmetadata", report, { once: true });
-      setTimeout(report, 20000);
-    }));
-    expect(size[0] === 1920 && size[1] === 1080, `the draft plays at ${size.join("x")}, not 1920x1080`);
+    const video = await videoPlayable(card(cid).getByTestId("creation-video"), "the draft's video");
+    expect(video.width === 1920 && video.height === 1080, `the draft plays at ${video.width}x${video.height}, not 1920x1080`);
     const facts = await text(card(cid));
     expect(facts.includes("1080p") && facts.includes("silent") && facts.includes(`${chosen} tokens`),
       `the card does not say 1080p, silent, ${chosen} tokens: "${facts}"`);

@@ -3,7 +3,7 @@
 // the chosen photo is previewed, the price is the table's, the upload shows its progress, and
 // the request becomes a draft. Driven by pytest (tests/e2e/driver.py) with harness.mjs.
 import {
-  APP_URL, RUN, ask, balanceIs, card, cardReaches, expect, page, pageErrors, runSteps, shot, text, tid,
+  APP_URL, RUN, STEP_TIMEOUT, ask, balanceIs, card, cardReaches, expect, page, pageErrors, runSteps, shot, text, tid,
 } from "./harness.mjs";
 
 const LANDSCAPE = process.env.PHOTO_LANDSCAPE;
@@ -30,7 +30,7 @@ const steps = [
     await tid("photo").setInputFiles(PORTRAIT);
     await tid("photo-preview-box").waitFor();
     await page.waitForFunction(() => document.querySelector("[data-testid=submit]").disabled, null,
-      { timeout: 10000 });
+      { timeout: STEP_TIMEOUT });
     const reason = await text(tid("submit-reason"));
     expect(reason.includes("16:9"), `reason shown: "${reason}"`);
   }],
@@ -40,9 +40,9 @@ const steps = [
     await page.waitForFunction(() => {
       const img = document.querySelector("[data-testid=photo-preview]");
       return img && img.complete && img.naturalWidth === 1280 && img.naturalHeight === 720;
-    }, null, { timeout: 10000 });
+    }, null, { timeout: STEP_TIMEOUT });
     await page.waitForFunction(() => !document.querySelector("[data-testid=submit]").disabled, null,
-      { timeout: 10000 });
+      { timeout: STEP_TIMEOUT });
     expect((await text(tid("cost"))) === String(PRICE), `cost shown: ${await text(tid("cost"))}, not ${PRICE}`);
     await shot("photo-01-preview");
   }],

@@ -7,7 +7,7 @@ import { PRICES } from "../../clients/web/src/price-table.js";
 
 import {
   APP_URL, ARTIFACTS, RUN, STEP_TIMEOUT, StepFailure, ask, balanceIs, browser, card, cardReaches, context, expect, page,
-  pageErrors, runSteps, shot, text, tid,
+  pageErrors, runSteps, shot, text, tid, videoPlayable,
 } from "./harness.mjs";
 
 page.on("dialog", (dialog) => dialog.accept()); // the Delete confirmation
@@ -24,41 +24,10 @@ const afterBoat = GRANT - price(4); // the 4 s boat is the one video kept
 
 const feedItem = (cid) => page.locator(`[data-testid=feed-item][data-id="${cid}"]`);
 
-// A <video> is playable when the browser has its metadata: readyState >= 1 and a duration.
-async function videoPlayable(locator, what) {
-  const handle = await locator.elementHandle();
-  const result = await page.evaluate(
-    (video) => new Promise((resolve) => {
-      // A video with a poster loads nothing until it is opened: open it.
-      if (video.preload === "none") {
-        video.preload = "metadata";
-        video.load();
-      }
-      const report = () => resolve({
-        readyState: video.readyState, duration: video.duration,
-        width: video.videoWidth, height: video.videoHeight,
-        error: video.error ? `${video.error.code} ${video.error.message}` : null, src: video.currentSrc,
-      });
-      // Playable once the metadata is there; wait a little for the first frame too, so that
-      // screenshots show the picture rather than a spinner.
-      const ready = () => (video.readyState >= 2 ? report() : setTimeout(report, 3000));
-      if (video.readyState >= 1 && video.duration > 0) return ready();
-      video.addEventListener("loadeddata", report, { once: true });
-      video.addEventListener("loadedmetadata", ready, { once: true });
-      video.addEventListener("error", report, { once: true });
-      setTimeout(report, 20000);
-    }),
-    handle,
-  );
-  expect(result.readyState >= 1 && result.duration > 0,
-    `${what} is not playable: ${JSON.stringify(result)}`);
-  return result;
-}
-
 // A poster: the <video> shows it (poster attribute) and it is a real image, 480 px wide.
 async function posterShown(locator, what) {
   try {
-    await locator.waitFor({ timeout: 30000 });
+    await locator.waitFor({ timeout: STEP_TIMEOUT });
   } catch {
     throw new StepFailure(`${what}: no poster shown`);
   }
@@ -254,7 +223,7 @@ const steps = [
     console.log(`card states: ${seen.join(" → ")}`);
     expect(seen.some((s) => s.startsWith("pending+progress") || s.startsWith("processing+progress")),
       `no progress bar while in flight: ${seen.join(" → ")}`);
-    await cardReaches(boatId, ["draft"], 5000);
+    await cardReaches(boatId, ["draft"]);
     // The poster follows the draft within seconds: the list shows it.
     await posterShown(card(boatId).locator("[data-testid=creation-video][data-poster=yes]"), "the draft's poster");
     const video = card(boatId).getByTestId("creation-video");
@@ -381,7 +350,7 @@ const steps = [
     try {
       await page.waitForFunction(
         ([id, want]) => document.querySelector(`[data-testid=feed-item][data-id="${id}"] [data-testid=feed-name]`)
-          ?.textContent === want, [boatId, `by ${name}`], { timeout: 30000 });
+          ?.textContent === want, [boatId, `by ${name}`], { timeout: STEP_TIMEOUT });
     } catch {
       throw new StepFailure(`the feed still shows "${await text(byline)}" after the rename`);
     }
@@ -395,7 +364,7 @@ const steps = [
     await cardReaches(boatId, ["draft"]);
     expect(await card(boatId).getByTestId("publish").isVisible(), "an unpublished draft should offer Publish");
     await tid("tab-feed").click();
-    await feedItem(boatId).waitFor({ state: "detached", timeout: 30000 });
+    await feedItem(boatId).waitFor({ state: "detached", timeout: STEP_TIMEOUT });
     await tid("tab-create").click();
     await card(boatId).getByTestId("publish").click();
     await cardReaches(boatId, ["published"]);
@@ -485,7 +454,7 @@ const steps = [
     ];
     try {
       await page.waitForFunction(
-        (n) => document.querySelectorAll("[data-testid=ledger-row]").length === n, want.length, { timeout: 15000 });
+        (n) => document.querySelectorAll("[data-testid=ledger-row]").length === n, want.length, { timeout: STEP_TIMEOUT });
     } catch {
       throw new StepFailure(`ledger should have ${want.length} rows, has ${await page.getByTestId("ledger-row").count()}`);
     }
@@ -502,7 +471,7 @@ const steps = [
     ];
     try {
       await page.waitForFunction((want) => JSON.stringify([...document.querySelectorAll("[data-testid=ledger-for]")]
-        .map((td) => td.textContent)) === JSON.stringify(want), wantFor, { timeout: 15000 });
+        .map((td) => td.textContent)) === JSON.stringify(want), wantFor, { timeout: STEP_TIMEOUT });
     } catch {
       const shown = await page.getByTestId("ledger-for").allTextContents();
       throw new StepFailure(`the ledger's "For" column shows ${JSON.stringify(shown)}, want ${JSON.stringify(wantFor)}`);
@@ -528,7 +497,7 @@ const steps = [
     await card(boatId).waitFor({ state: "detached" });
     await tid("creations-empty").waitFor();
     await tid("tab-feed").click();
-    await feedItem(boatId).waitFor({ state: "detached", timeout: 30000 });
+    await feedItem(boatId).waitFor({ state: "detached", timeout: STEP_TIMEOUT });
     await balanceIs(afterBoat);
   }],
 
