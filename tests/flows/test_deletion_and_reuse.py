@@ -115,7 +115,6 @@ def test_an_operator_deleting_a_processing_creation_refunds_it_and_frees_the_slo
     veo.config(delaySeconds=0)  # finalize now finds it gone and removes its own copy
     wait_until(
         lambda: not r2_keys(doc["mediaKey"]) if doc.get("mediaKey") else True,
-        timeout=30,
         what="no video of a deleted creation",
     )
     assert_ledger_ok(user.uid)

@@ -91,9 +91,8 @@ def test_veo_temp_output_is_removed_once_the_draft_exists(new_user, veo):
     )
     # Veo really wrote there (the stand-in records where), and nothing is left behind.
     assert any(TEMP_BUCKET in str(op) for op in veo.stats()["operations"].values())
-    # Finalize removes the temp output right after it commits the draft, so give it a moment.
+    # Finalize removes the temp output right after it commits the draft.
     wait_until(
         lambda: list(gcs.list_blobs(TEMP_BUCKET, prefix=f"creations/{cid}/")) == [],
-        timeout=10,
         what=f"temp output of {cid} to be removed",
     )

@@ -327,7 +327,6 @@ class Seeder:
             store.creation_ref(cid).set({"userId": uid, "status": "pending", "fixture": True})
         wait_until(
             lambda: all(store.load_creation(c)["status"] == "failed" for c in ids),
-            timeout=20,
             interval=0.05,
             what="the onCreate handler to fail the fixtures",
         )
