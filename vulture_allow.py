@@ -13,7 +13,7 @@ _ = SimpleNamespace()
 _.__qualname__  # a registered function is deployed under its name (main.py names the poll shards)
 _.get_credential  # firebase_admin credentials.Base (adapters/firebase_app.py)
 _.log_message, _.do_GET, _.do_POST, _.finish_request  # http.server hooks (stand-ins, devstack/web.py)
-_.server_version, _.protocol_version, _.daemon_threads  # http.server class settings
+_.server_version, _.protocol_version, _.daemon_threads, _.request_queue_size  # http.server class settings
 _.format, _.signum, _.exc_type, _.tb, _.exc_info  # parameters a caller's signature requires
 _.changes, _.read_time  # Firestore on_snapshot callback parameters (bench/load.py)
 _.pix_fmt, _.flags, _.bit_rate, _.layout, _.sample_rate  # PyAV settings the encoder reads

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from devstack import locks, node_install
 from devstack.stack import RUN_DIR
+from standins.control import ServiceHTTPServer
 
 ROOT = Path(__file__).resolve().parent.parent
 WEB = ROOT / "clients" / "web"
@@ -98,8 +99,7 @@ def serve(
     if not (directory / "index.html").exists():
         raise RuntimeError(f"{directory} has no index.html: call build() first")
     handler = functools.partial(_Handler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer((host, port), handler)
-    server.daemon_threads = True
+    server = ServiceHTTPServer((host, port), handler)
     thread = threading.Thread(target=server.serve_forever, name=f"web-client:{port}", daemon=True)
     thread.start()
     return server, thread

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import socketserver
 import threading
 import urllib.error
@@ -104,11 +105,19 @@ class ServedOnPort:
         return f"http://{self.host}:{self.port}"
 
 
+class ServiceHTTPServer(ThreadingHTTPServer):
+    """A threaded HTTP server that takes a burst of connections as a real service's front end
+    does. Python's listen backlog is 5: a burst of clients (20 finalize instances polling at
+    once) overflowed it while the accept loop waited for the CPU, and a client's connection
+    was reset, a failure the service it stands for would not have caused. Request threads do
+    not hold the process up at exit."""
+
+    daemon_threads = True
+    request_queue_size = socket.SOMAXCONN
+
+
 def threading_server(host: str, port: int, handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
-    """An HTTP server whose request threads do not hold the process up at exit."""
-    httpd = ThreadingHTTPServer((host, port), handler)
-    httpd.daemon_threads = True
-    return httpd
+    return ServiceHTTPServer((host, port), handler)
 
 
 def run_until_signalled(server) -> threading.Event:

@@ -20,8 +20,10 @@ import struct
 import threading
 import urllib.parse
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from standins.control import ServiceHTTPServer
 
 CHUNK_SIZE = 64 * 1024
 TLS_HANDSHAKE_BYTE = 0x16  # the first byte of a TLS ClientHello; an HTTP request starts with a letter
@@ -62,12 +64,11 @@ class Upstream:
         return f"{self.prefix}{target}"
 
 
-class RelayServer(ThreadingHTTPServer):
+class RelayServer(ServiceHTTPServer):
     """Serves HTTP and, given a TLS context, HTTPS on the same port: a connection whose first
     byte opens a TLS handshake is wrapped before the handler sees it. Keeps the open client
     connections, so `close_connections()` can let their handler threads go on stop."""
 
-    daemon_threads = True
     tls_context: ssl.SSLContext | None = None
 
     def __init__(self, *args: Any, **kwargs: Any):

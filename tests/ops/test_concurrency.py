@@ -13,10 +13,11 @@ import http.client
 import json
 import threading
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
+from standins.control import ServiceHTTPServer
 from tests import test_deploy_manifest
 from tests.support.functions_framework import FUNCTIONS, dotenv, serve
 
@@ -106,8 +107,7 @@ class VeoBarrier:
             def log_message(self, *args):
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = ServiceHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
 
     def __enter__(self):

@@ -16,6 +16,7 @@ import time
 import pytest
 
 from devstack import preflight
+from standins.control import ServiceHTTPServer
 from tests.support.ports import free_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -34,7 +35,7 @@ def parts(monkeypatch):
 
 
 def _serve(port: int):
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), http.server.SimpleHTTPRequestHandler)
+    server = ServiceHTTPServer(("127.0.0.1", port), http.server.SimpleHTTPRequestHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import http.client
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
+
+from standins.control import ServiceHTTPServer
 
 MB = 1024 * 1024
 PART_SIZE = 8 * MB  # what the production adapter uses
@@ -109,8 +111,7 @@ class RecordingUpstream:
             def log_message(self, *args):
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = ServiceHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property
