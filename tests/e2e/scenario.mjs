@@ -87,7 +87,12 @@ async function submit(prompt, { aspect = "16:9", duration = 4, twice = false } =
   await page.waitForFunction(() => document.getElementById("prompt").value === "");
   const err = await text(tid("request-error"));
   expect(!err, `the request was refused: ${err}`);
-  const made = await newCard.count();
+  // Counted in one look once a card shows: the list once showed none for a moment right after
+  // the form emptied (seen once, idle; the card was back at the screenshot; cause not found).
+  const made = await (await page.waitForFunction((p) => {
+    const n = [...document.querySelectorAll("[data-testid=creation-card]")].filter((li) => li.textContent.includes(p)).length;
+    return n > 0 && n;
+  }, prompt)).jsonValue();
   expect(made === 1, `${made} creations were made for one prompt`);
   return newCard.first().getAttribute("data-id");
 }
