@@ -107,7 +107,7 @@ class ServedOnPort:
 
 class ServiceHTTPServer(ThreadingHTTPServer):
     """A threaded HTTP server that takes a burst of connections as a real service's front end
-    does. Python's listen backlog is 5: a burst of clients (20 finalize instances polling at
+    does. Python's listen backlog is 5: a burst of clients (20 finalize requests polling at
     once) overflowed it while the accept loop waited for the CPU, and a client's connection
     was reset, a failure the service it stands for would not have caused. Request threads do
     not hold the process up at exit."""
