@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import http.client
 
-from tests.support.functions_framework import FUNCTIONS, dotenv, emulator_env, serve
+from ops.deploy_check import read_env_file
+from tests.support.functions_framework import FUNCTIONS, deployed_env, emulator_env, serve
 
 TARGET = "finalizegeneration"
 
@@ -42,7 +43,8 @@ def test_the_emulators_function_workers_close_each_connection_after_answering(tm
 
 
 def test_the_deployed_threads_keep_connections_so_the_emulator_must_set_its_own(tmp_path):
-    deployed = dotenv(FUNCTIONS / ".env")
+    deployed = deployed_env()
     assert int(deployed["THREADS"]) > 1
-    with serve(TARGET, settings({**dotenv(FUNCTIONS / ".env.local"), **deployed}), tmp_path / "server.log") as port:
+    env = settings({**read_env_file(FUNCTIONS / ".env.local"), **deployed})
+    with serve(TARGET, env, tmp_path / "server.log") as port:
         assert connection_kept(port) is True

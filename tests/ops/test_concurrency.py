@@ -17,9 +17,10 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
+from ops.deploy_check import read_env_file
 from standins.control import ServiceHTTPServer
 from tests import test_deploy_manifest
-from tests.support.functions_framework import FUNCTIONS, dotenv, serve
+from tests.support.functions_framework import FUNCTIONS, deployed_env, serve
 
 # firebase-tools' default when a gen2 function declares no concurrency and has a whole CPU
 # (node_modules/firebase-tools/lib/deploy/functions/prepare.js, resolveCpuAndConcurrency).
@@ -35,16 +36,6 @@ def _stack():
 @functools.lru_cache(maxsize=1)
 def manifest() -> dict:
     return test_deploy_manifest.manifest()  # a fresh interpreter each time: seconds, so once
-
-
-def deployed_env() -> dict[str, str]:
-    """What firebase deploy gives every function from the committed files (.env first, then
-    .env.<projectId> on top)."""
-    env = dotenv(FUNCTIONS / ".env")
-    for project_file in FUNCTIONS.glob(".env.*"):
-        if project_file.name not in (".env.local", ".env.example"):
-            env.update(dotenv(project_file))
-    return env
 
 
 def effective_concurrency(endpoint: dict) -> int:
@@ -145,9 +136,8 @@ def test_one_instance_serves_its_declared_concurrency_at_once_under_functions_fr
     # handler's Veo timeout and the clients' outlast that wait, so nothing gives up before it.
     give_up = 120
     with VeoBarrier(expected=concurrency, give_up_seconds=give_up) as veo:
-        params = {k: v for k, v in dotenv(FUNCTIONS / ".env.local").items()}
         env = {
-            **params,
+            **read_env_file(FUNCTIONS / ".env.local"),
             **deployed_env(),
             "VEO_BASE_URL": veo.url,
             "RETRY_ATTEMPTS": "1",

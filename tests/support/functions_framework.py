@@ -10,28 +10,26 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+from ops.deploy_check import FUNCTIONS_DIR as FUNCTIONS
+from ops.deploy_check import read_env_file
 from tests.support.ports import free_port
 from tests.support.waiting import wait_until
 
-FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
 
-
-def dotenv(path: Path) -> dict[str, str]:
-    values: dict[str, str] = {}
-    if not path.exists():
-        return values
-    for line in path.read_text().splitlines():
-        line = line.strip()
-        if line and not line.startswith("#") and "=" in line:
-            key, value = line.split("=", 1)
-            values[key.strip()] = value.strip()
-    return values
+def deployed_env() -> dict[str, str]:
+    """What firebase deploy gives every function from the committed files (.env first, then
+    .env.<projectId> on top)."""
+    env = read_env_file(FUNCTIONS / ".env")
+    for project_file in FUNCTIONS.glob(".env.*"):
+        if project_file.name not in (".env.local", ".env.example"):
+            env.update(read_env_file(project_file))
+    return env
 
 
 def emulator_env() -> dict[str, str]:
     """What the functions emulator gives every function worker from the committed files:
     functions/.env, then functions/.env.local on top (it wins)."""
-    return {**dotenv(FUNCTIONS / ".env"), **dotenv(FUNCTIONS / ".env.local")}
+    return {**read_env_file(FUNCTIONS / ".env"), **read_env_file(FUNCTIONS / ".env.local")}
 
 
 @contextlib.contextmanager
