@@ -128,7 +128,6 @@ def loaded_functions() -> list[str]:
 class Stack:
     quiet: bool = True
     procs: list[tuple[str, subprocess.Popen]] = field(default_factory=list)
-    logs: dict[str, Path] = field(default_factory=dict)  # each part's log, by name ("emulators")
     _tls: LocalTls | None = field(default=None, repr=False)
     # Whatever listens on the emulators' ports once they are up: the Pub/Sub emulator's Java
     # is started through a script that exits, so it is nobody's descendant by stop time.
@@ -153,7 +152,6 @@ class Stack:
             start_new_session=True,  # its own process group, so stop() ends its children too
         )
         self.procs.append((name, proc))
-        self.logs[name] = log
         return proc, log
 
     def start(self) -> Stack:

@@ -79,6 +79,6 @@ def stack():
     finally:
         running.stop()
     # A lost event fails some test's wait, or passes one by luck: either way the run says so.
-    lost = lost_events(running.logs["emulators"].read_text(errors="replace"))
+    lost = lost_events(devstack.log_path("emulators").read_text(errors="replace"))
     if lost:
         pytest.fail(f"the functions emulator lost {len(lost)} event(s):\n" + "\n--\n".join(lost), pytrace=False)
